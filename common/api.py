@@ -1,0 +1,40 @@
+"""Shared DRF pieces: the exception handler that speaks DomainError, and cheap keyset pagination."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import status
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from common.errors import DomainError
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DomainError):
+        body: dict[str, Any] = {"detail": str(exc.message), "code": exc.code}
+        if exc.field:
+            body["field"] = exc.field
+            body[exc.field] = [str(exc.message)]
+        body.update({k: v for k, v in exc.extra.items() if isinstance(v, str | int | float | bool | None)})
+        return Response(body, status=exc.status)
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "message_dict"):
+            return Response(exc.message_dict, status=status.HTTP_400_BAD_REQUEST)
+        return Response({"detail": exc.messages}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, Http404):
+        return Response({"detail": "未找到。"}, status=status.HTTP_404_NOT_FOUND)
+    return drf_exception_handler(exc, context)
+
+
+class KeysetPagination(CursorPagination):
+    """Cursor (keyset) pagination on the primary key: the same cost on page 1 and page 10,000,
+    and no COUNT(*) over the whole table."""
+
+    ordering = "-id"
+    page_size_query_param = "page_size"
+    max_page_size = 200

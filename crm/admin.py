@@ -1,0 +1,78 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from crm import models as m
+
+
+@admin.register(m.User)
+class UserAdmin(BaseUserAdmin):
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,  # type: ignore[misc]
+        (_("组织"), {"fields": ("display_name", "phone", "department", "manager")}),
+    )
+    list_display = ("username", "display_name", "department", "manager", "is_active")
+    list_filter = ("groups", "department", "is_active")
+    search_fields = ("username", "display_name", "phone")
+    autocomplete_fields = ("department", "manager")
+
+
+@admin.register(m.Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ("name", "manager")
+    search_fields = ("name",)
+
+
+@admin.register(m.Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ("name", "region", "parent", "manager")
+    list_filter = ("region",)
+    search_fields = ("name",)
+
+
+@admin.register(m.Industry)
+class IndustryAdmin(admin.ModelAdmin):
+    search_fields = ("name",)
+
+
+class ContactInline(admin.TabularInline):
+    model = m.Contact
+    extra = 0
+
+
+@admin.register(m.Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "grade",
+        "status",
+        "owner",
+        "region",
+        "industry",
+        "review_status",
+        "last_contacted_at",
+    )
+    list_filter = ("grade", "status", "review_status", "region", "industry")
+    search_fields = ("name", "phone", "credit_code")
+    raw_id_fields = ("owner", "account_executive", "created_by", "reviewed_by")
+    readonly_fields = ("name_normalized", "last_contacted_at", "owned_since")
+    inlines = [ContactInline]
+    show_full_result_count = False
+
+
+@admin.register(m.FollowUp)
+class FollowUpAdmin(admin.ModelAdmin):
+    list_display = ("customer", "author", "occurred_at", "channel", "topic")
+    list_filter = ("channel",)
+    raw_id_fields = ("customer", "author", "contact", "opportunity")
+    show_full_result_count = False
+
+
+@admin.register(m.Outing)
+class OutingAdmin(admin.ModelAdmin):
+    list_display = ("user", "customer", "planned_at")
+    raw_id_fields = ("user", "customer")
+
+
+for model in (m.Opportunity, m.Contract, m.Order, m.Payment, m.WriteOff):
+    admin.site.register(model, raw_id_fields=[f.name for f in model._meta.fields if f.many_to_one])

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import Contact, Customer, FollowUp, Grade, Industry, Region
+
+
+class CustomerForm(forms.ModelForm):
+    class Meta:
+        model = Customer
+        fields = [
+            "name",
+            "contact_person",
+            "contact_position",
+            "phone",
+            "status",
+            "grade",
+            "credit_code",
+            "region",
+            "industry",
+            "address",
+            "website",
+            "source",
+            "notes",
+            "tags",
+        ]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def validate_unique(self) -> None:  # C2 is the service's job: it says who owns the twin.
+        pass
+
+
+class ContactForm(forms.ModelForm):
+    class Meta:
+        model = Contact
+        fields = ["name", "position", "role", "phone", "email", "notes"]
+
+
+class FollowUpForm(forms.ModelForm):
+    occurred_at = forms.DateTimeField(
+        label=_("沟通时间"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    class Meta:
+        model = FollowUp
+        fields = [
+            "occurred_at",
+            "channel",
+            "topic",
+            "purpose",
+            "outcome",
+            "next_step",
+            "next_date",
+            "contact",
+        ]
+        widgets = {
+            "outcome": forms.Textarea(attrs={"rows": 3}),
+            "next_date": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, customer: Customer, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].queryset = customer.contacts.all()  # type: ignore[attr-defined]
+        if not self.is_bound:
+            self.initial.setdefault("occurred_at", timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
+
+
+class OutingForm(forms.Form):
+    customer_name = forms.CharField(label=_("拜访客户（公司全称）"), max_length=200)
+    planned_at = forms.DateTimeField(
+        label=_("计划时间"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    purpose = forms.CharField(label=_("事由"), max_length=200, required=False)
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approved", _("通过")), ("rejected", _("驳回"))])
+    reason = forms.CharField(label=_("意见"), max_length=500, required=False)
+
+
+class CustomerFilterForm(forms.Form):
+    q = forms.CharField(label=_("搜索"), required=False, max_length=100)
+    grade = forms.ChoiceField(label=_("等级"), required=False, choices=[("", _("全部等级")), *Grade.choices])
+    region = forms.ModelChoiceField(
+        label=_("大区"), required=False, queryset=Region.objects.all(), empty_label=_("全部大区")
+    )
+    industry = forms.ModelChoiceField(
+        label=_("行业"), required=False, queryset=Industry.objects.all(), empty_label=_("全部行业")
+    )
+    status = forms.ChoiceField(label=_("状态"), required=False)
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        from crm.models import CustomerStatus
+
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("全部状态")), *CustomerStatus.choices]

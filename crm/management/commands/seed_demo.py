@@ -1,0 +1,49 @@
+"""Build the demo company. Each app adds its part in its `demo.py` (`seed(ctx)`), in SEEDERS order."""
+
+from __future__ import annotations
+
+import importlib
+import random
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from crm.demo import DEMO_PASSWORD
+from crm.models import Customer
+
+SEEDERS = [
+    "crm.demo",
+    "crm.demo_pool",
+    "crm.demo_pipeline",
+    "partners.demo",
+    "commissions.demo",
+    "settlements.demo",
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo company (users for every role, ~500 customers, pipeline, commissions, settlements)."
+
+    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+        parser.add_argument("--if-empty", action="store_true", help="do nothing when customers already exist")
+        parser.add_argument("--seed", type=int, default=20261123)
+
+    def handle(self, *args, **opts):  # type: ignore[no-untyped-def]
+        if opts["if_empty"] and Customer.objects.exists():
+            self.stdout.write("演示数据已存在，跳过。Demo data already loaded.")
+        else:
+            ctx = {"rng": random.Random(opts["seed"]), "stdout": self.stdout}
+            with transaction.atomic():
+                for dotted in SEEDERS:
+                    try:
+                        module = importlib.import_module(dotted)
+                    except ModuleNotFoundError as exc:
+                        if exc.name == dotted:
+                            continue
+                        raise
+                    module.seed(ctx)
+            self.stdout.write(self.style.SUCCESS("演示数据已生成。Demo data loaded."))
+        self.stdout.write(
+            f"Demo logins (password {DEMO_PASSWORD}): rep11 (销售), mgr1 (销售部经理), rm_east (大区经理), "
+            "assistant (总裁助理), vp, president, finance (财务), admin (系统管理员)"
+        )

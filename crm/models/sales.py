@@ -1,0 +1,281 @@
+"""SPEC §2 and §4: the money-in records that commissions and settlements are computed from.
+
+These are the shared contracts of the back office: commissions read Order/OrderLine/Payment/WriteOff
+and the credit shares in `partners`; keep their meaning stable.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q, Sum
+from django.utils.translation import gettext_lazy as _
+
+from common.models import TimeStampedModel
+from common.money import ZERO, MoneyField, round_fen
+
+
+class OpportunityStage(models.TextChoices):
+    """L2 default funnel."""
+
+    LEAD = "lead", _("信息开发")
+    QUALIFIED = "qualified", _("立项")
+    PROPOSAL = "proposal", _("方案/报价")
+    NEGOTIATION = "negotiation", _("商务谈判")
+    WON = "won", _("签约")
+    LOST = "lost", _("失败")
+
+
+class Opportunity(TimeStampedModel):
+    customer = models.ForeignKey(
+        "crm.Customer", verbose_name=_("客户"), on_delete=models.PROTECT, related_name="opportunities"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("负责人"),
+        on_delete=models.PROTECT,
+        related_name="opportunities",
+    )
+    name = models.CharField(_("商机名称"), max_length=200)
+    stage = models.CharField(
+        _("阶段"),
+        max_length=20,
+        choices=OpportunityStage.choices,
+        default=OpportunityStage.LEAD,
+        db_index=True,
+    )
+    amount = MoneyField(_("预计金额"), default=ZERO)
+    expected_sign_date = models.DateField(_("预计签约日期"), null=True, blank=True)
+    competitors = models.CharField(_("竞争对手"), max_length=200, blank=True)
+    # L3: registration time is the evidence in a collision.
+    registered_at = models.DateTimeField(_("报备时间"), db_index=True)
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("商机")
+        verbose_name_plural = _("商机")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ContractStatus(models.TextChoices):
+    """Q3"""
+
+    DRAFT = "draft", _("草稿")
+    IN_REVIEW = "in_review", _("审批中")
+    SIGNED = "signed", _("已签约")
+    IN_DELIVERY = "in_delivery", _("执行中")
+    COMPLETED = "completed", _("已完成")
+    TERMINATED = "terminated", _("已终止")
+
+
+class Contract(TimeStampedModel):
+    number = models.CharField(_("合同编号"), max_length=40, unique=True)
+    customer = models.ForeignKey(
+        "crm.Customer", verbose_name=_("客户"), on_delete=models.PROTECT, related_name="contracts"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("负责人"), on_delete=models.PROTECT, related_name="contracts"
+    )
+    opportunity = models.ForeignKey(
+        Opportunity,
+        verbose_name=_("商机"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contracts",
+    )
+    title = models.CharField(_("合同名称"), max_length=200)
+    amount = MoneyField(_("合同金额"))
+    standard_template = models.BooleanField(_("标准模板"), default=True)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=ContractStatus.choices, default=ContractStatus.DRAFT, db_index=True
+    )
+    signed_on = models.DateField(_("签约日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("合同")
+        verbose_name_plural = _("合同")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class ProductCategory(models.TextChoices):
+    """Q4 categories; K4/K7/K13 rates are keyed by these codes."""
+
+    REGULAR = "regular", _("常规产品")
+    HIGH_END = "high_end", _("高端产品")
+    NEW_PRODUCT = "new_product", _("新产品")
+    PARTNER_REFERRAL = "partner_referral", _("合伙人推荐")
+    SOURCED = "sourced", _("外调产品")
+    OUTSOURCED = "outsourced", _("外包")
+
+
+class Order(TimeStampedModel):
+    """Q4. `booked_at` fixes the period the sale counts in and freezes its credit shares (P4)."""
+
+    number = models.CharField(_("订单编号"), max_length=40, unique=True)
+    contract = models.ForeignKey(
+        Contract,
+        verbose_name=_("合同"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
+    customer = models.ForeignKey(
+        "crm.Customer", verbose_name=_("客户"), on_delete=models.PROTECT, related_name="orders"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("负责人"), on_delete=models.PROTECT, related_name="orders"
+    )
+    booked_at = models.DateTimeField(_("下单时间"), db_index=True)
+    # K9: a below-floor sale carries the rate its approver set (null: the plan's rate).
+    below_floor_rate = models.DecimalField(
+        _("低价销售提成比例"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    total = MoneyField(_("订单金额"), default=ZERO)
+
+    class Meta:
+        verbose_name = _("订单")
+        verbose_name_plural = _("订单")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def recompute_total(self) -> Decimal:
+        return round_fen(sum((line.amount for line in self.lines.all()), ZERO))
+
+    @property
+    def received(self) -> Decimal:
+        """Money in net of refunds (refunds are negative payments, Q5)."""
+        return self.payments.aggregate(s=Sum("amount"))["s"] or ZERO
+
+    @property
+    def written_off(self) -> Decimal:
+        return self.writeoffs.filter(status=WriteOffStatus.APPROVED).aggregate(s=Sum("amount"))["s"] or ZERO
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.total - self.received - self.written_off
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, verbose_name=_("订单"), on_delete=models.CASCADE, related_name="lines")
+    product = models.CharField(_("产品"), max_length=200)
+    category = models.CharField(_("类别"), max_length=20, choices=ProductCategory.choices)
+    quantity = models.DecimalField(_("数量"), max_digits=12, decimal_places=2)
+    list_price = MoneyField(_("标准价"))
+    unit_price = MoneyField(_("成交单价"))
+    floor_price = MoneyField(_("最低价"), default=ZERO)
+    unit_cost = MoneyField(_("单位成本"), default=ZERO)
+    # K7: tax and logistics for sourced products, per line.
+    tax = MoneyField(_("税费"), default=ZERO)
+    logistics = MoneyField(_("物流费"), default=ZERO)
+    amount = MoneyField(_("金额"))
+
+    class Meta:
+        verbose_name = _("订单明细")
+        verbose_name_plural = _("订单明细")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="orderline_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="orderline_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} × {self.quantity}"
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.amount = round_fen(self.quantity * self.unit_price)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_below_floor(self) -> bool:
+        return self.floor_price > 0 and self.unit_price < self.floor_price
+
+
+class PaymentKind(models.TextChoices):
+    PAYMENT = "payment", _("回款")
+    REFUND = "refund", _("退款")
+
+
+class Payment(TimeStampedModel):
+    """Q5: money received against an order; a refund is a negative amount with a reason."""
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("订单"), on_delete=models.PROTECT, related_name="payments"
+    )
+    kind = models.CharField(
+        _("类型"), max_length=10, choices=PaymentKind.choices, default=PaymentKind.PAYMENT
+    )
+    amount = MoneyField(_("金额"))
+    received_on = models.DateField(_("到账日期"), db_index=True)
+    reference = models.CharField(_("流水号"), max_length=80, blank=True)
+    reason = models.CharField(_("原因"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("录入人"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("回款")
+        verbose_name_plural = _("回款")
+        ordering = ["-received_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="payment", amount__gt=0) | Q(kind="refund", amount__lt=0)),
+                name="payment_sign_matches_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order} {self.amount}"
+
+
+class WriteOffStatus(models.TextChoices):
+    PROPOSED = "proposed", _("已提议")
+    APPROVED = "approved", _("已核销")
+    REJECTED = "rejected", _("已驳回")
+
+
+class WriteOff(TimeStampedModel):
+    """Q6: bad debt written off; once approved it counts as negative sales in the current year."""
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("订单"), on_delete=models.PROTECT, related_name="writeoffs"
+    )
+    amount = MoneyField(_("核销金额"))
+    reason = models.CharField(_("原因"), max_length=200)
+    status = models.CharField(
+        _("状态"),
+        max_length=10,
+        choices=WriteOffStatus.choices,
+        default=WriteOffStatus.PROPOSED,
+        db_index=True,
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("提议人"), on_delete=models.PROTECT, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("核准人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    approved_on = models.DateField(_("核销日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("坏账核销")
+        verbose_name_plural = _("坏账核销")
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="writeoff_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.order} −{self.amount}"

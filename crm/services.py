@@ -1,0 +1,350 @@
+"""Writes for the customer book (SPEC §1). Views, the API and the admin all call these."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from common.errors import Conflict, DomainError
+from crm.models import (
+    Contact,
+    Customer,
+    FollowUp,
+    Grade,
+    GradeChange,
+    Outing,
+    ReviewStatus,
+    Role,
+    User,
+)
+from crm.selectors import customer_find_duplicate, normalize_name, normalize_phone, team_member_ids
+from partners.models import OwnershipChange, OwnershipReason
+
+PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}\d{7,8}(\d{1,6})?|400\d{7})$")
+CREDIT_CODE_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+
+
+class DuplicateCustomer(Conflict):
+    """C2: the customer already exists. Tells who owns it, never its contacts."""
+
+    def __init__(self, existing: Customer) -> None:
+        if existing.owner_id is None:
+            msg = _("客户“%(name)s”已在公海中，可以直接领取，无需重复录入。") % {"name": existing.name}
+        else:
+            msg = _("客户“%(name)s”已存在，负责人：%(owner)s。请勿重复录入。") % {
+                "name": existing.name,
+                "owner": existing.owner,
+            }
+        super().__init__(msg, code="duplicate_customer", field="name", existing_id=existing.pk)
+        self.existing = existing
+
+
+def validate_phone(phone: str, *, field: str = "phone") -> str:
+    normalized = normalize_phone(phone)
+    if not PHONE_RE.match(normalized):
+        raise DomainError(
+            _("电话号码格式不正确：请填写11位手机号或带区号的座机号。"), code="invalid_phone", field=field
+        )
+    return normalized
+
+
+def validate_credit_code(code: str) -> str:
+    code = (code or "").strip().upper()
+    if code and not CREDIT_CODE_RE.match(code):
+        raise DomainError(
+            _("统一社会信用代码应为18位（数字或大写字母）。"), code="invalid_credit_code", field="credit_code"
+        )
+    return code
+
+
+def record_ownership_change(
+    *,
+    customer: Customer,
+    to_user: User | None,
+    reason: str,
+    by: User | None,
+    note: str = "",
+    at: dt.datetime | None = None,
+) -> OwnershipChange:
+    """P1: the one place an owner changes. Callers hold the customer row (select_for_update) when racing."""
+    at = at or timezone.now()
+    change = OwnershipChange.objects.create(
+        customer=customer,
+        from_user_id=customer.owner_id,
+        to_user=to_user,
+        reason=reason,
+        note=note,
+        changed_by=by,
+        changed_at=at,
+    )
+    customer.owner = to_user
+    customer.owned_since = at if to_user else None
+    customer.save(update_fields=["owner", "owned_since", "updated_at"])
+    return change
+
+
+@transaction.atomic
+def customer_create(*, by: User, owner: User | None = None, **data: Any) -> Customer:
+    """C1/C2/C5: create a customer owned by `owner` (default: the creator), pending the manager's review.
+
+    Raises DuplicateCustomer (nothing saved) when it matches an existing customer.
+    """
+    name = (data.get("name") or "").strip()
+    if not name:
+        raise DomainError(_("请填写客户名称。"), code="required", field="name")
+    for field, label in (
+        ("contact_person", _("联系人")),
+        ("contact_position", _("联系人职务")),
+        ("phone", _("联系电话")),
+        ("status", _("客户状态")),
+    ):
+        if not (str(data.get(field) or "")).strip():
+            raise DomainError(_("请填写%(label)s。") % {"label": label}, code="required", field=field)
+    if not normalize_name(name):
+        raise DomainError(_("客户名称不能只包含标点或空格。"), code="invalid_name", field="name")
+    data["phone"] = validate_phone(data["phone"])
+    data["credit_code"] = validate_credit_code(data.get("credit_code", ""))
+    existing = customer_find_duplicate(name=name, phone=data["phone"], credit_code=data["credit_code"])
+    if existing:
+        raise DuplicateCustomer(existing)
+    owner = owner or by
+    now = timezone.now()
+    customer = Customer(
+        **{**data, "name": name},
+        name_normalized=normalize_name(name),
+        owner=owner,
+        owned_since=now,
+        created_by=by,
+        first_contact_at=data.get("first_contact_at") or now,
+        review_status=ReviewStatus.APPROVED if by.sees_everything else ReviewStatus.PENDING,
+    )
+    customer.full_clean(exclude=["name_normalized", "owner", "created_by"])
+    try:
+        with transaction.atomic():
+            customer.save()
+    except IntegrityError:
+        # Someone created the same customer a moment ago (the unique constraint caught it).
+        existing = customer_find_duplicate(name=name, phone=data["phone"], credit_code=data["credit_code"])
+        if existing:
+            raise DuplicateCustomer(existing) from None
+        raise
+    OwnershipChange.objects.create(
+        customer=customer,
+        from_user=None,
+        to_user=owner,
+        reason=OwnershipReason.CREATED,
+        changed_by=by,
+        changed_at=now,
+    )
+    GradeChange.objects.create(customer=customer, from_grade="", to_grade=customer.grade, changed_by=by)
+    Contact.objects.create(
+        customer=customer,
+        name=customer.contact_person,
+        position=customer.contact_position,
+        phone=customer.phone,
+    )
+    return customer
+
+
+UPDATABLE_FIELDS = {
+    "name",
+    "credit_code",
+    "contact_person",
+    "contact_position",
+    "phone",
+    "status",
+    "grade",
+    "key_account_class",
+    "region",
+    "industry",
+    "address",
+    "website",
+    "source",
+    "notes",
+    "tags",
+}
+
+
+@transaction.atomic
+def customer_update(*, customer: Customer, by: User, reason: str = "", **data: Any) -> Customer:
+    """Edit a customer; a grade change is recorded (C3)."""
+    unknown = set(data) - UPDATABLE_FIELDS
+    if unknown:
+        raise DomainError(_("不能修改这些字段：%(f)s") % {"f": ", ".join(sorted(unknown))}, code="readonly")
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    old_grade = customer.grade
+    if "phone" in data:
+        data["phone"] = validate_phone(data["phone"])
+    if "credit_code" in data:
+        data["credit_code"] = validate_credit_code(data["credit_code"])
+    if "name" in data:
+        data["name"] = data["name"].strip()
+        new_norm = normalize_name(data["name"])
+        if new_norm != customer.name_normalized:
+            clash = Customer.objects.filter(name_normalized=new_norm).exclude(pk=customer.pk).first()
+            if clash:
+                raise DuplicateCustomer(clash)
+            customer.name_normalized = new_norm
+    for key, value in data.items():
+        setattr(customer, key, value)
+    if customer.grade not in Grade.values:
+        raise DomainError(_("客户等级无效。"), code="invalid_grade", field="grade")
+    customer.full_clean(exclude=["name_normalized", "owner", "created_by"])
+    customer.save()
+    if customer.grade != old_grade:
+        GradeChange.objects.create(
+            customer=customer,
+            from_grade=old_grade,
+            to_grade=customer.grade,
+            changed_by=by,
+            reason=reason[:200],
+        )
+    return customer
+
+
+def can_review(*, user: User, customer: Customer) -> bool:
+    """C5: the owner's department manager (or anyone above, or the president's assistant) reviews."""
+    if user.pk == customer.owner_id:
+        return False
+    if user.sees_everything or user.has_role(Role.PRESIDENTS_ASSISTANT):
+        return True
+    if not user.has_role(Role.SALES_MANAGER, Role.REGIONAL_MANAGER, Role.DIRECTOR):
+        return False
+    return customer.owner_id in team_member_ids(user)
+
+
+REVIEW_TRANSITIONS: dict[str, set[str]] = {
+    ReviewStatus.PENDING: {ReviewStatus.APPROVED, ReviewStatus.REJECTED},
+}
+
+
+@transaction.atomic
+def customer_review_transition(*, customer: Customer, by: User, to: str, reason: str = "") -> Customer:
+    """C5: approve or reject a pending customer; a rejection needs a reason."""
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if to not in REVIEW_TRANSITIONS.get(customer.review_status, set()):
+        raise Conflict(_("该客户已审核，不能重复操作。"), code="already_reviewed")
+    if not can_review(user=by, customer=customer):
+        raise DomainError(_("您无权审核该客户。"), code="forbidden", status=403)
+    reason = (reason or "").strip()
+    if to == ReviewStatus.REJECTED and not reason:
+        raise DomainError(_("驳回时请填写原因。"), code="reason_required", field="reason")
+    customer.review_status = to
+    customer.reviewed_by = by
+    customer.reviewed_at = timezone.now()
+    customer.review_reason = reason[:500]
+    customer.save(
+        update_fields=["review_status", "reviewed_by", "reviewed_at", "review_reason", "updated_at"]
+    )
+    return customer
+
+
+def contact_create(*, customer: Customer, by: User, **data: Any) -> Contact:
+    if not (data.get("name") or "").strip():
+        raise DomainError(_("请填写联系人姓名。"), code="required", field="name")
+    if not (data.get("position") or "").strip():
+        raise DomainError(_("请填写联系人职务。"), code="required", field="position")
+    if data.get("phone"):
+        data["phone"] = validate_phone(data["phone"])
+    contact = Contact(customer=customer, **data)
+    contact.full_clean()
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def followup_create(*, customer: Customer, by: User, **data: Any) -> FollowUp:
+    """C7: log a follow-up; the customer's last-contacted time moves forward (never back)."""
+    if not (data.get("topic") or "").strip():
+        raise DomainError(_("请填写沟通主题。"), code="required", field="topic")
+    occurred_at = data.get("occurred_at") or timezone.now()
+    if occurred_at > timezone.now() + dt.timedelta(minutes=5):
+        raise DomainError(_("沟通时间不能晚于现在。"), code="future", field="occurred_at")
+    contact = data.get("contact")
+    if contact is not None and contact.customer_id != customer.pk:
+        raise DomainError(_("联系人不属于该客户。"), code="invalid_contact", field="contact")
+    opportunity = data.get("opportunity")
+    if opportunity is not None and opportunity.customer_id != customer.pk:
+        raise DomainError(_("商机不属于该客户。"), code="invalid_opportunity", field="opportunity")
+    followup = FollowUp(customer=customer, author=by, **{**data, "occurred_at": occurred_at})
+    followup.full_clean(exclude=["customer", "author"])
+    followup.save()
+    # One UPDATE that only moves forward, so a late entry of an old visit never rewinds the clock
+    # and concurrent writers cannot lose each other's update.
+    Customer.objects.filter(pk=customer.pk).filter(
+        Q(last_contacted_at__isnull=True) | Q(last_contacted_at__lt=occurred_at)
+    ).update(last_contacted_at=occurred_at, updated_at=timezone.now())
+    Customer.objects.filter(pk=customer.pk, first_contact_at__isnull=True).update(
+        first_contact_at=occurred_at
+    )
+    customer.refresh_from_db(fields=["last_contacted_at", "first_contact_at"])
+    return followup
+
+
+def outing_vague_message(text: str) -> str | None:
+    """C8: "外出", "见客户" and the like do not name a customer."""
+    cleaned = normalize_name(text)
+    if not cleaned:
+        return _("请填写要拜访的客户名称。")
+    vague = {normalize_name(w) for w in settings.CRM_OUTING_VAGUE_WORDS}
+    if cleaned in vague or len(cleaned) < 2:
+        return _("“%(text)s”不是客户名称：请填写要拜访的客户公司全称（必须是系统中的客户）。") % {
+            "text": text.strip()
+        }
+    return None
+
+
+@transaction.atomic
+def outing_register(
+    *,
+    by: User,
+    customer_name: str = "",
+    customer: Customer | None = None,
+    planned_at: dt.datetime | None = None,
+    purpose: str = "",
+) -> Outing:
+    """C8: register an outing to a real customer in the system the rep may see."""
+    from crm.selectors import customer_list_visible_to
+
+    if customer is None:
+        vague = outing_vague_message(customer_name)
+        if vague:
+            raise DomainError(vague, code="vague_destination", field="customer_name")
+        visible = customer_list_visible_to(user=by)
+        customer = visible.filter(name_normalized=normalize_name(customer_name)).first()
+        if customer is None:
+            raise DomainError(
+                _("系统中没有您负责的客户“%(text)s”：请先录入客户，或填写客户全称。")
+                % {"text": customer_name.strip()},
+                code="unknown_customer",
+                field="customer_name",
+            )
+    planned_at = planned_at or timezone.now()
+    return Outing.objects.create(user=by, customer=customer, planned_at=planned_at, purpose=purpose[:200])
+
+
+def customer_assign(*, customer: Customer, to_user: User, by: User, note: str = "") -> Customer:
+    """A manager moves a customer to another rep (P1 keeps the change)."""
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        if not to_user.is_active:
+            raise DomainError(_("不能分配给已停用的用户。"), code="inactive_user", field="to_user")
+        record_ownership_change(
+            customer=customer, to_user=to_user, reason=OwnershipReason.ASSIGNED, by=by, note=note
+        )
+    return customer
+
+
+def touch_days_without_contact(customer: Customer, *, now: dt.datetime | None = None) -> int | None:
+    start = customer.contact_clock_start
+    if start is None:
+        return None
+    now = now or timezone.now()
+    return (timezone.localtime(now).date() - timezone.localtime(start).date()).days

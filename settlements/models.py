@@ -1,0 +1,1 @@
+"""SPEC §6: monthly settlements (built in the settlement issue)."""
