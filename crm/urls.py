@@ -1,6 +1,6 @@
 from django.urls import path
 
-from crm import views
+from crm.views import customers as views
 
 app_name = "crm"
 urlpatterns = [

@@ -10,7 +10,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.auth import request_user
-from crm import services
 from crm.api.serializers import (
     ContactSerializer,
     CustomerListSerializer,
@@ -21,6 +20,7 @@ from crm.api.serializers import (
 )
 from crm.models import Customer, CustomerStatus, Grade, Outing
 from crm.selectors import customer_filter, customer_list_visible_to
+from crm.services import customers as services
 
 
 class CustomerFilter(django_filters.FilterSet):

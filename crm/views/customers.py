@@ -14,7 +14,6 @@ from django.views.decorators.http import require_http_methods
 from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
-from crm import services
 from crm.forms import ContactForm, CustomerFilterForm, CustomerForm, FollowUpForm, OutingForm, ReviewForm
 from crm.models import Customer, FollowUp, ReviewStatus
 from crm.selectors import (
@@ -25,6 +24,7 @@ from crm.selectors import (
     team_member_ids,
     timeline_for,
 )
+from crm.services import customers as services
 
 
 def _visible_customer_or_404(request: AuthedRequest, pk: int) -> Customer:
