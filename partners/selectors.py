@@ -194,9 +194,7 @@ def collision_report(*, user: User, month: dt.date) -> list[dict[str, Any]]:
     A case counts for each team that has a party in it (a rep's department; partners under 合伙人)."""
     start = timezone.make_aware(dt.datetime.combine(month.replace(day=1), dt.time.min))
     end = timezone.make_aware(dt.datetime.combine(next_month(month), dt.time.min))
-    cases = collision_list_rows(collision_list_visible_to(user=user)).filter(
-        opened_at__gte=start, opened_at__lt=end
-    )
+    cases = collision_list_visible_to(user=user).filter(opened_at__gte=start, opened_at__lt=end)
     cases = cases.prefetch_related(
         Prefetch(
             "parties",
