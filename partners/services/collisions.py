@@ -173,7 +173,7 @@ def collision_open(
             with transaction.atomic():
                 # Lock the customer: concurrent claimants on one customer queue here (one case, no dups).
                 customer = (
-                    Customer.objects.select_for_update()
+                    Customer.objects.select_for_update(of=("self",))
                     .select_related("owner__department")
                     .get(pk=customer.pk)
                 )
@@ -357,7 +357,11 @@ def collision_transition(
     order: Order | None = None,
 ) -> CollisionCase:
     """The one service that moves a collision case. Refuses anything the table does not allow."""
-    case = CollisionCase.objects.select_for_update().select_related("region", "customer").get(pk=case.pk)
+    case = (
+        CollisionCase.objects.select_for_update(of=("self",))
+        .select_related("region", "customer")
+        .get(pk=case.pk)
+    )
     step = COLLISION_TRANSITIONS.get((case.status, action))
     if step is None:
         raise Conflict(

@@ -121,7 +121,7 @@ def credit_shares_freeze(*, order: Order) -> list[CreditShare]:
     """
     from partners.services.collisions import collision_resolve_on_order
 
-    order = Order.objects.select_for_update().select_related("customer").get(pk=order.pk)
+    order = Order.objects.select_for_update(of=("self",)).select_related("customer").get(pk=order.pk)
     if order.credit_shares.exists():
         return list(order.credit_shares.all())
     collision_resolve_on_order(order=order)
