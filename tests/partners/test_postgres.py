@@ -24,7 +24,7 @@ def _run_concurrently(funcs):  # type: ignore[no-untyped-def]
         try:
             barrier.wait()
             results[i] = fn()
-        except Exception as exc:  # noqa: BLE001 - collected and asserted on below
+        except Exception as exc:
             results[i] = exc
         finally:
             connections.close_all()
