@@ -32,6 +32,7 @@ from partners.services import (
     account_executive_detach,
     collision_transition,
     partner_register,
+    referral_create,
 )
 
 
@@ -343,3 +344,36 @@ class PortalOrderViewSet(_PortalBase):
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return selectors.partner_orders(self.partner())
+
+
+class ReferralCreateSerializer(serializers.Serializer):
+    partner = serializers.PrimaryKeyRelatedField(queryset=Partner.objects.all())
+    customer = serializers.IntegerField()
+    order = serializers.IntegerField(required=False, allow_null=True, default=None)
+    share = serializers.DecimalField(
+        max_digits=9, decimal_places=6, required=False, allow_null=True, default=None
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+
+class ReferralView(APIView):
+    """POST: a manager records a partner referral for a customer they can see (P2/P4)."""
+
+    @extend_schema(request=ReferralCreateSerializer, responses=PortalReferralSerializer)
+    def post(self, request: Request) -> Response:
+        user = request_user(request)
+        ser = ReferralCreateSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = ser.validated_data
+        customer = customer_get_visible(user=user, pk=d["customer"])
+        if customer is None:
+            raise Http404
+        order = None
+        if d["order"]:
+            order = Order.objects.filter(pk=d["order"], customer=customer).first()
+            if order is None:
+                raise Http404
+        referral = referral_create(
+            partner=d["partner"], customer=customer, order=order, share=d["share"], note=d["note"], by=user
+        )
+        return Response(PortalReferralSerializer(referral).data, status=status.HTTP_201_CREATED)

@@ -12,6 +12,7 @@ router.register("portal/referrals", api.PortalReferralViewSet, basename="portal-
 router.register("portal/orders", api.PortalOrderViewSet, basename="portal-order")
 urlpatterns = [
     path("collisions/report/", api.ReportView.as_view(), name="collision-report"),
+    path("referrals/", api.ReferralView.as_view(), name="referral-create"),
     path("orders/<int:pk>/credit/", api.order_credit, name="order-credit"),
     path("customers/<int:pk>/executive/", api.ExecutiveView.as_view(), name="customer-executive"),
     *router.urls,

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Region, Role, User
-from partners.models import CollisionAction, CollisionCase, CollisionStatus, PartnerKind
+from partners.models import CollisionAction, CollisionCase, CollisionStatus, Partner, PartnerKind
 
 
 class CollisionFilterForm(forms.Form):
@@ -98,3 +98,16 @@ class MonthForm(forms.Form):
         if self.is_valid() and self.cleaned_data.get("month"):
             return self.cleaned_data["month"].replace(day=1)
         return default.replace(day=1)
+
+
+class ReferralForm(forms.Form):
+    partner = forms.ModelChoiceField(label=_("合伙人"), queryset=Partner.objects.filter(is_active=True))
+    customer_name = forms.CharField(label=_("客户名称"), max_length=200)
+    share = forms.DecimalField(
+        label=_("推荐业绩比例（%）"),
+        required=False,
+        max_digits=7,
+        decimal_places=4,
+        help_text=_("留空按规则默认值。"),
+    )
+    note = forms.CharField(label=_("说明"), max_length=200, required=False)

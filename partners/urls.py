@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.partner_list, name="partner_list"),
     path("new/", views.partner_create, name="partner_create"),
     path("portal/", views.portal, name="portal"),
+    path("referrals/new/", views.referral_create, name="referral_create"),
     path("collisions/", views.collision_list, name="collision_list"),
     path("collisions/report/", views.collision_report, name="collision_report"),
     path("collisions/<int:pk>/", views.collision_detail, name="collision_detail"),

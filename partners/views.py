@@ -14,14 +14,15 @@ from common.errors import DomainError
 from common.forms import add_domain_error
 from common.timeutil import local_today
 from crm.models import Role
-from crm.selectors import customer_get_visible, keyset_page
-from partners import selectors
+from crm.selectors import customer_get_visible, customer_list_visible_to, keyset_page, normalize_name
+from partners import selectors, services
 from partners.forms import (
     CollisionActionForm,
     CollisionFilterForm,
     ExecutiveAttachForm,
     MonthForm,
     PartnerRegisterForm,
+    ReferralForm,
 )
 from partners.models import CollisionAction, CollisionStatus, Partner
 from partners.services import account_executive_attach, collision_transition, partner_register
@@ -241,3 +242,34 @@ def partner_create(request: AuthedRequest) -> HttpResponse:
             messages.success(request, _("合伙人已登记。"))
             return redirect("partners:partner_list")
     return render(request, "partners/partner_form.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def referral_create(request: AuthedRequest) -> HttpResponse:
+    """P2: a manager records that a partner referred a customer (the customer must be one they see)."""
+    form = ReferralForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        customer = (
+            customer_list_visible_to(user=request.user)
+            .filter(name_normalized=normalize_name(d["customer_name"]))
+            .first()
+        )
+        if customer is None:
+            form.add_error("customer_name", _("没有找到您可查看的该客户，请填写客户全称。"))
+        else:
+            try:
+                services.referral_create(
+                    partner=d["partner"],
+                    customer=customer,
+                    by=request.user,
+                    share=(d["share"] / 100) if d["share"] is not None else None,
+                    note=d["note"],
+                )
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                messages.success(request, _("推荐已登记。"))
+                return redirect("partners:referral_create")
+    return render(request, "partners/referral_form.html", {"form": form})

@@ -321,3 +321,63 @@ class TestPartnerAdmin:
             assert client.get(reverse("partners:partner_list")).status_code == 200
         with django_assert_max_num_queries(4):
             assert len(api.get("/api/partners/partners/").json()["results"]) == 10
+
+
+class TestReferralEntry:
+    def test_manager_records_a_referral_page_and_api(self, org, client_for, api_for):
+        partner = PartnerFactory()
+        customer = CustomerFactory(owner=org.rep_a1, name="推荐目标有限公司")
+        resp = client_for(org.manager_a).post(
+            reverse("partners:referral_create"),
+            {"partner": partner.pk, "customer_name": "推荐目标有限公司", "share": "8"},
+        )
+        assert resp.status_code == 302
+        from partners.models import Referral
+
+        assert Referral.objects.get().share == Decimal("0.08")
+        # bad share: form redisplayed with the message, nothing saved
+        resp = client_for(org.manager_a).post(
+            reverse("partners:referral_create"),
+            {"partner": partner.pk, "customer_name": "推荐目标有限公司", "share": "120"},
+        )
+        assert resp.status_code == 200 and "100%" in resp.content.decode()
+        api = api_for(org.manager_a)
+        resp = api.post(
+            "/api/partners/referrals/",
+            {"partner": partner.pk, "customer": customer.pk, "share": "0.05"},
+            format="json",
+        )
+        assert resp.status_code == 201 and resp.json()["share"] == "0.050000"
+        # a customer the manager cannot see → 404; a rep may not record → 403
+        hidden = CustomerFactory(owner=org.rep_b1)
+        assert (
+            api.post(
+                "/api/partners/referrals/", {"partner": partner.pk, "customer": hidden.pk}, format="json"
+            ).status_code
+            == 404
+        )
+        assert (
+            api_for(org.rep_a1)
+            .post("/api/partners/referrals/", {"partner": partner.pk, "customer": customer.pk}, format="json")
+            .status_code
+            == 403
+        )
+        assert Referral.objects.count() == 2
+
+
+def test_escalation_task_is_scheduled_and_runs(org):
+    from django.core.management import call_command
+    from django_celery_beat.models import PeriodicTask
+
+    from partners.signals import ESCALATION_TASK
+    from partners.tasks import escalate_overdue_collisions
+
+    call_command("migrate", "partners", verbosity=0)  # post_migrate registers it (idempotently)
+    call_command("migrate", "partners", verbosity=0)
+    assert PeriodicTask.objects.filter(task=ESCALATION_TASK).count() == 1
+    (case,) = make_cases(org, 1)
+    CollisionCase.objects.filter(pk=case.pk).update(deadline=dt.date(2020, 1, 1))
+    assert escalate_overdue_collisions.delay().get() == 1
+    assert escalate_overdue_collisions.delay().get() == 0
+    case.refresh_from_db()
+    assert case.status == CollisionStatus.ESCALATED
