@@ -65,6 +65,7 @@ def collision_list(request: AuthedRequest) -> HttpResponse:
             "form": form,
             "cases": rows,
             "scope": scope,
+            "can_refer": services.can_record_referral(request.user),
             "next_cursor": next_cursor,
             "after": after,
             "params": _params(request),
@@ -248,6 +249,8 @@ def partner_create(request: AuthedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def referral_create(request: AuthedRequest) -> HttpResponse:
     """P2: a manager records that a partner referred a customer (the customer must be one they see)."""
+    if not services.can_record_referral(request.user):
+        raise Http404
     form = ReferralForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data

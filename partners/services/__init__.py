@@ -14,6 +14,7 @@ from partners.services.credit import credit_shares_compute, credit_shares_freeze
 from partners.services.partners import (
     account_executive_attach,
     account_executive_detach,
+    can_record_referral,
     partner_register,
     referral_create,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "CollisionOpened",
     "account_executive_attach",
     "account_executive_detach",
+    "can_record_referral",
     "collision_escalate_overdue",
     "collision_open",
     "collision_resolve_on_order",

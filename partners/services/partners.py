@@ -62,6 +62,13 @@ def partner_register(*, by: User, username: str = "", password: str = "", **data
     return partner
 
 
+def can_record_referral(user: User) -> bool:
+    """Managers and admins record referrals; partners and reps do not (a partner sees no other partner)."""
+    return user.sees_everything or user.has_role(
+        Role.ADMIN, Role.DIRECTOR, Role.REGIONAL_MANAGER, Role.SALES_MANAGER
+    )
+
+
 def referral_create(
     *,
     partner: Partner,
@@ -72,10 +79,7 @@ def referral_create(
     note: str = "",
 ) -> Referral:
     """P2/P4: a partner referred a customer (any region, both kinds). `share` defaults to the policy."""
-    if not (
-        by.sees_everything
-        or by.has_role(Role.ADMIN, Role.DIRECTOR, Role.REGIONAL_MANAGER, Role.SALES_MANAGER)
-    ):
+    if not can_record_referral(by):
         raise DomainError(_("只有经理或管理员可以登记合伙人推荐。"), code="forbidden", status=403)
     if not partner.is_active:
         raise DomainError(_("该合伙人已停用。"), code="inactive_partner", field="partner")

@@ -363,6 +363,7 @@ class TestReferralEntry:
             == 403
         )
         assert Referral.objects.count() == 2
+        assert client_for(org.rep_a1).get(reverse("partners:referral_create")).status_code == 404
 
 
 def test_escalation_task_is_scheduled_and_runs(org):
