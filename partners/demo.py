@@ -85,7 +85,7 @@ def seed(ctx: dict[str, Any]) -> None:
     )
 
     # Account executive attached to some of the first team's customers (cannot be ended).
-    exec_customers = [c for c in customers if c.owner_id == reps[0].pk][:4] + [customers[0]]
+    exec_customers = [*[c for c in customers if c.owner_id == reps[0].pk][:4], customers[0]]
     ExecutiveAttachment.objects.bulk_create(
         [
             ExecutiveAttachment(
