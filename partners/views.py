@@ -25,7 +25,12 @@ from partners.forms import (
     ReferralForm,
 )
 from partners.models import CollisionAction, CollisionStatus, Partner
-from partners.services import account_executive_attach, collision_transition, partner_register
+from partners.services import (
+    account_executive_attach,
+    collision_default_split,
+    collision_transition,
+    partner_register,
+)
 
 PAGE_SIZE = 30
 
@@ -78,7 +83,9 @@ def collision_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     case = selectors.collision_get_visible(user=request.user, pk=pk)
     if case is None:
         raise Http404
-    return _render_detail(request, case, CollisionActionForm(case=case))
+    default = collision_default_split(case=case)
+    initial = {f"share_{pk}": format((share * 100).normalize(), "f") for pk, share in default.items()}
+    return _render_detail(request, case, CollisionActionForm(case=case, initial=initial))
 
 
 def _render_detail(request: AuthedRequest, case, form: CollisionActionForm) -> HttpResponse:  # type: ignore[no-untyped-def]

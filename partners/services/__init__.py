@@ -5,6 +5,7 @@ Other apps call: `collision_open`, `collision_resolve_on_order`, `credit_shares_
 from partners.services.collisions import (
     COLLISION_TRANSITIONS,
     CollisionOpened,
+    collision_default_split,
     collision_escalate_overdue,
     collision_open,
     collision_resolve_on_order,
@@ -25,6 +26,7 @@ __all__ = [
     "account_executive_attach",
     "account_executive_detach",
     "can_record_referral",
+    "collision_default_split",
     "collision_escalate_overdue",
     "collision_open",
     "collision_resolve_on_order",

@@ -265,6 +265,18 @@ def collision_open(
     return None  # pragma: no cover
 
 
+def collision_default_split(*, case: CollisionCase) -> dict[int, Decimal]:
+    """P3.3 default split (policy, 50/50 by default): the holder gets `default_split`, the other parties
+    share the rest equally; any rounding millionth goes to the holder so the split sums to exactly 1."""
+    policy = policy_for(day=local_date(case.opened_at))
+    parties = sorted(case.parties.all(), key=lambda p: (p.role != PartyRole.HOLDER, p.pk))
+    first, rest = parties[0], parties[1:]
+    each = ((Decimal("1") - policy.default_split) / len(rest)).quantize(Decimal("0.000001"))
+    split = {p.pk: each for p in rest}
+    split[first.pk] = Decimal("1") - each * len(rest)
+    return split
+
+
 def _parse_shares(case: CollisionCase, shares: dict[Any, Any] | None) -> dict[int, Decimal]:
     """P3.3: a split names every party with a share > 0, summing to exactly 100%."""
     if not shares:
@@ -399,7 +411,7 @@ def collision_transition(
             _resolve(case, rule=CollisionRule.FIRST_REGISTERED, winner=case.proposed_winner, by=by, at=now)
     elif action == A.PROPOSE_SPLIT:
         assert party is not None
-        parsed = _parse_shares(case, shares)
+        parsed = _parse_shares(case, shares or collision_default_split(case=case))
         for p in parties:
             CollisionParty.objects.filter(pk=p.pk).update(
                 split_share=parsed[p.pk], agreed_at=now if p.pk == party.pk else None
@@ -419,7 +431,8 @@ def collision_transition(
     elif action == A.DECIDE:
         if not reason:
             raise DomainError(_("裁决时必须填写书面理由。"), code="reason_required", field="reason")
-        if shares:
+        # A named winner takes the customer; otherwise the manager's split (shares) applies.
+        if shares and not winner_party_id:
             parsed = _parse_shares(case, shares)
             for p in parties:
                 CollisionParty.objects.filter(pk=p.pk).update(split_share=parsed[p.pk])

@@ -409,3 +409,22 @@ def test_evidence_is_that_customers_logs_only(org):
     FollowUpFactory(customer=customer, author=org.rep_b1, topic="乙的记录")
     evidence = {e["party"].user_id: [f.topic for f in e["followups"]] for e in collision_evidence(case)}
     assert evidence == {org.rep_a1.pk: ["甲的记录"], org.rep_b1.pk: ["乙的记录"]}
+
+
+def test_default_split_is_the_policy_and_proposed_when_no_shares_given(org):
+    policy = policy_for()
+    policy.default_split = Decimal("0.6")
+    policy.save()
+    customer = old_customer(org)
+    case = collision_open(customer=customer, claimant=org.rep_b1, source="customer_create")
+    case = collision_transition(case=case, action=A.PROPOSE_SPLIT, by=org.rep_b1)
+    shares = {p.user_id: p.split_share for p in case.parties.all()}
+    assert shares == {org.rep_a1.pk: Decimal("0.6"), org.rep_b1.pk: Decimal("0.4")}
+    # with three parties the others share the rest equally and the total is exactly 1
+    case2 = collision_open(customer=old_customer(org), claimant=org.rep_b1, source="customer_create")
+    collision_open(customer=case2.customer, claimant=org.rep_a2, source="pool_claim")
+    from partners.services import collision_default_split
+
+    split = collision_default_split(case=case2)
+    assert sorted(split.values()) == [Decimal("0.2"), Decimal("0.2"), Decimal("0.6")]
+    assert sum(split.values()) == Decimal("1")

@@ -382,3 +382,46 @@ def test_escalation_task_is_scheduled_and_runs(org):
     assert escalate_overdue_collisions.delay().get() == 0
     case.refresh_from_db()
     assert case.status == CollisionStatus.ESCALATED
+
+
+def test_case_page_prefills_the_default_split_and_manager_winner_beats_prefilled_shares(org, client_for):
+    (case,) = make_cases(org, 1)
+    a, b = (case.parties.get(user=u) for u in (org.rep_a1, org.rep_b1))
+    body = client_for(org.rep_b1).get(reverse("partners:collision_detail", args=[case.pk])).content.decode()
+    assert f'name="share_{a.pk}" value="50"' in body
+    collision_transition(case=case, action="escalate", by=org.rep_b1)
+    resp = client_for(org.regional_manager).post(
+        reverse("partners:collision_act", args=[case.pk]),
+        {
+            "action": "decide",
+            "winner": a.pk,
+            "reason": "甲方先录",
+            f"share_{a.pk}": "50",
+            f"share_{b.pk}": "50",
+        },
+    )
+    assert resp.status_code == 302
+    case.refresh_from_db()
+    assert case.winner_id == a.pk
+
+
+def test_portal_and_inbox_api_query_counts(org, api_for, django_assert_max_num_queries):
+    p = partner_register(
+        by=org.admin, name="合伙人丙", kind=PartnerKind.ORDINARY, username="partner_z", password="demo12345"
+    )
+    for _ in range(6):
+        c = CustomerFactory(owner=org.rep_a1)
+        referral_create(partner=p, customer=c, by=org.admin, share=Decimal("0.1"))
+        credit_shares_freeze(order=book_order(owner=org.rep_a1, customer=c))
+    make_cases(org, 6)
+    api = api_for(p.user)
+    for url in (
+        "/api/partners/portal/customers/",
+        "/api/partners/portal/orders/",
+        "/api/partners/portal/referrals/",
+    ):
+        with django_assert_max_num_queries(4):
+            assert len(api.get(url).json()["results"]) == 6
+    rm = api_for(org.regional_manager)
+    with django_assert_max_num_queries(6):
+        assert len(rm.get("/api/partners/collisions/?inbox=1").json()["results"]) == 6
