@@ -222,7 +222,8 @@ def collision_report(*, user: User, month: dt.date) -> list[dict[str, Any]]:
             else:
                 row["by_rule"][case.resolution] += 1
                 if case.resolved_at:
-                    row["_days"].append(Decimal((case.resolved_at - case.opened_at).total_seconds()) / 86400)
+                    took = case.resolved_at - case.opened_at
+                    row["_days"].append(Decimal(took.days) + Decimal(took.seconds) / Decimal(86400))
     result = []
     for team in sorted(rows):
         row = rows[team]

@@ -332,8 +332,10 @@ def _resolve(
     target_id: int | None = winner.user_id
     partner = winner.partner
     if partner is not None:
-        # P2: only a strategic partner with a login manages customers; otherwise the win is a referral.
-        if partner.kind == PartnerKind.STRATEGIC and partner.user_id:
+        # P2: only a strategic partner (with a login) manages customers, and only in their own region;
+        # anywhere else — and for ordinary partners — the win is a referral (credit, not ownership).
+        in_region = customer.region_id is None or customer.region_id == partner.region_id
+        if partner.kind == PartnerKind.STRATEGIC and partner.user_id and in_region:
             target_id = partner.user_id
         else:
             target_id = None

@@ -428,3 +428,21 @@ def test_default_split_is_the_policy_and_proposed_when_no_shares_given(org):
     split = collision_default_split(case=case2)
     assert sorted(split.values()) == [Decimal("0.2"), Decimal("0.2"), Decimal("0.6")]
     assert sum(split.values()) == Decimal("1")
+
+
+def test_strategic_partner_outside_their_region_gets_a_referral_not_the_customer(org):
+    from crm.models import User
+
+    login = User.objects.create_user(username="p_north", password="x" * 10)
+    partner = PartnerFactory(kind=PartnerKind.STRATEGIC, region=org.region_b, user=login)
+    customer = old_customer(org)  # in org.region (华东)
+    case = collision_open(
+        customer=customer,
+        claimant=partner,
+        source="opportunity",
+        registered_at=timezone.now() - dt.timedelta(days=30),
+    )
+    collision_transition(case=case, action=A.ACCEPT, by=org.rep_a1)
+    customer.refresh_from_db()
+    assert customer.owner == org.rep_a1
+    assert Referral.objects.filter(partner=partner, customer=customer).exists()

@@ -189,6 +189,14 @@ class TestReport:
         rows = {r["team"]: r for r in data["rows"]}
         assert rows["销售一部"]["opened"] == 3 and rows["销售一部"]["open"] == 2
         assert rows["销售二部"]["by_rule"] == {"first_registered": 1}
+        assert rows["销售二部"]["avg_days"] == "0.0"
+        from django.db.models import F
+
+        CollisionCase.objects.filter(pk=cases[0].pk).update(
+            resolved_at=F("opened_at") + dt.timedelta(hours=60)
+        )
+        data = api_for(org.regional_manager).get("/api/partners/collisions/report/").json()
+        assert {r["team"]: r for r in data["rows"]}["销售二部"]["avg_days"] == "2.5"
         assert client_for(org.manager_a).get(reverse("partners:collision_report")).status_code == 200
         assert client_for(org.rep_a1).get(reverse("partners:collision_report")).status_code == 404
         assert (
