@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action, api_view
 from rest_framework.request import Request
@@ -159,6 +160,10 @@ class CollisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
 
 class ReportView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("month", str, description="YYYY-MM (default: this month)")],
+        responses=OpenApiTypes.OBJECT,
+    )
     def get(self, request: Request) -> Response:
         user = request_user(request)
         if not (user.sees_everything or len(team_member_ids(user)) > 1):
@@ -190,6 +195,15 @@ class CreditShareSerializer(serializers.ModelSerializer):
         return str(obj.user or obj.partner)
 
 
+class OrderCreditSerializer(serializers.Serializer):
+    order = serializers.IntegerField()
+    number = serializers.CharField()
+    booked_at = serializers.DateTimeField()
+    shares = CreditShareSerializer(many=True)
+    total = serializers.CharField()
+
+
+@extend_schema(responses=OrderCreditSerializer)
 @api_view(["GET"])
 def order_credit(request: Request, pk: int) -> Response:
     order = selectors.order_get_credit_visible(user=request_user(request), pk=pk)
@@ -220,7 +234,7 @@ class ExecutiveView(APIView):
             raise Http404
         return customer
 
-    @extend_schema(request=ExecutiveSerializer)
+    @extend_schema(request=ExecutiveSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request, pk: int) -> Response:
         customer = self._customer(request, pk)
         ser = ExecutiveSerializer(data=request.data)
@@ -233,6 +247,7 @@ class ExecutiveView(APIView):
             status=status.HTTP_201_CREATED,
         )
 
+    @extend_schema(responses={409: OpenApiTypes.OBJECT})
     def delete(self, request: Request, pk: int) -> Response:
         account_executive_detach(customer=self._customer(request, pk), by=request_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)  # pragma: no cover - always refused
