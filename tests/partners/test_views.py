@@ -433,3 +433,11 @@ def test_portal_and_inbox_api_query_counts(org, api_for, django_assert_max_num_q
     rm = api_for(org.regional_manager)
     with django_assert_max_num_queries(6):
         assert len(rm.get("/api/partners/collisions/?inbox=1").json()["results"]) == 6
+
+
+def test_owner_sees_the_case_on_the_customer_page(org, client_for):
+    (case,) = make_cases(org, 1)
+    body = (
+        client_for(org.rep_a1).get(reverse("crm:customer_detail", args=[case.customer_id])).content.decode()
+    )
+    assert reverse("partners:collision_detail", args=[case.pk]) in body
