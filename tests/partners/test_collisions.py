@@ -446,3 +446,27 @@ def test_strategic_partner_outside_their_region_gets_a_referral_not_the_customer
     customer.refresh_from_db()
     assert customer.owner == org.rep_a1
     assert Referral.objects.filter(partner=partner, customer=customer).exists()
+
+
+def test_three_parties_resolve_only_when_every_other_party_accepted(org):
+    customer = old_customer(org)
+    case = collision_open(customer=customer, claimant=org.rep_b1, source="customer_create")
+    case = collision_open(customer=customer, claimant=org.rep_a2, source="pool_claim")
+    assert case.proposed_winner.user == org.rep_a1
+    case = collision_transition(case=case, action=A.ACCEPT, by=org.rep_b1)
+    assert case.status == S.OPEN
+    case = collision_transition(case=case, action=A.ACCEPT, by=org.rep_a2)
+    assert case.status == S.RESOLVED and case.winner.user == org.rep_a1
+
+
+def test_a_party_may_escalate_a_same_day_case_to_the_manager(org):
+    customer = CustomerFactory(owner=org.rep_a1, owned_since=timezone.now(), region=org.region)
+    case = collision_open(customer=customer, claimant=org.rep_b1, source="customer_create")
+    assert case.status == S.AWAITING_DEAL
+    case = collision_transition(case=case, action=A.ESCALATE, by=org.rep_a1, reason="对方不认可")
+    assert case.status == S.ESCALATED
+    # once escalated, an order no longer decides it (the manager does)
+    order = book_order(owner=org.rep_b1, customer=customer)
+    assert collision_resolve_on_order(order=order) is None
+    case.refresh_from_db()
+    assert case.status == S.ESCALATED
