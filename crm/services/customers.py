@@ -72,11 +72,14 @@ def record_ownership_change(
     by: User | None,
     note: str = "",
     at: dt.datetime | None = None,
+    collision: Any = None,
 ) -> OwnershipChange:
-    """P1: the one place an owner changes. Callers hold the customer row (select_for_update) when racing."""
+    """P1: the one place an owner changes. Callers hold the customer row (select_for_update) when racing.
+    `collision`: the P3 case that decided the change (partners.CollisionCase), if any."""
     at = at or timezone.now()
     change = OwnershipChange.objects.create(
         customer=customer,
+        collision=collision,
         from_user_id=customer.owner_id,
         to_user=to_user,
         reason=reason,
@@ -90,12 +93,40 @@ def record_ownership_change(
     return change
 
 
-@transaction.atomic
 def customer_create(*, by: User, owner: User | None = None, **data: Any) -> Customer:
     """C1/C2/C5: create a customer owned by `owner` (default: the creator), pending the manager's review.
 
-    Raises DuplicateCustomer (nothing saved) when it matches an existing customer.
+    Raises DuplicateCustomer (no twin saved) when it matches an existing customer. When that customer
+    belongs to someone else, a P3 collision case is opened first (kept even though this raises) and the
+    error is `partners.services.CollisionOpened` (a DuplicateCustomer naming the case).
     """
+    try:
+        return _customer_create(by=by, owner=owner, **data)
+    except DuplicateCustomer as exc:
+        claimant = owner or by
+        existing = exc.existing
+        if existing.owner_id is None or claimant.pk in (existing.owner_id, existing.account_executive_id):
+            raise
+        from partners.services.collisions import CollisionOpened, collision_open
+
+        case = collision_open(
+            customer=existing,
+            claimant=claimant,
+            by=by,
+            source="customer_create",
+            evidence={
+                "entered_name": str(data.get("name") or "")[:200],
+                "entered_phone": str(data.get("phone") or "")[:40],
+                "entered_credit_code": str(data.get("credit_code") or "")[:40],
+            },
+        )
+        if case is None:
+            raise
+        raise CollisionOpened(existing, case) from None
+
+
+@transaction.atomic
+def _customer_create(*, by: User, owner: User | None = None, **data: Any) -> Customer:
     name = (data.get("name") or "").strip()
     if not name:
         raise DomainError(_("请填写客户名称。"), code="required", field="name")

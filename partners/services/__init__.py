@@ -1,0 +1,38 @@
+"""Partners, collisions and credit (SPEC §3). Import from here or from the topic module.
+
+Other apps call: `collision_open`, `collision_resolve_on_order`, `credit_shares_freeze`."""
+
+from partners.services.collisions import (
+    COLLISION_TRANSITIONS,
+    CollisionOpened,
+    collision_default_split,
+    collision_escalate_overdue,
+    collision_open,
+    collision_resolve_on_order,
+    collision_transition,
+)
+from partners.services.credit import credit_shares_compute, credit_shares_freeze
+from partners.services.partners import (
+    account_executive_attach,
+    account_executive_detach,
+    can_record_referral,
+    partner_register,
+    referral_create,
+)
+
+__all__ = [
+    "COLLISION_TRANSITIONS",
+    "CollisionOpened",
+    "account_executive_attach",
+    "account_executive_detach",
+    "can_record_referral",
+    "collision_default_split",
+    "collision_escalate_overdue",
+    "collision_open",
+    "collision_resolve_on_order",
+    "collision_transition",
+    "credit_shares_compute",
+    "credit_shares_freeze",
+    "partner_register",
+    "referral_create",
+]

@@ -1,0 +1,285 @@
+"""Partner, collision and credit pages. Each view validates input, calls one service or selector, renders."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from common.auth import AuthedRequest
+from common.errors import DomainError
+from common.forms import add_domain_error
+from common.timeutil import local_today
+from crm.models import Role
+from crm.selectors import customer_get_visible, customer_list_visible_to, keyset_page, normalize_name
+from partners import selectors, services
+from partners.forms import (
+    CollisionActionForm,
+    CollisionFilterForm,
+    ExecutiveAttachForm,
+    MonthForm,
+    PartnerRegisterForm,
+    ReferralForm,
+)
+from partners.models import CollisionAction, CollisionStatus, Partner
+from partners.services import (
+    account_executive_attach,
+    collision_default_split,
+    collision_transition,
+    partner_register,
+)
+
+PAGE_SIZE = 30
+
+
+def _after(request: AuthedRequest) -> int | None:
+    try:
+        return int(request.GET.get("after", "") or 0) or None
+    except ValueError:
+        return None
+
+
+def _params(request: AuthedRequest) -> str:
+    params = request.GET.copy()
+    params.pop("after", None)
+    return params.urlencode()
+
+
+@login_required
+def collision_list(request: AuthedRequest) -> HttpResponse:
+    """The "撞单" inbox (default) or every case I may see, with search and keyset paging."""
+    form = CollisionFilterForm(request.GET or None)
+    scope, q, status = "inbox", "", ""
+    if form.is_valid():
+        scope = form.cleaned_data["scope"] or "inbox"
+        q, status = form.cleaned_data["q"], form.cleaned_data["status"]
+    if scope == "all":
+        qs = selectors.collision_list_visible_to(user=request.user)
+    else:
+        qs = selectors.collision_inbox(user=request.user)
+    qs = selectors.collision_list_rows(selectors.collision_filter(qs, q=q, status=status))
+    after = _after(request)
+    rows, next_cursor = keyset_page(qs, after=after, size=PAGE_SIZE)
+    return render(
+        request,
+        "partners/collision_list.html",
+        {
+            "form": form,
+            "cases": rows,
+            "scope": scope,
+            "can_refer": services.can_record_referral(request.user),
+            "next_cursor": next_cursor,
+            "after": after,
+            "params": _params(request),
+        },
+    )
+
+
+@login_required
+def collision_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    case = selectors.collision_get_visible(user=request.user, pk=pk)
+    if case is None:
+        raise Http404
+    default = collision_default_split(case=case)
+    initial = {f"share_{pk}": format((share * 100).normalize(), "f") for pk, share in default.items()}
+    return _render_detail(request, case, CollisionActionForm(case=case, initial=initial))
+
+
+def _render_detail(request: AuthedRequest, case, form: CollisionActionForm) -> HttpResponse:  # type: ignore[no-untyped-def]
+    my_party = selectors.party_for_user(case, request.user)
+    return render(
+        request,
+        "partners/collision_detail.html",
+        {
+            "case": case,
+            "evidence": selectors.collision_evidence(case),
+            "events": case.events.select_related("by").all(),
+            "my_party": my_party,
+            "is_decider": case.status == CollisionStatus.ESCALATED
+            and selectors.is_case_decider(case, request.user),
+            "form": form,
+            "A": CollisionAction,
+            "S": CollisionStatus,
+        },
+    )
+
+
+@login_required
+@require_POST
+def collision_act(request: AuthedRequest, pk: int) -> HttpResponse:
+    case = selectors.collision_get_visible(user=request.user, pk=pk)
+    if case is None:
+        raise Http404
+    form = CollisionActionForm(request.POST, case=case)
+    if form.is_valid():
+        try:
+            collision_transition(
+                case=case,
+                action=form.cleaned_data["action"],
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                shares=form.shares(),
+                winner_party_id=form.cleaned_data["winner"],
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect("partners:collision_detail", pk=case.pk)
+    return _render_detail(request, selectors.collision_get_visible(user=request.user, pk=pk), form)
+
+
+@login_required
+def collision_report(request: AuthedRequest) -> HttpResponse:
+    """Managers: per team and month, opened/open cases, how resolved, how long they took."""
+    if not (request.user.sees_everything or len(selectors.team_member_ids(request.user)) > 1):
+        raise Http404
+    form = MonthForm(request.GET or None)
+    month = form.month_or(local_today())
+    return render(
+        request,
+        "partners/collision_report.html",
+        {"form": form, "month": month, "rows": selectors.collision_report(user=request.user, month=month)},
+    )
+
+
+@login_required
+def order_credit(request: AuthedRequest, pk: int) -> HttpResponse:
+    order = selectors.order_get_credit_visible(user=request.user, pk=pk)
+    if order is None:
+        raise Http404
+    shares = selectors.credit_shares_of(order)
+    return render(
+        request,
+        "partners/order_credit.html",
+        {"order": order, "shares": shares, "total": sum((s.share for s in shares), start=0)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def executive_attach(request: AuthedRequest, pk: int) -> HttpResponse:
+    customer = customer_get_visible(user=request.user, pk=pk)
+    if customer is None:
+        raise Http404
+    form = ExecutiveAttachForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account_executive_attach(
+                customer=customer, executive=form.cleaned_data["executive"], by=request.user
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("客户执行已安排。"))
+            return redirect("crm:customer_detail", pk=customer.pk)
+    return render(request, "partners/executive_form.html", {"form": form, "customer": customer})
+
+
+def _portal_partner(request: AuthedRequest) -> Partner:
+    partner = selectors.partner_for_user(request.user)
+    if partner is None:
+        raise Http404
+    return partner
+
+
+@login_required
+def portal(request: AuthedRequest) -> HttpResponse:
+    """P2: a partner sees only their own customers, referrals and sales."""
+    partner = _portal_partner(request)
+    customers = list(selectors.partner_customers(partner).select_related("region").order_by("-id")[:50])
+    referrals = list(selectors.partner_referrals(partner).order_by("-id")[:50])
+    orders = list(selectors.partner_orders(partner).order_by("-booked_at", "-id")[:50])
+    share = selectors.partner_order_share(partner, orders)
+    for o in orders:
+        o.partner_share = share.get(o.pk)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "partners/portal.html",
+        {"partner": partner, "customers": customers, "referrals": referrals, "orders": orders},
+    )
+
+
+def _require_admin(request: AuthedRequest) -> None:
+    if not (request.user.sees_everything or request.user.has_role(Role.ADMIN)):
+        raise Http404
+
+
+@login_required
+def partner_list(request: AuthedRequest) -> HttpResponse:
+    _require_admin(request)
+    qs = Partner.objects.select_related("region", "user")
+    q = (request.GET.get("q") or "").strip()
+    if q:
+        qs = qs.filter(name__icontains=q)
+    kind = request.GET.get("kind") or ""
+    if kind:
+        qs = qs.filter(kind=kind)
+    after = _after(request)
+    rows, next_cursor = keyset_page(qs, after=after, size=PAGE_SIZE)
+    return render(
+        request,
+        "partners/partner_list.html",
+        {
+            "partners": rows,
+            "q": q,
+            "kind": kind,
+            "next_cursor": next_cursor,
+            "after": after,
+            "params": _params(request),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def partner_create(request: AuthedRequest) -> HttpResponse:
+    _require_admin(request)
+    form = PartnerRegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            partner_register(by=request.user, **data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("合伙人已登记。"))
+            return redirect("partners:partner_list")
+    return render(request, "partners/partner_form.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def referral_create(request: AuthedRequest) -> HttpResponse:
+    """P2: a manager records that a partner referred a customer (the customer must be one they see)."""
+    if not services.can_record_referral(request.user):
+        raise Http404
+    form = ReferralForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        customer = (
+            customer_list_visible_to(user=request.user)
+            .filter(name_normalized=normalize_name(d["customer_name"]))
+            .first()
+        )
+        if customer is None:
+            form.add_error("customer_name", _("没有找到您可查看的该客户，请填写客户全称。"))
+        else:
+            try:
+                services.referral_create(
+                    partner=d["partner"],
+                    customer=customer,
+                    by=request.user,
+                    share=(d["share"] / 100) if d["share"] is not None else None,
+                    note=d["note"],
+                )
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                messages.success(request, _("推荐已登记。"))
+                return redirect("partners:referral_create")
+    return render(request, "partners/referral_form.html", {"form": form})
