@@ -1,0 +1,49 @@
+"""C11 visibility for the pipeline (leads, opportunities, quotes, contracts, orders): a rep sees their
+own, a manager their team's, president/VP/admin everything, finance every order (money in)."""
+
+from __future__ import annotations
+
+from django.db.models import Model, Q, QuerySet
+
+from crm.models import Contract, Lead, Opportunity, Order, Quote, Role, User
+from crm.selectors import team_member_ids
+
+
+def _owned(qs: QuerySet, user: User, field: str = "owner_id") -> QuerySet:
+    if not user.is_authenticated:
+        return qs.none()
+    if user.sees_everything:
+        return qs
+    return qs.filter(**{f"{field}__in": team_member_ids(user)})
+
+
+def leads_visible_to(*, user: User) -> QuerySet[Lead]:
+    qs = Lead.objects.all()
+    if not user.is_authenticated:
+        return qs.none()
+    if user.sees_everything:
+        return qs
+    members = team_member_ids(user)
+    return qs.filter(Q(assigned_to_id__in=members) | Q(created_by_id__in=members))
+
+
+def opportunities_visible_to(*, user: User) -> QuerySet[Opportunity]:
+    return _owned(Opportunity.objects.all(), user)
+
+
+def quotes_visible_to(*, user: User) -> QuerySet[Quote]:
+    return _owned(Quote.objects.all(), user)
+
+
+def contracts_visible_to(*, user: User) -> QuerySet[Contract]:
+    return _owned(Contract.objects.all(), user)
+
+
+def orders_visible_to(*, user: User) -> QuerySet[Order]:
+    if user.is_authenticated and user.has_role(Role.FINANCE):
+        return Order.objects.all()
+    return _owned(Order.objects.all(), user)
+
+
+def get_visible_or_none(qs: QuerySet, pk: int) -> Model | None:
+    return qs.filter(pk=pk).first()
