@@ -172,7 +172,7 @@ def test_below_45_needs_vp_or_president_not_assistant(org):  # type: ignore[no-u
 
 
 def test_quote_at_45_is_the_assistants(org):  # type: ignore[no-untyped-def]
-    quote, req = _quote(org, "45.00")
+    _quote_obj, req = _quote(org, "45.00")
     assert req.rule.chain == [[Role.PRESIDENTS_ASSISTANT]]
 
 
@@ -258,7 +258,7 @@ def test_contract_countersign_in_order_and_out_of_order_refused(org):  # type: i
 
 
 def test_contract_at_exactly_200000_standard_is_department_manager_alone(org):  # type: ignore[no-untyped-def]
-    contract, req = _contract_in_review(org, "200000.00", "444444.44")  # 45.0000% of list
+    _contract, req = _contract_in_review(org, "200000.00", "444444.44")  # 45.0000% of list
     assert req.steps.count() == 1
     approval_decide(request=req, by=org.manager_a, approve=True)
     req.refresh_from_db()
