@@ -106,7 +106,7 @@ def test_import_refuses_unknown_format_and_missing_header(org):  # type: ignore[
     with pytest.raises(DomainError):
         lead_services.lead_import(by=org.manager_a, filename="leads.txt", content=b"x")
     with pytest.raises(DomainError):
-        lead_services.lead_import(by=org.manager_a, filename="leads.csv", content="a,b\n1,2\n".encode())
+        lead_services.lead_import(by=org.manager_a, filename="leads.csv", content=b"a,b\n1,2\n")
 
 
 def test_assign_refuses_inactive_user(org):  # type: ignore[no-untyped-def]
