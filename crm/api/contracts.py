@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -70,7 +71,7 @@ class ContractViewSet(
         if d.get("quote_id"):
             quote = quotes_visible_to(user=user).filter(pk=d["quote_id"]).first()
             if quote is None:
-                raise DomainError("报价单不存在。", field="quote")
+                raise DomainError(_("报价单不存在。"), field="quote")
         serializer.instance = services.contract_create(
             by=user,
             customer_id=d["customer_id"],

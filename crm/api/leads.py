@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -81,7 +82,7 @@ class LeadViewSet(
         ser.is_valid(raise_exception=True)
         upload = ser.validated_data["file"]
         if upload.size > 5 * 1024 * 1024:
-            raise DomainError("文件不能超过5MB。", field="file")
+            raise DomainError(_("文件不能超过5MB。"), field="file")
         result = services.lead_import(by=request_user(request), filename=upload.name, content=upload.read())
         return Response(
             {

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -84,7 +86,9 @@ class OrderCreateSerializer(serializers.Serializer):
 
 
 class MoneyInSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=[("payment", "回款"), ("refund", "退款"), ("invoice", "开票")])
+    kind = serializers.ChoiceField(
+        choices=[("payment", _lazy("回款")), ("refund", _lazy("退款")), ("invoice", _lazy("开票"))]
+    )
     amount = serializers.DecimalField(**MONEY)
     on = serializers.DateField(required=False, allow_null=True, default=None)
     reference = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
@@ -129,7 +133,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         ser.is_valid(raise_exception=True)
         contract = contracts_visible_to(user=user).filter(pk=ser.validated_data["contract"]).first()
         if contract is None:
-            raise DomainError("合同不存在。", field="contract")
+            raise DomainError(_("合同不存在。"), field="contract")
         order = services.order_create(
             by=user, contract=contract, lines=[dict(x) for x in ser.validated_data["lines"]]
         )

@@ -27,6 +27,7 @@ from crm.models import (
 )
 from crm.selectors import customer_list_visible_to, normalize_name, team_member_ids
 from crm.services.approvals import approval_request_create, latest_request_for
+from crm.services.numbering import assign_number, provisional_number
 
 S = ContractStatus
 # (from, to) → who may make the move: owner, manager (of the owner), system (the approval engine).
@@ -104,7 +105,7 @@ def contract_create(
     amount_d = _money(amount, "amount", _("合同金额"))
     list_d = _money(list_amount, "list_amount", _("标准价总额")) if list_amount not in (None, "") else None
     contract = Contract.objects.create(
-        number=f"HT{timezone.localdate():%Y%m%d}-{Contract.objects.count() + 1:05d}",
+        number=provisional_number(),
         customer=customer,
         owner=by,
         opportunity=opportunity,
@@ -114,6 +115,7 @@ def contract_create(
         list_amount=list_d,
         standard_template=standard_template,
     )
+    assign_number(contract, prefix="HT")
     StatusChange.objects.create(
         contract=contract, from_status="", to_status=S.DRAFT, changed_by=by, changed_at=timezone.now()
     )

@@ -28,6 +28,7 @@ from crm.models import (
 )
 from crm.selectors import team_member_ids
 from crm.services.approvals import approval_request_create
+from crm.services.numbering import assign_number, provisional_number
 from partners.services import credit_shares_freeze
 
 
@@ -109,13 +110,14 @@ def order_create(
     clean = _clean_lines(lines)
     now = booked_at or timezone.now()
     order = Order.objects.create(
-        number=f"SO{local_date(now):%Y%m%d}-{Order.objects.count() + 1:05d}",
+        number=provisional_number(),
         contract=contract,
         customer=contract.customer,
         owner=contract.owner,
         booked_at=now,
         status=OrderStatus.PENDING_APPROVAL,
     )
+    assign_number(order, prefix="SO", day=local_date(now))
     for line in clean:
         line.order = order
     OrderLine.objects.bulk_create(clean)

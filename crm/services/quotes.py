@@ -26,6 +26,7 @@ from crm.models import (
 )
 from crm.models.customers import ONSITE_CHANNELS
 from crm.services.approvals import approval_request_create
+from crm.services.numbering import assign_number, provisional_number
 
 # One table of allowed moves: (from, to) → who may make it ("owner" or "system" = the approval engine).
 QUOTE_TRANSITIONS: dict[tuple[str, str], str] = {
@@ -112,12 +113,13 @@ def quote_create(
         raise DomainError(_("商机不属于该客户。"), field="opportunity")
     clean = _clean_lines(lines)
     quote = Quote.objects.create(
-        number=f"Q{timezone.localdate():%Y%m%d}-{Quote.objects.count() + 1:05d}",
+        number=provisional_number(),
         customer=customer,
         opportunity=opportunity,
         owner=by,
         title=title.strip()[:200],
     )
+    assign_number(quote, prefix="Q")
     for line in clean:
         line.quote = quote
     QuoteLine.objects.bulk_create(clean)

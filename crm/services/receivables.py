@@ -55,13 +55,24 @@ def pipeline_policy(*, on: dt.date | None = None) -> PipelinePolicy:
     return policy or PipelinePolicy(effective_from=on)
 
 
+# Bucket codes (stable in the API) → label; %(m)d is the policy's threshold in months.
 BUCKETS = {
-    "over_6": gettext_lazy("逾期超过6个月（可申请坏账）"),
-    "over_4": gettext_lazy("逾期超过4个月（周例会）"),
-    "over_2": gettext_lazy("逾期超过2个月（关注名单）"),
+    "bad_debt": gettext_lazy("逾期超过%(m)d个月（可申请坏账）"),
+    "meeting": gettext_lazy("逾期超过%(m)d个月（周例会）"),
+    "watch": gettext_lazy("逾期超过%(m)d个月（关注名单）"),
     "overdue": gettext_lazy("已逾期"),
     "current": gettext_lazy("未到期"),
 }
+
+
+def bucket_label(bucket: str, *, policy: PipelinePolicy) -> str:
+    months = {
+        "bad_debt": policy.bad_debt_months,
+        "meeting": policy.meeting_months,
+        "watch": policy.watch_months,
+    }.get(bucket)
+    label = str(BUCKETS[bucket])
+    return label % {"m": months} if months is not None else label
 
 
 def order_due_date(order: Order, *, policy: PipelinePolicy) -> dt.date:
@@ -71,11 +82,11 @@ def order_due_date(order: Order, *, policy: PipelinePolicy) -> dt.date:
 def aging_bucket(*, due: dt.date, today: dt.date, policy: PipelinePolicy) -> str:
     """Which list an open receivable is on: > bad_debt, > meeting, > watch months overdue."""
     if due < months_before(today, policy.bad_debt_months):
-        return "over_6"
+        return "bad_debt"
     if due < months_before(today, policy.meeting_months):
-        return "over_4"
+        return "meeting"
     if due < months_before(today, policy.watch_months):
-        return "over_2"
+        return "watch"
     if due < today:
         return "overdue"
     return "current"
@@ -141,7 +152,7 @@ def aging_rows(orders: list[Order], *, today: dt.date | None = None) -> list[Agi
     for o in orders:
         due = order_due_date(o, policy=policy)
         bucket = aging_bucket(due=due, today=today, policy=policy)
-        rows.append(AgingRow(o, due, bucket, str(BUCKETS[bucket]), max((today - due).days, 0)))
+        rows.append(AgingRow(o, due, bucket, bucket_label(bucket, policy=policy), max((today - due).days, 0)))
     return rows
 
 

@@ -164,6 +164,6 @@ def test_receivables_api_lists_overdue_with_bucket(org, api_for):  # type: ignor
     Order.objects.filter(pk=w.order.pk).update(due_on=dt.date(2020, 1, 1))
     r = api_for(org.finance).get("/api/receivables/?list=bad_debt")
     assert [(x["id"], x["bucket"], x["outstanding"]) for x in r.data["results"]] == [
-        (w.order.pk, "over_6", "130.00")
+        (w.order.pk, "bad_debt", "130.00")
     ]
     assert api_for(org.rep_b1).get("/api/receivables/?list=bad_debt").data["results"] == []

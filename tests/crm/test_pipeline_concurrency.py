@@ -59,8 +59,12 @@ def test_concurrent_refunds_never_exceed_received(org):  # type: ignore[no-untyp
     w = build_world(org)  # 50.00 received
     results = _race(
         [
-            lambda: payment_services.refund_record(order=w.order, amount="30.00", reason="退货", by=org.finance),
-            lambda: payment_services.refund_record(order=w.order, amount="30.00", reason="退货", by=org.finance),
+            lambda: payment_services.refund_record(
+                order=w.order, amount="30.00", reason="退货", by=org.finance
+            ),
+            lambda: payment_services.refund_record(
+                order=w.order, amount="30.00", reason="退货", by=org.finance
+            ),
         ]
     )
     assert sum(isinstance(r, DomainError) for r in results) == 1

@@ -36,11 +36,11 @@ TODAY = dt.date(2026, 8, 31)
         (dt.date(2026, 8, 31), "current"),
         (dt.date(2026, 8, 30), "overdue"),
         (dt.date(2026, 6, 30), "overdue"),  # exactly 2 months: not more than 2
-        (dt.date(2026, 6, 29), "over_2"),
-        (dt.date(2026, 4, 30), "over_2"),  # exactly 4 months
-        (dt.date(2026, 4, 29), "over_4"),
-        (dt.date(2026, 2, 28), "over_4"),  # exactly 6 months (Aug 31 − 6 months clamps to Feb 28)
-        (dt.date(2026, 2, 27), "over_6"),
+        (dt.date(2026, 6, 29), "watch"),
+        (dt.date(2026, 4, 30), "watch"),  # exactly 4 months
+        (dt.date(2026, 4, 29), "meeting"),
+        (dt.date(2026, 2, 28), "meeting"),  # exactly 6 months (Aug 31 − 6 months clamps to Feb 28)
+        (dt.date(2026, 2, 27), "bad_debt"),
     ],
 )
 def test_aging_bucket_boundaries(due, bucket):  # type: ignore[no-untyped-def]
