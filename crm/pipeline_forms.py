@@ -16,6 +16,7 @@ from crm.models import (
     ProductCategory,
     Quote,
     Region,
+    User,
 )
 from crm.models.pipeline import ConcessionKind
 
@@ -62,6 +63,14 @@ class LeadFilterForm(forms.Form):
 
 class LeadConvertForm(forms.Form):
     contact_position = forms.CharField(label=_("联系人职务"), max_length=50, required=False)
+
+
+class LeadAssignForm(forms.Form):
+    to_user = forms.ModelChoiceField(label=_("分配给"), queryset=User.objects.none())
+
+    def __init__(self, *args, users, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["to_user"].queryset = users  # type: ignore[attr-defined]
 
 
 class OpportunityForm(forms.Form):

@@ -47,3 +47,14 @@ def orders_visible_to(*, user: User) -> QuerySet[Order]:
 
 def get_visible_or_none(qs: QuerySet, pk: int) -> Model | None:
     return qs.filter(pk=pk).first()
+
+
+def opportunities_awaiting_confirmation(*, user: User) -> QuerySet[Opportunity]:
+    """L2: won/lost opportunities of my team that I must confirm (never my own)."""
+    return (
+        opportunities_visible_to(user=user)
+        .filter(closed_at__isnull=False, close_confirmed_at__isnull=True)
+        .exclude(owner=user)
+        .select_related("customer", "owner")
+        .order_by("closed_at")
+    )

@@ -24,6 +24,7 @@ urlpatterns = [
     path("leads/new/", lead_views.lead_create, name="lead_create"),
     path("leads/import/", lead_views.lead_import, name="lead_import"),
     path("leads/<int:pk>/", lead_views.lead_detail, name="lead_detail"),
+    path("leads/<int:pk>/assign/", lead_views.lead_assign, name="lead_assign"),
     path("opportunities/", opportunity_views.opportunity_list, name="opportunity_list"),
     path("opportunities/new/", opportunity_views.opportunity_create, name="opportunity_create"),
     path("opportunities/<int:pk>/", opportunity_views.opportunity_detail, name="opportunity_detail"),

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from common.auth import request_user
 from common.errors import DomainError
 from crm.api.serializers import CustomerSerializer
-from crm.models import Lead, LeadStatus
+from crm.models import Lead, LeadStatus, User
 from crm.pipeline_selectors import leads_visible_to
 from crm.services import leads as services
 
@@ -50,6 +50,10 @@ class LeadSerializer(serializers.ModelSerializer):
 
 class LeadImportSerializer(serializers.Serializer):
     file = serializers.FileField()
+
+
+class LeadAssignSerializer(serializers.Serializer):
+    to_user = serializers.IntegerField()
 
 
 class LeadConvertSerializer(serializers.Serializer):
@@ -92,6 +96,18 @@ class LeadViewSet(
             },
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
         )
+
+    @extend_schema(request=LeadAssignSerializer, responses=LeadSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request: Request, pk: str | None = None) -> Response:
+        lead = self.get_object()
+        ser = LeadAssignSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        to_user = User.objects.filter(pk=ser.validated_data["to_user"]).first()
+        if to_user is None:
+            raise DomainError(_("用户不存在。"), field="to_user")
+        lead = services.lead_assign(lead=lead, to_user=to_user, by=request_user(request))
+        return Response(LeadSerializer(lead).data)
 
     @extend_schema(request=LeadConvertSerializer, responses=CustomerSerializer)
     @action(detail=True, methods=["post"])

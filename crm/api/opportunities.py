@@ -6,12 +6,13 @@ from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.auth import request_user
 from crm.api.pipeline_common import visible_customer
-from crm.models import Opportunity, PipelineStage
+from crm.models import Opportunity, OpportunityAttachment, PipelineStage
 from crm.pipeline_selectors import opportunities_visible_to
 from crm.services import opportunities as services
 
@@ -65,8 +66,19 @@ class StageSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "position", "probability", "is_won", "is_lost"]
 
 
+class AttachmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OpportunityAttachment
+        fields = ["id", "file", "uploaded_by", "created_at"]
+        read_only_fields = ["uploaded_by", "created_at"]
+
+
 class OpportunityViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
 ):
     serializer_class = OpportunitySerializer
     queryset = Opportunity.objects.none()
@@ -86,6 +98,27 @@ class OpportunityViewSet(
         d = dict(serializer.validated_data)
         customer = visible_customer(user=user, pk=d.pop("customer_id"))
         serializer.instance = services.opportunity_create(by=user, customer=customer, **d)
+
+    def perform_update(self, serializer):  # type: ignore[no-untyped-def]
+        d = {
+            k: v
+            for k, v in serializer.validated_data.items()
+            if k in ("name", "amount", "expected_sign_date", "competitors")
+        }
+        serializer.instance = services.opportunity_update(
+            opportunity=serializer.instance, by=request_user(self.request), **d
+        )
+
+    @extend_schema(request=AttachmentSerializer, responses=AttachmentSerializer(many=True))
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser, JSONParser])
+    def attachments(self, request: Request, pk: str | None = None) -> Response:
+        opp = self.get_object()
+        if request.method == "POST":
+            att = services.opportunity_attach(
+                opportunity=opp, by=request_user(request), file=request.FILES.get("file")
+            )
+            return Response(AttachmentSerializer(att).data, status=status.HTTP_201_CREATED)
+        return Response(AttachmentSerializer(opp.attachments.all(), many=True).data)  # type: ignore[attr-defined]
 
     @extend_schema(responses=StageSerializer(many=True))
     @action(detail=False, methods=["get"])

@@ -103,6 +103,12 @@ def opportunity_create(
 
 @transaction.atomic
 def opportunity_update(*, opportunity: Opportunity, by: User, **data: Any) -> Opportunity:
+    """Edit amount, expected signing date, competitors or name of an open opportunity (owner or
+    their manager). Registration time and stage never change here."""
+    if opportunity.owner_id != by.pk and opportunity.owner_id not in team_member_ids(by):
+        raise DomainError(_("只有商机负责人或其上级可以修改。"), code="not_allowed", status=403)
+    if "name" in data and not (data["name"] or "").strip():
+        raise DomainError(_("请填写商机名称。"), code="required", field="name")
     if opportunity.closed_at:
         raise DomainError(_("已关闭的商机不能修改。"), code="closed", status=409)
     for key in ("name", "competitors", "expected_sign_date"):
@@ -110,7 +116,7 @@ def opportunity_update(*, opportunity: Opportunity, by: User, **data: Any) -> Op
             setattr(opportunity, key, data[key])
     if "amount" in data:
         opportunity.amount = _amount(data["amount"])
-    opportunity.save()
+    opportunity.save(update_fields=["name", "competitors", "expected_sign_date", "amount", "updated_at"])
     return opportunity
 
 

@@ -16,6 +16,7 @@ from common.errors import DomainError, NotFound
 from common.forms import add_domain_error
 from crm.models import ApprovalRequest
 from crm.pipeline_forms import ConcessionForm, DecideForm
+from crm.pipeline_selectors import opportunities_awaiting_confirmation
 from crm.selectors import customer_list_visible_to
 from crm.services import approvals as services
 from crm.views.paging import page_context
@@ -47,7 +48,12 @@ def approval_inbox(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "crm/approval_inbox.html",
-        {"steps": list(steps[:100]), "form": DecideForm(), **ctx},
+        {
+            "steps": list(steps[:100]),
+            "to_confirm": list(opportunities_awaiting_confirmation(user=request.user)[:50]),
+            "form": DecideForm(),
+            **ctx,
+        },
     )
 
 

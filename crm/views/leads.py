@@ -8,14 +8,15 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
-from crm.models import Lead
-from crm.pipeline_forms import LeadConvertForm, LeadFilterForm, LeadForm, LeadImportForm
+from crm.models import Lead, User
+from crm.pipeline_forms import LeadAssignForm, LeadConvertForm, LeadFilterForm, LeadForm, LeadImportForm
 from crm.pipeline_selectors import leads_visible_to
+from crm.selectors import team_member_ids
 from crm.services import leads as services
 from crm.views.paging import page_context
 
@@ -98,4 +99,30 @@ def lead_detail(request: AuthedRequest, pk: int) -> HttpResponse:
                 return redirect("crm:customer_detail", pk=customer.pk)
         except DomainError as exc:
             add_domain_error(form, exc)
-    return render(request, "crm/lead_detail.html", {"lead": lead, "form": form})
+    members = team_member_ids(request.user)
+    assignable = User.objects.filter(is_active=True).order_by("username")
+    if not request.user.sees_everything:
+        assignable = assignable.filter(pk__in=members) if len(members) > 1 else assignable.none()
+    assign_form = LeadAssignForm(users=assignable, initial={"to_user": lead.assigned_to_id})
+    return render(
+        request,
+        "crm/lead_detail.html",
+        {"lead": lead, "form": form, "assign_form": assign_form, "can_assign": assignable.exists()},
+    )
+
+
+@login_required
+@require_POST
+def lead_assign(request: AuthedRequest, pk: int) -> HttpResponse:
+    lead = _lead_or_404(request, pk)
+    form = LeadAssignForm(request.POST, users=User.objects.filter(is_active=True))
+    if not form.is_valid():
+        messages.error(request, _("请选择分配对象。"))
+    else:
+        try:
+            services.lead_assign(lead=lead, to_user=form.cleaned_data["to_user"], by=request.user)
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("线索已分配。"))
+    return redirect("crm:lead_detail", pk=lead.pk)

@@ -44,6 +44,9 @@ def opportunity_list(request: AuthedRequest) -> HttpResponse:
         qs = qs.filter(stage=stage)
     if request.GET.get("view") == "list":
         ctx = page_context(request, qs)
+        names = {s.code: s.name for s in stages}
+        for o in ctx["rows"]:
+            o.stage_name = names.get(o.stage, o.stage)
         return render(request, "crm/opportunity_list.html", {"stages": stages, "q": q, "stage": stage, **ctx})
     cards = list(qs.order_by("-id")[:KANBAN_LIMIT])
     columns = [(s, [c for c in cards if c.stage == s.code]) for s in stages]
@@ -111,7 +114,7 @@ def opportunity_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         {
             "opp": opp,
             "form": form,
-            "stage_names": {s.code: s.name for s in stages},
+            "stage_name": {s.code: s.name for s in stages}.get(opp.stage, opp.stage),
             "history": opp.stage_changes.select_related("changed_by"),
             "activities": opp.followups.select_related("author")[:50],  # type: ignore[attr-defined]
             "attachments": opp.attachments.all(),  # type: ignore[attr-defined]

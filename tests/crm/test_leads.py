@@ -111,6 +111,19 @@ def test_import_refuses_unknown_format_and_missing_header(org):  # type: ignore[
 
 def test_assign_refuses_inactive_user(org):  # type: ignore[no-untyped-def]
     lead = _lead(org)
-    gone = UserFactory(username="gone", is_active=False)
-    with pytest.raises(DomainError):
+    gone = UserFactory(username="gone", is_active=False, department=org.dept_a, manager=org.manager_a)
+    with pytest.raises(DomainError) as exc:
         lead_services.lead_assign(lead=lead, to_user=gone, by=org.manager_a)
+    assert "停用" in str(exc.value.message)
+
+
+def test_manager_assigns_only_within_team(org):  # type: ignore[no-untyped-def]
+    lead = _lead(org)
+    with pytest.raises(DomainError) as exc:
+        lead_services.lead_assign(lead=lead, to_user=org.rep_b1, by=org.manager_a)
+    assert exc.value.code == "not_allowed"
+    with pytest.raises(DomainError):  # a rep cannot hand out leads
+        lead_services.lead_assign(lead=lead, to_user=org.rep_a2, by=org.rep_a1)
+    lead_services.lead_assign(lead=lead, to_user=org.rep_a2, by=org.manager_a)
+    lead.refresh_from_db()
+    assert (lead.assigned_to, lead.status) == (org.rep_a2, LeadStatus.ASSIGNED)

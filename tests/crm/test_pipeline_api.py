@@ -167,3 +167,27 @@ def test_receivables_api_lists_overdue_with_bucket(org, api_for):  # type: ignor
         (w.order.pk, "bad_debt", "130.00")
     ]
     assert api_for(org.rep_b1).get("/api/receivables/?list=bad_debt").data["results"] == []
+
+
+def test_lead_assign_api(org, api_for):  # type: ignore[no-untyped-def]
+    w = build_world(org)
+    r = api_for(org.manager_a).post(f"/api/leads/{w.lead.pk}/assign/", {"to_user": org.rep_a2.pk})
+    assert r.status_code == 200 and r.data["assigned_to"] == org.rep_a2.pk
+    r = api_for(org.manager_a).post(f"/api/leads/{w.lead.pk}/assign/", {"to_user": org.rep_b1.pk})
+    assert r.status_code == 403
+
+
+def test_opportunity_api_edit_and_attachment(org, api_for):  # type: ignore[no-untyped-def]
+    w = build_world(org)
+    api = api_for(org.rep_a1)
+    r = api.patch(f"/api/opportunities/{w.opportunity.pk}/", {"amount": "2500.50", "competitors": "金蝶"})
+    assert r.status_code == 200 and r.data["amount"] == "2500.50"
+    assert api.patch(f"/api/opportunities/{w.opportunity.pk}/", {"amount": "1.001"}).status_code == 400
+    f = SimpleUploadedFile("方案.txt", b"proposal")
+    r = api.post(f"/api/opportunities/{w.opportunity.pk}/attachments/", {"file": f}, format="multipart")
+    assert r.status_code == 201
+    assert len(api.get(f"/api/opportunities/{w.opportunity.pk}/attachments/").data) == 1
+    assert (
+        api_for(org.rep_b1).patch(f"/api/opportunities/{w.opportunity.pk}/", {"amount": "1.00"}).status_code
+        == 404
+    )

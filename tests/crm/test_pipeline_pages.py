@@ -185,3 +185,27 @@ def test_order_create_page_bad_line_keeps_form(org, client_for):  # type: ignore
     assert resp.status_code == 200
     assert "产品类别" in resp.content.decode()
     assert Order.objects.count() == 1
+
+
+def test_inbox_lists_closes_to_confirm_for_the_manager(org, client_for):  # type: ignore[no-untyped-def]
+    from crm.services import opportunities as opp_services
+
+    w = build_world(org)
+    opp_services.opportunity_transition(opportunity=w.opportunity, to="won", by=org.rep_a1)
+    body = client_for(org.manager_a).get(reverse("crm:approval_inbox")).content.decode()
+    assert w.opportunity.name in body and "待确认的赢单/输单" in body
+    assert (
+        "待确认的赢单/输单" not in client_for(org.rep_a1).get(reverse("crm:approval_inbox")).content.decode()
+    )
+    client_for(org.manager_a).post(reverse("crm:opportunity_confirm", args=[w.opportunity.pk]))
+    w.opportunity.refresh_from_db()
+    assert w.opportunity.close_confirmed_by == org.manager_a
+
+
+def test_lead_page_reassign(org, client_for):  # type: ignore[no-untyped-def]
+    w = build_world(org)
+    client = client_for(org.manager_a)
+    assert "重新分配" in client.get(reverse("crm:lead_detail", args=[w.lead.pk])).content.decode()
+    client.post(reverse("crm:lead_assign", args=[w.lead.pk]), {"to_user": org.rep_a2.pk})
+    w.lead.refresh_from_db()
+    assert w.lead.assigned_to == org.rep_a2
