@@ -48,6 +48,7 @@ HANDLERS: dict[str, str] = {
 }
 
 D = Decimal
+LINE_MANAGER_ROLES = (Role.SALES_MANAGER, Role.REGIONAL_MANAGER, Role.DIRECTOR, Role.VP, Role.PRESIDENT)
 EVERYONE_ABOVE_REGION = [Role.REGIONAL_MANAGER, Role.DIRECTOR, Role.VP, Role.PRESIDENT]
 
 # The SPEC Q2 table, as first seeded (admins edit the rows afterwards; new rows are effective-dated).
@@ -325,10 +326,17 @@ def can_decide_step(*, step: ApprovalStep, user: User) -> bool:
         return True
     if user.has_role(*_global_roles(step)):
         return True
+    manages_requester = step.request.requested_by_id in team_member_ids(user)
     if step.assignee_id is None:
         scoped = set(step.role_list) & set(SCOPED_ROLES)
-        if scoped and user.has_role(*scoped) and step.request.requested_by_id in team_member_ids(user):
+        if scoped and user.has_role(*scoped) and manages_requester:
             return True
+    # A department/regional-manager step may also be decided by a manager higher up the requester's
+    # line (their authority includes it); company-wide steps (assistant, VPs…) never widen this way.
+    if Role.SALES_MANAGER in step.role_list:
+        return manages_requester and user.has_role(*LINE_MANAGER_ROLES)
+    if Role.REGIONAL_MANAGER in step.role_list:
+        return manages_requester and user.has_role(*LINE_MANAGER_ROLES[1:])
     return False
 
 

@@ -40,6 +40,13 @@ def _locked_booked_order(order: Order) -> Order:
     return order
 
 
+def _check_day(day: dt.date | None, field: str = "received_on") -> dt.date:
+    day = day or local_today()
+    if day > local_today():
+        raise DomainError(_("日期不能晚于今天。"), code="future_date", field=field)
+    return day
+
+
 def _received(order: Order) -> Decimal:
     return Payment.objects.filter(order=order).aggregate(s=Sum("amount"))["s"] or ZERO
 
@@ -63,7 +70,7 @@ def payment_record(
         order=order,
         kind=PaymentKind.PAYMENT,
         amount=amt,
-        received_on=received_on or local_today(),
+        received_on=_check_day(received_on),
         reference=(reference or "")[:80],
         recorded_by=by,
     )
@@ -96,7 +103,7 @@ def refund_record(
         order=order,
         kind=PaymentKind.REFUND,
         amount=-amt,
-        received_on=received_on or local_today(),
+        received_on=_check_day(received_on),
         reference=(reference or "")[:80],
         reason=reason.strip()[:200],
         recorded_by=by,
@@ -120,7 +127,7 @@ def invoice_record(
     return Invoice.objects.create(
         order=order,
         amount=amt,
-        issued_on=issued_on or local_today(),
+        issued_on=_check_day(issued_on, "issued_on"),
         number=(number or "")[:40],
         recorded_by=by,
     )

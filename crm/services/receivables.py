@@ -205,6 +205,14 @@ def writeoff_on_approval(*, request: ApprovalRequest, approved: bool, by: User, 
     """An approved write-off counts as negative sales in the year it is approved (see sales_by_rep)."""
     writeoff = WriteOff.objects.select_for_update().get(pk=request.object_id)
     if approved:
+        order = Order.objects.select_for_update().get(pk=writeoff.order_id)
+        if writeoff.amount > order.outstanding:
+            raise DomainError(
+                _("提议后已有回款：核销金额 ¥%(a)s 超过当前未收金额 ¥%(o)s，请驳回后重新申请。")
+                % {"a": writeoff.amount, "o": order.outstanding},
+                code="writeoff_exceeds_outstanding",
+                status=409,
+            )
         writeoff.status = WriteOffStatus.APPROVED
         writeoff.approved_by = by
         writeoff.approved_on = local_today()

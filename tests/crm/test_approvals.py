@@ -330,3 +330,13 @@ def test_rebate_at_10_percent_needs_general_manager(org):  # type: ignore[no-unt
     assert exc.value.code == "above_authority"
     approval_decide(request=req, by=org.president, approve=True)
     assert Concession.objects.get(pk=c.pk).status == "approved"
+
+
+def test_a_higher_line_manager_may_decide_a_department_step_but_another_team_may_not(org):  # type: ignore[no-untyped-def]
+    _quote_obj, req = _quote(org, "80.00")
+    with pytest.raises(DomainError) as exc:
+        approval_decide(request=req, by=org.manager_b, approve=True)
+    assert exc.value.code == "above_authority"
+    approval_decide(request=req, by=org.regional_manager, approve=True, reason="代部门经理审批")
+    req.refresh_from_db()
+    assert req.status == ApprovalStatus.APPROVED

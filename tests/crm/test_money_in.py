@@ -211,3 +211,16 @@ def test_invoices_capped_at_order_total(org):  # type: ignore[no-untyped-def]
     assert order.invoiced == D("999.99")
     with pytest.raises(DomainError):
         payment_services.invoice_record(order=order, amount="0.01", by=org.finance)
+
+
+def test_future_payment_date_refused(org):  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from common.timeutil import local_today
+
+    order = _booked_order(org)
+    with pytest.raises(DomainError) as exc:
+        payment_services.payment_record(
+            order=order, amount="1.00", by=org.finance, received_on=local_today() + dt.timedelta(days=1)
+        )
+    assert exc.value.code == "future_date"

@@ -141,3 +141,15 @@ def test_rejected_writeoff_does_not_change_sales(org):  # type: ignore[no-untype
     assert sales_by_rep(year=local_today().year) == {}
     order.refresh_from_db()
     assert order.outstanding == D("100.00")
+
+
+def test_writeoff_approval_refused_when_payment_arrived_meanwhile(org):  # type: ignore[no-untyped-def]
+    order = _old_debt(org, "100.00")
+    wo = writeoff_propose(order=order, amount="100.00", reason="坏账", by=org.rep_a1)
+    payment_services.payment_record(order=order, amount="40.00", by=org.finance)
+    req = ApprovalRequest.objects.get(kind="write_off", object_id=wo.pk)
+    with pytest.raises(DomainError) as exc:
+        approval_decide(request=req, by=org.finance, approve=True)
+    assert exc.value.code == "writeoff_exceeds_outstanding"
+    wo.refresh_from_db()
+    assert wo.status == WriteOffStatus.PROPOSED
