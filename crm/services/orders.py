@@ -145,7 +145,7 @@ def order_on_below_floor_approval(
     if approved:
         order.below_floor_rate = rate
         order.save(update_fields=["below_floor_rate", "updated_at"])
-        _book(order, at=order.booked_at)
+        _book(order)  # the sale counts from the day it was allowed (booked_at = approval time)
     else:
         order.status = OrderStatus.REJECTED
         order.save(update_fields=["status", "updated_at"])
