@@ -31,18 +31,42 @@ def opportunities_visible_to(*, user: User) -> QuerySet[Opportunity]:
     return _owned(Opportunity.objects.all(), user)
 
 
+def _on_my_chain(user: User, model: type[Model]) -> QuerySet:
+    """Ids of subjects whose approval chain includes me (assignee, decider, or a company-wide role
+    of a step): an approver must see what they approve."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from crm.models import ApprovalStep
+    from crm.services.approvals import SCOPED_ROLES
+
+    q = Q(assignee=user) | Q(decided_by=user)
+    for role in set(user.roles) - set(SCOPED_ROLES):
+        q |= Q(roles__contains=f",{role},")
+    return ApprovalStep.objects.filter(
+        q, request__content_type=ContentType.objects.get_for_model(model)
+    ).values("request__object_id")
+
+
+def _owned_or_approving(qs: QuerySet, user: User) -> QuerySet:
+    if not user.is_authenticated:
+        return qs.none()
+    if user.sees_everything:
+        return qs
+    return qs.filter(Q(owner_id__in=team_member_ids(user)) | Q(pk__in=_on_my_chain(user, qs.model)))
+
+
 def quotes_visible_to(*, user: User) -> QuerySet[Quote]:
-    return _owned(Quote.objects.all(), user)
+    return _owned_or_approving(Quote.objects.all(), user)
 
 
 def contracts_visible_to(*, user: User) -> QuerySet[Contract]:
-    return _owned(Contract.objects.all(), user)
+    return _owned_or_approving(Contract.objects.all(), user)
 
 
 def orders_visible_to(*, user: User) -> QuerySet[Order]:
     if user.is_authenticated and user.has_role(Role.FINANCE):
         return Order.objects.all()
-    return _owned(Order.objects.all(), user)
+    return _owned_or_approving(Order.objects.all(), user)
 
 
 def get_visible_or_none(qs: QuerySet, pk: int) -> Model | None:
