@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.models import (
     ContractStatus,
     Customer,
+    FollowUpChannel,
     Industry,
     LeadSource,
     LeadStatus,
@@ -93,6 +94,16 @@ class StageForm(forms.Form):
     def __init__(self, *args, stages, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.fields["stage"].choices = [(s.code, s.name) for s in stages]  # type: ignore[attr-defined]
+
+
+class ActivityForm(forms.Form):
+    """A follow-up logged against an opportunity (C7 record linked to L2)."""
+
+    channel = forms.ChoiceField(label=_("沟通方式"), choices=FollowUpChannel.choices)
+    topic = forms.CharField(label=_("主题"), max_length=200)
+    outcome = forms.CharField(label=_("完成情况"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    next_step = forms.CharField(label=_("下一步"), max_length=200, required=False)
+    next_date = forms.DateField(label=_("下次联系日期"), required=False, widget=DATE)
 
 
 class AttachmentForm(forms.Form):

@@ -32,6 +32,11 @@ urlpatterns = [
         "opportunities/<int:pk>/confirm/", opportunity_views.opportunity_confirm, name="opportunity_confirm"
     ),
     path("opportunities/<int:pk>/attach/", opportunity_views.opportunity_attach, name="opportunity_attach"),
+    path(
+        "opportunities/<int:pk>/activity/",
+        opportunity_views.opportunity_activity,
+        name="opportunity_activity",
+    ),
     path("approvals/", approval_views.approval_inbox, name="approval_inbox"),
     path("approvals/concessions/new/", approval_views.concession_create, name="concession_create"),
     path("approvals/<int:pk>/", approval_views.approval_detail, name="approval_detail"),

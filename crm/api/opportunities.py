@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from common.auth import request_user
 from crm.api.pipeline_common import visible_customer
+from crm.api.serializers import FollowUpSerializer
 from crm.models import Opportunity, OpportunityAttachment, PipelineStage
 from crm.pipeline_selectors import opportunities_visible_to
 from crm.services import opportunities as services
@@ -119,6 +120,23 @@ class OpportunityViewSet(
             )
             return Response(AttachmentSerializer(att).data, status=status.HTTP_201_CREATED)
         return Response(AttachmentSerializer(opp.attachments.all(), many=True).data)  # type: ignore[attr-defined]
+
+    @extend_schema(request=FollowUpSerializer, responses=FollowUpSerializer(many=True))
+    @action(detail=True, methods=["get", "post"])
+    def activities(self, request: Request, pk: str | None = None) -> Response:
+        """Follow-ups linked to the opportunity; POST logs one (C7) against it."""
+        from crm.services.customers import followup_create
+
+        opp = self.get_object()
+        if request.method == "POST":
+            ser = FollowUpSerializer(data=request.data)
+            ser.is_valid(raise_exception=True)
+            data = {k: v for k, v in ser.validated_data.items() if k not in ("opportunity", "contact")}
+            followup = followup_create(
+                customer=opp.customer, by=request_user(request), opportunity=opp, **data
+            )
+            return Response(FollowUpSerializer(followup).data, status=status.HTTP_201_CREATED)
+        return Response(FollowUpSerializer(opp.followups.all()[:200], many=True).data)  # type: ignore[attr-defined]
 
     @extend_schema(responses=StageSerializer(many=True))
     @action(detail=False, methods=["get"])

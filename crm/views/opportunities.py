@@ -14,7 +14,7 @@ from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
 from crm.models import Opportunity, PipelineStage
-from crm.pipeline_forms import AttachmentForm, OpportunityForm, StageForm
+from crm.pipeline_forms import ActivityForm, AttachmentForm, OpportunityForm, StageForm
 from crm.pipeline_selectors import opportunities_visible_to
 from crm.selectors import customer_list_visible_to, team_member_ids
 from crm.services import opportunities as services
@@ -119,6 +119,7 @@ def opportunity_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "activities": opp.followups.select_related("author")[:50],  # type: ignore[attr-defined]
             "attachments": opp.attachments.all(),  # type: ignore[attr-defined]
             "attach_form": AttachmentForm(),
+            "activity_form": ActivityForm(),
             "can_confirm": can_confirm,
             "quotes": opp.quotes.all(),  # type: ignore[attr-defined]
         },
@@ -152,4 +153,24 @@ def opportunity_attach(request: AuthedRequest, pk: int) -> HttpResponse:
             messages.success(request, _("附件已上传。"))
     else:
         messages.error(request, _("请选择文件。"))
+    return redirect("crm:opportunity_detail", pk=opp.pk)
+
+
+@login_required
+@require_POST
+def opportunity_activity(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Log a follow-up against the opportunity (it also counts as contact with the customer, C7/C9)."""
+    from crm.services.customers import followup_create
+
+    opp = _opp_or_404(request, pk)
+    form = ActivityForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写沟通方式和主题。"))
+    else:
+        try:
+            followup_create(customer=opp.customer, by=request.user, opportunity=opp, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("跟进活动已记录。"))
     return redirect("crm:opportunity_detail", pk=opp.pk)

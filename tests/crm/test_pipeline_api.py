@@ -191,3 +191,20 @@ def test_opportunity_api_edit_and_attachment(org, api_for):  # type: ignore[no-u
         api_for(org.rep_b1).patch(f"/api/opportunities/{w.opportunity.pk}/", {"amount": "1.00"}).status_code
         == 404
     )
+
+
+def test_opportunity_activities_are_linked_followups(org, api_for):  # type: ignore[no-untyped-def]
+    w = build_world(org)
+    api = api_for(org.rep_a1)
+    r = api.post(
+        f"/api/opportunities/{w.opportunity.pk}/activities/",
+        {"channel": "visit_core", "topic": "方案演示", "outcome": "客户认可"},
+    )
+    assert r.status_code == 201 and r.data["opportunity"] == w.opportunity.pk
+    assert [a["topic"] for a in api.get(f"/api/opportunities/{w.opportunity.pk}/activities/").data] == [
+        "方案演示"
+    ]
+    assert (
+        api.post(f"/api/opportunities/{w.opportunity.pk}/activities/", {"channel": "visit_core"}).status_code
+        == 400
+    )

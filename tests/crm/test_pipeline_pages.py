@@ -209,3 +209,15 @@ def test_lead_page_reassign(org, client_for):  # type: ignore[no-untyped-def]
     client.post(reverse("crm:lead_assign", args=[w.lead.pk]), {"to_user": org.rep_a2.pk})
     w.lead.refresh_from_db()
     assert w.lead.assigned_to == org.rep_a2
+
+
+def test_activity_logged_from_opportunity_page(org, client_for):  # type: ignore[no-untyped-def]
+    w = build_world(org)
+    client = client_for(org.rep_a1)
+    client.post(
+        reverse("crm:opportunity_activity", args=[w.opportunity.pk]),
+        {"channel": "phone_regular", "topic": "电话跟进报价"},
+    )
+    body = client.get(reverse("crm:opportunity_detail", args=[w.opportunity.pk])).content.decode()
+    assert "电话跟进报价" in body
+    assert w.opportunity.followups.count() == 1
