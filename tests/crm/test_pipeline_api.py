@@ -208,3 +208,13 @@ def test_opportunity_activities_are_linked_followups(org, api_for):  # type: ign
         api.post(f"/api/opportunities/{w.opportunity.pk}/activities/", {"channel": "visit_core"}).status_code
         == 400
     )
+
+
+def test_inbox_api_flat_for_the_assistant(org, api_for, django_assert_max_num_queries):  # type: ignore[no-untyped-def]
+    build_world(org, n=1)
+    api = api_for(org.assistant)
+    with django_assert_max_num_queries(10) as one:
+        assert len(api.get("/api/approvals/inbox/").data["results"]) == 1
+    build_world(org, n=4)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert len(api.get("/api/approvals/inbox/").data["results"]) == 5

@@ -221,3 +221,20 @@ def test_activity_logged_from_opportunity_page(org, client_for):  # type: ignore
     body = client.get(reverse("crm:opportunity_detail", args=[w.opportunity.pk])).content.decode()
     assert "电话跟进报价" in body
     assert w.opportunity.followups.count() == 1
+
+
+@pytest.mark.parametrize("who", ["assistant", "manager_a", "finance"])
+def test_inbox_and_lists_flat_for_approvers(org, client_for, django_assert_max_num_queries, who):  # type: ignore[no-untyped-def]
+    build_world(org, n=1)
+    client = client_for(getattr(org, who))
+    urls = [reverse("crm:approval_inbox"), reverse("crm:quote_list"), reverse("crm:order_list")]
+    counts = []
+    for url in urls:
+        client.get(url)
+        with django_assert_max_num_queries(25) as ctx:
+            assert client.get(url).status_code == 200
+        counts.append(len(ctx.captured_queries))
+    build_world(org, n=4)
+    for url, n in zip(urls, counts, strict=True):
+        with django_assert_max_num_queries(n):
+            assert client.get(url).status_code == 200
