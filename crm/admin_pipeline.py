@@ -4,12 +4,13 @@ stages (L2), the lead assignment table (L1) and the pipeline policy (L2/Q6 defau
 from __future__ import annotations
 
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from crm import models as m
 
 
 @admin.register(m.AuthorityRule)
-class AuthorityRuleAdmin(admin.ModelAdmin):
+class AuthorityRuleAdmin(SimpleHistoryAdmin):
     list_display = (
         "kind",
         "priority",
@@ -27,21 +28,21 @@ class AuthorityRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.PipelineStage)
-class PipelineStageAdmin(admin.ModelAdmin):
+class PipelineStageAdmin(SimpleHistoryAdmin):
     list_display = ("position", "code", "name", "probability", "is_won", "is_lost", "active")
     list_editable = ("name", "probability", "active")
     list_display_links = ("code",)
 
 
 @admin.register(m.LeadAssignmentRule)
-class LeadAssignmentRuleAdmin(admin.ModelAdmin):
+class LeadAssignmentRuleAdmin(SimpleHistoryAdmin):
     list_display = ("region", "industry", "active", "last_assigned")
     list_filter = ("region", "active")
     filter_horizontal = ("users",)
 
 
 @admin.register(m.PipelinePolicy)
-class PipelinePolicyAdmin(admin.ModelAdmin):
+class PipelinePolicyAdmin(SimpleHistoryAdmin):
     list_display = (
         "effective_from",
         "close_within_workdays",

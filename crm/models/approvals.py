@@ -9,6 +9,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from common.models import TimeStampedModel
 from common.money import MoneyField, RateField
@@ -51,6 +52,7 @@ class AuthorityRule(models.Model):
     requester_may_decide = models.BooleanField(_("申请人权限内自行决定"), default=False)
     effective_from = models.DateField(_("生效日期"))
     effective_to = models.DateField(_("失效日期"), null=True, blank=True)
+    history = HistoricalRecords()  # SPEC §9: who changed the matrix, when, before/after
 
     class Meta:
         verbose_name = _("权限矩阵")

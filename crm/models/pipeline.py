@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from common.models import TimeStampedModel
 from common.money import ZERO, MoneyField, RateField, round_fen
@@ -23,6 +24,7 @@ class PipelinePolicy(models.Model):
     watch_months = models.PositiveIntegerField(_("逾期超过几个月进入关注名单"), default=2)
     meeting_months = models.PositiveIntegerField(_("逾期超过几个月列入周例会"), default=4)
     bad_debt_months = models.PositiveIntegerField(_("逾期超过几个月可申请坏账"), default=6)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("销售流程设置")
@@ -138,6 +140,7 @@ class LeadAssignmentRule(models.Model):
         editable=False,
     )
     active = models.BooleanField(_("启用"), default=True)
+    history = HistoricalRecords(m2m_fields=[users], excluded_fields=["last_assigned"])
 
     class Meta:
         verbose_name = _("线索分配规则")
@@ -163,6 +166,7 @@ class PipelineStage(models.Model):
     is_won = models.BooleanField(_("赢单"), default=False)
     is_lost = models.BooleanField(_("输单"), default=False)
     active = models.BooleanField(_("启用"), default=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("商机阶段")

@@ -37,8 +37,8 @@ def _next_in_rotation(rule: LeadAssignmentRule) -> User | None:
     last = rule.last_assigned_id
     following = [u for u in users if last is None or u.pk > last]
     chosen = following[0] if following else users[0]
-    rule.last_assigned = chosen
-    rule.save(update_fields=["last_assigned"])
+    # a bookkeeping pointer, not a settings change: no history row
+    LeadAssignmentRule.objects.filter(pk=rule.pk).update(last_assigned=chosen)
     return chosen
 
 

@@ -340,3 +340,23 @@ def test_a_higher_line_manager_may_decide_a_department_step_but_another_team_may
     approval_decide(request=req, by=org.regional_manager, approve=True, reason="代部门经理审批")
     req.refresh_from_db()
     assert req.status == ApprovalStatus.APPROVED
+
+
+def test_matrix_edits_are_audited_and_admin_pages_render(org, client_for):  # type: ignore[no-untyped-def]
+    rule = AuthorityRule.objects.get(kind=ApprovalKind.QUOTE_DISCOUNT, priority=10)
+    rule.ratio_min = D("0.55")
+    rule._history_user = org.admin  # type: ignore[attr-defined]
+    rule.save()
+    last = rule.history.latest()
+    assert (last.history_type, last.ratio_min, last.history_user) == ("~", D("0.55"), org.admin)
+    client = client_for(org.admin)
+    for url in (
+        "/admin/crm/authorityrule/",
+        f"/admin/crm/authorityrule/{rule.pk}/change/",
+        f"/admin/crm/authorityrule/{rule.pk}/history/",
+        "/admin/crm/pipelinestage/",
+        "/admin/crm/leadassignmentrule/",
+        "/admin/crm/pipelinepolicy/",
+        "/admin/crm/approvalrequest/",
+    ):
+        assert client.get(url).status_code == 200, url
