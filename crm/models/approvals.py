@@ -62,6 +62,32 @@ class AuthorityRule(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.name}"
 
+    def clean(self) -> None:
+        """Admin edits: the chain must name known roles, ranges must not be upside down."""
+        from django.core.exceptions import ValidationError
+
+        from crm.models.org import Role
+
+        chain = self.chain
+        if not isinstance(chain, list) or not chain:
+            raise ValidationError({"chain": _('审批链须为非空列表，例如 [["sales_manager"]]。')})
+        for step in chain:
+            roles = step if isinstance(step, list) else [step]
+            unknown = [r for r in roles if r not in Role.values]
+            if not roles or unknown:
+                raise ValidationError(
+                    {
+                        "chain": _("未知的角色：%(r)s。可用角色：%(all)s")
+                        % {"r": unknown, "all": ", ".join(Role.values)}
+                    }
+                )
+        if self.ratio_min is not None and self.ratio_max is not None and self.ratio_min > self.ratio_max:
+            raise ValidationError({"ratio_max": _("比例上限不能小于下限。")})
+        if self.amount_min is not None and self.amount_max is not None and self.amount_min > self.amount_max:
+            raise ValidationError({"amount_max": _("金额上限不能小于下限。")})
+        if self.effective_to and self.effective_to < self.effective_from:
+            raise ValidationError({"effective_to": _("失效日期不能早于生效日期。")})
+
     @staticmethod
     def _in_range(
         value: Decimal | None,

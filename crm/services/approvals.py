@@ -517,7 +517,7 @@ def concession_request(
         kind=kind,
         subject=concession,
         requested_by=by,
-        title=f"{concession.get_kind_display()} {customer} {ratio:%}",
+        title=f"{concession.get_kind_display()} {customer} {ratio * 100:.2f}%",
         ratio=ratio,
         amount=concession.base_amount,
         customer_owner=customer.owner,

@@ -83,7 +83,7 @@ def approval_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             add_domain_error(form, exc)
         else:
             messages.success(request, _("审批意见已提交。"))
-            return redirect(request.POST.get("next") or "crm:approval_inbox")
+            return redirect("crm:approval_inbox")
     return render(
         request,
         "crm/approval_detail.html",

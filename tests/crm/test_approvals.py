@@ -360,3 +360,36 @@ def test_matrix_edits_are_audited_and_admin_pages_render(org, client_for):  # ty
         "/admin/crm/approvalrequest/",
     ):
         assert client.get(url).status_code == 200, url
+
+
+def test_matrix_row_with_unknown_role_or_upside_down_range_is_refused_in_admin(org, client_for):  # type: ignore[no-untyped-def]
+    from django.core.exceptions import ValidationError
+
+    bad = AuthorityRule(kind="quote_discount", name="x", chain=[["ceo"]], effective_from="2026-01-01")
+    with pytest.raises(ValidationError):
+        bad.full_clean()
+    bad = AuthorityRule(
+        kind="quote_discount",
+        name="x",
+        chain=[["vp"]],
+        ratio_min=D("0.6"),
+        ratio_max=D("0.5"),
+        effective_from="2026-01-01",
+    )
+    with pytest.raises(ValidationError):
+        bad.full_clean()
+    resp = client_for(org.admin).post(
+        "/admin/crm/authorityrule/add/",
+        {
+            "kind": "quote_discount",
+            "name": "坏规则",
+            "priority": "5",
+            "chain": '[["nobody"]]',
+            "effective_from": "2026-01-01",
+            "ratio_min_inclusive": "on",
+            "amount_min_inclusive": "on",
+            "amount_max_inclusive": "on",
+        },
+    )
+    assert resp.status_code == 200 and "未知的角色" in resp.content.decode()
+    assert not AuthorityRule.objects.filter(name="坏规则").exists()
