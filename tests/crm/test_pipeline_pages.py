@@ -238,3 +238,17 @@ def test_inbox_and_lists_flat_for_approvers(org, client_for, django_assert_max_n
     for url, n in zip(urls, counts, strict=True):
         with django_assert_max_num_queries(n):
             assert client.get(url).status_code == 200
+
+
+def test_weekly_meeting_list_csv(org, client_for):  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    w = build_world(org)
+    Order.objects.filter(pk=w.order.pk).update(due_on=dt.date(2020, 1, 1))
+    resp = client_for(org.finance).get(reverse("crm:receivable_aging") + "?list=meeting&format=csv")
+    body = resp.content.decode("utf-8-sig")
+    assert resp["Content-Type"].startswith("text/csv")
+    assert w.order.number in body and "130.00" in body
+    assert w.order.number not in client_for(org.rep_b1).get(
+        reverse("crm:receivable_aging") + "?list=meeting&format=csv"
+    ).content.decode("utf-8-sig")
