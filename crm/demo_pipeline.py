@@ -325,11 +325,19 @@ def seed(ctx: dict[str, Any]) -> None:
             order.refresh_from_db()
             orders.append(order)
 
-    # Q6: a write-off proposed for the oldest unpaid debt (waiting in finance's inbox).
-    oldest = next(o for o in orders if local_date(o.booked_at) <= today - dt.timedelta(days=240))
-    receivable_services.writeoff_propose(
-        order=oldest, amount=oldest.total, reason="客户已注销，无法收回", by=oldest.owner
+    # Q6: bad debts — one write-off approved by finance (negative sales this year, commission clawback),
+    # one proposed and waiting in finance's inbox.
+    old_debts = [o for o in orders if local_date(o.booked_at) <= today - dt.timedelta(days=240)]
+    approved = receivable_services.writeoff_propose(
+        order=old_debts[0], amount=old_debts[0].total, reason="客户已注销，无法收回", by=old_debts[0].owner
     )
+    _approve_all(approved, reason="确认无法收回，同意核销")
+    if len(old_debts) > 1:
+        half = round_fen(old_debts[1].total / 2)
+        receivable_services.writeoff_propose(
+            order=old_debts[1], amount=half, reason="客户经营困难，部分无法收回", by=old_debts[1].owner
+        )
+    ctx["writeoffs"] = [approved]
     # Q2: customer rebates — one within the account manager's authority, one for the customer director.
     concession_request(
         kind="customer_rebate",
