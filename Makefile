@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint fmt install migrate demo bench-list bench-pool bench-commissions bench-export clean
+.PHONY: run test lint fmt install migrate demo bench-list bench-pool bench-commissions bench-export bench-aging clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -50,6 +50,9 @@ bench-commissions: $(STAMP)
 
 bench-export: $(STAMP)
 	$(BIN)/python bench/settlement_export.py
+
+bench-aging: $(STAMP)
+	$(BIN)/python bench/receivables_aging.py
 
 clean:
 	rm -rf var db.sqlite3 staticfiles

@@ -76,3 +76,5 @@ class OutingAdmin(admin.ModelAdmin):
 
 for model in (m.Opportunity, m.Contract, m.Order, m.Payment, m.WriteOff):
     admin.site.register(model, raw_id_fields=[f.name for f in model._meta.fields if f.many_to_one])
+
+from crm import admin_pipeline  # noqa: E402, F401  (pipeline settings: matrix, stages, lead rules, policy)

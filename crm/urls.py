@@ -1,6 +1,13 @@
 from django.urls import path
 
+from crm.views import approvals as approval_views
+from crm.views import contracts as contract_views
 from crm.views import customers as views
+from crm.views import leads as lead_views
+from crm.views import opportunities as opportunity_views
+from crm.views import orders as order_views
+from crm.views import quotes as quote_views
+from crm.views import receivables as receivable_views
 
 app_name = "crm"
 urlpatterns = [
@@ -12,4 +19,39 @@ urlpatterns = [
     path("customers/<int:pk>/contacts/new/", views.contact_create, name="contact_create"),
     path("customers/<int:pk>/review/", views.customer_review, name="customer_review"),
     path("outings/new/", views.outing_create, name="outing_create"),
+    # pipeline (SPEC §2, §4)
+    path("leads/", lead_views.lead_list, name="lead_list"),
+    path("leads/new/", lead_views.lead_create, name="lead_create"),
+    path("leads/import/", lead_views.lead_import, name="lead_import"),
+    path("leads/<int:pk>/", lead_views.lead_detail, name="lead_detail"),
+    path("leads/<int:pk>/assign/", lead_views.lead_assign, name="lead_assign"),
+    path("opportunities/", opportunity_views.opportunity_list, name="opportunity_list"),
+    path("opportunities/new/", opportunity_views.opportunity_create, name="opportunity_create"),
+    path("opportunities/<int:pk>/", opportunity_views.opportunity_detail, name="opportunity_detail"),
+    path(
+        "opportunities/<int:pk>/confirm/", opportunity_views.opportunity_confirm, name="opportunity_confirm"
+    ),
+    path("opportunities/<int:pk>/attach/", opportunity_views.opportunity_attach, name="opportunity_attach"),
+    path(
+        "opportunities/<int:pk>/activity/",
+        opportunity_views.opportunity_activity,
+        name="opportunity_activity",
+    ),
+    path("approvals/", approval_views.approval_inbox, name="approval_inbox"),
+    path("approvals/concessions/new/", approval_views.concession_create, name="concession_create"),
+    path("approvals/<int:pk>/", approval_views.approval_detail, name="approval_detail"),
+    path("approvals/<int:pk>/decide/", approval_views.approval_decide, name="approval_decide"),
+    path("quotes/", quote_views.quote_list, name="quote_list"),
+    path("quotes/new/", quote_views.quote_create, name="quote_create"),
+    path("quotes/<int:pk>/", quote_views.quote_detail, name="quote_detail"),
+    path("quotes/<int:pk>/transition/", quote_views.quote_transition, name="quote_transition"),
+    path("contracts/", contract_views.contract_list, name="contract_list"),
+    path("contracts/new/", contract_views.contract_create, name="contract_create"),
+    path("contracts/<int:pk>/", contract_views.contract_detail, name="contract_detail"),
+    path("contracts/<int:pk>/transition/", contract_views.contract_transition, name="contract_transition"),
+    path("contracts/<int:contract_pk>/orders/new/", order_views.order_create, name="order_create"),
+    path("orders/", order_views.order_list, name="order_list"),
+    path("orders/<int:pk>/", order_views.order_detail, name="order_detail"),
+    path("orders/<int:pk>/writeoff/", order_views.order_writeoff, name="order_writeoff"),
+    path("receivables/", receivable_views.receivable_aging, name="receivable_aging"),
 ]

@@ -1,9 +1,17 @@
 from rest_framework.routers import DefaultRouter
 
-from crm.api import views
+from crm.api import approvals, contracts, leads, opportunities, orders, quotes, views
 
 app_name = "crm_api"
 router = DefaultRouter()
 router.register("customers", views.CustomerViewSet, basename="customer")
 router.register("outings", views.OutingViewSet, basename="outing")
+router.register("leads", leads.LeadViewSet, basename="lead")
+router.register("opportunities", opportunities.OpportunityViewSet, basename="opportunity")
+router.register("approvals", approvals.ApprovalViewSet, basename="approval")
+router.register("concessions", approvals.ConcessionViewSet, basename="concession")
+router.register("quotes", quotes.QuoteViewSet, basename="quote")
+router.register("contracts", contracts.ContractViewSet, basename="contract")
+router.register("orders", orders.OrderViewSet, basename="order")
+router.register("receivables", orders.ReceivableViewSet, basename="receivable")
 urlpatterns = router.urls

@@ -21,6 +21,12 @@ class Role(models.TextChoices):
     FINANCE = "finance", _("财务中心")
     ADMIN = "admin", _("系统管理员")
     PARTNER = "partner", _("合伙人")
+    # Q2 approval chain roles (pipeline).
+    SALES_ADMIN_MANAGER = "sales_admin_manager", _("销售管理部经理")
+    RD_VP = "rd_vp", _("研发副总裁")
+    DELIVERY_VP = "delivery_vp", _("交付副总裁")
+    CUSTOMER_DIRECTOR = "customer_director", _("客户总监")
+    MARKETING = "marketing", _("市场部")
 
 
 class Region(models.Model):

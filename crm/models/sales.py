@@ -52,6 +52,18 @@ class Opportunity(TimeStampedModel):
     # L3: registration time is the evidence in a collision.
     registered_at = models.DateTimeField(_("报备时间"), db_index=True)
     closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+    # L2: the day the deal was won or lost; closing must follow within N working days.
+    outcome_on = models.DateField(_("结果日期"), null=True, blank=True)
+    close_reason = models.CharField(_("赢单/输单原因"), max_length=300, blank=True)
+    close_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("关闭确认人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    close_confirmed_at = models.DateTimeField(_("关闭确认时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("商机")
@@ -96,6 +108,16 @@ class Contract(TimeStampedModel):
         _("状态"), max_length=20, choices=ContractStatus.choices, default=ContractStatus.DRAFT, db_index=True
     )
     signed_on = models.DateField(_("签约日期"), null=True, blank=True)
+    quote = models.ForeignKey(
+        "crm.Quote",
+        verbose_name=_("报价单"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contracts",
+    )
+    # Q2/Q3: the list-price value of what is sold; amount ÷ list_amount is the price ratio.
+    list_amount = MoneyField(_("标准价总额"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("合同")
@@ -115,6 +137,15 @@ class ProductCategory(models.TextChoices):
     PARTNER_REFERRAL = "partner_referral", _("合伙人推荐")
     SOURCED = "sourced", _("外调产品")
     OUTSOURCED = "outsourced", _("外包")
+
+
+class OrderStatus(models.TextChoices):
+    """Q4: an order with below-floor lines waits for the below-floor approval before it is booked.
+    Only BOOKED orders count as sales (commissions and settlements read only those)."""
+
+    PENDING_APPROVAL = "pending_approval", _("待低价审批")
+    BOOKED = "booked", _("已下单")
+    REJECTED = "rejected", _("已驳回")
 
 
 class Order(TimeStampedModel):
@@ -141,6 +172,11 @@ class Order(TimeStampedModel):
         _("低价销售提成比例"), max_digits=9, decimal_places=6, null=True, blank=True
     )
     total = MoneyField(_("订单金额"), default=ZERO)
+    status = models.CharField(
+        _("订单状态"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.BOOKED, db_index=True
+    )
+    # Q6: payment due date (booked date + payment terms at booking); null: booked date + policy terms.
+    due_on = models.DateField(_("应收到期日"), null=True, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("订单")
@@ -157,6 +193,10 @@ class Order(TimeStampedModel):
     def received(self) -> Decimal:
         """Money in net of refunds (refunds are negative payments, Q5)."""
         return self.payments.aggregate(s=Sum("amount"))["s"] or ZERO
+
+    @property
+    def invoiced(self) -> Decimal:
+        return self.invoices.aggregate(s=Sum("amount"))["s"] or ZERO  # type: ignore[attr-defined]
 
     @property
     def written_off(self) -> Decimal:

@@ -1,0 +1,83 @@
+"""Admin for the pipeline settings admins edit without a deploy: the authority matrix (Q2), the funnel
+stages (L2), the lead assignment table (L1) and the pipeline policy (L2/Q6 defaults)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from crm import models as m
+
+
+@admin.register(m.AuthorityRule)
+class AuthorityRuleAdmin(SimpleHistoryAdmin):
+    list_display = (
+        "kind",
+        "priority",
+        "name",
+        "ratio_min",
+        "ratio_max",
+        "amount_max",
+        "requires_standard_template",
+        "chain",
+        "effective_from",
+        "effective_to",
+    )
+    list_filter = ("kind",)
+    ordering = ("kind", "priority")
+
+
+@admin.register(m.PipelineStage)
+class PipelineStageAdmin(SimpleHistoryAdmin):
+    list_display = ("position", "code", "name", "probability", "is_won", "is_lost", "active")
+    list_editable = ("name", "probability", "active")
+    list_display_links = ("code",)
+
+
+@admin.register(m.LeadAssignmentRule)
+class LeadAssignmentRuleAdmin(SimpleHistoryAdmin):
+    list_display = ("region", "industry", "active", "last_assigned")
+    list_filter = ("region", "active")
+    filter_horizontal = ("users",)
+
+
+@admin.register(m.PipelinePolicy)
+class PipelinePolicyAdmin(SimpleHistoryAdmin):
+    list_display = (
+        "effective_from",
+        "close_within_workdays",
+        "payment_terms_days",
+        "watch_months",
+        "meeting_months",
+        "bad_debt_months",
+    )
+
+
+class ApprovalStepInline(admin.TabularInline):
+    model = m.ApprovalStep
+    extra = 0
+    can_delete = False
+    readonly_fields = ("order", "roles", "assignee", "status", "decided_by", "decided_at", "reason")
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(m.ApprovalRequest)
+class ApprovalRequestAdmin(admin.ModelAdmin):
+    """Read-only: decisions are made on the inbox page / API so the matrix rules always apply."""
+
+    list_display = ("title", "kind", "status", "requested_by", "created_at")
+    list_filter = ("kind", "status")
+    inlines = [ApprovalStepInline]
+    show_full_result_count = False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+
+for model in (m.Lead, m.Quote, m.Invoice, m.Concession):
+    admin.site.register(model, raw_id_fields=[f.name for f in model._meta.fields if f.many_to_one])

@@ -1,0 +1,139 @@
+"""Q2 API: requests visible to me, my inbox ("待我审批"), a request's chain, one-call decide, and
+customer rebate / make-good requests."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from common.auth import request_user
+from crm.api.pipeline_common import visible_customer
+from crm.models import ApprovalKind, ApprovalRequest, ApprovalStatus
+from crm.models.pipeline import ConcessionKind
+from crm.services import approvals as services
+
+
+class ApprovalRequestSerializer(serializers.ModelSerializer):
+    requested_by_name = serializers.CharField(source="requested_by.__str__", read_only=True)
+    rule_name = serializers.CharField(source="rule.name", read_only=True)
+
+    class Meta:
+        model = ApprovalRequest
+        fields = [
+            "id",
+            "kind",
+            "title",
+            "status",
+            "ratio",
+            "amount",
+            "rule",
+            "rule_name",
+            "requested_by",
+            "requested_by_name",
+            "current_order",
+            "created_at",
+            "decided_at",
+        ]
+
+
+class ApprovalDetailSerializer(ApprovalRequestSerializer):
+    chain = serializers.SerializerMethodField()
+
+    class Meta(ApprovalRequestSerializer.Meta):
+        fields = [*ApprovalRequestSerializer.Meta.fields, "chain"]
+
+    def get_chain(self, obj: ApprovalRequest) -> list[dict]:
+        return services.approval_chain(obj)
+
+
+class DecideSerializer(serializers.Serializer):
+    approve = serializers.BooleanField()
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    rate = serializers.DecimalField(
+        max_digits=9, decimal_places=6, required=False, allow_null=True, default=None
+    )
+
+
+class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = ApprovalRequest.objects.none()
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        qs = services.approval_requests_visible_to(user=request_user(self.request)).select_related(
+            "requested_by", "rule"
+        )
+        kind = self.request.query_params.get("kind")
+        if kind in ApprovalKind.values:
+            qs = qs.filter(kind=kind)
+        st = self.request.query_params.get("status")
+        if st in ApprovalStatus.values:
+            qs = qs.filter(status=st)
+        return qs
+
+    def get_serializer_class(self):  # type: ignore[no-untyped-def]
+        return ApprovalDetailSerializer if self.action == "retrieve" else ApprovalRequestSerializer
+
+    @extend_schema(responses=ApprovalRequestSerializer(many=True))
+    @action(detail=False, methods=["get"])
+    def inbox(self, request: Request) -> Response:
+        """待我审批: requests whose current step I may decide."""
+        steps = services.approvals_waiting_for(user=request_user(request))
+        ids = steps.values("request_id")
+        qs = ApprovalRequest.objects.filter(pk__in=ids).select_related("requested_by", "rule")
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(ApprovalRequestSerializer(page, many=True).data)
+
+    @extend_schema(request=DecideSerializer, responses=ApprovalDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request: Request, pk: str | None = None) -> Response:
+        req = self.get_object()
+        ser = DecideSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        req = services.approval_decide(
+            request=req,
+            by=request_user(request),
+            approve=ser.validated_data["approve"],
+            reason=ser.validated_data["reason"],
+            rate=ser.validated_data["rate"],
+        )
+        return Response(ApprovalDetailSerializer(req).data)
+
+
+class ConcessionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    kind = serializers.ChoiceField(choices=ConcessionKind.choices)
+    customer = serializers.IntegerField()
+    ratio = serializers.DecimalField(max_digits=9, decimal_places=6)
+    base_amount = serializers.DecimalField(max_digits=16, decimal_places=2, required=False, default=None)
+    reason = serializers.CharField(max_length=300)
+    status = serializers.CharField(read_only=True)
+
+
+class ConcessionViewSet(viewsets.GenericViewSet):
+    serializer_class = ConcessionSerializer
+
+    def create(self, request: Request) -> Response:
+        ser = ConcessionSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = ser.validated_data
+        user = request_user(request)
+        c = services.concession_request(
+            kind=d["kind"],
+            customer=visible_customer(user=user, pk=d["customer"]),
+            ratio=d["ratio"],
+            reason=d["reason"],
+            base_amount=d["base_amount"],
+            by=user,
+        )
+        return Response(
+            {
+                "id": c.pk,
+                "kind": c.kind,
+                "customer": c.customer_id,
+                "ratio": str(c.ratio),
+                "status": c.status,
+            },
+            status=status.HTTP_201_CREATED,
+        )

@@ -1,0 +1,93 @@
+"""Q3 API: contracts with customers in the system; status moves through the one transition table."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from common.auth import request_user
+from common.errors import DomainError
+from crm.models import Contract, ContractStatus
+from crm.pipeline_selectors import contracts_visible_to, quotes_visible_to
+from crm.services import contracts as services
+
+
+class ContractSerializer(serializers.ModelSerializer):
+    customer = serializers.IntegerField(source="customer_id")
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    quote = serializers.IntegerField(source="quote_id", required=False, allow_null=True)
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2, required=False, allow_null=True)
+
+    class Meta:
+        model = Contract
+        fields = [
+            "id",
+            "number",
+            "customer",
+            "customer_name",
+            "owner",
+            "quote",
+            "title",
+            "amount",
+            "list_amount",
+            "standard_template",
+            "status",
+            "signed_on",
+            "created_at",
+        ]
+        read_only_fields = ["number", "owner", "status", "signed_on", "created_at"]
+
+
+class ContractTransitionSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=ContractStatus.choices)
+    comment = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class ContractViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = ContractSerializer
+    queryset = Contract.objects.none()
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        qs = contracts_visible_to(user=request_user(self.request)).select_related("customer")
+        q = (self.request.query_params.get("q") or "").strip()
+        if q:
+            qs = qs.filter(Q(title__icontains=q) | Q(customer__name__icontains=q) | Q(number=q))
+        st = self.request.query_params.get("status")
+        if st in ContractStatus.values:
+            qs = qs.filter(status=st)
+        return qs
+
+    def perform_create(self, serializer):  # type: ignore[no-untyped-def]
+        user = request_user(self.request)
+        d = serializer.validated_data
+        quote = None
+        if d.get("quote_id"):
+            quote = quotes_visible_to(user=user).filter(pk=d["quote_id"]).first()
+            if quote is None:
+                raise DomainError(_("报价单不存在。"), field="quote")
+        serializer.instance = services.contract_create(
+            by=user,
+            customer_id=d["customer_id"],
+            title=d["title"],
+            amount=d.get("amount"),
+            list_amount=d.get("list_amount"),
+            standard_template=d.get("standard_template", True),
+            quote=quote,
+        )
+
+    @extend_schema(request=ContractTransitionSerializer, responses=ContractSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request: Request, pk: str | None = None) -> Response:
+        ser = ContractTransitionSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        contract = services.contract_transition(
+            contract=self.get_object(), by=request_user(request), **ser.validated_data
+        )
+        return Response(ContractSerializer(contract).data)

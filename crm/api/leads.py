@@ -1,0 +1,119 @@
+"""L1 API: leads (list, create, detail), CSV/Excel import with the per-row report, convert."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from common.auth import request_user
+from common.errors import DomainError
+from crm.api.serializers import CustomerSerializer
+from crm.models import Lead, LeadStatus, User
+from crm.pipeline_selectors import leads_visible_to
+from crm.services import leads as services
+
+
+class LeadSerializer(serializers.ModelSerializer):
+    assigned_to_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Lead
+        fields = [
+            "id",
+            "company",
+            "contact_person",
+            "contact_position",
+            "phone",
+            "source",
+            "region",
+            "industry",
+            "notes",
+            "status",
+            "assigned_to",
+            "assigned_to_name",
+            "assigned_at",
+            "duplicate_of",
+            "customer",
+            "created_at",
+        ]
+        read_only_fields = ["status", "assigned_to", "assigned_at", "duplicate_of", "customer", "created_at"]
+
+    def get_assigned_to_name(self, obj: Lead) -> str | None:
+        return str(obj.assigned_to) if obj.assigned_to_id else None
+
+
+class LeadImportSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class LeadAssignSerializer(serializers.Serializer):
+    to_user = serializers.IntegerField()
+
+
+class LeadConvertSerializer(serializers.Serializer):
+    contact_position = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+
+
+class LeadViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = LeadSerializer
+    queryset = Lead.objects.none()
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        qs = leads_visible_to(user=request_user(self.request)).select_related("assigned_to")
+        q = (self.request.query_params.get("q") or "").strip()
+        if q:
+            qs = qs.filter(Q(company__icontains=q) | Q(phone=q))
+        st = self.request.query_params.get("status")
+        if st in LeadStatus.values:
+            qs = qs.filter(status=st)
+        return qs
+
+    def perform_create(self, serializer):  # type: ignore[no-untyped-def]
+        serializer.instance = services.lead_create(by=request_user(self.request), **serializer.validated_data)
+
+    @extend_schema(request=LeadImportSerializer)
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser])
+    def import_file(self, request: Request) -> Response:
+        ser = LeadImportSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        upload = ser.validated_data["file"]
+        if upload.size > 5 * 1024 * 1024:
+            raise DomainError(_("文件不能超过5MB。"), field="file")
+        result = services.lead_import(by=request_user(request), filename=upload.name, content=upload.read())
+        return Response(
+            {
+                "created": len(result.created),
+                "created_ids": [lead.pk for lead in result.created],
+                "errors": [{"line": line, "reason": reason} for line, reason in result.errors],
+            },
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(request=LeadAssignSerializer, responses=LeadSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request: Request, pk: str | None = None) -> Response:
+        lead = self.get_object()
+        ser = LeadAssignSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        to_user = User.objects.filter(pk=ser.validated_data["to_user"]).first()
+        if to_user is None:
+            raise DomainError(_("用户不存在。"), field="to_user")
+        lead = services.lead_assign(lead=lead, to_user=to_user, by=request_user(request))
+        return Response(LeadSerializer(lead).data)
+
+    @extend_schema(request=LeadConvertSerializer, responses=CustomerSerializer)
+    @action(detail=True, methods=["post"])
+    def convert(self, request: Request, pk: str | None = None) -> Response:
+        lead = self.get_object()
+        ser = LeadConvertSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        customer = services.lead_convert(lead=lead, by=request_user(request), **ser.validated_data)
+        return Response(CustomerSerializer(customer).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,231 @@
+"""Q4/Q5/Q6 API: orders with invoiced / received / outstanding, finance's payments, refunds and
+invoices, bad-debt proposals, and the receivables aging lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from common.auth import request_user
+from common.errors import DomainError
+from common.timeutil import local_today
+from crm.models import Order, OrderLine, OrderStatus, Payment, ProductCategory
+from crm.pipeline_selectors import contracts_visible_to, orders_visible_to
+from crm.services import orders as services
+from crm.services import payments as payment_services
+from crm.services import receivables as receivable_services
+
+MONEY: dict[str, Any] = {"max_digits": 16, "decimal_places": 2}
+
+
+class OrderLineSerializer(serializers.ModelSerializer):
+    category = serializers.ChoiceField(choices=ProductCategory.choices)
+
+    class Meta:
+        model = OrderLine
+        fields = [
+            "product",
+            "category",
+            "quantity",
+            "list_price",
+            "unit_price",
+            "floor_price",
+            "unit_cost",
+            "amount",
+        ]
+        read_only_fields = ["amount"]
+        extra_kwargs = {"floor_price": {"required": False}, "unit_cost": {"required": False}}
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    invoiced = serializers.DecimalField(source="invoiced_sum", read_only=True, **MONEY)
+    received = serializers.DecimalField(source="received_sum", read_only=True, **MONEY)
+    written_off = serializers.DecimalField(source="written_off_sum", read_only=True, **MONEY)
+    outstanding = serializers.DecimalField(source="outstanding_sum", read_only=True, **MONEY)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "number",
+            "contract",
+            "customer",
+            "customer_name",
+            "owner",
+            "status",
+            "booked_at",
+            "due_on",
+            "below_floor_rate",
+            "total",
+            "invoiced",
+            "received",
+            "written_off",
+            "outstanding",
+        ]
+
+
+class OrderDetailSerializer(OrderSerializer):
+    lines = OrderLineSerializer(many=True, read_only=True)
+
+    class Meta(OrderSerializer.Meta):
+        fields = [*OrderSerializer.Meta.fields, "lines"]
+
+
+class OrderCreateSerializer(serializers.Serializer):
+    contract = serializers.IntegerField()
+    lines = OrderLineSerializer(many=True)
+
+
+class MoneyInSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=[("payment", _lazy("回款")), ("refund", _lazy("退款")), ("invoice", _lazy("开票"))]
+    )
+    amount = serializers.DecimalField(**MONEY)
+    on = serializers.DateField(required=False, allow_null=True, default=None)
+    reference = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Payment
+        fields = ["id", "order", "kind", "amount", "received_on", "reference", "reason", "recorded_by"]
+
+
+class WriteOffProposeSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(**MONEY)
+    reason = serializers.CharField(max_length=200)
+
+
+class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = Order.objects.none()
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        qs = receivable_services.orders_with_money(
+            orders_visible_to(user=request_user(self.request))
+        ).select_related("customer")
+        if self.action == "retrieve":
+            qs = qs.prefetch_related("lines")
+        q = (self.request.query_params.get("q") or "").strip()
+        if q:
+            qs = qs.filter(Q(number=q) | Q(customer__name__icontains=q))
+        st = self.request.query_params.get("status")
+        if st in OrderStatus.values:
+            qs = qs.filter(status=st)
+        return qs
+
+    def get_serializer_class(self):  # type: ignore[no-untyped-def]
+        return OrderDetailSerializer if self.action == "retrieve" else OrderSerializer
+
+    @extend_schema(request=OrderCreateSerializer, responses=OrderDetailSerializer)
+    def create(self, request: Request) -> Response:
+        user = request_user(request)
+        ser = OrderCreateSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        contract = contracts_visible_to(user=user).filter(pk=ser.validated_data["contract"]).first()
+        if contract is None:
+            raise DomainError(_("合同不存在。"), field="contract")
+        order = services.order_create(
+            by=user, contract=contract, lines=[dict(x) for x in ser.validated_data["lines"]]
+        )
+        order = self.get_queryset().get(pk=order.pk)
+        return Response(OrderDetailSerializer(order).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=MoneyInSerializer, responses=OrderSerializer)
+    @action(detail=True, methods=["post"])
+    def money(self, request: Request, pk: str | None = None) -> Response:
+        """Finance: a payment, a refund (positive amount + reason; stored negative) or an invoice."""
+        order = self.get_object()
+        ser = MoneyInSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = ser.validated_data
+        user = request_user(request)
+        if d["kind"] == "payment":
+            payment_services.payment_record(
+                order=order, amount=d["amount"], by=user, received_on=d["on"], reference=d["reference"]
+            )
+        elif d["kind"] == "refund":
+            payment_services.refund_record(
+                order=order,
+                amount=d["amount"],
+                reason=d["reason"],
+                by=user,
+                received_on=d["on"],
+                reference=d["reference"],
+            )
+        else:
+            payment_services.invoice_record(
+                order=order, amount=d["amount"], by=user, issued_on=d["on"], number=d["reference"]
+            )
+        return Response(
+            OrderSerializer(self.get_queryset().get(pk=order.pk)).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(responses=PaymentSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def payments(self, request: Request, pk: str | None = None) -> Response:
+        return Response(PaymentSerializer(self.get_object().payments.all(), many=True).data)
+
+    @extend_schema(request=WriteOffProposeSerializer)
+    @action(detail=True, methods=["post"])
+    def writeoff(self, request: Request, pk: str | None = None) -> Response:
+        ser = WriteOffProposeSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        wo = receivable_services.writeoff_propose(
+            order=self.get_object(), by=request_user(request), **ser.validated_data
+        )
+        return Response(
+            {"id": wo.pk, "order": wo.order_id, "amount": str(wo.amount), "status": wo.status},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class ReceivableSerializer(OrderSerializer):
+    due = serializers.SerializerMethodField()
+    bucket = serializers.SerializerMethodField()
+
+    class Meta(OrderSerializer.Meta):
+        fields = [*OrderSerializer.Meta.fields, "due", "bucket"]
+
+    def get_due(self, obj: Order) -> str:
+        return str(receivable_services.order_due_date(obj, policy=self.context["policy"]))
+
+    def get_bucket(self, obj: Order) -> str:
+        due = receivable_services.order_due_date(obj, policy=self.context["policy"])
+        return receivable_services.aging_bucket(
+            due=due, today=self.context["today"], policy=self.context["policy"]
+        )
+
+
+class ReceivableViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """?list=overdue|watch|meeting|bad_debt (default watch: > 2 months overdue)."""
+
+    serializer_class = ReceivableSerializer
+    queryset = Order.objects.none()
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        policy = receivable_services.pipeline_policy()
+        months = {
+            "overdue": 0,
+            "watch": policy.watch_months,
+            "meeting": policy.meeting_months,
+            "bad_debt": policy.bad_debt_months,
+        }.get(self.request.query_params.get("list") or "watch", policy.watch_months)
+        return receivable_services.receivables_overdue(
+            receivable_services.receivables_visible_to(user=request_user(self.request)), months=months
+        ).select_related("customer")
+
+    def get_serializer_context(self):  # type: ignore[no-untyped-def]
+        ctx = super().get_serializer_context()
+        ctx["policy"] = receivable_services.pipeline_policy()
+        ctx["today"] = local_today()
+        return ctx

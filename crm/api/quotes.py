@@ -1,0 +1,112 @@
+"""Q1 API: quotes with lines; submit / send / revise through the quote workflow."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from common.auth import request_user
+from crm.api.pipeline_common import visible_customer
+from crm.models import Quote, QuoteLine, QuoteStatus
+from crm.pipeline_selectors import opportunities_visible_to, quotes_visible_to
+from crm.services import quotes as services
+
+
+class QuoteLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = QuoteLine
+        fields = ["product", "category", "quantity", "list_price", "quoted_price"]
+
+
+class QuoteSerializer(serializers.ModelSerializer):
+    customer = serializers.IntegerField(source="customer_id")
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    opportunity = serializers.IntegerField(source="opportunity_id", required=False, allow_null=True)
+    lines = QuoteLineSerializer(many=True)
+    price_ratio = serializers.DecimalField(max_digits=9, decimal_places=6, read_only=True)
+
+    class Meta:
+        model = Quote
+        fields = [
+            "id",
+            "number",
+            "customer",
+            "customer_name",
+            "opportunity",
+            "owner",
+            "title",
+            "status",
+            "list_total",
+            "quoted_total",
+            "price_ratio",
+            "sent_at",
+            "lines",
+            "created_at",
+        ]
+        read_only_fields = [
+            "number",
+            "owner",
+            "status",
+            "list_total",
+            "quoted_total",
+            "sent_at",
+            "created_at",
+        ]
+
+
+class QuoteListSerializer(QuoteSerializer):
+    class Meta(QuoteSerializer.Meta):
+        fields = [f for f in QuoteSerializer.Meta.fields if f != "lines"]
+
+
+class TransitionSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=QuoteStatus.choices)
+    comment = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class QuoteViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    queryset = Quote.objects.none()
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        qs = quotes_visible_to(user=request_user(self.request)).select_related("customer")
+        if self.action == "retrieve":
+            qs = qs.prefetch_related("lines")
+        q = (self.request.query_params.get("q") or "").strip()
+        if q:
+            qs = qs.filter(Q(title__icontains=q) | Q(customer__name__icontains=q) | Q(number=q))
+        st = self.request.query_params.get("status")
+        if st in QuoteStatus.values:
+            qs = qs.filter(status=st)
+        return qs
+
+    def get_serializer_class(self):  # type: ignore[no-untyped-def]
+        return QuoteListSerializer if self.action == "list" else QuoteSerializer
+
+    def perform_create(self, serializer):  # type: ignore[no-untyped-def]
+        user = request_user(self.request)
+        d = serializer.validated_data
+        opp_id = d.get("opportunity_id")
+        opportunity = opportunities_visible_to(user=user).filter(pk=opp_id).first() if opp_id else None
+        serializer.instance = services.quote_create(
+            by=user,
+            customer=visible_customer(user=user, pk=d["customer_id"]),
+            title=d["title"],
+            lines=[dict(x) for x in d["lines"]],
+            opportunity=opportunity,
+        )
+
+    @extend_schema(request=TransitionSerializer, responses=QuoteSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request: Request, pk: str | None = None) -> Response:
+        ser = TransitionSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        quote = services.quote_transition(
+            quote=self.get_object(), by=request_user(request), **ser.validated_data
+        )
+        return Response(QuoteSerializer(quote).data)

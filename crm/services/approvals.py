@@ -1,0 +1,534 @@
+"""Q2: the one approval engine. Every "needs someone senior" decision (quote discount, contract,
+customer rebate, make-good volume, below-floor sale, bad-debt write-off) is routed by the authority
+matrix (`AuthorityRule`) into an `ApprovalRequest` with one `ApprovalStep` per link of the chain.
+
+Rules enforced here, whatever page or API calls them: nobody approves their own request, nobody
+decides a step above their authority, and steps are decided strictly in order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from common.errors import DomainError, NotFound
+from common.timeutil import local_today
+from crm.models import (
+    ApprovalKind,
+    ApprovalRequest,
+    ApprovalStatus,
+    ApprovalStep,
+    AuthorityRule,
+    Role,
+    StepStatus,
+    User,
+)
+from crm.selectors import team_member_ids
+
+# Roles whose holder is resolved from the requester (or the subject's customer), not company-wide.
+SCOPED_ROLES = frozenset({Role.SALES_MANAGER, Role.REGIONAL_MANAGER, Role.REP})
+
+# What happens to the subject when a request is finally decided: kind → "module.function".
+HANDLERS: dict[str, str] = {
+    ApprovalKind.QUOTE_DISCOUNT: "crm.services.quotes.quote_on_approval",
+    ApprovalKind.CONTRACT: "crm.services.contracts.contract_on_approval",
+    ApprovalKind.BELOW_FLOOR: "crm.services.orders.order_on_below_floor_approval",
+    ApprovalKind.WRITE_OFF: "crm.services.receivables.writeoff_on_approval",
+    ApprovalKind.CUSTOMER_REBATE: "crm.services.approvals.concession_on_approval",
+    ApprovalKind.MAKE_GOOD_PLATFORM: "crm.services.approvals.concession_on_approval",
+    ApprovalKind.MAKE_GOOD_DATABASE: "crm.services.approvals.concession_on_approval",
+}
+
+D = Decimal
+LINE_MANAGER_ROLES = (Role.SALES_MANAGER, Role.REGIONAL_MANAGER, Role.DIRECTOR, Role.VP, Role.PRESIDENT)
+EVERYONE_ABOVE_REGION = [Role.REGIONAL_MANAGER, Role.DIRECTOR, Role.VP, Role.PRESIDENT]
+
+# The SPEC Q2 table, as first seeded (admins edit the rows afterwards; new rows are effective-dated).
+DEFAULT_RULES: list[dict[str, Any]] = [
+    # quote discount [003 §9.1]: ratio = quoted price ÷ list price
+    {
+        "kind": ApprovalKind.QUOTE_DISCOUNT,
+        "name": "报价≥标准价50%（5折）：部门/渠道经理",
+        "priority": 10,
+        "ratio_min": D("0.5"),
+        "chain": [[Role.SALES_MANAGER]],
+    },
+    {
+        "kind": ApprovalKind.QUOTE_DISCOUNT,
+        "name": "45%≤报价<50%（4.5折）：总裁助理",
+        "priority": 20,
+        "ratio_min": D("0.45"),
+        "ratio_max": D("0.5"),
+        "chain": [[Role.PRESIDENTS_ASSISTANT]],
+    },
+    {
+        "kind": ApprovalKind.QUOTE_DISCOUNT,
+        "name": "报价<45%：副总裁或总裁",
+        "priority": 30,
+        "chain": [[Role.VP, Role.PRESIDENT]],
+    },
+    # contract [003 §9.2]
+    {
+        "kind": ApprovalKind.CONTRACT,
+        "name": "≤¥200,000、价格≥标准价45%且标准模板：部门经理",
+        "priority": 10,
+        "ratio_min": D("0.45"),
+        "ratio_max": None,
+        "amount_max": D("200000.00"),
+        "amount_max_inclusive": True,
+        "requires_standard_template": True,
+        "chain": [[Role.SALES_MANAGER]],
+    },
+    {
+        "kind": ApprovalKind.CONTRACT,
+        "name": "其他合同：销售管理部经理→研发副总裁→交付副总裁→总裁 会签",
+        "priority": 20,
+        "chain": [[Role.SALES_ADMIN_MANAGER], [Role.RD_VP], [Role.DELIVERY_VP], [Role.PRESIDENT]],
+    },
+    # customer rebate (客户佣金) [002 §6]: ratio = rebate ÷ money received
+    {
+        "kind": ApprovalKind.CUSTOMER_REBATE,
+        "name": "0–5%：客户经理",
+        "priority": 10,
+        "ratio_min": D("0"),
+        "ratio_max": D("0.05"),
+        "ratio_max_inclusive": True,
+        "chain": [[Role.REP]],
+        "requester_may_decide": True,
+    },
+    {
+        "kind": ApprovalKind.CUSTOMER_REBATE,
+        "name": "5–10%：客户总监",
+        "priority": 20,
+        "ratio_min": D("0.05"),
+        "ratio_min_inclusive": False,
+        "ratio_max": D("0.10"),
+        "ratio_max_inclusive": False,
+        "chain": [[Role.CUSTOMER_DIRECTOR]],
+    },
+    {
+        "kind": ApprovalKind.CUSTOMER_REBATE,
+        "name": "≥10%：总经理",
+        "priority": 30,
+        "ratio_min": D("0.10"),
+        "chain": [[Role.PRESIDENT]],
+    },
+    # make-good volume (补量) [002 §4]: ratio = make-good ÷ monthly volume
+    {
+        "kind": ApprovalKind.MAKE_GOOD_PLATFORM,
+        "name": "平台≤1%：客户经理",
+        "priority": 10,
+        "ratio_min": D("0"),
+        "ratio_max": D("0.01"),
+        "ratio_max_inclusive": True,
+        "chain": [[Role.REP]],
+        "requester_may_decide": True,
+    },
+    {
+        "kind": ApprovalKind.MAKE_GOOD_PLATFORM,
+        "name": "平台1%–5%：客户总监",
+        "priority": 20,
+        "ratio_min": D("0.01"),
+        "ratio_min_inclusive": False,
+        "ratio_max": D("0.05"),
+        "ratio_max_inclusive": True,
+        "chain": [[Role.CUSTOMER_DIRECTOR]],
+    },
+    {
+        "kind": ApprovalKind.MAKE_GOOD_PLATFORM,
+        "name": "平台>5%：上一级（副总裁）",
+        "priority": 30,
+        "chain": [[Role.VP, Role.PRESIDENT]],
+    },
+    {
+        "kind": ApprovalKind.MAKE_GOOD_DATABASE,
+        "name": "数据库≤2%：客户经理",
+        "priority": 10,
+        "ratio_min": D("0"),
+        "ratio_max": D("0.02"),
+        "ratio_max_inclusive": True,
+        "chain": [[Role.REP]],
+        "requester_may_decide": True,
+    },
+    {
+        "kind": ApprovalKind.MAKE_GOOD_DATABASE,
+        "name": "数据库2%–5%：客户总监",
+        "priority": 20,
+        "ratio_min": D("0.02"),
+        "ratio_min_inclusive": False,
+        "ratio_max": D("0.05"),
+        "ratio_max_inclusive": True,
+        "chain": [[Role.CUSTOMER_DIRECTOR]],
+    },
+    {
+        "kind": ApprovalKind.MAKE_GOOD_DATABASE,
+        "name": "数据库>5%：上一级（副总裁）",
+        "priority": 30,
+        "chain": [[Role.VP, Role.PRESIDENT]],
+    },
+    # below-floor sale [000 §4.2.9]: the approver sets the commission rate for it
+    {
+        "kind": ApprovalKind.BELOW_FLOOR,
+        "name": "低于最低价销售：大区经理及以上（设定提成比例）",
+        "priority": 10,
+        "chain": [EVERYONE_ABOVE_REGION],
+    },
+    # bad-debt write-off (Q6): finance approves
+    {
+        "kind": ApprovalKind.WRITE_OFF,
+        "name": "坏账核销：财务中心",
+        "priority": 10,
+        "chain": [[Role.FINANCE]],
+    },
+]
+
+
+def authority_rules_seed_defaults(*, on: dt.date | None = None) -> int:
+    """Create the SPEC rows for every kind that has none yet (idempotent, for post_migrate)."""
+    on = on or dt.date(2020, 1, 1)
+    existing = set(AuthorityRule.objects.values_list("kind", flat=True).distinct())
+    rows = [AuthorityRule(effective_from=on, **row) for row in DEFAULT_RULES if row["kind"] not in existing]
+    AuthorityRule.objects.bulk_create(rows)
+    return len(rows)
+
+
+def authority_rule_for(
+    *,
+    kind: str,
+    ratio: Decimal | None = None,
+    amount: Decimal | None = None,
+    standard_template: bool = True,
+    on: dt.date | None = None,
+) -> AuthorityRule:
+    """The matrix row that governs a request: the first effective row of the kind that matches."""
+    on = on or local_today()
+    rules = AuthorityRule.objects.filter(kind=kind, effective_from__lte=on).filter(
+        Q(effective_to__isnull=True) | Q(effective_to__gte=on)
+    )
+    for rule in rules.order_by("priority", "id"):
+        if rule.matches(ratio=ratio, amount=amount, standard_template=standard_template):
+            return rule
+    raise DomainError(
+        _("权限矩阵中没有适用于该申请的规则，请联系系统管理员。"), code="no_authority_rule", status=400
+    )
+
+
+def _department_manager_of(user: User) -> User | None:
+    dept = user.department
+    candidate = dept.manager if dept and dept.manager_id != user.pk else None
+    if candidate is None and user.manager_id and user.manager and user.manager.has_role(Role.SALES_MANAGER):
+        candidate = user.manager
+    return candidate if candidate and candidate.pk != user.pk else None
+
+
+def _regional_manager_of(user: User) -> User | None:
+    dept = user.department
+    region_manager = dept.region.manager if dept and dept.region_id else None
+    if region_manager is None:
+        boss = user.manager
+        while boss is not None and not boss.has_role(Role.REGIONAL_MANAGER):
+            boss = boss.manager
+        region_manager = boss
+    return region_manager if region_manager and region_manager.pk != user.pk else None
+
+
+def _resolve_assignee(*, roles: list[str], requester: User, customer_owner: User | None) -> User | None:
+    """A scoped step goes to one person: the requester's department/regional manager, or the
+    customer's account manager. Company-wide roles (assistant, VPs, president…) have no assignee."""
+    if Role.SALES_MANAGER in roles:
+        return _department_manager_of(requester)
+    if Role.REGIONAL_MANAGER in roles:
+        return _regional_manager_of(requester)
+    if Role.REP in roles:
+        return customer_owner
+    return None
+
+
+@transaction.atomic
+def approval_request_create(
+    *,
+    kind: str,
+    subject: models.Model,
+    requested_by: User,
+    title: str,
+    ratio: Decimal | None = None,
+    amount: Decimal | None = None,
+    standard_template: bool = True,
+    customer_owner: User | None = None,
+) -> ApprovalRequest:
+    """Route a decision through the matrix. The first step is pending at once; when the rule lets the
+    account manager decide alone and the requester is that account manager, it is approved at once
+    (recorded as within their own authority) and the subject's handler runs."""
+    rule = authority_rule_for(kind=kind, ratio=ratio, amount=amount, standard_template=standard_template)
+    request = ApprovalRequest.objects.create(
+        kind=kind,
+        title=title[:200],
+        content_type=ContentType.objects.get_for_model(subject),
+        object_id=subject.pk,
+        rule=rule,
+        ratio=ratio,
+        amount=amount,
+        requested_by=requested_by,
+    )
+    steps = []
+    for i, roles in enumerate(rule.chain, start=1):
+        roles = [str(r) for r in (roles if isinstance(roles, list) else [roles])]
+        steps.append(
+            ApprovalStep(
+                request=request,
+                order=i,
+                roles="," + ",".join(roles) + ",",
+                assignee=_resolve_assignee(
+                    roles=roles, requester=requested_by, customer_owner=customer_owner
+                ),
+                status=StepStatus.PENDING if i == 1 else StepStatus.WAITING,
+            )
+        )
+    ApprovalStep.objects.bulk_create(steps)
+    if not steps:
+        raise DomainError(_("该规则没有配置审批人，请联系系统管理员。"), code="empty_chain")
+    if (
+        rule.requester_may_decide
+        and len(steps) == 1
+        and customer_owner is not None
+        and customer_owner.pk == requested_by.pk
+    ):
+        now = timezone.now()
+        ApprovalStep.objects.filter(request=request).update(
+            status=StepStatus.APPROVED,
+            decided_by=requested_by,
+            decided_at=now,
+            reason=_("在客户经理权限内（%(rule)s）") % {"rule": rule.name},
+        )
+        request.status = ApprovalStatus.APPROVED
+        request.decided_at = now
+        request.save(update_fields=["status", "decided_at", "updated_at"])
+        _run_handler(request, approved=True, by=requested_by, rate=None)
+    return request
+
+
+def _global_roles(step: ApprovalStep) -> set[str]:
+    return set(step.role_list) - set(SCOPED_ROLES)
+
+
+def can_decide_step(*, step: ApprovalStep, user: User) -> bool:
+    """Authority for one step: the assignee, a holder of one of its company-wide roles, or — for a
+    scoped step nobody was resolved for — a holder of the role who manages the requester."""
+    if step.assignee_id is not None and step.assignee_id == user.pk:
+        return True
+    if user.has_role(*_global_roles(step)):
+        return True
+    manages_requester = step.request.requested_by_id in team_member_ids(user)
+    if step.assignee_id is None:
+        scoped = set(step.role_list) & set(SCOPED_ROLES)
+        if scoped and user.has_role(*scoped) and manages_requester:
+            return True
+    # A department/regional-manager step may also be decided by a manager higher up the requester's
+    # line (their authority includes it); company-wide steps (assistant, VPs…) never widen this way.
+    if Role.SALES_MANAGER in step.role_list:
+        return manages_requester and user.has_role(*LINE_MANAGER_ROLES)
+    if Role.REGIONAL_MANAGER in step.role_list:
+        return manages_requester and user.has_role(*LINE_MANAGER_ROLES[1:])
+    return False
+
+
+def _run_handler(request: ApprovalRequest, *, approved: bool, by: User, rate: Decimal | None) -> None:
+    dotted = HANDLERS.get(request.kind)
+    if not dotted:
+        return
+    module_name, func_name = dotted.rsplit(".", 1)
+    handler = getattr(importlib.import_module(module_name), func_name)
+    handler(request=request, approved=approved, by=by, rate=rate)
+
+
+@transaction.atomic
+def approval_decide(
+    *,
+    request: ApprovalRequest,
+    by: User,
+    approve: bool,
+    reason: str = "",
+    rate: Decimal | None = None,
+) -> ApprovalRequest:
+    """Approve or reject the step that is next in the chain. Refuses self-approval, deciding above
+    one's authority, and deciding out of order. A rejection needs a reason; the last approval of a
+    below-floor sale needs the commission rate the approver sets."""
+    request = ApprovalRequest.objects.select_for_update().select_related("requested_by").get(pk=request.pk)
+    if request.status != ApprovalStatus.PENDING:
+        raise DomainError(_("该审批已结束，不能再次处理。"), code="approval_closed", status=409)
+    if request.requested_by_id == by.pk:
+        raise DomainError(_("不能审批自己提交的申请。"), code="self_approval", status=403)
+    steps = list(request.steps.select_related("assignee").order_by("order"))
+    current = next(s for s in steps if s.order == request.current_order)
+    current.request = request
+    if not can_decide_step(step=current, user=by):
+        later = [s for s in steps if s.order > current.order]
+        for s in later:
+            s.request = request
+        if any(can_decide_step(step=s, user=by) for s in later):
+            raise DomainError(
+                _("尚未轮到您审批：请等待 %(who)s 先审批。") % {"who": step_actor_label(current)},
+                code="out_of_order",
+                status=409,
+            )
+        raise DomainError(
+            _("超出您的审批权限：此步骤应由 %(who)s 审批。") % {"who": step_actor_label(current)},
+            code="above_authority",
+            status=403,
+        )
+    reason = (reason or "").strip()
+    if not approve and not reason:
+        raise DomainError(_("驳回时请填写原因。"), code="reason_required", field="reason")
+    is_last = current.order == steps[-1].order
+    if approve and is_last and request.kind == ApprovalKind.BELOW_FLOOR:
+        if rate is None:
+            raise DomainError(_("请设定这笔低价销售的提成比例。"), code="rate_required", field="rate")
+        if not (Decimal("0") <= rate <= Decimal("1")):
+            raise DomainError(_("提成比例应在0到1之间（如0.02表示2%）。"), code="invalid_rate", field="rate")
+    now = timezone.now()
+    current.status = StepStatus.APPROVED if approve else StepStatus.REJECTED
+    current.decided_by = by
+    current.decided_at = now
+    current.reason = reason[:500]
+    current.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+    if not approve:
+        request.steps.filter(order__gt=current.order).update(status=StepStatus.SKIPPED)
+        request.status = ApprovalStatus.REJECTED
+        request.decided_at = now
+    elif is_last:
+        request.status = ApprovalStatus.APPROVED
+        request.decided_at = now
+    else:
+        request.current_order = current.order + 1
+        request.steps.filter(order=request.current_order).update(status=StepStatus.PENDING)
+    request.save(update_fields=["status", "decided_at", "current_order", "updated_at"])
+    if request.status != ApprovalStatus.PENDING:
+        _run_handler(request, approved=request.status == ApprovalStatus.APPROVED, by=by, rate=rate)
+    return request
+
+
+def step_actor_label(step: ApprovalStep) -> str:
+    """Who must act on a step, in words: the assignee's name, else the roles."""
+    if step.assignee_id and step.assignee is not None:
+        return str(step.assignee)
+    labels = dict(Role.choices)
+    return _("或").join(str(labels.get(r, r)) for r in step.role_list)
+
+
+# --- reads --------------------------------------------------------------------------------------
+
+
+def approvals_waiting_for(*, user: User) -> QuerySet[ApprovalStep]:
+    """ "待我审批": the current steps of open requests that this user may decide (not their own)."""
+    q = Q(assignee=user)
+    global_roles = set(user.roles) - set(SCOPED_ROLES)
+    for role in global_roles:
+        q |= Q(roles__contains=f",{role},")
+    scoped = set(user.roles) & set(SCOPED_ROLES)
+    if scoped:
+        members = team_member_ids(user) - {user.pk}
+        for role in scoped:
+            q |= Q(assignee__isnull=True, roles__contains=f",{role},", request__requested_by_id__in=members)
+    return (
+        ApprovalStep.objects.filter(q, status=StepStatus.PENDING, request__status=ApprovalStatus.PENDING)
+        .exclude(request__requested_by=user)
+        .select_related("request", "request__requested_by", "request__rule", "assignee")
+        .order_by("-request_id")
+    )
+
+
+def approval_requests_visible_to(*, user: User) -> QuerySet[ApprovalRequest]:
+    """A request is visible to its requester, anyone on its chain, the requester's managers, and
+    whoever sees everything."""
+    qs = ApprovalRequest.objects.all()
+    if user.sees_everything:
+        return qs
+    q = Q(requested_by_id__in=team_member_ids(user)) | Q(steps__assignee=user) | Q(steps__decided_by=user)
+    for role in set(user.roles) - set(SCOPED_ROLES):
+        q |= Q(steps__roles__contains=f",{role},")
+    return qs.filter(pk__in=ApprovalRequest.objects.filter(q).values("pk"))
+
+
+def approval_get_visible(*, user: User, pk: int) -> ApprovalRequest:
+    obj = approval_requests_visible_to(user=user).filter(pk=pk).select_related("rule", "requested_by").first()
+    if obj is None:
+        raise NotFound(_("未找到该审批。"))
+    return obj
+
+
+def approval_chain(request: ApprovalRequest) -> list[dict[str, Any]]:
+    """The chain as shown on a request: each step, who must/did act, when and why."""
+    rows = []
+    for step in request.steps.select_related("assignee", "decided_by").order_by("order"):
+        rows.append(
+            {
+                "order": step.order,
+                "actor": step_actor_label(step),
+                "status": step.status,
+                "status_label": step.get_status_display(),
+                "decided_by": str(step.decided_by) if step.decided_by_id else "",
+                "decided_at": step.decided_at,
+                "reason": step.reason,
+                "is_next": request.status == ApprovalStatus.PENDING and step.order == request.current_order,
+            }
+        )
+    return rows
+
+
+def latest_request_for(subject: models.Model) -> ApprovalRequest | None:
+    ct = ContentType.objects.get_for_model(subject)
+    return ApprovalRequest.objects.filter(content_type=ct, object_id=subject.pk).order_by("-id").first()
+
+
+# --- customer rebates and make-goods -------------------------------------------------------------
+
+
+@transaction.atomic
+def concession_request(
+    *, kind: str, customer: Any, ratio: Decimal, reason: str, by: User, base_amount: Decimal | None = None
+) -> Any:
+    """Q2: ask for a customer rebate (ratio of money received) or a make-good volume (ratio of the
+    month's volume); the matrix picks the approver."""
+    from crm.models import Concession, ConcessionKind
+
+    if kind not in ConcessionKind.values:
+        raise DomainError(_("未知的申请类型。"), code="invalid_kind", field="kind")
+    if ratio is None or ratio < 0 or ratio > 1:
+        raise DomainError(_("比例应在0到1之间（如0.05表示5%）。"), code="invalid_ratio", field="ratio")
+    if not (reason or "").strip():
+        raise DomainError(_("请填写原因。"), code="required", field="reason")
+    concession = Concession.objects.create(
+        kind=kind,
+        customer=customer,
+        ratio=ratio,
+        base_amount=base_amount or Decimal("0.00"),
+        reason=reason.strip()[:300],
+        requested_by=by,
+    )
+    approval_request_create(
+        kind=kind,
+        subject=concession,
+        requested_by=by,
+        title=f"{concession.get_kind_display()} {customer} {ratio * 100:.2f}%",
+        ratio=ratio,
+        amount=concession.base_amount,
+        customer_owner=customer.owner,
+    )
+    concession.refresh_from_db()
+    return concession
+
+
+def concession_on_approval(
+    *, request: ApprovalRequest, approved: bool, by: User, rate: Decimal | None
+) -> None:
+    from crm.models import Concession
+
+    Concession.objects.filter(pk=request.object_id).update(status="approved" if approved else "rejected")

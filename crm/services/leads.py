@@ -1,0 +1,274 @@
+"""L1: lead intake (manual or CSV/Excel import), assignment by region + industry (round-robin among
+the rule's active account managers; fallback: the region's manager), C2 duplicate flagging, and
+conversion to a customer."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from common.errors import DomainError
+from crm.models import (
+    Customer,
+    CustomerStatus,
+    Industry,
+    Lead,
+    LeadAssignmentRule,
+    LeadSource,
+    LeadStatus,
+    Region,
+    User,
+)
+from crm.selectors import customer_find_duplicate, normalize_name
+from crm.services.customers import customer_create, validate_phone
+
+
+def _next_in_rotation(rule: LeadAssignmentRule) -> User | None:
+    """Round-robin among the rule's active users, after the one who got the previous lead."""
+    users = sorted((u for u in rule.users.all() if u.is_active), key=lambda u: u.pk)
+    if not users:
+        return None
+    last = rule.last_assigned_id
+    following = [u for u in users if last is None or u.pk > last]
+    chosen = following[0] if following else users[0]
+    # a bookkeeping pointer, not a settings change: no history row
+    LeadAssignmentRule.objects.filter(pk=rule.pk).update(last_assigned=chosen)
+    return chosen
+
+
+def lead_pick_assignee(*, region: Region | None, industry: Industry | None) -> User | None:
+    """L1: the rule for region+industry, else the region's any-industry rule, else the region manager."""
+    if region is None:
+        return None
+    rules = LeadAssignmentRule.objects.select_for_update().filter(region=region, active=True)
+    for rule in (list(rules.filter(industry=industry)) if industry else []) + list(
+        rules.filter(industry__isnull=True)
+    ):
+        chosen = _next_in_rotation(rule)
+        if chosen:
+            return chosen
+    manager = region.manager
+    return manager if manager and manager.is_active else None
+
+
+@transaction.atomic
+def lead_create(
+    *,
+    by: User,
+    company: str,
+    source: str,
+    contact_person: str = "",
+    contact_position: str = "",
+    phone: str = "",
+    region: Region | None = None,
+    industry: Industry | None = None,
+    notes: str = "",
+) -> Lead:
+    company = (company or "").strip()
+    if not company or not normalize_name(company):
+        raise DomainError(_("请填写公司名称。"), code="required", field="company")
+    if source not in LeadSource.values:
+        raise DomainError(_("请选择线索来源。"), code="invalid_source", field="source")
+    phone = validate_phone(phone) if (phone or "").strip() else ""
+    if not phone and not (contact_person or "").strip():
+        raise DomainError(_("请至少填写联系人或联系电话。"), code="required", field="phone")
+    lead = Lead(
+        company=company[:200],
+        contact_person=(contact_person or "").strip()[:50],
+        contact_position=(contact_position or "").strip()[:50],
+        phone=phone,
+        source=source,
+        region=region,
+        industry=industry,
+        notes=(notes or "")[:2000],
+        created_by=by,
+        duplicate_of=customer_find_duplicate(name=company, phone=phone),
+    )
+    assignee = lead_pick_assignee(region=region, industry=industry)
+    if assignee is not None:
+        lead.assigned_to = assignee
+        lead.assigned_at = timezone.now()
+        lead.status = LeadStatus.ASSIGNED
+    lead.save()
+    return lead
+
+
+@dataclass
+class LeadImportResult:
+    created: list[Lead] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (line number in the file, reason)
+
+
+HEADERS = {
+    "公司名称": "company",
+    "company": "company",
+    "联系人": "contact_person",
+    "contact": "contact_person",
+    "职务": "contact_position",
+    "联系人职务": "contact_position",
+    "电话": "phone",
+    "联系电话": "phone",
+    "phone": "phone",
+    "大区": "region",
+    "region": "region",
+    "行业": "industry",
+    "industry": "industry",
+    "来源": "source",
+    "source": "source",
+    "备注": "notes",
+    "notes": "notes",
+}
+
+
+def _rows_from_file(name: str, content: bytes) -> list[tuple[int, dict[str, str]]]:
+    if name.lower().endswith((".xlsx", ".xlsm")):
+        from openpyxl import load_workbook
+
+        try:
+            wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many types for a broken file
+            raise DomainError(_("无法读取Excel文件，请确认是 .xlsx 格式。"), field="file") from exc
+        raw_rows = [
+            [("" if c is None else str(c)).strip() for c in row]
+            for row in wb.active.iter_rows(values_only=True)
+        ]
+    elif name.lower().endswith(".csv"):
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                text = content.decode("gb18030")
+            except UnicodeDecodeError as exc:
+                raise DomainError(_("无法识别CSV文件的编码（请用UTF-8或GBK）。"), field="file") from exc
+        raw_rows = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
+    else:
+        raise DomainError(_("只支持 .csv 或 .xlsx 文件。"), code="invalid_file", field="file")
+    if not raw_rows:
+        raise DomainError(_("文件是空的。"), code="empty_file", field="file")
+    header = [HEADERS.get(h.strip().lower(), HEADERS.get(h.strip(), "")) for h in raw_rows[0]]
+    if "company" not in header:
+        raise DomainError(_("第1行须是表头，并包含“公司名称”列。"), code="no_header", field="file")
+    out = []
+    for line_no, row in enumerate(raw_rows[1:], start=2):
+        if not any(row):
+            continue
+        out.append((line_no, {k: v for k, v in zip(header, row, strict=False) if k}))
+    return out
+
+
+SOURCE_WORDS = {
+    "来电": LeadSource.CALL,
+    "网站": LeadSource.WEBSITE,
+    "网站注册": LeadSource.WEBSITE,
+    "在线咨询": LeadSource.CHAT,
+}
+
+
+def lead_import(*, by: User, filename: str, content: bytes) -> LeadImportResult:
+    """Import a CSV/Excel file: every good row becomes a lead (each in its own savepoint); every bad
+    row is reported with its line number and the reason, and nothing of it is saved."""
+    rows = _rows_from_file(filename, content)
+    regions = {r.name: r for r in Region.objects.all()}
+    industries = {i.name: i for i in Industry.objects.all()}
+    result = LeadImportResult()
+    for line_no, row in rows:
+        try:
+            region = None
+            if row.get("region"):
+                region = regions.get(row["region"])
+                if region is None:
+                    raise DomainError(_("大区“%(r)s”不存在") % {"r": row["region"]})
+            industry = None
+            if row.get("industry"):
+                industry = industries.get(row["industry"])
+                if industry is None:
+                    raise DomainError(_("行业“%(r)s”不存在") % {"r": row["industry"]})
+            source_text = row.get("source", "")
+            source = SOURCE_WORDS.get(
+                source_text, source_text if source_text in LeadSource.values else LeadSource.IMPORT
+            )
+            with transaction.atomic():
+                lead = lead_create(
+                    by=by,
+                    company=row.get("company", ""),
+                    source=source,
+                    contact_person=row.get("contact_person", ""),
+                    contact_position=row.get("contact_position", ""),
+                    phone=row.get("phone", ""),
+                    region=region,
+                    industry=industry,
+                    notes=row.get("notes", ""),
+                )
+            result.created.append(lead)
+        except DomainError as exc:
+            result.errors.append((line_no, str(exc.message)))
+    return result
+
+
+@transaction.atomic
+def lead_assign(*, lead: Lead, to_user: User, by: User) -> Lead:
+    """A manager (re)assigns a lead to someone in their team (admins/president: anyone)."""
+    from crm.selectors import team_member_ids
+
+    members = team_member_ids(by)
+    if not by.sees_everything and (len(members) == 1 or to_user.pk not in members):
+        raise DomainError(_("只能分配给您团队中的成员。"), code="not_allowed", field="to_user", status=403)
+    if not to_user.is_active:
+        raise DomainError(_("不能分配给已停用的用户。"), field="to_user")
+    if lead.status == LeadStatus.CONVERTED:
+        raise DomainError(_("线索已转为客户。"), code="converted", status=409)
+    lead.assigned_to = to_user
+    lead.assigned_at = timezone.now()
+    lead.status = LeadStatus.ASSIGNED
+    lead.save(update_fields=["assigned_to", "assigned_at", "status", "updated_at"])
+    return lead
+
+
+@transaction.atomic
+def lead_convert(
+    *, lead: Lead, by: User, contact_position: str = "", status: str = CustomerStatus.PROSPECT
+) -> Customer:
+    """L1 → C1: the lead becomes a customer owned by its assignee (C2 duplicates are refused by
+    customer_create with the owner's name)."""
+    lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    if lead.status == LeadStatus.CONVERTED:
+        raise DomainError(_("线索已转为客户。"), code="converted", status=409)
+    if lead.status == LeadStatus.INVALID:
+        raise DomainError(_("无效线索不能转为客户。"), code="invalid_lead", status=409)
+    owner = lead.assigned_to or by
+    customer = customer_create(
+        by=by,
+        owner=owner,
+        name=lead.company,
+        contact_person=lead.contact_person,
+        contact_position=(contact_position or lead.contact_position).strip(),
+        phone=lead.phone,
+        status=status,
+        region=lead.region,
+        industry=lead.industry,
+        source=lead.get_source_display(),
+        notes=lead.notes,
+    )
+    lead.customer = customer
+    lead.status = LeadStatus.CONVERTED
+    lead.save(update_fields=["customer", "status", "updated_at"])
+    return customer
+
+
+def lead_mark_invalid(*, lead: Lead, by: User) -> Lead:
+    if lead.status == LeadStatus.CONVERTED:
+        raise DomainError(_("线索已转为客户。"), code="converted", status=409)
+    lead.status = LeadStatus.INVALID
+    lead.save(update_fields=["status", "updated_at"])
+    return lead
+
+
+def lead_fields_from(data: dict[str, Any]) -> dict[str, Any]:
+    keys = ("company", "source", "contact_person", "contact_position", "phone", "region", "industry", "notes")
+    return {k: data[k] for k in keys if k in data}

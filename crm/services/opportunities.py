@@ -1,0 +1,202 @@
+"""L2/L3: opportunities on the admin-editable funnel (`PipelineStage`). Registration time is kept as
+collision evidence; won/lost must be closed within N PRC working days of the outcome and confirmed by
+the owner's manager."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from common.errors import DomainError
+from common.money import ZERO, round_fen
+from common.timeutil import local_today
+from common.workdays import add_workdays
+from crm.models import (
+    Customer,
+    Opportunity,
+    OpportunityAttachment,
+    OpportunityStage,
+    OpportunityStageChange,
+    PipelineStage,
+    User,
+)
+from crm.selectors import customer_list_visible_to, team_member_ids
+
+DEFAULT_STAGES = [
+    (OpportunityStage.LEAD, "信息开发", 10, 10, False, False),
+    (OpportunityStage.QUALIFIED, "立项", 20, 25, False, False),
+    (OpportunityStage.PROPOSAL, "方案/报价", 30, 50, False, False),
+    (OpportunityStage.NEGOTIATION, "商务谈判", 40, 75, False, False),
+    (OpportunityStage.WON, "签约", 50, 100, True, False),
+    (OpportunityStage.LOST, "失败", 60, 0, False, True),
+]
+
+
+def stages_seed_defaults() -> int:
+    """Seed the SPEC funnel once (post_migrate); admins edit, rename or add stages afterwards."""
+    if PipelineStage.objects.exists():
+        return 0
+    PipelineStage.objects.bulk_create(
+        PipelineStage(code=c, name=n, position=p, probability=pr, is_won=w, is_lost=lo)
+        for c, n, p, pr, w, lo in DEFAULT_STAGES
+    )
+    return len(DEFAULT_STAGES)
+
+
+def _stage(code: str) -> PipelineStage:
+    stage = PipelineStage.objects.filter(code=code, active=True).first()
+    if stage is None:
+        raise DomainError(_("未知的商机阶段。"), code="invalid_stage", field="stage")
+    return stage
+
+
+def _amount(value: Any) -> Decimal:
+    try:
+        d = value if isinstance(value, Decimal) else Decimal(str(value if value not in (None, "") else "0"))
+    except (InvalidOperation, ValueError) as exc:
+        raise DomainError(_("金额不是有效的数字。"), field="amount") from exc
+    if not d.is_finite() or d < 0 or d != round_fen(d):
+        raise DomainError(_("金额须为不小于0、精确到分的数字。"), field="amount")
+    return d
+
+
+@transaction.atomic
+def opportunity_create(
+    *,
+    by: User,
+    customer: Customer,
+    name: str,
+    amount: Any = ZERO,
+    expected_sign_date: dt.date | None = None,
+    competitors: str = "",
+    stage: str = OpportunityStage.LEAD,
+) -> Opportunity:
+    """L3: registered the moment it is entered (registered_at is the collision evidence)."""
+    if not customer_list_visible_to(user=by).filter(pk=customer.pk).exists():
+        raise DomainError(_("客户不在系统中或不是您负责的客户。"), code="unknown_customer", field="customer")
+    if not (name or "").strip():
+        raise DomainError(_("请填写商机名称。"), code="required", field="name")
+    st = _stage(stage)
+    if st.is_closed:
+        raise DomainError(_("新商机不能直接处于关闭阶段。"), field="stage")
+    now = timezone.now()
+    opp = Opportunity.objects.create(
+        customer=customer,
+        owner=by,
+        name=name.strip()[:200],
+        stage=st.code,
+        amount=_amount(amount),
+        expected_sign_date=expected_sign_date,
+        competitors=(competitors or "")[:200],
+        registered_at=now,
+    )
+    OpportunityStageChange.objects.create(
+        opportunity=opp, from_stage="", to_stage=st.code, changed_by=by, changed_at=now, comment=_("报备")
+    )
+    return opp
+
+
+@transaction.atomic
+def opportunity_update(*, opportunity: Opportunity, by: User, **data: Any) -> Opportunity:
+    """Edit amount, expected signing date, competitors or name of an open opportunity (owner or
+    their manager). Registration time and stage never change here."""
+    if opportunity.owner_id != by.pk and opportunity.owner_id not in team_member_ids(by):
+        raise DomainError(_("只有商机负责人或其上级可以修改。"), code="not_allowed", status=403)
+    if "name" in data and not (data["name"] or "").strip():
+        raise DomainError(_("请填写商机名称。"), code="required", field="name")
+    if opportunity.closed_at:
+        raise DomainError(_("已关闭的商机不能修改。"), code="closed", status=409)
+    for key in ("name", "competitors", "expected_sign_date"):
+        if key in data:
+            setattr(opportunity, key, data[key])
+    if "amount" in data:
+        opportunity.amount = _amount(data["amount"])
+    opportunity.save(update_fields=["name", "competitors", "expected_sign_date", "amount", "updated_at"])
+    return opportunity
+
+
+@transaction.atomic
+def opportunity_transition(
+    *,
+    opportunity: Opportunity,
+    to: str,
+    by: User,
+    outcome_on: dt.date | None = None,
+    reason: str = "",
+    today: dt.date | None = None,
+) -> Opportunity:
+    """Move along the funnel. Closing as won/lost records the outcome day and must happen within the
+    policy's working days of it (L2); the manager then confirms."""
+    from crm.services.receivables import pipeline_policy
+
+    opp = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+    if opp.owner_id != by.pk and opp.owner_id not in team_member_ids(by):
+        raise DomainError(_("只有商机负责人或其上级可以推进商机。"), code="not_allowed", status=403)
+    if opp.closed_at:
+        raise DomainError(_("商机已关闭。"), code="closed", status=409)
+    target = _stage(to)
+    if target.code == opp.stage:
+        raise DomainError(_("商机已处于该阶段。"), code="same_stage", field="stage")
+    today = today or local_today()
+    now = timezone.now()
+    fields = ["stage", "updated_at"]
+    if target.is_closed:
+        outcome_on = outcome_on or today
+        if outcome_on > today:
+            raise DomainError(_("结果日期不能晚于今天。"), field="outcome_on")
+        days = pipeline_policy(on=today).close_within_workdays
+        deadline = add_workdays(outcome_on, days)
+        if today > deadline:
+            raise DomainError(
+                _("赢单/输单须在结果产生后%(d)d个工作日内（%(deadline)s 前）关闭，已超期，请联系上级处理。")
+                % {"d": days, "deadline": deadline},
+                code="close_too_late",
+                field="outcome_on",
+            )
+        if target.is_lost and not (reason or "").strip():
+            raise DomainError(_("输单请填写原因。"), code="reason_required", field="reason")
+        opp.outcome_on = outcome_on
+        opp.close_reason = (reason or "")[:300]
+        opp.closed_at = now
+        fields += ["outcome_on", "close_reason", "closed_at"]
+    frm = opp.stage
+    opp.stage = target.code
+    opp.save(update_fields=fields)
+    OpportunityStageChange.objects.create(
+        opportunity=opp,
+        from_stage=frm,
+        to_stage=target.code,
+        changed_by=by,
+        changed_at=now,
+        comment=reason[:300],
+    )
+    return opp
+
+
+@transaction.atomic
+def opportunity_confirm_close(*, opportunity: Opportunity, by: User) -> Opportunity:
+    """L2: the owner's manager confirms a won/lost close (never the owner)."""
+    opp = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+    if not opp.closed_at:
+        raise DomainError(_("商机尚未关闭。"), code="not_closed", status=409)
+    if opp.close_confirmed_at:
+        raise DomainError(_("已确认过。"), code="already_confirmed", status=409)
+    if opp.owner_id == by.pk or (opp.owner_id not in team_member_ids(by) and not by.sees_everything):
+        raise DomainError(_("须由负责人的上级确认。"), code="not_allowed", status=403)
+    opp.close_confirmed_by = by
+    opp.close_confirmed_at = timezone.now()
+    opp.save(update_fields=["close_confirmed_by", "close_confirmed_at", "updated_at"])
+    return opp
+
+
+def opportunity_attach(*, opportunity: Opportunity, by: User, file: Any) -> OpportunityAttachment:
+    if file is None:
+        raise DomainError(_("请选择文件。"), field="file")
+    if getattr(file, "size", 0) > 20 * 1024 * 1024:
+        raise DomainError(_("附件不能超过20MB。"), field="file")
+    return OpportunityAttachment.objects.create(opportunity=opportunity, file=file, uploaded_by=by)

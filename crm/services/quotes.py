@@ -1,0 +1,188 @@
+"""Q1/Q2: quotes. Only for customers with an on-site visit; a quote below list price is approved
+through the authority matrix before it can be sent or turned into a contract."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from common.errors import DomainError
+from common.money import ZERO, round_fen
+from crm.models import (
+    ApprovalKind,
+    ApprovalRequest,
+    Customer,
+    FollowUp,
+    Opportunity,
+    Quote,
+    QuoteLine,
+    QuoteStatus,
+    StatusChange,
+    User,
+)
+from crm.models.customers import ONSITE_CHANNELS
+from crm.services.approvals import approval_request_create
+from crm.services.numbering import assign_number, provisional_number
+
+# One table of allowed moves: (from, to) → who may make it ("owner" or "system" = the approval engine).
+QUOTE_TRANSITIONS: dict[tuple[str, str], str] = {
+    (QuoteStatus.DRAFT, QuoteStatus.PENDING): "owner",
+    (QuoteStatus.DRAFT, QuoteStatus.APPROVED): "system",  # at list price: nothing to approve
+    (QuoteStatus.PENDING, QuoteStatus.APPROVED): "system",
+    (QuoteStatus.PENDING, QuoteStatus.REJECTED): "system",
+    (QuoteStatus.REJECTED, QuoteStatus.DRAFT): "owner",
+    (QuoteStatus.APPROVED, QuoteStatus.SENT): "owner",
+}
+
+
+def customer_has_onsite_visit(customer: Customer) -> bool:
+    return FollowUp.objects.filter(customer=customer, channel__in=list(ONSITE_CHANNELS)).exists()
+
+
+def _decimal(value: Any, field: str, label: str) -> Decimal:
+    try:
+        d = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except (InvalidOperation, ValueError) as exc:
+        raise DomainError(_("%(label)s不是有效的数字。") % {"label": label}, field=field) from exc
+    if not d.is_finite():
+        raise DomainError(_("%(label)s不是有效的数字。") % {"label": label}, field=field)
+    return d
+
+
+def _clean_lines(lines: list[dict[str, Any]]) -> list[QuoteLine]:
+    cleaned = []
+    for i, raw in enumerate(lines, start=1):
+        if not raw or not any(str(v).strip() for v in raw.values() if v is not None):
+            continue
+        product = str(raw.get("product") or "").strip()
+        if not product:
+            raise DomainError(_("第%(n)d行：请填写产品。") % {"n": i}, field="lines")
+        qty = _decimal(raw.get("quantity"), "lines", _("数量"))
+        list_price = round_fen(_decimal(raw.get("list_price"), "lines", _("标准价")))
+        quoted = round_fen(_decimal(raw.get("quoted_price"), "lines", _("报价")))
+        if qty <= 0:
+            raise DomainError(_("第%(n)d行：数量必须大于0。") % {"n": i}, field="lines")
+        if list_price <= 0:
+            raise DomainError(_("第%(n)d行：标准价必须大于0。") % {"n": i}, field="lines")
+        if quoted < 0:
+            raise DomainError(_("第%(n)d行：报价不能为负数。") % {"n": i}, field="lines")
+        cleaned.append(
+            QuoteLine(
+                product=product[:200],
+                category=str(raw.get("category") or "regular")[:20],
+                quantity=qty,
+                list_price=list_price,
+                quoted_price=quoted,
+            )
+        )
+    if not cleaned:
+        raise DomainError(_("报价单至少需要一行产品。"), code="no_lines", field="lines")
+    return cleaned
+
+
+def _history(quote: Quote, frm: str, to: str, by: User | None, comment: str = "") -> None:
+    StatusChange.objects.create(
+        quote=quote, from_status=frm, to_status=to, changed_by=by, changed_at=timezone.now(), comment=comment
+    )
+
+
+@transaction.atomic
+def quote_create(
+    *,
+    by: User,
+    customer: Customer,
+    title: str,
+    lines: list[dict[str, Any]],
+    opportunity: Opportunity | None = None,
+) -> Quote:
+    """Q1: refused for a customer nobody has visited on site yet."""
+    if not customer_has_onsite_visit(customer):
+        raise DomainError(
+            _("客户“%(name)s”还没有现场拜访记录：请先上门拜访并登记沟通记录，再报价。")
+            % {"name": customer.name},
+            code="no_onsite_visit",
+            field="customer",
+        )
+    if not (title or "").strip():
+        raise DomainError(_("请填写报价名称。"), code="required", field="title")
+    if opportunity is not None and opportunity.customer_id != customer.pk:
+        raise DomainError(_("商机不属于该客户。"), field="opportunity")
+    clean = _clean_lines(lines)
+    quote = Quote.objects.create(
+        number=provisional_number(),
+        customer=customer,
+        opportunity=opportunity,
+        owner=by,
+        title=title.strip()[:200],
+    )
+    assign_number(quote, prefix="Q")
+    for line in clean:
+        line.quote = quote
+    QuoteLine.objects.bulk_create(clean)
+    quote.list_total = round_fen(sum((ln.list_amount for ln in clean), ZERO))
+    quote.quoted_total = round_fen(sum((ln.quoted_amount for ln in clean), ZERO))
+    quote.save(update_fields=["list_total", "quoted_total", "updated_at"])
+    _history(quote, "", QuoteStatus.DRAFT, by)
+    return quote
+
+
+def _move(quote: Quote, to: str, *, actor: str, by: User | None, comment: str = "") -> Quote:
+    allowed = QUOTE_TRANSITIONS.get((quote.status, to))
+    if allowed is None or allowed != actor:
+        raise DomainError(
+            _("报价单当前状态为“%(s)s”，不能执行此操作。") % {"s": quote.get_status_display()},
+            code="invalid_transition",
+            status=409,
+        )
+    frm = quote.status
+    quote.status = to
+    fields = ["status", "updated_at"]
+    if to == QuoteStatus.SENT:
+        quote.sent_at = timezone.now()
+        fields.append("sent_at")
+    quote.save(update_fields=fields)
+    _history(quote, frm, to, by, comment)
+    return quote
+
+
+@transaction.atomic
+def quote_transition(*, quote: Quote, to: str, by: User, comment: str = "") -> Quote:
+    """The owner's moves: submit for approval, send once approved, revise a rejected quote.
+    Submitting a quote at or above list price approves it at once (Q1: only discounts need approval)."""
+    quote = Quote.objects.select_for_update().get(pk=quote.pk)
+    if quote.owner_id != by.pk:
+        raise DomainError(_("只有报价单负责人可以操作。"), code="not_owner", status=403)
+    if to == QuoteStatus.PENDING and quote.status == QuoteStatus.DRAFT:
+        ratio = quote.price_ratio
+        if ratio >= 1:
+            return _move(
+                quote, QuoteStatus.APPROVED, actor="system", by=by, comment=_("按标准价报价，无需审批")
+            )
+        _move(quote, QuoteStatus.PENDING, actor="owner", by=by, comment=comment)
+        approval_request_create(
+            kind=ApprovalKind.QUOTE_DISCOUNT,
+            subject=quote,
+            requested_by=by,
+            title=_("报价 %(n)s（%(c)s）报价为标准价的 %(r)s")
+            % {"n": quote.number, "c": quote.customer, "r": f"{ratio:.2%}"},
+            ratio=ratio,
+            amount=quote.quoted_total,
+        )
+        return quote
+    return _move(quote, to, actor="owner", by=by, comment=comment)
+
+
+def quote_on_approval(*, request: ApprovalRequest, approved: bool, by: User, rate: Decimal | None) -> None:
+    quote = Quote.objects.select_for_update().get(pk=request.object_id)
+    step = request.steps.filter(decided_by=by).order_by("-order").first()
+    _move(
+        quote,
+        QuoteStatus.APPROVED if approved else QuoteStatus.REJECTED,
+        actor="system",
+        by=by,
+        comment=step.reason if step else "",
+    )

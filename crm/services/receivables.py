@@ -1,0 +1,291 @@
+"""Q6: receivables aging, bad-debt write-offs, and sales net of write-offs.
+
+Due date: `Order.due_on`, fixed at booking as the booked date + the policy's payment terms (orders
+booked elsewhere without one: booked date + the terms in force today). "More than k months overdue"
+means the due date is before the same calendar day k months ago (clamped to month ends).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import models, transaction
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from common.errors import DomainError
+from common.money import ZERO, round_fen
+from common.timeutil import local_date, local_today, start_of_local_day
+from crm.models import (
+    ApprovalKind,
+    ApprovalRequest,
+    Invoice,
+    Order,
+    OrderStatus,
+    Payment,
+    PipelinePolicy,
+    Role,
+    User,
+    WriteOff,
+    WriteOffStatus,
+)
+from crm.selectors import team_member_ids
+from crm.services.approvals import approval_request_create
+
+MONEY: models.DecimalField = models.DecimalField(max_digits=16, decimal_places=2)
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The same calendar day `months` months earlier, clamped to the month's end (Aug 31 − 6 → Feb 28)."""
+    y, m = divmod(day.month - 1 - months, 12)
+    year, month = day.year + y, m + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def pipeline_policy(*, on: dt.date | None = None) -> PipelinePolicy:
+    """The policy in force on a day (unsaved defaults when admins have not set one)."""
+    on = on or local_today()
+    policy = PipelinePolicy.objects.filter(effective_from__lte=on).order_by("-effective_from").first()
+    return policy or PipelinePolicy(effective_from=on)
+
+
+# Bucket codes (stable in the API) → label; %(m)d is the policy's threshold in months.
+BUCKETS = {
+    "bad_debt": gettext_lazy("逾期超过%(m)d个月（可申请坏账）"),
+    "meeting": gettext_lazy("逾期超过%(m)d个月（周例会）"),
+    "watch": gettext_lazy("逾期超过%(m)d个月（关注名单）"),
+    "overdue": gettext_lazy("已逾期"),
+    "current": gettext_lazy("未到期"),
+}
+
+
+def bucket_label(bucket: str, *, policy: PipelinePolicy) -> str:
+    months = {
+        "bad_debt": policy.bad_debt_months,
+        "meeting": policy.meeting_months,
+        "watch": policy.watch_months,
+    }.get(bucket)
+    label = str(BUCKETS[bucket])
+    return label % {"m": months} if months is not None else label
+
+
+def order_due_date(order: Order, *, policy: PipelinePolicy) -> dt.date:
+    return order.due_on or (local_date(order.booked_at) + dt.timedelta(days=policy.payment_terms_days))
+
+
+def aging_bucket(*, due: dt.date, today: dt.date, policy: PipelinePolicy) -> str:
+    """Which list an open receivable is on: > bad_debt, > meeting, > watch months overdue."""
+    if due < months_before(today, policy.bad_debt_months):
+        return "bad_debt"
+    if due < months_before(today, policy.meeting_months):
+        return "meeting"
+    if due < months_before(today, policy.watch_months):
+        return "watch"
+    if due < today:
+        return "overdue"
+    return "current"
+
+
+def orders_with_money(qs: QuerySet[Order]) -> QuerySet[Order]:
+    """Annotate invoiced / received / written off / outstanding in one query (subqueries, no fan-out)."""
+
+    def summed(model: Any, **filters: Any) -> Coalesce:
+        sub = (
+            model.objects.filter(order=OuterRef("pk"), **filters)
+            .order_by()
+            .values("order")
+            .annotate(s=Sum("amount"))
+            .values("s")
+        )
+        return Coalesce(Subquery(sub, output_field=MONEY), Value(ZERO), output_field=MONEY)
+
+    return qs.annotate(
+        invoiced_sum=summed(Invoice),
+        received_sum=summed(Payment),
+        written_off_sum=summed(WriteOff, status=WriteOffStatus.APPROVED),
+    ).annotate(outstanding_sum=F("total") - F("received_sum") - F("written_off_sum"))
+
+
+def receivables_visible_to(*, user: User) -> QuerySet[Order]:
+    """C11: finance and whoever sees everything see all receivables; a manager their team's; a rep
+    their own."""
+    qs = Order.objects.filter(status=OrderStatus.BOOKED)
+    if user.sees_everything or user.has_role(Role.FINANCE):
+        return qs
+    return qs.filter(owner_id__in=team_member_ids(user))
+
+
+def receivables_overdue(
+    qs: QuerySet[Order], *, months: int = 0, today: dt.date | None = None
+) -> QuerySet[Order]:
+    """Open receivables whose due date is more than `months` months ago (0: any overdue)."""
+    today = today or local_today()
+    policy = pipeline_policy(on=today)
+    cutoff = months_before(today, months)
+    fallback_cutoff = start_of_local_day(cutoff - dt.timedelta(days=policy.payment_terms_days))
+    return (
+        orders_with_money(qs)
+        .filter(outstanding_sum__gt=0)  # type: ignore[misc]
+        .filter(Q(due_on__lt=cutoff) | Q(due_on__isnull=True, booked_at__lt=fallback_cutoff))
+    )
+
+
+@dataclass
+class AgingRow:
+    order: Order
+    due: dt.date
+    bucket: str
+    bucket_label: str
+    days_overdue: int
+
+
+def aging_rows(orders: list[Order], *, today: dt.date | None = None) -> list[AgingRow]:
+    today = today or local_today()
+    policy = pipeline_policy(on=today)
+    rows = []
+    for o in orders:
+        due = order_due_date(o, policy=policy)
+        bucket = aging_bucket(due=due, today=today, policy=policy)
+        rows.append(AgingRow(o, due, bucket, bucket_label(bucket, policy=policy), max((today - due).days, 0)))
+    return rows
+
+
+# --- write-offs ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def writeoff_propose(
+    *, order: Order, amount: Any, reason: str, by: User, today: dt.date | None = None
+) -> WriteOff:
+    """Q6: propose a debt more than `bad_debt_months` overdue as bad debt; the matrix routes it."""
+    from crm.services.payments import _amount
+
+    today = today or local_today()
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    allowed = by.has_role(Role.FINANCE) or by.sees_everything or order.owner_id in team_member_ids(by)
+    if not allowed:
+        raise DomainError(_("您不能为该订单申请坏账核销。"), code="not_allowed", status=403)
+    amt = _amount(amount)
+    if not (reason or "").strip():
+        raise DomainError(_("请填写坏账原因。"), code="reason_required", field="reason")
+    policy = pipeline_policy(on=today)
+    eligible = receivables_overdue(
+        Order.objects.filter(pk=order.pk, status=OrderStatus.BOOKED),
+        months=policy.bad_debt_months,
+        today=today,
+    ).first()
+    if eligible is None:
+        raise DomainError(
+            _("只有逾期超过%(m)d个月的应收款可以申请坏账核销。") % {"m": policy.bad_debt_months},
+            code="not_bad_debt",
+        )
+    if WriteOff.objects.filter(order=order, status=WriteOffStatus.PROPOSED).exists():
+        raise DomainError(_("该订单已有待审批的坏账核销申请。"), code="already_proposed", status=409)
+    outstanding: Decimal = eligible.outstanding_sum  # type: ignore[attr-defined]
+    if amt > outstanding:
+        raise DomainError(_("核销金额不能超过未收金额 ¥%(o)s。") % {"o": outstanding}, field="amount")
+    writeoff = WriteOff.objects.create(order=order, amount=amt, reason=reason.strip()[:200], proposed_by=by)
+    approval_request_create(
+        kind=ApprovalKind.WRITE_OFF,
+        subject=writeoff,
+        requested_by=by,
+        title=_("坏账核销 %(n)s ¥%(a)s") % {"n": order.number, "a": amt},
+        amount=amt,
+    )
+    return writeoff
+
+
+def writeoff_on_approval(*, request: ApprovalRequest, approved: bool, by: User, rate: Decimal | None) -> None:
+    """An approved write-off counts as negative sales in the year it is approved (see sales_by_rep)."""
+    writeoff = WriteOff.objects.select_for_update().get(pk=request.object_id)
+    if approved:
+        order = Order.objects.select_for_update().get(pk=writeoff.order_id)
+        if writeoff.amount > order.outstanding:
+            raise DomainError(
+                _("提议后已有回款：核销金额 ¥%(a)s 超过当前未收金额 ¥%(o)s，请驳回后重新申请。")
+                % {"a": writeoff.amount, "o": order.outstanding},
+                code="writeoff_exceeds_outstanding",
+                status=409,
+            )
+        writeoff.status = WriteOffStatus.APPROVED
+        writeoff.approved_by = by
+        writeoff.approved_on = local_today()
+    else:
+        writeoff.status = WriteOffStatus.REJECTED
+    writeoff.save(update_fields=["status", "approved_by", "approved_on", "updated_at"])
+
+
+# --- sales net of write-offs --------------------------------------------------------------------
+
+
+def _year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
+    return start_of_local_day(dt.date(year, 1, 1)), start_of_local_day(dt.date(year + 1, 1, 1))
+
+
+def sales_records(*, year: int) -> list[dict[str, Any]]:
+    """The year's sales ledger: each booked order (+total) and each approved write-off (−amount, in
+    the year it was approved), with the rep (order owner) and the rep's department."""
+    start, end = _year_bounds(year)
+    rows: list[dict[str, Any]] = []
+    for o in (
+        Order.objects.filter(status=OrderStatus.BOOKED, booked_at__gte=start, booked_at__lt=end)
+        .values("id", "number", "owner_id", "owner__department_id", "total", "booked_at")
+        .order_by("booked_at", "id")
+    ):
+        rows.append(
+            {
+                "kind": "order",
+                "order_id": o["id"],
+                "number": o["number"],
+                "user_id": o["owner_id"],
+                "department_id": o["owner__department_id"],
+                "amount": o["total"],
+                "on": local_date(o["booked_at"]),
+            }
+        )
+    for w in (
+        WriteOff.objects.filter(status=WriteOffStatus.APPROVED, approved_on__year=year)
+        .values(
+            "id",
+            "order_id",
+            "order__number",
+            "order__owner_id",
+            "order__owner__department_id",
+            "amount",
+            "approved_on",
+        )
+        .order_by("approved_on", "id")
+    ):
+        rows.append(
+            {
+                "kind": "write_off",
+                "order_id": w["order_id"],
+                "number": w["order__number"],
+                "user_id": w["order__owner_id"],
+                "department_id": w["order__owner__department_id"],
+                "amount": -w["amount"],
+                "on": w["approved_on"],
+            }
+        )
+    return rows
+
+
+def sales_by_rep(*, year: int) -> dict[int, Decimal]:
+    """Q6: each rep's sales in the year (booked order totals) minus write-offs approved that year."""
+    out: dict[int, Decimal] = {}
+    for r in sales_records(year=year):
+        out[r["user_id"]] = round_fen(out.get(r["user_id"], ZERO) + r["amount"])
+    return out
+
+
+def sales_by_department(*, year: int) -> dict[int | None, Decimal]:
+    out: dict[int | None, Decimal] = {}
+    for r in sales_records(year=year):
+        out[r["department_id"]] = round_fen(out.get(r["department_id"], ZERO) + r["amount"])
+    return out

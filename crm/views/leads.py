@@ -1,0 +1,128 @@
+"""L1 pages: lead list, manual entry, CSV/Excel import with its per-row report, convert."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from common.auth import AuthedRequest
+from common.errors import DomainError
+from common.forms import add_domain_error
+from crm.models import Lead, User
+from crm.pipeline_forms import LeadAssignForm, LeadConvertForm, LeadFilterForm, LeadForm, LeadImportForm
+from crm.pipeline_selectors import leads_visible_to
+from crm.selectors import team_member_ids
+from crm.services import leads as services
+from crm.views.paging import page_context
+
+
+def _lead_or_404(request: AuthedRequest, pk: int) -> Lead:
+    lead = leads_visible_to(user=request.user).filter(pk=pk).first()
+    if lead is None:
+        raise Http404
+    return lead
+
+
+@login_required
+def lead_list(request: AuthedRequest) -> HttpResponse:
+    form = LeadFilterForm(request.GET or None)
+    qs = leads_visible_to(user=request.user).select_related(
+        "assigned_to", "region", "industry", "duplicate_of"
+    )
+    if form.is_valid():
+        if form.cleaned_data["q"]:
+            q = form.cleaned_data["q"].strip()
+            qs = qs.filter(Q(company__icontains=q) | Q(phone=q))
+        if form.cleaned_data["status"]:
+            qs = qs.filter(status=form.cleaned_data["status"])
+    return render(request, "crm/lead_list.html", {"form": form, **page_context(request, qs)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lead_create(request: AuthedRequest) -> HttpResponse:
+    form = LeadForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            lead = services.lead_create(by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            if lead.duplicate_of_id:
+                messages.warning(
+                    request, _("注意：该线索与已有客户“%(c)s”疑似重复。") % {"c": lead.duplicate_of}
+                )
+            messages.success(request, _("线索已保存，分配给：%(u)s") % {"u": lead.assigned_to or _("待分配")})
+            return redirect("crm:lead_detail", pk=lead.pk)
+    return render(request, "crm/lead_form.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lead_import(request: AuthedRequest) -> HttpResponse:
+    form = LeadImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > 5 * 1024 * 1024:
+            form.add_error("file", _("文件不能超过5MB。"))
+        else:
+            try:
+                result = services.lead_import(by=request.user, filename=upload.name, content=upload.read())
+            except DomainError as exc:
+                add_domain_error(form, exc)
+    return render(request, "crm/lead_import.html", {"form": form, "result": result})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lead_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    lead = _lead_or_404(request, pk)
+    form = LeadConvertForm(request.POST or None, initial={"contact_position": lead.contact_position})
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "invalid":
+                services.lead_mark_invalid(lead=lead, by=request.user)
+                messages.success(request, _("线索已标记为无效。"))
+                return redirect("crm:lead_detail", pk=lead.pk)
+            if form.is_valid():
+                customer = services.lead_convert(
+                    lead=lead, by=request.user, contact_position=form.cleaned_data["contact_position"]
+                )
+                messages.success(request, _("已转为客户。"))
+                return redirect("crm:customer_detail", pk=customer.pk)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+    members = team_member_ids(request.user)
+    assignable = User.objects.filter(is_active=True).order_by("username")
+    if not request.user.sees_everything:
+        assignable = assignable.filter(pk__in=members) if len(members) > 1 else assignable.none()
+    assign_form = LeadAssignForm(users=assignable, initial={"to_user": lead.assigned_to_id})
+    return render(
+        request,
+        "crm/lead_detail.html",
+        {"lead": lead, "form": form, "assign_form": assign_form, "can_assign": assignable.exists()},
+    )
+
+
+@login_required
+@require_POST
+def lead_assign(request: AuthedRequest, pk: int) -> HttpResponse:
+    lead = _lead_or_404(request, pk)
+    form = LeadAssignForm(request.POST, users=User.objects.filter(is_active=True))
+    if not form.is_valid():
+        messages.error(request, _("请选择分配对象。"))
+    else:
+        try:
+            services.lead_assign(lead=lead, to_user=form.cleaned_data["to_user"], by=request.user)
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("线索已分配。"))
+    return redirect("crm:lead_detail", pk=lead.pk)

@@ -1,0 +1,176 @@
+"""L2/L3 pages: kanban/list by stage, registration, stage moves, manager confirmation, attachments."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from common.auth import AuthedRequest
+from common.errors import DomainError
+from common.forms import add_domain_error
+from crm.models import Opportunity, PipelineStage
+from crm.pipeline_forms import ActivityForm, AttachmentForm, OpportunityForm, StageForm
+from crm.pipeline_selectors import opportunities_visible_to
+from crm.selectors import customer_list_visible_to, team_member_ids
+from crm.services import opportunities as services
+from crm.views.paging import page_context
+
+KANBAN_LIMIT = 300
+
+
+def _opp_or_404(request: AuthedRequest, pk: int) -> Opportunity:
+    opp = (
+        opportunities_visible_to(user=request.user).filter(pk=pk).select_related("customer", "owner").first()
+    )
+    if opp is None:
+        raise Http404
+    return opp
+
+
+@login_required
+def opportunity_list(request: AuthedRequest) -> HttpResponse:
+    stages = list(PipelineStage.objects.filter(active=True))
+    qs = opportunities_visible_to(user=request.user).select_related("customer", "owner")
+    q = (request.GET.get("q") or "").strip()
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(customer__name__icontains=q))
+    stage = request.GET.get("stage") or ""
+    if stage:
+        qs = qs.filter(stage=stage)
+    if request.GET.get("view") == "list":
+        ctx = page_context(request, qs)
+        names = {s.code: s.name for s in stages}
+        for o in ctx["rows"]:
+            o.stage_name = names.get(o.stage, o.stage)
+        return render(request, "crm/opportunity_list.html", {"stages": stages, "q": q, "stage": stage, **ctx})
+    cards = list(qs.order_by("-id")[:KANBAN_LIMIT])
+    columns = [(s, [c for c in cards if c.stage == s.code]) for s in stages]
+    return render(
+        request, "crm/opportunity_kanban.html", {"columns": columns, "stages": stages, "q": q, "stage": stage}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def opportunity_create(request: AuthedRequest) -> HttpResponse:
+    customers = customer_list_visible_to(user=request.user).only("id", "name").order_by("name")
+    form = OpportunityForm(
+        request.POST or None, customers=customers, initial={"customer": request.GET.get("customer")}
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            opp = services.opportunity_create(
+                by=request.user,
+                customer=d["customer"],
+                name=d["name"],
+                amount=d["amount"] or 0,
+                expected_sign_date=d["expected_sign_date"],
+                competitors=d["competitors"],
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("商机已报备。"))
+            return redirect("crm:opportunity_detail", pk=opp.pk)
+    return render(request, "crm/opportunity_form.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def opportunity_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    opp = _opp_or_404(request, pk)
+    stages = list(PipelineStage.objects.filter(active=True))
+    form = StageForm(request.POST or None, stages=stages, initial={"stage": opp.stage})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.opportunity_transition(
+                opportunity=opp,
+                to=d["stage"],
+                by=request.user,
+                outcome_on=d["outcome_on"],
+                reason=d["reason"],
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("商机阶段已更新。"))
+            return redirect("crm:opportunity_detail", pk=opp.pk)
+    can_confirm = (
+        opp.closed_at is not None
+        and opp.close_confirmed_at is None
+        and opp.owner_id != request.user.pk
+        and (opp.owner_id in team_member_ids(request.user) or request.user.sees_everything)
+    )
+    return render(
+        request,
+        "crm/opportunity_detail.html",
+        {
+            "opp": opp,
+            "form": form,
+            "stage_name": {s.code: s.name for s in stages}.get(opp.stage, opp.stage),
+            "history": opp.stage_changes.select_related("changed_by"),
+            "activities": opp.followups.select_related("author")[:50],  # type: ignore[attr-defined]
+            "attachments": opp.attachments.all(),  # type: ignore[attr-defined]
+            "attach_form": AttachmentForm(),
+            "activity_form": ActivityForm(),
+            "can_confirm": can_confirm,
+            "quotes": opp.quotes.all(),  # type: ignore[attr-defined]
+        },
+    )
+
+
+@login_required
+@require_POST
+def opportunity_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
+    opp = _opp_or_404(request, pk)
+    try:
+        services.opportunity_confirm_close(opportunity=opp, by=request.user)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("已确认关闭。"))
+    return redirect("crm:opportunity_detail", pk=opp.pk)
+
+
+@login_required
+@require_POST
+def opportunity_attach(request: AuthedRequest, pk: int) -> HttpResponse:
+    opp = _opp_or_404(request, pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.opportunity_attach(opportunity=opp, by=request.user, file=form.cleaned_data["file"])
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("附件已上传。"))
+    else:
+        messages.error(request, _("请选择文件。"))
+    return redirect("crm:opportunity_detail", pk=opp.pk)
+
+
+@login_required
+@require_POST
+def opportunity_activity(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Log a follow-up against the opportunity (it also counts as contact with the customer, C7/C9)."""
+    from crm.services.customers import followup_create
+
+    opp = _opp_or_404(request, pk)
+    form = ActivityForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写沟通方式和主题。"))
+    else:
+        try:
+            followup_create(customer=opp.customer, by=request.user, opportunity=opp, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("跟进活动已记录。"))
+    return redirect("crm:opportunity_detail", pk=opp.pk)

@@ -1,0 +1,151 @@
+"""Q4/Q5 pages: order list, new order from a signed contract, order page with invoiced / received /
+outstanding and finance's payment, refund and invoice entry."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from common.auth import AuthedRequest
+from common.errors import DomainError
+from common.forms import add_domain_error
+from crm.models import Order, OrderStatus, Role
+from crm.pipeline_forms import MoneyInForm, OrderLineFormSet, WriteOffForm
+from crm.pipeline_selectors import contracts_visible_to, orders_visible_to
+from crm.services import orders as services
+from crm.services import payments as payment_services
+from crm.services.approvals import approval_chain, latest_request_for
+from crm.services.receivables import orders_with_money
+from crm.views.paging import page_context
+
+
+def _order_or_404(request: AuthedRequest, pk: int) -> Order:
+    qs = orders_with_money(orders_visible_to(user=request.user)).select_related(
+        "customer", "owner", "contract"
+    )
+    obj = qs.filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+@login_required
+def order_list(request: AuthedRequest) -> HttpResponse:
+    qs = orders_with_money(orders_visible_to(user=request.user)).select_related("customer", "owner")
+    q = (request.GET.get("q") or "").strip()
+    if q:
+        qs = qs.filter(Q(number=q) | Q(customer__name__icontains=q))
+    status = request.GET.get("status") or ""
+    if status:
+        qs = qs.filter(status=status)
+    return render(
+        request,
+        "crm/order_list.html",
+        {"q": q, "status": status, "statuses": OrderStatus.choices, **page_context(request, qs)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def order_create(request: AuthedRequest, contract_pk: int) -> HttpResponse:
+    contract = (
+        contracts_visible_to(user=request.user).filter(pk=contract_pk).select_related("customer").first()
+    )
+    if contract is None:
+        raise Http404
+    lines = OrderLineFormSet(request.POST or None, prefix="lines")
+    error = None
+    if request.method == "POST" and lines.is_valid():
+        try:
+            order = services.order_create(
+                by=request.user,
+                contract=contract,
+                lines=[f.cleaned_data for f in lines.forms if f.cleaned_data],
+            )
+        except DomainError as exc:
+            error = str(exc.message)
+        else:
+            if order.status == OrderStatus.PENDING_APPROVAL:
+                messages.warning(request, _("订单含低于最低价的产品，已提交大区经理审批。"))
+            else:
+                messages.success(request, _("订单已下单。"))
+            return redirect("crm:order_detail", pk=order.pk)
+    return render(request, "crm/order_form.html", {"contract": contract, "lines": lines, "error": error})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def order_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    order = _order_or_404(request, pk)
+    is_finance = request.user.has_role(Role.FINANCE) or request.user.is_superuser
+    form = MoneyInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            if d["kind"] == "payment":
+                payment_services.payment_record(
+                    order=order,
+                    amount=d["amount"],
+                    by=request.user,
+                    received_on=d["on"],
+                    reference=d["reference"],
+                )
+            elif d["kind"] == "refund":
+                payment_services.refund_record(
+                    order=order,
+                    amount=d["amount"],
+                    reason=d["reason"],
+                    by=request.user,
+                    received_on=d["on"],
+                    reference=d["reference"],
+                )
+            else:
+                payment_services.invoice_record(
+                    order=order, amount=d["amount"], by=request.user, issued_on=d["on"], number=d["reference"]
+                )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("已登记。"))
+            return redirect("crm:order_detail", pk=order.pk)
+    req = latest_request_for(order)
+    return render(
+        request,
+        "crm/order_detail.html",
+        {
+            "order": order,
+            "lines": order.lines.all(),
+            "payments": order.payments.select_related("recorded_by"),
+            "invoices": order.invoices.all(),  # type: ignore[attr-defined]
+            "writeoffs": order.writeoffs.all(),
+            "form": form,
+            "is_finance": is_finance,
+            "approval": req,
+            "chain": approval_chain(req) if req else [],
+            "writeoff_form": WriteOffForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def order_writeoff(request: AuthedRequest, pk: int) -> HttpResponse:
+    from crm.services.receivables import writeoff_propose
+
+    order = _order_or_404(request, pk)
+    form = WriteOffForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写核销金额和原因。"))
+    else:
+        try:
+            writeoff_propose(order=order, by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("坏账核销申请已提交财务审批。"))
+    return redirect("crm:order_detail", pk=order.pk)

@@ -1,0 +1,111 @@
+"""Q1 pages: quote list, new quote with lines, detail with submit / send and its approval chain."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from common.auth import AuthedRequest
+from common.errors import DomainError
+from common.forms import add_domain_error
+from crm.models import Opportunity, Quote, QuoteStatus
+from crm.pipeline_forms import QuoteForm, QuoteLineFormSet
+from crm.pipeline_selectors import opportunities_visible_to, quotes_visible_to
+from crm.selectors import customer_list_visible_to
+from crm.services import quotes as services
+from crm.services.approvals import approval_chain, latest_request_for
+from crm.views.paging import page_context
+
+
+def _quote_or_404(request: AuthedRequest, pk: int) -> Quote:
+    quote = quotes_visible_to(user=request.user).filter(pk=pk).select_related("customer", "owner").first()
+    if quote is None:
+        raise Http404
+    return quote
+
+
+@login_required
+def quote_list(request: AuthedRequest) -> HttpResponse:
+    qs = quotes_visible_to(user=request.user).select_related("customer", "owner")
+    q = (request.GET.get("q") or "").strip()
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(customer__name__icontains=q) | Q(number=q))
+    status = request.GET.get("status") or ""
+    if status:
+        qs = qs.filter(status=status)
+    return render(
+        request,
+        "crm/quote_list.html",
+        {"q": q, "status": status, "statuses": QuoteStatus.choices, **page_context(request, qs)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def quote_create(request: AuthedRequest) -> HttpResponse:
+    customers = customer_list_visible_to(user=request.user).only("id", "name").order_by("name")
+    form = QuoteForm(
+        request.POST or None, customers=customers, initial={"customer": request.GET.get("customer")}
+    )
+    lines = QuoteLineFormSet(request.POST or None, prefix="lines")
+    opportunity: Opportunity | None = None
+    opp_id = request.POST.get("opportunity") or request.GET.get("opportunity")
+    if opp_id and str(opp_id).isdigit():
+        opportunity = opportunities_visible_to(user=request.user).filter(pk=int(opp_id)).first()
+    if request.method == "POST" and form.is_valid() and lines.is_valid():
+        try:
+            quote = services.quote_create(
+                by=request.user,
+                customer=form.cleaned_data["customer"],
+                title=form.cleaned_data["title"],
+                lines=[f.cleaned_data for f in lines.forms if f.cleaned_data],
+                opportunity=opportunity,
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("报价单已保存为草稿。"))
+            return redirect("crm:quote_detail", pk=quote.pk)
+    return render(request, "crm/quote_form.html", {"form": form, "lines": lines, "opportunity": opportunity})
+
+
+@login_required
+def quote_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    quote = _quote_or_404(request, pk)
+    req = latest_request_for(quote)
+    return render(
+        request,
+        "crm/quote_detail.html",
+        {
+            "quote": quote,
+            "lines": quote.lines.all(),  # type: ignore[attr-defined]
+            "history": quote.history.select_related("changed_by"),  # type: ignore[attr-defined]
+            "approval": req,
+            "chain": approval_chain(req) if req else [],
+            "is_owner": quote.owner_id == request.user.pk,
+        },
+    )
+
+
+@login_required
+@require_POST
+def quote_transition(request: AuthedRequest, pk: int) -> HttpResponse:
+    quote = _quote_or_404(request, pk)
+    to = request.POST.get("to", "")
+    if to not in QuoteStatus.values:
+        messages.error(request, _("无效的操作。"))
+        return redirect("crm:quote_detail", pk=quote.pk)
+    try:
+        services.quote_transition(
+            quote=quote, to=to, by=request.user, comment=request.POST.get("comment", "")
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("报价单状态已更新。"))
+    return redirect("crm:quote_detail", pk=quote.pk)

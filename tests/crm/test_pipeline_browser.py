@@ -1,0 +1,38 @@
+"""In a phone-sized browser: the president's assistant opens 待我审批 and approves a 4.5折 quote with
+one click and a reason; the quote page then shows the chain with who approved and why."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from crm.models import Quote, QuoteStatus
+from tests.crm.pipeline_world import build_world
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_assistant_approves_from_phone_inbox(org, live_server, client):  # type: ignore[no-untyped-def]
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    w = build_world(org)
+    client.force_login(org.assistant)
+    session = client.cookies["sessionid"].value
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        ctx = browser.new_context(viewport={"width": 375, "height": 740})
+        ctx.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
+        page = ctx.new_page()
+        page.goto(f"{live_server.url}/approvals/")
+        card = page.locator("section.card", has_text=w.quote.number)
+        card.locator("input[name=reason]").fill("大客户，同意")
+        card.locator("button[value=approve]").click()
+        page.wait_for_load_state()
+        assert "已处理" in page.content()
+        page.goto(f"{live_server.url}/quotes/{w.quote.pk}/")
+        text = page.content()
+        browser.close()
+    assert Quote.objects.get(pk=w.quote.pk).status == QuoteStatus.APPROVED
+    assert "大客户，同意" in text and str(org.assistant) in text
