@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -8,3 +9,34 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class Notification(models.Model):
+    """An in-app message to one user (C9 warnings, releases; settlements and others use it too).
+    Created through `common.notifications.notify` (or set-based by a job); never edited except `read_at`."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("接收人"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    text = models.CharField(_("内容"), max_length=500)
+    link = models.CharField(_("链接"), max_length=300, blank=True, default="")
+    created_at = models.DateTimeField(_("时间"), db_index=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    # Which job run wrote it (set-based writers use it to e-mail exactly their own rows afterwards).
+    batch = models.CharField(max_length=36, blank=True, default="", db_index=True, editable=False)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread_idx")]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def read(self) -> bool:
+        return self.read_at is not None

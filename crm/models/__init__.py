@@ -12,6 +12,14 @@ from crm.models.customers import (
     ReviewStatus,
 )
 from crm.models.org import Department, Industry, Region, Role, User
+from crm.models.pool import (
+    PoolClaim,
+    PoolGradeRule,
+    PoolPolicy,
+    PoolRelease,
+    PoolThreshold,
+    PoolWarning,
+)
 from crm.models.sales import (
     Contract,
     ContractStatus,
@@ -47,6 +55,12 @@ __all__ = [
     "Outing",
     "Payment",
     "PaymentKind",
+    "PoolClaim",
+    "PoolGradeRule",
+    "PoolPolicy",
+    "PoolRelease",
+    "PoolThreshold",
+    "PoolWarning",
     "ProductCategory",
     "Region",
     "ReviewStatus",
