@@ -467,7 +467,7 @@ def _take_from_pool(
         from_user=None,
         to_user=to_user,
         reason=reason,
-        note=_("从公海领取") if assigned_by is None else _("公海客户分配给%(user)s") % {"user": to_user},
+        note="" if assigned_by is None else _("公海客户分配给%(user)s") % {"user": to_user},
         changed_by=by,
         changed_at=now,
     )
