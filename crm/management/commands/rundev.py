@@ -84,7 +84,9 @@ class Command(BaseCommand):
 
     def _stop_all(self, children: dict[str, subprocess.Popen]) -> None:
         for proc in children.values():
-            self._signal_group(proc, signal.SIGTERM)
+            # The main process only: the worker then stops its own pool processes (warm shutdown).
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + GRACE_SECONDS
         for proc in children.values():
             with contextlib.suppress(subprocess.TimeoutExpired):
