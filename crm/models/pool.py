@@ -118,18 +118,28 @@ class PoolWarning(models.Model):
     """C9: a threshold reached during one ownership. Unique per (customer, ownership, threshold), so the
     job warns once per threshold per ownership however often it runs, even two runs at once."""
 
+    # Indexed by the unique constraint (customer first); owner is not looked up by (users are deactivated,
+    # never deleted). Few indexes: the nightly job inserts these by the tens of thousands.
     customer = models.ForeignKey(
-        "crm.Customer", verbose_name=_("客户"), on_delete=models.CASCADE, related_name="pool_warnings"
+        "crm.Customer",
+        verbose_name=_("客户"),
+        on_delete=models.CASCADE,
+        related_name="pool_warnings",
+        db_index=False,
     )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("负责人"), on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("负责人"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
     # The ownership epoch: when this owner got the customer (customer.owned_since, or created_at).
     owned_since = models.DateTimeField(_("获得时间"))
     threshold = models.CharField(_("阈值"), max_length=10, choices=PoolThreshold.choices)
     days = models.PositiveSmallIntegerField(_("天数"))
-    created_at = models.DateTimeField(_("时间"), db_index=True)
-    batch = models.CharField(max_length=36, blank=True, default="", db_index=True, editable=False)
+    created_at = models.DateTimeField(_("时间"))
+    batch = models.CharField(max_length=36, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("未联系提醒")
@@ -140,6 +150,7 @@ class PoolWarning(models.Model):
                 fields=["customer", "owned_since", "threshold"], name="poolwarning_once_per_ownership"
             )
         ]
+        indexes = [models.Index(fields=["batch"], name="poolwarning_batch_idx")]
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.threshold} {self.days}"
@@ -149,15 +160,19 @@ class PoolRelease(models.Model):
     """C9: a customer released to the pool. Unique per ownership: released once."""
 
     customer = models.ForeignKey(
-        "crm.Customer", verbose_name=_("客户"), on_delete=models.CASCADE, related_name="pool_releases"
+        "crm.Customer",
+        verbose_name=_("客户"),
+        on_delete=models.CASCADE,
+        related_name="pool_releases",
+        db_index=False,  # the unique constraint and the index below start with customer
     )
     previous_owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("原负责人"), on_delete=models.PROTECT, related_name="+"
     )
     owned_since = models.DateTimeField(_("获得时间"))
-    released_at = models.DateTimeField(_("释放时间"), db_index=True)
+    released_at = models.DateTimeField(_("释放时间"))
     reason = models.CharField(_("原因"), max_length=200)
-    batch = models.CharField(max_length=36, blank=True, default="", db_index=True, editable=False)
+    batch = models.CharField(max_length=36, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("公海释放记录")
@@ -166,7 +181,10 @@ class PoolRelease(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["customer", "owned_since"], name="poolrelease_once_per_ownership")
         ]
-        indexes = [models.Index(fields=["customer", "-released_at"], name="poolrelease_customer_idx")]
+        indexes = [
+            models.Index(fields=["customer", "-released_at"], name="poolrelease_customer_idx"),
+            models.Index(fields=["batch"], name="poolrelease_batch_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.customer_id} ← {self.previous_owner_id}"
