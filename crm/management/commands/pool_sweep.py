@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from crm.services.pool import pool_sweep
 
@@ -22,19 +23,26 @@ class Command(BaseCommand):
             try:
                 today = dt.date.fromisoformat(opts["today"])
             except ValueError:
-                raise CommandError("--today must be YYYY-MM-DD") from None
+                raise CommandError(_("--today 的格式应为 YYYY-MM-DD")) from None
         result = pool_sweep(today=today, dry_run=opts["dry_run"])
-        verb = ("将提醒", "将释放") if result.dry_run else ("已提醒", "已释放")
-        head = "（试运行，未写入任何数据）" if result.dry_run else ""
-        self.stdout.write(f"公海扫描 {result.today.isoformat()}{head}")
-        self.stdout.write(f"{verb[0]} {result.warned} 个客户（未联系达到提醒天数）")
+        n = {"n": result.warned, "m": result.released, "k": result.notifications}
+        if result.dry_run:
+            self.stdout.write(
+                _("公海扫描 %(day)s（试运行，未写入任何数据）") % {"day": result.today.isoformat()}
+            )
+            self.stdout.write(_("将提醒 %(n)s 个客户（未联系达到提醒天数）") % n)
+        else:
+            self.stdout.write(_("公海扫描 %(day)s") % {"day": result.today.isoformat()})
+            self.stdout.write(_("已提醒 %(n)s 个客户（未联系达到提醒天数）") % n)
         for name in result.warned_sample:
             self.stdout.write(f"  · {name}")
-        self.stdout.write(f"{verb[1]} {result.released} 个客户到公海")
+        self.stdout.write(
+            (_("将释放 %(m)s 个客户到公海") if result.dry_run else _("已释放 %(m)s 个客户到公海")) % n
+        )
         for name in result.released_sample:
             self.stdout.write(f"  · {name}")
         if not result.dry_run:
-            self.stdout.write(f"发出 {result.notifications} 条通知")
+            self.stdout.write(_("发出 %(k)s 条通知") % n)
         self.stdout.write(
             f"warned={result.warned} released={result.released} notifications={result.notifications}"
             f" dry_run={result.dry_run}"
