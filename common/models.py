@@ -26,6 +26,7 @@ class Notification(models.Model):
     link = models.CharField(_("链接"), max_length=300, blank=True, default="")
     created_at = models.DateTimeField(_("时间"))
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True, editable=False)
     # Which job run wrote it (set-based writers use it to e-mail exactly their own rows afterwards).
     batch = models.CharField(max_length=36, blank=True, default="", editable=False)
 

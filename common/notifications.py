@@ -35,17 +35,20 @@ def _absolute(link: str) -> str:
 
 
 def _email(notifications: Iterable[Notification]) -> int:
+    """Send each one not sent yet; `emailed_at` makes a re-run (or a retried task) send nothing twice."""
     sent = 0
     for n in notifications:
         email = getattr(n.user, "email", "")
-        if not email:
+        if not email or n.emailed_at is not None:
             continue
         body = n.text + (f"\n\n{_absolute(n.link)}" if n.link else "")
         try:
             send_mail(n.text[:80], body, settings.DEFAULT_FROM_EMAIL, [email], fail_silently=False)
-            sent += 1
         except Exception:  # a mail outage must not undo the in-app notification
             log.exception("notification e-mail to %s failed", email)
+            continue
+        Notification.objects.filter(pk=n.pk).update(emailed_at=timezone.now())
+        sent += 1
     return sent
 
 
@@ -70,7 +73,7 @@ def notifications_email_batch(*, batch: str) -> int:
     if not batch or not email_enabled():
         return 0
     rows = (
-        Notification.objects.filter(batch=batch)
+        Notification.objects.filter(batch=batch, emailed_at__isnull=True)
         .exclude(user__email="")
         .select_related("user")
         .order_by("id")

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from common.errors import Conflict, DomainError, NotFound
 from common.models import Notification
-from common.notifications import notifications_email_batch, notify
+from common.notifications import email_enabled, notify
 from common.timeutil import local_date, start_of_local_day
 from crm.models import (
     Contract,
@@ -362,10 +362,16 @@ def pool_sweep(*, today: dt.date | None = None, dry_run: bool = False) -> SweepR
                 .order_by("customer_id")
                 .values_list("customer__name", flat=True)[:20]
             )
-        if result.notifications:
-            transaction.on_commit(lambda: notifications_email_batch(batch=batch))
+        if result.notifications and email_enabled():
+            transaction.on_commit(lambda: _email_later(batch))
     result.batch = batch
     return result
+
+
+def _email_later(batch: str) -> None:
+    from common.tasks import notifications_email_batch
+
+    notifications_email_batch.delay(batch)
 
 
 # --- reading a customer's state (badges) --------------------------------------------------------------

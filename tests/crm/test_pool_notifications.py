@@ -46,3 +46,16 @@ def test_mark_read_and_unread_count(rep):
     assert notifications_mark_read(user=rep) == 1
     assert notifications_unread_count(user=rep) == 0
     assert Notification.objects.get(pk=b[0].pk).read
+
+
+def test_batch_email_task_is_safe_to_run_twice(rep, other_rep):
+    from common.tasks import notifications_email_batch
+
+    rep.email = "rep@example.com"
+    rep.save()
+    Notification.objects.create(user=rep, text="甲", created_at=rep.date_joined, batch="b1")
+    Notification.objects.create(user=other_rep, text="乙", created_at=rep.date_joined, batch="b1")
+    Notification.objects.create(user=rep, text="别的批次", created_at=rep.date_joined, batch="b2")
+    assert notifications_email_batch.delay("b1").get() == 1
+    assert notifications_email_batch.delay("b1").get() == 0
+    assert [m.subject for m in mail.outbox] == ["甲"]
