@@ -216,12 +216,14 @@ def _owner_name(u: str) -> str:
 
 def _insert_release_candidates(*, policy: PoolPolicy, today: dt.date, now: dt.datetime, batch: str) -> int:
     where, params = _release_where(policy, today)
-    reason = _("%(days)s 天未联系，已转入公海") % {"days": policy.release_days}
+    # P1/C9: "60 天未联系，已转入公海", with the customer's own (per-grade) release days.
+    rel_days, rel_p = _days_by_grade(policy, 1)
+    reason, reason_p = _text_sql(_("{days} 天未联系，已转入公海"), days=f"CAST(({rel_days}) AS TEXT)")
     return _exec(
         f"INSERT INTO {_t(PoolRelease)} ({RELEASE_COLS})"
-        f" SELECT c.id, c.owner_id, {_epoch('c')}, %s, %s, %s FROM {_t(Customer)} c WHERE {where}"
+        f" SELECT c.id, c.owner_id, {_epoch('c')}, %s, {reason}, %s FROM {_t(Customer)} c WHERE {where}"
         " ON CONFLICT DO NOTHING",
-        [_dt(now), reason, batch, *params],
+        [_dt(now), *reason_p, *rel_p, batch, *params],
     )
 
 
@@ -253,13 +255,13 @@ def _release(*, policy: PoolPolicy, today: dt.date, now: dt.datetime, batch: str
     )
     if not released:
         return 0
-    note = _("%(days)s 天未联系，已转入公海") % {"days": policy.release_days}
-    # P1: the ownership history says why.
+    # P1: the ownership history says why (the release record's reason).
     _exec(
         f"INSERT INTO {_t(OwnershipChange)} (customer_id, from_user_id, to_user_id, reason, note,"
         " changed_by_id, changed_at)"
-        f" SELECT r.customer_id, r.previous_owner_id, NULL, %s, %s, NULL, %s FROM {pr} r WHERE r.batch = %s",
-        [OwnershipReason.RELEASED, note, _dt(now), batch],
+        f" SELECT r.customer_id, r.previous_owner_id, NULL, %s, r.reason, NULL, %s FROM {pr} r"
+        " WHERE r.batch = %s",
+        [OwnershipReason.RELEASED, _dt(now), batch],
     )
     # The released row no longer has owned_since: count from the release record's epoch.
     days, days_p = _days_sql("c", today, epoch="r.owned_since")

@@ -229,6 +229,10 @@ def test_custom_thresholds_and_per_grade_days(rep):
     note = Notification.objects.get(user=rep, text__contains=a_60.name)
     assert note.text.endswith("已 60 天未联系，60 天后将转入公海，请尽快跟进。")
     assert PoolRelease.objects.get(customer=c_90).reason == "90 天未联系，已转入公海"
+    assert PoolRelease.objects.get(customer=a_120).reason == "120 天未联系，已转入公海"
+    assert OwnershipChange.objects.get(customer=a_120, reason=OwnershipReason.RELEASED).note == (
+        "120 天未联系，已转入公海"
+    )
 
 
 def test_pool_customers_and_unowned_are_ignored(rep):
