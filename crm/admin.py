@@ -78,3 +78,45 @@ for model in (m.Opportunity, m.Contract, m.Order, m.Payment, m.WriteOff):
     admin.site.register(model, raw_id_fields=[f.name for f in model._meta.fields if f.many_to_one])
 
 from crm import admin_pipeline  # noqa: E402, F401  (pipeline settings: matrix, stages, lead rules, policy)
+
+
+class PoolGradeRuleInline(admin.TabularInline):
+    model = m.PoolGradeRule
+    extra = 0
+
+
+@admin.register(m.PoolPolicy)
+class PoolPolicyAdmin(admin.ModelAdmin):
+    """C9/C10: thresholds, exemptions and claim limits, without a deploy (one row)."""
+
+    list_display = ("__str__", "daily_claim_limit", "max_owned", "cooling_off_days", "updated_at")
+    inlines = [PoolGradeRuleInline]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return not m.PoolPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(m.PoolRelease)
+class PoolReleaseAdmin(admin.ModelAdmin):
+    list_display = ("customer", "previous_owner", "released_at", "reason")
+    raw_id_fields = ("customer", "previous_owner")
+    date_hierarchy = "released_at"
+    show_full_result_count = False
+
+
+@admin.register(m.PoolClaim)
+class PoolClaimAdmin(admin.ModelAdmin):
+    list_display = ("customer", "user", "claimed_at", "assigned_by")
+    raw_id_fields = ("customer", "user", "assigned_by")
+    show_full_result_count = False
+
+
+@admin.register(m.PoolWarning)
+class PoolWarningAdmin(admin.ModelAdmin):
+    list_display = ("customer", "owner", "threshold", "days", "created_at")
+    list_filter = ("threshold",)
+    raw_id_fields = ("customer", "owner")
+    show_full_result_count = False

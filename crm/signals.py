@@ -19,3 +19,12 @@ def _seed_pipeline_defaults(sender, **kwargs):  # type: ignore[no-untyped-def]
 
         authority_rules_seed_defaults()
         stages_seed_defaults()
+
+
+@receiver(post_migrate)
+def _register_pool_schedule(sender, **kwargs):  # type: ignore[no-untyped-def]
+    # C9: the daily pool sweep, as an admin-editable django_celery_beat task (once both apps are migrated).
+    if getattr(sender, "name", "") == "crm":
+        from crm.tasks import ensure_pool_schedule
+
+        ensure_pool_schedule()

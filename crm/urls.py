@@ -6,6 +6,7 @@ from crm.views import customers as views
 from crm.views import leads as lead_views
 from crm.views import opportunities as opportunity_views
 from crm.views import orders as order_views
+from crm.views import pool as pool_views
 from crm.views import quotes as quote_views
 from crm.views import receivables as receivable_views
 
@@ -54,4 +55,8 @@ urlpatterns = [
     path("orders/<int:pk>/", order_views.order_detail, name="order_detail"),
     path("orders/<int:pk>/writeoff/", order_views.order_writeoff, name="order_writeoff"),
     path("receivables/", receivable_views.receivable_aging, name="receivable_aging"),
+    path("pool/", pool_views.pool_list, name="pool_list"),
+    path("pool/<int:pk>/claim/", pool_views.pool_claim, name="pool_claim"),
+    path("pool/<int:pk>/assign/", pool_views.pool_assign, name="pool_assign"),
+    path("notifications/", pool_views.notification_list, name="notifications"),
 ]

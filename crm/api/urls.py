@@ -1,6 +1,7 @@
 from rest_framework.routers import DefaultRouter
 
 from crm.api import approvals, contracts, leads, opportunities, orders, quotes, views
+from crm.api import pool as pool_views
 
 app_name = "crm_api"
 router = DefaultRouter()
@@ -14,4 +15,6 @@ router.register("quotes", quotes.QuoteViewSet, basename="quote")
 router.register("contracts", contracts.ContractViewSet, basename="contract")
 router.register("orders", orders.OrderViewSet, basename="order")
 router.register("receivables", orders.ReceivableViewSet, basename="receivable")
+router.register("pool", pool_views.PoolViewSet, basename="pool")
+router.register("notifications", pool_views.NotificationViewSet, basename="notification")
 urlpatterns = router.urls

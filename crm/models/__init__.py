@@ -37,6 +37,14 @@ from crm.models.pipeline import (
     QuoteStatus,
     StatusChange,
 )
+from crm.models.pool import (
+    PoolClaim,
+    PoolGradeRule,
+    PoolPolicy,
+    PoolRelease,
+    PoolThreshold,
+    PoolWarning,
+)
 from crm.models.sales import (
     Contract,
     ContractStatus,
@@ -90,6 +98,12 @@ __all__ = [
     "PaymentKind",
     "PipelinePolicy",
     "PipelineStage",
+    "PoolClaim",
+    "PoolGradeRule",
+    "PoolPolicy",
+    "PoolRelease",
+    "PoolThreshold",
+    "PoolWarning",
     "ProductCategory",
     "Quote",
     "QuoteLine",

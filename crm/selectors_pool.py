@@ -1,0 +1,80 @@
+"""C10/C11 reads for the public pool: the pool list (no phone numbers) and who may see it."""
+
+from __future__ import annotations
+
+from django.db.models import OuterRef, QuerySet, Subquery
+
+from crm.models import Customer, PoolRelease, User
+from crm.selectors import customer_filter
+from crm.services.pool import can_assign, can_claim
+
+
+def pool_visible_to(user: User) -> bool:
+    """C11: reps and managers (and those who see everything) see the pool; finance and partners do not."""
+    return user.is_authenticated and (can_claim(user) or can_assign(user) or user.sees_everything)
+
+
+def pool_customer_list(
+    *,
+    user: User,
+    q: str = "",
+    grade: str = "",
+    region: int | None = None,
+    industry: int | None = None,
+) -> QuerySet[Customer]:
+    """Pool customers with when they were released and the previous owner's team. One query per page;
+    only the columns a pool page may show (C11: no phone, no contacts)."""
+    if not pool_visible_to(user):
+        return Customer.objects.none()
+    last_release = PoolRelease.objects.filter(customer=OuterRef("pk")).order_by("-released_at", "-id")
+    qs = Customer.objects.filter(owner__isnull=True)
+    q = (q or "").strip()
+    if q:  # by name only: searching the pool by phone would reveal whose number it is (C11)
+        qs = qs.filter(name__icontains=q)
+    qs = customer_filter(qs, grade=grade, region=region, industry=industry)
+    return (
+        qs.select_related("region", "industry")
+        .only("id", "name", "grade", "status", "region__name", "industry__name", "owner", "updated_at")
+        .annotate(
+            released_at=Subquery(last_release.values("released_at")[:1]),
+            previous_owner_team=Subquery(last_release.values("previous_owner__department__name")[:1]),
+            previous_owner_id=Subquery(last_release.values("previous_owner_id")[:1]),
+        )
+    )
+
+
+def pool_assign_candidates(*, manager: User) -> QuerySet[User]:
+    """Whom a manager may give a pool customer to: active sales people of their team (anyone, for the top)."""
+    from crm.selectors import team_member_ids
+    from crm.services.pool import CLAIMING_ROLES
+
+    qs = User.objects.filter(is_active=True, groups__name__in=CLAIMING_ROLES).distinct()
+    if not manager.sees_everything:
+        qs = qs.filter(pk__in=team_member_ids(manager))
+    return qs.order_by("display_name", "username")
+
+
+def pool_at_risk_for(*, user: User, limit: int = 10) -> list[Customer]:
+    """C9 "my day": my customers past the (smallest) warn threshold, the longest silent first."""
+    import datetime as dt
+
+    from django.db.models import Case, F, When
+    from django.db.models.functions import Coalesce
+    from django.utils import timezone
+
+    from common.timeutil import start_of_local_day
+    from crm.models import PoolPolicy
+
+    policy = PoolPolicy.objects.prefetch_related("grade_rules").filter(pk=1).first() or PoolPolicy()
+    rules = list(policy.grade_rules.all()) if policy.pk else []
+    warn = min([policy.warn_days, *(r.warn_days for r in rules)])
+    cutoff = start_of_local_day(timezone.localdate() - dt.timedelta(days=warn - 1))
+    epoch = Coalesce(F("owned_since"), F("created_at"))
+    return list(
+        Customer.objects.filter(owner=user)
+        .annotate(
+            pool_clock=Case(When(last_contacted_at__gt=epoch, then=F("last_contacted_at")), default=epoch)
+        )
+        .filter(pool_clock__lt=cutoff)
+        .order_by("pool_clock", "id")[:limit]
+    )

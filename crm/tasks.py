@@ -1,0 +1,43 @@
+"""Celery jobs of the crm app. Each takes ids / nothing, calls a service and is safe to run twice."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from celery import shared_task
+
+POOL_SWEEP_TASK = "crm.tasks.pool_sweep"
+POOL_SWEEP_SCHEDULE_NAME = "公海：每日未联系提醒与释放 (crm.pool_sweep)"
+
+
+@shared_task(name=POOL_SWEEP_TASK)
+def pool_sweep(today: str | None = None) -> dict[str, Any]:
+    """C9, daily: warn at the warn threshold, release at the release threshold. Idempotent."""
+    import datetime as dt
+
+    from crm.services.pool import pool_sweep as sweep
+
+    result = sweep(today=dt.date.fromisoformat(today) if today else None)
+    return {"today": result.today.isoformat(), "warned": result.warned, "released": result.released}
+
+
+def ensure_pool_schedule(**_: Any) -> None:
+    """Register the daily sweep with django_celery_beat once (01:30 Asia/Shanghai); admins edit it after."""
+    from django.conf import settings
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    if PeriodicTask.objects.filter(name=POOL_SWEEP_SCHEDULE_NAME).exists():
+        return
+    crontab, _created = CrontabSchedule.objects.get_or_create(
+        minute="30",
+        hour="1",
+        day_of_week="*",
+        day_of_month="*",
+        month_of_year="*",
+        timezone=settings.TIME_ZONE,
+    )
+    PeriodicTask.objects.get_or_create(
+        name=POOL_SWEEP_SCHEDULE_NAME,
+        defaults={"task": POOL_SWEEP_TASK, "crontab": crontab, "kwargs": json.dumps({})},
+    )
