@@ -154,6 +154,30 @@ def visits_without_outing(*, user: User, since: dt.date, until: dt.date | None =
     )
 
 
+LIST_COLUMNS = (
+    "id",
+    "name",
+    "grade",
+    "status",
+    "region_id",
+    "industry_id",
+    "owner_id",
+    "review_status",
+    "last_contacted_at",
+    "region__name",
+    "industry__name",
+    "owner__username",
+    "owner__display_name",
+    "owner__first_name",
+    "owner__last_name",
+)
+
+
+def customer_list_rows(qs: QuerySet[Customer]) -> QuerySet[Customer]:
+    """The columns the list page and list API show, joined in the same query (no N+1, no wide rows)."""
+    return qs.select_related("owner", "region", "industry").only(*LIST_COLUMNS)
+
+
 def customer_get_visible(*, user: User, pk: int) -> Customer | None:
     return customer_list_visible_to(user=user).filter(pk=pk).first()
 

@@ -43,6 +43,7 @@ from crm.models import (
 )
 from crm.selectors import (
     customer_filter,
+    customer_list_rows,
     customer_list_visible_to,
     customer_review_queue,
     is_manager,
@@ -81,11 +82,7 @@ class CustomerViewSet(
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         qs = customer_list_visible_to(user=request_user(self.request))
-        if self.action == "list":
-            qs = qs.select_related("owner", "region", "industry")
-        else:
-            qs = qs.select_related("owner")
-        return qs
+        return customer_list_rows(qs) if self.action == "list" else qs.select_related("owner")
 
     def get_serializer_class(self):  # type: ignore[no-untyped-def]
         if self.action in ("list", "review_queue"):

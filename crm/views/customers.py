@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -27,6 +28,7 @@ from crm.selectors import (
     assignable_users,
     customer_filter,
     customer_get_visible,
+    customer_list_rows,
     customer_list_visible_to,
     keyset_page,
     timeline_for,
@@ -72,7 +74,7 @@ def customer_list(request: AuthedRequest) -> HttpResponse:
     if raw_after and after is None:
         messages.warning(request, _("分页参数无效，已回到第一页。"))
     rows, next_cursor = keyset_page(
-        qs.select_related("owner", "region", "industry"),
+        customer_list_rows(qs),
         after=after,
         size=settings.CRM_CUSTOMER_LIST_PAGE_SIZE,
     )
@@ -87,6 +89,8 @@ def customer_list(request: AuthedRequest) -> HttpResponse:
             "next_cursor": next_cursor,
             "params": params.urlencode(),
             "after": after,
+            # One reverse() for the page instead of one per row.
+            "detail_base": reverse("crm:customer_list"),
         },
     )
 
