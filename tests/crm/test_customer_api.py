@@ -376,3 +376,10 @@ def test_schema_and_docs(api_for, rep):
     assert schema.status_code == 200
     assert b"/api/customers/{id}/timeline/" in schema.content
     assert client.get("/api/docs/").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["customers/999999/", "customers/999999/timeline/", "customers/abc/"])
+def test_unknown_or_malformed_ids_are_404(api_for, rep, path):
+    response = api_for(rep).get(url(path))
+    assert response.status_code == 404
+    assert response.json()["detail"]

@@ -87,3 +87,47 @@ def test_customer_page_query_count_does_not_grow_with_history(client_for, org, d
     for _ in range(20):
         FollowUpFactory(customer=customer, author=org.rep_a1)
     assert count(client, f"/customers/{customer.pk}/") == small
+
+
+def _pending_and_visits(org, n: int) -> None:  # type: ignore[no-untyped-def]
+    from django.utils import timezone
+
+    from crm.models import Outing, ReviewStatus
+
+    for i in range(n):
+        owner = (org.rep_a1, org.rep_a2)[i % 2]
+        c = CustomerFactory(owner=owner, review_status=ReviewStatus.PENDING)
+        FollowUpFactory(customer=c, author=owner, channel="visit_new", occurred_at=timezone.now())
+        Outing.objects.create(user=owner, customer=c, planned_at=timezone.now())
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/reviews/",
+        "/outings/",
+        "/",
+        "/api/customers/review-queue/",
+        "/api/outings/?scope=team",
+        "/api/org/users/",
+    ],
+)
+def test_manager_lists_query_count_does_not_grow(client_for, org, path):
+    client = client_for(org.manager_a)
+    _pending_and_visits(org, 3)
+    client.get(path)
+    small = count(client, path)
+    _pending_and_visits(org, 27)
+    assert count(client, path) == small
+
+
+def test_followups_api_query_count_does_not_grow(api_for, org):
+    customer = CustomerFactory(owner=org.rep_a1)
+    client = api_for(org.rep_a1)
+    FollowUpFactory(customer=customer, author=org.rep_a1)
+    path = f"/api/customers/{customer.pk}/followups/"
+    client.get(path)
+    small = count(client, path)
+    for _ in range(30):
+        FollowUpFactory(customer=customer, author=org.rep_a1)
+    assert count(client, path) == small
