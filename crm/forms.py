@@ -111,7 +111,11 @@ class QuickFollowUpForm(forms.ModelForm):
 
 
 class OutingForm(forms.Form):
-    customer_name = forms.CharField(label=_("拜访客户（公司全称）"), max_length=200)
+    customer_name = forms.CharField(
+        label=_("拜访客户（公司全称）"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"list": "my-customers", "autocomplete": "off"}),
+    )
     planned_at = forms.DateTimeField(
         label=_("计划时间"),
         required=False,

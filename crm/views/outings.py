@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,10 +17,12 @@ from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
 from crm.forms import OutingForm
+from crm.models import Customer
 from crm.selectors import is_manager, outings_on, visits_without_outing
 from crm.services import customers as services
 
 UNREGISTERED_LOOKBACK_DAYS = 7
+SUGGESTIONS = 200
 
 
 @login_required
@@ -37,7 +40,13 @@ def outing_create(request: AuthedRequest) -> HttpResponse:
         else:
             messages.success(request, _("去向已登记。"))
             return redirect("crm:my_day")
-    return render(request, "crm/outing_form.html", {"form": form})
+    # C8 in a few taps: the rep's own customers, most recently contacted first, as typing suggestions.
+    suggestions = (
+        Customer.objects.filter(owner=request.user)
+        .order_by(F("last_contacted_at").desc(nulls_last=True), "-id")
+        .values_list("name", flat=True)[:SUGGESTIONS]
+    )
+    return render(request, "crm/outing_form.html", {"form": form, "suggestions": suggestions})
 
 
 @login_required

@@ -486,3 +486,11 @@ def test_admin_manages_the_org(client_for, org):
     assert client.get(reverse("admin:crm_user_change", args=[org.rep_a1.pk])).status_code == 200
     response = client.post(reverse("admin:crm_region_add"), {"name": "华南大区"})
     assert response.status_code == 302
+
+
+def test_outing_form_suggests_only_my_customers(client_for, rep, other_rep):
+    CustomerFactory(owner=rep, name="我的客户有限公司")
+    CustomerFactory(owner=other_rep, name="别人的客户有限公司")
+    body = client_for(rep).get(reverse("crm:outing_create")).content.decode()
+    assert '<option value="我的客户有限公司">' in body
+    assert "别人的客户有限公司" not in body
