@@ -6,7 +6,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from rest_framework import status
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -27,7 +29,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             return Response(exc.message_dict, status=status.HTTP_400_BAD_REQUEST)
         return Response({"detail": exc.messages}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
-        return Response({"detail": "未找到。"}, status=status.HTTP_404_NOT_FOUND)
+        return Response({"detail": str(_("未找到。"))}, status=status.HTTP_404_NOT_FOUND)
     return drf_exception_handler(exc, context)
 
 
@@ -38,3 +40,12 @@ class KeysetPagination(CursorPagination):
     ordering = "-id"
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def decode_cursor(self, request):  # type: ignore[no-untyped-def]
+        """A tampered or stale cursor is bad input (400 with a message), not a missing page."""
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise DomainError(
+                _("分页游标无效，请从第一页重新开始。"), code="invalid_cursor", field="cursor"
+            ) from None

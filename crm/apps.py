@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CrmConfig(AppConfig):
     name = "crm"
-    verbose_name = "客户管理"
+    verbose_name = _("客户管理")
 
     def ready(self) -> None:
         from crm import signals  # noqa: F401

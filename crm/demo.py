@@ -21,6 +21,7 @@ from crm.models import (
     Grade,
     GradeChange,
     Industry,
+    Outing,
     Region,
     ReviewStatus,
     Role,
@@ -209,3 +210,35 @@ def seed(ctx: dict[str, Any]) -> None:
         .values("m")
     )
     Customer.objects.update(last_contacted_at=Subquery(latest))
+
+    _seed_outings(rng, reps, now)
+
+
+def _seed_outings(rng: random.Random, reps: list[User], now: dt.datetime) -> None:
+    """C8: most recent on-site visits were registered beforehand (some were not, for the manager's list),
+    and a few reps are out today."""
+    from crm.models.customers import ONSITE_CHANNELS
+
+    recent = FollowUp.objects.filter(
+        channel__in=list(ONSITE_CHANNELS), occurred_at__gte=now - dt.timedelta(days=7)
+    ).only("id", "author_id", "customer_id", "occurred_at")
+    planned: list[tuple[Outing, dt.datetime]] = []
+    for f in recent:
+        if rng.random() < 0.7:
+            outing = Outing(
+                user_id=f.author_id, customer_id=f.customer_id, planned_at=f.occurred_at, purpose="拜访"
+            )
+            planned.append((outing, f.occurred_at - dt.timedelta(hours=2)))
+    today = timezone.localtime(now).replace(hour=10, minute=0, second=0, microsecond=0)
+    for rep in reps[:6]:
+        mine = list(Customer.objects.filter(owner=rep).order_by("id")[:30])
+        if mine:
+            customer = rng.choice(mine)
+            outing = Outing(
+                user=rep, customer=customer, planned_at=today + dt.timedelta(hours=rng.randint(0, 5))
+            )
+            outing.purpose = rng.choice(["产品演示", "合同洽谈", "回访", "送样品"])
+            planned.append((outing, today - dt.timedelta(hours=2)))
+    Outing.objects.bulk_create([o for o, _ in planned])
+    for outing, registered_at in planned:  # auto_now_add stamps "now"; the demo wants the real moment
+        Outing.objects.filter(pk=outing.pk).update(created_at=registered_at)

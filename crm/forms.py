@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Contact, Customer, FollowUp, Grade, Industry, Region
+from crm.models import Contact, Customer, FollowUp, Grade, Industry, Region, User
 
 
 class CustomerForm(forms.ModelForm):
@@ -32,6 +32,31 @@ class CustomerForm(forms.ModelForm):
         pass
 
 
+class CustomerEditForm(CustomerForm):
+    """Edit a customer; a grade change may carry a reason, kept in the grade history (C3)."""
+
+    grade_reason = forms.CharField(
+        label=_("等级变更原因"),
+        max_length=200,
+        required=False,
+        help_text=_("修改客户等级时填写，会记入等级变更历史。"),
+    )
+
+    class Meta(CustomerForm.Meta):
+        fields = [*CustomerForm.Meta.fields, "key_account_class"]
+
+
+class AssignForm(forms.Form):
+    to_user: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("分配给"), queryset=User.objects.none(), empty_label=None
+    )
+    note = forms.CharField(label=_("说明"), max_length=500, required=False)
+
+    def __init__(self, *args, users, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["to_user"].queryset = users  # type: ignore[attr-defined]
+
+
 class ContactForm(forms.ModelForm):
     class Meta:
         model = Contact
@@ -41,6 +66,8 @@ class ContactForm(forms.ModelForm):
 class FollowUpForm(forms.ModelForm):
     occurred_at = forms.DateTimeField(
         label=_("沟通时间"),
+        required=False,
+        help_text=_("不填即为现在。"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
 
@@ -67,18 +94,41 @@ class FollowUpForm(forms.ModelForm):
         if not self.is_bound:
             self.initial.setdefault("occurred_at", timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
 
+    def clean_occurred_at(self):  # type: ignore[no-untyped-def]
+        return self.cleaned_data.get("occurred_at") or timezone.now()
+
+
+class QuickFollowUpForm(forms.ModelForm):
+    """C7 on a phone: channel, topic, a line of outcome and the next date — the rest defaults."""
+
+    class Meta:
+        model = FollowUp
+        fields = ["channel", "topic", "outcome", "next_date"]
+        widgets = {
+            "outcome": forms.Textarea(attrs={"rows": 2}),
+            "next_date": forms.DateInput(attrs={"type": "date"}),
+        }
+
 
 class OutingForm(forms.Form):
-    customer_name = forms.CharField(label=_("拜访客户（公司全称）"), max_length=200)
+    customer_name = forms.CharField(
+        label=_("拜访客户（公司全称）"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"list": "my-customers", "autocomplete": "off"}),
+    )
     planned_at = forms.DateTimeField(
         label=_("计划时间"),
+        required=False,
+        help_text=_("不填即为现在。"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     purpose = forms.CharField(label=_("事由"), max_length=200, required=False)
 
 
 class ReviewForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approved", _("通过")), ("rejected", _("驳回"))])
+    decision = forms.ChoiceField(
+        label=_("审核结果"), choices=[("approved", _("通过")), ("rejected", _("驳回"))]
+    )
     reason = forms.CharField(label=_("意见"), max_length=500, required=False)
 
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
 
-from crm.models import Customer, Department, User
+from common.timeutil import start_of_local_day
+from crm.models import Customer, Department, FollowUp, Outing, ReviewStatus, Role, User
+from crm.models.customers import ONSITE_CHANNELS
 
 
 def normalize_name(name: str) -> str:
@@ -54,9 +59,128 @@ def customer_list_visible_to(*, user: User) -> QuerySet[Customer]:
     if user.sees_everything:
         return qs.filter(owner__isnull=False)
     members = team_member_ids(user)
-    if len(members) == 1:
-        return qs.filter(Q(owner=user) | Q(account_executive=user))
-    return qs.filter(Q(owner_id__in=members) | Q(account_executive=user))
+    cond = Q(owner=user) if len(members) == 1 else Q(owner_id__in=members)
+    # Most people serve no customer as account executive. Leaving the OR out when it cannot match lets
+    # PostgreSQL walk the (owner, -id) index for a rep's page instead of merging two bitmaps and sorting.
+    if Customer.objects.filter(account_executive=user).exists():
+        cond |= Q(account_executive=user)
+    if user.has_role(Role.PRESIDENTS_ASSISTANT):
+        # C5: the president's assistant may review any new customer, so sees the ones awaiting review.
+        cond |= Q(review_status=ReviewStatus.PENDING, owner__isnull=False)
+    return qs.filter(cond)
+
+
+def is_manager(user: User) -> bool:
+    """Someone with a team (or a role above the teams): sees the review queue and who is out."""
+    return user.sees_everything or user.has_role(
+        Role.SALES_MANAGER, Role.REGIONAL_MANAGER, Role.DIRECTOR, Role.PRESIDENTS_ASSISTANT
+    )
+
+
+def customer_review_queue(*, user: User) -> QuerySet[Customer]:
+    """C5: new customers waiting for this user's decision (never their own), oldest first."""
+    if not is_manager(user):
+        return Customer.objects.none()
+    return (
+        customer_list_visible_to(user=user)
+        .filter(review_status=ReviewStatus.PENDING)
+        .exclude(owner=user)
+        .select_related("owner", "region", "industry")
+        .order_by("created_at", "id")
+    )
+
+
+def assignable_users(*, user: User) -> QuerySet[User]:
+    """Whom a manager may give a customer to: active people in their team (everyone for the top)."""
+    qs = User.objects.filter(is_active=True)
+    if not user.sees_everything:
+        qs = qs.filter(pk__in=team_member_ids(user))
+    return qs.order_by("display_name", "username")
+
+
+def customers_due_for_contact(*, user: User, today: dt.date | None = None) -> QuerySet[Customer]:
+    """My customers whose latest follow-up planned a next contact for today or earlier (C7)."""
+    today = today or timezone.localdate()
+    latest_next = (
+        FollowUp.objects.filter(customer=OuterRef("pk"))
+        .order_by("-occurred_at", "-id")
+        .values("next_date")[:1]
+    )
+    return (
+        Customer.objects.filter(owner=user)
+        .annotate(next_date=Subquery(latest_next))
+        .filter(next_date__lte=today)
+        .order_by("next_date", "id")
+    )
+
+
+def customers_longest_silent(*, user: User) -> QuerySet[Customer]:
+    """My customers that have gone longest without a follow-up (C9 counts from owned_since if none)."""
+    return Customer.objects.filter(owner=user).order_by(
+        Coalesce("last_contacted_at", "owned_since").asc(nulls_first=True), "id"
+    )
+
+
+def outings_on(*, user: User, day: dt.date, team: bool) -> QuerySet[Outing]:
+    """C8: outings planned for a local day — mine, or my team's (who is out, where)."""
+    start = start_of_local_day(day)
+    qs = Outing.objects.filter(planned_at__gte=start, planned_at__lt=start + dt.timedelta(days=1))
+    if not team:
+        qs = qs.filter(user=user)
+    elif not user.sees_everything:
+        qs = qs.filter(user_id__in=team_member_ids(user))
+    return qs.select_related("user", "customer").order_by("planned_at", "id")
+
+
+def visits_without_outing(*, user: User, since: dt.date, until: dt.date | None = None) -> QuerySet[FollowUp]:
+    """C8: on-site visits by my team with no outing registered (same person, customer and local day)
+    before the visit took place."""
+    until = until or timezone.localdate()
+    registered = Outing.objects.filter(
+        user_id=OuterRef("author_id"),
+        customer_id=OuterRef("customer_id"),
+        planned_at__date=OuterRef("visit_day"),
+        created_at__lte=OuterRef("occurred_at"),
+    )
+    qs = FollowUp.objects.filter(
+        channel__in=list(ONSITE_CHANNELS),
+        occurred_at__gte=start_of_local_day(since),
+        occurred_at__lt=start_of_local_day(until + dt.timedelta(days=1)),
+    )
+    if not user.sees_everything:
+        qs = qs.filter(author_id__in=team_member_ids(user))
+    return (
+        qs.annotate(visit_day=TruncDate("occurred_at"))
+        .filter(~Exists(registered))
+        .select_related("author", "customer")
+        .order_by("-occurred_at", "-id")
+    )
+
+
+LIST_COLUMNS = (
+    "id",
+    "name",
+    "grade",
+    "status",
+    "region_id",
+    "industry_id",
+    "owner_id",
+    "review_status",
+    "last_contacted_at",
+    "owned_since",  # C9 badges count days from here
+    "created_at",
+    "region__name",
+    "industry__name",
+    "owner__username",
+    "owner__display_name",
+    "owner__first_name",
+    "owner__last_name",
+)
+
+
+def customer_list_rows(qs: QuerySet[Customer]) -> QuerySet[Customer]:
+    """The columns the list page and list API show, joined in the same query (no N+1, no wide rows)."""
+    return qs.select_related("owner", "region", "industry").only(*LIST_COLUMNS)
 
 
 def customer_get_visible(*, user: User, pk: int) -> Customer | None:
@@ -112,14 +236,19 @@ def keyset_page(qs: QuerySet, *, after: int | None, size: int) -> tuple[list, in
     return rows, (rows[-1].pk if has_more and rows else None)
 
 
-def timeline_for(customer: Customer) -> list[dict]:
-    """Follow-ups, grade changes and owner changes, newest first, for the customer page."""
+def timeline_for(customer: Customer, *, limit: int = 200) -> list[dict]:
+    """Follow-ups, grade changes, owner changes, outings and the review decision, newest first, for the
+    customer page and the API (a fixed number of queries, whatever the history's length)."""
     items: list[dict] = []
-    for f in customer.followups.select_related("author", "contact").all()[:200]:
+    for f in customer.followups.select_related("author", "contact").all()[:limit]:
         items.append({"at": f.occurred_at, "kind": "followup", "obj": f})
-    for g in customer.grade_changes.select_related("changed_by").all():
+    for g in customer.grade_changes.select_related("changed_by").all()[:limit]:
         items.append({"at": g.changed_at, "kind": "grade", "obj": g})
-    for o in customer.ownership_changes.select_related("from_user", "to_user", "changed_by").all():
+    for o in customer.ownership_changes.select_related("from_user", "to_user", "changed_by").all()[:limit]:
         items.append({"at": o.changed_at, "kind": "owner", "obj": o})
+    for t in customer.outings.select_related("user").all()[:limit]:
+        items.append({"at": t.planned_at, "kind": "outing", "obj": t})
+    if customer.reviewed_at:
+        items.append({"at": customer.reviewed_at, "kind": "review", "obj": customer})
     items.sort(key=lambda i: i["at"], reverse=True)
     return items

@@ -1,13 +1,43 @@
+import logging
+
+from django.db import DatabaseError, connections, transaction
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
 from crm.roles import ensure_roles
+
+logger = logging.getLogger(__name__)
+
+# Search on 1M customers: `name__icontains` is `UPPER(name::text) LIKE UPPER('%…%')` on PostgreSQL; a trigram
+# GIN index on that same expression answers it without a sequential scan (Chinese text works: the
+# databases use a UTF-8 ctype). Django can't express the operator class on an expression portably, so it
+# lives here, idempotent, instead of in a migration.
+TRIGRAM_SQL = [
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE INDEX IF NOT EXISTS customer_name_trgm_idx"
+    " ON crm_customer USING gin ((UPPER(name::text)) gin_trgm_ops)",
+]
+
+
+def ensure_search_indexes(using: str = "default") -> bool:
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return False
+    try:
+        with transaction.atomic(using=using), connection.cursor() as cursor:
+            for sql in TRIGRAM_SQL:
+                cursor.execute(sql)
+    except DatabaseError as exc:  # e.g. no right to create the extension: search still works, slower
+        logger.warning("customer name trigram index not created: %s", exc)
+        return False
+    return True
 
 
 @receiver(post_migrate)
 def _create_roles(sender, **kwargs):  # type: ignore[no-untyped-def]
     if getattr(sender, "name", "") == "crm":
         ensure_roles()
+        ensure_search_indexes(kwargs.get("using", "default"))
 
 
 @receiver(post_migrate)

@@ -4,6 +4,7 @@ from crm.views import approvals as approval_views
 from crm.views import contracts as contract_views
 from crm.views import customers as views
 from crm.views import leads as lead_views
+from crm.views import my_day, outings, reviews
 from crm.views import opportunities as opportunity_views
 from crm.views import orders as order_views
 from crm.views import pool as pool_views
@@ -12,14 +13,18 @@ from crm.views import receivables as receivable_views
 
 app_name = "crm"
 urlpatterns = [
-    path("", views.my_day, name="my_day"),
+    path("", my_day.my_day, name="my_day"),
     path("customers/", views.customer_list, name="customer_list"),
     path("customers/new/", views.customer_create, name="customer_create"),
     path("customers/<int:pk>/", views.customer_detail, name="customer_detail"),
+    path("customers/<int:pk>/edit/", views.customer_edit, name="customer_edit"),
+    path("customers/<int:pk>/assign/", views.customer_assign, name="customer_assign"),
     path("customers/<int:pk>/followups/new/", views.followup_create, name="followup_create"),
     path("customers/<int:pk>/contacts/new/", views.contact_create, name="contact_create"),
-    path("customers/<int:pk>/review/", views.customer_review, name="customer_review"),
-    path("outings/new/", views.outing_create, name="outing_create"),
+    path("customers/<int:pk>/review/", reviews.customer_review, name="customer_review"),
+    path("reviews/", reviews.review_queue, name="review_queue"),
+    path("outings/", outings.outing_list, name="outing_list"),
+    path("outings/new/", outings.outing_create, name="outing_create"),
     # pipeline (SPEC §2, §4)
     path("leads/", lead_views.lead_list, name="lead_list"),
     path("leads/new/", lead_views.lead_create, name="lead_create"),

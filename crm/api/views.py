@@ -1,33 +1,63 @@
-"""REST API for the customer book: the same services and visibility rules as the pages."""
+"""REST API for the customer book: the same services and visibility rules (C11) as the pages."""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 import django_filters
-from drf_spectacular.utils import extend_schema
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.auth import request_user
+from common.errors import DomainError
 from crm.api.serializers import (
+    AssignSerializer,
     ContactSerializer,
     CustomerListSerializer,
     CustomerSerializer,
+    DepartmentSerializer,
     FollowUpSerializer,
+    IndustrySerializer,
     OutingSerializer,
+    RegionSerializer,
     ReviewSerializer,
+    TimelineItemSerializer,
+    UserLiteSerializer,
 )
-from crm.models import Customer, CustomerStatus, Grade, Outing
-from crm.selectors import customer_filter, customer_list_visible_to
+from crm.models import (
+    Customer,
+    CustomerStatus,
+    Department,
+    Grade,
+    Industry,
+    Outing,
+    Region,
+    ReviewStatus,
+    User,
+)
+from crm.selectors import (
+    customer_filter,
+    customer_list_rows,
+    customer_list_visible_to,
+    customer_review_queue,
+    is_manager,
+    outings_on,
+    timeline_for,
+)
 from crm.services import customers as services
 
 
 class CustomerFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_q", label="search")
+    q = django_filters.CharFilter(method="filter_q", label="search: name fragment or phone", max_length=100)
     grade = django_filters.ChoiceFilter(choices=Grade.choices)
     status = django_filters.ChoiceFilter(choices=CustomerStatus.choices)
-    review_status = django_filters.CharFilter()
+    review_status = django_filters.ChoiceFilter(choices=ReviewStatus.choices)
 
     class Meta:
         model = Customer
@@ -44,50 +74,62 @@ class CustomerViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
+    """Customers the caller may see (C11): list (keyset-paginated, no COUNT), detail, create (C2/C5),
+    update (C3 grade history), and per customer: contacts, follow-ups (C7), timeline, review (C5), assign."""
+
     filterset_class = CustomerFilter
     queryset = Customer.objects.none()
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         qs = customer_list_visible_to(user=request_user(self.request))
-        if self.action == "list":
-            qs = qs.select_related("owner", "region", "industry")
-        return qs
+        return customer_list_rows(qs) if self.action == "list" else qs.select_related("owner")
 
     def get_serializer_class(self):  # type: ignore[no-untyped-def]
-        if self.action == "list":
+        if self.action in ("list", "review_queue"):
             return CustomerListSerializer
         return {
             "followups": FollowUpSerializer,
             "contacts": ContactSerializer,
             "review": ReviewSerializer,
+            "assign": AssignSerializer,
+            "timeline": TimelineItemSerializer,
         }.get(self.action, CustomerSerializer)
 
     def perform_create(self, serializer):  # type: ignore[no-untyped-def]
-        serializer.instance = services.customer_create(
-            by=request_user(self.request), **serializer.validated_data
-        )
+        data = dict(serializer.validated_data)
+        data.pop("grade_reason", None)
+        serializer.instance = services.customer_create(by=request_user(self.request), **data)
 
     def perform_update(self, serializer):  # type: ignore[no-untyped-def]
+        data = dict(serializer.validated_data)
+        reason = data.pop("grade_reason", "")
         serializer.instance = services.customer_update(
-            customer=serializer.instance, by=request_user(self.request), **serializer.validated_data
+            customer=serializer.instance, by=request_user(self.request), reason=reason, **data
         )
 
+    @extend_schema(responses=CustomerListSerializer(many=True))
+    @action(detail=False, methods=["get"], url_path="review-queue", filterset_class=None)
+    def review_queue(self, request: Request) -> Response:
+        """C5: new customers waiting for the caller's decision."""
+        page = self.paginate_queryset(customer_review_queue(user=request_user(request)).order_by("-id"))
+        return self.get_paginated_response(CustomerListSerializer(page, many=True).data)
+
     @extend_schema(request=FollowUpSerializer, responses=FollowUpSerializer(many=True))
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], filterset_class=None)
     def followups(self, request: Request, pk: str | None = None) -> Response:
         customer = self.get_object()
         if request.method == "POST":
-            ser = FollowUpSerializer(data=request.data)
+            ser = FollowUpSerializer(data=request.data, customer=customer)
             ser.is_valid(raise_exception=True)
             followup = services.followup_create(
                 customer=customer, by=request_user(request), **ser.validated_data
             )
             return Response(FollowUpSerializer(followup).data, status=status.HTTP_201_CREATED)
-        page = self.paginate_queryset(customer.followups.all())
+        page = self.paginate_queryset(customer.followups.select_related("author").order_by("-id"))
         return self.get_paginated_response(FollowUpSerializer(page, many=True).data)
 
     @extend_schema(request=ContactSerializer, responses=ContactSerializer(many=True))
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], filterset_class=None)
     def contacts(self, request: Request, pk: str | None = None) -> Response:
         customer = self.get_object()
         if request.method == "POST":
@@ -99,8 +141,17 @@ class CustomerViewSet(
             return Response(ContactSerializer(contact).data, status=status.HTTP_201_CREATED)
         return Response(ContactSerializer(customer.contacts.all(), many=True).data)
 
+    @extend_schema(responses=TimelineItemSerializer(many=True))
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def timeline(self, request: Request, pk: str | None = None) -> Response:
+        """Follow-ups, grade changes (C3), owner changes (P1), outings and the review, newest first."""
+        customer = self.get_object()
+        return Response(
+            TimelineItemSerializer([_timeline_row(i) for i in timeline_for(customer)], many=True).data
+        )
+
     @extend_schema(request=ReviewSerializer, responses=CustomerSerializer)
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], filterset_class=None)
     def review(self, request: Request, pk: str | None = None) -> Response:
         customer = self.get_object()
         ser = ReviewSerializer(data=request.data)
@@ -113,15 +164,92 @@ class CustomerViewSet(
         )
         return Response(CustomerSerializer(customer).data)
 
+    @extend_schema(request=AssignSerializer, responses=CustomerSerializer)
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def assign(self, request: Request, pk: str | None = None) -> Response:
+        """A manager gives the customer to a member of their team (P1 keeps the change)."""
+        customer = self.get_object()
+        ser = AssignSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        customer = services.customer_assign(
+            customer=customer,
+            to_user=ser.validated_data["to_user"],
+            by=request_user(request),
+            note=ser.validated_data["note"],
+        )
+        return Response(CustomerSerializer(customer).data)
+
+
+def _timeline_row(item: dict[str, Any]) -> dict[str, Any]:
+    obj, kind = item["obj"], item["kind"]
+    if kind == "followup":
+        text, by = f"{obj.get_channel_display()} {obj.topic}", obj.author
+    elif kind == "grade":
+        text = f"{obj.from_grade or '—'} → {obj.to_grade}" + (f"（{obj.reason}）" if obj.reason else "")
+        by = obj.changed_by
+    elif kind == "owner":
+        text = f"{obj.from_user or '—'} → {obj.to_user or _('公海')}（{obj.get_reason_display()}）"
+        by = obj.changed_by
+    elif kind == "outing":
+        text, by = obj.purpose, obj.user
+    else:
+        text, by = f"{obj.get_review_status_display()} {obj.review_reason}".strip(), obj.reviewed_by
+    return {"at": item["at"], "kind": kind, "text": text, "by": str(by) if by else None}
+
 
 class OutingViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """C8: register an outing (a real customer, never "外出"); list mine, or with `?scope=team` (managers)
+    my team's for `?day=YYYY-MM-DD` (default today)."""
+
     serializer_class = OutingSerializer
     queryset = Outing.objects.none()
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("scope", str, enum=["mine", "team"]),
+            OpenApiParameter("day", dt.date),
+        ]
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return Outing.objects.filter(user=request_user(self.request)).select_related("customer")
+        user = request_user(self.request)
+        raw_day = self.request.query_params.get("day")
+        if raw_day is None and self.request.query_params.get("scope") != "team":
+            return Outing.objects.filter(user=user).select_related("customer", "user")
+        try:
+            day = dt.date.fromisoformat(raw_day) if raw_day else timezone.localdate()
+        except ValueError:
+            raise DomainError(_("日期格式应为 YYYY-MM-DD。"), code="invalid_date", field="day") from None
+        team = self.request.query_params.get("scope") == "team" and is_manager(user)
+        return outings_on(user=user, day=day, team=team)
 
     def perform_create(self, serializer):  # type: ignore[no-untyped-def]
         serializer.instance = services.outing_register(
             by=request_user(self.request), **serializer.validated_data
         )
+
+
+class RegionViewSet(viewsets.ReadOnlyModelViewSet):
+    """Org (read-only; admins edit it in the Django admin)."""
+
+    queryset = Region.objects.all()
+    serializer_class = RegionSerializer
+
+
+class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Department.objects.all()
+    serializer_class = DepartmentSerializer
+    filterset_fields = ["region", "parent"]
+
+
+class IndustryViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Industry.objects.all()
+    serializer_class = IndustrySerializer
+
+
+class UserViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = User.objects.filter(is_active=True)
+    serializer_class = UserLiteSerializer
+    filterset_fields = ["department", "manager"]

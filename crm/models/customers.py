@@ -153,8 +153,10 @@ class Customer(TimeStampedModel):
 
     @property
     def contact_clock_start(self) -> dt.datetime | None:
-        """C9: days without contact count from the last follow-up, or from when the owner got it."""
-        return self.last_contacted_at or self.owned_since
+        """C9: days without contact count from the last follow-up, or from when the owner got it —
+        whichever is later, so a previous owner's old follow-up does not count against a new owner."""
+        moments = [m for m in (self.last_contacted_at, self.owned_since or self.created_at) if m is not None]
+        return max(moments) if moments else None
 
 
 class ContactRole(models.TextChoices):

@@ -4,6 +4,7 @@
 from crm.services.customers import *  # noqa: F403
 from crm.services.customers import (
     DuplicateCustomer,
+    can_assign,
     can_review,
     contact_create,
     customer_assign,
@@ -20,6 +21,7 @@ from crm.services.customers import (
 
 __all__ = [
     "DuplicateCustomer",
+    "can_assign",
     "can_review",
     "contact_create",
     "customer_assign",

@@ -361,14 +361,33 @@ def outing_register(
     return Outing.objects.create(user=by, customer=customer, planned_at=planned_at, purpose=purpose[:200])
 
 
+def can_assign(*, user: User, customer: Customer) -> bool:
+    """A manager may move a customer of their team (the top roles: any customer)."""
+    from crm.selectors import is_manager
+
+    if not is_manager(user):
+        return False
+    return user.sees_everything or customer.owner_id in team_member_ids(user)
+
+
 def customer_assign(*, customer: Customer, to_user: User, by: User, note: str = "") -> Customer:
-    """A manager moves a customer to another rep (P1 keeps the change)."""
+    """A manager moves a customer to another rep of their team (P1 keeps the change)."""
+    from crm.selectors import assignable_users
+
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        if not can_assign(user=by, customer=customer):
+            raise DomainError(_("只有该客户所在团队的经理可以分配客户。"), code="forbidden", status=403)
         if not to_user.is_active:
             raise DomainError(_("不能分配给已停用的用户。"), code="inactive_user", field="to_user")
+        if not assignable_users(user=by).filter(pk=to_user.pk).exists():
+            raise DomainError(_("只能分配给您团队中的成员。"), code="not_in_team", field="to_user")
+        if to_user.pk == customer.owner_id:
+            raise DomainError(
+                _("该客户已经由%(user)s负责。") % {"user": to_user}, code="same_owner", field="to_user"
+            )
         record_ownership_change(
-            customer=customer, to_user=to_user, reason=OwnershipReason.ASSIGNED, by=by, note=note
+            customer=customer, to_user=to_user, reason=OwnershipReason.ASSIGNED, by=by, note=note[:500]
         )
     return customer
 

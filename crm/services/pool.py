@@ -398,11 +398,7 @@ class PoolState:
 
 
 def contact_clock(customer: Customer) -> dt.datetime | None:
-    epoch = customer.owned_since or customer.created_at
-    last = customer.last_contacted_at
-    if last and epoch:
-        return max(last, epoch)
-    return last or epoch
+    return customer.contact_clock_start
 
 
 def pool_days_without_contact(customer: Customer, *, today: dt.date | None = None) -> int | None:

@@ -2,68 +2,64 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
-from crm.forms import ContactForm, CustomerFilterForm, CustomerForm, FollowUpForm, OutingForm, ReviewForm
-from crm.models import Customer, FollowUp, ReviewStatus
+from crm.forms import (
+    AssignForm,
+    ContactForm,
+    CustomerEditForm,
+    CustomerFilterForm,
+    CustomerForm,
+    FollowUpForm,
+    QuickFollowUpForm,
+)
+from crm.models import Customer, ReviewStatus
 from crm.selectors import (
+    assignable_users,
     customer_filter,
     customer_get_visible,
+    customer_list_rows,
     customer_list_visible_to,
     keyset_page,
-    team_member_ids,
     timeline_for,
 )
 from crm.services import customers as services
 
 
-def _visible_customer_or_404(request: AuthedRequest, pk: int) -> Customer:
+def visible_customer_or_404(request: AuthedRequest, pk: int) -> Customer:
+    """C11: a customer the user may not see does not exist for them."""
     customer = customer_get_visible(user=request.user, pk=pk)
     if customer is None:
         raise Http404
     return customer
 
 
-@login_required
-def my_day(request: AuthedRequest) -> HttpResponse:
-    user = request.user
-    mine = Customer.objects.filter(owner=user)
-    today = timezone.localdate()
-    due = (
-        mine.filter(followups__next_date__lte=today)
-        .select_related("region", "industry")
-        .distinct()
-        .order_by("last_contacted_at")[:20]
-    )
-    recent = FollowUp.objects.filter(author=user).select_related("customer").order_by("-occurred_at")[:10]
-    pending_review = []
-    if len(team_member_ids(user)) > 1 or user.sees_everything:
-        pending_review = list(
-            customer_list_visible_to(user=user)
-            .filter(review_status=ReviewStatus.PENDING)
-            .exclude(owner=user)
-            .select_related("owner")[:10]
-        )
-    return render(
-        request, "crm/my_day.html", {"due": due, "recent": recent, "pending_review": pending_review}
-    )
+def parse_cursor(raw: str | None) -> int | None:
+    """The keyset cursor of the list page: a positive id, anything else means the first page."""
+    try:
+        value = int(raw or 0)
+    except ValueError:
+        return None
+    return value if value > 0 else None
 
 
 @login_required
 def customer_list(request: AuthedRequest) -> HttpResponse:
     form = CustomerFilterForm(request.GET or None)
     qs = customer_list_visible_to(user=request.user)
-    if form.is_valid():
+    if form.is_bound and form.is_valid():
         d = form.cleaned_data
         qs = customer_filter(
             qs,
@@ -73,17 +69,32 @@ def customer_list(request: AuthedRequest) -> HttpResponse:
             industry=d["industry"].pk if d["industry"] else None,
             status=d["status"],
         )
-    try:
-        after = int(request.GET.get("after", "") or 0) or None
-    except ValueError:
-        after = None
+    elif form.is_bound:
+        qs = qs.none()
+    raw_after = request.GET.get("after")
+    after = parse_cursor(raw_after)
+    if raw_after and after is None:
+        messages.warning(request, _("分页参数无效，已回到第一页。"))
     rows, next_cursor = keyset_page(
-        qs.select_related("owner", "region", "industry"),
+        customer_list_rows(qs),
         after=after,
         size=settings.CRM_CUSTOMER_LIST_PAGE_SIZE,
     )
     params = request.GET.copy()
     params.pop("after", None)
+    # The filter selects as plain (value, label) lists: rendering them through Django's per-option
+    # widget templates costs more than the 50 rows of the list itself.
+    filter_selects = []
+    for name in ("grade", "region", "industry", "status"):
+        field: Any = form.fields[name]
+        filter_selects.append(
+            {
+                "name": name,
+                "label": field.label,
+                "value": str(request.GET.get(name, "")),
+                "choices": [(str(v), label) for v, label in field.choices],
+            }
+        )
     return render(
         request,
         "crm/customer_list.html",
@@ -93,6 +104,9 @@ def customer_list(request: AuthedRequest) -> HttpResponse:
             "next_cursor": next_cursor,
             "params": params.urlencode(),
             "after": after,
+            "filter_selects": filter_selects,
+            # One reverse() for the page instead of one per row.
+            "detail_base": reverse("crm:customer_list"),
         },
     )
 
@@ -110,14 +124,40 @@ def customer_create(request: AuthedRequest) -> HttpResponse:
                 return redirect("partners:collision_detail", pk=exc.extra["collision_id"])
             add_domain_error(form, exc)
         else:
-            messages.success(request, _("客户已创建，等待部门经理审核。"))
+            if customer.review_status == ReviewStatus.PENDING:
+                messages.success(request, _("客户已创建，等待部门经理审核。"))
+            else:
+                messages.success(request, _("客户已创建。"))
             return redirect("crm:customer_detail", pk=customer.pk)
-    return render(request, "crm/customer_form.html", {"form": form})
+    return render(request, "crm/customer_form.html", {"form": form, "title": _("新建客户")})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    customer = visible_customer_or_404(request, pk)
+    form = CustomerEditForm(request.POST or None, instance=customer)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        reason = data.pop("grade_reason", "")
+        try:
+            # The service reloads the row itself; give it the saved state, not the form-mutated one.
+            services.customer_update(
+                customer=Customer(pk=customer.pk), by=request.user, reason=reason, **data
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("客户资料已保存。"))
+            return redirect("crm:customer_detail", pk=customer.pk)
+    return render(
+        request, "crm/customer_form.html", {"form": form, "customer": customer, "title": _("编辑客户")}
+    )
 
 
 @login_required
 def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    customer = _visible_customer_or_404(request, pk)
+    customer = visible_customer_or_404(request, pk)
     return render(
         request,
         "crm/customer_detail.html",
@@ -128,15 +168,39 @@ def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "days_without_contact": services.touch_days_without_contact(customer),
             "can_review": customer.review_status == ReviewStatus.PENDING
             and services.can_review(user=request.user, customer=customer),
-            "review_form": ReviewForm(),
+            "can_assign": services.can_assign(user=request.user, customer=customer),
+            "quick_form": QuickFollowUpForm(auto_id="quick_%s"),
         },
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+def customer_assign(request: AuthedRequest, pk: int) -> HttpResponse:
+    customer = visible_customer_or_404(request, pk)
+    if not services.can_assign(user=request.user, customer=customer):
+        raise Http404
+    form = AssignForm(request.POST or None, users=assignable_users(user=request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.customer_assign(
+                customer=customer,
+                to_user=form.cleaned_data["to_user"],
+                by=request.user,
+                note=form.cleaned_data["note"],
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("客户已分配给%(user)s。") % {"user": form.cleaned_data["to_user"]})
+            return redirect("crm:customer_detail", pk=customer.pk)
+    return render(request, "crm/assign_form.html", {"form": form, "customer": customer})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def followup_create(request: AuthedRequest, pk: int) -> HttpResponse:
-    customer = _visible_customer_or_404(request, pk)
+    customer = visible_customer_or_404(request, pk)
     form = FollowUpForm(request.POST or None, request.FILES or None, customer=customer)
     if request.method == "POST" and form.is_valid():
         try:
@@ -152,7 +216,7 @@ def followup_create(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def contact_create(request: AuthedRequest, pk: int) -> HttpResponse:
-    customer = _visible_customer_or_404(request, pk)
+    customer = visible_customer_or_404(request, pk)
     form = ContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -163,42 +227,3 @@ def contact_create(request: AuthedRequest, pk: int) -> HttpResponse:
             messages.success(request, _("联系人已添加。"))
             return redirect("crm:customer_detail", pk=customer.pk)
     return render(request, "crm/contact_form.html", {"form": form, "customer": customer})
-
-
-@login_required
-@require_http_methods(["POST"])
-def customer_review(request: AuthedRequest, pk: int) -> HttpResponse:
-    customer = _visible_customer_or_404(request, pk)
-    form = ReviewForm(request.POST)
-    if form.is_valid():
-        try:
-            services.customer_review_transition(
-                customer=customer,
-                by=request.user,
-                to=form.cleaned_data["decision"],
-                reason=form.cleaned_data["reason"],
-            )
-        except DomainError as exc:
-            messages.error(request, str(exc.message))
-        else:
-            messages.success(request, _("审核结果已保存。"))
-    else:
-        messages.error(request, _("请选择通过或驳回。"))
-    return redirect("crm:customer_detail", pk=customer.pk)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def outing_create(request: AuthedRequest) -> HttpResponse:
-    form = OutingForm(
-        request.POST or None, initial={"planned_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.outing_register(by=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("去向已登记。"))
-            return redirect("crm:my_day")
-    return render(request, "crm/outing_form.html", {"form": form})

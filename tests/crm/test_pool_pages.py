@@ -203,7 +203,7 @@ def test_customer_list_query_count_with_badges(client_for, rep, django_assert_ma
         )
     c = client_for(rep)
     c.get("/customers/")
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(15):
         resp = c.get("/customers/")
     assert resp.content.decode().count("天未联系") == 20
 
