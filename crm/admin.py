@@ -54,8 +54,9 @@ class CustomerAdmin(admin.ModelAdmin):
     )
     list_filter = ("grade", "status", "review_status", "region", "industry")
     search_fields = ("name", "phone", "credit_code")
-    raw_id_fields = ("owner", "account_executive", "created_by", "reviewed_by")
-    readonly_fields = ("name_normalized", "last_contacted_at", "owned_since")
+    raw_id_fields = ("created_by", "reviewed_by")
+    # P1/P4: owner and account executive change only through their services (history, pool, credit).
+    readonly_fields = ("name_normalized", "last_contacted_at", "owned_since", "owner", "account_executive")
     inlines = [ContactInline]
     show_full_result_count = False
 
