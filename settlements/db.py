@@ -59,7 +59,7 @@ $$ LANGUAGE plpgsql;
 
 CREATE OR REPLACE FUNCTION settlements_refuse_step_change() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'settlement history is append-only' USING ERRCODE = 'P0001';
+    RAISE EXCEPTION 'settlement history is locked (append-only)' USING ERRCODE = 'P0001';
 END;
 $$ LANGUAGE plpgsql;
 

@@ -84,7 +84,7 @@ def transition_for(status: str, action: str) -> Transition | None:
     return _BY_KEY.get((status, action))
 
 
-def _is_payee(settlement: Settlement, user: User) -> bool:
+def is_payee(settlement: Settlement, user: User) -> bool:
     if settlement.payee_user_id is not None:
         return settlement.payee_user_id == user.pk
     partner = settlement.payee_partner
@@ -115,7 +115,7 @@ def _approvers_so_far(settlement: Settlement) -> set[int]:
 
 def transition_refusal(settlement: Settlement, user: User, t: Transition) -> str | None:
     """Why `user` may not make transition `t` now (None: allowed). Used by the service and the inboxes."""
-    payee = _is_payee(settlement, user)
+    payee = is_payee(settlement, user)
     if payee and not t.payee_may_act:
         return _("不能处理自己的结算单。")
     if not (user.has_role(*t.roles) or (payee and t.payee_may_act)):
@@ -165,7 +165,7 @@ def _transition(
 ) -> Settlement:
     pk = settlement.pk if isinstance(settlement, Settlement) else settlement
     locked = (
-        Settlement.objects.select_for_update()
+        Settlement.objects.select_for_update(of=("self",))
         .filter(pk=pk)
         .select_related("payee_user", "payee_partner", "payee_partner__region")
         .first()
@@ -289,7 +289,7 @@ def inbox_for(*, user: User) -> list[Settlement]:
         t = transition_for(s.status, action)
         if t is None:
             continue
-        payee = _is_payee(s, user)
+        payee = is_payee(s, user)
         if payee and not t.payee_may_act:
             continue
         if not (user.has_role(*t.roles) or (payee and t.payee_may_act)):
@@ -549,7 +549,7 @@ def dispute_deadline(settlement: Settlement) -> dt.date:
 def dispute_create(*, line: SettlementLine, by: User, reason: str, today: dt.date | None = None) -> Dispute:
     settlement = line.settlement
     reason = (reason or "").strip()
-    if not _is_payee(settlement, by):
+    if not is_payee(settlement, by):
         raise NotFound(_("结算明细不存在。"))
     if not reason:
         raise DomainError(_("请填写异议理由。"), field="reason")
@@ -567,9 +567,9 @@ def dispute_create(*, line: SettlementLine, by: User, reason: str, today: dt.dat
     return Dispute.objects.create(line=line, settlement=settlement, raised_by=by, reason=reason[:1000])
 
 
-def _may_answer(dispute: Dispute, user: User) -> bool:
+def may_answer_dispute(dispute: Dispute, user: User) -> bool:
     s = dispute.settlement
-    if _is_payee(s, user):
+    if is_payee(s, user):
         return False
     if user.is_superuser or user.has_role(Role.DIRECTOR):
         return True
@@ -595,14 +595,14 @@ def dispute_resolve(
     payee's next open month, pointing at the disputed line (K10: a closed month never changes)."""
     pk = dispute.pk if isinstance(dispute, Dispute) else dispute
     d = (
-        Dispute.objects.select_for_update()
+        Dispute.objects.select_for_update(of=("self",))
         .select_related("settlement", "settlement__payee_user", "settlement__payee_partner", "line")
         .filter(pk=pk)
         .first()
     )
     if d is None:
         raise NotFound(_("异议不存在。"))
-    if not _may_answer(d, by):
+    if not may_answer_dispute(d, by):
         raise DomainError(_("只有收款人的上级可以答复异议。"), code="not_allowed", status=403)
     if d.status != DisputeStatus.OPEN:
         raise Conflict(_("该异议已处理。"))
