@@ -190,7 +190,7 @@ def test_payout_bulk_api_and_single_export(org, month, api_for, client_for):
     r = client_for(org.rep_a1).get(f"/settlements/{ids[0]}/export.xlsx")
     assert r.status_code == 200
     wb = load_workbook(io.BytesIO(b"".join(r.streaming_content)))
-    assert [ws.title for ws in wb.worksheets][0] == "结算信息一览表" and len(wb.worksheets) == 2
+    assert wb.worksheets[0].title == "结算信息一览表" and len(wb.worksheets) == 2
 
 
 def test_background_export_job_with_progress_and_download(
