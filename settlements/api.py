@@ -6,6 +6,7 @@ from __future__ import annotations
 import django_filters
 from django.db import transaction
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -183,7 +184,7 @@ class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             settlement_ids=visible, action=d["action"], by=request_user(request), comment=d.get("comment", "")
         )
         for pk in set(d["ids"]) - visible:
-            result.refused[pk] = "未找到。"
+            result.refused[pk] = str(_("未找到。"))
         return Response(_bulk_body(result))
 
     @action(detail=False, methods=["get"])
@@ -222,7 +223,7 @@ class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def generate(self, request: Request) -> Response:
         user = request_user(request)
         if not user.has_role(Role.FINANCE, Role.ADMIN):
-            raise DomainError("只有财务中心可以生成结算单。", code="not_allowed", status=403)
+            raise DomainError(_("只有财务中心可以生成结算单。"), code="not_allowed", status=403)
         data = MonthInput(data=request.data)
         data.is_valid(raise_exception=True)
         r = services.settlement_generate(month=data.validated_data["month"], by=user)

@@ -217,3 +217,18 @@ def test_dashboard_shows_due_days_and_generate_refuses_bad_month(org, month, cli
     r = client_for(org.finance).post("/settlements/generate/", {"month": "2026-13"}, follow=True)
     assert r.status_code == 200 and "月份格式" in r.content.decode()
     assert client_for(org.rep_a1).post("/settlements/generate/", {"month": "2026-09"}).status_code == 404
+
+
+def test_partner_with_a_login_sees_only_their_own_statement(org, month, client_for, api_for):
+    from tests.factories import UserFactory
+
+    login = UserFactory(username="partner_login", roles=["partner"])
+    p = Settlement.objects.get(payee_partner__isnull=False).payee_partner
+    p.user = login
+    p.save()
+    own = Settlement.objects.get(payee_partner=p)
+    ids = [r["id"] for r in api_for(login).get("/api/settlements/settlements/").json()["results"]]
+    assert ids == [own.pk]
+    assert client_for(login).get(f"/settlements/{mine(org, org.rep_a1).pk}/").status_code == 404
+    page = client_for(login).get(f"/settlements/{own.pk}/").content.decode()
+    assert "微课程" in page and "6222 **** **** 0123" in page
