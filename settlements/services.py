@@ -4,6 +4,7 @@ overdue flags (S1). Views, the API, the admin and Celery tasks call these and no
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -700,7 +701,9 @@ def payout_record_bulk(
 
 
 def _users_with(*roles: str) -> list[User]:
-    return list(User.objects.filter(groups__name__in=roles, is_active=True).distinct())
+    return list(
+        User.objects.filter(groups__name__in=roles, is_active=True).select_related("manager").distinct()
+    )
 
 
 def overdue_flag_run(*, today: dt.date | None = None) -> int:
@@ -739,9 +742,39 @@ def overdue_flag_run(*, today: dt.date | None = None) -> int:
                         user_id=user.manager_id, settlement=s, status=s.status, due_on=due, as_manager=True
                     )
                 )
-    before = OverdueFlag.objects.count()
-    OverdueFlag.objects.bulk_create(flags, ignore_conflicts=True, batch_size=1000)
-    return OverdueFlag.objects.count() - before
+    existing = set(
+        OverdueFlag.objects.filter(settlement_id__in={f.settlement_id for f in flags}).values_list(
+            "user_id", "settlement_id", "status"
+        )
+    )
+    new: dict[tuple, OverdueFlag] = {}
+    for f in flags:
+        key = (f.user_id, f.settlement_id, f.status)
+        if key not in existing:
+            new.setdefault(key, f)
+    OverdueFlag.objects.bulk_create(list(new.values()), ignore_conflicts=True, batch_size=1000)
+    _notify_overdue(list(new.values()))
+    return len(new)
+
+
+def _notify_overdue(flags: list[OverdueFlag]) -> None:
+    """Also tell people through the app-wide notifications when that module exists (pool issue)."""
+    try:
+        notifications = importlib.import_module("common.notifications")
+    except ImportError:
+        return
+    for f in flags:
+        text = _("结算单 %(s)s 的“%(step)s”步骤已逾期（截止 %(d)s）。") % {
+            "s": f.settlement,
+            "step": f.get_status_display(),
+            "d": f.due_on.isoformat(),
+        }
+        notifications.notify(
+            users=[f.user],
+            text=text,
+            link=f"/settlements/{f.settlement_id}/",
+            batch=f"settlement-overdue:{f.settlement_id}:{f.status}",
+        )
 
 
 def locked_statuses() -> tuple[str, ...]:
