@@ -87,3 +87,19 @@ def test_admin_is_read_only_for_settlements(org, client_for):
     s.refresh_from_db()
     assert s.line_total == Decimal("10.00")
     assert c.get("/admin/settlements/settlementpolicy/add/").status_code == 200  # the policy is editable
+
+
+def test_overdue_flags_use_app_notifications_when_available(org, monkeypatch):
+    import sys
+    import types
+
+    sent = []
+    fake = types.ModuleType("common.notifications")
+    fake.notify = lambda **kw: sent.append(kw)
+    monkeypatch.setitem(sys.modules, "common.notifications", fake)
+    cline(user=org.rep_a1, amount="10.00", period=AUG)
+    settlement_generate(month=AUG, by=org.finance)  # still a draft after the 5th: finance must act
+    assert overdue_flag_run(today=dt.date(2026, 9, 6)) == 1
+    assert [kw["users"][0].username for kw in sent] == ["finance"]
+    assert sent[0]["link"].startswith("/settlements/") and "逾期" in sent[0]["text"]
+    assert overdue_flag_run(today=dt.date(2026, 9, 7)) == 0 and len(sent) == 1
