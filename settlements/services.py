@@ -476,9 +476,7 @@ def settlement_generate(
     if touched:
         result.lines_removed = stale.delete()[0]
 
-    lines_qs = CommissionLine.objects.filter(_candidate_lines(month)).select_related(
-        "order", "credit_share", "payee_user", "payee_partner"
-    )
+    lines_qs = CommissionLine.objects.filter(_candidate_lines(month)).select_related("order", "credit_share")
     if payee_user is not None:
         lines_qs = lines_qs.filter(payee_user=payee_user)
     if payee_partner is not None:
