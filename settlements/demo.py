@@ -187,11 +187,12 @@ def seed(ctx: dict[str, Any]) -> None:
             if not PayeeBankAccount.objects.filter(user=u).exists()
         ]
     )
-    if CommissionLine.objects.filter(status=LineStatus.PAYABLE, period__lte=current).count() < 10:
-        new: list[CommissionLine] = []
-        for month in (oldest, previous, current):
+    # Months the commission engine's demo left without payable lines get plausible ones.
+    new: list[CommissionLine] = []
+    for month in (oldest, previous, current):
+        if CommissionLine.objects.filter(status=LineStatus.PAYABLE, period=month).count() < 5:
             new.extend(_lines_for(month, payees, partners, rng))
-        CommissionLine.objects.bulk_create(new, ignore_conflicts=True)
+    CommissionLine.objects.bulk_create(new, ignore_conflicts=True)
 
     # Oldest month: approved by everyone and paid.
     settlement_generate(month=oldest, by=finance)
