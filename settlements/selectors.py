@@ -13,6 +13,15 @@ from settlements.models import Dispute, DisputeStatus, Settlement, SettlementLin
 SEES_ALL_ROLES = (Role.FINANCE, Role.PRESIDENT, Role.PRESIDENTS_ASSISTANT, Role.VP, Role.ADMIN)
 
 
+def team_ids(user: User) -> set[int]:
+    """crm.selectors.team_member_ids, computed once per user object (a request asks several times)."""
+    cached = getattr(user, "_settlement_team_ids", None)
+    if cached is None:
+        cached = team_member_ids(user)
+        user._settlement_team_ids = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def sees_all_settlements(user: User) -> bool:
     return bool(user.is_superuser or user.has_role(*SEES_ALL_ROLES))
 
@@ -25,7 +34,7 @@ def settlement_list_visible_to(*, user: User) -> QuerySet[Settlement]:
         return qs.none()
     if sees_all_settlements(user):
         return qs
-    members = team_member_ids(user)
+    members = team_ids(user)
     cond = Q(payee_user_id__in=members) | Q(payee_partner__user=user)
     if user.has_role(Role.DIRECTOR):
         cond |= Q(payee_partner__isnull=False)

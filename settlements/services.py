@@ -20,7 +20,6 @@ from common.errors import Conflict, DomainError, NotFound
 from common.money import ZERO, round_fen
 from common.timeutil import local_today, month_start, next_month
 from crm.models import Role, User
-from crm.selectors import team_member_ids
 from partners.models import Partner
 from settlements.models import (
     LOCKED_STATUSES,
@@ -36,6 +35,7 @@ from settlements.models import (
     SettlementStep,
 )
 from settlements.policy import month_calendar
+from settlements.selectors import settlement_list_visible_to, team_ids
 
 S = SettlementStatus
 
@@ -97,7 +97,7 @@ def _in_sales_scope(settlement: Settlement, user: User) -> bool:
     if user.has_role(Role.DIRECTOR):
         return True
     if settlement.payee_user_id is not None:
-        return settlement.payee_user_id in team_member_ids(user)
+        return settlement.payee_user_id in team_ids(user)
     partner = settlement.payee_partner
     return bool(partner and partner.region_id and partner.region and partner.region.manager_id == user.pk)
 
@@ -266,8 +266,6 @@ def inbox_for(*, user: User) -> list[Settlement]:
     roles_ok = {t.source for t in TRANSITIONS if user.has_role(*t.roles) or t.payee_may_act}
     qs = qs.filter(status__in=roles_ok)
     if not user.has_role(Role.FINANCE, Role.ADMIN, *PRESIDENTS_OFFICE):
-        from settlements.selectors import settlement_list_visible_to
-
         qs = qs.filter(pk__in=settlement_list_visible_to(user=user).values("id"))
     rows = list(qs[:500])
     signed: dict[int, set[int]] = defaultdict(set)
@@ -283,7 +281,7 @@ def inbox_for(*, user: User) -> list[Settlement]:
         elif step["action"] == "approve":
             signed[sid].add(step["actor_id"])
         reset[sid] = True
-    team = team_member_ids(user) if user.has_role(*SALES_REVIEWERS) else set()
+    team = team_ids(user) if user.has_role(*SALES_REVIEWERS) else set()
     out = []
     for s in rows:
         action = "confirm" if s.status == S.SUBMITTED else "submit" if s.status == S.DRAFT else "approve"
@@ -576,7 +574,7 @@ def may_answer_dispute(dispute: Dispute, user: User) -> bool:
         payee = s.payee_user
         if payee is not None and payee.manager_id == user.pk:
             return True
-        return user.has_role(*SALES_REVIEWERS) and s.payee_user_id in team_member_ids(user)
+        return user.has_role(*SALES_REVIEWERS) and s.payee_user_id in team_ids(user)
     partner = s.payee_partner
     return bool(partner and partner.region and partner.region.manager_id == user.pk)
 

@@ -232,3 +232,28 @@ def test_partner_with_a_login_sees_only_their_own_statement(org, month, client_f
     assert client_for(login).get(f"/settlements/{mine(org, org.rep_a1).pk}/").status_code == 404
     page = client_for(login).get(f"/settlements/{own.pk}/").content.decode()
     assert "微课程" in page and "6222 **** **** 0123" in page
+
+
+def test_inbox_and_dispute_lists_query_counts(org, client_for, api_for, django_assert_max_num_queries):
+    from tests.factories import UserFactory
+
+    reps = [
+        UserFactory(username=f"r{i}", roles=["rep"], manager=org.manager_a, department=org.dept_a)
+        for i in range(15)
+    ]
+    for u in reps:
+        cline(user=u, amount="10.00")
+    settlement_generate(month=SEP, by=org.finance)
+    for s in Settlement.objects.all():
+        s = settlement_transition(settlement=s, action="submit", by=org.finance)
+        settlement_transition(settlement=s, action="confirm", by=org.finance)
+    c = client_for(org.manager_a)
+    with django_assert_max_num_queries(14):
+        page = c.get("/settlements/inbox/")
+    assert page.status_code == 200 and page.content.decode().count('name="ids"') == 15
+    with django_assert_max_num_queries(10):
+        r = api_for(org.manager_a).get("/api/settlements/settlements/inbox/")
+    assert len(r.json()) == 15
+    with django_assert_max_num_queries(8):
+        r = api_for(org.manager_a).get("/api/settlements/disputes/?status=open")
+    assert r.status_code == 200
