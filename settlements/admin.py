@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from settlements.models import (
     Dispute,
     ExportJob,
+    LineDeferral,
     OverdueFlag,
     PayeeBankAccount,
     Payout,
@@ -101,6 +102,11 @@ class PayeeBankAccountAdmin(admin.ModelAdmin):
         from settlements.models import mask_account
 
         return mask_account(obj.account_number)
+
+
+@admin.register(LineDeferral)
+class LineDeferralAdmin(ReadOnlyAdmin):
+    list_display = ("commission_line", "month", "reason", "deferred_by", "created_at")
 
 
 @admin.register(OverdueFlag)

@@ -105,6 +105,11 @@ class BulkTransitionInput(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
 
+class DeferInput(serializers.Serializer):
+    line = serializers.IntegerField()
+    reason = serializers.CharField(max_length=300)
+
+
 class PayoutInput(serializers.Serializer):
     paid_on = serializers.DateField()
     bank_reference = serializers.CharField(max_length=80)
@@ -170,6 +175,21 @@ class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             by=request_user(request),
             comment=d.get("comment", ""),
             expected_status=d.get("expected_status"),
+        )
+        return Response(SettlementSerializer(s).data)
+
+    @extend_schema(request=DeferInput, responses=SettlementSerializer)
+    @action(detail=True, methods=["post"])
+    def defer(self, request: Request, pk: str | None = None) -> Response:
+        """S1: hold a line back to next month (finance, drafts only)."""
+        s = self._obj()
+        data = DeferInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        line = s.lines.filter(pk=data.validated_data["line"]).first()
+        if line is None:
+            raise Http404
+        s = services.settlement_line_defer(
+            line=line, by=request_user(request), reason=data.validated_data["reason"]
         )
         return Response(SettlementSerializer(s).data)
 

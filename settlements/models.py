@@ -189,6 +189,31 @@ class SettlementLine(models.Model):
         return f"{self.settlement_id}: {self.category} {self.rebate}"
 
 
+class LineDeferral(models.Model):
+    """S1: a ledger line held back from a month's draft (late for the payee's or staff's reasons, 000
+    §4.2.8); generation skips it for that month, so the next month takes it."""
+
+    commission_line = models.ForeignKey(
+        "commissions.CommissionLine", verbose_name=_("提成明细"), on_delete=models.PROTECT, related_name="+"
+    )
+    month = models.DateField(_("推迟出的月份"))
+    reason = models.CharField(_("原因"), max_length=300)
+    deferred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("延期结算")
+        verbose_name_plural = _("延期结算")
+        constraints = [
+            models.UniqueConstraint(fields=["commission_line", "month"], name="linedeferral_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.commission_line_id} → {self.month:%Y-%m}"
+
+
 class SettlementStep(models.Model):
     """S2: one row per step — who, when, from, to, comment. Append-only."""
 

@@ -26,6 +26,7 @@ from settlements.models import (
     Dispute,
     DisputeOutcome,
     DisputeStatus,
+    LineDeferral,
     OverdueFlag,
     PayeeBankAccount,
     Payout,
@@ -474,7 +475,12 @@ def settlement_generate(
     if touched:
         result.lines_removed = stale.delete()[0]
 
-    lines_qs = CommissionLine.objects.filter(_candidate_lines(month)).select_related("order", "credit_share")
+    deferred = LineDeferral.objects.filter(month=month).values("commission_line_id")
+    lines_qs = (
+        CommissionLine.objects.filter(_candidate_lines(month))
+        .exclude(pk__in=deferred)
+        .select_related("order", "credit_share")
+    )
     if payee_user is not None:
         lines_qs = lines_qs.filter(payee_user=payee_user)
     if payee_partner is not None:
@@ -522,6 +528,33 @@ def settlement_generate(
             settlement_recompute(s)
     result.updated = len(touched - with_new) + len(with_new) - result.created
     return result
+
+
+@transaction.atomic
+def settlement_line_defer(*, line: SettlementLine | int, by: User, reason: str) -> Settlement:
+    """S1 (000 §4.2.8): finance holds a line back from a draft (late for the payee's or staff's reasons);
+    it stays payable and the next month's settlement takes it."""
+    pk = line.pk if isinstance(line, SettlementLine) else line
+    if not by.has_role(Role.FINANCE):
+        raise DomainError(_("只有财务中心可以推迟结算明细。"), code="not_allowed", status=403)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("请填写推迟原因。"), field="reason")
+    found = SettlementLine.objects.select_related("settlement").filter(pk=pk).first()
+    if found is None:
+        raise NotFound(_("结算明细不存在。"))
+    s = Settlement.objects.select_for_update().get(pk=found.settlement_id)
+    if s.status != S.DRAFT:
+        raise DomainError(_("只能从草稿结算单中推迟明细。"), code="illegal_transition")
+    if found.disputes.exists():
+        raise DomainError(_("这条明细有异议记录，不能推迟。"), code="disputed")
+    LineDeferral.objects.get_or_create(
+        commission_line_id=found.commission_line_id,
+        month=s.month,
+        defaults={"reason": reason[:300], "deferred_by": by},
+    )
+    found.delete()
+    return settlement_recompute(s)
 
 
 def next_open_month(*, payee_user: User | None, payee_partner: Partner | None, start: dt.date) -> dt.date:

@@ -164,6 +164,7 @@ def _render_detail(request: AuthedRequest, s: Settlement, **forms) -> HttpRespon
         "may_dispute": payee and s.status != SettlementStatus.PAID and local_today() <= cal.dispute_deadline,
         "answerable": {d.pk for d in disputes if d.status == "open" and services.may_answer_dispute(d, user)},
         "may_pay": is_finance(user) and s.status == SettlementStatus.APPROVED,
+        "may_defer": is_finance(user) and s.status == SettlementStatus.DRAFT,
         "payout_form": forms.get("payout_form") or PayoutForm(initial={"paid_on": local_today()}),
         "dispute_form": forms.get("dispute_form"),
         "resolve_form": forms.get("resolve_form") or ResolveForm(),
@@ -237,6 +238,21 @@ def dispute_create_view(request: AuthedRequest, pk: int) -> HttpResponse:
             messages.success(request, _("异议已提交，等待上级答复。"))
             return redirect("settlements:detail", pk=s.pk)
     return _render_detail(request, s, dispute_form=form)
+
+
+@login_required
+@require_POST
+def line_defer_view(request: AuthedRequest, pk: int, line_pk: int) -> HttpResponse:
+    s = _visible_or_404(request, pk)
+    line = s.lines.filter(pk=line_pk).first()
+    if line is None:
+        raise Http404
+    try:
+        services.settlement_line_defer(line=line, by=request.user, reason=request.POST.get("reason", ""))
+    except DomainError as exc:
+        return _render_detail(request, s, transition_error=str(exc.message))
+    messages.success(request, _("该明细已推迟到下月结算。"))
+    return redirect("settlements:detail", pk=s.pk)
 
 
 @login_required

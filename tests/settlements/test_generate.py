@@ -148,3 +148,28 @@ def test_no_line_is_ever_in_two_settlements(org):
     settlement_generate(month=OCT, by=org.finance)  # October must not take September's line again
     assert SettlementLine.objects.count() == 1
     assert not Settlement.objects.filter(month=OCT).exists()
+
+
+def test_late_line_deferred_by_finance_rolls_into_next_month(org, client_for, api_for):
+    from common.errors import DomainError
+    from settlements.services import settlement_line_defer
+
+    cline(user=org.rep_a1, amount="100.00")
+    late = cline(user=org.rep_a1, amount="30.00")
+    settlement_generate(month=SEP, by=org.finance)
+    s = Settlement.objects.get(payee_user=org.rep_a1, month=SEP)
+    line = s.lines.get(commission_line=late)
+    with pytest.raises(DomainError):
+        settlement_line_defer(line=line, by=org.manager_a, reason="资料未交")
+    r = client_for(org.finance).post(f"/settlements/{s.pk}/lines/{line.pk}/defer/", {"reason": ""})
+    assert r.status_code == 400 and s.lines.count() == 2
+    r = api_for(org.finance).post(
+        f"/api/settlements/settlements/{s.pk}/defer/", {"line": line.pk, "reason": "发票未到"}, format="json"
+    )
+    assert r.status_code == 200 and r.json()["line_total"] == "100.00"
+    settlement_generate(month=SEP, by=org.finance)  # regeneration does not pull it back
+    s.refresh_from_db()
+    assert s.line_total == Decimal("100.00") and s.lines.count() == 1
+    settlement_generate(month=OCT, by=org.finance)
+    oct_s = Settlement.objects.get(payee_user=org.rep_a1, month=OCT)
+    assert list(oct_s.lines.values_list("commission_line_id", flat=True)) == [late.pk]
