@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import DefaultRouter
+
+from settlements import api
 
 app_name = "settlements_api"
-urlpatterns: list = []
+router = DefaultRouter()
+router.register("settlements", api.SettlementViewSet, basename="settlement")
+router.register("disputes", api.DisputeViewSet, basename="dispute")
+router.register("exports", api.ExportJobViewSet, basename="export")
+urlpatterns = router.urls

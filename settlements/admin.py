@@ -1,0 +1,119 @@
+"""Admin: the policy is editable; settlements, lines, history and payouts are read-only here (S3) —
+every change goes through the services (pages/API)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from settlements.models import (
+    Dispute,
+    ExportJob,
+    LineDeferral,
+    OverdueFlag,
+    PayeeBankAccount,
+    Payout,
+    Settlement,
+    SettlementLine,
+    SettlementPolicy,
+    SettlementStep,
+)
+
+
+@admin.register(SettlementPolicy)
+class SettlementPolicyAdmin(admin.ModelAdmin):
+    list_display = (
+        "effective_from",
+        "collect_day",
+        "approval_day",
+        "payout_confirm_day",
+        "payout_day",
+        "dispute_workdays",
+        "generate_day",
+        "auto_generate",
+    )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class LineInline(admin.TabularInline):
+    model = SettlementLine
+    extra = 0
+    fields = ("category", "kind", "quantity", "unit_price", "amount", "rebate", "description", "corrects")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class StepInline(admin.TabularInline):
+    model = SettlementStep
+    extra = 0
+    fields = ("acted_at", "actor", "action", "from_status", "to_status", "comment")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Settlement)
+class SettlementAdmin(ReadOnlyAdmin):
+    list_display = ("month", "payee_name", "status", "line_total", "prior_balance", "payout_amount")
+    list_filter = ("status", "month")
+    search_fields = ("payee_name",)
+    exclude = ("account_number",)  # S4: masked everywhere except finance's export
+    readonly_fields = ("masked_account",)
+    inlines = [LineInline, StepInline]
+    show_full_result_count = False
+
+
+@admin.register(Dispute)
+class DisputeAdmin(ReadOnlyAdmin):
+    list_display = ("settlement", "line", "raised_by", "status", "outcome", "adjustment_amount")
+    list_filter = ("status", "outcome")
+
+
+@admin.register(Payout)
+class PayoutAdmin(ReadOnlyAdmin):
+    list_display = ("settlement", "paid_on", "bank_reference", "amount", "recorded_by")
+
+
+@admin.register(PayeeBankAccount)
+class PayeeBankAccountAdmin(admin.ModelAdmin):
+    list_display = ("user", "bank_name", "account_holder", "masked")
+    raw_id_fields = ("user",)
+
+    @admin.display(description="银行卡号")
+    def masked(self, obj: PayeeBankAccount) -> str:
+        from settlements.models import mask_account
+
+        return mask_account(obj.account_number)
+
+
+@admin.register(LineDeferral)
+class LineDeferralAdmin(ReadOnlyAdmin):
+    list_display = ("commission_line", "month", "reason", "deferred_by", "created_at")
+
+
+@admin.register(OverdueFlag)
+class OverdueFlagAdmin(ReadOnlyAdmin):
+    list_display = ("user", "settlement", "status", "due_on", "as_manager", "created_at", "read_at")
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(ReadOnlyAdmin):
+    list_display = ("month", "requested_by", "status", "progress", "created_at")

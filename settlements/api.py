@@ -1,0 +1,366 @@
+"""REST API for settlements: the same services and visibility as the pages. Settlements are never
+edited through the API (no PUT/PATCH/DELETE): they change only by the workflow actions."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db import transaction
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from common.auth import request_user
+from common.errors import DomainError
+from crm.models import Role
+from settlements import services
+from settlements.models import (
+    Dispute,
+    DisputeOutcome,
+    ExportJob,
+    Settlement,
+    SettlementStatus,
+    SettlementStep,
+)
+from settlements.selectors import dispute_list_visible_to, settlement_list_visible_to, statement_lines
+
+
+class SettlementSerializer(serializers.ModelSerializer):
+    bank_account = serializers.CharField(source="masked_account", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = Settlement
+        fields = [
+            "id",
+            "month",
+            "status",
+            "status_display",
+            "payee_user",
+            "payee_partner",
+            "payee_name",
+            "payee_phone",
+            "payee_region",
+            "payee_category",
+            "bank_name",
+            "account_holder",
+            "bank_account",
+            "signed_total",
+            "sold_total",
+            "commission_total",
+            "rebate_total",
+            "reward_total",
+            "adjustment_total",
+            "deduction_total",
+            "line_total",
+            "prior_balance",
+            "current_balance",
+            "payout_amount",
+            "reject_reason",
+            "approved_at",
+            "paid_at",
+        ]
+        read_only_fields = fields
+
+
+class StepSerializer(serializers.ModelSerializer):
+    actor: serializers.StringRelatedField = serializers.StringRelatedField()
+
+    class Meta:
+        model = SettlementStep
+        fields = ["action", "from_status", "to_status", "actor", "acted_at", "comment"]
+
+
+class LineSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    category = serializers.CharField()
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=2)
+    unit_price = serializers.DecimalField(max_digits=16, decimal_places=2)
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2)
+    rebate = serializers.DecimalField(max_digits=16, decimal_places=2)
+    description = serializers.CharField()
+    corrects = serializers.IntegerField(source="corrects_id", allow_null=True)
+    order = serializers.SerializerMethodField()
+    component = serializers.CharField(source="commission_line.component")
+    explanation = serializers.JSONField(source="commission_line.explanation")
+
+    def get_order(self, line) -> str | None:  # type: ignore[no-untyped-def]
+        order = line.commission_line.order
+        return order.number if order else None
+
+
+class TransitionInput(serializers.Serializer):
+    action = serializers.ChoiceField(choices=["submit", "confirm", "approve", "reject"])
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    expected_status = serializers.ChoiceField(choices=SettlementStatus.choices, required=False)
+
+
+class BulkTransitionInput(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=500)
+    action = serializers.ChoiceField(choices=["confirm", "approve"])
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class DeferInput(serializers.Serializer):
+    line = serializers.IntegerField()
+    reason = serializers.CharField(max_length=300)
+
+
+class PayoutInput(serializers.Serializer):
+    paid_on = serializers.DateField()
+    bank_reference = serializers.CharField(max_length=80)
+
+
+class BulkPayoutInput(PayoutInput):
+    ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=1000)
+
+
+class MonthInput(serializers.Serializer):
+    month = serializers.DateField(input_formats=["%Y-%m", "%Y-%m-%d"])
+
+
+class SettlementFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(field_name="payee_name", lookup_expr="icontains")
+    status = django_filters.ChoiceFilter(choices=SettlementStatus.choices)
+    month = django_filters.DateFilter(input_formats=["%Y-%m", "%Y-%m-%d"])
+
+    class Meta:
+        model = Settlement
+        fields = ["q", "status", "month"]
+
+
+def _bulk_body(result: services.BulkResult) -> dict:
+    return {"done": result.done, "refused": {str(k): v for k, v in result.refused.items()}}
+
+
+class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = SettlementSerializer
+    filterset_class = SettlementFilter
+    queryset = Settlement.objects.none()
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return settlement_list_visible_to(user=request_user(self.request))
+
+    def _obj(self) -> Settlement:
+        return self.get_object()
+
+    @extend_schema(responses=LineSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def lines(self, request: Request, pk: str | None = None) -> Response:
+        s = self._obj()
+        return Response(LineSerializer(statement_lines(settlement=s), many=True).data)
+
+    @extend_schema(responses=StepSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def steps(self, request: Request, pk: str | None = None) -> Response:
+        s = self._obj()
+        return Response(
+            StepSerializer(s.steps.select_related("actor").order_by("acted_at", "id"), many=True).data
+        )
+
+    @extend_schema(request=TransitionInput, responses=SettlementSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request: Request, pk: str | None = None) -> Response:
+        s = self._obj()
+        data = TransitionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        s = services.settlement_transition(
+            settlement=s,
+            action=d["action"],
+            by=request_user(request),
+            comment=d.get("comment", ""),
+            expected_status=d.get("expected_status"),
+        )
+        return Response(SettlementSerializer(s).data)
+
+    @extend_schema(request=DeferInput, responses=SettlementSerializer)
+    @action(detail=True, methods=["post"])
+    def defer(self, request: Request, pk: str | None = None) -> Response:
+        """S1: hold a line back to next month (finance, drafts only)."""
+        s = self._obj()
+        data = DeferInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        line = s.lines.filter(pk=data.validated_data["line"]).first()
+        if line is None:
+            raise Http404
+        s = services.settlement_line_defer(
+            line=line, by=request_user(request), reason=data.validated_data["reason"]
+        )
+        return Response(SettlementSerializer(s).data)
+
+    @extend_schema(request=BulkTransitionInput)
+    @action(detail=False, methods=["post"], url_path="bulk-transition")
+    def bulk_transition(self, request: Request) -> Response:
+        data = BulkTransitionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        visible = set(self.get_queryset().filter(pk__in=d["ids"]).values_list("id", flat=True))
+        result = services.settlement_transition_bulk(
+            settlement_ids=visible, action=d["action"], by=request_user(request), comment=d.get("comment", "")
+        )
+        for pk in set(d["ids"]) - visible:
+            result.refused[pk] = str(_("未找到。"))
+        return Response(_bulk_body(result))
+
+    @action(detail=False, methods=["get"])
+    def inbox(self, request: Request) -> Response:
+        rows = services.inbox_for(user=request_user(request))
+        return Response(SettlementSerializer(rows, many=True).data)
+
+    @extend_schema(request=PayoutInput)
+    @action(detail=True, methods=["post"])
+    def payout(self, request: Request, pk: str | None = None) -> Response:
+        s = self._obj()
+        data = PayoutInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        p = services.payout_record(settlement=s, by=request_user(request), **data.validated_data)
+        return Response(
+            {"id": p.pk, "paid_on": p.paid_on, "bank_reference": p.bank_reference, "amount": p.amount}
+        )
+
+    @extend_schema(request=BulkPayoutInput)
+    @action(detail=False, methods=["post"], url_path="bulk-payout")
+    def bulk_payout(self, request: Request) -> Response:
+        data = BulkPayoutInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        visible = set(self.get_queryset().filter(pk__in=d["ids"]).values_list("id", flat=True))
+        result = services.payout_record_bulk(
+            settlement_ids=visible,
+            by=request_user(request),
+            paid_on=d["paid_on"],
+            bank_reference=d["bank_reference"],
+        )
+        return Response(_bulk_body(result))
+
+    @extend_schema(request=MonthInput)
+    @action(detail=False, methods=["post"])
+    def generate(self, request: Request) -> Response:
+        user = request_user(request)
+        if not user.has_role(Role.FINANCE, Role.ADMIN):
+            raise DomainError(_("只有财务中心可以生成结算单。"), code="not_allowed", status=403)
+        data = MonthInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        r = services.settlement_generate(month=data.validated_data["month"], by=user)
+        return Response(
+            {
+                "month": r.month,
+                "created": r.created,
+                "lines_added": r.lines_added,
+                "skipped": r.skipped_payees,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class DisputeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Dispute
+        fields = [
+            "id",
+            "settlement",
+            "line",
+            "raised_by",
+            "reason",
+            "status",
+            "answer",
+            "answered_by",
+            "answered_at",
+            "outcome",
+            "adjustment_amount",
+            "adjustment_line",
+        ]
+        read_only_fields = fields
+
+
+class DisputeInput(serializers.Serializer):
+    line = serializers.IntegerField()
+    reason = serializers.CharField(max_length=1000)
+
+
+class ResolveInput(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=DisputeOutcome.choices)
+    answer = serializers.CharField(max_length=1000)
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2, required=False, allow_null=True)
+
+
+class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = DisputeSerializer
+    queryset = Dispute.objects.none()
+    filterset_fields = ["status", "settlement"]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return dispute_list_visible_to(user=request_user(self.request))
+
+    @extend_schema(request=DisputeInput, responses=DisputeSerializer)
+    def create(self, request: Request) -> Response:
+        data = DisputeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = request_user(request)
+        from settlements.models import SettlementLine
+
+        line = (
+            SettlementLine.objects.filter(
+                pk=data.validated_data["line"],
+                settlement__in=settlement_list_visible_to(user=user).values("id"),
+            )
+            .select_related("settlement")
+            .first()
+        )
+        if line is None:
+            raise Http404
+        d = services.dispute_create(line=line, by=user, reason=data.validated_data["reason"])
+        return Response(DisputeSerializer(d).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ResolveInput, responses=DisputeSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request: Request, pk: str | None = None) -> Response:
+        dispute = self.get_object()
+        data = ResolveInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        dispute = services.dispute_resolve(
+            dispute=dispute,
+            by=request_user(request),
+            outcome=d["outcome"],
+            answer=d["answer"],
+            amount=d.get("amount"),
+        )
+        return Response(DisputeSerializer(dispute).data)
+
+
+class ExportJobSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ExportJob
+        fields = ["id", "month", "status", "progress", "error", "file"]
+        read_only_fields = fields
+
+
+class ExportJobViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = ExportJobSerializer
+    queryset = ExportJob.objects.none()
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return ExportJob.objects.filter(requested_by=request_user(self.request))
+
+    @extend_schema(request=MonthInput, responses=ExportJobSerializer)
+    def create(self, request: Request) -> Response:
+        user = request_user(request)
+        if not (user.is_superuser or user.has_role(Role.FINANCE, Role.ADMIN)):
+            raise Http404
+        data = MonthInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = ExportJob.objects.create(
+            month=data.validated_data["month"].replace(day=1),
+            requested_by=user,
+            unmasked=user.has_role(Role.FINANCE),
+        )
+        from settlements.tasks import run_export_job
+
+        transaction.on_commit(lambda: run_export_job.delay(job.pk))
+        return Response(ExportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

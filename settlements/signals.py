@@ -1,0 +1,48 @@
+"""post_migrate: the PostgreSQL lock triggers (S3), the default policy row, and the beat schedules."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db.models.signals import post_migrate
+from django.dispatch import receiver
+
+from settlements.db import install_lock_triggers
+
+BEAT_JOBS = [
+    # (name, task, hour, minute)
+    ("结算：自动生成上月结算单", "settlements.tasks.generate_due_month", "1", "30"),
+    ("结算：逾期步骤提醒", "settlements.tasks.flag_overdue_steps", "8", "0"),
+]
+
+
+@receiver(post_migrate)
+def _settlements_post_migrate(sender: Any, using: str = "default", **kwargs: Any) -> None:
+    if getattr(sender, "name", "") != "settlements":
+        return
+    install_lock_triggers(using=using)
+    from settlements.models import SettlementPolicy
+
+    if not SettlementPolicy.objects.using(using).exists():
+        import datetime as dt
+
+        SettlementPolicy.objects.using(using).create(effective_from=dt.date(2000, 1, 1))
+    register_beat_jobs(using=using)
+
+
+def register_beat_jobs(*, using: str = "default") -> None:
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    for name, task, hour, minute in BEAT_JOBS:
+        schedule, _ = CrontabSchedule.objects.using(using).get_or_create(
+            minute=minute,
+            hour=hour,
+            day_of_week="*",
+            day_of_month="*",
+            month_of_year="*",
+            timezone="Asia/Shanghai",
+        )
+        PeriodicTask.objects.using(using).get_or_create(
+            name=name, defaults={"task": task, "crontab": schedule, "kwargs": json.dumps({})}
+        )
