@@ -97,7 +97,8 @@ class Command(BaseCommand):
         if result.attainment is not None:
             w(f"目标完成率 Attainment: {result.attainment * 100:.2f}%")
         w("")
-        header = f"{'组成 Component':<24}{'分段/档位 Band':<34}{'基数 Base':>16}{'比例 Rate':>10}{'金额 Amount':>14}"
+        cols = ("组成 Component", "分段/档位 Band", "基数 Base", "比例 Rate", "金额 Amount")
+        header = f"{cols[0]:<24}{cols[1]:<34}{cols[2]:>16}{cols[3]:>10}{cols[4]:>14}"
         w(header)
         w("-" * len(header))
         for line in result.lines:
