@@ -278,32 +278,32 @@ def order_net_factors(
 
 
 def _aggregate_period(period: dt.date, *, by_category: bool) -> list[_ShareRow]:
-    """All credit-share slices of the orders booked in `period`, aggregated in SQL (one query)."""
+    """All credit-share slices of the orders booked in `period`: order lines aggregated in SQL per order
+    (and category / K9 / K5 flags when a plan needs them), then each money sum split over the order's
+    credit shares with split_by_shares, so the holders' bases add up to the order exactly (P4)."""
     from crm.models import OrderLine
+    from partners.models import CreditShare
 
     start, end = _period_bounds(period)
+    in_period = {"order__booked_at__gte": start, "order__booked_at__lt": end}
+    shares: dict[int, list[tuple[int, int | None, int | None, Decimal]]] = defaultdict(list)
+    for sid, oid, uid, pid, share in (
+        CreditShare.objects.filter(**in_period)
+        .order_by("order_id", "id")
+        .values_list("id", "order_id", "user_id", "partner_id", "share")
+        .iterator(chunk_size=20000)
+    ):
+        shares[oid].append((sid, uid, pid, share))
     below = Case(
         When(Q(floor_price__gt=0) & Q(unit_price__lt=F("floor_price")), then=Value(True)),
         default=Value(False),
     )
-    keys = [
-        "order__credit_shares__id",
-        "order_id",
-        "order__credit_shares__user_id",
-        "order__credit_shares__partner_id",
-        "order__credit_shares__share",
-    ]
-    qs = OrderLine.objects.filter(
-        order__booked_at__gte=start, order__booked_at__lt=end, order__credit_shares__isnull=False
-    )
+    keys = ["order_id"]
+    annotations: dict[str, Any] = {"amount_sum": Sum("amount"), "qty_sum": Sum("quantity")}
+    qs = OrderLine.objects.filter(**in_period)
     if by_category:
         qs = qs.annotate(below=below)
         keys += ["category", "below", "order__below_floor_rate", "order__customer__key_account_class"]
-    annotations = {
-        "amount_sum": Sum("amount"),
-        "qty_sum": Sum("quantity"),
-    }
-    if by_category:
         annotations |= {
             "cost_sum": Sum(ExpressionWrapper(F("quantity") * F("unit_cost"), output_field=MONEY)),
             "tax_sum": Sum("tax"),
@@ -311,31 +311,34 @@ def _aggregate_period(period: dt.date, *, by_category: bool) -> list[_ShareRow]:
         }
     rows: dict[int, _ShareRow] = {}
     for r in qs.values(*keys).annotate(**annotations).order_by().iterator(chunk_size=20000):
-        sid = r["order__credit_shares__id"]
-        row = rows.get(sid)
-        if row is None:
-            row = rows[sid] = _ShareRow(
-                share_id=sid,
-                order_id=r["order_id"],
-                user_id=r["order__credit_shares__user_id"],
-                partner_id=r["order__credit_shares__partner_id"],
-                share=r["order__credit_shares__share"],
+        holders = shares.get(r["order_id"])
+        if not holders:
+            continue  # P4: an order without frozen credit shares pays nobody (yet)
+        fractions = [h[3] for h in holders]
+        amounts = split_by_shares(r["amount_sum"], fractions)
+        costs = split_by_shares(r.get("cost_sum") or ZERO, fractions)
+        taxes = split_by_shares(r.get("tax_sum") or ZERO, fractions)
+        logistics = split_by_shares(r.get("log_sum") or ZERO, fractions)
+        for i, (sid, uid, pid, share) in enumerate(holders):
+            row = rows.get(sid)
+            if row is None:
+                row = rows[sid] = _ShareRow(
+                    share_id=sid, order_id=r["order_id"], user_id=uid, partner_id=pid, share=share
+                )
+            row.lines.append(
+                calc.LineFact(
+                    category=r.get("category", ""),
+                    amount=amounts[i],
+                    quantity=r["qty_sum"] * share,
+                    cost=costs[i],
+                    tax=taxes[i],
+                    logistics=logistics[i],
+                    below_floor=bool(r.get("below")),
+                    below_floor_rate=r.get("order__below_floor_rate"),
+                    key_account_class=r.get("order__customer__key_account_class") or "",
+                    ref=str(r["order_id"]),
+                )
             )
-        s = row.share
-        row.lines.append(
-            calc.LineFact(
-                category=r.get("category", ""),
-                amount=r["amount_sum"] * s,
-                quantity=r["qty_sum"] * s,
-                cost=(r.get("cost_sum") or ZERO) * s,
-                tax=(r.get("tax_sum") or ZERO) * s,
-                logistics=(r.get("log_sum") or ZERO) * s,
-                below_floor=bool(r.get("below")),
-                below_floor_rate=r.get("order__below_floor_rate"),
-                key_account_class=r.get("order__customer__key_account_class") or "",
-                ref=str(r["order_id"]),
-            )
-        )
     return list(rows.values())
 
 
