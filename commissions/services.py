@@ -901,7 +901,7 @@ def commission_payable_refresh(*, order_ids: Iterable[int] | None = None) -> int
 
 def _pro_rata_release(partial: dict[int, Decimal]) -> int:
     lines = list(
-        CommissionLine.objects.select_for_update()
+        CommissionLine.objects.select_for_update(of=("self",))
         .filter(status=LineStatus.PENDING, order_id__in=list(partial), kind=LineKind.EARNED)
         .select_related("plan")
     )
