@@ -90,6 +90,37 @@ def _check_notice(
         raise DomainError(_("只有系统管理员可以批准提前生效。"), code="forbidden", status=403)
 
 
+def plan_check(
+    *,
+    definition: Any,
+    effective_from: dt.date,
+    effective_to: dt.date | None = None,
+    publish: bool = False,
+    override_reason: str = "",
+    by: User | None = None,
+) -> CommissionPlan | None:
+    """Every rule a plan save must pass, without saving: the definition (validate_plan), the dates,
+    K12 notice, and that a version already in force or used by a closed month is not edited.
+    Returns the existing version (or None)."""
+    plan_validate(definition=definition)
+    if effective_to is not None and effective_to < effective_from:
+        raise DomainError(_("失效日期不能早于生效日期。"), field="effective_to")
+    plan = CommissionPlan.objects.filter(code=definition["code"], effective_from=effective_from).first()
+    if plan is not None and plan.published_at is not None:
+        used_closed = CommissionLine.objects.filter(plan=plan, status__in=LOCKED_STATUSES).exists()
+        frozen = used_closed or plan.effective_from <= timezone.localdate()
+        if frozen and plan.definition != definition:
+            raise Conflict(
+                _("该方案版本已生效或已用于已结算月份，不能修改；请以新的生效日期另存一个版本。"),
+                field="definition",
+            )
+    if publish and (plan is None or plan.published_at is None):
+        _check_notice(
+            effective_from=effective_from, published_at=timezone.now(), override_reason=override_reason, by=by
+        )
+    return plan
+
+
 @transaction.atomic
 def plan_save(
     *,
@@ -102,28 +133,23 @@ def plan_save(
 ) -> CommissionPlan:
     """Create or replace a plan version (code + effective_from). A published version whose effective date
     has come, or that a closed period used, is frozen: change it by saving a new version (K12)."""
-    plan_validate(definition=definition)
-    code = definition["code"]
-    if effective_to is not None and effective_to < effective_from:
-        raise DomainError(_("失效日期不能早于生效日期。"), field="effective_to")
-    plan = CommissionPlan.objects.select_for_update().filter(code=code, effective_from=effective_from).first()
-    now = timezone.now()
-    if plan is not None and plan.published_at is not None:
-        used_closed = CommissionLine.objects.filter(plan=plan, status__in=LOCKED_STATUSES).exists()
-        frozen = used_closed or plan.effective_from <= timezone.localdate()
-        if frozen and plan.definition != definition:
-            raise Conflict(
-                _("该方案版本已生效或已用于已结算月份，不能修改；请以新的生效日期另存一个版本。"),
-                field="definition",
-            )
-    if plan is None:
-        plan = CommissionPlan(code=code, effective_from=effective_from)
+    plan = plan_check(
+        definition=definition,
+        effective_from=effective_from,
+        effective_to=effective_to,
+        publish=publish,
+        override_reason=override_reason,
+        by=by,
+    )
+    if plan is not None:
+        plan = CommissionPlan.objects.select_for_update().get(pk=plan.pk)
+    else:
+        plan = CommissionPlan(code=definition["code"], effective_from=effective_from)
     plan.name = definition["name"]
     plan.definition = definition
     plan.effective_to = effective_to
     if publish and plan.published_at is None:
-        _check_notice(effective_from=effective_from, published_at=now, override_reason=override_reason, by=by)
-        plan.published_at = now
+        plan.published_at = timezone.now()
         plan.published_by = by
         if override_reason.strip():
             plan.notice_override_reason = override_reason.strip()
@@ -287,13 +313,13 @@ def _aggregate_period(period: dt.date, *, by_category: bool) -> list[_ShareRow]:
     start, end = _period_bounds(period)
     in_period = {"order__booked_at__gte": start, "order__booked_at__lt": end}
     shares: dict[int, list[tuple[int, int | None, int | None, Decimal]]] = defaultdict(list)
-    for sid, oid, uid, pid, share in (
+    for share_row in (
         CreditShare.objects.filter(**in_period)
         .order_by("order_id", "id")
         .values_list("id", "order_id", "user_id", "partner_id", "share")
         .iterator(chunk_size=20000)
     ):
-        shares[oid].append((sid, uid, pid, share))
+        shares[share_row[1]].append((share_row[0], share_row[2], share_row[3], share_row[4]))
     below = Case(
         When(Q(floor_price__gt=0) & Q(unit_price__lt=F("floor_price")), then=Value(True)),
         default=Value(False),

@@ -46,7 +46,7 @@ def _seed():
 
 
 def test_ledger_run_twice_and_concurrently_leaves_the_same_ledger():
-    org, _orders = _seed()
+    _org, _orders = _seed()
     services.ledger_recalculate(period=OCT)
     first = snapshot()
     assert len(first) == 12
