@@ -168,7 +168,11 @@ def visible_payee_ids(*, user: User) -> set[int] | None:
 
     if user.sees_everything or user.has_role(Role.FINANCE):
         return None
-    return team_member_ids(user)
+    cached = getattr(user, "_commission_visible_ids", None)  # once per request (the user object)
+    if cached is None:
+        cached = team_member_ids(user)
+        user._commission_visible_ids = cached  # type: ignore[attr-defined]
+    return set(cached)
 
 
 def lines_visible_to(*, user: User) -> QuerySet[CommissionLine]:

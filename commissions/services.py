@@ -303,7 +303,7 @@ def order_net_factors(
     return out
 
 
-def _aggregate_period(period: dt.date, *, by_category: bool) -> list[_ShareRow]:
+def _aggregate_period(period: dt.date, *, by_category: bool, user_id: int | None = None) -> list[_ShareRow]:
     """All credit-share slices of the orders booked in `period`: order lines aggregated in SQL per order
     (and category / K9 / K5 flags when a plan needs them), then each money sum split over the order's
     credit shares with split_by_shares, so the holders' bases add up to the order exactly (P4)."""
@@ -311,7 +311,9 @@ def _aggregate_period(period: dt.date, *, by_category: bool) -> list[_ShareRow]:
     from partners.models import CreditShare
 
     start, end = _period_bounds(period)
-    in_period = {"order__booked_at__gte": start, "order__booked_at__lt": end}
+    in_period: dict[str, Any] = {"order__booked_at__gte": start, "order__booked_at__lt": end}
+    if user_id is not None:  # one holder's slices only (the what-if estimator)
+        in_period["order__credit_shares__user_id"] = user_id
     shares: dict[int, list[tuple[int, int | None, int | None, Decimal]]] = defaultdict(list)
     for share_row in (
         CreditShare.objects.filter(**in_period)
