@@ -17,7 +17,7 @@ from partners.models import PartnerKind
 
 PLANS = Path(__file__).resolve().parent / "plans"
 # plan file → who it is assigned to (role or partner kind)
-ASSIGN = {
+ASSIGN: dict[str, dict[str, Any]] = {
     "sales_progressive": {"role": Role.REP},
     "sales_bracket": {},
     "category_rates": {"role": Role.ACCOUNT_EXECUTIVE},

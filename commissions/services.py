@@ -20,8 +20,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
-from django.db.models import Case, DecimalField, ExpressionWrapper, F, Q, Sum, Value, When
+from django.db import connection, transaction
+from django.db.models import (
+    Case,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -342,11 +354,17 @@ def _aggregate_period(period: dt.date, *, by_category: bool, user_id: int | None
         holders = shares.get(r["order_id"])
         if not holders:
             continue  # P4: an order without frozen credit shares pays nobody (yet)
-        fractions = [h[3] for h in holders]
-        amounts = split_by_shares(r["amount_sum"], fractions)
-        costs = split_by_shares(r.get("cost_sum") or ZERO, fractions)
-        taxes = split_by_shares(r.get("tax_sum") or ZERO, fractions)
-        logistics = split_by_shares(r.get("log_sum") or ZERO, fractions)
+        if len(holders) == 1 and holders[0][3] == 1:  # the common case: one holder, 100%
+            amounts = [r["amount_sum"]]
+            costs = [r.get("cost_sum") or ZERO]
+            taxes = [r.get("tax_sum") or ZERO]
+            logistics = [r.get("log_sum") or ZERO]
+        else:
+            fractions = [h[3] for h in holders]
+            amounts = split_by_shares(r["amount_sum"], fractions)
+            costs = split_by_shares(r.get("cost_sum") or ZERO, fractions)
+            taxes = split_by_shares(r.get("tax_sum") or ZERO, fractions)
+            logistics = split_by_shares(r.get("log_sum") or ZERO, fractions)
         for i, (sid, uid, pid, share) in enumerate(holders):
             row = rows.get(sid)
             if row is None:
@@ -472,7 +490,7 @@ def ledger_recalculate(*, period: dt.date) -> LedgerRun:
     rows = _aggregate_period(period, by_category=by_category)
     # Net of every refund/write-off recorded so far; each line stores the factor it used, so a later
     # clawback (once the month is closed) only takes what this run did not already deduct.
-    factors = order_net_factors({r.order_id for r in rows})
+    factors = order_net_factors()
 
     by_payee: dict[str, list[_ShareRow]] = defaultdict(list)
     for row in rows:
@@ -608,7 +626,11 @@ def ledger_recalculate(*, period: dt.date) -> LedgerRun:
             for d in ds:
                 d.explanation["calculation"] = calc_ids[ckey]
 
-    _write_lines(period, desired, run)
+    start, end = _period_bounds(period)
+    collected = set(
+        collected_orders().filter(booked_at__gte=start, booked_at__lt=end).values_list("pk", flat=True)
+    )
+    _write_lines(period, desired, run, collected)
     if period.month == 12:
         _key_account_year_end(period, run)
     run.clawbacks = clawbacks_create(period=period)
@@ -623,7 +645,7 @@ def ledger_recalculate(*, period: dt.date) -> LedgerRun:
     return run
 
 
-def _write_lines(period: dt.date, desired: dict[str, _Desired], run: LedgerRun) -> None:
+def _write_lines(period: dt.date, desired: dict[str, _Desired], run: LedgerRun, collected: set[int]) -> None:
     """Bulk upsert of the month's earned lines by source_key; never touches settled/paid/forfeited lines.
     Lines whose source vanished (order re-dated, share removed) are set to 0.00, never deleted, so a
     settlement draft that references them does not break."""
@@ -639,36 +661,40 @@ def _write_lines(period: dt.date, desired: dict[str, _Desired], run: LedgerRun) 
         period=period, kind=LineKind.EARNED, source_key__startswith="t:"
     ).values_list("source_key", "amount"):
         tranches[key.split("|")[0][2:]] += amount
-    to_create: list[CommissionLine] = []
+    to_create: list[tuple[Any, ...]] = []
     to_update: list[CommissionLine] = []
     for key, d in desired.items():
         amount = d.amount - tranches.get(key, ZERO)
         cur = existing.get(key)
         if cur is None:
+            # K8 at insert time: an order already fully collected is payable straight away.
+            new_status = LineStatus.PAYABLE if d.order_id in collected else LineStatus.PENDING
             to_create.append(
-                CommissionLine(
-                    source_key=key,
-                    period=period,
-                    kind=LineKind.EARNED,
-                    status=LineStatus.PENDING,
-                    payee_user_id=d.payee_user_id,
-                    payee_partner_id=d.payee_partner_id,
-                    order_id=d.order_id,
-                    credit_share_id=d.share_id,
-                    plan_id=d.plan_id,
-                    component=d.component,
-                    category=d.category,
-                    base=d.base,
-                    rate=d.rate,
-                    amount=amount,
-                    explanation=d.explanation,
+                (
+                    key,
+                    period,
+                    LineKind.EARNED.value,
+                    new_status.value,
+                    d.payee_user_id,
+                    d.payee_partner_id,
+                    d.order_id,
+                    d.share_id,
+                    d.plan_id,
+                    d.component,
+                    d.category,
+                    d.base,
+                    d.rate,
+                    amount,
+                    d.explanation,
+                    None,
+                    "",
                 )
             )
             continue
         pk, old_amount, status, old_expl = cur
         if status in (*LOCKED_STATUSES, LineStatus.FORFEITED):
             continue
-        if old_amount != amount or old_expl != _json_roundtrip(d.explanation):
+        if old_amount != amount or old_expl != d.explanation:  # explanation values are str/int only
             to_update.append(
                 CommissionLine(
                     pk=pk,
@@ -684,7 +710,7 @@ def _write_lines(period: dt.date, desired: dict[str, _Desired], run: LedgerRun) 
         for key, (pk, amount, status, expl) in existing.items()
         if key not in desired and status not in (*LOCKED_STATUSES, LineStatus.FORFEITED) and amount != 0
     ]
-    CommissionLine.objects.bulk_create(to_create, batch_size=BATCH)
+    lines_insert(to_create)
     if to_update:
         CommissionLine.objects.bulk_update(
             to_update, ["amount", "base", "rate", "explanation", "plan_id"], batch_size=1000
@@ -696,8 +722,52 @@ def _write_lines(period: dt.date, desired: dict[str, _Desired], run: LedgerRun) 
     run.zeroed += len(stale)
 
 
-def _json_roundtrip(value: dict[str, Any]) -> Any:
-    return json.loads(json.dumps(value))
+LINE_COLUMNS = (
+    "source_key",
+    "period",
+    "kind",
+    "status",
+    "payee_user_id",
+    "payee_partner_id",
+    "order_id",
+    "credit_share_id",
+    "plan_id",
+    "component",
+    "category",
+    "base",
+    "rate",
+    "amount",
+    "explanation",
+    "corrects_id",
+    "reason",
+)
+
+
+def _line_row(x: CommissionLine) -> tuple[Any, ...]:
+    return tuple(getattr(x, c) for c in LINE_COLUMNS)
+
+
+def lines_insert(rows: list[tuple[Any, ...]]) -> None:
+    """Insert new ledger lines (tuples in LINE_COLUMNS order) in bulk: COPY on PostgreSQL (a big month
+    writes hundreds of thousands of lines; building model instances alone would cost seconds),
+    bulk_create elsewhere."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        CommissionLine.objects.bulk_create(
+            [CommissionLine(**dict(zip(LINE_COLUMNS, r, strict=True))) for r in rows], batch_size=BATCH
+        )
+        return
+    now = timezone.now()
+    table = CommissionLine._meta.db_table
+    explanation = LINE_COLUMNS.index("explanation")
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # the psycopg cursor
+        with raw.copy(f"COPY {table} (created_at, updated_at, {', '.join(LINE_COLUMNS)}) FROM STDIN") as copy:
+            for r in rows:
+                row = list(r)
+                row[explanation] = json.dumps(row[explanation], ensure_ascii=False)
+                copy.write_row((now, now, *row))
 
 
 def _key_account_year_end(period: dt.date, run: LedgerRun) -> None:
@@ -869,7 +939,7 @@ def clawbacks_create(*, period: dt.date) -> int:
         )
     )
     new = [x for x in new if x.source_key not in existing]
-    CommissionLine.objects.bulk_create(new, batch_size=BATCH)
+    lines_insert([_line_row(x) for x in new])
     return len(new)
 
 
@@ -903,27 +973,56 @@ def _collected_orders(order_ids: Iterable[int]) -> dict[int, Decimal]:
     return out
 
 
+def collected_orders() -> QuerySet[Any]:
+    """K8: ids of orders whose money is fully collected: payments received (refunds are returns of goods,
+    handled by K10, not "uncollected") plus approved write-offs ≥ the order total. One SQL subquery."""
+    from crm.models import Order, Payment, PaymentKind, WriteOff, WriteOffStatus
+
+    paid = (
+        Payment.objects.filter(order=OuterRef("pk"), kind=PaymentKind.PAYMENT)
+        .order_by()
+        .values("order")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
+    written = (
+        WriteOff.objects.filter(order=OuterRef("pk"), status=WriteOffStatus.APPROVED)
+        .order_by()
+        .values("order")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
+    return (
+        Order.objects.annotate(
+            got=Coalesce(Subquery(paid, output_field=MONEY), Value(ZERO), output_field=MONEY)
+            + Coalesce(Subquery(written, output_field=MONEY), Value(ZERO), output_field=MONEY)
+        )
+        .filter(got__gte=F("total"))
+        .values("pk")
+    )
+
+
 def commission_payable_refresh(*, order_ids: Iterable[int] | None = None) -> int:
-    """K8: pending lines of fully collected orders become payable (one UPDATE per batch). Under a plan
-    with `"payable": "pro_rata"`, a partly collected order releases the collected part of each pending
+    """K8: pending lines of fully collected orders become payable (one UPDATE). Under a plan with
+    `"payable": "pro_rata"`, a partly collected order releases the collected part of each pending
     line as a payable tranche (source_key `t:<line key>|<fen>`), the pending line keeping the rest.
     Safe to run any number of times (Celery: commissions.tasks.payable_refresh)."""
     pending = CommissionLine.objects.filter(status=LineStatus.PENDING, order__isnull=False)
     if order_ids is not None:
         pending = pending.filter(order_id__in=list(order_ids))
-    ids = set(pending.values_list("order_id", flat=True).distinct())
-    if not ids:
-        return 0
-    collected = _collected_orders(ids)
-    full = [pk for pk, c in collected.items() if c >= 1]
-    moved = 0
-    for i in range(0, len(full), 20000):
-        moved += pending.filter(order_id__in=full[i : i + 20000]).update(
-            status=LineStatus.PAYABLE, updated_at=timezone.now()
-        )
-    partial = {pk: c for pk, c in collected.items() if 0 < c < 1}
-    if partial:
-        moved += _pro_rata_release(partial)
+    moved = pending.filter(order_id__in=collected_orders()).update(
+        status=LineStatus.PAYABLE, updated_at=timezone.now()
+    )
+    pro_rata_plans = [
+        pk
+        for pk, definition in CommissionPlan.objects.values_list("pk", "definition")
+        if definition.get("payable") == "pro_rata"
+    ]
+    if pro_rata_plans:
+        ids = set(pending.filter(plan_id__in=pro_rata_plans).values_list("order_id", flat=True).distinct())
+        partial = {pk: c for pk, c in _collected_orders(ids).items() if 0 < c < 1}
+        if partial:
+            moved += _pro_rata_release(partial)
     return moved
 
 
