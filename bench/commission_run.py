@@ -82,14 +82,16 @@ def generate(n_lines: int, n_holders: int) -> dict[str, int]:
             ],
         )
         cur.execute(
-            f"""INSERT INTO crm_user (password, is_superuser, username, first_name, last_name, email, is_staff,
+            f"""INSERT INTO crm_user (password, is_superuser, username, first_name, last_name, email,
+                    is_staff,
                     is_active, date_joined, display_name, phone{c})
                 SELECT '!', false, 'bench' || g, '', '', '', false, true, now(), '销售' || g, ''{v}
                 FROM generate_series(1, %s) g""",
             [n_holders],
         )
         cur.execute(
-            "INSERT INTO crm_user_groups (user_id, group_id) SELECT id, %s FROM crm_user WHERE username LIKE 'bench%%'",
+            "INSERT INTO crm_user_groups (user_id, group_id) "
+            "SELECT id, %s FROM crm_user WHERE username LIKE 'bench%%'",
             [rep_group],
         )
         cur.execute("SELECT min(id) FROM crm_user WHERE username LIKE 'bench%%'")
@@ -120,8 +122,10 @@ def generate(n_lines: int, n_holders: int) -> dict[str, int]:
             ],
         )
         cur.execute(
-            f"""INSERT INTO crm_customer (created_at, updated_at, name, name_normalized, credit_code, contact_person,
-                    contact_position, phone, status, grade, key_account_class, address, website, source, notes,
+            f"""INSERT INTO crm_customer (created_at, updated_at, name, name_normalized, credit_code,
+                    contact_person,
+                    contact_position, phone, status, grade, key_account_class, address, website, source,
+                        notes,
                     tags, review_status, review_reason, owner_id{c})
                 SELECT now(), now(), '客户' || g, 'kh' || g, '', '张三', '经理', '139' || lpad(g::text, 8, '0'),
                        'customer', 'B', CASE WHEN g %% 50 = 0 THEN 'core' ELSE '' END, '', '', '', '', '',
@@ -137,7 +141,8 @@ def generate(n_lines: int, n_holders: int) -> dict[str, int]:
             ["created_at", "updated_at", "number", "customer_id", "owner_id", "booked_at", "total"],
         )
         cur.execute(
-            f"""INSERT INTO crm_order (created_at, updated_at, number, customer_id, owner_id, booked_at, total{c})
+            f"""INSERT INTO crm_order (created_at, updated_at, number, customer_id, owner_id, booked_at,
+                    total{c})
                 SELECT now(), now(), 'B' || g, %s + (g %% 20000), %s + (g %% %s),
                        timestamptz '2026-10-01 09:00+08' + ((g %% 30) || ' days')::interval, 0{v}
                 FROM generate_series(1, %s) g""",
@@ -174,12 +179,14 @@ def generate(n_lines: int, n_holders: int) -> dict[str, int]:
         )
         cur.execute(
             """UPDATE crm_order o SET total = s.t FROM
-               (SELECT order_id, sum(amount) t FROM crm_orderline GROUP BY order_id) s WHERE s.order_id = o.id"""
+               (SELECT order_id, sum(amount) t FROM crm_orderline GROUP BY order_id) s WHERE s.order_id
+                   = o.id"""
         )
         # P4: owner 100%, or 70:30 with an account executive (another holder) on every 10th order.
         cur.execute(
             """INSERT INTO partners_creditshare (order_id, user_id, partner_id, role, share)
-               SELECT id, owner_id, NULL, 'owner', CASE WHEN id %% 10 = 0 THEN 0.7 ELSE 1 END FROM crm_order""",
+               SELECT id, owner_id, NULL, 'owner', CASE WHEN id %% 10 = 0 THEN 0.7 ELSE 1 END FROM
+                   crm_order""",
             [],
         )
         cur.execute(
@@ -204,7 +211,8 @@ def generate(n_lines: int, n_holders: int) -> dict[str, int]:
             ],
         )
         cur.execute(
-            f"""INSERT INTO crm_payment (created_at, updated_at, order_id, kind, amount, received_on, reference,
+            f"""INSERT INTO crm_payment (created_at, updated_at, order_id, kind, amount, received_on,
+                    reference,
                     reason, recorded_by_id{c})
                 SELECT now(), now(), id, 'payment', total, date '2026-10-28', '', '', %s{v}
                 FROM crm_order WHERE id %% 2 = 0""",
@@ -227,7 +235,8 @@ def floor_query() -> float:
             """SELECT s.user_id, sum(l.amount * s.share)
                FROM crm_orderline l JOIN crm_order o ON o.id = l.order_id
                JOIN partners_creditshare s ON s.order_id = o.id
-               WHERE o.booked_at >= timestamptz '2026-10-01 00:00+08' AND o.booked_at < timestamptz '2026-11-01 00:00+08'
+               WHERE o.booked_at >= timestamptz '2026-10-01 00:00+08' AND o.booked_at < timestamptz
+                   '2026-11-01 00:00+08'
                GROUP BY s.user_id"""
         )
         rows = cur.fetchall()
@@ -298,7 +307,8 @@ def main() -> None:
         run3 = services.ledger_recalculate(period=PERIOD)
         third = time.perf_counter() - t
         print(
-            f"run 3 (+ category_rates, per-category aggregation): {third:.2f} s — {run3.created} lines created, "
+            f"run 3 (+ category_rates, per-category aggregation): {third:.2f} s — "
+            f"{run3.created} lines created, "
             f"total ¥{run3.total:,.2f}"
         )
         print(f"ratio run 1 / floor: {first / min(floors):.1f}×")
