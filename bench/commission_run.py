@@ -127,7 +127,8 @@ def generate(n_lines: int, n_holders: int) -> dict[str, int]:
                     contact_position, phone, status, grade, key_account_class, address, website, source,
                         notes,
                     tags, review_status, review_reason, owner_id{c})
-                SELECT now(), now(), '客户' || g, 'kh' || g, '', '张三', '经理', '139' || lpad(g::text, 8, '0'),
+                SELECT now(), now(), '客户' || g, 'kh' || g, '', '张三', '经理',
+                       '139' || lpad(g::text, 8, '0'),
                        'customer', 'B', CASE WHEN g %% 50 = 0 THEN 'core' ELSE '' END, '', '', '', '', '',
                        'approved', '', %s + (g %% %s){v}
                 FROM generate_series(1, 20000) g""",
