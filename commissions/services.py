@@ -453,6 +453,10 @@ class _Desired:
     rate: Decimal | None
     amount: Decimal
     explanation: dict[str, Any]
+    kind: str = LineKind.EARNED  # K13 partner rebates are `rebate` lines
+
+
+EARNED_KINDS = (LineKind.EARNED, LineKind.REBATE)
 
 
 def _payee_key(row: _ShareRow) -> str:
@@ -585,6 +589,7 @@ def ledger_recalculate(*, period: dt.date) -> LedgerRun:
                         continue
                     key = f"e:{period:%Y%m}:{row.share_id}:{plan.code}:{comp_id}"
                     d = _Desired(
+                        kind=LineKind.REBATE if comp["type"] == "rebate" else LineKind.EARNED,
                         key=key,
                         payee_user_id=uid,
                         payee_partner_id=pid,
@@ -652,13 +657,13 @@ def _write_lines(period: dt.date, desired: dict[str, _Desired], run: LedgerRun, 
     existing = {
         key: (pk, amount, status, expl)
         for key, pk, amount, status, expl in CommissionLine.objects.filter(
-            period=period, kind=LineKind.EARNED, source_key__startswith="e:"
+            period=period, kind__in=EARNED_KINDS, source_key__startswith="e:"
         ).values_list("source_key", "pk", "amount", "status", "explanation")
     }
     # Pro rata tranches already released (K8 setting) are subtracted from the pending remainder.
     tranches: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for key, amount in CommissionLine.objects.filter(
-        period=period, kind=LineKind.EARNED, source_key__startswith="t:"
+        period=period, kind__in=EARNED_KINDS, source_key__startswith="t:"
     ).values_list("source_key", "amount"):
         tranches[key.split("|")[0][2:]] += amount
     to_create: list[tuple[Any, ...]] = []
@@ -673,7 +678,7 @@ def _write_lines(period: dt.date, desired: dict[str, _Desired], run: LedgerRun, 
                 (
                     key,
                     period,
-                    LineKind.EARNED.value,
+                    str(d.kind),
                     new_status.value,
                     d.payee_user_id,
                     d.payee_partner_id,
@@ -884,7 +889,7 @@ def clawbacks_create(*, period: dt.date) -> int:
         return 0
     originals = list(
         CommissionLine.objects.filter(
-            order_id__in=list(factors), kind=LineKind.EARNED, period__lte=period, amount__gt=0
+            order_id__in=list(factors), kind__in=EARNED_KINDS, period__lte=period, amount__gt=0
         ).exclude(status=LineStatus.FORFEITED)
     )
     closed = closed_periods({x.period for x in originals})
@@ -1029,7 +1034,7 @@ def commission_payable_refresh(*, order_ids: Iterable[int] | None = None) -> int
 def _pro_rata_release(partial: dict[int, Decimal]) -> int:
     lines = list(
         CommissionLine.objects.select_for_update(of=("self",))
-        .filter(status=LineStatus.PENDING, order_id__in=list(partial), kind=LineKind.EARNED)
+        .filter(status=LineStatus.PENDING, order_id__in=list(partial), kind__in=EARNED_KINDS)
         .select_related("plan")
     )
     lines = [x for x in lines if x.plan and x.plan.definition.get("payable") == "pro_rata"]
@@ -1053,7 +1058,7 @@ def _pro_rata_release(partial: dict[int, Decimal]) -> int:
             CommissionLine(
                 source_key=f"{tkey}|{target:.2f}",
                 period=line.period,
-                kind=LineKind.EARNED,
+                kind=line.kind,
                 status=LineStatus.PAYABLE,
                 payee_user_id=line.payee_user_id,
                 payee_partner_id=line.payee_partner_id,

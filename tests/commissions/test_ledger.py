@@ -241,7 +241,8 @@ def test_k13_partner_rebate_lines_for_the_partner(org):
     CreditShare.objects.create(order=order, partner=partner, role=CreditRole.REFERRAL, share=D("1"))
     services.ledger_recalculate(period=OCT)
     lines = CommissionLine.objects.filter(payee_partner=partner).order_by("component", "id")
-    assert sum(x.amount for x in lines) == D("1822.01")  # 5940 × 30% + 266.70 × 15% (40.005 → 40.01)
+    assert sum(x.amount for x in lines) == D("1822.01")
+    assert {x.kind for x in lines} == {LineKind.REBATE}  # 5940 × 30% + 266.70 × 15% (40.005 → 40.01)
 
 
 def test_k5_key_account_monthly_advance_and_year_end_true_up(org):
