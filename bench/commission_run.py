@@ -174,7 +174,8 @@ def generate(n_lines: int, n_holders: int) -> dict[str, int]:
                 SELECT %s + (g / 5), '产品' || (g %% 7),
                        (ARRAY['regular','high_end','new_product','partner_referral','sourced'])[1 + g %% 5],
                        1 + g %% 3, p, p, 0, round(p * 0.6, 2), round(p * 0.06, 2), 5, (1 + g %% 3) * p{v}
-                FROM (SELECT g, round((100 + (g::bigint * 7919) %% 9900)::numeric + (g %% 100) / 100.0, 2) AS p
+                FROM (SELECT g,
+                             round((100 + (g::bigint * 7919) %% 9900)::numeric + (g %% 100) / 100.0, 2) AS p
                       FROM generate_series(0, %s - 1) g) s""",
             [o0, n_lines],
         )
