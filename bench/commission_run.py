@@ -254,7 +254,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="do not drop the database at the end")
     args = parser.parse_args()
 
-    admin_exec(f"DROP DATABASE IF EXISTS {DBNAME}")
+    admin_exec(f"DROP DATABASE IF EXISTS {DBNAME} WITH (FORCE)")
     admin_exec(f"CREATE DATABASE {DBNAME}")
     os.environ["DATABASE_URL"] = f"{SERVER}/{DBNAME}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")

@@ -239,6 +239,7 @@ class CommissionLine(TimeStampedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="commission_lines",
+        db_index=False,  # covered by the (payee_user, period) index; fewer indexes = faster month runs
     )
     payee_partner = models.ForeignKey(
         "partners.Partner",
@@ -254,7 +255,13 @@ class CommissionLine(TimeStampedModel):
         _("状态"), max_length=20, choices=LineStatus.choices, default=LineStatus.PENDING, db_index=True
     )
     order = models.ForeignKey(
-        "crm.Order", verbose_name=_("订单"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "crm.Order",
+        verbose_name=_("订单"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # covered by the (order, status) index
     )
     credit_share = models.ForeignKey(
         "partners.CreditShare",
@@ -263,6 +270,7 @@ class CommissionLine(TimeStampedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # never looked up by share; the source_key says which share a line is for
     )
     plan = models.ForeignKey(
         CommissionPlan,

@@ -34,6 +34,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -263,7 +264,11 @@ class _ShareRow:
 
     @property
     def base(self) -> Decimal:
-        return sum((x.amount for x in self.lines), ZERO)
+        cached = self.__dict__.get("_base")
+        if cached is None or cached[0] is not self.lines:
+            cached = (self.lines, sum((x.amount for x in self.lines), ZERO))
+            self.__dict__["_base"] = cached
+        return cached[1]
 
 
 @dataclass
@@ -278,6 +283,24 @@ class LedgerRun:
     made_payable: int = 0
     total: Decimal = ZERO
     skipped_no_plan: int = 0
+
+
+def _raw_rows(qs: QuerySet[Any], chunk: int = 20000) -> Iterable[tuple[Any, ...]]:
+    """Stream a values()/values_list() queryset as plain tuples straight from the driver: skips Django's
+    per-row converters, which dominate at hundreds of thousands of rows (psycopg already returns
+    Decimal/date). Column order = the values() fields, then the annotations."""
+    if connection.vendor != "postgresql":  # SQLite's driver returns floats: go through the ORM
+        for item in qs.iterator(chunk_size=chunk):
+            yield tuple(item.values()) if isinstance(item, dict) else item
+        return
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while True:
+            rows = cursor.fetchmany(chunk)
+            if not rows:
+                return
+            yield from rows
 
 
 def _period_bounds(period: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -327,13 +350,12 @@ def _aggregate_period(period: dt.date, *, by_category: bool, user_id: int | None
     if user_id is not None:  # one holder's slices only (the what-if estimator)
         in_period["order__credit_shares__user_id"] = user_id
     shares: dict[int, list[tuple[int, int | None, int | None, Decimal]]] = defaultdict(list)
-    for share_row in (
+    for sid, oid, uid, pid, fraction in _raw_rows(
         CreditShare.objects.filter(**in_period)
         .order_by("order_id", "id")
         .values_list("id", "order_id", "user_id", "partner_id", "share")
-        .iterator(chunk_size=20000)
     ):
-        shares[share_row[1]].append((share_row[0], share_row[2], share_row[3], share_row[4]))
+        shares[oid].append((sid, uid, pid, fraction))
     below = Case(
         When(Q(floor_price__gt=0) & Q(unit_price__lt=F("floor_price")), then=Value(True)),
         default=Value(False),
@@ -349,8 +371,16 @@ def _aggregate_period(period: dt.date, *, by_category: bool, user_id: int | None
             "tax_sum": Sum("tax"),
             "log_sum": Sum("logistics"),
         }
+    names = [*keys, *annotations]
     rows: dict[int, _ShareRow] = {}
-    for r in qs.values(*keys).annotate(**annotations).order_by().iterator(chunk_size=20000):
+
+    def split(value: Decimal | None, fractions: list[Decimal]) -> list[Decimal]:
+        if not value:
+            return [ZERO] * len(fractions)
+        return split_by_shares(value, fractions)
+
+    for raw in _raw_rows(qs.values(*keys).annotate(**annotations).order_by()):
+        r = dict(zip(names, raw, strict=True))
         holders = shares.get(r["order_id"])
         if not holders:
             continue  # P4: an order without frozen credit shares pays nobody (yet)
@@ -361,21 +391,21 @@ def _aggregate_period(period: dt.date, *, by_category: bool, user_id: int | None
             logistics = [r.get("log_sum") or ZERO]
         else:
             fractions = [h[3] for h in holders]
-            amounts = split_by_shares(r["amount_sum"], fractions)
-            costs = split_by_shares(r.get("cost_sum") or ZERO, fractions)
-            taxes = split_by_shares(r.get("tax_sum") or ZERO, fractions)
-            logistics = split_by_shares(r.get("log_sum") or ZERO, fractions)
-        for i, (sid, uid, pid, share) in enumerate(holders):
+            amounts = split(r["amount_sum"], fractions)
+            costs = split(r.get("cost_sum"), fractions)
+            taxes = split(r.get("tax_sum"), fractions)
+            logistics = split(r.get("log_sum"), fractions)
+        for i, (sid, uid, pid, fraction) in enumerate(holders):
             row = rows.get(sid)
             if row is None:
                 row = rows[sid] = _ShareRow(
-                    share_id=sid, order_id=r["order_id"], user_id=uid, partner_id=pid, share=share
+                    share_id=sid, order_id=r["order_id"], user_id=uid, partner_id=pid, share=fraction
                 )
             row.lines.append(
                 calc.LineFact(
                     category=r.get("category", ""),
                     amount=amounts[i],
-                    quantity=r["qty_sum"] * share,
+                    quantity=r["qty_sum"] * fraction,
                     cost=costs[i],
                     tax=taxes[i],
                     logistics=logistics[i],
@@ -584,6 +614,14 @@ def ledger_recalculate(*, period: dt.date) -> LedgerRun:
                 parts = split_by_shares(amount, weights)
                 comp_lines = [x for x in result.lines if x.component == comp_id]
                 rate = comp_lines[0].rate if len(comp_lines) == 1 else None
+                common = {
+                    "plan": plan.code,
+                    "component": comp_id,
+                    "type": comp["type"],
+                    "component_total": f"{amount:.2f}",
+                    "payee_sales": f"{result.sales:.2f}",
+                    **({"note": note} if note else {}),
+                }
                 for row, part, w in zip(payee_rows, parts, weights, strict=True):
                     if part == 0 and w == 0:
                         continue
@@ -602,16 +640,11 @@ def ledger_recalculate(*, period: dt.date) -> LedgerRun:
                         rate=rate,
                         amount=part,
                         explanation={
-                            "plan": plan.code,
-                            "component": comp_id,
-                            "type": comp["type"],
+                            **common,
                             "share": str(row.share),
                             "order_base": f"{row.base:.2f}",
-                            "weight": str(w.quantize(Decimal("0.000001"))),
-                            "component_total": f"{amount:.2f}",
-                            "payee_sales": f"{result.sales:.2f}",
+                            "weight": f"{w:.6f}",
                             **({"net_factor": str(factors[row.order_id])} if row.order_id in factors else {}),
-                            **({"note": note} if note else {}),
                         },
                     )
                     desired[key] = d
@@ -630,6 +663,15 @@ def ledger_recalculate(*, period: dt.date) -> LedgerRun:
         for ckey, ds in calc_lines.items():
             for d in ds:
                 d.explanation["calculation"] = calc_ids[ckey]
+                # a cheap fingerprint, so a re-run compares one short string instead of decoding JSON
+                d.explanation["fp"] = (
+                    f"{d.amount}|{d.base}|{d.rate}|"
+                    + "|".join(
+                        str(d.explanation[k])
+                        for k in ("calculation", "component_total", "payee_sales", "weight")
+                    )
+                    + f"|{d.explanation.get('net_factor', '')}"
+                )
 
     start, end = _period_bounds(period)
     collected = set(
@@ -655,10 +697,12 @@ def _write_lines(period: dt.date, desired: dict[str, _Desired], run: LedgerRun, 
     Lines whose source vanished (order re-dated, share removed) are set to 0.00, never deleted, so a
     settlement draft that references them does not break."""
     existing = {
-        key: (pk, amount, status, expl)
-        for key, pk, amount, status, expl in CommissionLine.objects.filter(
-            period=period, kind__in=EARNED_KINDS, source_key__startswith="e:"
-        ).values_list("source_key", "pk", "amount", "status", "explanation")
+        key: (pk, amount, status, fp)
+        for key, pk, amount, status, fp in _raw_rows(
+            CommissionLine.objects.filter(
+                period=period, kind__in=EARNED_KINDS, source_key__startswith="e:"
+            ).values_list("source_key", "pk", "amount", "status", KT("explanation__fp"))
+        )
     }
     # Pro rata tranches already released (K8 setting) are subtracted from the pending remainder.
     tranches: dict[str, Decimal] = defaultdict(lambda: ZERO)
@@ -696,10 +740,10 @@ def _write_lines(period: dt.date, desired: dict[str, _Desired], run: LedgerRun, 
                 )
             )
             continue
-        pk, old_amount, status, old_expl = cur
+        pk, old_amount, status, old_fp = cur
         if status in (*LOCKED_STATUSES, LineStatus.FORFEITED):
             continue
-        if old_amount != amount or old_expl != d.explanation:  # explanation values are str/int only
+        if old_amount != amount or old_fp != d.explanation.get("fp"):
             to_update.append(
                 CommissionLine(
                     pk=pk,
@@ -710,10 +754,14 @@ def _write_lines(period: dt.date, desired: dict[str, _Desired], run: LedgerRun, 
                     plan_id=d.plan_id,
                 )
             )
-    stale = [
-        CommissionLine(pk=pk, amount=ZERO, explanation={**expl, "stale": True})
-        for key, (pk, amount, status, expl) in existing.items()
+    stale_ids = [
+        pk
+        for key, (pk, amount, status, _fp) in existing.items()
         if key not in desired and status not in (*LOCKED_STATUSES, LineStatus.FORFEITED) and amount != 0
+    ]
+    stale = [
+        CommissionLine(pk=x.pk, amount=ZERO, explanation={**x.explanation, "stale": True, "fp": ""})
+        for x in CommissionLine.objects.filter(pk__in=stale_ids)
     ]
     lines_insert(to_create)
     if to_update:
