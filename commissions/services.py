@@ -764,12 +764,12 @@ def _write_lines(period: dt.date, desired: dict[str, _Desired], run: LedgerRun, 
         for x in CommissionLine.objects.filter(pk__in=stale_ids)
     ]
     lines_insert(to_create)
+    # The status filter is part of each UPDATE's WHERE: a line settled meanwhile is never rewritten.
+    writable = CommissionLine.objects.filter(status__in=[LineStatus.PENDING, LineStatus.PAYABLE])
     if to_update:
-        CommissionLine.objects.bulk_update(
-            to_update, ["amount", "base", "rate", "explanation", "plan_id"], batch_size=1000
-        )
+        writable.bulk_update(to_update, ["amount", "base", "rate", "explanation", "plan_id"], batch_size=1000)
     if stale:
-        CommissionLine.objects.bulk_update(stale, ["amount", "explanation"], batch_size=1000)
+        writable.bulk_update(stale, ["amount", "explanation"], batch_size=1000)
     run.created += len(to_create)
     run.updated += len(to_update)
     run.zeroed += len(stale)
@@ -1161,10 +1161,14 @@ def commission_forfeit(*, payee: User | Partner, reason: str, by: User) -> Commi
     return record
 
 
+@transaction.atomic
 def commission_period_close(*, period: dt.date) -> CommissionPeriod:
-    """Called by settlements when a month's settlement is approved: the month is never recomputed."""
+    """Called by settlements when a month's settlement is approved — first, in the approval transaction,
+    before marking lines settled: the month is never recomputed after that."""
     period = month_start(period)
-    obj, _created = CommissionPeriod.objects.get_or_create(period=period)
+    CommissionPeriod.objects.get_or_create(period=period)
+    # Row lock: waits for a ledger run of this month to finish and blocks new ones until commit.
+    obj = CommissionPeriod.objects.select_for_update().get(period=period)
     if not obj.closed:
         obj.closed = True
         obj.closed_at = timezone.now()
