@@ -298,11 +298,13 @@ def main() -> None:
             f"run 1 (sales_progressive): {first:.2f} s — {run.payees} payees, {run.created} lines created, "
             f"{run.made_payable} made payable, total ¥{run.total:,.2f}"
         )
+        print(f"   phases (s): {run.timings}; commit: {first - sum(run.timings.values()):.2f}")
         t = time.perf_counter()
         run2 = services.ledger_recalculate(period=PERIOD)
         second = time.perf_counter() - t
         assert CommissionLine.objects.count() == n and run2.created == 0 and run2.updated == 0
         print(f"run 2 (idempotent re-run, nothing to write): {second:.2f} s")
+        print(f"   phases (s): {run2.timings}")
 
         install("category_rates")
         t = time.perf_counter()

@@ -51,7 +51,7 @@ class PlanError(ValueError):
 # --------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class LineFact:
     """One order line as the calculator sees it (already multiplied by the holder's credit share)."""
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -261,14 +262,10 @@ class _ShareRow:
     partner_id: int | None
     share: Decimal
     lines: list[calc.LineFact] = field(default_factory=list)
+    base: Decimal = ZERO  # sum of the line amounts; set by finish() once the lines are final
 
-    @property
-    def base(self) -> Decimal:
-        cached = self.__dict__.get("_base")
-        if cached is None or cached[0] is not self.lines:
-            cached = (self.lines, sum((x.amount for x in self.lines), ZERO))
-            self.__dict__["_base"] = cached
-        return cached[1]
+    def finish(self) -> None:
+        self.base = sum((x.amount for x in self.lines), ZERO)
 
 
 @dataclass
@@ -283,6 +280,12 @@ class LedgerRun:
     made_payable: int = 0
     total: Decimal = ZERO
     skipped_no_plan: int = 0
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase (README: Performance)
+
+    def lap(self, phase: str, since: float) -> float:
+        now = time.perf_counter()
+        self.timings[phase] = round(now - since, 3)
+        return now
 
 
 def _raw_rows(qs: QuerySet[Any], chunk: int = 20000) -> Iterable[tuple[Any, ...]]:
@@ -379,7 +382,7 @@ def _aggregate_period(period: dt.date, *, by_category: bool, user_id: int | None
             return [ZERO] * len(fractions)
         return split_by_shares(value, fractions)
 
-    for raw in _raw_rows(qs.values(*keys).annotate(**annotations).order_by()):
+    for raw in _raw_rows(qs.values(*keys).annotate(**annotations).order_by("order_id")):
         r = dict(zip(names, raw, strict=True))
         holders = shares.get(r["order_id"])
         if not holders:
@@ -415,7 +418,10 @@ def _aggregate_period(period: dt.date, *, by_category: bool, user_id: int | None
                     ref=str(r["order_id"]),
                 )
             )
-    return list(rows.values())
+    out = list(rows.values())
+    for row in out:
+        row.finish()
+    return out
 
 
 def _scaled(line: calc.LineFact, factor: Decimal, uplift: bool) -> calc.LineFact:
@@ -521,7 +527,9 @@ def ledger_recalculate(*, period: dt.date) -> LedgerRun:
     by_category = any(
         c["type"] not in calc.PERIOD_COMPONENTS for p in all_plans for c in p.definition.get("components", [])
     )
+    t = time.perf_counter()
     rows = _aggregate_period(period, by_category=by_category)
+    t = run.lap("aggregate_sql_and_split", t)
     # Net of every refund/write-off recorded so far; each line stores the factor it used, so a later
     # clawback (once the month is closed) only takes what this run did not already deduct.
     factors = order_net_factors()
@@ -556,7 +564,7 @@ def ledger_recalculate(*, period: dt.date) -> LedgerRun:
     calcs: list[PeriodCalculation] = []
     calc_lines: dict[str, list[_Desired]] = defaultdict(list)
     for payee, payee_rows in by_payee.items():
-        payee_rows.sort(key=lambda r: (r.order_id, r.share_id))
+        # rows arrive ordered by order id (SQL ORDER BY): split ties always break the same way
         uid = payee_rows[0].user_id
         pid = payee_rows[0].partner_id
         assignments = (
@@ -572,6 +580,7 @@ def ledger_recalculate(*, period: dt.date) -> LedgerRun:
             up = bool(uplifts) and (uid, order_customer.get(row.order_id)) in uplifts
             if f != 1 or up:
                 row.lines = [_scaled(x, f, up) for x in row.lines]
+                row.finish()
         for a in assignments:
             plan = a.plan
             definition = plan.definition
@@ -622,6 +631,9 @@ def ledger_recalculate(*, period: dt.date) -> LedgerRun:
                     "payee_sales": f"{result.sales:.2f}",
                     **({"note": note} if note else {}),
                 }
+                # A cheap fingerprint, so a re-run compares one short string instead of decoding JSON.
+                # (The calculation id is stable for a key: calculations are updated in place.)
+                comp_fp = f"{plan.code}|{comp_id}|{rate}|{common['component_total']}|{common['payee_sales']}"
                 for row, part, w in zip(payee_rows, parts, weights, strict=True):
                     if part == 0 and w == 0:
                         continue
@@ -636,52 +648,57 @@ def ledger_recalculate(*, period: dt.date) -> LedgerRun:
                         plan_id=plan.pk,
                         component=comp_id,
                         category=comp_lines[0].category if len(comp_lines) == 1 else "",
-                        base=round_fen(row.base),
+                        base=row.base if row.base.as_tuple().exponent == -2 else round_fen(row.base),
                         rate=rate,
                         amount=part,
                         explanation={
                             **common,
                             "share": str(row.share),
-                            "order_base": f"{row.base:.2f}",
-                            "weight": f"{w:.6f}",
+                            "order_base": str(row.base),
                             **({"net_factor": str(factors[row.order_id])} if row.order_id in factors else {}),
+                            "fp": f"{part}|{row.base}|{row.share}|{factors.get(row.order_id, '')}|{comp_fp}",
                         },
                     )
                     desired[key] = d
                     calc_lines[calc_key].append(d)
 
+    t = run.lap("calculate_and_allocate", t)
     # Upsert the calculations and point each line at its own.
     if calcs:
-        PeriodCalculation.objects.bulk_create(
-            calcs,
-            update_conflicts=True,
-            unique_fields=["key"],
-            update_fields=["plan", "sales", "total", "result"],
-            batch_size=1000,
+        # Write only what changed (a re-run of an unchanged month writes nothing).
+        current = {
+            c.key: c for c in PeriodCalculation.objects.filter(period=period, key__in=[x.key for x in calcs])
+        }
+        new_calcs, changed_calcs = [], []
+        for c in calcs:
+            old = current.get(c.key)
+            if old is None:
+                new_calcs.append(c)
+            elif (old.plan_id, old.sales, old.total, old.result) != (c.plan_id, c.sales, c.total, c.result):
+                c.pk = old.pk
+                changed_calcs.append(c)
+        PeriodCalculation.objects.bulk_create(new_calcs, batch_size=500)
+        PeriodCalculation.objects.bulk_update(
+            changed_calcs, ["plan", "sales", "total", "result"], batch_size=500
         )
         calc_ids = dict(PeriodCalculation.objects.filter(period=period).values_list("key", "id"))
         for ckey, ds in calc_lines.items():
             for d in ds:
                 d.explanation["calculation"] = calc_ids[ckey]
-                # a cheap fingerprint, so a re-run compares one short string instead of decoding JSON
-                d.explanation["fp"] = (
-                    f"{d.amount}|{d.base}|{d.rate}|"
-                    + "|".join(
-                        str(d.explanation[k])
-                        for k in ("calculation", "component_total", "payee_sales", "weight")
-                    )
-                    + f"|{d.explanation.get('net_factor', '')}"
-                )
 
     start, end = _period_bounds(period)
     collected = set(
         collected_orders().filter(booked_at__gte=start, booked_at__lt=end).values_list("pk", flat=True)
     )
+    t = run.lap("calculations_upsert_and_collected", t)
     _write_lines(period, desired, run, collected)
+    t = run.lap("write_lines", t)
     if period.month == 12:
         _key_account_year_end(period, run)
     run.clawbacks = clawbacks_create(period=period)
+    t = run.lap("clawbacks", t)
     run.made_payable = commission_payable_refresh()
+    t = run.lap("payable_refresh", t)
     CommissionPeriod.objects.filter(period=period).update(last_run_at=timezone.now())
     run.total = (
         CommissionLine.objects.filter(period=period)
@@ -689,6 +706,7 @@ def ledger_recalculate(*, period: dt.date) -> LedgerRun:
         .aggregate(s=Sum("amount"))["s"]
         or ZERO
     )
+    run.lap("month_total", t)
     return run
 
 
@@ -811,16 +829,38 @@ def lines_insert(rows: list[tuple[Any, ...]]) -> None:
             [CommissionLine(**dict(zip(LINE_COLUMNS, r, strict=True))) for r in rows], batch_size=BATCH
         )
         return
-    now = timezone.now()
+    now = timezone.now().isoformat()
     table = CommissionLine._meta.db_table
     explanation = LINE_COLUMNS.index("explanation")
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    buffer: list[str] = []
     with connection.cursor() as cursor:
         raw = cursor.cursor  # the psycopg cursor
         with raw.copy(f"COPY {table} (created_at, updated_at, {', '.join(LINE_COLUMNS)}) FROM STDIN") as copy:
+            # COPY text format built in Python (psycopg's per-row write_row is the slow part at this size)
             for r in rows:
-                row = list(r)
-                row[explanation] = json.dumps(row[explanation], ensure_ascii=False)
-                copy.write_row((now, now, *row))
+                fields = [now, now]
+                for i, value in enumerate(r):
+                    if value is None:
+                        fields.append("\\N")
+                    elif i == explanation:
+                        fields.append(_copy_text(dumps(value)))
+                    elif isinstance(value, str):
+                        fields.append(_copy_text(value))
+                    else:
+                        fields.append(str(value))
+                buffer.append("\t".join(fields))
+                if len(buffer) >= 5000:
+                    copy.write("\n".join(buffer) + "\n")
+                    buffer = []
+            if buffer:
+                copy.write("\n".join(buffer) + "\n")
+
+
+def _copy_text(value: str) -> str:
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
 
 
 def _key_account_year_end(period: dt.date, run: LedgerRun) -> None:
