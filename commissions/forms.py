@@ -74,3 +74,11 @@ class WhatIfForm(forms.Form):
         if not data.get("amount") and not data.get("opportunity"):
             raise forms.ValidationError(_("请输入成交金额，或选择一个商机。"))
         return data
+
+
+class ForfeitForm(forms.Form):
+    """K11: a payee's unpaid commission is forfeited (fraud/violation confirmed); asks for confirmation."""
+
+    payee = forms.ModelChoiceField(label=_("员工"), queryset=User.objects.filter(is_active=True))
+    reason = forms.CharField(label=_("原因（已查实的违规事实）"), max_length=300)
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)

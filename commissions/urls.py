@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.statement, name="statement"),
     path("lines/<int:pk>/", views.line_detail, name="line_detail"),
     path("what-if/", views.what_if, name="what_if"),
+    path("forfeit/", views.forfeit, name="forfeit"),
 ]

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from commissions import services
 from commissions.estimator import what_if_estimate
-from commissions.forms import StatementFilterForm, WhatIfForm
+from commissions.forms import ForfeitForm, StatementFilterForm, WhatIfForm
 from commissions.models import PeriodCalculation
 from commissions.selectors import line_get_visible, statement_lines, statement_summary, visible_payee_ids
 from common.auth import AuthedRequest
@@ -100,3 +104,37 @@ def what_if(request: AuthedRequest) -> HttpResponse:
         except DomainError as exc:
             add_domain_error(form, exc)
     return render(request, "commissions/what_if.html", {"form": form, "estimate": estimate})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def forfeit(request: AuthedRequest) -> HttpResponse:
+    """K11 for finance/admin/leadership: first POST shows what would be forfeited, the second confirms."""
+    from commissions.models import CommissionLine, LineStatus
+    from crm.models import Role
+
+    user = request.user
+    if not (user.is_superuser or user.has_role(Role.FINANCE, Role.ADMIN, Role.PRESIDENT, Role.VP)):
+        raise Http404
+    form = ForfeitForm(request.POST or None)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        if d["confirm"]:
+            try:
+                record = services.commission_forfeit(payee=d["payee"], reason=d["reason"], by=user)
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("已没收 %(name)s 未发放提成 %(n)s 条，共 %(amount)s 元。")
+                    % {"name": d["payee"], "n": record.lines, "amount": record.amount},
+                )
+                return redirect("commissions:statement")
+        else:
+            preview = CommissionLine.objects.filter(
+                Q(payee_user=d["payee"]), status__in=[LineStatus.PENDING, LineStatus.PAYABLE]
+            ).aggregate(n=Count("id"), amount=Sum("amount"))
+            form = ForfeitForm(initial={**d, "confirm": True, "payee": d["payee"].pk})
+    return render(request, "commissions/forfeit.html", {"form": form, "preview": preview})

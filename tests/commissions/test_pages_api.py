@@ -167,3 +167,20 @@ def test_what_if_bad_input_and_no_plan(org, this_month_sales, client_for, api_fo
     )
     response = api_for(org.finance).post("/api/commissions/what-if/", {"amount": "100"}, format="json")
     assert response.status_code == 400 and "没有适用的提成方案" in response.json()["detail"]
+
+
+def test_forfeit_page_asks_for_confirmation_then_forfeits(org, ledger, client_for):
+    client = client_for(org.finance)
+    first = client.post("/commissions/forfeit/", {"payee": org.rep_a1.pk, "reason": "虚假销售，已查实"})
+    assert first.status_code == 200 and first.context["preview"]["n"] == 3
+    assert not CommissionLine.objects.filter(status="forfeited").exists()  # nothing yet
+    done = client.post(
+        "/commissions/forfeit/", {"payee": org.rep_a1.pk, "reason": "虚假销售，已查实", "confirm": "True"}
+    )
+    assert done.status_code == 302
+    assert CommissionLine.objects.filter(payee_user=org.rep_a1, status="forfeited").count() == 3
+
+
+def test_forfeit_page_is_not_for_reps_or_managers(org, ledger, client_for):
+    assert client_for(org.rep_a1).get("/commissions/forfeit/").status_code == 404
+    assert client_for(org.manager_a).get("/commissions/forfeit/").status_code == 404
