@@ -192,3 +192,26 @@ def test_admin_import_and_export(org, client):
     )
     assert response.status_code == 200 and "至少需要一个方案组成" in response.content.decode()
     assert not CommissionPlan.objects.filter(code="x").exists()
+
+
+def test_commission_run_command(org):
+    from commissions.models import CommissionPlan, PlanAssignment
+    from crm.models import ProductCategory, Role
+    from tests.commissions.factories import booked, install_plan
+    from tests.factories import make_order
+
+    install_plan("sales_progressive", role=Role.REP)
+    make_order(
+        owner=org.rep_a1,
+        lines=[(ProductCategory.REGULAR, D("1"), D("600000"))],
+        booked_at=booked(dt.date(2026, 10, 5)),
+    )
+    out = io.StringIO()
+    call_command("commission_run", "--period", "2026-10", stdout=out)
+    assert "新增 1 条" in out.getvalue() and "¥30,000.00" in out.getvalue()
+    with pytest.raises(CommandError, match="YYYY-MM"):
+        call_command("commission_run", "--period", "Oct")
+    services.commission_period_close(period=dt.date(2026, 10, 1))
+    with pytest.raises(CommandError, match="已结算关闭"):
+        call_command("commission_run", "--period", "2026-10")
+    assert CommissionPlan.objects.count() == 1 and PlanAssignment.objects.count() == 1
