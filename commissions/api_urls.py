@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from commissions import api
 
 app_name = "commissions_api"
-urlpatterns: list = []
+router = DefaultRouter()
+router.register("lines", api.CommissionLineViewSet, basename="line")
+urlpatterns = [
+    path("statement/", api.statement, name="statement"),
+    path("what-if/", api.what_if, name="what_if"),
+    *router.urls,
+]

@@ -20,6 +20,24 @@ class CommissionPlan(TimeStampedModel):
     effective_from = models.DateField(_("生效日期"))
     effective_to = models.DateField(_("失效日期"), null=True, blank=True)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发布人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # K12: an effective date less than the notice period after publishing needs an admin's reason.
+    notice_override_reason = models.CharField(_("提前生效原因"), max_length=300, blank=True)
+    notice_override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("批准提前生效"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     # The whole plan as the calculator reads it (the same JSON as commissions/plans/*.json).
     definition = models.JSONField(_("方案定义"), default=dict)
 
@@ -53,6 +71,8 @@ class PlanAssignment(models.Model):
     partner_kind = models.CharField(_("合伙人类别"), max_length=20, blank=True)
     starts_on = models.DateField(_("开始日期"))
     ends_on = models.DateField(_("结束日期"), null=True, blank=True)
+    # K6: the payee's grade (职级) under a grade-based plan.
+    grade = models.CharField(_("职级"), max_length=10, blank=True)
 
     class Meta:
         verbose_name = _("方案适用对象")
@@ -60,6 +80,137 @@ class PlanAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan} → {self.user or self.role or self.partner_kind}"
+
+
+class CommissionPolicy(models.Model):
+    """SPEC defaults an admin can change without a deploy, effective-dated (the row in force on a day
+    is the latest with effective_from ≤ that day; with no row, the SPEC defaults apply)."""
+
+    effective_from = models.DateField(_("生效日期"), unique=True)
+    plan_notice_days = models.PositiveIntegerField(_("方案变更提前公告天数"), default=30)  # K12
+    clawback_min_amount = MoneyField(_("追回最小金额"), default=0)
+
+    class Meta:
+        verbose_name = _("提成规则设置")
+        verbose_name_plural = _("提成规则设置")
+        ordering = ["-effective_from"]
+
+    def __str__(self) -> str:
+        return f"{self.effective_from}"
+
+
+class SalesTarget(models.Model):
+    """A payee's sales target for a month (K3 attainment, K6 floating, the what-if estimator) or for a
+    year (`annual`, period = 1 January: the K5 year-end bonus)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("员工"), on_delete=models.CASCADE, related_name="+"
+    )
+    period = models.DateField(_("月份"), help_text=_("月份的第一天；年度目标为 1 月 1 日"))
+    annual = models.BooleanField(_("年度目标"), default=False)
+    amount = MoneyField(_("目标金额"))
+
+    class Meta:
+        verbose_name = _("销售目标")
+        verbose_name_plural = _("销售目标")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "period", "annual"], name="salestarget_unique"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="salestarget_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.period:%Y-%m} {self.amount}"
+
+
+class KeyAccountUplift(models.Model):
+    """K5: the payee won this key account or raised its class this year → +uplift points on it."""
+
+    customer = models.ForeignKey(
+        "crm.Customer", verbose_name=_("客户"), on_delete=models.CASCADE, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("员工"), on_delete=models.CASCADE, related_name="+"
+    )
+    year = models.PositiveIntegerField(_("年度"))
+    reason = models.CharField(_("原因"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("大客户新开发/升级")
+        verbose_name_plural = _("大客户新开发/升级")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "user", "year"], name="kauplift_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer} {self.year}"
+
+
+class CommissionPeriod(models.Model):
+    """A month of the ledger. `closed` is set when the month's settlement is approved (settlements calls
+    `commissions.services.commission_period_close`); a closed month is never recomputed (K10, K12)."""
+
+    period = models.DateField(_("月份"), unique=True)
+    closed = models.BooleanField(_("已关闭"), default=False)
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+    last_run_at = models.DateTimeField(_("最近计算时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("提成月份")
+        verbose_name_plural = _("提成月份")
+        ordering = ["-period"]
+
+    def __str__(self) -> str:
+        return f"{self.period:%Y-%m}"
+
+
+class PeriodCalculation(models.Model):
+    """One payee's calculation for one period under one plan: the facts and the calculator's full
+    explanation. Ledger lines point here (their explanation holds `calculation` = this id)."""
+
+    key = models.CharField(max_length=120, unique=True)
+    period = models.DateField(_("所属月份"), db_index=True)
+    payee_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    payee_partner = models.ForeignKey(
+        "partners.Partner", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    plan = models.ForeignKey(CommissionPlan, on_delete=models.PROTECT, related_name="+")
+    sales = MoneyField(_("本期业绩"), default=0)
+    total = MoneyField(_("提成合计"), default=0)
+    result = models.JSONField(_("计算说明"), default=dict)
+
+    class Meta:
+        verbose_name = _("提成计算")
+        verbose_name_plural = _("提成计算")
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class CommissionForfeit(models.Model):
+    """K11: confirmed fraud/violation forfeits the payee's unpaid commission — who, why, when, how much."""
+
+    payee_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    payee_partner = models.ForeignKey(
+        "partners.Partner", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("原因"), max_length=300)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    lines = models.PositiveIntegerField(_("条数"), default=0)
+    amount = MoneyField(_("金额"), default=0)
+
+    class Meta:
+        verbose_name = _("提成没收")
+        verbose_name_plural = _("提成没收")
+
+    def __str__(self) -> str:
+        return f"{self.payee_user or self.payee_partner} {self.amount}"
 
 
 class LineStatus(models.TextChoices):
@@ -88,6 +239,7 @@ class CommissionLine(TimeStampedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="commission_lines",
+        db_index=False,  # covered by the (payee_user, period) index; fewer indexes = faster month runs
     )
     payee_partner = models.ForeignKey(
         "partners.Partner",
@@ -103,7 +255,13 @@ class CommissionLine(TimeStampedModel):
         _("状态"), max_length=20, choices=LineStatus.choices, default=LineStatus.PENDING, db_index=True
     )
     order = models.ForeignKey(
-        "crm.Order", verbose_name=_("订单"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "crm.Order",
+        verbose_name=_("订单"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # covered by the (order, status) index
     )
     credit_share = models.ForeignKey(
         "partners.CreditShare",
@@ -112,6 +270,7 @@ class CommissionLine(TimeStampedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # never looked up by share; the source_key says which share a line is for
     )
     plan = models.ForeignKey(
         CommissionPlan,
@@ -152,7 +311,10 @@ class CommissionLine(TimeStampedModel):
                 name="commissionline_one_payee",
             ),
         ]
-        indexes = [models.Index(fields=["payee_user", "period"], name="cline_user_period_idx")]
+        indexes = [
+            models.Index(fields=["payee_user", "period"], name="cline_user_period_idx"),
+            models.Index(fields=["order", "status"], name="cline_order_status_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.period:%Y-%m} {self.payee_user or self.payee_partner} {self.amount}"

@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from commissions import views
 
 app_name = "commissions"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.statement, name="statement"),
+    path("lines/<int:pk>/", views.line_detail, name="line_detail"),
+    path("what-if/", views.what_if, name="what_if"),
+    path("forfeit/", views.forfeit, name="forfeit"),
+]

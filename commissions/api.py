@@ -1,0 +1,148 @@
+"""REST API for statements, ledger lines and the what-if estimator: the same selectors as the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from commissions.estimator import what_if_estimate
+from commissions.forms import parse_month
+from commissions.models import CommissionLine, LineKind, LineStatus
+from commissions.selectors import lines_visible_to, statement_lines, statement_summary, visible_payee_ids
+from common.auth import request_user
+from common.timeutil import local_today, month_start
+from crm.models import KeyAccountClass, Opportunity, OpportunityStage, ProductCategory
+
+
+class CommissionLineSerializer(serializers.ModelSerializer):
+    payee = serializers.SerializerMethodField()
+    order_number = serializers.CharField(source="order.number", default=None, read_only=True)
+
+    class Meta:
+        model = CommissionLine
+        fields = [
+            "id",
+            "period",
+            "payee",
+            "payee_user",
+            "payee_partner",
+            "kind",
+            "status",
+            "order",
+            "order_number",
+            "credit_share",
+            "plan",
+            "component",
+            "category",
+            "base",
+            "rate",
+            "amount",
+            "explanation",
+            "corrects",
+            "reason",
+        ]
+
+    def get_payee(self, obj: CommissionLine) -> str:
+        return str(obj.payee_user or obj.payee_partner)
+
+
+class LineFilter(django_filters.FilterSet):
+    period = django_filters.CharFilter(method="filter_period", label="YYYY-MM")
+    status = django_filters.ChoiceFilter(choices=LineStatus.choices)
+    kind = django_filters.ChoiceFilter(choices=LineKind.choices)
+    payee = django_filters.NumberFilter(field_name="payee_user_id")
+    order = django_filters.NumberFilter(field_name="order_id")
+
+    class Meta:
+        model = CommissionLine
+        fields = ["period", "status", "kind", "payee", "order"]
+
+    def filter_period(self, qs, name, value):  # type: ignore[no-untyped-def]
+        month = parse_month(value)
+        if month is None:
+            raise serializers.ValidationError({"period": "月份格式应为 YYYY-MM，例如 2026-10。"})
+        return qs.filter(period=month)
+
+
+class CommissionLineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = CommissionLineSerializer
+    filterset_class = LineFilter
+    queryset = CommissionLine.objects.none()
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return lines_visible_to(user=request_user(self.request)).select_related(
+            "order", "payee_user", "payee_partner"
+        )
+
+
+def _period_and_payee(request: Request) -> tuple[Any, int | None]:
+    user = request_user(request)
+    raw = request.query_params.get("period", "")
+    period = parse_month(raw) if raw else month_start(local_today())
+    if period is None:
+        raise serializers.ValidationError({"period": "月份格式应为 YYYY-MM，例如 2026-10。"})
+    payee = request.query_params.get("payee", "")
+    if not payee:
+        ids = visible_payee_ids(user=user)
+        return period, (None if ids is not None and len(ids) <= 1 else user.pk)
+    try:
+        payee_id = int(payee)
+    except ValueError:
+        raise serializers.ValidationError({"payee": "无效的员工编号。"}) from None
+    ids = visible_payee_ids(user=user)
+    if ids is not None and payee_id not in ids:
+        raise Http404
+    return period, payee_id
+
+
+@extend_schema(responses=dict)
+@api_view(["GET"])
+def statement(request: Request) -> Response:
+    """K8/K10: a payee's month — earned, payable, pending collection, clawbacks (own; team; finance: all)."""
+    period, payee_id = _period_and_payee(request)
+    summary = statement_summary(
+        statement_lines(viewer=request_user(request), period=period, payee_id=payee_id)
+    )
+    summary.period = period
+    return Response({**summary.as_dict(), "payee": payee_id})
+
+
+class WhatIfSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False)
+    category = serializers.ChoiceField(choices=ProductCategory.choices, default=ProductCategory.REGULAR)
+    key_account_class = serializers.ChoiceField(choices=KeyAccountClass.choices, default="", allow_blank=True)
+    opportunity = serializers.IntegerField(required=False)
+
+
+@extend_schema(request=WhatIfSerializer, responses=dict)
+@api_view(["POST"])
+def what_if(request: Request) -> Response:
+    user = request_user(request)
+    ser = WhatIfSerializer(data=request.data)
+    ser.is_valid(raise_exception=True)
+    d = ser.validated_data
+    opportunity = None
+    if d.get("opportunity") is not None:
+        opportunity = (
+            Opportunity.objects.select_related("customer")
+            .filter(pk=d["opportunity"], owner=user)
+            .exclude(stage__in=[OpportunityStage.WON, OpportunityStage.LOST])
+            .first()
+        )
+        if opportunity is None:
+            raise Http404
+    estimate = what_if_estimate(
+        user=user,
+        amount=d.get("amount"),
+        category=d["category"],
+        key_account_class=d["key_account_class"],
+        opportunity=opportunity,
+    )
+    return Response(estimate.as_dict())

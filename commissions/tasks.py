@@ -1,0 +1,30 @@
+"""Periodic commission jobs: safe to run twice (the ledger run is idempotent, the refresh set-based)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from celery import shared_task
+
+from commissions import services
+from commissions.selectors import period_is_closed
+from common.timeutil import local_today, month_start
+
+
+@shared_task
+def ledger_run_open_months() -> dict[str, int]:
+    """Nightly: recompute this month and last month (while last month's settlement is not approved),
+    then move collected orders' lines to payable (K8)."""
+    this = month_start(local_today())
+    last = month_start(this - dt.timedelta(days=1))
+    out = {}
+    for period in (last, this):
+        if not period_is_closed(period):
+            out[f"{period:%Y-%m}"] = services.ledger_recalculate(period=period).created
+    out["payable"] = services.commission_payable_refresh()
+    return out
+
+
+@shared_task
+def payable_refresh() -> int:
+    return services.commission_payable_refresh()

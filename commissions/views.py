@@ -1,0 +1,140 @@
+"""Commission pages: my/team statement, line drill-down, what-if estimator. No business rules here."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q, Sum
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from commissions import services
+from commissions.estimator import what_if_estimate
+from commissions.forms import ForfeitForm, StatementFilterForm, WhatIfForm
+from commissions.models import PeriodCalculation
+from commissions.selectors import line_get_visible, statement_lines, statement_summary, visible_payee_ids
+from common.auth import AuthedRequest
+from common.errors import DomainError
+from common.forms import add_domain_error
+from common.timeutil import local_today, month_start
+from crm.models import User
+from crm.selectors import keyset_page
+
+PAGE_SIZE = 50
+
+
+def _payee_choices(user: User):  # type: ignore[no-untyped-def]
+    ids = visible_payee_ids(user=user)
+    if ids is not None and len(ids) <= 1:
+        return None  # a rep sees only their own statement: no payee picker
+    qs = User.objects.filter(is_active=True).order_by("display_name", "username")
+    return qs if ids is None else qs.filter(pk__in=ids)
+
+
+@login_required
+def statement(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    payees = _payee_choices(user)
+    form = StatementFilterForm(request.GET or None, payees=payees)
+    period = month_start(local_today())
+    # A rep (or partner) sees only their own lines anyway; a manager/finance starts on their own.
+    payee_id: int | None = None if payees is None else user.pk
+    status = kind = ""
+    if form.is_valid():
+        d = form.cleaned_data
+        period = d["period"] or period
+        if d.get("payee"):
+            payee_id = d["payee"].pk
+        status, kind = d["status"], d["kind"]
+    lines = statement_lines(viewer=user, period=period, payee_id=payee_id, status=status, kind=kind)
+    summary = statement_summary(statement_lines(viewer=user, period=period, payee_id=payee_id))
+    try:
+        after = int(request.GET.get("after", "") or 0) or None
+    except ValueError:
+        after = None
+    rows, next_cursor = keyset_page(lines, after=after, size=PAGE_SIZE)
+    params = request.GET.copy()
+    params.pop("after", None)
+    return render(
+        request,
+        "commissions/statement.html",
+        {
+            "form": form,
+            "period": period,
+            "summary": summary,
+            "lines": rows,
+            "next_cursor": next_cursor,
+            "after": after,
+            "params": params.urlencode(),
+        },
+    )
+
+
+@login_required
+def line_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    line = line_get_visible(user=request.user, pk=pk)
+    if line is None:
+        raise Http404
+    calc_id = line.explanation.get("calculation")
+    calculation = PeriodCalculation.objects.filter(pk=calc_id).first() if calc_id else None
+    return render(
+        request,
+        "commissions/line_detail.html",
+        {"line": line, "calculation": calculation, "corrections": line.corrections.all().order_by("id")},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def what_if(request: AuthedRequest) -> HttpResponse:
+    form = WhatIfForm(request.POST or None, user=request.user)
+    estimate = None
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            estimate = what_if_estimate(
+                user=request.user,
+                amount=d["amount"],
+                category=d["category"],
+                key_account_class=d["key_account_class"] or "",
+                opportunity=d["opportunity"],
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+    return render(request, "commissions/what_if.html", {"form": form, "estimate": estimate})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def forfeit(request: AuthedRequest) -> HttpResponse:
+    """K11 for finance/admin/leadership: first POST shows what would be forfeited, the second confirms."""
+    from commissions.models import CommissionLine, LineStatus
+    from crm.models import Role
+
+    user = request.user
+    if not (user.is_superuser or user.has_role(Role.FINANCE, Role.ADMIN, Role.PRESIDENT, Role.VP)):
+        raise Http404
+    form = ForfeitForm(request.POST or None)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        if d["confirm"]:
+            try:
+                record = services.commission_forfeit(payee=d["payee"], reason=d["reason"], by=user)
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("已没收 %(name)s 未发放提成 %(n)s 条，共 %(amount)s 元。")
+                    % {"name": d["payee"], "n": record.lines, "amount": record.amount},
+                )
+                return redirect("commissions:statement")
+        else:
+            preview = CommissionLine.objects.filter(
+                Q(payee_user=d["payee"]), status__in=[LineStatus.PENDING, LineStatus.PAYABLE]
+            ).aggregate(n=Count("id"), amount=Sum("amount"))
+            form = ForfeitForm(initial={**d, "confirm": True, "payee": d["payee"].pk})
+    return render(request, "commissions/forfeit.html", {"form": form, "preview": preview})

@@ -1,0 +1,88 @@
+"""The ledger on PostgreSQL: idempotency, concurrent runs, and the closed-period rule."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from decimal import Decimal as D
+
+import pytest
+from django.db import connection
+
+from commissions import services
+from commissions.models import CommissionLine, LineKind, LineStatus
+from common.errors import Conflict
+from crm.models import ProductCategory, Role
+from tests.commissions.factories import booked, install_plan, pay
+from tests.factories import build_org, make_order
+
+OCT = dt.date(2026, 10, 1)
+NOV = dt.date(2026, 11, 1)
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def snapshot():
+    return list(
+        CommissionLine.objects.order_by("source_key").values_list(
+            "source_key", "amount", "status", "corrects_id"
+        )
+    )
+
+
+def _seed():
+    org = build_org()
+    install_plan("sales_progressive", role=Role.REP)
+    orders = []
+    for i, rep in enumerate((org.rep_a1, org.rep_a2, org.rep_b1)):
+        for j in range(4):
+            orders.append(
+                make_order(
+                    owner=rep,
+                    lines=[(ProductCategory.REGULAR, D("1"), D("123456.78") + i + j)],
+                    booked_at=booked(dt.date(2026, 10, 1 + j)),
+                )
+            )
+    return org, orders
+
+
+def test_ledger_run_twice_and_concurrently_leaves_the_same_ledger():
+    _org, _orders = _seed()
+    services.ledger_recalculate(period=OCT)
+    first = snapshot()
+    assert len(first) == 12
+    services.ledger_recalculate(period=OCT)
+    assert snapshot() == first
+    errors: list[BaseException] = []
+
+    def run():
+        try:
+            services.ledger_recalculate(period=OCT)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert snapshot() == first
+
+
+def test_closed_period_is_never_recomputed_and_clawback_lands_in_the_open_month():
+    org, orders = _seed()
+    order = orders[0]
+    pay(order, str(order.total), dt.date(2026, 10, 20), org.finance)
+    services.ledger_recalculate(period=OCT)
+    CommissionLine.objects.filter(status=LineStatus.PAYABLE).update(status=LineStatus.SETTLED)
+    settled = snapshot()
+    with pytest.raises(Conflict):
+        services.ledger_recalculate(period=OCT)
+    pay(order, "-10000.00", dt.date(2026, 11, 2), org.finance)
+    services.ledger_recalculate(period=NOV)
+    claws = list(CommissionLine.objects.filter(kind=LineKind.CLAWBACK))
+    assert len(claws) == 1 and claws[0].period == NOV and claws[0].amount < 0
+    # the October lines are exactly as they were
+    assert [x for x in snapshot() if x[0].startswith("e:202610")] == settled
