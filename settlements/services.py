@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from commissions.models import CommissionLine, LineKind, LineStatus
+from commissions.services import commission_period_close
 from common.errors import Conflict, DomainError, NotFound
 from common.money import ZERO, round_fen
 from common.notifications import notify
@@ -203,6 +204,13 @@ def _transition(
         updates["reject_reason"] = comment[:500]
     elif t.target == S.APPROVED:
         updates["approved_at"] = now
+        # Contract with the commission engine: close the months first (waits for a running ledger
+        # run and blocks new ones), then the lines become settled and are never recomputed (K10, K12).
+        periods = set(
+            locked.lines.exclude(commission_line=None).values_list("commission_line__period", flat=True)
+        )
+        for period in sorted(periods | {locked.month}):
+            commission_period_close(period=period)
         _mark_lines(locked, LineStatus.PAYABLE, LineStatus.SETTLED)
     elif t.target == S.PAID:
         updates["paid_at"] = now
