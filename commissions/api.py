@@ -6,6 +6,7 @@ from typing import Any
 
 import django_filters
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import api_view
@@ -67,7 +68,7 @@ class LineFilter(django_filters.FilterSet):
     def filter_period(self, qs, name, value):  # type: ignore[no-untyped-def]
         month = parse_month(value)
         if month is None:
-            raise serializers.ValidationError({"period": "月份格式应为 YYYY-MM，例如 2026-10。"})
+            raise serializers.ValidationError({"period": _("月份格式应为 YYYY-MM，例如 2026-10。")})
         return qs.filter(period=month)
 
 
@@ -87,7 +88,7 @@ def _period_and_payee(request: Request) -> tuple[Any, int | None]:
     raw = request.query_params.get("period", "")
     period = parse_month(raw) if raw else month_start(local_today())
     if period is None:
-        raise serializers.ValidationError({"period": "月份格式应为 YYYY-MM，例如 2026-10。"})
+        raise serializers.ValidationError({"period": _("月份格式应为 YYYY-MM，例如 2026-10。")})
     payee = request.query_params.get("payee", "")
     if not payee:
         ids = visible_payee_ids(user=user)
@@ -95,7 +96,7 @@ def _period_and_payee(request: Request) -> tuple[Any, int | None]:
     try:
         payee_id = int(payee)
     except ValueError:
-        raise serializers.ValidationError({"payee": "无效的员工编号。"}) from None
+        raise serializers.ValidationError({"payee": _("无效的员工编号。")}) from None
     ids = visible_payee_ids(user=user)
     if ids is not None and payee_id not in ids:
         raise Http404

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CommissionsConfig(AppConfig):
     name = "commissions"
-    verbose_name = "提成"
+    verbose_name = _("提成")
 
     def ready(self) -> None:
         from commissions import signals  # noqa: F401

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -94,7 +95,7 @@ class EventSerializer(serializers.ModelSerializer):
         fields = ["action", "from_status", "to_status", "by", "by_name", "at", "comment", "data"]
 
     def get_by_name(self, obj: CollisionEvent) -> str:
-        return str(obj.by) if obj.by_id else "系统"
+        return str(obj.by) if obj.by_id else _("系统")
 
 
 class TransitionSerializer(serializers.Serializer):
@@ -176,7 +177,8 @@ class ReportView(APIView):
                 month = month.replace(year=y, month=m, day=1)
             except ValueError:
                 return Response(
-                    {"detail": "月份格式应为 YYYY-MM。", "month": ["月份格式应为 YYYY-MM。"]}, status=400
+                    {"detail": _("月份格式应为 YYYY-MM。"), "month": [_("月份格式应为 YYYY-MM。")]},
+                    status=400,
                 )
         rows = selectors.collision_report(user=user, month=month)
         for r in rows:

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class PartnersConfig(AppConfig):
     name = "partners"
-    verbose_name = "合伙人与业绩归属"
+    verbose_name = _("合伙人与业绩归属")
 
     def ready(self) -> None:
         from partners.signals import on_post_migrate

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from settlements.models import (
     Dispute,
@@ -97,7 +98,7 @@ class PayeeBankAccountAdmin(admin.ModelAdmin):
     list_display = ("user", "bank_name", "account_holder", "masked")
     raw_id_fields = ("user",)
 
-    @admin.display(description="银行卡号")
+    @admin.display(description=_("银行卡号"))
     def masked(self, obj: PayeeBankAccount) -> str:
         from settlements.models import mask_account
 

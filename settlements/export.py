@@ -17,6 +17,7 @@ from typing import IO, Any
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -37,28 +38,35 @@ BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="top")
 
 SUMMARY_HEADERS = [
-    "序号",
-    "姓名",
-    "类别",
-    "区域",
-    "电话",
-    "签约金额合计",
-    "售出金额合计",
-    "返利（提成）合计",
-    "扣减",
-    "上期结余",
-    "本期结余",
-    "应发金额",
-    "状态",
+    gettext_noop("序号"),
+    gettext_noop("姓名"),
+    gettext_noop("类别"),
+    gettext_noop("区域"),
+    gettext_noop("电话"),
+    gettext_noop("签约金额合计"),
+    gettext_noop("售出金额合计"),
+    gettext_noop("返利（提成）合计"),
+    gettext_noop("扣减"),
+    gettext_noop("上期结余"),
+    gettext_noop("本期结余"),
+    gettext_noop("应发金额"),
+    gettext_noop("状态"),
 ]
 SUMMARY_WIDTHS = [6, 14, 12, 12, 14, 16, 16, 16, 14, 14, 14, 14, 12]
-SHEET_HEADERS = ["类别", "数量", "单价", "金额", "返利（提成）", "说明"]
+SHEET_HEADERS = [
+    gettext_noop("类别"),
+    gettext_noop("数量"),
+    gettext_noop("单价"),
+    gettext_noop("金额"),
+    gettext_noop("返利（提成）"),
+    gettext_noop("说明"),
+]
 SHEET_WIDTHS = [16, 10, 14, 16, 16, 48]
 SIGN_BOXES = [
-    ("销售部审核", "finance_confirmation"),
-    ("财务中心确认", "president_approval"),
-    ("总裁办审批", "approved"),
-    ("本人签字", ""),
+    (gettext_noop("销售部审核"), "finance_confirmation"),
+    (gettext_noop("财务中心确认"), "president_approval"),
+    (gettext_noop("总裁办审批"), "approved"),
+    (gettext_noop("本人签字"), ""),
 ]
 CATEGORY_LABELS = {str(k): str(v) for k, v in ProductCategory.choices} | {
     str(k): str(v) for k, v in LineKind.choices
@@ -123,7 +131,7 @@ def write_summary(wb: Workbook, settlements: list[Settlement], month: dt.date) -
     for i, width in enumerate(SUMMARY_WIDTHS):
         ws.column_dimensions[chr(65 + i)].width = width
     ws.append([st.fresh(ws, _("结算信息一览表"), font=TITLE), None, None, None, None, f"{month:%Y-%m}"])
-    ws.append([st.fresh(ws, h, font=BOLD, fill=HEAD_FILL, border=BOX) for h in SUMMARY_HEADERS])
+    ws.append([st.fresh(ws, _(h), font=BOLD, fill=HEAD_FILL, border=BOX) for h in SUMMARY_HEADERS])
     first = 3
     for n, s in enumerate(settlements, 1):
         r = first + n - 1
@@ -186,7 +194,7 @@ def write_payee_sheet(
         ]
     )
     ws.append([fresh(ws, _("申请日期"), font=BOLD), timezone.localtime(applied).date().isoformat()])
-    ws.append([fresh(ws, h, font=BOLD, fill=HEAD_FILL, border=BOX) for h in SHEET_HEADERS])
+    ws.append([fresh(ws, _(h), font=BOLD, fill=HEAD_FILL, border=BOX) for h in SHEET_HEADERS])
     first = 6
     row = first
     # One prototype per column: the writer serialises a row cell by cell as it is appended.

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from commissions.models import CommissionLine, LineKind, LineStatus
 from commissions.services import commission_period_close
@@ -59,26 +60,40 @@ SALES_REVIEWERS = (Role.SALES_MANAGER, Role.REGIONAL_MANAGER, Role.DIRECTOR)
 PRESIDENTS_OFFICE = (Role.PRESIDENT, Role.PRESIDENTS_ASSISTANT, Role.VP)
 
 TRANSITIONS: tuple[Transition, ...] = (
-    Transition("submit", S.DRAFT, S.SUBMITTED, (Role.FINANCE, Role.ADMIN), "提交核对"),
-    Transition("confirm", S.SUBMITTED, S.SALES_REVIEW, (Role.FINANCE,), "核对无误", payee_may_act=True),
+    Transition("submit", S.DRAFT, S.SUBMITTED, (Role.FINANCE, Role.ADMIN), gettext_noop("提交核对")),
     Transition(
-        "approve", S.SALES_REVIEW, S.FINANCE_CONFIRMATION, SALES_REVIEWERS, "销售部审核", approval=True
+        "confirm", S.SUBMITTED, S.SALES_REVIEW, (Role.FINANCE,), gettext_noop("核对无误"), payee_may_act=True
+    ),
+    Transition(
+        "approve",
+        S.SALES_REVIEW,
+        S.FINANCE_CONFIRMATION,
+        SALES_REVIEWERS,
+        gettext_noop("销售部审核"),
+        approval=True,
     ),
     Transition(
         "approve",
         S.FINANCE_CONFIRMATION,
         S.PRESIDENT_APPROVAL,
         (Role.FINANCE,),
-        "财务中心确认",
+        gettext_noop("财务中心确认"),
         approval=True,
     ),
-    Transition("approve", S.PRESIDENT_APPROVAL, S.APPROVED, PRESIDENTS_OFFICE, "总裁办审批", approval=True),
-    Transition("pay", S.APPROVED, S.PAID, (Role.FINANCE,), "确认发放"),
+    Transition(
+        "approve",
+        S.PRESIDENT_APPROVAL,
+        S.APPROVED,
+        PRESIDENTS_OFFICE,
+        gettext_noop("总裁办审批"),
+        approval=True,
+    ),
+    Transition("pay", S.APPROVED, S.PAID, (Role.FINANCE,), gettext_noop("确认发放")),
     # Any reviewer may send it back to draft with a reason.
-    Transition("reject", S.SUBMITTED, S.DRAFT, (Role.FINANCE,), "退回", payee_may_act=True),
-    Transition("reject", S.SALES_REVIEW, S.DRAFT, SALES_REVIEWERS, "退回"),
-    Transition("reject", S.FINANCE_CONFIRMATION, S.DRAFT, (Role.FINANCE,), "退回"),
-    Transition("reject", S.PRESIDENT_APPROVAL, S.DRAFT, PRESIDENTS_OFFICE, "退回"),
+    Transition("reject", S.SUBMITTED, S.DRAFT, (Role.FINANCE,), gettext_noop("退回"), payee_may_act=True),
+    Transition("reject", S.SALES_REVIEW, S.DRAFT, SALES_REVIEWERS, gettext_noop("退回")),
+    Transition("reject", S.FINANCE_CONFIRMATION, S.DRAFT, (Role.FINANCE,), gettext_noop("退回")),
+    Transition("reject", S.PRESIDENT_APPROVAL, S.DRAFT, PRESIDENTS_OFFICE, gettext_noop("退回")),
 )
 _BY_KEY = {(t.source, t.action): t for t in TRANSITIONS}
 
@@ -122,7 +137,7 @@ def transition_refusal(settlement: Settlement, user: User, t: Transition) -> str
     if payee and not t.payee_may_act:
         return _("不能处理自己的结算单。")
     if not (user.has_role(*t.roles) or (payee and t.payee_may_act)):
-        return _("您没有权限执行“%(step)s”。") % {"step": t.label}
+        return _("您没有权限执行“%(step)s”。") % {"step": _(t.label)}
     if t.source == S.SALES_REVIEW and not _in_sales_scope(settlement, user):
         return _("只能审核本团队的结算单。")
     if t.approval and user.pk in _approvers_so_far(settlement):
