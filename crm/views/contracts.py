@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -19,7 +18,7 @@ from crm.pipeline_selectors import contracts_visible_to, quotes_visible_to
 from crm.selectors import customer_list_visible_to, team_member_ids
 from crm.services import contracts as services
 from crm.services.approvals import approval_chain, latest_request_for
-from crm.views.paging import page_context
+from crm.views.paging import render_document_list
 
 
 def _contract_or_404(request: AuthedRequest, pk: int) -> Contract:
@@ -37,16 +36,8 @@ def _contract_or_404(request: AuthedRequest, pk: int) -> Contract:
 @login_required
 def contract_list(request: AuthedRequest) -> HttpResponse:
     qs = contracts_visible_to(user=request.user).select_related("customer", "owner")
-    q = (request.GET.get("q") or "").strip()
-    if q:
-        qs = qs.filter(Q(title__icontains=q) | Q(customer__name__icontains=q) | Q(number=q))
-    status = request.GET.get("status") or ""
-    if status:
-        qs = qs.filter(status=status)
-    return render(
-        request,
-        "crm/contract_list.html",
-        {"q": q, "status": status, "statuses": ContractStatus.choices, **page_context(request, qs)},
+    return render_document_list(
+        request, qs, template="crm/contract_list.html", statuses=ContractStatus.choices
     )
 
 

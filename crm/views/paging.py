@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from crm.selectors import keyset_page
 
@@ -21,3 +22,18 @@ def page_context(request: HttpRequest, qs: QuerySet, *, size: int = PAGE_SIZE) -
     params = request.GET.copy()
     params.pop("after", None)
     return {"rows": rows, "next_cursor": next_cursor, "after": after, "params": params.urlencode()}
+
+
+def render_document_list(
+    request: HttpRequest, qs: QuerySet, *, template: str, statuses: list[tuple[str, Any]]
+) -> HttpResponse:
+    """Quote and contract lists: search by title, customer or exact number, filter by status, keyset pages."""
+    q = (request.GET.get("q") or "").strip()
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(customer__name__icontains=q) | Q(number=q))
+    status = request.GET.get("status") or ""
+    if status:
+        qs = qs.filter(status=status)
+    return render(
+        request, template, {"q": q, "status": status, "statuses": statuses, **page_context(request, qs)}
+    )

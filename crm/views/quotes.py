@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -19,7 +18,7 @@ from crm.pipeline_selectors import opportunities_visible_to, quotes_visible_to
 from crm.selectors import customer_list_visible_to
 from crm.services import quotes as services
 from crm.services.approvals import approval_chain, latest_request_for
-from crm.views.paging import page_context
+from crm.views.paging import render_document_list
 
 
 def _quote_or_404(request: AuthedRequest, pk: int) -> Quote:
@@ -32,17 +31,7 @@ def _quote_or_404(request: AuthedRequest, pk: int) -> Quote:
 @login_required
 def quote_list(request: AuthedRequest) -> HttpResponse:
     qs = quotes_visible_to(user=request.user).select_related("customer", "owner")
-    q = (request.GET.get("q") or "").strip()
-    if q:
-        qs = qs.filter(Q(title__icontains=q) | Q(customer__name__icontains=q) | Q(number=q))
-    status = request.GET.get("status") or ""
-    if status:
-        qs = qs.filter(status=status)
-    return render(
-        request,
-        "crm/quote_list.html",
-        {"q": q, "status": status, "statuses": QuoteStatus.choices, **page_context(request, qs)},
-    )
+    return render_document_list(request, qs, template="crm/quote_list.html", statuses=QuoteStatus.choices)
 
 
 @login_required
