@@ -7,7 +7,7 @@ from typing import Any
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action, api_view
 from rest_framework.request import Request
@@ -98,6 +98,7 @@ class EventSerializer(serializers.ModelSerializer):
         return str(obj.by) if obj.by_id else _("系统")
 
 
+@extend_schema_serializer(component_name="CollisionTransition")
 class TransitionSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=CollisionAction.choices)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")

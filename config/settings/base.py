@@ -120,6 +120,18 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Sales CRM with a commission back office",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # One stable name per choice set (several models have a "status" or "kind" field, and one set is
+    # reused under several field names): clients generated from the schema keep their type names.
+    "ENUM_NAME_OVERRIDES": {
+        "ApprovalKindEnum": "crm.models.approvals.ApprovalKind",
+        "ApprovalStatusEnum": "crm.models.approvals.ApprovalStatus",
+        "ContractStatusEnum": "crm.models.sales.ContractStatus",
+        "CustomerStatusEnum": "crm.models.customers.CustomerStatus",
+        "OrderStatusEnum": "crm.models.sales.OrderStatus",
+        "QuoteStatusEnum": "crm.models.pipeline.QuoteStatus",
+        "SettlementStatusEnum": "settlements.models.SettlementStatus",
+        "CollisionRuleEnum": "partners.models.CollisionRule",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------------------

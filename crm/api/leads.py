@@ -93,6 +93,10 @@ class LeadViewSet(
                 "created": len(result.created),
                 "created_ids": [lead.pk for lead in result.created],
                 "errors": [{"line": line, "reason": reason} for line, reason in result.errors],
+                "collisions": [
+                    {"line": line, "lead_id": lead.pk, "collision_id": case_id}
+                    for line, lead, case_id in result.collisions
+                ],
             },
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
         )

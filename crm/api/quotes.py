@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -63,6 +63,7 @@ class QuoteListSerializer(QuoteSerializer):
         fields = [f for f in QuoteSerializer.Meta.fields if f != "lines"]
 
 
+@extend_schema_serializer(component_name="QuoteTransition")
 class TransitionSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=QuoteStatus.choices)
     comment = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")

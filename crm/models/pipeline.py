@@ -4,6 +4,7 @@ and the pipeline policy (every default an admin can change)."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -105,6 +106,8 @@ class Lead(TimeStampedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("录入人"), on_delete=models.PROTECT, related_name="+"
     )
+    # Not stored: the P3 case lead entry opened or joined (set by crm.services.leads.lead_collision_open).
+    collision_case: Any = None
 
     class Meta:
         verbose_name = _("线索")

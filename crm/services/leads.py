@@ -96,13 +96,52 @@ def lead_create(
         lead.assigned_at = timezone.now()
         lead.status = LeadStatus.ASSIGNED
     lead.save()
+    lead_collision_open(lead=lead, by=by)
     return lead
+
+
+def lead_collision_open(*, lead: Lead, by: User) -> Any:
+    """P3 at lead entry: a lead whose company matches (C2) a customer owned by someone other than the
+    lead's assignee opens (or joins) that customer's collision case for the assignee — the lead stays
+    (it is not a customer twin) and keeps its 疑似重复 flag. A manager whose team owns the customer is
+    not competing with their rep. Registration time = when the lead was
+    received. Returns the case (also kept on `lead.collision_case`) or None. An unassigned lead has no
+    one to claim the customer yet: the case opens when it is assigned (lead_assign)."""
+    lead.collision_case = None
+    dup = lead.duplicate_of
+    if dup is None or lead.assigned_to is None or dup.owner_id is None:
+        return None
+    if lead.assigned_to_id in (dup.owner_id, dup.account_executive_id):
+        return None
+    from crm.selectors import team_member_ids
+
+    if dup.owner_id in team_member_ids(lead.assigned_to):
+        return None  # the assignee manages the owner: they route the lead, nobody competes
+    from partners.services.collisions import collision_open
+
+    lead.collision_case = collision_open(
+        customer=dup,
+        claimant=lead.assigned_to,
+        source="lead_import",
+        by=by,
+        registered_at=lead.created_at,
+        evidence={
+            "lead_id": lead.pk,
+            "lead_source": lead.source,
+            "entered_name": lead.company,
+            "entered_phone": lead.phone,
+            "received_at": lead.created_at.isoformat(),
+        },
+    )
+    return lead.collision_case
 
 
 @dataclass
 class LeadImportResult:
     created: list[Lead] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)  # (line number in the file, reason)
+    # (line number, lead, collision case id): imported rows that matched someone else's customer (P3)
+    collisions: list[tuple[int, Lead, int]] = field(default_factory=list)
 
 
 HEADERS = {
@@ -206,6 +245,8 @@ def lead_import(*, by: User, filename: str, content: bytes) -> LeadImportResult:
                     notes=row.get("notes", ""),
                 )
             result.created.append(lead)
+            if lead.collision_case is not None:
+                result.collisions.append((line_no, lead, lead.collision_case.pk))
         except DomainError as exc:
             result.errors.append((line_no, str(exc.message)))
     return result
@@ -227,6 +268,7 @@ def lead_assign(*, lead: Lead, to_user: User, by: User) -> Lead:
     lead.assigned_at = timezone.now()
     lead.status = LeadStatus.ASSIGNED
     lead.save(update_fields=["assigned_to", "assigned_at", "status", "updated_at"])
+    lead_collision_open(lead=lead, by=by)
     return lead
 
 

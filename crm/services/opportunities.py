@@ -98,7 +98,35 @@ def opportunity_create(
     OpportunityStageChange.objects.create(
         opportunity=opp, from_stage="", to_stage=st.code, changed_by=by, changed_at=now, comment=_("报备")
     )
+    _registration_collision(opp=opp, customer=customer, by=by)
     return opp
+
+
+def _registration_collision(*, opp: Opportunity, customer: Customer, by: User) -> None:
+    """P3 at registration. The visibility check above means a rep can only register on their own (or
+    shared, as account executive) customers, and a manager on their team's: supervision, not a
+    collision. Anyone else who can see the customer — today the president's assistant, who sees every
+    customer awaiting review (C5) — registering an opportunity on a customer someone else owns opens
+    (or joins) a case, with the opportunity's registration time as evidence. The opportunity stands."""
+    owner_id = customer.owner_id
+    if owner_id is None or by.pk in (owner_id, customer.account_executive_id) or by.sees_everything:
+        return
+    if owner_id in team_member_ids(by):
+        return
+    from partners.services.collisions import collision_open
+
+    collision_open(
+        customer=customer,
+        claimant=by,
+        source="opportunity",
+        by=by,
+        registered_at=opp.registered_at,
+        evidence={
+            "opportunity_id": opp.pk,
+            "opportunity": opp.name,
+            "opportunity_registered_at": opp.registered_at.isoformat(),
+        },
+    )
 
 
 @transaction.atomic

@@ -477,7 +477,53 @@ def _take_from_pool(
     )
     PoolClaim.objects.create(customer=customer, user=to_user, claimed_at=now, assigned_by=assigned_by)
     customer.refresh_from_db()
+    # The claim stands (the customer was in the pool); a competing registration becomes a P3 case and
+    # both sides are told (notification linking to the case).
+    _pool_collisions(customer=customer, to_user=to_user, by=by)
     return customer
+
+
+def _pool_collisions(*, customer: Customer, to_user: User, by: User) -> list[Any]:
+    """P3 on a claim/assignment from the pool: a pool customer has no owner, so the only "someone else
+    who has registered it" our models can hold is the owner of an opportunity still open on it (release
+    to the pool does not close opportunities; C9 only exempts the negotiation stage). Each such
+    registrant (other than the new owner) becomes a party against the new owner, with the opportunity's
+    registration time as evidence — so "first registered wins" proposes the earlier registrant."""
+    from partners.services.collisions import collision_open
+
+    opps = (
+        Opportunity.objects.filter(customer=customer, closed_at__isnull=True)
+        .exclude(owner=to_user)
+        .select_related("owner")
+        .order_by("registered_at", "id")
+    )
+    cases: list[Any] = []
+    seen: set[int] = set()
+    for opp in opps:
+        if opp.owner_id in seen or not opp.owner.is_active:
+            continue
+        seen.add(opp.owner_id)
+        case = collision_open(
+            customer=customer,
+            claimant=opp.owner,
+            source="pool_claim",
+            by=by,
+            registered_at=opp.registered_at,
+            evidence={
+                "opportunity_id": opp.pk,
+                "opportunity": opp.name,
+                "opportunity_registered_at": opp.registered_at.isoformat(),
+                "claimed_by": to_user.pk,
+            },
+        )
+        if case is not None and case not in cases:
+            cases.append(case)
+    if cases:
+        link = reverse("partners:collision_detail", args=[cases[0].pk])
+        text = _("公海客户“%(name)s”另有他人报备的商机，系统已发起撞单处理。") % {"name": customer.name}
+        users = [to_user, *(o.owner for o in opps if o.owner_id in seen)]  # opps is already evaluated
+        transaction.on_commit(lambda: notify(users=users, text=text, link=link))
+    return cases
 
 
 def _pool_customer(customer: Customer | int) -> Customer:

@@ -13,3 +13,11 @@ register = template.Library()
 def is_manager(user: Any) -> bool:
     """For menus only: whether to show the manager's pages (the pages check again)."""
     return bool(getattr(user, "is_authenticated", False)) and _is_manager(user)
+
+
+@register.filter
+def sees_pool(user: Any) -> bool:
+    """For menus only: whether the public pool page is open to this user (the page checks again)."""
+    from crm.selectors_pool import pool_visible_to
+
+    return bool(getattr(user, "is_authenticated", False)) and pool_visible_to(user)

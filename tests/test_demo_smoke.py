@@ -1,0 +1,171 @@
+"""Integration smoke test: the demo company (all six seeders) loads once, then every demo role opens
+every page its menu links to, the first detail link of each of those pages, and the main API lists.
+Nothing may answer 500 — this is where breakage between the apps shows up. Runs in the normal suite."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.test import APIClient
+
+from crm.models import User
+
+ROLE_USERS = [
+    "rep11",
+    "mgr1",
+    "rm_east",
+    "assistant",
+    "vp",
+    "president",
+    "finance",
+    "admin",
+    "partner1",
+    "exec1",
+]
+DETAIL_RE = re.compile(r"^/[^?#]*/\d+/$")
+# how many distinct detail pages each role must at least reach from its menu (guards the link parsing)
+MIN_DETAILS = {"rep11": 3, "mgr1": 3, "rm_east": 3, "admin": 3, "president": 3}
+SKIP_PREFIXES = ("/i18n/", "/accounts/logout", "/logout")
+
+
+class _Links(HTMLParser):
+    """hrefs inside <nav> and inside <main>, in document order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.nav: list[str] = []
+        self.main: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("nav", "main"):
+            self.stack.append(tag)
+        if tag == "a":
+            href = dict(attrs).get("href") or ""
+            if "nav" in self.stack:
+                self.nav.append(href)
+            elif "main" in self.stack:
+                self.main.append(href)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("nav", "main") and self.stack and self.stack[-1] == tag:
+            self.stack.pop()
+
+
+def _links(html: str) -> _Links:
+    parser = _Links()
+    parser.feed(html)
+    return parser
+
+
+def _internal(href: str) -> bool:
+    return href.startswith("/") and not href.startswith("//") and not href.startswith(SKIP_PREFIXES)
+
+
+def _api_list_urls() -> list[str]:
+    """Every DRF router list route under /api/ (no path arguments)."""
+    found: list[str] = []
+
+    def walk(patterns: list[Any], prefix: str) -> None:
+        for p in patterns:
+            route = prefix + str(p.pattern)
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, route)
+            elif (
+                isinstance(p, URLPattern)
+                and (p.name or "").endswith("-list")
+                and "get" in (getattr(p.callback, "actions", None) or {})  # create-only routes have no list
+            ):
+                path = route.replace("^", "").replace("$", "")
+                if path.startswith("api/") and not re.search(r"[<(\[\\]", path.replace(r"\.", "")):
+                    found.append("/" + path)
+
+    walk(get_resolver().url_patterns, "")
+    return sorted(set(found))
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """seed_demo once for the module, rolled back afterwards so other tests see an empty database."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo")
+        yield
+        transaction.set_rollback(True)
+
+
+def test_api_list_routes_are_found():  # type: ignore[no-untyped-def]
+    urls = _api_list_urls()
+    for expected in (
+        "/api/customers/",
+        "/api/orders/",
+        "/api/partners/collisions/",
+        "/api/commissions/lines/",
+    ):
+        assert expected in urls
+    assert "/api/settlements/settlements/" in urls
+    assert "/api/settlements/exports/" not in urls  # create-only: no list to GET
+    assert set(RESTRICTED) <= set(urls)
+
+
+@pytest.mark.parametrize("username", ROLE_USERS)
+def test_every_menu_page_and_first_detail_opens(demo, db, username):  # type: ignore[no-untyped-def]
+    user = User.objects.get(username=username)
+    client = Client()
+    client.force_login(user)
+    home = client.get("/", follow=True)
+    assert home.status_code == 200, (username, "/", home.status_code)
+    nav = [h for h in _links(home.content.decode()).nav if _internal(h)]
+    assert nav, f"{username}: no menu links"
+    failures: list[tuple[str, int]] = []
+    seen: set[str] = set()
+    for href in dict.fromkeys(nav):
+        res = client.get(href)
+        if res.status_code != 200:
+            failures.append((href, res.status_code))
+            continue
+        if "text/html" not in res.get("Content-Type", ""):
+            continue
+        details = [h for h in _links(res.content.decode()).main if DETAIL_RE.match(h) and h not in seen]
+        if details:
+            seen.add(details[0])
+            detail = client.get(details[0])
+            if detail.status_code != 200:
+                failures.append((f"{href} → {details[0]}", detail.status_code))
+    assert not failures, f"{username}: {failures}"
+    # the detail pattern really matches this app's links: most roles reach several detail pages
+    assert len(seen) >= MIN_DETAILS.get(username, 1), (username, sorted(seen))
+
+
+# Lists open only to some roles (everyone else gets 404, as for an unknown page). Every other list
+# route must answer 200 to every role (filtered to what they may see).
+POOL_ROLES = set(ROLE_USERS) - {"assistant", "finance", "partner1"}
+RESTRICTED = {
+    "/api/pool/": POOL_ROLES,
+    "/api/partners/partners/": {"vp", "president", "admin"},
+    "/api/partners/portal/customers/": {"partner1"},
+    "/api/partners/portal/orders/": {"partner1"},
+    "/api/partners/portal/referrals/": {"partner1"},
+}
+
+
+@pytest.mark.parametrize("username", ROLE_USERS)
+def test_api_lists_answer(demo, db, username):  # type: ignore[no-untyped-def]
+    user = User.objects.get(username=username)
+    api = APIClient()
+    api.force_authenticate(user)
+    failures = []
+    for url in _api_list_urls():
+        res = api.get(url)
+        expected = 200 if username in RESTRICTED.get(url, {username}) else 404
+        if res.status_code != expected:
+            failures.append((url, res.status_code, expected))
+        elif expected == 200 and "results" not in res.json() and not isinstance(res.json(), list):
+            failures.append((url, "not a list", expected))
+    assert not failures, f"{username}: {failures}"
