@@ -193,3 +193,12 @@ def test_compiled_catalogue_matches_po():
 def _unescape(s: str) -> str:
     escapes = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
     return re.sub(r'\\([nt"\\])', lambda m: escapes[m.group(1)], s)
+
+
+def test_pages_stay_chinese_for_an_english_browser_until_the_user_chooses(client_for, rep):
+    client = client_for(rep)
+    body = client.get("/customers/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "<h1>客户</h1>" in body
+    client.cookies["django_language"] = "en"
+    body = client.get("/customers/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "<h1>客户</h1>" not in body and "Customers" in body
