@@ -475,7 +475,7 @@ def _normalised(weights: list[Decimal]) -> list[Decimal] | None:
     return [w / total for w in weights]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Desired:
     key: str
     payee_user_id: int | None
@@ -561,6 +561,7 @@ def ledger_recalculate(*, period: dt.date) -> LedgerRun:
         )
 
     desired: dict[str, _Desired] = {}
+    key_head = f"e:{period:%Y%m}:"
     calcs: list[PeriodCalculation] = []
     calc_lines: dict[str, list[_Desired]] = defaultdict(list)
     for payee, payee_rows in by_payee.items():
@@ -634,33 +635,53 @@ def ledger_recalculate(*, period: dt.date) -> LedgerRun:
                 # A cheap fingerprint, so a re-run compares one short string instead of decoding JSON.
                 # (The calculation id is stable for a key: calculations are updated in place.)
                 comp_fp = f"{plan.code}|{comp_id}|{rate}|{common['component_total']}|{common['payee_sales']}"
+                # Loop invariants hoisted: this loop runs once per credit share × component (220,000× in
+                # the benchmark month), so per-iteration formatting (strftime!) and lookups add up.
+                kind = LineKind.REBATE if comp["type"] == "rebate" else LineKind.EARNED
+                category = comp_lines[0].category if len(comp_lines) == 1 else ""
+                key_tail = f":{plan.code}:{comp_id}"
+                out = calc_lines[calc_key]
                 for row, part, w in zip(payee_rows, parts, weights, strict=True):
                     if part == 0 and w == 0:
                         continue
-                    key = f"e:{period:%Y%m}:{row.share_id}:{plan.code}:{comp_id}"
-                    d = _Desired(
-                        kind=LineKind.REBATE if comp["type"] == "rebate" else LineKind.EARNED,
-                        key=key,
-                        payee_user_id=uid,
-                        payee_partner_id=pid,
-                        order_id=row.order_id,
-                        share_id=row.share_id,
-                        plan_id=plan.pk,
-                        component=comp_id,
-                        category=comp_lines[0].category if len(comp_lines) == 1 else "",
-                        base=row.base if row.base.as_tuple().exponent == -2 else round_fen(row.base),
-                        rate=rate,
-                        amount=part,
-                        explanation={
+                    key = f"{key_head}{row.share_id}{key_tail}"
+                    base = row.base
+                    oid = row.order_id
+                    share = str(row.share)
+                    order_base = str(base)
+                    if oid in factors:
+                        f = factors[oid]
+                        explanation = {
                             **common,
-                            "share": str(row.share),
-                            "order_base": str(row.base),
-                            **({"net_factor": str(factors[row.order_id])} if row.order_id in factors else {}),
-                            "fp": f"{part}|{row.base}|{row.share}|{factors.get(row.order_id, '')}|{comp_fp}",
-                        },
+                            "share": share,
+                            "order_base": order_base,
+                            "net_factor": str(f),
+                            "fp": f"{part}|{order_base}|{share}|{f}|{comp_fp}",
+                        }
+                    else:
+                        explanation = {
+                            **common,
+                            "share": share,
+                            "order_base": order_base,
+                            "fp": f"{part}|{order_base}|{share}||{comp_fp}",
+                        }
+                    d = _Desired(
+                        key,
+                        uid,
+                        pid,
+                        oid,
+                        row.share_id,
+                        plan.pk,
+                        comp_id,
+                        category,
+                        base if base.as_tuple().exponent == -2 else round_fen(base),
+                        rate,
+                        part,
+                        explanation,
+                        kind,
                     )
                     desired[key] = d
-                    calc_lines[calc_key].append(d)
+                    out.append(d)
 
     t = run.lap("calculate_and_allocate", t)
     # Upsert the calculations and point each line at its own.
