@@ -877,18 +877,24 @@ def lines_insert(rows: list[tuple[Any, ...]]) -> None:
         raw = cursor.cursor  # the psycopg cursor
         with raw.copy(f"COPY {table} (created_at, updated_at, {', '.join(LINE_COLUMNS)}) FROM STDIN") as copy:
             # COPY text format built in Python (psycopg's per-row write_row is the slow part at this size)
+            head = f"{now}\t{now}\t"
+            join = "\t".join
             for r in rows:
-                fields = [now, now]
-                for i, value in enumerate(r):
-                    if value is None:
-                        fields.append("\\N")
-                    elif i == explanation:
-                        fields.append(_copy_text(dumps(value)))
-                    elif isinstance(value, str):
-                        fields.append(_copy_text(value))
-                    else:
-                        fields.append(str(value))
-                buffer.append("\t".join(fields))
+                buffer.append(
+                    head
+                    + join(
+                        [
+                            "\\N"
+                            if value is None
+                            else _copy_text(dumps(value))
+                            if i == explanation
+                            else _copy_text(value)
+                            if isinstance(value, str)
+                            else str(value)
+                            for i, value in enumerate(r)
+                        ]
+                    )
+                )
                 if len(buffer) >= 5000:
                     copy.write("\n".join(buffer) + "\n")
                     buffer = []
