@@ -252,6 +252,7 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--holders", type=int, default=1000)
     parser.add_argument("--keep", action="store_true", help="do not drop the database at the end")
+    parser.add_argument("--skip-category", action="store_true", help="skip run 3 (category_rates path)")
     args = parser.parse_args()
 
     admin_exec(f"DROP DATABASE IF EXISTS {DBNAME} WITH (FORCE)")
@@ -306,6 +307,9 @@ def main() -> None:
         print(f"run 2 (idempotent re-run, nothing to write): {second:.2f} s")
         print(f"   phases (s): {run2.timings}")
 
+        if args.skip_category:
+            print(f"ratio run 1 / floor: {first / min(floors):.1f}×")
+            return
         install("category_rates")
         t = time.perf_counter()
         run3 = services.ledger_recalculate(period=PERIOD)
