@@ -108,9 +108,10 @@ def build(n: int) -> None:
             FROM crm_customer c, generate_series(0, 2) k
             WHERE c.last_contacted_at IS NOT NULL AND (k = 0 OR random() < 0.5)""",
         """INSERT INTO crm_opportunity (created_at, updated_at, customer_id, owner_id, name, stage, amount,
-              competitors, registered_at)
+              competitors, registered_at, close_reason)
             SELECT now(), now(), c.id, c.owner_id, '商机' || c.id,
-              (ARRAY['lead','qualified','proposal','negotiation','won','lost'])[1 + c.id % 6], 100000, '', now()
+              (ARRAY['lead','qualified','proposal','negotiation','won','lost'])[1 + c.id % 6], 100000, '', now(),
+              ''
             FROM crm_customer c WHERE c.id % 17 = 0""",
         """INSERT INTO crm_contract (created_at, updated_at, number, customer_id, owner_id, title, amount,
               standard_template, status)
