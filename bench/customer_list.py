@@ -187,7 +187,7 @@ def deep_cursor(user, depth: int) -> int:  # type: ignore[no-untyped-def]
     from crm.selectors import customer_list_visible_to
 
     qs = customer_list_visible_to(user=user).order_by("-id").values_list("id", flat=True)
-    count = min(depth, qs.count() - 60)
+    count = max(0, min(depth, qs.count() - 60))  # small runs: never before the first row
     return qs[count]
 
 
