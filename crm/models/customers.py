@@ -158,6 +158,15 @@ class Customer(TimeStampedModel):
         moments = [m for m in (self.last_contacted_at, self.owned_since or self.created_at) if m is not None]
         return max(moments) if moments else None
 
+    def days_without_contact(self, today: dt.date | None = None) -> int | None:
+        """C9: whole Asia/Shanghai days since the contact clock started (None: no clock yet)."""
+        from django.utils import timezone
+
+        start = self.contact_clock_start
+        if start is None:
+            return None
+        return ((today or timezone.localdate()) - timezone.localtime(start).date()).days
+
 
 class ContactRole(models.TextChoices):
     """C6: role in the deal."""

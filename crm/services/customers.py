@@ -393,8 +393,4 @@ def customer_assign(*, customer: Customer, to_user: User, by: User, note: str = 
 
 
 def touch_days_without_contact(customer: Customer, *, now: dt.datetime | None = None) -> int | None:
-    start = customer.contact_clock_start
-    if start is None:
-        return None
-    now = now or timezone.now()
-    return (timezone.localtime(now).date() - timezone.localtime(start).date()).days
+    return customer.days_without_contact(timezone.localtime(now).date() if now else None)

@@ -402,10 +402,7 @@ def contact_clock(customer: Customer) -> dt.datetime | None:
 
 
 def pool_days_without_contact(customer: Customer, *, today: dt.date | None = None) -> int | None:
-    clock = contact_clock(customer)
-    if clock is None:
-        return None
-    return ((today or timezone.localdate()) - local_date(clock)).days
+    return customer.days_without_contact(today)
 
 
 def pool_states(customers: list[Customer], *, policy: PoolPolicy | None = None) -> dict[int, PoolState]:
