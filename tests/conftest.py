@@ -47,6 +47,17 @@ def _service_markers(request: pytest.FixtureRequest) -> None:
                 pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def _default_language():  # type: ignore[no-untyped-def]
+    """Each test starts in the default language (a request in English must not leak into the next test)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def org(db):  # type: ignore[no-untyped-def]
     """A small company: one region with a manager, two teams with managers and reps, and the top roles."""
