@@ -16,8 +16,8 @@ from rest_framework.views import APIView
 
 from common.auth import request_user
 from common.timeutil import local_today
-from crm.models import Customer, Order, Role, User
-from crm.selectors import customer_get_visible, team_member_ids
+from crm.models import Customer, Order, User
+from crm.selectors import customer_get_visible
 from partners import selectors
 from partners.models import (
     CollisionAction,
@@ -168,7 +168,7 @@ class ReportView(APIView):
     )
     def get(self, request: Request) -> Response:
         user = request_user(request)
-        if not (user.sees_everything or len(team_member_ids(user)) > 1):
+        if not selectors.may_see_collision_report(user):
             raise Http404
         month = local_today()
         raw = request.query_params.get("month", "")
@@ -290,7 +290,7 @@ class PartnerViewSet(
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         user = request_user(self.request)
-        if not (user.sees_everything or user.has_role(Role.ADMIN)):
+        if not selectors.may_manage_partners(user):
             raise Http404
         qs = Partner.objects.select_related("user", "region")
         q = self.request.query_params.get("q", "").strip()

@@ -13,7 +13,6 @@ from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
 from common.timeutil import local_today
-from crm.models import Role
 from crm.selectors import customer_get_visible, customer_list_visible_to, keyset_page, normalize_name
 from partners import selectors, services
 from partners.forms import (
@@ -136,7 +135,7 @@ def collision_act(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def collision_report(request: AuthedRequest) -> HttpResponse:
     """Managers: per team and month, opened/open cases, how resolved, how long they took."""
-    if not (request.user.sees_everything or len(selectors.team_member_ids(request.user)) > 1):
+    if not selectors.may_see_collision_report(request.user):
         raise Http404
     form = MonthForm(request.GET or None)
     month = form.month_or(local_today())
@@ -205,7 +204,7 @@ def portal(request: AuthedRequest) -> HttpResponse:
 
 
 def _require_admin(request: AuthedRequest) -> None:
-    if not (request.user.sees_everything or request.user.has_role(Role.ADMIN)):
+    if not selectors.may_manage_partners(request.user):
         raise Http404
 
 
