@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -9,6 +10,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from commissions.models import (
     CommissionLine,
@@ -17,6 +19,7 @@ from commissions.models import (
     CommissionPolicy,
     LineKind,
     LineStatus,
+    PeriodCalculation,
     PlanAssignment,
     SalesTarget,
 )
@@ -56,7 +59,7 @@ def closed_periods(periods: Iterable[dt.date]) -> set[dt.date]:
 def next_open_period(*, after: dt.date) -> dt.date:
     """The first month ≥ `after`'s month that is not closed (K10: where a correction goes)."""
     period = month_start(after)
-    for _ in range(120):
+    for _i in range(120):
         if not period_is_closed(period):
             return period
         period = next_month(period)
@@ -193,6 +196,75 @@ def line_get_visible(*, user: User, pk: int) -> CommissionLine | None:
     )
 
 
+def line_calculation(*, line: CommissionLine) -> PeriodCalculation | None:
+    """The month's calculation a ledger line was allocated from: its explanation names it by key (lines
+    written before the key was used name it by id)."""
+    ref = line.explanation.get("calculation") if isinstance(line.explanation, dict) else None
+    if isinstance(ref, str) and ref:
+        return PeriodCalculation.objects.filter(key=ref).first()
+    if isinstance(ref, int):
+        return PeriodCalculation.objects.filter(pk=ref).first()
+    return None
+
+
+def _explanation_labels() -> dict[str, str]:
+    return {
+        "share": _("业绩分配比例"),
+        "order_base": _("本单计提基数"),
+        "net_factor": _("扣除退款/坏账后比例"),
+        "note": _("说明"),
+        "text": _("说明"),
+        "label": _("说明"),
+        "component_total": _("本组成本月合计"),
+        "payee_sales": _("本月业绩"),
+        "original_period": _("原所属月份"),
+        "original_amount": _("原金额"),
+        "clawed_before": _("此前已追回"),
+        "pro_rata": _("按回款比例发放"),
+        "earned_total": _("提成总额"),
+        "year_accrued": _("全年大客户提成"),
+        "advanced": _("已预发"),
+        "year_sales": _("全年业绩"),
+        "annual_target": _("年度目标"),
+        "quantity": _("数量"),
+        "unit_price": _("单价"),
+        "stale": _("来源已变更，金额归零"),
+    }
+
+
+# Bookkeeping keys the page does not show as such (the calculation has its own section; `fp` was the
+# fingerprint older runs compared; plan/component/type repeat the line's own columns).
+_HIDDEN_KEYS = frozenset({"calculation", "fp", "plan", "component", "type", "corrects", "corrects_line"})
+_RATIO_KEYS = frozenset({"share", "net_factor", "pro_rata"})
+
+
+def line_explanation(*, line: CommissionLine, calculation: PeriodCalculation | None) -> list[tuple[str, str]]:
+    """The line's explanation as (label, value) rows in the user's language: the month's figures for
+    its component (from the calculation), then what is the line's own (share, order base, …)."""
+    rows: list[tuple[str, str]] = []
+    if calculation is not None:
+        by_component = (
+            calculation.result.get("by_component", {}) if isinstance(calculation.result, dict) else {}
+        )
+        if line.component in by_component:
+            rows.append((_("本组成本月合计"), f"¥{Decimal(by_component[line.component]):,.2f}"))
+        rows.append((_("本月业绩"), f"¥{calculation.sales:,.2f}"))
+    labels = _explanation_labels()
+    explanation = line.explanation if isinstance(line.explanation, dict) else {}
+    for key, value in explanation.items():
+        if key in _HIDDEN_KEYS or (calculation is not None and key in ("component_total", "payee_sales")):
+            continue
+        if key == "stale":
+            rows.append((labels[key], "✓"))
+            continue
+        text = str(value)
+        if key in _RATIO_KEYS:
+            with contextlib.suppress(ArithmeticError):
+                text = f"{Decimal(text) * 100:.2f}".rstrip("0").rstrip(".") + "%"
+        rows.append((labels.get(key) or str(key), text))
+    return rows
+
+
 @dataclass
 class Statement:
     """K8/K10: one payee's month — earned, payable, pending collection, clawbacks — and its lines."""
@@ -226,7 +298,7 @@ def statement_lines(
         qs = qs.filter(status=status)
     if kind:
         qs = qs.filter(kind=kind)
-    return qs.select_related("payee_user", "payee_partner", "order").order_by("-id")
+    return qs.select_related("payee_user", "payee_partner", "order", "plan").order_by("-id")
 
 
 def statement_summary(lines: QuerySet[CommissionLine]) -> Statement:

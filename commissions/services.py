@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import queue
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import connection, transaction
 from django.db.models import (
@@ -35,7 +37,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -65,6 +66,8 @@ from common.money import ZERO, round_fen, split_by_shares
 from common.timeutil import month_start, next_month, start_of_local_day
 
 if TYPE_CHECKING:
+    from django.db.models import Field
+
     from crm.models import User
     from partners.models import Partner
 
@@ -281,6 +284,7 @@ class LedgerRun:
     total: Decimal = ZERO
     skipped_no_plan: int = 0
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase (README: Performance)
+    lines_db_seconds: float = 0.0  # of which the database spent writing and checking new lines (PostgreSQL)
 
     def lap(self, phase: str, since: float) -> float:
         now = time.perf_counter()
@@ -341,7 +345,61 @@ def order_net_factors(
     return out
 
 
-def _aggregate_period(period: dt.date, *, by_category: bool, user_id: int | None = None) -> list[_ShareRow]:
+@dataclass
+class _PeriodSlices:
+    """The month's order lines aggregated per order (and category / K9 / K5 flags when a plan needs them),
+    grouped by credit holder. Each slice is (share id, order id, user id, partner id, share, the
+    aggregated SQL row, the holder's exact part of its money sums or None when the holder has 100%).
+    Turning slices into calculator facts is left to `share_rows`, one payee at a time, so the month run
+    can write a payee's lines while it builds the next payee's facts."""
+
+    by_payee: dict[str, list[tuple[Any, ...]]]
+    at: dict[str, int]  # column positions in the aggregated rows
+
+    def share_rows(self, slices: list[tuple[Any, ...]]) -> list[_ShareRow]:
+        """One payee's slices as one _ShareRow per credit share, in order-id order (split ties always
+        break the same way), each with one LineFact per aggregated row."""
+        at = self.at
+        i_cat, i_below = at.get("category"), at.get("below")
+        i_bfr, i_kac = at.get("order__below_floor_rate"), at.get("order__customer__key_account_class")
+        i_cost, i_tax, i_log = at.get("cost_sum"), at.get("tax_sum"), at.get("log_sum")
+        i_amount, i_qty = at["amount_sum"], at["qty_sum"]
+        LineFact = calc.LineFact
+        rows: dict[int, _ShareRow] = {}
+        for sid, oid, uid, pid, fraction, raw, parts in slices:
+            row = rows.get(sid)
+            if row is None:
+                row = rows[sid] = _ShareRow(
+                    share_id=sid, order_id=oid, user_id=uid, partner_id=pid, share=fraction
+                )
+            if parts is None:  # the common case: one holder, 100%
+                amount = raw[i_amount]
+                cost = (raw[i_cost] if i_cost is not None else None) or ZERO
+                tax = (raw[i_tax] if i_tax is not None else None) or ZERO
+                logistics = (raw[i_log] if i_log is not None else None) or ZERO
+            else:
+                amount, cost, tax, logistics = parts
+            row.lines.append(
+                LineFact(
+                    category=raw[i_cat] if i_cat is not None else "",
+                    amount=amount,
+                    quantity=raw[i_qty] * fraction,
+                    cost=cost,
+                    tax=tax,
+                    logistics=logistics,
+                    below_floor=bool(raw[i_below]) if i_below is not None else False,
+                    below_floor_rate=raw[i_bfr] if i_bfr is not None else None,
+                    key_account_class=(raw[i_kac] if i_kac is not None else None) or "",
+                    ref=str(oid),
+                )
+            )
+        out = list(rows.values())
+        for row in out:
+            row.finish()
+        return out
+
+
+def _period_slices(period: dt.date, *, by_category: bool, user_id: int | None = None) -> _PeriodSlices:
     """All credit-share slices of the orders booked in `period`: order lines aggregated in SQL per order
     (and category / K9 / K5 flags when a plan needs them), then each money sum split over the order's
     credit shares with split_by_shares, so the holders' bases add up to the order exactly (P4)."""
@@ -374,72 +432,48 @@ def _aggregate_period(period: dt.date, *, by_category: bool, user_id: int | None
             "tax_sum": Sum("tax"),
             "log_sum": Sum("logistics"),
         }
-    names = [*keys, *annotations]
-    rows: dict[int, _ShareRow] = {}
+    at = {n: i for i, n in enumerate([*keys, *annotations])}
+    i_amount, i_cost, i_tax, i_log = (
+        at["amount_sum"],
+        at.get("cost_sum"),
+        at.get("tax_sum"),
+        at.get("log_sum"),
+    )
+    by_payee: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
 
     def split(value: Decimal | None, fractions: list[Decimal]) -> list[Decimal]:
         if not value:
             return [ZERO] * len(fractions)
         return split_by_shares(value, fractions)
 
-    # Positional access (no dict per aggregated row) and one LineFact per slice: this loop sees every
-    # order of the month (200,000 in the benchmark), so per-row overhead matters.
-    at = {n: i for i, n in enumerate(names)}
-    i_cat, i_below = at.get("category"), at.get("below")
-    i_bfr, i_kac = at.get("order__below_floor_rate"), at.get("order__customer__key_account_class")
-    i_cost, i_tax, i_log = at.get("cost_sum"), at.get("tax_sum"), at.get("log_sum")
-    i_amount, i_qty = at["amount_sum"], at["qty_sum"]
-    LineFact = calc.LineFact
+    # This loop sees every order of the month (200,000 in the benchmark): it only files each row under
+    # its holder (and splits the few shared orders); the facts are built later, payee by payee.
     for raw in _raw_rows(qs.values(*keys).annotate(**annotations).order_by("order_id")):
         oid = raw[0]
         holders = shares.get(oid)
         if not holders:
             continue  # P4: an order without frozen credit shares pays nobody (yet)
-        amount_sum = raw[i_amount]
-        cost_sum = raw[i_cost] if i_cost is not None else None
-        tax_sum = raw[i_tax] if i_tax is not None else None
-        log_sum = raw[i_log] if i_log is not None else None
-        if len(holders) == 1 and holders[0][3] == 1:  # the common case: one holder, 100%
-            amounts = [amount_sum]
-            costs = [cost_sum or ZERO]
-            taxes = [tax_sum or ZERO]
-            logistics = [log_sum or ZERO]
-        else:
-            fractions = [h[3] for h in holders]
-            amounts = split(amount_sum, fractions)
-            costs = split(cost_sum, fractions)
-            taxes = split(tax_sum, fractions)
-            logistics = split(log_sum, fractions)
-        category = raw[i_cat] if i_cat is not None else ""
-        below_floor = bool(raw[i_below]) if i_below is not None else False
-        below_floor_rate = raw[i_bfr] if i_bfr is not None else None
-        key_account_class = (raw[i_kac] if i_kac is not None else None) or ""
-        qty_sum = raw[i_qty]
-        ref = str(oid)
-        for i, (sid, uid, pid, fraction) in enumerate(holders):
-            row = rows.get(sid)
-            if row is None:
-                row = rows[sid] = _ShareRow(
-                    share_id=sid, order_id=oid, user_id=uid, partner_id=pid, share=fraction
-                )
-            row.lines.append(
-                LineFact(
-                    category=category,
-                    amount=amounts[i],
-                    quantity=qty_sum * fraction,
-                    cost=costs[i],
-                    tax=taxes[i],
-                    logistics=logistics[i],
-                    below_floor=below_floor,
-                    below_floor_rate=below_floor_rate,
-                    key_account_class=key_account_class,
-                    ref=ref,
-                )
-            )
-    out = list(rows.values())
-    for row in out:
-        row.finish()
-    return out
+        if len(holders) == 1 and holders[0][3] == 1:
+            sid, uid, pid, fraction = holders[0]
+            by_payee[f"u{uid}" if uid else f"p{pid}"].append((sid, oid, uid, pid, fraction, raw, None))
+            continue
+        fractions = [h[3] for h in holders]
+        parts = zip(
+            split(raw[i_amount], fractions),
+            split(raw[i_cost] if i_cost is not None else None, fractions),
+            split(raw[i_tax] if i_tax is not None else None, fractions),
+            split(raw[i_log] if i_log is not None else None, fractions),
+            strict=True,
+        )
+        for (sid, uid, pid, fraction), part in zip(holders, parts, strict=True):
+            by_payee[f"u{uid}" if uid else f"p{pid}"].append((sid, oid, uid, pid, fraction, raw, part))
+    return _PeriodSlices(by_payee=dict(by_payee), at=at)
+
+
+def _aggregate_period(period: dt.date, *, by_category: bool, user_id: int | None = None) -> list[_ShareRow]:
+    """All credit-share slices of the month as facts (`_period_slices`, every payee at once)."""
+    slices = _period_slices(period, by_category=by_category, user_id=user_id)
+    return [row for group in slices.by_payee.values() for row in slices.share_rows(group)]
 
 
 def _scaled(line: calc.LineFact, factor: Decimal, uplift: bool) -> calc.LineFact:
@@ -510,21 +544,30 @@ class _Desired:
     kind: str = LineKind.EARNED  # K13 partner rebates are `rebate` lines
 
 
+@dataclass(slots=True)
+class _PayeeResult:
+    """The calculator's result for one payee under one plan, with the order slices it is allocated to."""
+
+    calc_key: str
+    user_id: int | None
+    partner_id: int | None
+    plan: CommissionPlan
+    rows: list[_ShareRow]
+    result: calc.Result
+
+
 EARNED_KINDS = (LineKind.EARNED, LineKind.REBATE)
-
-
-def _payee_key(row: _ShareRow) -> str:
-    return f"u{row.user_id}" if row.user_id else f"p{row.partner_id}"
 
 
 @transaction.atomic
 def ledger_recalculate(*, period: dt.date) -> LedgerRun:
     """Compute the month's commission ledger from the orders booked in it × their credit shares.
 
-    Set-based: one SQL aggregation of the month's order lines per credit share, the calculator once per
-    payee and plan, each component's payee total split over the payee's orders exactly
-    (split_by_shares), then bulk upserts keyed by `source_key`. Idempotent: a second run changes
-    nothing. A closed month is refused. Then K10 clawbacks and the K8 payable refresh run.
+    Set-based: one SQL aggregation of the month's order lines per order, split exactly over the credit
+    shares; then payee by payee the calculator once per plan, each component's payee total split over
+    the payee's orders exactly (split_by_shares), the lines upserted by `source_key` (new ones stream
+    into the database while the next payee is computed). Idempotent: a second run changes nothing. A
+    closed month is refused. Then K10 clawbacks and the K8 payable refresh run.
     """
     from partners.models import Partner
 
@@ -546,19 +589,16 @@ def ledger_recalculate(*, period: dt.date) -> LedgerRun:
         c["type"] not in calc.PERIOD_COMPONENTS for p in all_plans for c in p.definition.get("components", [])
     )
     t = time.perf_counter()
-    rows = _aggregate_period(period, by_category=by_category)
+    slices = _period_slices(period, by_category=by_category)
     t = run.lap("aggregate_sql_and_split", t)
     # Net of every refund/write-off recorded so far; each line stores the factor it used, so a later
     # clawback (once the month is closed) only takes what this run did not already deduct.
     factors = order_net_factors()
-
-    by_payee: dict[str, list[_ShareRow]] = defaultdict(list)
-    for row in rows:
-        by_payee[_payee_key(row)].append(row)
-    user_ids = [int(k[1:]) for k in by_payee if k[0] == "u"]
+    payees = slices.by_payee
+    user_ids = [int(k[1:]) for k in payees if k[0] == "u"]
     directory.load_roles(user_ids)
     partner_kinds = dict(
-        Partner.objects.filter(pk__in=[int(k[1:]) for k in by_payee if k[0] == "p"]).values_list("pk", "kind")
+        Partner.objects.filter(pk__in=[int(k[1:]) for k in payees if k[0] == "p"]).values_list("pk", "kind")
     )
     targets = dict(
         SalesTarget.objects.filter(user_id__in=user_ids, period=period, annual=False).values_list(
@@ -575,163 +615,58 @@ def ledger_recalculate(*, period: dt.date) -> LedgerRun:
         from crm.models import Order
 
         order_customer = dict(
-            Order.objects.filter(pk__in={r.order_id for r in rows}).values_list("pk", "customer_id")
-        )
-
-    desired: dict[str, _Desired] = {}
-    key_head = f"e:{period:%Y%m}:"
-    calcs: list[PeriodCalculation] = []
-    calc_lines: dict[str, list[_Desired]] = defaultdict(list)
-    for payee, payee_rows in by_payee.items():
-        # rows arrive ordered by order id (SQL ORDER BY): split ties always break the same way
-        uid = payee_rows[0].user_id
-        pid = payee_rows[0].partner_id
-        assignments = (
-            directory.for_user(uid) if uid else directory.for_partner(partner_kinds.get(pid or 0, ""))
-        )
-        if not assignments:
-            run.skipped_no_plan += 1
-            continue
-        run.payees += 1
-        # Net of refunds/write-offs (open month only: closed months are corrected by clawbacks).
-        for row in payee_rows:
-            f = factors.get(row.order_id, Decimal(1))
-            up = bool(uplifts) and (uid, order_customer.get(row.order_id)) in uplifts
-            if f != 1 or up:
-                row.lines = [_scaled(x, f, up) for x in row.lines]
-                row.finish()
-        for a in assignments:
-            plan = a.plan
-            definition = plan.definition
-            facts = calc.Facts(
-                lines=tuple(x for r in payee_rows for x in r.lines),
-                target=targets.get(uid) if uid else None,
-                grade=a.grade,
+            Order.objects.filter(pk__in={s[1] for group in payees.values() for s in group}).values_list(
+                "pk", "customer_id"
             )
-            result = calc.calculate(definition, facts)
-            calc_key = f"{period:%Y%m}:{payee}:{plan.code}"
-            calcs.append(
-                PeriodCalculation(
-                    key=calc_key,
-                    period=period,
-                    payee_user_id=uid,
-                    payee_partner_id=pid,
-                    plan=plan,
-                    sales=round_fen(result.sales),
-                    total=result.total,
-                    result={
-                        **result.to_dict(),
-                        "by_component": {k: f"{v:.2f}" for k, v in result.by_component().items()},
-                    },
-                )
-            )
-            run.calculations += 1
-            components = {c["id"]: c for c in definition["components"]}
-            has_below = any(c["type"] == "below_floor" for c in definition["components"])
-            for comp_id, comp_total in result.by_component().items():
-                comp = components[comp_id]
-                amount = comp_total
-                note = ""
-                if comp["type"] == "key_account" and Decimal(comp.get("advance_ratio", "1")) < 1:
-                    ratio = Decimal(comp["advance_ratio"])
-                    amount = round_fen(comp_total * ratio)  # K5: monthly advance, balance at year end
-                    note = _("月度预发 %(pct)s，余额年终结算") % {"pct": f"{ratio * 100:.0f}%"}
-                weights = _normalised(_component_weights(comp, payee_rows, has_below))
-                if weights is None:
-                    continue
-                parts = split_by_shares(amount, weights)
-                comp_lines = [x for x in result.lines if x.component == comp_id]
-                rate = comp_lines[0].rate if len(comp_lines) == 1 else None
-                common = {
-                    "plan": plan.code,
-                    "component": comp_id,
-                    "type": comp["type"],
-                    "component_total": f"{amount:.2f}",
-                    "payee_sales": f"{result.sales:.2f}",
-                    **({"note": note} if note else {}),
-                }
-                # A cheap fingerprint, so a re-run compares one short string instead of decoding JSON.
-                # (The calculation id is stable for a key: calculations are updated in place.)
-                comp_fp = f"{plan.code}|{comp_id}|{rate}|{common['component_total']}|{common['payee_sales']}"
-                # Loop invariants hoisted: this loop runs once per credit share × component (220,000× in
-                # the benchmark month), so per-iteration formatting (strftime!) and lookups add up.
-                kind = LineKind.REBATE if comp["type"] == "rebate" else LineKind.EARNED
-                category = comp_lines[0].category if len(comp_lines) == 1 else ""
-                key_tail = f":{plan.code}:{comp_id}"
-                out = calc_lines[calc_key]
-                for row, part, w in zip(payee_rows, parts, weights, strict=True):
-                    if part == 0 and w == 0:
-                        continue
-                    key = f"{key_head}{row.share_id}{key_tail}"
-                    base = row.base
-                    oid = row.order_id
-                    share = str(row.share)
-                    order_base = str(base)
-                    if oid in factors:
-                        f = factors[oid]
-                        explanation = {
-                            **common,
-                            "share": share,
-                            "order_base": order_base,
-                            "net_factor": str(f),
-                            "fp": f"{part}|{order_base}|{share}|{f}|{comp_fp}",
-                        }
-                    else:
-                        explanation = {
-                            **common,
-                            "share": share,
-                            "order_base": order_base,
-                            "fp": f"{part}|{order_base}|{share}||{comp_fp}",
-                        }
-                    d = _Desired(
-                        key,
-                        uid,
-                        pid,
-                        oid,
-                        row.share_id,
-                        plan.pk,
-                        comp_id,
-                        category,
-                        base if base.as_tuple().exponent == -2 else round_fen(base),
-                        rate,
-                        part,
-                        explanation,
-                        kind,
-                    )
-                    desired[key] = d
-                    out.append(d)
-
-    t = run.lap("calculate_and_allocate", t)
-    # Upsert the calculations and point each line at its own.
-    if calcs:
-        # Write only what changed (a re-run of an unchanged month writes nothing).
-        current = {
-            c.key: c for c in PeriodCalculation.objects.filter(period=period, key__in=[x.key for x in calcs])
-        }
-        new_calcs, changed_calcs = [], []
-        for c in calcs:
-            old = current.get(c.key)
-            if old is None:
-                new_calcs.append(c)
-            elif (old.plan_id, old.sales, old.total, old.result) != (c.plan_id, c.sales, c.total, c.result):
-                c.pk = old.pk
-                changed_calcs.append(c)
-        PeriodCalculation.objects.bulk_create(new_calcs, batch_size=500)
-        PeriodCalculation.objects.bulk_update(
-            changed_calcs, ["plan", "sales", "total", "result"], batch_size=500
         )
-        calc_ids = dict(PeriodCalculation.objects.filter(period=period).values_list("key", "id"))
-        for ckey, ds in calc_lines.items():
-            for d in ds:
-                d.explanation["calculation"] = calc_ids[ckey]
-
     start, end = _period_bounds(period)
     collected = set(
         collected_orders().filter(booked_at__gte=start, booked_at__lt=end).values_list("pk", flat=True)
     )
-    t = run.lap("calculations_upsert_and_collected", t)
-    _write_lines(period, desired, run, collected)
-    t = run.lap("write_lines", t)
+    t = run.lap("plans_targets_collected", t)
+
+    calcs: list[PeriodCalculation] = []
+    key_head = f"e:{period:%Y%m}:"
+    # From here until the writer is finished the connection belongs to the writer: no queries.
+    with _LineWriter(period, collected) as writer:
+        for payee, payee_slices in payees.items():
+            uid, pid = payee_slices[0][2], payee_slices[0][3]
+            assignments = (
+                directory.for_user(uid) if uid else directory.for_partner(partner_kinds.get(pid or 0, ""))
+            )
+            if not assignments:
+                run.skipped_no_plan += 1
+                continue
+            run.payees += 1
+            payee_rows = slices.share_rows(payee_slices)
+            # Net of refunds/write-offs (open month only: closed months are corrected by clawbacks).
+            for row in payee_rows:
+                f = factors.get(row.order_id, Decimal(1))
+                up = bool(uplifts) and (uid, order_customer.get(row.order_id)) in uplifts
+                if f != 1 or up:
+                    row.lines = [_scaled(x, f, up) for x in row.lines]
+                    row.finish()
+            for a in assignments:
+                facts = calc.Facts(
+                    lines=tuple(x for r in payee_rows for x in r.lines),
+                    target=targets.get(uid) if uid else None,
+                    grade=a.grade,
+                )
+                r = _PayeeResult(
+                    calc_key=f"{period:%Y%m}:{payee}:{a.plan.code}",
+                    user_id=uid,
+                    partner_id=pid,
+                    plan=a.plan,
+                    rows=payee_rows,
+                    result=calc.calculate(a.plan.definition, facts),
+                )
+                calcs.append(_calculation(period, r))
+                _allocate(r, factors, key_head, writer)
+        writer.finish(run)
+    run.calculations = len(calcs)
+    t = run.lap("calculate_allocate_write_lines", t)
+    _calculations_upsert(period, calcs)
+    t = run.lap("calculations_upsert", t)
     if period.month == 12:
         _key_account_year_end(period, run)
     run.clawbacks = clawbacks_create(period=period)
@@ -749,38 +684,154 @@ def ledger_recalculate(*, period: dt.date) -> LedgerRun:
     return run
 
 
-def _write_lines(period: dt.date, desired: dict[str, _Desired], run: LedgerRun, collected: set[int]) -> None:
-    """Bulk upsert of the month's earned lines by source_key; never touches settled/paid/forfeited lines.
-    Lines whose source vanished (order re-dated, share removed) are set to 0.00, never deleted, so a
-    settlement draft that references them does not break."""
-    existing = {
-        key: (pk, amount, status, fp)
-        for key, pk, amount, status, fp in _raw_rows(
-            CommissionLine.objects.filter(
-                period=period, kind__in=EARNED_KINDS, source_key__startswith="e:"
-            ).values_list("source_key", "pk", "amount", "status", KT("explanation__fp"))
-        )
-    }
-    # Pro rata tranches already released (K8 setting) are subtracted from the pending remainder.
-    tranches: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for key, amount in CommissionLine.objects.filter(
-        period=period, kind__in=EARNED_KINDS, source_key__startswith="t:"
-    ).values_list("source_key", "amount"):
-        tranches[key.split("|")[0][2:]] += amount
-    to_create: list[tuple[Any, ...]] = []
-    to_update: list[CommissionLine] = []
-    for key, d in desired.items():
-        amount = d.amount - tranches.get(key, ZERO)
-        cur = existing.get(key)
+def _calculation(period: dt.date, r: _PayeeResult) -> PeriodCalculation:
+    return PeriodCalculation(
+        key=r.calc_key,
+        period=period,
+        payee_user_id=r.user_id,
+        payee_partner_id=r.partner_id,
+        plan=r.plan,
+        sales=round_fen(r.result.sales),
+        total=r.result.total,
+        result={
+            **r.result.to_dict(),
+            "by_component": {k: f"{v:.2f}" for k, v in r.result.by_component().items()},
+        },
+    )
+
+
+def _calculations_upsert(period: dt.date, calcs: list[PeriodCalculation]) -> None:
+    """One PeriodCalculation per payee and plan (the month's computation its lines point to by key),
+    written only where it changed."""
+    current = {c.key: c for c in PeriodCalculation.objects.filter(period=period)}
+    new_calcs, changed_calcs = [], []
+    for c in calcs:
+        old = current.get(c.key)
+        if old is None:
+            new_calcs.append(c)
+        elif (old.plan_id, old.sales, old.total, old.result) != (c.plan_id, c.sales, c.total, c.result):
+            c.pk = old.pk
+            changed_calcs.append(c)
+    PeriodCalculation.objects.bulk_create(new_calcs, batch_size=500)
+    PeriodCalculation.objects.bulk_update(changed_calcs, ["plan", "sales", "total", "result"], batch_size=500)
+
+
+def _allocate(r: _PayeeResult, factors: dict[int, Decimal], key_head: str, writer: _LineWriter) -> None:
+    """Each component's payee total split over the payee's order slices exactly (split_by_shares,
+    weighted by each slice's part of that component's base): one line per credit share and component.
+
+    A line's explanation holds only what is its own (the share, the order's base, the refund factor) and
+    the key of the month's calculation (PeriodCalculation.key), which holds the rest (bands, rates,
+    totals): the drill-down joins the two (`selectors.line_explanation`)."""
+    definition = r.plan.definition
+    plan_id = r.plan.pk
+    components = {c["id"]: c for c in definition["components"]}
+    has_below = any(c["type"] == "below_floor" for c in definition["components"])
+    for comp_id, comp_total in r.result.by_component().items():
+        comp = components[comp_id]
+        amount = comp_total
+        note = ""
+        if comp["type"] == "key_account" and Decimal(comp.get("advance_ratio", "1")) < 1:
+            ratio = Decimal(comp["advance_ratio"])
+            amount = round_fen(comp_total * ratio)  # K5: monthly advance, balance at year end
+            note = _("月度预发 %(pct)s（%(amount)s），余额年终结算") % {
+                "pct": f"{ratio * 100:.0f}%",
+                "amount": f"{amount:.2f}",
+            }
+        weights = _normalised(_component_weights(comp, r.rows, has_below))
+        if weights is None:
+            continue
+        parts = split_by_shares(amount, weights)
+        comp_lines = [x for x in r.result.lines if x.component == comp_id]
+        rate = comp_lines[0].rate if len(comp_lines) == 1 else None
+        kind = LineKind.REBATE if comp["type"] == "rebate" else LineKind.EARNED
+        category = comp_lines[0].category if len(comp_lines) == 1 else ""
+        key_tail = f":{r.plan.code}:{comp_id}"
+        # This loop runs once per credit share × component (220,000× in the benchmark month): keep it lean.
+        for row, part, w in zip(r.rows, parts, weights, strict=True):
+            if part == 0 and w == 0:
+                continue
+            base = row.base
+            explanation: dict[str, Any] = {
+                "calculation": r.calc_key,
+                "share": str(row.share),
+                "order_base": str(base),
+            }
+            f = factors.get(row.order_id)
+            if f is not None:
+                explanation["net_factor"] = str(f)
+            if note:
+                explanation["note"] = note
+            writer.want(
+                _Desired(
+                    f"{key_head}{row.share_id}{key_tail}",
+                    r.user_id,
+                    r.partner_id,
+                    row.order_id,
+                    row.share_id,
+                    plan_id,
+                    comp_id,
+                    category,
+                    base if base.as_tuple().exponent == -2 else round_fen(base),
+                    rate,
+                    part,
+                    explanation,
+                    kind,
+                )
+            )
+
+
+class _LineWriter:
+    """Upsert of a month's earned lines by source_key. New lines stream into the database as they are
+    computed (`_LineSink`); open lines whose amount or explanation changed are updated; lines whose source
+    vanished (order re-dated, share removed) are set to 0.00, never deleted, so a settlement draft that
+    references them does not break. Settled, paid and forfeited lines are never touched."""
+
+    def __init__(self, period: dt.date, collected: set[int]) -> None:
+        self.period = period
+        self.collected = collected
+        self.existing = {
+            key: (pk, amount, status, base, rate, plan_id, explanation)
+            for key, pk, amount, status, base, rate, plan_id, explanation in _raw_rows(
+                CommissionLine.objects.filter(
+                    period=period, kind__in=EARNED_KINDS, source_key__startswith="e:"
+                ).values_list(
+                    "source_key", "pk", "amount", "status", "base", "rate", "plan_id", "explanation"
+                )
+            )
+        }
+        # Pro rata tranches already released (K8 setting) are subtracted from the pending remainder.
+        self.tranches: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for key, amount in CommissionLine.objects.filter(
+            period=period, kind__in=EARNED_KINDS, source_key__startswith="t:"
+        ).values_list("source_key", "amount"):
+            self.tranches[key.split("|")[0][2:]] += amount
+        self.seen: set[str] = set()
+        self.to_update: list[CommissionLine] = []
+        self.created = 0
+        self.sink = _LineSink()
+
+    def __enter__(self) -> _LineWriter:
+        self.sink.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.sink.__exit__(*exc)
+
+    def want(self, d: _Desired) -> None:
+        key = d.key
+        self.seen.add(key)
+        amount = d.amount - self.tranches[key] if key in self.tranches else d.amount
+        cur = self.existing.get(key)
         if cur is None:
             # K8 at insert time: an order already fully collected is payable straight away.
-            new_status = LineStatus.PAYABLE if d.order_id in collected else LineStatus.PENDING
-            to_create.append(
+            status = LineStatus.PAYABLE if d.order_id in self.collected else LineStatus.PENDING
+            self.sink.add(
                 (
                     key,
-                    period,
-                    str(d.kind),
-                    new_status.value,
+                    self.period,
+                    d.kind,
+                    status,
                     d.payee_user_id,
                     d.payee_partner_id,
                     d.order_id,
@@ -796,12 +847,21 @@ def _write_lines(period: dt.date, desired: dict[str, _Desired], run: LedgerRun, 
                     "",
                 )
             )
-            continue
-        pk, old_amount, status, old_fp = cur
+            self.created += 1
+            return
+        pk, old_amount, status, old_base, old_rate, old_plan, old_explanation = cur
         if status in (*LOCKED_STATUSES, LineStatus.FORFEITED):
-            continue
-        if old_amount != amount or old_fp != d.explanation.get("fp"):
-            to_update.append(
+            return
+        if isinstance(old_explanation, str):  # psycopg hands jsonb over as text (Django's loader)
+            old_explanation = json.loads(old_explanation)
+        if (old_amount, old_base, old_rate, old_plan, old_explanation) != (
+            amount,
+            d.base,
+            d.rate,
+            d.plan_id,
+            d.explanation,
+        ):
+            self.to_update.append(
                 CommissionLine(
                     pk=pk,
                     amount=amount,
@@ -811,25 +871,24 @@ def _write_lines(period: dt.date, desired: dict[str, _Desired], run: LedgerRun, 
                     plan_id=d.plan_id,
                 )
             )
-    stale_ids = [
-        pk
-        for key, (pk, amount, status, _fp) in existing.items()
-        if key not in desired and status not in (*LOCKED_STATUSES, LineStatus.FORFEITED) and amount != 0
-    ]
-    stale = [
-        CommissionLine(pk=x.pk, amount=ZERO, explanation={**x.explanation, "stale": True, "fp": ""})
-        for x in CommissionLine.objects.filter(pk__in=stale_ids)
-    ]
-    lines_insert(to_create)
-    # The status filter is part of each UPDATE's WHERE: a line settled meanwhile is never rewritten.
-    writable = CommissionLine.objects.filter(status__in=[LineStatus.PENDING, LineStatus.PAYABLE])
-    if to_update:
-        writable.bulk_update(to_update, ["amount", "base", "rate", "explanation", "plan_id"], batch_size=1000)
-    if stale:
-        writable.bulk_update(stale, ["amount", "explanation"], batch_size=1000)
-    run.created += len(to_create)
-    run.updated += len(to_update)
-    run.zeroed += len(stale)
+
+    def finish(self, run: LedgerRun) -> None:
+        self.sink.close()
+        stale_ids = [
+            pk
+            for key, (pk, amount, status, *_rest) in self.existing.items()
+            if key not in self.seen and status not in (*LOCKED_STATUSES, LineStatus.FORFEITED) and amount != 0
+        ]
+        stale = [
+            CommissionLine(pk=x.pk, amount=ZERO, explanation={**x.explanation, "stale": True})
+            for x in CommissionLine.objects.filter(pk__in=stale_ids)
+        ]
+        lines_update(self.to_update, ["amount", "base", "rate", "explanation", "plan_id"])
+        lines_update(stale, ["amount", "explanation"])
+        run.lines_db_seconds = round(self.sink.busy, 3)
+        run.created += self.created
+        run.updated += len(self.to_update)
+        run.zeroed += len(stale)
 
 
 LINE_COLUMNS = (
@@ -858,48 +917,188 @@ def _line_row(x: CommissionLine) -> tuple[Any, ...]:
 
 
 def lines_insert(rows: list[tuple[Any, ...]]) -> None:
-    """Insert new ledger lines (tuples in LINE_COLUMNS order) in bulk: COPY on PostgreSQL (a big month
-    writes hundreds of thousands of lines; building model instances alone would cost seconds),
-    bulk_create elsewhere."""
-    if not rows:
+    """Insert new ledger lines (tuples in LINE_COLUMNS order) in bulk (see `_LineSink`)."""
+    with _LineSink() as sink:
+        for r in rows:
+            sink.add(r)
+        sink.close()
+
+
+def lines_update(lines: list[CommissionLine], fields: list[str]) -> None:
+    """Write `fields` of open (pending/payable) lines in bulk; a line settled meanwhile is never rewritten
+    (the status is part of the UPDATE's WHERE). On PostgreSQL: COPY into a temporary table and one
+    UPDATE … FROM it (Django's bulk_update builds a CASE per row: minutes for 100,000 lines)."""
+    if not lines:
         return
+    writable = CommissionLine.objects.filter(status__in=[LineStatus.PENDING, LineStatus.PAYABLE])
     if connection.vendor != "postgresql":
-        CommissionLine.objects.bulk_create(
-            [CommissionLine(**dict(zip(LINE_COLUMNS, r, strict=True))) for r in rows], batch_size=BATCH
-        )
+        writable.bulk_update(lines, fields, batch_size=1000)
         return
-    now = timezone.now().isoformat()
-    table = CommissionLine._meta.db_table
-    explanation = LINE_COLUMNS.index("explanation")
+    model_fields = [cast("Field[Any, Any]", CommissionLine._meta.get_field(name)) for name in fields]
+    columns: list[str] = [f.column for f in model_fields]
+    types = [f.db_type(connection) for f in model_fields]
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    buffer: list[str] = []
+    table = CommissionLine._meta.db_table
     with connection.cursor() as cursor:
-        raw = cursor.cursor  # the psycopg cursor
-        with raw.copy(f"COPY {table} (created_at, updated_at, {', '.join(LINE_COLUMNS)}) FROM STDIN") as copy:
-            # COPY text format built in Python (psycopg's per-row write_row is the slow part at this size)
-            head = f"{now}\t{now}\t"
-            join = "\t".join
-            for r in rows:
-                buffer.append(
-                    head
-                    + join(
-                        [
-                            "\\N"
-                            if value is None
-                            else _copy_text(dumps(value))
-                            if i == explanation
-                            else _copy_text(value)
-                            if isinstance(value, str)
-                            else str(value)
-                            for i, value in enumerate(r)
-                        ]
+        cursor.execute(
+            "CREATE TEMPORARY TABLE _cline_update (id bigint PRIMARY KEY, "
+            + ", ".join(f"{c} {t}" for c, t in zip(columns, types, strict=True))
+            + ") ON COMMIT DROP"
+        )
+        with cursor.cursor.copy(f"COPY _cline_update (id, {', '.join(columns)}) FROM STDIN") as copy:
+            for i in range(0, len(lines), 5000):
+                copy.write(
+                    "".join(
+                        "\t".join(
+                            [
+                                str(x.pk),
+                                *(
+                                    "\\N"
+                                    if (v := getattr(x, c)) is None
+                                    else _copy_text(dumps(v) if isinstance(v, dict) else str(v))
+                                    for c in columns
+                                ),
+                            ]
+                        )
+                        + "\n"
+                        for x in lines[i : i + 5000]
                     )
                 )
-                if len(buffer) >= 5000:
-                    copy.write("\n".join(buffer) + "\n")
-                    buffer = []
-            if buffer:
-                copy.write("\n".join(buffer) + "\n")
+        cursor.execute(
+            f"UPDATE {table} AS l SET updated_at = now(), "
+            + ", ".join(f"{c} = u.{c}" for c in columns)
+            + " FROM _cline_update AS u WHERE l.id = u.id AND l.status IN (%s, %s)",
+            [LineStatus.PENDING.value, LineStatus.PAYABLE.value],
+        )
+        cursor.execute("DROP TABLE _cline_update")
+
+
+class _LineSink:
+    """New ledger lines (tuples in LINE_COLUMNS order), written in bulk.
+
+    On PostgreSQL the rows are formatted as COPY text in chunks and each chunk is one COPY, run by a
+    worker thread on this transaction's connection while the caller computes the next rows: the
+    database parses, indexes and checks them on the other core meanwhile. The ledger's foreign keys are
+    set IMMEDIATE for the duration, so each chunk's checks run right after its COPY (in the worker's
+    time) rather than all at commit; they are the same checks, the transaction is the same. The caller
+    must not use the connection between the first `add` and `close` (the month run only computes then).
+    Elsewhere: one bulk_create at `close`."""
+
+    CHUNK = 10000
+
+    def __init__(self) -> None:
+        self.postgres = connection.vendor == "postgresql"
+        self.buffer: list[Any] = []
+        self.queue: queue.Queue[str | None] | None = None
+        self.worker: threading.Thread | None = None
+        self.error: BaseException | None = None
+        self.constraints: list[str] = []
+        self.closed = False
+        self.now = timezone.now().isoformat()
+        self.busy = 0.0  # seconds the database spent on the COPYs and their key checks (README)
+
+    def __enter__(self) -> _LineSink:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.worker is not None:  # an error in the caller: stop the worker before the rollback
+            assert self.queue is not None
+            self.queue.put(None)
+            self.worker.join()
+            self.worker = None
+
+    def add(self, row: tuple[Any, ...]) -> None:
+        self.buffer.append(_copy_line(self.now, row) if self.postgres else row)
+        if self.postgres and len(self.buffer) >= self.CHUNK:
+            self._send()
+
+    def _send(self) -> None:
+        if self.worker is None:
+            self._start()
+        self._raise()
+        assert self.queue is not None
+        self.queue.put("\n".join(self.buffer) + "\n")
+        self.buffer = []
+
+    def _raise(self) -> None:
+        """The worker's error, if any, as Django's (IntegrityError, …) like any other query's."""
+        if self.error is not None:
+            with connection.wrap_database_errors:
+                raise self.error
+
+    def _start(self) -> None:
+        table = CommissionLine._meta.db_table
+        connection.ensure_connection()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f' "
+                "AND condeferrable ORDER BY conname",
+                [table],
+            )
+            self.constraints = [connection.ops.quote_name(name) for (name,) in cursor.fetchall()]
+            if self.constraints:
+                cursor.execute(f"SET CONSTRAINTS {', '.join(self.constraints)} IMMEDIATE")
+        raw = connection.connection
+        sql = f"COPY {table} (created_at, updated_at, {', '.join(LINE_COLUMNS)}) FROM STDIN"
+        self.queue = queue.Queue(maxsize=4)
+        work = self.queue
+
+        def run() -> None:
+            while (chunk := work.get()) is not None:
+                if self.error is not None:
+                    continue  # drain: the caller raises at its next send or at close
+                began = time.perf_counter()
+                try:
+                    with raw.cursor() as cur, cur.copy(sql) as copy:
+                        copy.write(chunk)
+                except BaseException as exc:  # handed to the caller's thread
+                    self.error = exc
+                self.busy += time.perf_counter() - began
+
+        self.worker = threading.Thread(target=run, name="ledger-copy", daemon=True)
+        self.worker.start()
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        if not self.postgres:
+            if self.buffer:
+                CommissionLine.objects.bulk_create(
+                    [CommissionLine(**dict(zip(LINE_COLUMNS, r, strict=True))) for r in self.buffer],
+                    batch_size=BATCH,
+                )
+            return
+        if self.buffer:
+            self._send()
+        if self.worker is not None:
+            assert self.queue is not None
+            self.queue.put(None)
+            self.worker.join()
+            self.worker = None
+        self._raise()
+        if self.constraints:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET CONSTRAINTS {', '.join(self.constraints)} DEFERRED")
+
+
+_EXPLANATION = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _copy_line(now: str, row: tuple[Any, ...]) -> str:
+    """One row (LINE_COLUMNS order) as a line of COPY text, after created_at and updated_at (both `now`).
+    Unrolled per column: this runs once per new ledger line."""
+    (key, period, kind, status, uid, pid, oid, sid, plan, comp, cat, base, rate, amount, exp, fix, reason) = (
+        row
+    )
+    n = "\\N"
+    return (
+        f"{now}\t{now}\t{_copy_text(key)}\t{period}\t{kind!s}\t{status!s}\t"
+        f"{n if uid is None else uid}\t{n if pid is None else pid}\t{n if oid is None else oid}\t"
+        f"{n if sid is None else sid}\t{n if plan is None else plan}\t{_copy_text(comp)}\t{_copy_text(cat)}\t"
+        f"{base}\t{n if rate is None else rate}\t{amount}\t{_copy_text(_EXPLANATION(exp))}\t"
+        f"{n if fix is None else fix}\t{_copy_text(reason)}"
+    )
 
 
 def _copy_text(value: str) -> str:

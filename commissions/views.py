@@ -13,8 +13,14 @@ from django.views.decorators.http import require_http_methods
 from commissions import services
 from commissions.estimator import what_if_estimate
 from commissions.forms import ForfeitForm, StatementFilterForm, WhatIfForm
-from commissions.models import PeriodCalculation
-from commissions.selectors import line_get_visible, statement_lines, statement_summary, visible_payee_ids
+from commissions.selectors import (
+    line_calculation,
+    line_explanation,
+    line_get_visible,
+    statement_lines,
+    statement_summary,
+    visible_payee_ids,
+)
 from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
@@ -77,12 +83,16 @@ def line_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     line = line_get_visible(user=request.user, pk=pk)
     if line is None:
         raise Http404
-    calc_id = line.explanation.get("calculation")
-    calculation = PeriodCalculation.objects.filter(pk=calc_id).first() if calc_id else None
+    calculation = line_calculation(line=line)
     return render(
         request,
         "commissions/line_detail.html",
-        {"line": line, "calculation": calculation, "corrections": line.corrections.all().order_by("id")},
+        {
+            "line": line,
+            "calculation": calculation,
+            "explanation": line_explanation(line=line, calculation=calculation),
+            "corrections": line.corrections.all().order_by("id"),
+        },
     )
 
 

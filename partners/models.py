@@ -164,6 +164,9 @@ class CreditShare(models.Model):
                 name="creditshare_one_holder",
             ),
             models.CheckConstraint(condition=Q(share__gt=0, share__lte=1), name="creditshare_share_range"),
+            # The target of the ledger's (credit_share, order) foreign key: a commission line's share must
+            # be a share *of that line's order* (commissions migration 0004). `id` alone is unique already.
+            models.UniqueConstraint(fields=["id", "order"], name="creditshare_id_order_unique"),
         ]
 
     def __str__(self) -> str:

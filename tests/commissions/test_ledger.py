@@ -56,7 +56,7 @@ def test_spec_example_through_the_ledger_split_over_orders(org, progressive):
     calc = PeriodCalculation.objects.get(period=OCT, payee_user=rep)
     assert calc.total == D("30000.00") and calc.sales == D("600000.00")
     assert [x["amount"] for x in calc.result["lines"]] == ["3000.00", "20000.00", "7000.00"]
-    assert lines[0].explanation["calculation"] == calc.pk
+    assert lines[0].explanation["calculation"] == calc.key
     assert lines[0].explanation["order_base"] == "400000.00"
 
 

@@ -7,7 +7,7 @@ import threading
 from decimal import Decimal as D
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from commissions import services
 from commissions.models import CommissionLine, LineKind, LineStatus
@@ -86,3 +86,55 @@ def test_closed_period_is_never_recomputed_and_clawback_lands_in_the_open_month(
     assert len(claws) == 1 and claws[0].period == NOV and claws[0].amount < 0
     # the October lines are exactly as they were
     assert [x for x in snapshot() if x[0].startswith("e:202610")] == settled
+
+
+def test_lines_streamed_in_many_chunks_give_the_same_ledger(monkeypatch):
+    # Given the month above computed once with the default chunk size
+    _seed()
+    services.ledger_recalculate(period=OCT)
+    expected = snapshot()
+    total = sum(x[1] for x in expected)
+    CommissionLine.objects.all().delete()
+    # When it is computed again from scratch with 5 lines per COPY (the worker thread writes 3 chunks)
+    monkeypatch.setattr(services._LineSink, "CHUNK", 5)
+    run = services.ledger_recalculate(period=OCT)
+    # Then every line is the same, to the fen, and a re-run has nothing to write
+    assert snapshot() == expected and run.created == 12 and run.total == total
+    again = services.ledger_recalculate(period=OCT)
+    assert (again.created, again.updated, again.zeroed) == (0, 0, 0)
+
+
+def test_a_bad_line_fails_the_insert_at_once_and_nothing_is_written():
+    org = build_org()
+    good = (
+        "test:good", OCT, LineKind.ADJUSTMENT, LineStatus.PAYABLE, org.rep_a1.pk, None, None, None,
+        None, "adjustment", "", D("0.00"), None, D("10.00"), {"text": "ok"}, None, "",
+    )  # fmt: skip
+    bad = ("test:bad", *good[1:4], 987654321, *good[5:])  # a payee that does not exist
+    with pytest.raises(IntegrityError), transaction.atomic():
+        services.lines_insert([good, bad])
+    # the foreign keys are checked with the COPY (not at commit), so the error surfaces here and the
+    # whole insert is undone; the connection is usable afterwards
+    assert CommissionLine.objects.count() == 0
+    services.lines_insert([good])
+    assert CommissionLine.objects.get().amount == D("10.00")
+
+
+def test_an_error_while_streaming_stops_the_writer_and_rolls_back(monkeypatch):
+    _seed()
+    monkeypatch.setattr(services._LineSink, "CHUNK", 2)
+    real = services._allocate
+    calls = []
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:  # after the worker has written some chunks
+            raise RuntimeError("boom")
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_allocate", failing)
+    with pytest.raises(RuntimeError, match="boom"):
+        services.ledger_recalculate(period=OCT)
+    assert CommissionLine.objects.count() == 0
+    monkeypatch.setattr(services, "_allocate", real)
+    assert services.ledger_recalculate(period=OCT).created == 12
