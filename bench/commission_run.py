@@ -300,6 +300,7 @@ def main() -> None:
             f"{run.made_payable} made payable, total ¥{run.total:,.2f}"
         )
         print(f"   phases (s): {run.timings}; commit: {first - sum(run.timings.values()):.2f}")
+        print(f"   database busy writing and checking the new lines: {run.lines_db_seconds:.2f} s")
         t = time.perf_counter()
         run2 = services.ledger_recalculate(period=PERIOD)
         second = time.perf_counter() - t
