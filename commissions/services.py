@@ -557,6 +557,8 @@ class _PayeeResult:
 
 
 EARNED_KINDS = (LineKind.EARNED, LineKind.REBATE)
+# JSON as the ledger's COPY text writes it (compact, Chinese kept as is).
+_json_text = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 @transaction.atomic
@@ -937,7 +939,6 @@ def lines_update(lines: list[CommissionLine], fields: list[str]) -> None:
     model_fields = [cast("Field[Any, Any]", CommissionLine._meta.get_field(name)) for name in fields]
     columns: list[str] = [f.column for f in model_fields]
     types = [f.db_type(connection) for f in model_fields]
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     table = CommissionLine._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -955,7 +956,7 @@ def lines_update(lines: list[CommissionLine], fields: list[str]) -> None:
                                 *(
                                     "\\N"
                                     if (v := getattr(x, c)) is None
-                                    else _copy_text(dumps(v) if isinstance(v, dict) else str(v))
+                                    else _copy_text(_json_text(v) if isinstance(v, dict) else str(v))
                                     for c in columns
                                 ),
                             ]
@@ -1082,9 +1083,6 @@ class _LineSink:
                 cursor.execute(f"SET CONSTRAINTS {', '.join(self.constraints)} DEFERRED")
 
 
-_EXPLANATION = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
 def _copy_line(now: str, row: tuple[Any, ...]) -> str:
     """One row (LINE_COLUMNS order) as a line of COPY text, after created_at and updated_at (both `now`).
     Unrolled per column: this runs once per new ledger line."""
@@ -1096,7 +1094,7 @@ def _copy_line(now: str, row: tuple[Any, ...]) -> str:
         f"{now}\t{now}\t{_copy_text(key)}\t{period}\t{kind!s}\t{status!s}\t"
         f"{n if uid is None else uid}\t{n if pid is None else pid}\t{n if oid is None else oid}\t"
         f"{n if sid is None else sid}\t{n if plan is None else plan}\t{_copy_text(comp)}\t{_copy_text(cat)}\t"
-        f"{base}\t{n if rate is None else rate}\t{amount}\t{_copy_text(_EXPLANATION(exp))}\t"
+        f"{base}\t{n if rate is None else rate}\t{amount}\t{_copy_text(_json_text(exp))}\t"
         f"{n if fix is None else fix}\t{_copy_text(reason)}"
     )
 

@@ -138,3 +138,31 @@ def test_an_error_while_streaming_stops_the_writer_and_rolls_back(monkeypatch):
     assert CommissionLine.objects.count() == 0
     monkeypatch.setattr(services, "_allocate", real)
     assert services.ledger_recalculate(period=OCT).created == 12
+
+
+def test_changed_lines_are_updated_in_place_to_what_a_fresh_run_gives():
+    # Given October computed, then a late order that lifts rep_a1 into a higher band
+    org, _orders = _seed()
+    services.ledger_recalculate(period=OCT)
+    before = {
+        k: (amount, pk) for k, amount, pk in CommissionLine.objects.values_list("source_key", "amount", "id")
+    }
+    make_order(
+        owner=org.rep_a1,
+        lines=[(ProductCategory.REGULAR, D("1"), D("2000000.00"))],
+        booked_at=booked(dt.date(2026, 10, 28)),
+    )
+    # When October is recomputed
+    run = services.ledger_recalculate(period=OCT)
+    # Then rep_a1's four existing lines are rewritten in place (same ids) and one line is added ...
+    assert (run.created, run.updated) == (1, 4)
+    after = {
+        k: (amount, pk) for k, amount, pk in CommissionLine.objects.values_list("source_key", "amount", "id")
+    }
+    changed = [k for k in before if after[k][0] != before[k][0]]
+    assert len(changed) == 4 and all(after[k][1] == before[k][1] for k in before)
+    # ... to exactly what a run from scratch writes
+    updated = snapshot()
+    CommissionLine.objects.all().delete()
+    services.ledger_recalculate(period=OCT)
+    assert snapshot() == updated
