@@ -16,7 +16,14 @@ from rest_framework.response import Response
 from commissions.estimator import what_if_estimate
 from commissions.forms import parse_month
 from commissions.models import CommissionLine, LineKind, LineStatus
-from commissions.selectors import lines_visible_to, statement_lines, statement_summary, visible_payee_ids
+from commissions.selectors import (
+    line_calculation,
+    line_explanation,
+    lines_visible_to,
+    statement_lines,
+    statement_summary,
+    visible_payee_ids,
+)
 from common.auth import request_user
 from common.timeutil import local_today, month_start
 from crm.models import KeyAccountClass, Opportunity, OpportunityStage, ProductCategory
@@ -54,6 +61,31 @@ class CommissionLineSerializer(serializers.ModelSerializer):
         return str(obj.payee_user or obj.payee_partner)
 
 
+class CommissionLineDetailSerializer(CommissionLineSerializer):
+    """One line's drill-down, as on its page: the explanation in words and the month's calculation."""
+
+    explanation_text = serializers.SerializerMethodField()
+    calculation = serializers.SerializerMethodField()
+
+    class Meta(CommissionLineSerializer.Meta):
+        fields = [*CommissionLineSerializer.Meta.fields, "explanation_text", "calculation"]
+
+    def get_explanation_text(self, obj: CommissionLine) -> list[dict[str, str]]:
+        calculation = line_calculation(line=obj)
+        return [{"label": k, "value": v} for k, v in line_explanation(line=obj, calculation=calculation)]
+
+    def get_calculation(self, obj: CommissionLine) -> dict[str, Any] | None:
+        calculation = line_calculation(line=obj)
+        if calculation is None:
+            return None
+        return {
+            "key": calculation.key,
+            "sales": f"{calculation.sales:.2f}",
+            "total": f"{calculation.total:.2f}",
+            "lines": calculation.result.get("lines", []),
+        }
+
+
 class LineFilter(django_filters.FilterSet):
     period = django_filters.CharFilter(method="filter_period", label="YYYY-MM")
     status = django_filters.ChoiceFilter(choices=LineStatus.choices)
@@ -76,6 +108,9 @@ class CommissionLineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     serializer_class = CommissionLineSerializer
     filterset_class = LineFilter
     queryset = CommissionLine.objects.none()
+
+    def get_serializer_class(self):  # type: ignore[no-untyped-def]
+        return CommissionLineDetailSerializer if self.action == "retrieve" else CommissionLineSerializer
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return lines_visible_to(user=request_user(self.request)).select_related(

@@ -88,6 +88,17 @@ def test_line_drill_down_shows_order_and_explanation(org, ledger, client_for):
     assert "calculation" not in html and "order_base" not in html  # no raw JSON keys on the page
 
 
+def test_line_drill_down_in_the_api_matches_the_page(org, ledger, api_for):
+    line = CommissionLine.objects.filter(payee_user=org.rep_a1, order=ledger[0]).get()
+    body = api_for(org.rep_a1).get(f"/api/commissions/lines/{line.pk}/").json()
+    rows = {x["label"]: x["value"] for x in body["explanation_text"]}
+    assert rows["本组成本月合计"] == "¥30,000.00" and rows["业绩分配比例"] == "100%"
+    assert body["calculation"]["total"] == "30000.00" and body["calculation"]["sales"] == "600000.00"
+    assert [x["amount"] for x in body["calculation"]["lines"]] == ["3000.00", "20000.00", "7000.00"]
+    # another rep's line is not found
+    assert api_for(org.rep_b1).get(f"/api/commissions/lines/{line.pk}/").status_code == 404
+
+
 def test_bad_filters_are_messages_not_500(org, ledger, client_for, api_for):
     page = client_for(org.rep_a1).get("/commissions/?period=2026-13")
     assert page.status_code == 200 and "月份格式应为" in page.content.decode()
