@@ -217,23 +217,45 @@ def _rate_map(value: Any, where: str, errors: list[str]) -> None:
             _rate(rate, f"{where}.{key}", errors)
 
 
-def _check_progressive(comp: dict[str, Any], where: str, errors: list[str]) -> None:
+def _check_bands(comp: dict[str, Any], where: str, errors: list[str], *, edges: bool) -> None:
+    """K1 (`from`/`to`) and K2 (`min`/`max`) bands: they cover [0, ∞) without gap or overlap, each upper
+    bound above its lower, only the last open-ended. With `edges` (K2, whole-amount brackets) every band
+    states whether it includes its min and max, and every edge value belongs to exactly one band."""
+    low, high = ("min", "max") if edges else ("from", "to")
     bands = comp.get("bands")
     if not isinstance(bands, list) or not bands:
         errors.append(_("%(where)s.bands：至少需要一个分段") % {"where": where})
         return
-    expected = ZERO
+    expected: Decimal = ZERO
+    expected_inclusive = True  # K2: the first band must include 0
     for i, band in enumerate(bands):
         w = f"{where}.bands[{i}]"
         if not isinstance(band, dict):
             errors.append(_("%(where)s：分段必须是对象") % {"where": w})
             return
-        lo = _dec(band.get("from"), f"{w}.from", errors)
-        hi = _dec(band.get("to"), f"{w}.to", errors, allow_none=True)
+        if edges:
+            for key in ("min_inclusive", "max_inclusive"):
+                if key == "max_inclusive" and band.get("max") is None:
+                    continue
+                if not isinstance(band.get(key), bool):
+                    errors.append(
+                        _("%(where)s.%(key)s：必须明确写 true（含）或 false（不含）")
+                        % {"where": w, "key": key}
+                    )
+        lo = _dec(band.get(low), f"{w}.{low}", errors)
+        hi = _dec(band.get(high), f"{w}.{high}", errors, allow_none=True)
         _rate(band.get("rate"), f"{w}.rate", errors)
         if lo is None:
             return
-        if lo != expected:
+        if edges and (lo != expected or band.get("min_inclusive") is not expected_inclusive):
+            errors.append(
+                _(
+                    "%(where)s：下限必须是 %(expected)s（%(incl)s），"
+                    "与上一段的上限相接，边界值只能属于一个分段"
+                )
+                % {"where": w, "expected": expected, "incl": _("含") if expected_inclusive else _("不含")}
+            )
+        elif not edges and lo != expected:
             errors.append(
                 _("%(where)s：分段必须从 %(expected)s 开始，与上一段相接，不能有缺口或重叠")
                 % {"where": w, "expected": expected}
@@ -245,51 +267,11 @@ def _check_progressive(comp: dict[str, Any], where: str, errors: list[str]) -> N
         if hi <= lo:
             errors.append(_("%(where)s：上限必须大于下限") % {"where": w})
         expected = hi
-    errors.append(_('%(where)s.bands：最后一段必须没有上限（"to": null）') % {"where": where})
-
-
-def _check_bracket(comp: dict[str, Any], where: str, errors: list[str]) -> None:
-    """K2: bands must cover [0, ∞) with every edge claimed by exactly one band, stated explicitly."""
-    bands = comp.get("bands")
-    if not isinstance(bands, list) or not bands:
-        errors.append(_("%(where)s.bands：至少需要一个分段") % {"where": where})
-        return
-    expected: Decimal | None = ZERO
-    expected_inclusive = True  # the first band must include 0
-    for i, band in enumerate(bands):
-        w = f"{where}.bands[{i}]"
-        if not isinstance(band, dict):
-            errors.append(_("%(where)s：分段必须是对象") % {"where": w})
-            return
-        for key in ("min_inclusive", "max_inclusive"):
-            if key == "max_inclusive" and band.get("max") is None:
-                continue
-            if not isinstance(band.get(key), bool):
-                errors.append(
-                    _("%(where)s.%(key)s：必须明确写 true（含）或 false（不含）") % {"where": w, "key": key}
-                )
-        lo = _dec(band.get("min"), f"{w}.min", errors)
-        hi = _dec(band.get("max"), f"{w}.max", errors, allow_none=True)
-        _rate(band.get("rate"), f"{w}.rate", errors)
-        if lo is None:
-            return
-        if lo != expected or band.get("min_inclusive") is not expected_inclusive:
-            errors.append(
-                _(
-                    "%(where)s：下限必须是 %(expected)s（%(incl)s），"
-                    "与上一段的上限相接，边界值只能属于一个分段"
-                )
-                % {"where": w, "expected": expected, "incl": _("含") if expected_inclusive else _("不含")}
-            )
-        if hi is None:
-            if i != len(bands) - 1:
-                errors.append(_("%(where)s：只有最后一段可以没有上限") % {"where": w})
-            return
-        if hi <= lo:
-            errors.append(_("%(where)s：上限必须大于下限") % {"where": w})
-        expected = hi
         expected_inclusive = not bool(band.get("max_inclusive"))
-    errors.append(_('%(where)s.bands：最后一段必须没有上限（"max": null）') % {"where": where})
+    if edges:
+        errors.append(_('%(where)s.bands：最后一段必须没有上限（"max": null）') % {"where": where})
+    else:
+        errors.append(_('%(where)s.bands：最后一段必须没有上限（"to": null）') % {"where": where})
 
 
 def _check_steps(comp: dict[str, Any], where: str, errors: list[str]) -> None:
@@ -365,9 +347,9 @@ def validate_plan(plan: Any) -> list[str]:
             )
             continue
         if ctype == "progressive":
-            _check_progressive(comp, where, errors)
+            _check_bands(comp, where, errors, edges=False)
         elif ctype == "bracket":
-            _check_bracket(comp, where, errors)
+            _check_bands(comp, where, errors, edges=True)
         elif ctype == "target_bonus":
             _check_steps(comp, where, errors)
         elif ctype in ("category_rates", "rebate"):

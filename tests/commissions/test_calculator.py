@@ -269,6 +269,19 @@ def test_shipped_plans_are_valid():
         assert validate_plan(plan(name)) == [], name
 
 
+def test_progressive_bands_with_a_gap_or_a_closed_top_are_refused():
+    p = plan("sales_progressive")
+    gap = copy.deepcopy(p)
+    gap["components"][0]["bands"][1]["from"] = "100000.01"  # one fen not covered
+    assert any("bands[1]" in e and "不能有缺口或重叠" in e for e in validate_plan(gap))
+    closed = copy.deepcopy(p)
+    closed["components"][0]["bands"][-1]["to"] = "99999999"
+    assert any('"to": null' in e for e in validate_plan(closed))
+    early = copy.deepcopy(p)
+    early["components"][0]["bands"][0]["to"] = None  # open-ended, but not the last band
+    assert any("bands[0]" in e and "只有最后一段可以没有上限" in e for e in validate_plan(early))
+
+
 def test_bracket_edge_claimed_twice_or_implicit_is_refused():
     p = plan("sales_bracket")
     twice = copy.deepcopy(p)
