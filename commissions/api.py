@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from commissions.estimator import what_if_estimate
 from commissions.forms import parse_month
-from commissions.models import CommissionLine, LineKind, LineStatus
+from commissions.models import CommissionLine, LineKind, LineStatus, PeriodCalculation
 from commissions.selectors import (
     line_calculation,
     line_explanation,
@@ -70,12 +70,18 @@ class CommissionLineDetailSerializer(CommissionLineSerializer):
     class Meta(CommissionLineSerializer.Meta):
         fields = [*CommissionLineSerializer.Meta.fields, "explanation_text", "calculation"]
 
+    def _calculation(self, obj: CommissionLine) -> PeriodCalculation | None:
+        cache: dict[int, PeriodCalculation | None] = self.context.setdefault("calculations", {})
+        if obj.pk not in cache:
+            cache[obj.pk] = line_calculation(line=obj)
+        return cache[obj.pk]
+
     def get_explanation_text(self, obj: CommissionLine) -> list[dict[str, str]]:
-        calculation = line_calculation(line=obj)
+        calculation = self._calculation(obj)
         return [{"label": k, "value": v} for k, v in line_explanation(line=obj, calculation=calculation)]
 
     def get_calculation(self, obj: CommissionLine) -> dict[str, Any] | None:
-        calculation = line_calculation(line=obj)
+        calculation = self._calculation(obj)
         if calculation is None:
             return None
         return {
