@@ -203,9 +203,16 @@ def run_naive(today, sample: int) -> tuple[int, int]:  # type: ignore[no-untyped
     from django.utils import timezone
 
     from common.models import Notification
-    from crm.models import Contract, Customer, Opportunity, PoolPolicy, PoolRelease, PoolWarning
+    from crm.models import (
+        Contract,
+        Customer,
+        Opportunity,
+        OwnershipChange,
+        PoolPolicy,
+        PoolRelease,
+        PoolWarning,
+    )
     from crm.services.pool import contact_clock
-    from partners.models import OwnershipChange
 
     policy = PoolPolicy.load()
     now = timezone.now()

@@ -121,3 +121,13 @@ class PoolWarningAdmin(admin.ModelAdmin):
     list_filter = ("threshold",)
     raw_id_fields = ("customer", "owner")
     show_full_result_count = False
+
+
+@admin.register(m.OwnershipChange)
+class OwnershipChangeAdmin(admin.ModelAdmin):
+    list_display = ("customer", "from_user", "to_user", "reason", "collision_id", "changed_by", "changed_at")
+    list_filter = ("reason",)
+    raw_id_fields = ("customer", "from_user", "to_user", "changed_by")
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False  # P1: history is never edited

@@ -22,6 +22,8 @@ from crm.models import (
     GradeChange,
     Industry,
     Outing,
+    OwnershipChange,
+    OwnershipReason,
     Region,
     ReviewStatus,
     Role,
@@ -29,7 +31,6 @@ from crm.models import (
 )
 from crm.roles import ensure_roles
 from crm.selectors import normalize_name
-from partners.models import OwnershipChange, OwnershipReason
 
 DEMO_PASSWORD = "demo12345"
 INDUSTRIES = ["制造业", "教育培训", "医疗健康", "零售", "金融", "互联网", "物流", "房地产"]

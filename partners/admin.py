@@ -6,7 +6,6 @@ from partners.models import (
     CollisionParty,
     CreditShare,
     ExecutiveAttachment,
-    OwnershipChange,
     Partner,
     PartnersPolicy,
     Referral,
@@ -35,16 +34,6 @@ class PartnersPolicyAdmin(admin.ModelAdmin):
         "executive_share",
         "referral_share",
     )
-
-
-@admin.register(OwnershipChange)
-class OwnershipChangeAdmin(admin.ModelAdmin):
-    list_display = ("customer", "from_user", "to_user", "reason", "collision", "changed_by", "changed_at")
-    list_filter = ("reason",)
-    raw_id_fields = ("customer", "from_user", "to_user", "changed_by", "collision")
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False  # P1: history is never edited
 
 
 class PartyInline(admin.TabularInline):

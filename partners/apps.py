@@ -6,8 +6,18 @@ from django.utils.translation import gettext_lazy as _
 class PartnersConfig(AppConfig):
     name = "partners"
     verbose_name = _("合伙人与业绩归属")
+    # `manage.py seed_demo` runs these (each has seed(ctx)), apps in INSTALLED_APPS order.
+    demo_modules = ("partners.demo",)
+    # The system administrator role gets every permission on this app's models (crm.roles).
+    admin_role_manages_models = True
 
     def ready(self) -> None:
+        from crm.extensions import register_collision_handler, register_order_booked_handler
+        from partners.services import collision_open, credit_shares_freeze
         from partners.signals import on_post_migrate
 
         post_migrate.connect(on_post_migrate, sender=self, dispatch_uid="partners_post_migrate")
+        # crm's extension points (crm never imports partners): P3 collisions found by crm's C2 checks
+        # open a case here; P4 credit shares freeze when crm books an order.
+        register_collision_handler(collision_open)
+        register_order_booked_handler(credit_shares_freeze)

@@ -20,6 +20,7 @@ from crm.models.customers import (
     ReviewStatus,
 )
 from crm.models.org import Department, Industry, Region, Role, User
+from crm.models.ownership import OwnershipChange, OwnershipReason
 from crm.models.pipeline import (
     Concession,
     ConcessionKind,
@@ -94,6 +95,8 @@ __all__ = [
     "OrderLine",
     "OrderStatus",
     "Outing",
+    "OwnershipChange",
+    "OwnershipReason",
     "Payment",
     "PaymentKind",
     "PipelinePolicy",

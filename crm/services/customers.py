@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import Conflict, DomainError
+from crm.extensions import CollisionCaseRef, open_collision
 from crm.models import (
     Contact,
     Customer,
@@ -20,12 +21,13 @@ from crm.models import (
     Grade,
     GradeChange,
     Outing,
+    OwnershipChange,
+    OwnershipReason,
     ReviewStatus,
     Role,
     User,
 )
 from crm.selectors import customer_find_duplicate, normalize_name, normalize_phone, team_member_ids
-from partners.models import OwnershipChange, OwnershipReason
 
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}\d{7,8}(\d{1,6})?|400\d{7})$")
 CREDIT_CODE_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
@@ -44,6 +46,21 @@ class DuplicateCustomer(Conflict):
             }
         super().__init__(msg, code="duplicate_customer", field="name", existing_id=existing.pk)
         self.existing = existing
+
+
+class CollisionOpened(DuplicateCustomer):
+    """C2 + P3: the customer exists under someone else; a collision case was opened, no twin created."""
+
+    def __init__(self, existing: Customer, case: CollisionCaseRef) -> None:
+        super().__init__(existing)
+        self.message = _(
+            "客户“%(name)s”已由%(owner)s负责。系统已为您发起撞单处理（编号 #%(case)s），"
+            "请在“撞单”中查看进展并提交证据，未创建重复客户。"
+        ) % {"name": existing.name, "owner": existing.owner or _("他人"), "case": case.pk}
+        self.args = (str(self.message),)
+        self.code = "collision_opened"
+        self.extra["collision_id"] = case.pk
+        self.case = case
 
 
 def validate_phone(phone: str, *, field: str = "phone") -> str:
@@ -72,14 +89,14 @@ def record_ownership_change(
     by: User | None,
     note: str = "",
     at: dt.datetime | None = None,
-    collision: Any = None,
+    collision_id: int | None = None,
 ) -> OwnershipChange:
     """P1: the one place an owner changes. Callers hold the customer row (select_for_update) when racing.
-    `collision`: the P3 case that decided the change (partners.CollisionCase), if any."""
+    `collision_id`: the P3 collision case that decided the change, if any."""
     at = at or timezone.now()
     change = OwnershipChange.objects.create(
         customer=customer,
-        collision=collision,
+        collision_id=collision_id,
         from_user_id=customer.owner_id,
         to_user=to_user,
         reason=reason,
@@ -97,8 +114,8 @@ def customer_create(*, by: User, owner: User | None = None, **data: Any) -> Cust
     """C1/C2/C5: create a customer owned by `owner` (default: the creator), pending the manager's review.
 
     Raises DuplicateCustomer (no twin saved) when it matches an existing customer. When that customer
-    belongs to someone else, a P3 collision case is opened first (kept even though this raises) and the
-    error is `partners.services.CollisionOpened` (a DuplicateCustomer naming the case).
+    belongs to someone else, a P3 collision case is opened first through the collision extension point
+    (kept even though this raises) and the error is `CollisionOpened` (a DuplicateCustomer naming the case).
     """
     try:
         return _customer_create(by=by, owner=owner, **data)
@@ -107,9 +124,7 @@ def customer_create(*, by: User, owner: User | None = None, **data: Any) -> Cust
         existing = exc.existing
         if existing.owner_id is None or claimant.pk in (existing.owner_id, existing.account_executive_id):
             raise
-        from partners.services.collisions import CollisionOpened, collision_open
-
-        case = collision_open(
+        case = open_collision(
             customer=existing,
             claimant=claimant,
             by=by,

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import DomainError
+from crm.extensions import open_collision
 from crm.models import (
     Customer,
     CustomerStatus,
@@ -117,9 +118,7 @@ def lead_collision_open(*, lead: Lead, by: User) -> Any:
 
     if dup.owner_id in team_member_ids(lead.assigned_to):
         return None  # the assignee manages the owner: they route the lead, nobody competes
-    from partners.services.collisions import collision_open
-
-    lead.collision_case = collision_open(
+    lead.collision_case = open_collision(
         customer=dup,
         claimant=lead.assigned_to,
         source="lead_import",

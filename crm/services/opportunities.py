@@ -16,6 +16,7 @@ from common.errors import DomainError
 from common.money import ZERO, round_fen
 from common.timeutil import local_today
 from common.workdays import add_workdays
+from crm.extensions import open_collision
 from crm.models import (
     Customer,
     Opportunity,
@@ -113,9 +114,7 @@ def _registration_collision(*, opp: Opportunity, customer: Customer, by: User) -
         return
     if owner_id in team_member_ids(by):
         return
-    from partners.services.collisions import collision_open
-
-    collision_open(
+    open_collision(
         customer=customer,
         claimant=by,
         source="opportunity",

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from common.errors import DomainError
 from common.money import ZERO, round_fen
 from common.timeutil import local_date
+from crm.extensions import order_booked
 from crm.models import (
     ApprovalKind,
     ApprovalRequest,
@@ -29,7 +30,6 @@ from crm.models import (
 from crm.selectors import team_member_ids
 from crm.services.approvals import approval_request_create
 from crm.services.numbering import assign_number, provisional_number
-from partners.services import credit_shares_freeze
 
 
 def _dec(value: Any, *, n: int, label: str, money: bool = True, allow_zero: bool = True) -> Decimal:
@@ -87,7 +87,7 @@ def _book(order: Order, *, at: dt.datetime | None = None) -> Order:
     order.booked_at = at
     order.due_on = booked_day + dt.timedelta(days=pipeline_policy(on=booked_day).payment_terms_days)
     order.save(update_fields=["status", "booked_at", "due_on", "updated_at"])
-    credit_shares_freeze(order=order)  # P4: exactly once, at booking
+    order_booked(order=order)  # P4: partners freezes the credit shares, exactly once, at booking
     return order
 
 

@@ -24,6 +24,7 @@ from common.errors import Conflict, DomainError, NotFound
 from common.models import Notification
 from common.notifications import email_enabled, notify
 from common.timeutil import local_date, start_of_local_day
+from crm.extensions import CollisionCaseRef, open_collision
 from crm.models import (
     Contract,
     ContractStatus,
@@ -31,6 +32,8 @@ from crm.models import (
     Department,
     Opportunity,
     OpportunityStage,
+    OwnershipChange,
+    OwnershipReason,
     PoolClaim,
     PoolPolicy,
     PoolRelease,
@@ -40,7 +43,6 @@ from crm.models import (
     User,
 )
 from crm.selectors import team_member_ids
-from partners.models import OwnershipChange, OwnershipReason
 
 # C9: a signed contract still being delivered exempts the customer.
 CONTRACT_EXEMPT_STATUSES = (ContractStatus.SIGNED, ContractStatus.IN_DELIVERY)
@@ -480,27 +482,25 @@ def _take_from_pool(
     return customer
 
 
-def _pool_collisions(*, customer: Customer, to_user: User, by: User) -> list[Any]:
+def _pool_collisions(*, customer: Customer, to_user: User, by: User) -> list[CollisionCaseRef]:
     """P3 on a claim/assignment from the pool: a pool customer has no owner, so the only "someone else
     who has registered it" our models can hold is the owner of an opportunity still open on it (release
     to the pool does not close opportunities; C9 only exempts the negotiation stage). Each such
     registrant (other than the new owner) becomes a party against the new owner, with the opportunity's
     registration time as evidence — so "first registered wins" proposes the earlier registrant."""
-    from partners.services.collisions import collision_open
-
     opps = (
         Opportunity.objects.filter(customer=customer, closed_at__isnull=True)
         .exclude(owner=to_user)
         .select_related("owner")
         .order_by("registered_at", "id")
     )
-    cases: list[Any] = []
+    cases: list[CollisionCaseRef] = []
     seen: set[int] = set()
     for opp in opps:
         if opp.owner_id in seen or not opp.owner.is_active:
             continue
         seen.add(opp.owner_id)
-        case = collision_open(
+        case = open_collision(
             customer=customer,
             claimant=opp.owner,
             source="pool_claim",
@@ -516,7 +516,7 @@ def _pool_collisions(*, customer: Customer, to_user: User, by: User) -> list[Any
         if case is not None and case not in cases:
             cases.append(case)
     if cases:
-        link = reverse("partners:collision_detail", args=[cases[0].pk])
+        link = cases[0].get_absolute_url()
         text = _("公海客户“%(name)s”另有他人报备的商机，系统已发起撞单处理。") % {"name": customer.name}
         users = [to_user, *(o.owner for o in opps if o.owner_id in seen)]  # opps is already evaluated
         transaction.on_commit(lambda: notify(users=users, text=text, link=link))

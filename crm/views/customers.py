@@ -119,9 +119,9 @@ def customer_create(request: AuthedRequest) -> HttpResponse:
         try:
             customer = services.customer_create(by=request.user, **form.cleaned_data)
         except DomainError as exc:
-            if exc.code == "collision_opened":  # P3: no twin; the claimant is taken to the case
+            if isinstance(exc, services.CollisionOpened):  # P3: no twin; the claimant is taken to the case
                 messages.warning(request, str(exc.message))
-                return redirect("partners:collision_detail", pk=exc.extra["collision_id"])
+                return redirect(exc.case.get_absolute_url())
             add_domain_error(form, exc)
         else:
             if customer.review_status == ReviewStatus.PENDING:

@@ -1,10 +1,12 @@
 """Partners, collisions and credit (SPEC §3). Import from here or from the topic module.
 
-Other apps call: `collision_open`, `collision_resolve_on_order`, `credit_shares_freeze`."""
+crm reaches `collision_open` and `credit_shares_freeze` through its extension points (`crm.extensions`,
+registered in `PartnersConfig.ready()`). `CollisionOpened` is crm's answer to a duplicate that opened a
+case (re-exported here for callers of the collision workflow)."""
 
+from crm.services.customers import CollisionOpened
 from partners.services.collisions import (
     COLLISION_TRANSITIONS,
-    CollisionOpened,
     collision_default_split,
     collision_escalate_overdue,
     collision_open,

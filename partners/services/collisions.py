@@ -2,8 +2,11 @@
 
 Other code calls:
 - `collision_open(customer=, claimant=, source=, evidence=)` wherever C2 matches a customer someone else
-  owns (customer creation — wired here, lead import, pool claim, opportunity registration);
-- `collision_resolve_on_order(order=)` when an order is booked (rule 2: the closer wins);
+  owns (customer creation, lead entry/import/assignment, pool claim/assignment, opportunity
+  registration): crm reaches it through its collision extension point (`crm.extensions`), registered
+  in `PartnersConfig.ready()`;
+- `collision_resolve_on_order(order=)` when an order is booked (rule 2: the closer wins), from
+  `credit_shares_freeze`, the order-booked handler;
 - `collision_escalate_overdue()` from the periodic task (rule 4).
 """
 
@@ -20,8 +23,8 @@ from django.utils.translation import gettext as _
 from common.errors import Conflict, DomainError
 from common.timeutil import local_date, local_today
 from common.workdays import add_workdays
-from crm.models import Customer, FollowUp, Order, User
-from crm.services.customers import DuplicateCustomer
+from crm.models import Customer, FollowUp, Order, OwnershipReason, User
+from crm.services.customers import record_ownership_change
 from partners.models import (
     OPEN_COLLISION_STATUSES,
     CollisionAction,
@@ -31,7 +34,6 @@ from partners.models import (
     CollisionRule,
     CollisionSource,
     CollisionStatus,
-    OwnershipReason,
     Partner,
     PartnerKind,
     PartyRole,
@@ -68,21 +70,6 @@ COLLISION_TRANSITIONS: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {
 # Statuses the periodic escalation looks at. AWAITING_DEAL is not escalated by the clock: rule 2
 # already decides it (at booking); a party may still escalate it by hand.
 AUTO_ESCALATE_FROM = (S.OPEN, S.SPLIT_PROPOSED)
-
-
-class CollisionOpened(DuplicateCustomer):
-    """C2 + P3: the customer exists under someone else; a collision case was opened, no twin created."""
-
-    def __init__(self, existing: Customer, case: CollisionCase) -> None:
-        super().__init__(existing)
-        self.message = _(
-            "客户“%(name)s”已由%(owner)s负责。系统已为您发起撞单处理（编号 #%(case)s），"
-            "请在“撞单”中查看进展并提交证据，未创建重复客户。"
-        ) % {"name": existing.name, "owner": existing.owner or _("他人"), "case": case.pk}
-        self.args = (str(self.message),)
-        self.code = "collision_opened"
-        self.extra["collision_id"] = case.pk
-        self.case = case
 
 
 def _history(
@@ -317,8 +304,6 @@ def _resolve(
     reason: str = "",
 ) -> None:
     """Close the case; a winner takes ownership (P1 change linked to the case) and future credit."""
-    from crm.services.customers import record_ownership_change
-
     case.status = S.RESOLVED
     case.resolution = rule
     case.winner = winner
@@ -355,7 +340,7 @@ def _resolve(
             by=by,
             note=_("撞单 #%(case)s：%(rule)s") % {"case": case.pk, "rule": CollisionRule(rule).label},
             at=at,
-            collision=case,
+            collision_id=case.pk,
         )
 
 

@@ -7,8 +7,16 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from crm.models import Contact, Customer, FollowUp, GradeChange, Outing, ReviewStatus
-from partners.models import OwnershipChange, OwnershipReason
+from crm.models import (
+    Contact,
+    Customer,
+    FollowUp,
+    GradeChange,
+    Outing,
+    OwnershipChange,
+    OwnershipReason,
+    ReviewStatus,
+)
 from tests.factories import CustomerFactory, FollowUpFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.models import Customer, FollowUp, GradeChange, Outing, ReviewStatus
-from partners.models import OwnershipChange, OwnershipReason
+from crm.models import Customer, FollowUp, GradeChange, Outing, OwnershipChange, OwnershipReason, ReviewStatus
 from tests.factories import CustomerFactory, FollowUpFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,9 +5,8 @@ from django.utils import timezone
 
 from common.errors import Conflict, DomainError
 from crm import services
-from crm.models import Customer, GradeChange, Outing, ReviewStatus
+from crm.models import Customer, GradeChange, Outing, OwnershipChange, ReviewStatus
 from crm.selectors import customer_review_queue
-from partners.models import OwnershipChange
 
 pytestmark = pytest.mark.django_db
 

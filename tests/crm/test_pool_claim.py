@@ -10,9 +10,16 @@ from django.utils import timezone
 
 from common.errors import Conflict, DomainError
 from common.models import Notification
-from crm.models import Customer, PoolClaim, PoolGradeRule, PoolPolicy, PoolRelease
+from crm.models import (
+    Customer,
+    OwnershipChange,
+    OwnershipReason,
+    PoolClaim,
+    PoolGradeRule,
+    PoolPolicy,
+    PoolRelease,
+)
 from crm.services.pool import pool_assign, pool_claim, pool_sweep
-from partners.models import OwnershipChange, OwnershipReason
 from tests.crm.pool_helpers import set_policy, silent_customer
 from tests.factories import CustomerFactory
 

@@ -10,11 +10,20 @@ from django.db import connection, transaction
 
 from common.errors import Conflict
 from common.models import Notification
-from crm.models import Customer, FollowUp, PoolClaim, PoolRelease, PoolThreshold, PoolWarning, Role
+from crm.models import (
+    Customer,
+    FollowUp,
+    OwnershipChange,
+    OwnershipReason,
+    PoolClaim,
+    PoolRelease,
+    PoolThreshold,
+    PoolWarning,
+    Role,
+)
 from crm.services import pool as pool_services
 from crm.services.customers import followup_create
 from crm.services.pool import pool_claim, pool_sweep
-from partners.models import OwnershipChange, OwnershipReason
 from tests.crm.pool_helpers import TODAY, silent_customer
 from tests.factories import CustomerFactory, UserFactory
 

@@ -17,6 +17,8 @@ from crm.models import (
     Grade,
     Opportunity,
     OpportunityStage,
+    OwnershipChange,
+    OwnershipReason,
     PoolGradeRule,
     PoolPolicy,
     PoolRelease,
@@ -24,7 +26,6 @@ from crm.models import (
     PoolWarning,
 )
 from crm.services.pool import pool_sweep
-from partners.models import OwnershipChange, OwnershipReason
 from tests.crm.pool_helpers import TODAY, days_ago, set_policy, silent_customer
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from common.errors import Conflict, DomainError
-from crm.models import Customer
+from crm.models import Customer, OwnershipChange, OwnershipReason
 from crm.services.customers import DuplicateCustomer, customer_create
 from partners.models import (
     CollisionAction,
@@ -17,8 +17,6 @@ from partners.models import (
     CollisionEvent,
     CollisionRule,
     CollisionStatus,
-    OwnershipChange,
-    OwnershipReason,
     PartnerKind,
     PartnersPolicy,
     Referral,
@@ -129,7 +127,7 @@ class TestRule1FirstRegistered:
         assert case.winner.user == org.rep_a1
         customer.refresh_from_db()
         assert customer.owner == org.rep_a1
-        assert not OwnershipChange.objects.filter(collision=case).exists()
+        assert not OwnershipChange.objects.filter(collision_id=case.pk).exists()
 
     def test_earlier_registered_claimant_wins_and_ownership_moves_with_link(self, org):
         # given the claimant registered an opportunity two days before the holder got the customer
@@ -144,7 +142,7 @@ class TestRule1FirstRegistered:
         case = collision_transition(case=case, action=A.ACCEPT, by=org.rep_a1)
         customer.refresh_from_db()
         assert customer.owner == org.rep_b1
-        change = OwnershipChange.objects.get(collision=case)
+        change = OwnershipChange.objects.get(collision_id=case.pk)
         assert change.reason == OwnershipReason.COLLISION
         assert change.from_user == org.rep_a1 and change.to_user == org.rep_b1
 
@@ -192,7 +190,7 @@ class TestRule2Closer:
         assert resolved.winner.user == org.rep_b1 and resolved.order == order
         customer.refresh_from_db()
         assert customer.owner == org.rep_b1
-        assert OwnershipChange.objects.get(collision=case).to_user == org.rep_b1
+        assert OwnershipChange.objects.get(collision_id=case.pk).to_user == org.rep_b1
         # a second call (e.g. the freeze) changes nothing
         assert collision_resolve_on_order(order=order) is None
 
@@ -314,7 +312,7 @@ class TestRule4Escalation:
         assert case.decided_by == org.regional_manager and case.decision_reason == "乙方沟通记录更早"
         customer.refresh_from_db()
         assert customer.owner == org.rep_b1
-        change = OwnershipChange.objects.get(collision=case)
+        change = OwnershipChange.objects.get(collision_id=case.pk)
         assert change.changed_by == org.regional_manager
         # final: no further step
         with pytest.raises(Conflict):

@@ -7,9 +7,9 @@ import threading
 import pytest
 from django.db import DatabaseError, connection, connections, transaction
 
-from crm.models import Customer
+from crm.models import Customer, OwnershipChange
 from crm.services.customers import DuplicateCustomer, customer_create
-from partners.models import CollisionCase, CollisionEvent, CollisionParty, OwnershipChange
+from partners.models import CollisionCase, CollisionEvent, CollisionParty
 from partners.services import CollisionOpened, account_executive_attach
 from tests import factories
 

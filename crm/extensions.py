@@ -1,0 +1,111 @@
+"""Extension points: how an app above crm reacts to a CRM event without crm importing it.
+
+crm sits below partners, commissions and settlements and never imports them. Where the business
+needs a higher app to act inside a CRM operation, crm names the event here, with a typed handler,
+and the higher app registers its handler in its `AppConfig.ready()`:
+
+- a collision (SPEC P3): C2 finds that the customer someone is creating, entering as a lead, being
+  assigned, claiming from the pool or registering an opportunity on is owned by someone else →
+  `open_collision(...)` asks the registered collision workflow (partners) to open or join a case;
+- an order is booked (SPEC P4) → every `order_booked_handlers()` runs (partners freezes the credit
+  shares, after settling a "closer wins" collision).
+
+Handlers run synchronously, inside the caller's transaction: what they write commits or rolls back
+with the CRM change, and what they raise reaches the caller unchanged. This is deliberately not a
+Django signal: the caller can see (and type-check) what it depends on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any, Protocol
+
+from django.core.exceptions import ImproperlyConfigured
+
+if TYPE_CHECKING:
+    from crm.models import Customer, Order, User
+
+
+class CollisionCaseRef(Protocol):
+    """What crm needs to know of a collision case: its number and its page."""
+
+    pk: Any
+
+    def get_absolute_url(self) -> str: ...
+
+
+class CollisionHandler(Protocol):
+    """Open (or join) the collision case of `customer` for `claimant`. Returns None when there is no
+    collision after all (the customer is in the pool, or the claimant already owns it)."""
+
+    def __call__(
+        self,
+        *,
+        customer: Customer,
+        claimant: User,
+        source: str,
+        by: User | None,
+        evidence: dict[str, Any],
+        registered_at: dt.datetime | None = None,
+    ) -> CollisionCaseRef | None: ...
+
+
+class OrderBookedHandler(Protocol):
+    """React to an order that has just been booked (status, booked_at and due_on are saved). Whatever it
+    returns is ignored."""
+
+    def __call__(self, *, order: Order) -> object: ...
+
+
+_collision_handler: CollisionHandler | None = None
+_order_booked_handlers: list[OrderBookedHandler] = []
+
+
+def register_collision_handler(handler: CollisionHandler) -> None:
+    """One collision workflow per installation; registering the same handler again is a no-op."""
+    global _collision_handler
+    if _collision_handler is not None and _collision_handler is not handler:
+        raise ImproperlyConfigured(f"A collision handler is already registered: {_collision_handler!r}")
+    _collision_handler = handler
+
+
+def collision_handler() -> CollisionHandler | None:
+    return _collision_handler
+
+
+def open_collision(
+    *,
+    customer: Customer,
+    claimant: User,
+    source: str,
+    by: User | None,
+    evidence: dict[str, Any],
+    registered_at: dt.datetime | None = None,
+) -> CollisionCaseRef | None:
+    """P3: hand a detected collision to the registered workflow; None when none is installed."""
+    if _collision_handler is None:
+        return None
+    return _collision_handler(
+        customer=customer,
+        claimant=claimant,
+        source=source,
+        by=by,
+        evidence=evidence,
+        registered_at=registered_at,
+    )
+
+
+def register_order_booked_handler(handler: OrderBookedHandler) -> None:
+    """Handlers run in registration order; registering the same handler again is a no-op."""
+    if handler not in _order_booked_handlers:
+        _order_booked_handlers.append(handler)
+
+
+def order_booked_handlers() -> tuple[OrderBookedHandler, ...]:
+    return tuple(_order_booked_handlers)
+
+
+def order_booked(*, order: Order) -> None:
+    """P4: run every registered reaction to a booking, in order, in the caller's transaction."""
+    for handler in _order_booked_handlers:
+        handler(order=order)
