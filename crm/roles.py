@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 
 from crm.models.org import Role
@@ -30,16 +31,19 @@ MANAGER_ROLES = (
 )
 
 
+def admin_app_labels() -> list[str]:
+    """The apps whose models the system administrator role gets every permission on: crm and each app
+    built on it, which says so in its AppConfig (`admin_role_manages_models = True`) — crm names none of
+    the apps above it."""
+    return [cfg.label for cfg in apps.get_app_configs() if getattr(cfg, "admin_role_manages_models", False)]
+
+
 def ensure_roles(**_: Any) -> None:
     for value, _label in Role.choices:
         group, _created = Group.objects.get_or_create(name=value)
         perms = ROLE_PERMISSIONS.get(value, [])
         if perms == ["*"]:
-            group.permissions.set(
-                Permission.objects.filter(
-                    content_type__app_label__in=["crm", "partners", "commissions", "settlements"]
-                )
-            )
+            group.permissions.set(Permission.objects.filter(content_type__app_label__in=admin_app_labels()))
         elif perms:
             wanted: list[Permission] = []
             for dotted in perms:

@@ -1,24 +1,23 @@
-"""Build the demo company. Each app adds its part in its `demo.py` (`seed(ctx)`), in SEEDERS order."""
+"""Build the demo company. Each app adds its part: its AppConfig lists its demo modules (`demo_modules`,
+each with `seed(ctx)`), run in INSTALLED_APPS order — lower layers first, so partners, commissions and
+settlements build on crm's customers and orders without crm naming them."""
 
 from __future__ import annotations
 
 import importlib
 import random
 
+from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from crm.demo import DEMO_PASSWORD
 from crm.models import Customer
 
-SEEDERS = [
-    "crm.demo",
-    "crm.demo_pool",
-    "crm.demo_pipeline",
-    "partners.demo",
-    "commissions.demo",
-    "settlements.demo",
-]
+
+def demo_modules() -> list[str]:
+    """Every installed app's `demo_modules`, in INSTALLED_APPS order."""
+    return [dotted for cfg in apps.get_app_configs() for dotted in getattr(cfg, "demo_modules", ())]
 
 
 class Command(BaseCommand):
@@ -34,14 +33,8 @@ class Command(BaseCommand):
         else:
             ctx = {"rng": random.Random(opts["seed"]), "stdout": self.stdout}
             with transaction.atomic():
-                for dotted in SEEDERS:
-                    try:
-                        module = importlib.import_module(dotted)
-                    except ModuleNotFoundError as exc:
-                        if exc.name == dotted:
-                            continue
-                        raise
-                    module.seed(ctx)
+                for dotted in demo_modules():
+                    importlib.import_module(dotted).seed(ctx)
             self.stdout.write(self.style.SUCCESS("演示数据已生成。Demo data loaded."))
         self.stdout.write(
             f"Demo logins (password {DEMO_PASSWORD}): rep11 (销售), exec1 (客户执行), mgr1 (销售部经理), "
