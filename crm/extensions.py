@@ -8,7 +8,9 @@ and the higher app registers its handler in its `AppConfig.ready()`:
   assigned, claiming from the pool or registering an opportunity on is owned by someone else →
   `open_collision(...)` asks the registered collision workflow (partners) to open or join a case;
 - an order is booked (SPEC P4) → every `order_booked_handlers()` runs (partners freezes the credit
-  shares, after settling a "closer wins" collision).
+  shares, after settling a "closer wins" collision);
+- the customer page is shown → each registered provider may add a button (`PageAction`, e.g. partners'
+  "arrange an account executive") or a section (rendered HTML, e.g. partners' collision cases).
 
 Handlers run synchronously, inside the caller's transaction: what they write commits or rolls back
 with the CRM change, and what they raise reaches the caller unchanged. This is deliberately not a
@@ -18,9 +20,11 @@ Django signal: the caller can see (and type-check) what it depends on.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.safestring import SafeString
 
 if TYPE_CHECKING:
     from crm.models import Customer, Order, User
@@ -109,3 +113,47 @@ def order_booked(*, order: Order) -> None:
     """P4: run every registered reaction to a booking, in order, in the caller's transaction."""
     for handler in _order_booked_handlers:
         handler(order=order)
+
+
+@dataclass(frozen=True)
+class PageAction:
+    """A button on a CRM page leading to a page of a higher app."""
+
+    label: str
+    url: str
+
+
+class CustomerActionProvider(Protocol):
+    """A button for the customer page, or None when it does not apply to this customer/user."""
+
+    def __call__(self, *, customer: Customer, user: User) -> PageAction | None: ...
+
+
+class CustomerSectionProvider(Protocol):
+    """A section of the customer page, rendered (empty when there is nothing to show)."""
+
+    def __call__(self, *, customer: Customer, user: User) -> SafeString: ...
+
+
+_customer_actions: list[CustomerActionProvider] = []
+_customer_sections: list[CustomerSectionProvider] = []
+
+
+def register_customer_page_action(provider: CustomerActionProvider) -> None:
+    if provider not in _customer_actions:
+        _customer_actions.append(provider)
+
+
+def register_customer_page_section(provider: CustomerSectionProvider) -> None:
+    if provider not in _customer_sections:
+        _customer_sections.append(provider)
+
+
+def customer_page_actions(*, customer: Customer, user: User) -> list[PageAction]:
+    actions = (provider(customer=customer, user=user) for provider in _customer_actions)
+    return [a for a in actions if a is not None]
+
+
+def customer_page_sections(*, customer: Customer, user: User) -> list[SafeString]:
+    sections = (provider(customer=customer, user=user) for provider in _customer_sections)
+    return [s for s in sections if s]

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
+from crm.extensions import customer_page_actions, customer_page_sections
 from crm.forms import (
     AssignForm,
     ContactForm,
@@ -170,6 +171,9 @@ def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             and services.can_review(user=request.user, customer=customer),
             "can_assign": services.can_assign(user=request.user, customer=customer),
             "quick_form": QuickFollowUpForm(auto_id="quick_%s"),
+            # What the apps above crm add to the page (partners: executive button, collision cases).
+            "extra_actions": customer_page_actions(customer=customer, user=request.user),
+            "extra_sections": customer_page_sections(customer=customer, user=request.user),
         },
     )
 
