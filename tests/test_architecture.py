@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from django.utils import timezone
 
@@ -45,7 +46,7 @@ def test_a_second_collision_workflow_is_refused():
     def other(**kwargs):  # type: ignore[no-untyped-def]
         return None
 
-    with pytest.raises(Exception, match="already registered"):
+    with pytest.raises(ImproperlyConfigured, match="already registered"):
         extensions.register_collision_handler(other)
     assert extensions.collision_handler() is collision_open
 
