@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from commissions.models import CommissionLine, LineKind, LineStatus
-from commissions.services import commission_period_close
+from commissions.services.periods import commission_period_close
 from common.errors import Conflict, DomainError, NotFound
 from common.money import ZERO, round_fen
 from common.notifications import notify
