@@ -2,7 +2,8 @@
 
 Creates its own PostgreSQL database (dropped at the end), generates the data in SQL, then times
   1. the floor: one bare SQL GROUP BY over the same rows (order lines × credit shares per holder);
-  2. `commissions.services.ledger_run.ledger_recalculate(period=…)` end to end (sales_progressive for every rep);
+  2. `commissions.services.ledger_run.ledger_recalculate(period=…)` end to end (sales_progressive for
+     every rep);
   3. the same run again (idempotent: nothing to write);
   4. a run where every rep is on category_rates as well (per-category aggregation path).
 
