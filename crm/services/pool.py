@@ -30,6 +30,7 @@ from crm.models import (
     ContractStatus,
     Customer,
     Department,
+    Grade,
     Opportunity,
     OpportunityStage,
     OwnershipChange,
@@ -51,8 +52,6 @@ OPPORTUNITY_EXEMPT_STAGES = (OpportunityStage.NEGOTIATION,)
 CLAIMING_ROLES = (Role.REP, Role.ACCOUNT_EXECUTIVE, Role.SALES_MANAGER, Role.REGIONAL_MANAGER, Role.DIRECTOR)
 ASSIGNING_ROLES = (Role.SALES_MANAGER, Role.REGIONAL_MANAGER, Role.DIRECTOR)
 _LOCK_KEY = 740_319_001  # pg_advisory_xact_lock key of the sweep
-RELEASE_COLS = "customer_id, previous_owner_id, owned_since, released_at, reason, batch"
-WARNING_COLS = "customer_id, owner_id, owned_since, threshold, days, created_at, batch"
 
 
 @dataclass
@@ -67,40 +66,88 @@ class SweepResult:
     batch: str = ""
 
 
-# --- SQL pieces -----------------------------------------------------------------------------------
+# --- the sweep's SQL ------------------------------------------------------------------------------
+#
+# Each statement is written out whole, with a comment saying what it does, in the function that runs it.
+# No value is ever formatted into the text: every one is a bound %(name)s parameter, all made once per
+# sweep by `_sweep_params`. What is composed into the text is code, never data: the models' table names
+# (quoted by Django) and the C9 conditions several statements share (the constants below).
+
+_quote = connection.ops.quote_name
+CUSTOMER = _quote(Customer._meta.db_table)
+CONTRACT = _quote(Contract._meta.db_table)
+OPPORTUNITY = _quote(Opportunity._meta.db_table)
+DEPARTMENT = _quote(Department._meta.db_table)
+USER = _quote(User._meta.db_table)
+POOL_RELEASE = _quote(PoolRelease._meta.db_table)
+POOL_WARNING = _quote(PoolWarning._meta.db_table)
+OWNERSHIP_CHANGE = _quote(OwnershipChange._meta.db_table)
+NOTIFICATION = _quote(Notification._meta.db_table)
+
+# The ownership epoch of customer c: when its owner got it (created_at for rows older than owned_since).
+EPOCH = "COALESCE(c.owned_since, c.created_at)"
+
+# C9: customer c's contact clock, the later of its last follow-up and the ownership epoch (a previous
+# owner's old follow-ups must not count against the new owner).
+CLOCK = (
+    "(CASE WHEN c.last_contacted_at > COALESCE(c.owned_since, c.created_at) THEN c.last_contacted_at"
+    " ELSE COALESCE(c.owned_since, c.created_at) END)"
+)
+
+# The same clock for a customer just released, whose row no longer has owned_since: the epoch is the one
+# its release record r kept.
+RELEASED_CLOCK = (
+    "(CASE WHEN c.last_contacted_at > r.owned_since THEN c.last_contacted_at ELSE r.owned_since END)"
+)
 
 
-def _t(model: Any) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
+def _for_grade(name: str) -> str:
+    """SQL: the parameter `<name>_<grade>` for customer c's grade, else `<name>` (the policy default)."""
+    whens = " ".join(f"WHEN %(grade_{g})s THEN %({name}_{g})s" for g in Grade.values)
+    return f"(CASE c.grade {whens} ELSE %({name})s END)"
+
+
+def _placeholders(name: str, values: tuple[str, ...]) -> str:
+    """SQL: `%(<name>_0)s, %(<name>_1)s, …`, one per value of a constant tuple (an IN list)."""
+    return ", ".join(f"%({name}_{i})s" for i in range(len(values)))
+
+
+# C9, for customer c (its grade's rule, else the policy's days): a warning is due when its clock is
+# before WARN_BEFORE, a release when it is before RELEASE_BEFORE; RELEASE_DAYS is its release threshold.
+WARN_BEFORE = _for_grade("warn_before")
+RELEASE_BEFORE = _for_grade("release_before")
+RELEASE_DAYS = _for_grade("release_days")
+
+# C9 exemptions, each switched on or off in the policy (a switched-off one matches no row): a contract
+# signed or in delivery, an opportunity in the final stage.
+NOT_EXEMPT = (
+    f"NOT EXISTS (SELECT 1 FROM {CONTRACT} k WHERE %(exempt_contracts)s AND k.customer_id = c.id"
+    f" AND k.status IN ({_placeholders('contract_status', CONTRACT_EXEMPT_STATUSES)}))"
+    f" AND NOT EXISTS (SELECT 1 FROM {OPPORTUNITY} o WHERE %(exempt_opportunities)s AND o.customer_id = c.id"
+    f" AND o.stage IN ({_placeholders('opportunity_stage', OPPORTUNITY_EXEMPT_STAGES)}))"
+)
+
+# C9: customer c is due for release: owned, silent past its release threshold, not exempt.
+RELEASE_DUE = f"c.owner_id IS NOT NULL AND {CLOCK} < {RELEASE_BEFORE} AND {NOT_EXEMPT}"
+
+# C9: customer c is due for a warning: owned, silent past its warn threshold but not its release
+# threshold, not exempt, and not yet warned in this ownership.
+WARN_DUE = (
+    f"c.owner_id IS NOT NULL AND {CLOCK} < {WARN_BEFORE} AND {CLOCK} >= {RELEASE_BEFORE} AND {NOT_EXEMPT}"
+    f" AND NOT EXISTS (SELECT 1 FROM {POOL_WARNING} w WHERE w.customer_id = c.id"
+    f" AND w.owned_since = {EPOCH} AND w.threshold = %(threshold_warn)s)"
+)
+
+
+def _days_since(clock: str) -> str:
+    """SQL: whole Asia/Shanghai days from `clock` (one of the clock constants above) to %(today)s."""
+    if connection.vendor == "postgresql":
+        return f"(%(today)s::date - ({clock} AT TIME ZONE %(time_zone)s)::date)"
+    return f"CAST(julianday(%(today)s) - julianday(date({clock}, %(utc_offset)s)) AS INTEGER)"
 
 
 def _dt(value: dt.datetime) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
-
-
-def _epoch(c: str) -> str:
-    """The ownership epoch: when the owner got the customer (created_at for rows that predate owned_since)."""
-    return f"COALESCE({c}.owned_since, {c}.created_at)"
-
-
-def _clock(c: str, epoch: str | None = None) -> str:
-    """C9: the later of the last follow-up and when the owner got the customer. A claimed customer's old
-    follow-ups (by the previous owner) must not count against the new owner."""
-    epoch = epoch or _epoch(c)
-    return f"(CASE WHEN {c}.last_contacted_at > {epoch} THEN {c}.last_contacted_at ELSE {epoch} END)"
-
-
-def _days_sql(c: str, today: dt.date, epoch: str | None = None) -> tuple[str, list[Any]]:
-    """Whole days between the clock's Asia/Shanghai date and `today` (an SQL integer expression)."""
-    clock = _clock(c, epoch)
-    if connection.vendor == "postgresql":
-        return f"(%s::date - ({clock} AT TIME ZONE %s)::date)", [today, settings.TIME_ZONE]
-    offset = timezone.localtime(start_of_local_day(today)).utcoffset() or dt.timedelta()
-    minutes = int(offset.total_seconds() // 60)
-    return (
-        f"CAST(julianday(%s) - julianday(date({clock}, %s)) AS INTEGER)",
-        [today.isoformat(), f"{minutes:+d} minutes"],
-    )
 
 
 def _cutoff(today: dt.date, days: int) -> dt.datetime:
@@ -108,228 +155,223 @@ def _cutoff(today: dt.date, days: int) -> dt.datetime:
     return start_of_local_day(today - dt.timedelta(days=days - 1))
 
 
-def _by_grade(policy: PoolPolicy, today: dt.date, which: int) -> tuple[str, list[Any]]:
-    """CASE grade WHEN … THEN cut-off … ELSE default END, for the warn (0) or release (1) days."""
-    rules = list(policy.grade_rules.all())
-    default = policy.warn_days if which == 0 else policy.release_days
-    if not rules:
-        return "%s", [_dt(_cutoff(today, default))]
-    sql, params = ["CASE c.grade"], []
-    for rule in rules:
-        days = (rule.warn_days, rule.release_days)[which]
-        sql.append("WHEN %s THEN %s")
-        params += [rule.grade, _dt(_cutoff(today, days))]
-    sql.append("ELSE %s END")
-    params.append(_dt(_cutoff(today, default)))
-    return " ".join(sql), params
-
-
-def _days_by_grade(policy: PoolPolicy, which: int) -> tuple[str, list[Any]]:
-    rules = list(policy.grade_rules.all())
-    default = policy.warn_days if which == 0 else policy.release_days
-    if not rules:
-        return "%s", [default]
-    sql, params = ["CASE c.grade"], []
-    for rule in rules:
-        sql.append("WHEN %s THEN %s")
-        params += [rule.grade, (rule.warn_days, rule.release_days)[which]]
-    sql.append("ELSE %s END")
-    params.append(default)
-    return " ".join(sql), params
-
-
-def _exemptions(policy: PoolPolicy, c: str = "c") -> tuple[str, list[Any]]:
-    sql, params = "", list[Any]()
-    if policy.exempt_contract_in_delivery:
-        marks = ", ".join(["%s"] * len(CONTRACT_EXEMPT_STATUSES))
-        sql += (
-            f" AND NOT EXISTS (SELECT 1 FROM {_t(Contract)} k WHERE k.customer_id = {c}.id"
-            f" AND k.status IN ({marks}))"
+def _sweep_params(*, policy: PoolPolicy, today: dt.date, now: dt.datetime, batch: str) -> dict[str, Any]:
+    """Every value the sweep's statements bind: the day, the cut-offs and days per grade (the grade's
+    rule, else the policy's defaults), the exemption switches, the notification texts (in the current
+    language, their {placeholders} filled in SQL) and links, the batch."""
+    rules = {rule.grade: rule for rule in policy.grade_rules.all()}
+    params: dict[str, Any] = {
+        "now": _dt(now),
+        "batch": batch,
+        "warn_before": _dt(_cutoff(today, policy.warn_days)),
+        "release_before": _dt(_cutoff(today, policy.release_days)),
+        "release_days": policy.release_days,
+        "exempt_contracts": bool(policy.exempt_contract_in_delivery),
+        "exempt_opportunities": bool(policy.exempt_final_stage_opportunity),
+        "threshold_warn": PoolThreshold.WARN,
+        "threshold_release": PoolThreshold.RELEASE,
+        "history_reason": OwnershipReason.RELEASED,
+        "release_reason": _("{days} 天未联系，已转入公海"),
+        "released_text": _("客户“{name}”已 {days} 天未联系，已转入公海。"),
+        "released_manager_text": _("您团队{owner}的客户“{name}”已 {days} 天未联系，已转入公海。"),
+        "warn_text": _("客户“{name}”已 {days} 天未联系，{left} 天后将转入公海，请尽快跟进。"),
+        "name_mark": "{name}",
+        "days_mark": "{days}",
+        "owner_mark": "{owner}",
+        "left_mark": "{left}",
+        "pool_link": reverse("crm:pool_list"),
+        "customer_link": reverse("crm:customer_detail", args=[987654321]),
+        "customer_id_mark": "987654321",
+    }
+    for grade in Grade.values:
+        rule = rules.get(grade)
+        warn, release = (
+            (rule.warn_days, rule.release_days) if rule else (policy.warn_days, policy.release_days)
         )
-        params += list(CONTRACT_EXEMPT_STATUSES)
-    if policy.exempt_final_stage_opportunity:
-        marks = ", ".join(["%s"] * len(OPPORTUNITY_EXEMPT_STAGES))
-        sql += (
-            f" AND NOT EXISTS (SELECT 1 FROM {_t(Opportunity)} o WHERE o.customer_id = {c}.id"
-            f" AND o.stage IN ({marks}))"
-        )
-        params += list(OPPORTUNITY_EXEMPT_STAGES)
-    return sql, params
+        params[f"grade_{grade}"] = grade
+        params[f"warn_before_{grade}"] = _dt(_cutoff(today, warn))
+        params[f"release_before_{grade}"] = _dt(_cutoff(today, release))
+        params[f"release_days_{grade}"] = release
+    for i, status in enumerate(CONTRACT_EXEMPT_STATUSES):
+        params[f"contract_status_{i}"] = status
+    for i, stage in enumerate(OPPORTUNITY_EXEMPT_STAGES):
+        params[f"opportunity_stage_{i}"] = stage
+    if connection.vendor == "postgresql":
+        params |= {"today": today, "time_zone": settings.TIME_ZONE}
+    else:
+        offset = timezone.localtime(start_of_local_day(today)).utcoffset() or dt.timedelta()
+        params |= {
+            "today": today.isoformat(),
+            "utc_offset": f"{int(offset.total_seconds() // 60):+d} minutes",
+        }
+    return params
 
 
-def _release_where(policy: PoolPolicy, today: dt.date) -> tuple[str, list[Any]]:
-    cut, cut_p = _by_grade(policy, today, 1)
-    ex, ex_p = _exemptions(policy)
-    return f"c.owner_id IS NOT NULL AND {_clock('c')} < {cut}{ex}", cut_p + ex_p
-
-
-def _warn_where(policy: PoolPolicy, today: dt.date) -> tuple[str, list[Any]]:
-    warn, warn_p = _by_grade(policy, today, 0)
-    rel, rel_p = _by_grade(policy, today, 1)
-    ex, ex_p = _exemptions(policy)
-    sql = (
-        f"c.owner_id IS NOT NULL AND {_clock('c')} < {warn} AND {_clock('c')} >= {rel}{ex}"
-        f" AND NOT EXISTS (SELECT 1 FROM {_t(PoolWarning)} w WHERE w.customer_id = c.id"
-        f" AND w.owned_since = {_epoch('c')} AND w.threshold = %s)"
-    )
-    return sql, warn_p + rel_p + ex_p + [PoolThreshold.WARN]
-
-
-def _text_sql(template: str, **columns: str) -> tuple[str, list[Any]]:
-    """Fill a translated template's {placeholders} from SQL columns: REPLACE(REPLACE(%s, '{a}', x) …)."""
-    sql, params = "%s", [template]
-    for name, col in columns.items():
-        sql = f"REPLACE({sql}, %s, {col})"
-        params.append("{" + name + "}")
-    return sql, params
-
-
-def _customer_link_sql(c: str) -> tuple[str, list[Any]]:
-    pattern = reverse("crm:customer_detail", args=[987654321])
-    return "REPLACE(%s, %s, CAST(" + c + ".id AS TEXT))", [pattern, "987654321"]
-
-
-def _exec(sql: str, params: list[Any]) -> int:
+def _exec(sql: str, params: dict[str, Any] | list[Any]) -> int:
     with connection.cursor() as cur:
         cur.execute(sql, params)
         return max(cur.rowcount, 0)
 
 
-def _count(sql: str, params: list[Any]) -> int:
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        return int(cur.fetchone()[0])
-
-
-def _sample(where: str, params: list[Any], limit: int = 20) -> list[str]:
-    with connection.cursor() as cur:
-        cur.execute(
-            f"SELECT c.name FROM {_t(Customer)} c WHERE {where} ORDER BY c.id LIMIT {int(limit)}", params
-        )
-        return [r[0] for r in cur.fetchall()]
-
-
-def _owner_name(u: str) -> str:
-    return f"COALESCE(NULLIF({u}.display_name, ''), {u}.username)"
-
-
 # --- the sweep ------------------------------------------------------------------------------------
 
 
-def _insert_release_candidates(*, policy: PoolPolicy, today: dt.date, now: dt.datetime, batch: str) -> int:
-    where, params = _release_where(policy, today)
-    # P1/C9: "60 天未联系，已转入公海", with the customer's own (per-grade) release days.
-    rel_days, rel_p = _days_by_grade(policy, 1)
-    reason, reason_p = _text_sql(_("{days} 天未联系，已转入公海"), days=f"CAST(({rel_days}) AS TEXT)")
+def _insert_release_candidates(*, params: dict[str, Any]) -> int:
+    # P1/C9: every customer due for release becomes a release candidate of this batch, with its reason
+    # ("60 天未联系，已转入公海", the days of its own grade).
     return _exec(
-        f"INSERT INTO {_t(PoolRelease)} ({RELEASE_COLS})"
-        f" SELECT c.id, c.owner_id, {_epoch('c')}, %s, {reason}, %s FROM {_t(Customer)} c WHERE {where}"
-        " ON CONFLICT DO NOTHING",
-        [_dt(now), *reason_p, *rel_p, batch, *params],
+        f"""
+        INSERT INTO {POOL_RELEASE} (customer_id, previous_owner_id, owned_since, released_at, reason, batch)
+        SELECT c.id, c.owner_id, {EPOCH}, %(now)s,
+               REPLACE(%(release_reason)s, %(days_mark)s, CAST({RELEASE_DAYS} AS TEXT)), %(batch)s
+        FROM {CUSTOMER} c
+        WHERE {RELEASE_DUE}
+        ON CONFLICT DO NOTHING
+        """,
+        params,
     )
 
 
-def _release_update(*, policy: PoolPolicy, today: dt.date, now: dt.datetime, batch: str) -> int:
-    """The one statement that takes customers away. Its WHERE re-checks owner and contact clock on the row
-    it updates: a follow-up committed since the candidates were chosen keeps the customer."""
-    cut, cut_p = _by_grade(policy, today, 1)
-    c = _t(Customer)
-    # The CASE on grade reads "c.grade"; here the table is not aliased, so name it in full.
-    cut = cut.replace("c.grade", f"{c}.grade")
+def _release_update(*, params: dict[str, Any]) -> int:
+    # The one statement that takes customers away: this batch's candidates lose their owner. Its WHERE
+    # re-checks owner and contact clock on the row it updates: a follow-up committed since the
+    # candidates were chosen keeps the customer.
     return _exec(
-        f"UPDATE {c} SET owner_id = NULL, owned_since = NULL, updated_at = %s"
-        f" WHERE {c}.owner_id IS NOT NULL AND {_clock(c)} < {cut}"
-        f" AND EXISTS (SELECT 1 FROM {_t(PoolRelease)} r WHERE r.batch = %s AND r.customer_id = {c}.id"
-        f" AND r.previous_owner_id = {c}.owner_id AND r.owned_since = {_epoch(c)})",
-        [_dt(now), *cut_p, batch],
+        f"""
+        UPDATE {CUSTOMER} AS c SET owner_id = NULL, owned_since = NULL, updated_at = %(now)s
+        WHERE c.owner_id IS NOT NULL AND {CLOCK} < {RELEASE_BEFORE}
+          AND EXISTS (SELECT 1 FROM {POOL_RELEASE} r
+                      WHERE r.batch = %(batch)s AND r.customer_id = c.id
+                        AND r.previous_owner_id = c.owner_id AND r.owned_since = {EPOCH})
+        """,
+        params,
     )
 
 
-def _release(*, policy: PoolPolicy, today: dt.date, now: dt.datetime, batch: str) -> int:
-    _insert_release_candidates(policy=policy, today=today, now=now, batch=batch)
-    released = _release_update(policy=policy, today=today, now=now, batch=batch)
-    pr, cu, us = _t(PoolRelease), _t(Customer), _t(User)
+def _release(*, params: dict[str, Any]) -> int:
+    _insert_release_candidates(params=params)
+    released = _release_update(params=params)
     # Candidates a concurrent follow-up (or a manager's reassignment) kept are not releases.
     _exec(
-        f"DELETE FROM {pr} WHERE batch = %s AND EXISTS (SELECT 1 FROM {cu} c"
-        f" WHERE c.id = {pr}.customer_id AND c.owner_id IS NOT NULL)",
-        [batch],
+        f"""
+        DELETE FROM {POOL_RELEASE} AS r
+        WHERE r.batch = %(batch)s
+          AND EXISTS (SELECT 1 FROM {CUSTOMER} c WHERE c.id = r.customer_id AND c.owner_id IS NOT NULL)
+        """,
+        params,
     )
     if not released:
         return 0
     # P1: the ownership history says why (the release record's reason).
     _exec(
-        f"INSERT INTO {_t(OwnershipChange)} (customer_id, from_user_id, to_user_id, reason, note,"
-        " changed_by_id, changed_at)"
-        f" SELECT r.customer_id, r.previous_owner_id, NULL, %s, r.reason, NULL, %s FROM {pr} r"
-        " WHERE r.batch = %s",
-        [OwnershipReason.RELEASED, _dt(now), batch],
+        f"""
+        INSERT INTO {OWNERSHIP_CHANGE}
+               (customer_id, from_user_id, to_user_id, reason, note, changed_by_id, changed_at)
+        SELECT r.customer_id, r.previous_owner_id, NULL, %(history_reason)s, r.reason, NULL, %(now)s
+        FROM {POOL_RELEASE} r
+        WHERE r.batch = %(batch)s
+        """,
+        params,
     )
-    # The released row no longer has owned_since: count from the release record's epoch.
-    days, days_p = _days_sql("c", today, epoch="r.owned_since")
+    # The release threshold's warning record, its days without contact counted from the release record's
+    # epoch (the released row no longer has owned_since).
     _exec(
-        f"INSERT INTO {_t(PoolWarning)} ({WARNING_COLS})"
-        f" SELECT r.customer_id, r.previous_owner_id, r.owned_since, %s, {days}, %s, %s"
-        f" FROM {pr} r JOIN {cu} c ON c.id = r.customer_id WHERE r.batch = %s ON CONFLICT DO NOTHING",
-        [PoolThreshold.RELEASE, *days_p, _dt(now), batch, batch],
+        f"""
+        INSERT INTO {POOL_WARNING} (customer_id, owner_id, owned_since, threshold, days, created_at, batch)
+        SELECT r.customer_id, r.previous_owner_id, r.owned_since, %(threshold_release)s,
+               {_days_since(RELEASED_CLOCK)}, %(now)s, %(batch)s
+        FROM {POOL_RELEASE} r JOIN {CUSTOMER} c ON c.id = r.customer_id
+        WHERE r.batch = %(batch)s
+        ON CONFLICT DO NOTHING
+        """,
+        params,
     )
-    pool_link = reverse("crm:pool_list")
-    text, text_p = _text_sql(
-        _("客户“{name}”已 {days} 天未联系，已转入公海。"), name="c.name", days="CAST(w.days AS TEXT)"
-    )
-    nt, pw = _t(Notification), _t(PoolWarning)
+    # C9: the owner is told ("客户“…”已 60 天未联系，已转入公海。"), with a link to the pool.
     _exec(
-        f"INSERT INTO {nt} (user_id, text, link, created_at, read_at, batch)"
-        f" SELECT w.owner_id, {text}, %s, %s, NULL, %s FROM {pw} w JOIN {cu} c ON c.id = w.customer_id"
-        " WHERE w.batch = %s AND w.threshold = %s",
-        [*text_p, pool_link, _dt(now), batch, batch, PoolThreshold.RELEASE],
+        f"""
+        INSERT INTO {NOTIFICATION} (user_id, text, link, created_at, read_at, batch)
+        SELECT w.owner_id,
+               REPLACE(REPLACE(%(released_text)s,
+                               %(name_mark)s, c.name),
+                               %(days_mark)s, CAST(w.days AS TEXT)),
+               %(pool_link)s, %(now)s, NULL, %(batch)s
+        FROM {POOL_WARNING} w JOIN {CUSTOMER} c ON c.id = w.customer_id
+        WHERE w.batch = %(batch)s AND w.threshold = %(threshold_release)s
+        """,
+        params,
     )
-    # C9: the owner's manager hears too (direct manager, else the department's manager).
-    text, text_p = _text_sql(
-        _("您团队{owner}的客户“{name}”已 {days} 天未联系，已转入公海。"),
-        owner=_owner_name("u"),
-        name="c.name",
-        days="CAST(w.days AS TEXT)",
-    )
+    # C9: the owner's manager hears too (the direct manager, else the department's manager), with the
+    # owner's name (display name, else username).
     _exec(
-        f"INSERT INTO {nt} (user_id, text, link, created_at, read_at, batch)"
-        f" SELECT m.id, {text}, %s, %s, NULL, %s FROM {pw} w JOIN {cu} c ON c.id = w.customer_id"
-        f" JOIN {us} u ON u.id = w.owner_id"
-        f" JOIN {us} m ON m.id = COALESCE(u.manager_id, (SELECT d.manager_id FROM {_t(Department)} d"
-        "  WHERE d.id = u.department_id))"
-        " WHERE w.batch = %s AND w.threshold = %s AND m.id <> u.id AND m.is_active",
-        [*text_p, pool_link, _dt(now), batch, batch, PoolThreshold.RELEASE],
+        f"""
+        INSERT INTO {NOTIFICATION} (user_id, text, link, created_at, read_at, batch)
+        SELECT m.id,
+               REPLACE(REPLACE(REPLACE(%(released_manager_text)s,
+                                       %(owner_mark)s, COALESCE(NULLIF(u.display_name, ''), u.username)),
+                                       %(name_mark)s, c.name),
+                                       %(days_mark)s, CAST(w.days AS TEXT)),
+               %(pool_link)s, %(now)s, NULL, %(batch)s
+        FROM {POOL_WARNING} w
+        JOIN {CUSTOMER} c ON c.id = w.customer_id
+        JOIN {USER} u ON u.id = w.owner_id
+        JOIN {USER} m ON m.id = COALESCE(
+            u.manager_id, (SELECT d.manager_id FROM {DEPARTMENT} d WHERE d.id = u.department_id)
+        )
+        WHERE w.batch = %(batch)s AND w.threshold = %(threshold_release)s AND m.id <> u.id AND m.is_active
+        """,
+        params,
     )
     return released
 
 
-def _warn(*, policy: PoolPolicy, today: dt.date, now: dt.datetime, batch: str) -> int:
-    where, params = _warn_where(policy, today)
-    days, days_p = _days_sql("c", today)
+def _warn(*, params: dict[str, Any]) -> int:
+    # C9: every customer due for a warning gets its warn-threshold record (once per ownership).
     warned = _exec(
-        f"INSERT INTO {_t(PoolWarning)} ({WARNING_COLS})"
-        f" SELECT c.id, c.owner_id, {_epoch('c')}, %s, {days}, %s, %s FROM {_t(Customer)} c WHERE {where}"
-        " ON CONFLICT DO NOTHING",
-        [PoolThreshold.WARN, *days_p, _dt(now), batch, *params],
+        f"""
+        INSERT INTO {POOL_WARNING} (customer_id, owner_id, owned_since, threshold, days, created_at, batch)
+        SELECT c.id, c.owner_id, {EPOCH}, %(threshold_warn)s, {_days_since(CLOCK)}, %(now)s, %(batch)s
+        FROM {CUSTOMER} c
+        WHERE {WARN_DUE}
+        ON CONFLICT DO NOTHING
+        """,
+        params,
     )
     if not warned:
         return 0
-    rel_days, rel_p = _days_by_grade(policy, 1)
-    text, text_p = _text_sql(
-        _("客户“{name}”已 {days} 天未联系，{left} 天后将转入公海，请尽快跟进。"),
-        name="c.name",
-        days="CAST(w.days AS TEXT)",
-        left=f"CAST(({rel_days}) - w.days AS TEXT)",
-    )
-    link, link_p = _customer_link_sql("c")
+    # C9: the owner is told how many days are left before the release, with a link to the customer.
     _exec(
-        f"INSERT INTO {_t(Notification)} (user_id, text, link, created_at, read_at, batch)"
-        f" SELECT w.owner_id, {text}, {link}, %s, NULL, %s"
-        f" FROM {_t(PoolWarning)} w JOIN {_t(Customer)} c ON c.id = w.customer_id"
-        " WHERE w.batch = %s AND w.threshold = %s",
-        [*text_p, *rel_p, *link_p, _dt(now), batch, batch, PoolThreshold.WARN],
+        f"""
+        INSERT INTO {NOTIFICATION} (user_id, text, link, created_at, read_at, batch)
+        SELECT w.owner_id,
+               REPLACE(REPLACE(REPLACE(%(warn_text)s,
+                                       %(name_mark)s, c.name),
+                                       %(days_mark)s, CAST(w.days AS TEXT)),
+                                       %(left_mark)s, CAST({RELEASE_DAYS} - w.days AS TEXT)),
+               REPLACE(%(customer_link)s, %(customer_id_mark)s, CAST(c.id AS TEXT)),
+               %(now)s, NULL, %(batch)s
+        FROM {POOL_WARNING} w JOIN {CUSTOMER} c ON c.id = w.customer_id
+        WHERE w.batch = %(batch)s AND w.threshold = %(threshold_warn)s
+        """,
+        params,
     )
     return warned
+
+
+def _dry_run(result: SweepResult, params: dict[str, Any]) -> None:
+    """What the sweep would do, writing nothing: how many releases and warnings, the first 20 of each."""
+    with connection.cursor() as cur:
+        # How many customers are due for release, and the names of the first 20 (by id).
+        cur.execute(f"SELECT COUNT(*) FROM {CUSTOMER} c WHERE {RELEASE_DUE}", params)
+        result.released = int(cur.fetchone()[0])
+        cur.execute(
+            f"SELECT c.name FROM {CUSTOMER} c WHERE {RELEASE_DUE} ORDER BY c.id LIMIT %(limit)s", params
+        )
+        result.released_sample = [r[0] for r in cur.fetchall()]
+        # The same for warnings.
+        cur.execute(f"SELECT COUNT(*) FROM {CUSTOMER} c WHERE {WARN_DUE}", params)
+        result.warned = int(cur.fetchone()[0])
+        cur.execute(f"SELECT c.name FROM {CUSTOMER} c WHERE {WARN_DUE} ORDER BY c.id LIMIT %(limit)s", params)
+        result.warned_sample = [r[0] for r in cur.fetchall()]
 
 
 def pool_sweep(*, today: dt.date | None = None, dry_run: bool = False) -> SweepResult:
@@ -337,22 +379,18 @@ def pool_sweep(*, today: dt.date | None = None, dry_run: bool = False) -> SweepR
     today = today or timezone.localdate()
     policy = PoolPolicy.load()
     result = SweepResult(today=today, dry_run=dry_run)
-    if dry_run:
-        rel_where, rel_p = _release_where(policy, today)
-        warn_where, warn_p = _warn_where(policy, today)
-        result.released = _count(f"SELECT COUNT(*) FROM {_t(Customer)} c WHERE {rel_where}", rel_p)
-        result.warned = _count(f"SELECT COUNT(*) FROM {_t(Customer)} c WHERE {warn_where}", warn_p)
-        result.released_sample = _sample(rel_where, rel_p)
-        result.warned_sample = _sample(warn_where, warn_p)
-        return result
     batch = uuid.uuid4().hex
     now = timezone.now()
+    params = _sweep_params(policy=policy, today=today, now=now, batch=batch)
+    if dry_run:
+        _dry_run(result, {**params, "limit": 20})
+        return result
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # Two beat instances (or a hand run during the nightly one) queue instead of racing.
-            _exec("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-        result.released = _release(policy=policy, today=today, now=now, batch=batch)
-        result.warned = _warn(policy=policy, today=today, now=now, batch=batch)
+            _exec("SELECT pg_advisory_xact_lock(%(key)s)", {"key": _LOCK_KEY})
+        result.released = _release(params=params)
+        result.warned = _warn(params=params)
         result.notifications = Notification.objects.filter(batch=batch).count()
         if result.released:
             result.released_sample = list(

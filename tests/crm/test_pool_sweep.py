@@ -255,6 +255,54 @@ def test_dry_run_reports_without_writing(rep):
     assert r.owner == rep
 
 
+def test_dry_run_predicts_the_sweep_with_grade_days_and_switched_exemptions(rep):
+    # Given per-grade days for A, the contract exemption switched off, the opportunity one on
+    policy = set_policy(warn_days=45, release_days=90, exempt_contract_in_delivery=False)
+    PoolGradeRule.objects.create(policy=policy, grade=Grade.A, warn_days=60, release_days=120)
+    a_100 = silent_customer(rep, days=100, grade=Grade.A)  # A: warned at 60, released at 120
+    c_90 = silent_customer(rep, days=90, grade=Grade.C)
+    c_50 = silent_customer(rep, days=50, grade=Grade.C)
+    negotiating = silent_customer(rep, days=95, grade=Grade.C)
+    Opportunity.objects.create(
+        customer=negotiating,
+        owner=rep,
+        name="商机",
+        stage=OpportunityStage.NEGOTIATION,
+        registered_at=days_ago(100),
+    )
+    delivering = silent_customer(rep, days=95, grade=Grade.C)
+    Contract.objects.create(
+        number=f"HT{delivering.pk}",
+        customer=delivering,
+        owner=rep,
+        title="合同",
+        amount="1000.00",
+        status=ContractStatus.IN_DELIVERY,
+    )
+    # When finance previews the night, then the sweep runs
+    preview = pool_sweep(today=TODAY, dry_run=True)
+    result = pool_sweep(today=TODAY)
+    # Then the preview named exactly the customers the sweep then warned and released
+    assert (preview.warned, preview.released) == (2, 2)
+    assert preview.warned_sample == [a_100.name, c_50.name]
+    assert preview.released_sample == [c_90.name, delivering.name]
+    assert (result.warned, result.warned_sample) == (preview.warned, preview.warned_sample)
+    assert (result.released, result.released_sample) == (preview.released, preview.released_sample)
+    assert PoolRelease.objects.get(customer=delivering).reason == "90 天未联系，已转入公海"
+    negotiating.refresh_from_db()
+    assert negotiating.owner == rep
+
+
+def test_names_with_quotes_and_percent_signs_reach_the_notifications_as_typed(rep):
+    c = silent_customer(rep, days=35, name="O'Neil 100% 科技 (上海) 有限公司")
+    pool_sweep(today=TODAY)
+    note = Notification.objects.get(user=rep)
+    assert (
+        note.text == "客户“O'Neil 100% 科技 (上海) 有限公司”已 35 天未联系，25 天后将转入公海，请尽快跟进。"
+    )
+    assert note.link == f"/customers/{c.pk}/"
+
+
 def test_management_command_prints_what_it_did(rep, capsys):
     r = silent_customer(rep, days=70)
     call_command("pool_sweep", "--dry-run", "--today", TODAY.isoformat())
