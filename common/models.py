@@ -46,3 +46,42 @@ class Notification(models.Model):
     @property
     def read(self) -> bool:
         return self.read_at is not None
+
+
+class WorkCalendarYear(models.Model):
+    """W1: a year's official 放假/调休 schedule entered by an admin. Once a year is here the app knows it:
+    its days below override `chinesecalendar`, and its other days follow Mon–Fri."""
+
+    year = models.PositiveSmallIntegerField(_("年份"), unique=True)
+    source = models.CharField(_("依据"), max_length=200, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("工作日历年份")
+        verbose_name_plural = _("工作日历年份")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class WorkCalendarDay(models.Model):
+    """One day of a year's schedule: a public holiday (放假) or an adjusted working weekend day (调休上班)."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("放假")
+        WORKDAY = "workday", _("调休上班")
+
+    calendar = models.ForeignKey(
+        WorkCalendarYear, verbose_name=_("年份"), on_delete=models.CASCADE, related_name="days"
+    )
+    date = models.DateField(_("日期"), unique=True)
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("节日"), max_length=50, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("放假/调休日")
+        verbose_name_plural = _("放假/调休日")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()}"

@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "common.middleware.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -180,3 +181,8 @@ CRM_OUTING_VAGUE_WORDS = [
     "外勤",
     "走访",
 ]
+
+# --- Issue 13: seed rules that are settings (README "Seed rules carried out") ---------------------
+# 003 §4.3: a new customer is entered within a week of first contact, 10 days at most (with a reason).
+CUSTOMER_ENTRY_DAYS = 7
+CUSTOMER_ENTRY_MAX_DAYS = 10

@@ -16,6 +16,8 @@ class Role(models.TextChoices):
     REGIONAL_MANAGER = "regional_manager", _("大区经理")
     DIRECTOR = "director", _("销售总监")
     PRESIDENTS_ASSISTANT = "presidents_assistant", _("总裁助理")
+    # 003 §4.2: reviews new customers of their own department (with the department manager).
+    DEPARTMENT_ASSISTANT = "department_assistant", _("部门助理")
     VP = "vp", _("副总裁")
     PRESIDENT = "president", _("总裁")
     FINANCE = "finance", _("财务中心")

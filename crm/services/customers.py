@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import Conflict, DomainError
+from common.timeutil import local_date, start_of_local_day
 from crm.models import (
     Contact,
     Customer,
@@ -93,6 +94,42 @@ def record_ownership_change(
     return change
 
 
+def _first_contact_checked(
+    *, first_contact_on: dt.date | None, late_entry_reason: str, now: dt.datetime
+) -> dt.datetime:
+    """003 §4.3: a new customer is entered within CUSTOMER_ENTRY_DAYS (7) of first contact; up to
+    CUSTOMER_ENTRY_MAX_DAYS (10) with a reason ("特殊情况"); never later. Returns the first-contact time."""
+    if first_contact_on is None:
+        return now
+    if isinstance(first_contact_on, dt.datetime):
+        first_contact_on = local_date(first_contact_on)
+    today = local_date(now)
+    if first_contact_on > today:
+        raise DomainError(
+            _("首次接触日期不能晚于今天。"), code="first_contact_future", field="first_contact_on"
+        )
+    late = (today - first_contact_on).days
+    normal = int(settings.CUSTOMER_ENTRY_DAYS)
+    most = int(settings.CUSTOMER_ENTRY_MAX_DAYS)
+    if late > most:
+        raise DomainError(
+            _("首次接触已过去 %(late)s 天，超过新客户录入的最长期限（%(most)s 天），不能再录入。")
+            % {"late": late, "most": most},
+            code="entry_too_late",
+            field="first_contact_on",
+        )
+    if late > normal and not late_entry_reason:
+        raise DomainError(
+            _("首次接触已过去 %(late)s 天，超过 %(normal)s 天须填写逾期录入原因。")
+            % {"late": late, "normal": normal},
+            code="late_entry_reason_required",
+            field="late_entry_reason",
+        )
+    if first_contact_on == today:
+        return now
+    return start_of_local_day(first_contact_on)
+
+
 def customer_create(*, by: User, owner: User | None = None, **data: Any) -> Customer:
     """C1/C2/C5: create a customer owned by `owner` (default: the creator), pending the manager's review.
 
@@ -147,13 +184,17 @@ def _customer_create(*, by: User, owner: User | None = None, **data: Any) -> Cus
         raise DuplicateCustomer(existing)
     owner = owner or by
     now = timezone.now()
+    data["first_contact_at"] = _first_contact_checked(
+        first_contact_on=data.pop("first_contact_on", None),
+        late_entry_reason=str(data.get("late_entry_reason") or "").strip(),
+        now=now,
+    )
     customer = Customer(
         **{**data, "name": name},
         name_normalized=normalize_name(name),
         owner=owner,
         owned_since=now,
         created_by=by,
-        first_contact_at=data.get("first_contact_at") or now,
         review_status=ReviewStatus.APPROVED if by.sees_everything else ReviewStatus.PENDING,
     )
     customer.full_clean(exclude=["name_normalized", "owner", "created_by"])
@@ -241,11 +282,16 @@ def customer_update(*, customer: Customer, by: User, reason: str = "", **data: A
 
 
 def can_review(*, user: User, customer: Customer) -> bool:
-    """C5: the owner's department manager (or anyone above, or the president's assistant) reviews."""
+    """C5 / 003 §4.2: the owner's department manager (or anyone above) or that department's assistant
+    reviews. The president's assistant reviews no other team's customers."""
     if user.pk == customer.owner_id:
         return False
-    if user.sees_everything or user.has_role(Role.PRESIDENTS_ASSISTANT):
+    if user.sees_everything:
         return True
+    owner_id = customer.owner_id
+    if user.has_role(Role.DEPARTMENT_ASSISTANT) and user.department_id is not None and owner_id is not None:
+        if User.objects.filter(id=owner_id, department_id=user.department_id).exists():
+            return True
     if not user.has_role(Role.SALES_MANAGER, Role.REGIONAL_MANAGER, Role.DIRECTOR):
         return False
     return customer.owner_id in team_member_ids(user)
