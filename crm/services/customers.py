@@ -289,9 +289,13 @@ def can_review(*, user: User, customer: Customer) -> bool:
     if user.sees_everything:
         return True
     owner_id = customer.owner_id
-    if user.has_role(Role.DEPARTMENT_ASSISTANT) and user.department_id is not None and owner_id is not None:
-        if User.objects.filter(id=owner_id, department_id=user.department_id).exists():
-            return True
+    if (
+        user.has_role(Role.DEPARTMENT_ASSISTANT)
+        and user.department_id is not None
+        and owner_id is not None
+        and User.objects.filter(id=owner_id, department_id=user.department_id).exists()
+    ):
+        return True
     if not user.has_role(Role.SALES_MANAGER, Role.REGIONAL_MANAGER, Role.DIRECTOR):
         return False
     return customer.owner_id in team_member_ids(user)
