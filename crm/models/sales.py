@@ -64,6 +64,10 @@ class Opportunity(TimeStampedModel):
         related_name="+",
     )
     close_confirmed_at = models.DateTimeField(_("关闭确认时间"), null=True, blank=True)
+    # L2: a close after the deadline is recorded truthfully (real outcome date) and confirmed as late by
+    # the manager with a reason.
+    closed_late = models.BooleanField(_("逾期关闭"), default=False)
+    late_confirm_reason = models.CharField(_("逾期确认原因"), max_length=300, blank=True, default="")
 
     class Meta:
         verbose_name = _("商机")
