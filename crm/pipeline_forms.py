@@ -186,6 +186,14 @@ class WriteOffForm(forms.Form):
     reason = forms.CharField(label=_("坏账原因"), max_length=200)
 
 
+class BoardResolutionForm(forms.Form):
+    """002 §8.3: the board's resolution on a bad-debt write-off, recorded by finance."""
+
+    number = forms.CharField(label=_("董事会决议编号"), max_length=50, required=False)
+    resolved_on = forms.DateField(label=_("董事会决议日期"), required=False, widget=DATE)
+    file = forms.FileField(label=_("董事会决议附件"), required=False)
+
+
 class ConcessionForm(forms.Form):
     kind = forms.ChoiceField(label=_("类型"), choices=ConcessionKind.choices)
     customer = forms.ModelChoiceField(label=_("客户"), queryset=Customer.objects.none())
