@@ -152,16 +152,13 @@ def _move(quote: Quote, to: str, *, actor: str, by: User | None, comment: str = 
 @transaction.atomic
 def quote_transition(*, quote: Quote, to: str, by: User, comment: str = "") -> Quote:
     """The owner's moves: submit for approval, send once approved, revise a rejected quote.
-    Submitting a quote at or above list price approves it at once (Q1: only discounts need approval)."""
+    003 §9.1: every quote goes to management first ("报价先要提交管理人员通过"); at or above list price the
+    matrix's shortest chain (the ≥50% row: the team manager), below list price the row for its ratio."""
     quote = Quote.objects.select_for_update().get(pk=quote.pk)
     if quote.owner_id != by.pk:
         raise DomainError(_("只有报价单负责人可以操作。"), code="not_owner", status=403)
     if to == QuoteStatus.PENDING and quote.status == QuoteStatus.DRAFT:
         ratio = quote.price_ratio
-        if ratio >= 1:
-            return _move(
-                quote, QuoteStatus.APPROVED, actor="system", by=by, comment=_("按标准价报价，无需审批")
-            )
         _move(quote, QuoteStatus.PENDING, actor="owner", by=by, comment=comment)
         approval_request_create(
             kind=ApprovalKind.QUOTE_DISCOUNT,
