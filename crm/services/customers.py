@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -130,6 +131,38 @@ def _first_contact_checked(
     return start_of_local_day(first_contact_on)
 
 
+def partner_of(user: User | None) -> Any:
+    """The partner record behind a partner's login (None for staff). Reverse one-to-one, no import."""
+    if user is None or not user.pk:
+        return None
+    try:
+        return user.partner  # type: ignore[attr-defined]
+    except ObjectDoesNotExist:
+        return None
+
+
+def partner_rights_check(*, user: User | None, region_id: int | None) -> None:
+    """P2 (000 §4.1.2–4.1.3): a strategic partner manages customers only in their own region; an ordinary
+    partner holds referral rights only and never owns a customer. Called wherever someone would become a
+    customer's owner (create, claim, assign)."""
+    partner = partner_of(user)
+    if partner is None:
+        return
+    if partner.kind != "strategic":
+        raise DomainError(
+            _("普通合伙人只有推荐权，不能拥有客户；请由经理登记为合伙人推荐。"),
+            code="partner_cannot_own",
+            status=403,
+        )
+    if region_id != partner.region_id:
+        raise DomainError(
+            _("战略合伙人只能管理本大区（%(region)s）的客户。") % {"region": partner.region},
+            code="partner_outside_region",
+            status=403,
+            field="region",
+        )
+
+
 def customer_create(*, by: User, owner: User | None = None, **data: Any) -> Customer:
     """C1/C2/C5: create a customer owned by `owner` (default: the creator), pending the manager's review.
 
@@ -183,6 +216,11 @@ def _customer_create(*, by: User, owner: User | None = None, **data: Any) -> Cus
     if existing:
         raise DuplicateCustomer(existing)
     owner = owner or by
+    partner = partner_of(owner)
+    if partner is not None and not data.get("region") and partner.region_id:
+        data["region"] = partner.region  # a strategic partner's customers are in their region
+    region = data.get("region")
+    partner_rights_check(user=owner, region_id=getattr(region, "pk", region))
     now = timezone.now()
     data["first_contact_at"] = _first_contact_checked(
         first_contact_on=data.pop("first_contact_on", None),
@@ -436,6 +474,7 @@ def customer_assign(*, customer: Customer, to_user: User, by: User, note: str = 
             raise DomainError(
                 _("该客户已经由%(user)s负责。") % {"user": to_user}, code="same_owner", field="to_user"
             )
+        partner_rights_check(user=to_user, region_id=customer.region_id)
         record_ownership_change(
             customer=customer, to_user=to_user, reason=OwnershipReason.ASSIGNED, by=by, note=note[:500]
         )

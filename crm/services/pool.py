@@ -40,6 +40,7 @@ from crm.models import (
     User,
 )
 from crm.selectors import team_member_ids
+from crm.services.customers import partner_rights_check
 from partners.models import OwnershipChange, OwnershipReason
 
 # C9: a signed contract still being delivered exempts the customer.
@@ -442,7 +443,10 @@ def pool_states(customers: list[Customer], *, policy: PoolPolicy | None = None) 
 
 
 def can_claim(user: User) -> bool:
-    return user.is_active and (user.has_role(*CLAIMING_ROLES) or user.sees_everything)
+    # P2: a strategic partner may claim too (in their region; checked in pool_claim).
+    return user.is_active and (
+        user.has_role(*CLAIMING_ROLES) or user.sees_everything or user.has_role(Role.PARTNER)
+    )
 
 
 def can_assign(user: User) -> bool:
@@ -542,6 +546,7 @@ def pool_claim(*, customer: Customer | int, by: User) -> Customer:
         customer = _pool_customer(customer)
         if customer.owner_id is not None:
             raise Conflict(_("客户“%(name)s”已不在公海中。") % {"name": customer.name}, code="not_in_pool")
+        partner_rights_check(user=by, region_id=customer.region_id)
         today = timezone.localdate()
         claimed_today = PoolClaim.objects.filter(
             user=by, assigned_by__isnull=True, claimed_at__gte=start_of_local_day(today)
@@ -598,6 +603,7 @@ def pool_assign(*, customer: Customer | int, to_user: User, by: User) -> Custome
         customer = _pool_customer(customer)
         if customer.owner_id is not None:
             raise Conflict(_("客户“%(name)s”已不在公海中。") % {"name": customer.name}, code="not_in_pool")
+        partner_rights_check(user=to_user, region_id=customer.region_id)
         customer = _take_from_pool(
             customer=customer, to_user=to_user, by=by, assigned_by=by, reason=OwnershipReason.ASSIGNED
         )
