@@ -68,6 +68,7 @@ class LeadConvertForm(forms.Form):
 
 class LeadAssignForm(forms.Form):
     to_user = forms.ModelChoiceField(label=_("分配给"), queryset=User.objects.none())
+    allow_other_industry = forms.BooleanField(label=_("批准跨行业销售"), required=False)
 
     def __init__(self, *args, users, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)

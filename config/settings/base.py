@@ -186,3 +186,5 @@ CRM_OUTING_VAGUE_WORDS = [
 # 003 §4.3: a new customer is entered within a week of first contact, 10 days at most (with a reason).
 CUSTOMER_ENTRY_DAYS = 7
 CUSTOMER_ENTRY_MAX_DAYS = 10
+# 001 第八章: reps sell only within their own industry unless a manager allows another (False: off).
+CRM_INDUSTRY_RESTRICTION = True

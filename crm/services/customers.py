@@ -221,6 +221,11 @@ def _customer_create(*, by: User, owner: User | None = None, **data: Any) -> Cus
         data["region"] = partner.region  # a strategic partner's customers are in their region
     region = data.get("region")
     partner_rights_check(user=owner, region_id=getattr(region, "pk", region))
+    if owner.pk == by.pk:  # 001 第八章 (a manager entering it for a rep is the manager's allowance)
+        from crm.services.industry import industry_check
+
+        industry = data.get("industry")
+        industry_check(user=owner, industry_id=getattr(industry, "pk", industry))
     now = timezone.now()
     data["first_contact_at"] = _first_contact_checked(
         first_contact_on=data.pop("first_contact_on", None),

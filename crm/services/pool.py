@@ -41,6 +41,7 @@ from crm.models import (
 )
 from crm.selectors import team_member_ids
 from crm.services.customers import partner_rights_check
+from crm.services.industry import industry_check
 from partners.models import OwnershipChange, OwnershipReason
 
 # C9: a signed contract still being delivered exempts the customer.
@@ -547,6 +548,7 @@ def pool_claim(*, customer: Customer | int, by: User) -> Customer:
         if customer.owner_id is not None:
             raise Conflict(_("客户“%(name)s”已不在公海中。") % {"name": customer.name}, code="not_in_pool")
         partner_rights_check(user=by, region_id=customer.region_id)
+        industry_check(user=by, industry_id=customer.industry_id)  # 001 第八章
         today = timezone.localdate()
         claimed_today = PoolClaim.objects.filter(
             user=by, assigned_by__isnull=True, claimed_at__gte=start_of_local_day(today)
