@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
 
-from common.models import Notification, WorkCalendarDay, WorkCalendarYear
+from common.models import ExportLog, Notification, WorkCalendarDay, WorkCalendarYear
 from common.timeutil import local_today
 from common.workdays import next_year_missing, work_calendar_notice
 
@@ -32,3 +32,22 @@ class WorkCalendarYearAdmin(admin.ModelAdmin):
         if next_year_missing(today=local_today()) is not None:
             messages.warning(request, work_calendar_notice(today=local_today()))
         return super().changelist_view(request, extra_context)
+
+
+@admin.register(ExportLog)
+class ExportLogAdmin(admin.ModelAdmin):
+    """Who exported what and how many rows; a record, so nobody edits or deletes it here."""
+
+    list_display = ("created_at", "user", "kind", "rows", "filters")
+    list_filter = ("kind",)
+    search_fields = ("user__username", "kind")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -85,3 +85,26 @@ class WorkCalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()}"
+
+
+class ExportLog(models.Model):
+    """Every export of business data: who, when, what, how many rows (visible to admins, never edited)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("导出人"), on_delete=models.PROTECT, related_name="+"
+    )
+    # Other exports add their kind here (a value not listed still saves, and shows as stored).
+    KINDS = [("customer_list", _("客户名单"))]
+
+    kind = models.CharField(_("导出内容"), max_length=50, choices=KINDS)
+    rows = models.PositiveIntegerField(_("行数"))
+    filters = models.CharField(_("筛选条件"), max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(_("导出时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("导出记录")
+        verbose_name_plural = _("导出记录")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.kind} {self.rows}"

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", my_day.my_day, name="my_day"),
     path("customers/", views.customer_list, name="customer_list"),
     path("customers/new/", views.customer_create, name="customer_create"),
+    path("customers/export/", views.customer_export, name="customer_export"),
     path("customers/<int:pk>/", views.customer_detail, name="customer_detail"),
     path("customers/<int:pk>/edit/", views.customer_edit, name="customer_edit"),
     path("customers/<int:pk>/assign/", views.customer_assign, name="customer_assign"),
