@@ -188,3 +188,6 @@ CUSTOMER_ENTRY_DAYS = 7
 CUSTOMER_ENTRY_MAX_DAYS = 10
 # 001 第八章: reps sell only within their own industry unless a manager allows another (False: off).
 CRM_INDUSTRY_RESTRICTION = True
+# 002 §2 vs 003 §9.2: departments governed by the 客户部 rule book (002): a changed agreement goes to the
+# customer director, then the customer support lead; every other department follows 003 §9.2.
+CUSTOMER_DEPARTMENT_NAMES = ["客户部"]

@@ -28,6 +28,8 @@ class Role(models.TextChoices):
     RD_VP = "rd_vp", _("研发副总裁")
     DELIVERY_VP = "delivery_vp", _("交付副总裁")
     CUSTOMER_DIRECTOR = "customer_director", _("客户总监")
+    # 002 §2: gives the final review of a changed customer agreement (after the customer director).
+    CUSTOMER_SUPPORT_LEAD = "customer_support_lead", _("客户支持主管")
     MARKETING = "marketing", _("市场部")
 
 

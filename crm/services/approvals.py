@@ -42,6 +42,7 @@ HANDLERS: dict[str, str] = {
     ApprovalKind.CONTRACT: "crm.services.contracts.contract_on_approval",
     ApprovalKind.BELOW_FLOOR: "crm.services.orders.order_on_below_floor_approval",
     ApprovalKind.WRITE_OFF: "crm.services.receivables.writeoff_on_approval",
+    ApprovalKind.AGREEMENT_CHANGE: "crm.services.contracts.contract_on_approval",
     ApprovalKind.CUSTOMER_REBATE: "crm.services.approvals.concession_on_approval",
     ApprovalKind.MAKE_GOOD_PLATFORM: "crm.services.approvals.concession_on_approval",
     ApprovalKind.MAKE_GOOD_DATABASE: "crm.services.approvals.concession_on_approval",
@@ -180,6 +181,14 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "name": "低于最低价销售：大区经理及以上（设定提成比例）",
         "priority": 10,
         "chain": [EVERYONE_ABOVE_REGION],
+    },
+    # agreement changed from the company template, 客户部 [002 §2.3]: customer director, then the
+    # customer support lead's final review
+    {
+        "kind": ApprovalKind.AGREEMENT_CHANGE,
+        "name": "协议变更（客户部）：客户总监→客户支持主管",
+        "priority": 10,
+        "chain": [[Role.CUSTOMER_DIRECTOR], [Role.CUSTOMER_SUPPORT_LEAD]],
     },
     # bad-debt write-off (Q6): finance approves
     {
