@@ -444,10 +444,8 @@ def pool_states(customers: list[Customer], *, policy: PoolPolicy | None = None) 
 
 
 def can_claim(user: User) -> bool:
-    # P2: a strategic partner may claim too (in their region; checked in pool_claim).
-    return user.is_active and (
-        user.has_role(*CLAIMING_ROLES) or user.sees_everything or user.has_role(Role.PARTNER)
-    )
+    # P2: a partner login that is also given a claiming role claims only in its region (pool_claim).
+    return user.is_active and (user.has_role(*CLAIMING_ROLES) or user.sees_everything)
 
 
 def can_assign(user: User) -> bool:

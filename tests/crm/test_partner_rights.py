@@ -26,7 +26,8 @@ NEW = {
 
 @pytest.fixture
 def strategic(org):  # type: ignore[no-untyped-def]
-    user = UserFactory(username="p_strategic", display_name="战略甲", roles=[Role.PARTNER])
+    # the pool is open to partner logins only when an admin also gives them a claiming role
+    user = UserFactory(username="p_strategic", display_name="战略甲", roles=[Role.PARTNER, Role.REP])
     PartnerFactory(name="战略甲", kind=PartnerKind.STRATEGIC, region=org.region, user=user)
     return user
 
