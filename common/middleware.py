@@ -7,9 +7,12 @@ set to English would get an English UI they never chose. Pages follow only the u
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import render
 from django.utils import translation
 
 
@@ -23,3 +26,22 @@ class LanguageChoiceMiddleware(LocaleMiddleware):
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class DomainErrorMiddleware:
+    """A business rule that refuses a page request the view did not expect (e.g. W1: a working-day deadline
+    in a year whose holiday schedule nobody has entered) shows its message, never a 500. The API has its
+    own handler (`common.api`)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from common.errors import DomainError
+
+        if not isinstance(exception, DomainError) or request.path.startswith("/api/"):
+            return None
+        return render(request, "domain_error.html", {"message": exception.message}, status=exception.status)

@@ -46,3 +46,65 @@ class Notification(models.Model):
     @property
     def read(self) -> bool:
         return self.read_at is not None
+
+
+class WorkCalendarYear(models.Model):
+    """W1: a year's official 放假/调休 schedule entered by an admin. Once a year is here the app knows it:
+    its days below override `chinesecalendar`, and its other days follow Mon–Fri."""
+
+    year = models.PositiveSmallIntegerField(_("年份"), unique=True)
+    source = models.CharField(_("依据"), max_length=200, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("工作日历年份")
+        verbose_name_plural = _("工作日历年份")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class WorkCalendarDay(models.Model):
+    """One day of a year's schedule: a public holiday (放假) or an adjusted working weekend day (调休上班)."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("放假")
+        WORKDAY = "workday", _("调休上班")
+
+    calendar = models.ForeignKey(
+        WorkCalendarYear, verbose_name=_("年份"), on_delete=models.CASCADE, related_name="days"
+    )
+    date = models.DateField(_("日期"), unique=True)
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("节日"), max_length=50, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("放假/调休日")
+        verbose_name_plural = _("放假/调休日")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()}"
+
+
+class ExportLog(models.Model):
+    """Every export of business data: who, when, what, how many rows (visible to admins, never edited)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("导出人"), on_delete=models.PROTECT, related_name="+"
+    )
+    # Other exports add their kind here (a value not listed still saves, and shows as stored).
+    KINDS = [("customer_list", _("客户名单"))]
+
+    kind = models.CharField(_("导出内容"), max_length=50, choices=KINDS)
+    rows = models.PositiveIntegerField(_("行数"))
+    filters = models.CharField(_("筛选条件"), max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(_("导出时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("导出记录")
+        verbose_name_plural = _("导出记录")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.kind} {self.rows}"

@@ -12,3 +12,43 @@ def notifications_email_batch(batch: str) -> int:
     from common.notifications import notifications_email_batch as send
 
     return send(batch=batch)
+
+
+WORK_CALENDAR_CHECK_TASK = "common.tasks.work_calendar_check"
+WORK_CALENDAR_CHECK_SCHEDULE_NAME = "工作日历：检查下一年放假安排 (common.work_calendar_check)"
+
+
+@shared_task(name=WORK_CALENDAR_CHECK_TASK)
+def work_calendar_check(today: str | None = None) -> int:
+    """W1, daily: from 1 December, warn admins while next year's 放假/调休 schedule is unknown."""
+    import datetime as dt
+
+    from common.timeutil import local_today
+    from common.workdays import work_calendar_check as check
+
+    return check(today=dt.date.fromisoformat(today) if today else local_today())
+
+
+def ensure_work_calendar_schedule(sender: object = None, using: str = "default", **_: object) -> None:
+    """Register the daily check with django_celery_beat once (07:00 Asia/Shanghai); admins edit it after."""
+    import json
+
+    from django.conf import settings
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    if getattr(sender, "name", "") != "common":
+        return
+    if PeriodicTask.objects.using(using).filter(name=WORK_CALENDAR_CHECK_SCHEDULE_NAME).exists():
+        return
+    crontab, _created = CrontabSchedule.objects.using(using).get_or_create(
+        minute="0",
+        hour="7",
+        day_of_week="*",
+        day_of_month="*",
+        month_of_year="*",
+        timezone=settings.TIME_ZONE,
+    )
+    PeriodicTask.objects.using(using).get_or_create(
+        name=WORK_CALENDAR_CHECK_SCHEDULE_NAME,
+        defaults={"task": WORK_CALENDAR_CHECK_TASK, "crontab": crontab, "kwargs": json.dumps({})},
+    )

@@ -9,12 +9,13 @@ from crm import models as m
 class UserAdmin(BaseUserAdmin):
     fieldsets = (
         *BaseUserAdmin.fieldsets,  # type: ignore[misc]
-        (_("组织"), {"fields": ("display_name", "phone", "department", "manager")}),
+        (_("组织"), {"fields": ("display_name", "phone", "department", "manager", "industries")}),
     )
     list_display = ("username", "display_name", "department", "manager", "is_active")
     list_filter = ("groups", "department", "is_active")
     search_fields = ("username", "display_name", "phone")
     autocomplete_fields = ("department", "manager")
+    filter_horizontal = ("groups", "user_permissions", "industries")
 
 
 @admin.register(m.Region)
@@ -131,3 +132,13 @@ class OwnershipChangeAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False  # P1: history is never edited
+
+
+@admin.register(m.IndustryPermit)
+class IndustryPermitAdmin(admin.ModelAdmin):
+    """001 第八章: who may sell outside their own industry, and who allowed it."""
+
+    list_display = ("user", "industry", "granted_by", "granted_at", "note")
+    list_filter = ("industry",)
+    autocomplete_fields = ("user", "granted_by")
+    search_fields = ("user__username", "user__display_name")

@@ -331,6 +331,18 @@ def seed(ctx: dict[str, Any]) -> None:
     approved = receivable_services.writeoff_propose(
         order=old_debts[0], amount=old_debts[0].total, reason="客户已注销，无法收回", by=old_debts[0].owner
     )
+    # 002 §8.3: the board decided; finance records its resolution before approving.
+    from django.core.files.base import ContentFile
+
+    resolution_by = User.objects.filter(groups__name=Role.FINANCE).order_by("pk").first()
+    if resolution_by is not None:
+        receivable_services.writeoff_board_resolution_record(
+            writeoff=approved,
+            by=resolution_by,
+            number="董决〔演示〕1号",
+            resolved_on=today - dt.timedelta(days=3),
+            file=ContentFile(b"%PDF-1.4 demo board resolution", name="board_resolution_demo.pdf"),
+        )
     _approve_all(approved, reason="确认无法收回，同意核销")
     if len(old_debts) > 1:
         half = round_fen(old_debts[1].total / 2)

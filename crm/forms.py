@@ -8,6 +8,14 @@ from crm.models import Contact, Customer, FollowUp, Grade, Industry, Region, Use
 
 
 class CustomerForm(forms.ModelForm):
+    # 003 §4.3: the date of first contact decides whether the customer may still be entered.
+    first_contact_on = forms.DateField(
+        label=_("首次接触日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("新客户须在首次接触后 7 天内录入，特殊情况不超过 10 天（须填写原因）。"),
+    )
+
     class Meta:
         model = Customer
         fields = [
@@ -25,6 +33,7 @@ class CustomerForm(forms.ModelForm):
             "source",
             "notes",
             "tags",
+            "late_entry_reason",
         ]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
@@ -42,8 +51,10 @@ class CustomerEditForm(CustomerForm):
         help_text=_("修改客户等级时填写，会记入等级变更历史。"),
     )
 
+    first_contact_on = None  # type: ignore[assignment]  # fixed once the customer is entered (003 §4.3)
+
     class Meta(CustomerForm.Meta):
-        fields = [*CustomerForm.Meta.fields, "key_account_class"]
+        fields = [f for f in CustomerForm.Meta.fields if f != "late_entry_reason"] + ["key_account_class"]
 
 
 class AssignForm(forms.Form):

@@ -68,6 +68,7 @@ class LeadConvertForm(forms.Form):
 
 class LeadAssignForm(forms.Form):
     to_user = forms.ModelChoiceField(label=_("分配给"), queryset=User.objects.none())
+    allow_other_industry = forms.BooleanField(label=_("批准跨行业销售"), required=False)
 
     def __init__(self, *args, users, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
@@ -184,6 +185,14 @@ class MoneyInForm(forms.Form):
 class WriteOffForm(forms.Form):
     amount = money_field(_("核销金额"))
     reason = forms.CharField(label=_("坏账原因"), max_length=200)
+
+
+class BoardResolutionForm(forms.Form):
+    """002 §8.3: the board's resolution on a bad-debt write-off, recorded by finance."""
+
+    number = forms.CharField(label=_("董事会决议编号"), max_length=50, required=False)
+    resolved_on = forms.DateField(label=_("董事会决议日期"), required=False, widget=DATE)
+    file = forms.FileField(label=_("董事会决议附件"), required=False)
 
 
 class ConcessionForm(forms.Form):

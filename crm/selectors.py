@@ -64,16 +64,16 @@ def customer_list_visible_to(*, user: User) -> QuerySet[Customer]:
     # PostgreSQL walk the (owner, -id) index for a rep's page instead of merging two bitmaps and sorting.
     if Customer.objects.filter(account_executive=user).exists():
         cond |= Q(account_executive=user)
-    if user.has_role(Role.PRESIDENTS_ASSISTANT):
-        # C5: the president's assistant may review any new customer, so sees the ones awaiting review.
-        cond |= Q(review_status=ReviewStatus.PENDING, owner__isnull=False)
+    if user.has_role(Role.DEPARTMENT_ASSISTANT) and user.department_id is not None:
+        # 003 §4.2: a department's assistant reviews its new customers, so sees the ones awaiting review.
+        cond |= Q(review_status=ReviewStatus.PENDING, owner__department_id=user.department_id)
     return qs.filter(cond)
 
 
 def is_manager(user: User) -> bool:
     """Someone with a team (or a role above the teams): sees the review queue and who is out."""
     return user.sees_everything or user.has_role(
-        Role.SALES_MANAGER, Role.REGIONAL_MANAGER, Role.DIRECTOR, Role.PRESIDENTS_ASSISTANT
+        Role.SALES_MANAGER, Role.REGIONAL_MANAGER, Role.DIRECTOR, Role.DEPARTMENT_ASSISTANT
     )
 
 

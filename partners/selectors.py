@@ -7,7 +7,7 @@ from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from common.timeutil import local_today, next_month
@@ -52,12 +52,37 @@ def party_for_user(case: CollisionCase, user: User) -> CollisionParty | None:
     return None
 
 
+def _case_party_user_ids(case: CollisionCase) -> set[int]:
+    ids: set[int] = set()
+    for user_id, partner_user_id in case.parties.values_list("user_id", "partner__user_id"):
+        ids.update(i for i in (user_id, partner_user_id) if i)
+    return ids
+
+
+def case_decider_id(case: CollisionCase) -> int | None:
+    """P3.4: the case's regional manager decides — unless a party to it (nobody arbitrates their own case):
+    then the next level up, the regional manager's own manager (again skipping parties). None: nobody on
+    record, the top roles decide."""
+    manager = case.region.manager if case.region_id and case.region else None
+    parties = _case_party_user_ids(case) if manager is not None else set()
+    while manager is not None and manager.pk in parties:
+        manager = manager.manager
+    return manager.pk if manager is not None else None
+
+
 def is_case_decider(case: CollisionCase, user: User) -> bool:
-    """P3.4: the case's regional manager decides; with no regional manager on record, the top roles."""
-    manager_id = case.region.manager_id if case.region_id and case.region else None
-    if manager_id:
-        return manager_id == user.pk
-    return user.sees_everything
+    """P3.4: the deciding manager (see case_decider_id); with none on record the top roles, never a party."""
+    decider_id = case_decider_id(case)
+    if decider_id:
+        return decider_id == user.pk
+    return user.sees_everything and user.pk not in _case_party_user_ids(case)
+
+
+def _decider_above_party_q(user: User) -> Q:
+    """Cases whose regional manager is a party, for the manager one level up (P3: skipped to them)."""
+    return Q(region__manager__manager=user) & (
+        Q(parties__user=F("region__manager")) | Q(parties__partner__user=F("region__manager"))
+    )
 
 
 def _party_q(user: User, prefix: str = "") -> Q:
@@ -71,7 +96,7 @@ def collision_list_visible_to(*, user: User) -> QuerySet[CollisionCase]:
         return qs.none()
     if user.sees_everything:
         return qs
-    cond = _party_q(user) | Q(region__manager=user)
+    cond = _party_q(user) | Q(region__manager=user) | _decider_above_party_q(user)
     members = team_member_ids(user)
     if len(members) > 1:
         cond |= Q(parties__user_id__in=members)
@@ -83,7 +108,9 @@ def collision_inbox(*, user: User) -> QuerySet[CollisionCase]:
     """The "撞单" inbox: open cases where I am a party or the regional manager who decides."""
     if not user.is_authenticated:
         return CollisionCase.objects.none()
-    ids = CollisionCase.objects.filter(_party_q(user) | Q(region__manager=user)).values("id")
+    ids = CollisionCase.objects.filter(
+        _party_q(user) | Q(region__manager=user) | _decider_above_party_q(user)
+    ).values("id")
     return CollisionCase.objects.filter(id__in=ids, status__in=OPEN_COLLISION_STATUSES)
 
 

@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "common.middleware.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -180,3 +181,13 @@ CRM_OUTING_VAGUE_WORDS = [
     "外勤",
     "走访",
 ]
+
+# --- Issue 13: seed rules that are settings (README "Seed rules carried out") ---------------------
+# 003 §4.3: a new customer is entered within a week of first contact, 10 days at most (with a reason).
+CUSTOMER_ENTRY_DAYS = 7
+CUSTOMER_ENTRY_MAX_DAYS = 10
+# 001 第八章: reps sell only within their own industry unless a manager allows another (False: off).
+CRM_INDUSTRY_RESTRICTION = True
+# 002 §2 vs 003 §9.2: departments governed by the 客户部 rule book (002): a changed agreement goes to the
+# customer director, then the customer support lead; every other department follows 003 §9.2.
+CUSTOMER_DEPARTMENT_NAMES = ["客户部"]

@@ -111,8 +111,25 @@ class ConcessionSerializer(serializers.Serializer):
     status = serializers.CharField(read_only=True)
 
 
+class RebatePaySerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2)
+    paid_on = serializers.DateField(required=False, allow_null=True, default=None)
+    payment_form_no = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+
+
 class ConcessionViewSet(viewsets.GenericViewSet):
     serializer_class = ConcessionSerializer
+
+    @extend_schema(request=RebatePaySerializer)
+    @action(detail=True, methods=["post"])
+    def pay(self, request: Request, pk: str | None = None) -> Response:
+        """002 §6: finance pays an approved customer rebate, in full, with its 劳务费申请单 number."""
+        ser = RebatePaySerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        c = services.customer_rebate_pay(
+            concession_id=int(pk or 0), by=request_user(request), **ser.validated_data
+        )
+        return Response({"id": c.pk, "status": c.status, "paid_amount": str(c.paid_amount)})
 
     def create(self, request: Request) -> Response:
         ser = ConcessionSerializer(data=request.data)

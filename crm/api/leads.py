@@ -54,6 +54,9 @@ class LeadImportSerializer(serializers.Serializer):
 
 class LeadAssignSerializer(serializers.Serializer):
     to_user = serializers.IntegerField()
+    allow_other_industry = serializers.BooleanField(
+        required=False, default=False, help_text="001 第八章: the manager allows a rep outside their industry"
+    )
 
 
 class LeadConvertSerializer(serializers.Serializer):
@@ -110,7 +113,12 @@ class LeadViewSet(
         to_user = User.objects.filter(pk=ser.validated_data["to_user"]).first()
         if to_user is None:
             raise DomainError(_("用户不存在。"), field="to_user")
-        lead = services.lead_assign(lead=lead, to_user=to_user, by=request_user(request))
+        lead = services.lead_assign(
+            lead=lead,
+            to_user=to_user,
+            by=request_user(request),
+            allow_other_industry=ser.validated_data["allow_other_industry"],
+        )
         return Response(LeadSerializer(lead).data)
 
     @extend_schema(request=LeadConvertSerializer, responses=CustomerSerializer)

@@ -42,6 +42,8 @@ class OpportunitySerializer(serializers.ModelSerializer):
             "close_reason",
             "close_confirmed_by",
             "close_confirmed_at",
+            "closed_late",
+            "late_confirm_reason",
         ]
         read_only_fields = [
             "owner",
@@ -52,12 +54,18 @@ class OpportunitySerializer(serializers.ModelSerializer):
             "close_reason",
             "close_confirmed_by",
             "close_confirmed_at",
+            "closed_late",
+            "late_confirm_reason",
         ]
 
 
 class StageMoveSerializer(serializers.Serializer):
     stage = serializers.CharField(max_length=20)
     outcome_on = serializers.DateField(required=False, allow_null=True, default=None)
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class ConfirmCloseSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
@@ -159,8 +167,12 @@ class OpportunityViewSet(
         )
         return Response(OpportunitySerializer(opp).data)
 
-    @extend_schema(request=None, responses=OpportunitySerializer)
+    @extend_schema(request=ConfirmCloseSerializer, responses=OpportunitySerializer)
     @action(detail=True, methods=["post"])
     def confirm(self, request: Request, pk: str | None = None) -> Response:
-        opp = services.opportunity_confirm_close(opportunity=self.get_object(), by=request_user(request))
+        ser = ConfirmCloseSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        opp = services.opportunity_confirm_close(
+            opportunity=self.get_object(), by=request_user(request), reason=ser.validated_data["reason"]
+        )
         return Response(OpportunitySerializer(opp).data, status=status.HTTP_200_OK)

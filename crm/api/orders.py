@@ -106,6 +106,12 @@ class WriteOffProposeSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
 
 
+class BoardResolutionSerializer(serializers.Serializer):
+    number = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    resolved_on = serializers.DateField(required=False, allow_null=True, default=None)
+    file = serializers.FileField(required=False, allow_null=True, default=None)
+
+
 class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = Order.objects.none()
 
@@ -186,6 +192,29 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return Response(
             {"id": wo.pk, "order": wo.order_id, "amount": str(wo.amount), "status": wo.status},
             status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=BoardResolutionSerializer)
+    @action(detail=True, methods=["post"], url_path=r"writeoffs/(?P<writeoff_id>[0-9]+)/resolution")
+    def writeoff_resolution(self, request: Request, pk: str | None = None, writeoff_id: str = "") -> Response:
+        """002 §8.3: finance records the board's resolution (number, date, file; multipart) on a write-off."""
+        order = self.get_object()
+        writeoff = order.writeoffs.filter(pk=int(writeoff_id)).first()
+        if writeoff is None:
+            raise DomainError(_("坏账核销申请不存在。"), code="not_found", status=404)
+        ser = BoardResolutionSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        wo = receivable_services.writeoff_board_resolution_record(
+            writeoff=writeoff, by=request_user(request), **ser.validated_data
+        )
+        return Response(
+            {
+                "id": wo.pk,
+                "status": wo.status,
+                "board_resolution_no": wo.board_resolution_no,
+                "board_resolution_on": str(wo.board_resolution_on),
+            },
+            status=status.HTTP_200_OK,
         )
 
 

@@ -42,12 +42,21 @@ class CustomerSerializer(serializers.ModelSerializer):
         help_text="C3: why the grade changed",
     )
     owner_name = serializers.SerializerMethodField()
+    first_contact_on = serializers.DateField(
+        write_only=True,
+        required=False,
+        help_text="003 §4.3: date of first contact (default today); more than 7 days ago needs "
+        "late_entry_reason, more than 10 is refused",
+    )
 
     class Meta:
         model = Customer
         fields = [
             "id",
             "name",
+            "first_contact_on",
+            "first_contact_at",
+            "late_entry_reason",
             "credit_code",
             "contact_person",
             "contact_position",
@@ -74,6 +83,7 @@ class CustomerSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = [
+            "first_contact_at",
             "owner",
             "account_executive",
             "review_status",

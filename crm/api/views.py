@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import django_filters
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -108,6 +109,17 @@ class CustomerViewSet(
         )
 
     @extend_schema(responses=CustomerListSerializer(many=True))
+    @extend_schema(responses={(200, "text/csv"): str})
+    @action(detail=False, methods=["get"])
+    def export(self, request: Request) -> HttpResponseBase:
+        """The customer list as CSV (managers only; every export is logged), with the list's filters."""
+        from crm.services.customer_export import customer_export
+        from crm.views.customers import csv_download
+
+        qs = self.filter_queryset(Customer.objects.all())
+        rows = customer_export(user=request_user(request), qs=qs, filters=request.GET.urlencode())
+        return csv_download(rows, filename="customers.csv")
+
     @action(detail=False, methods=["get"], url_path="review-queue", filterset_class=None)
     def review_queue(self, request: Request) -> Response:
         """C5: new customers waiting for the caller's decision."""

@@ -19,7 +19,7 @@ from crm.models.customers import (
     Outing,
     ReviewStatus,
 )
-from crm.models.org import Department, Industry, Region, Role, User
+from crm.models.org import Department, Industry, IndustryPermit, Region, Role, User
 from crm.models.ownership import OwnershipChange, OwnershipReason
 from crm.models.pipeline import (
     Concession,
@@ -81,6 +81,7 @@ __all__ = [
     "Grade",
     "GradeChange",
     "Industry",
+    "IndustryPermit",
     "Invoice",
     "KeyAccountClass",
     "Lead",

@@ -110,6 +110,8 @@ class Customer(TimeStampedModel):
         related_name="+",
     )
     first_contact_at = models.DateTimeField(_("首次接触时间"), null=True, blank=True)
+    # 003 §4.3: entered more than a week after first contact (10 days at most) only with a reason.
+    late_entry_reason = models.CharField(_("逾期录入原因"), max_length=200, blank=True, default="")
     last_contacted_at = models.DateTimeField(_("最近联系时间"), null=True, blank=True, db_index=True)
 
     review_status = models.CharField(

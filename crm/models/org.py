@@ -16,6 +16,8 @@ class Role(models.TextChoices):
     REGIONAL_MANAGER = "regional_manager", _("大区经理")
     DIRECTOR = "director", _("销售总监")
     PRESIDENTS_ASSISTANT = "presidents_assistant", _("总裁助理")
+    # 003 §4.2: reviews new customers of their own department (with the department manager).
+    DEPARTMENT_ASSISTANT = "department_assistant", _("部门助理")
     VP = "vp", _("副总裁")
     PRESIDENT = "president", _("总裁")
     FINANCE = "finance", _("财务中心")
@@ -26,6 +28,8 @@ class Role(models.TextChoices):
     RD_VP = "rd_vp", _("研发副总裁")
     DELIVERY_VP = "delivery_vp", _("交付副总裁")
     CUSTOMER_DIRECTOR = "customer_director", _("客户总监")
+    # 002 §2: gives the final review of a changed customer agreement (after the customer director).
+    CUSTOMER_SUPPORT_LEAD = "customer_support_lead", _("客户支持主管")
     MARKETING = "marketing", _("市场部")
 
 
@@ -123,6 +127,10 @@ class User(AbstractUser):
         on_delete=models.SET_NULL,
         related_name="reports",
     )
+    # 001 第八章: a rep sells within their own industry (empty: not restricted to any).
+    industries = models.ManyToManyField(
+        "crm.Industry", verbose_name=_("所属行业"), blank=True, related_name="members"
+    )
 
     class Meta:
         verbose_name = _("用户")
@@ -146,3 +154,25 @@ class User(AbstractUser):
     def sees_everything(self) -> bool:
         """C11: president and admin see all (superusers too)."""
         return self.is_superuser or self.has_role(Role.PRESIDENT, Role.ADMIN, Role.VP)
+
+
+class IndustryPermit(models.Model):
+    """001 第八章: a manager allows a rep to sell in an industry other than their own."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("员工"), on_delete=models.CASCADE, related_name="industry_permits"
+    )
+    industry = models.ForeignKey(Industry, verbose_name=_("行业"), on_delete=models.CASCADE, related_name="+")
+    granted_by = models.ForeignKey(
+        User, verbose_name=_("批准人"), on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    granted_at = models.DateTimeField(_("批准时间"), auto_now_add=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("跨行业销售许可")
+        verbose_name_plural = _("跨行业销售许可")
+        constraints = [models.UniqueConstraint(fields=["user", "industry"], name="industry_permit_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.industry}"

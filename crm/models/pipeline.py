@@ -362,6 +362,13 @@ class Concession(TimeStampedModel):
     reason = models.CharField(_("原因"), max_length=300)
     status = models.CharField(_("状态"), max_length=12, default="pending", db_index=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # 002 §6.4–6.5: each payment is backed by a 劳务费申请单 and goes to the customer in full.
+    paid_amount = MoneyField(_("已支付金额"), null=True, blank=True)
+    paid_on = models.DateField(_("支付日期"), null=True, blank=True)
+    payment_form_no = models.CharField(_("劳务费申请单号"), max_length=50, blank=True, default="")
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("客户佣金/补量申请")

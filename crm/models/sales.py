@@ -64,6 +64,10 @@ class Opportunity(TimeStampedModel):
         related_name="+",
     )
     close_confirmed_at = models.DateTimeField(_("关闭确认时间"), null=True, blank=True)
+    # L2: a close after the deadline is recorded truthfully (real outcome date) and confirmed as late by
+    # the manager with a reason.
+    closed_late = models.BooleanField(_("逾期关闭"), default=False)
+    late_confirm_reason = models.CharField(_("逾期确认原因"), max_length=300, blank=True, default="")
 
     class Meta:
         verbose_name = _("商机")
@@ -311,6 +315,24 @@ class WriteOff(TimeStampedModel):
         related_name="+",
     )
     approved_on = models.DateField(_("核销日期"), null=True, blank=True)
+    # 002 §8.3: the board decides what is bad debt; finance records its resolution before approving.
+    board_resolution_no = models.CharField(_("董事会决议编号"), max_length=50, blank=True, default="")
+    board_resolution_on = models.DateField(_("董事会决议日期"), null=True, blank=True)
+    board_resolution_file = models.FileField(
+        _("董事会决议附件"), upload_to="board_resolutions/%Y/", blank=True
+    )
+    board_resolution_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("决议登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    @property
+    def has_board_resolution(self) -> bool:
+        return bool(self.board_resolution_no and self.board_resolution_on and self.board_resolution_file)
 
     class Meta:
         verbose_name = _("坏账核销")

@@ -42,6 +42,7 @@ HANDLERS: dict[str, str] = {
     ApprovalKind.CONTRACT: "crm.services.contracts.contract_on_approval",
     ApprovalKind.BELOW_FLOOR: "crm.services.orders.order_on_below_floor_approval",
     ApprovalKind.WRITE_OFF: "crm.services.receivables.writeoff_on_approval",
+    ApprovalKind.AGREEMENT_CHANGE: "crm.services.contracts.contract_on_approval",
     ApprovalKind.CUSTOMER_REBATE: "crm.services.approvals.concession_on_approval",
     ApprovalKind.MAKE_GOOD_PLATFORM: "crm.services.approvals.concession_on_approval",
     ApprovalKind.MAKE_GOOD_DATABASE: "crm.services.approvals.concession_on_approval",
@@ -180,6 +181,14 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "name": "低于最低价销售：大区经理及以上（设定提成比例）",
         "priority": 10,
         "chain": [EVERYONE_ABOVE_REGION],
+    },
+    # agreement changed from the company template, 客户部 [002 §2.3]: customer director, then the
+    # customer support lead's final review
+    {
+        "kind": ApprovalKind.AGREEMENT_CHANGE,
+        "name": "协议变更（客户部）：客户总监→客户支持主管",
+        "priority": 10,
+        "chain": [[Role.CUSTOMER_DIRECTOR], [Role.CUSTOMER_SUPPORT_LEAD]],
     },
     # bad-debt write-off (Q6): finance approves
     {
@@ -532,3 +541,55 @@ def concession_on_approval(
     from crm.models import Concession
 
     Concession.objects.filter(pk=request.object_id).update(status="approved" if approved else "rejected")
+
+
+@transaction.atomic
+def customer_rebate_pay(
+    *, concession_id: int, amount: Any, paid_on: dt.date | None, payment_form_no: str, by: User
+) -> Any:
+    """002 §6: finance pays an approved customer rebate — backed by a 劳务费申请单 (§6.4), on money the
+    customer actually paid (§6.1), and always in full to the customer (§6.5: never a part of it)."""
+    from django.db.models import Sum
+
+    from common.money import round_fen
+    from crm.models import Concession, Payment
+
+    if not (by.has_role(Role.FINANCE) or by.sees_everything):
+        raise DomainError(_("只有财务中心可以支付客户佣金。"), code="not_allowed", status=403)
+    c = Concession.objects.select_for_update().filter(pk=concession_id, kind="customer_rebate").first()
+    if c is None:
+        raise DomainError(_("客户佣金申请不存在。"), code="not_found", status=404)
+    if c.status == "paid":
+        raise DomainError(_("该客户佣金已支付。"), code="already_paid", status=409)
+    if c.status != "approved":
+        raise DomainError(_("客户佣金尚未审批通过，不能支付。"), code="not_approved", status=409)
+    if not (payment_form_no or "").strip():
+        raise DomainError(_("请填写《劳务费申请单》编号。"), code="required", field="payment_form_no")
+    received = Payment.objects.filter(order__customer_id=c.customer_id).aggregate(s=Sum("amount"))["s"] or D(
+        "0"
+    )
+    if c.base_amount > received:
+        raise DomainError(
+            _("客户佣金按实际收款计算：基数 ¥%(b)s 超过该客户实际回款 ¥%(r)s，不能支付。")
+            % {"b": c.base_amount, "r": received},
+            code="base_above_received",
+            status=409,
+        )
+    due = round_fen(c.base_amount * c.ratio)
+    try:
+        paying = round_fen(D(str(amount)))
+    except Exception:
+        raise DomainError(_("请输入正确的金额。"), code="invalid_amount", field="amount") from None
+    if paying != due:
+        raise DomainError(
+            _("客户佣金必须全额支付给客户：应付 ¥%(due)s，本次 ¥%(p)s。") % {"due": due, "p": paying},
+            code="rebate_not_in_full",
+            field="amount",
+        )
+    c.paid_amount = paying
+    c.paid_on = paid_on or local_today()
+    c.payment_form_no = payment_form_no.strip()[:50]
+    c.paid_by = by
+    c.status = "paid"
+    c.save(update_fields=["paid_amount", "paid_on", "payment_form_no", "paid_by", "status", "updated_at"])
+    return c

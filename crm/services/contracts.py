@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -173,8 +174,15 @@ def contract_transition(*, contract: Contract, to: str, by: User, comment: str =
             raise DomainError(_("合同审批尚未通过，不能签约。"), code="not_approved", status=409)
     _move(contract, to, by=by, comment=comment)
     if to == S.IN_REVIEW:
+        # 002 §2 (客户部) vs 003 §9.2 (销售部) disagree on who reviews a changed agreement: the rule book of
+        # the owner's department governs (CUSTOMER_DEPARTMENT_NAMES lists the departments under 002).
+        customer_department = (
+            not contract.standard_template
+            and contract.owner.department is not None
+            and contract.owner.department.name in settings.CUSTOMER_DEPARTMENT_NAMES
+        )
         approval_request_create(
-            kind=ApprovalKind.CONTRACT,
+            kind=ApprovalKind.AGREEMENT_CHANGE if customer_department else ApprovalKind.CONTRACT,
             subject=contract,
             requested_by=by,
             title=_("合同 %(n)s（%(c)s）%(a)s")

@@ -7,12 +7,14 @@ import re
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import Conflict, DomainError
+from common.timeutil import local_date, start_of_local_day
 from crm.extensions import CollisionCaseRef, open_collision
 from crm.models import (
     Contact,
@@ -110,6 +112,74 @@ def record_ownership_change(
     return change
 
 
+def _first_contact_checked(
+    *, first_contact_on: dt.date | None, late_entry_reason: str, now: dt.datetime
+) -> dt.datetime:
+    """003 §4.3: a new customer is entered within CUSTOMER_ENTRY_DAYS (7) of first contact; up to
+    CUSTOMER_ENTRY_MAX_DAYS (10) with a reason ("特殊情况"); never later. Returns the first-contact time."""
+    if first_contact_on is None:
+        return now
+    if isinstance(first_contact_on, dt.datetime):
+        first_contact_on = local_date(first_contact_on)
+    today = local_date(now)
+    if first_contact_on > today:
+        raise DomainError(
+            _("首次接触日期不能晚于今天。"), code="first_contact_future", field="first_contact_on"
+        )
+    late = (today - first_contact_on).days
+    normal = int(settings.CUSTOMER_ENTRY_DAYS)
+    most = int(settings.CUSTOMER_ENTRY_MAX_DAYS)
+    if late > most:
+        raise DomainError(
+            _("首次接触已过去 %(late)s 天，超过新客户录入的最长期限（%(most)s 天），不能再录入。")
+            % {"late": late, "most": most},
+            code="entry_too_late",
+            field="first_contact_on",
+        )
+    if late > normal and not late_entry_reason:
+        raise DomainError(
+            _("首次接触已过去 %(late)s 天，超过 %(normal)s 天须填写逾期录入原因。")
+            % {"late": late, "normal": normal},
+            code="late_entry_reason_required",
+            field="late_entry_reason",
+        )
+    if first_contact_on == today:
+        return now
+    return start_of_local_day(first_contact_on)
+
+
+def partner_of(user: User | None) -> Any:
+    """The partner record behind a partner's login (None for staff). Reverse one-to-one, no import."""
+    if user is None or not user.pk:
+        return None
+    try:
+        return user.partner  # type: ignore[attr-defined]
+    except ObjectDoesNotExist:
+        return None
+
+
+def partner_rights_check(*, user: User | None, region_id: int | None) -> None:
+    """P2 (000 §4.1.2–4.1.3): a strategic partner manages customers only in their own region; an ordinary
+    partner holds referral rights only and never owns a customer. Called wherever someone would become a
+    customer's owner (create, claim, assign)."""
+    partner = partner_of(user)
+    if partner is None:
+        return
+    if partner.kind != "strategic":
+        raise DomainError(
+            _("普通合伙人只有推荐权，不能拥有客户；请由经理登记为合伙人推荐。"),
+            code="partner_cannot_own",
+            status=403,
+        )
+    if region_id != partner.region_id:
+        raise DomainError(
+            _("战略合伙人只能管理本大区（%(region)s）的客户。") % {"region": partner.region},
+            code="partner_outside_region",
+            status=403,
+            field="region",
+        )
+
+
 def customer_create(*, by: User, owner: User | None = None, **data: Any) -> Customer:
     """C1/C2/C5: create a customer owned by `owner` (default: the creator), pending the manager's review.
 
@@ -161,14 +231,28 @@ def _customer_create(*, by: User, owner: User | None = None, **data: Any) -> Cus
     if existing:
         raise DuplicateCustomer(existing)
     owner = owner or by
+    partner = partner_of(owner)
+    if partner is not None and not data.get("region") and partner.region_id:
+        data["region"] = partner.region  # a strategic partner's customers are in their region
+    region = data.get("region")
+    partner_rights_check(user=owner, region_id=getattr(region, "pk", region))
+    if owner.pk == by.pk:  # 001 第八章 (a manager entering it for a rep is the manager's allowance)
+        from crm.services.industry import industry_check
+
+        industry = data.get("industry")
+        industry_check(user=owner, industry_id=getattr(industry, "pk", industry))
     now = timezone.now()
+    data["first_contact_at"] = _first_contact_checked(
+        first_contact_on=data.pop("first_contact_on", None),
+        late_entry_reason=str(data.get("late_entry_reason") or "").strip(),
+        now=now,
+    )
     customer = Customer(
         **{**data, "name": name},
         name_normalized=normalize_name(name),
         owner=owner,
         owned_since=now,
         created_by=by,
-        first_contact_at=data.get("first_contact_at") or now,
         review_status=ReviewStatus.APPROVED if by.sees_everything else ReviewStatus.PENDING,
     )
     customer.full_clean(exclude=["name_normalized", "owner", "created_by"])
@@ -256,10 +340,19 @@ def customer_update(*, customer: Customer, by: User, reason: str = "", **data: A
 
 
 def can_review(*, user: User, customer: Customer) -> bool:
-    """C5: the owner's department manager (or anyone above, or the president's assistant) reviews."""
+    """C5 / 003 §4.2: the owner's department manager (or anyone above) or that department's assistant
+    reviews. The president's assistant reviews no other team's customers."""
     if user.pk == customer.owner_id:
         return False
-    if user.sees_everything or user.has_role(Role.PRESIDENTS_ASSISTANT):
+    if user.sees_everything:
+        return True
+    owner_id = customer.owner_id
+    if (
+        user.has_role(Role.DEPARTMENT_ASSISTANT)
+        and user.department_id is not None
+        and owner_id is not None
+        and User.objects.filter(id=owner_id, department_id=user.department_id).exists()
+    ):
         return True
     if not user.has_role(Role.SALES_MANAGER, Role.REGIONAL_MANAGER, Role.DIRECTOR):
         return False
@@ -401,6 +494,7 @@ def customer_assign(*, customer: Customer, to_user: User, by: User, note: str = 
             raise DomainError(
                 _("该客户已经由%(user)s负责。") % {"user": to_user}, code="same_owner", field="to_user"
             )
+        partner_rights_check(user=to_user, region_id=customer.region_id)
         record_ownership_change(
             customer=customer, to_user=to_user, reason=OwnershipReason.ASSIGNED, by=by, note=note[:500]
         )

@@ -252,9 +252,11 @@ def lead_import(*, by: User, filename: str, content: bytes) -> LeadImportResult:
 
 
 @transaction.atomic
-def lead_assign(*, lead: Lead, to_user: User, by: User) -> Lead:
-    """A manager (re)assigns a lead to someone in their team (admins/president: anyone)."""
+def lead_assign(*, lead: Lead, to_user: User, by: User, allow_other_industry: bool = False) -> Lead:
+    """A manager (re)assigns a lead to someone in their team (admins/president: anyone). 001 第八章: only
+    within the rep's industry, unless the manager explicitly allows the other one (kept as a permit)."""
     from crm.selectors import team_member_ids
+    from crm.services.industry import industry_allowed, industry_check, industry_permit_grant
 
     members = team_member_ids(by)
     if not by.sees_everything and (len(members) == 1 or to_user.pk not in members):
@@ -263,6 +265,11 @@ def lead_assign(*, lead: Lead, to_user: User, by: User) -> Lead:
         raise DomainError(_("不能分配给已停用的用户。"), field="to_user")
     if lead.status == LeadStatus.CONVERTED:
         raise DomainError(_("线索已转为客户。"), code="converted", status=409)
+    if not industry_allowed(user=to_user, industry_id=lead.industry_id):
+        if not allow_other_industry or lead.industry is None:
+            industry_check(user=to_user, industry_id=lead.industry_id, field="to_user")
+        else:
+            industry_permit_grant(user=to_user, industry=lead.industry, by=by, note=_("分配线索时批准"))
     lead.assigned_to = to_user
     lead.assigned_at = timezone.now()
     lead.status = LeadStatus.ASSIGNED

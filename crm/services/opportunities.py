@@ -178,19 +178,26 @@ def opportunity_transition(
             raise DomainError(_("结果日期不能晚于今天。"), field="outcome_on")
         days = pipeline_policy(on=today).close_within_workdays
         deadline = add_workdays(outcome_on, days)
-        if today > deadline:
+        late = today > deadline
+        if late and not (reason or "").strip():
+            # L2: late is recorded truthfully, never by moving the outcome date: the rep explains why and
+            # the manager confirms it as a late close.
             raise DomainError(
-                _("赢单/输单须在结果产生后%(d)d个工作日内（%(deadline)s 前）关闭，已超期，请联系上级处理。")
+                _(
+                    "赢单/输单须在结果产生后%(d)d个工作日内（%(deadline)s 前）关闭，已超期："
+                    "请如实填写结果日期并说明逾期原因，关闭后由上级确认为逾期关闭。"
+                )
                 % {"d": days, "deadline": deadline},
                 code="close_too_late",
-                field="outcome_on",
+                field="reason",
             )
         if target.is_lost and not (reason or "").strip():
             raise DomainError(_("输单请填写原因。"), code="reason_required", field="reason")
         opp.outcome_on = outcome_on
         opp.close_reason = (reason or "")[:300]
         opp.closed_at = now
-        fields += ["outcome_on", "close_reason", "closed_at"]
+        opp.closed_late = late
+        fields += ["outcome_on", "close_reason", "closed_at", "closed_late"]
     frm = opp.stage
     opp.stage = target.code
     opp.save(update_fields=fields)
@@ -206,8 +213,9 @@ def opportunity_transition(
 
 
 @transaction.atomic
-def opportunity_confirm_close(*, opportunity: Opportunity, by: User) -> Opportunity:
-    """L2: the owner's manager confirms a won/lost close (never the owner)."""
+def opportunity_confirm_close(*, opportunity: Opportunity, by: User, reason: str = "") -> Opportunity:
+    """L2: the owner's manager confirms a won/lost close (never the owner); a late close is confirmed as
+    late, with the manager's reason."""
     opp = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
     if not opp.closed_at:
         raise DomainError(_("商机尚未关闭。"), code="not_closed", status=409)
@@ -215,9 +223,15 @@ def opportunity_confirm_close(*, opportunity: Opportunity, by: User) -> Opportun
         raise DomainError(_("已确认过。"), code="already_confirmed", status=409)
     if opp.owner_id == by.pk or (opp.owner_id not in team_member_ids(by) and not by.sees_everything):
         raise DomainError(_("须由负责人的上级确认。"), code="not_allowed", status=403)
+    reason = (reason or "").strip()
+    if opp.closed_late and not reason:
+        raise DomainError(
+            _("该商机逾期关闭，确认时请填写逾期原因。"), code="late_reason_required", field="reason"
+        )
     opp.close_confirmed_by = by
     opp.close_confirmed_at = timezone.now()
-    opp.save(update_fields=["close_confirmed_by", "close_confirmed_at", "updated_at"])
+    opp.late_confirm_reason = reason[:300] if opp.closed_late else ""
+    opp.save(update_fields=["close_confirmed_by", "close_confirmed_at", "late_confirm_reason", "updated_at"])
     return opp
 
 

@@ -44,6 +44,8 @@ from crm.models import (
     User,
 )
 from crm.selectors import team_member_ids
+from crm.services.customers import partner_rights_check
+from crm.services.industry import industry_check
 
 # C9: a signed contract still being delivered exempts the customer.
 CONTRACT_EXEMPT_STATUSES = (ContractStatus.SIGNED, ContractStatus.IN_DELIVERY)
@@ -482,6 +484,7 @@ def pool_states(customers: list[Customer], *, policy: PoolPolicy | None = None) 
 
 
 def can_claim(user: User) -> bool:
+    # P2: a partner login that is also given a claiming role claims only in its region (pool_claim).
     return user.is_active and (user.has_role(*CLAIMING_ROLES) or user.sees_everything)
 
 
@@ -580,6 +583,8 @@ def pool_claim(*, customer: Customer | int, by: User) -> Customer:
         customer = _pool_customer(customer)
         if customer.owner_id is not None:
             raise Conflict(_("客户“%(name)s”已不在公海中。") % {"name": customer.name}, code="not_in_pool")
+        partner_rights_check(user=by, region_id=customer.region_id)
+        industry_check(user=by, industry_id=customer.industry_id)  # 001 第八章
         today = timezone.localdate()
         claimed_today = PoolClaim.objects.filter(
             user=by, assigned_by__isnull=True, claimed_at__gte=start_of_local_day(today)
@@ -636,6 +641,7 @@ def pool_assign(*, customer: Customer | int, to_user: User, by: User) -> Custome
         customer = _pool_customer(customer)
         if customer.owner_id is not None:
             raise Conflict(_("客户“%(name)s”已不在公海中。") % {"name": customer.name}, code="not_in_pool")
+        partner_rights_check(user=to_user, region_id=customer.region_id)
         customer = _take_from_pool(
             customer=customer, to_user=to_user, by=by, assigned_by=by, reason=OwnershipReason.ASSIGNED
         )

@@ -152,16 +152,13 @@ def _move(quote: Quote, to: str, *, actor: str, by: User | None, comment: str = 
 @transaction.atomic
 def quote_transition(*, quote: Quote, to: str, by: User, comment: str = "") -> Quote:
     """The owner's moves: submit for approval, send once approved, revise a rejected quote.
-    Submitting a quote at or above list price approves it at once (Q1: only discounts need approval)."""
+    003 §9.1: every quote goes to management first ("报价先要提交管理人员通过"); at or above list price the
+    matrix's shortest chain (the ≥50% row: the team manager), below list price the row for its ratio."""
     quote = Quote.objects.select_for_update().get(pk=quote.pk)
     if quote.owner_id != by.pk:
         raise DomainError(_("只有报价单负责人可以操作。"), code="not_owner", status=403)
     if to == QuoteStatus.PENDING and quote.status == QuoteStatus.DRAFT:
         ratio = quote.price_ratio
-        if ratio >= 1:
-            return _move(
-                quote, QuoteStatus.APPROVED, actor="system", by=by, comment=_("按标准价报价，无需审批")
-            )
         _move(quote, QuoteStatus.PENDING, actor="owner", by=by, comment=comment)
         approval_request_create(
             kind=ApprovalKind.QUOTE_DISCOUNT,
@@ -176,8 +173,40 @@ def quote_transition(*, quote: Quote, to: str, by: User, comment: str = "") -> Q
     return _move(quote, to, actor="owner", by=by, comment=comment)
 
 
+def agent_customers_not_current(*, user: User) -> int:
+    """003 §3.7: how many of an agent's (partner's) customers were not maintained within the pool's warn
+    period (no contact and not newly taken). 0 for staff: the rule is about agents."""
+    import datetime as dt
+
+    from django.db.models import Q
+
+    from crm.models import Customer, PoolPolicy
+    from crm.services.customers import partner_of
+
+    if partner_of(user) is None:
+        return 0
+    cutoff = timezone.now() - dt.timedelta(days=PoolPolicy.load().warn_days)
+    stale = (Q(last_contacted_at__isnull=True) | Q(last_contacted_at__lt=cutoff)) & (
+        Q(owned_since__isnull=True) | Q(owned_since__lt=cutoff)
+    )
+    return Customer.objects.filter(owner=user).filter(stale).count()
+
+
 def quote_on_approval(*, request: ApprovalRequest, approved: bool, by: User, rate: Decimal | None) -> None:
     quote = Quote.objects.select_for_update().get(pk=request.object_id)
+    if approved and quote.price_ratio < 1:
+        # 003 §3.7: an agent whose customer records are not kept up to date gets no special price.
+        stale = agent_customers_not_current(user=quote.owner)
+        if stale:
+            raise DomainError(
+                _(
+                    "该代理有 %(n)s 个客户长期未维护（超过公海提醒天数未联系），"
+                    "须先更新客户信息，特价审批不予处理。"
+                )
+                % {"n": stale},
+                code="agent_customers_not_current",
+                status=409,
+            )
     step = request.steps.filter(decided_by=by).order_by("-order").first()
     _move(
         quote,

@@ -201,9 +201,57 @@ def writeoff_propose(
     return writeoff
 
 
+BOARD_RESOLUTION_MAX_BYTES = 20 * 1024 * 1024
+
+
+@transaction.atomic
+def writeoff_board_resolution_record(
+    *, writeoff: WriteOff, by: User, number: str, resolved_on: dt.date | None, file: Any
+) -> WriteOff:
+    """002 §8.3: finance records the board's resolution (number, date, the signed document) on a proposed
+    write-off; only then can the write-off be approved."""
+    if not (by.has_role(Role.FINANCE) or by.sees_everything):
+        raise DomainError(_("只有财务中心可以登记董事会决议。"), code="not_allowed", status=403)
+    writeoff = WriteOff.objects.select_for_update().get(pk=writeoff.pk)
+    if writeoff.status != WriteOffStatus.PROPOSED:
+        raise DomainError(_("该坏账核销已处理，不能再登记决议。"), code="not_proposed", status=409)
+    number = (number or "").strip()
+    if not number:
+        raise DomainError(_("请填写董事会决议编号。"), code="required", field="number")
+    if resolved_on is None:
+        raise DomainError(_("请填写董事会决议日期。"), code="required", field="resolved_on")
+    if resolved_on > local_today():
+        raise DomainError(_("董事会决议日期不能晚于今天。"), code="invalid_date", field="resolved_on")
+    if file is None:
+        raise DomainError(_("请上传董事会决议附件。"), code="required", field="file")
+    if getattr(file, "size", 0) > BOARD_RESOLUTION_MAX_BYTES:
+        raise DomainError(_("附件不能超过20MB。"), code="too_large", field="file")
+    writeoff.board_resolution_no = number[:50]
+    writeoff.board_resolution_on = resolved_on
+    writeoff.board_resolution_file = file
+    writeoff.board_resolution_recorded_by = by
+    writeoff.save(
+        update_fields=[
+            "board_resolution_no",
+            "board_resolution_on",
+            "board_resolution_file",
+            "board_resolution_recorded_by",
+            "updated_at",
+        ]
+    )
+    return writeoff
+
+
 def writeoff_on_approval(*, request: ApprovalRequest, approved: bool, by: User, rate: Decimal | None) -> None:
-    """An approved write-off counts as negative sales in the year it is approved (see sales_by_rep)."""
+    """An approved write-off counts as negative sales in the year it is approved (see sales_by_rep).
+    002 §8.3: the board decides; finance alone cannot write off, so approval needs the resolution."""
     writeoff = WriteOff.objects.select_for_update().get(pk=request.object_id)
+    if approved and not writeoff.has_board_resolution:
+        raise DomainError(
+            _("坏账核销须由董事会决定：请先登记董事会决议（编号、日期、附件），财务不能单独核销。"),
+            code="board_resolution_required",
+            status=409,
+        )
     if approved:
         order = Order.objects.select_for_update().get(pk=writeoff.order_id)
         if writeoff.amount > order.outstanding:

@@ -120,7 +120,12 @@ def lead_assign(request: AuthedRequest, pk: int) -> HttpResponse:
         messages.error(request, _("请选择分配对象。"))
     else:
         try:
-            services.lead_assign(lead=lead, to_user=form.cleaned_data["to_user"], by=request.user)
+            services.lead_assign(
+                lead=lead,
+                to_user=form.cleaned_data["to_user"],
+                by=request.user,
+                allow_other_industry=form.cleaned_data["allow_other_industry"],
+            )
         except DomainError as exc:
             messages.error(request, str(exc.message))
         else:

@@ -131,7 +131,9 @@ def opportunity_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 def opportunity_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
     opp = _opp_or_404(request, pk)
     try:
-        services.opportunity_confirm_close(opportunity=opp, by=request.user)
+        services.opportunity_confirm_close(
+            opportunity=opp, by=request.user, reason=request.POST.get("reason", "")
+        )
     except DomainError as exc:
         messages.error(request, str(exc.message))
     else:

@@ -15,7 +15,7 @@ from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
 from crm.models import Order, OrderStatus, Role
-from crm.pipeline_forms import MoneyInForm, OrderLineFormSet, WriteOffForm
+from crm.pipeline_forms import BoardResolutionForm, MoneyInForm, OrderLineFormSet, WriteOffForm
 from crm.pipeline_selectors import contracts_visible_to, orders_visible_to
 from crm.services import orders as services
 from crm.services import payments as payment_services
@@ -128,6 +128,7 @@ def order_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "approval": req,
             "chain": approval_chain(req) if req else [],
             "writeoff_form": WriteOffForm(),
+            "resolution_form": BoardResolutionForm(),
         },
     )
 
@@ -148,4 +149,27 @@ def order_writeoff(request: AuthedRequest, pk: int) -> HttpResponse:
             messages.error(request, str(exc.message))
         else:
             messages.success(request, _("坏账核销申请已提交财务审批。"))
+    return redirect("crm:order_detail", pk=order.pk)
+
+
+@login_required
+@require_POST
+def order_writeoff_resolution(request: AuthedRequest, pk: int, writeoff_pk: int) -> HttpResponse:
+    """002 §8.3: finance records the board's resolution on a proposed write-off."""
+    from crm.services.receivables import writeoff_board_resolution_record
+
+    order = _order_or_404(request, pk)
+    writeoff = order.writeoffs.filter(pk=writeoff_pk).first()
+    if writeoff is None:
+        raise Http404
+    form = BoardResolutionForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            writeoff_board_resolution_record(writeoff=writeoff, by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("董事会决议已登记，可以审批核销。"))
+    else:
+        messages.error(request, _("请检查董事会决议的编号、日期和附件。"))
     return redirect("crm:order_detail", pk=order.pk)

@@ -377,6 +377,10 @@ def collision_transition(
     elif who == PARTY:
         raise DomainError(_("需要当事方本人操作。"), code="not_a_party", status=403)
     elif who == DECIDER:
+        if by is not None and party_for_user(case, by) is not None:  # P3: nobody decides their own case
+            raise DomainError(
+                _("您是本案当事方，不能裁决：本案由上一级经理裁决。"), code="party_cannot_decide", status=403
+            )
         if by is None or not is_case_decider(case, by):
             raise DomainError(_("只有该大区的大区经理可以裁决。"), code="not_region_manager", status=403)
     elif who == SYSTEM and by is not None:

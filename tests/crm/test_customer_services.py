@@ -252,10 +252,13 @@ def test_other_teams_manager_cannot_review(org):
     assert customer.review_status == ReviewStatus.PENDING
 
 
-def test_presidents_assistant_may_review_any_team(org):
+def test_presidents_assistant_no_longer_reviews_other_teams_customers(org):
+    # 003 §4.2: the department manager or the department's assistant reviews, not the president's office
     customer = services.customer_create(by=org.rep_b1, **VALID)
-    assert customer in customer_review_queue(user=org.assistant)
-    services.customer_review_transition(customer=customer, by=org.assistant, to=ReviewStatus.APPROVED)
+    assert customer not in customer_review_queue(user=org.assistant)
+    with pytest.raises(DomainError) as exc:
+        services.customer_review_transition(customer=customer, by=org.assistant, to=ReviewStatus.APPROVED)
+    assert exc.value.status == 403
 
 
 # --- C3 grade history ------------------------------------------------------------------------------

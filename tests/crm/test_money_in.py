@@ -42,13 +42,21 @@ def test_quote_refused_for_customer_never_visited_on_site(rep):  # type: ignore[
     assert Quote.objects.count() == 0
 
 
-def test_quote_totals_exact_to_the_fen_and_list_price_needs_no_approval(rep):  # type: ignore[no-untyped-def]
+def test_quote_at_list_price_still_goes_to_the_team_manager(org):  # type: ignore[no-untyped-def]
+    # 003 §9.1: every quote is submitted to management; at list price the shortest chain, the team manager
+    rep = org.rep_a1
     quote = quote_services.quote_create(by=rep, customer=visited_customer(rep), title="报价", lines=[LINE])
     assert (quote.list_total, quote.quoted_total) == (D("99.99"), D("99.99"))
     quote_services.quote_transition(quote=quote, to=QuoteStatus.PENDING, by=rep)
     quote.refresh_from_db()
+    assert quote.status == QuoteStatus.PENDING
+    with pytest.raises(DomainError):
+        quote_services.quote_transition(quote=quote, to=QuoteStatus.SENT, by=rep)
+    req = ApprovalRequest.objects.get()
+    assert [s.assignee for s in req.steps.all()] == [org.manager_a]
+    approval_decide(request=req, by=org.manager_a, approve=True, reason="按标准价，同意")
+    quote.refresh_from_db()
     assert quote.status == QuoteStatus.APPROVED
-    assert not ApprovalRequest.objects.exists()
 
 
 def test_quote_cannot_be_sent_or_contracted_until_approved(org):  # type: ignore[no-untyped-def]

@@ -89,3 +89,66 @@ def test_lost_needs_reason_and_manager_confirms_not_owner(org):  # type: ignore[
     assert opp.close_confirmed_by == org.manager_a
     with pytest.raises(DomainError):
         opp_services.opportunity_transition(opportunity=opp, to="qualified", by=org.rep_a1)
+
+
+# --- L2: a late close is recorded truthfully and confirmed as late --------------------------------------
+
+
+def test_late_won_keeps_the_real_outcome_date_and_manager_confirms_it_as_late(org):  # type: ignore[no-untyped-def]
+    # given a deal won on Friday 3 Jan 2025, closed on Wednesday 8 Jan (deadline Monday 6 Jan)
+    opp = _opp(org.rep_a1)
+    with pytest.raises(DomainError) as exc:
+        opp_services.opportunity_transition(
+            opportunity=opp,
+            to="won",
+            by=org.rep_a1,
+            outcome_on=dt.date(2025, 1, 3),
+            today=dt.date(2025, 1, 8),
+        )
+    assert "请如实填写结果日期并说明逾期原因" in str(exc.value.message)
+    # when the rep explains the delay
+    opp_services.opportunity_transition(
+        opportunity=opp,
+        to="won",
+        by=org.rep_a1,
+        outcome_on=dt.date(2025, 1, 3),
+        reason="合同原件周三才寄到",
+        today=dt.date(2025, 1, 8),
+    )
+    opp.refresh_from_db()
+    # then the real outcome date is kept, flagged late
+    assert (opp.stage, opp.outcome_on, opp.closed_late) == ("won", dt.date(2025, 1, 3), True)
+    # the manager cannot confirm without a reason, then confirms it as late
+    with pytest.raises(DomainError) as exc:
+        opp_services.opportunity_confirm_close(opportunity=opp, by=org.manager_a)
+    assert exc.value.code == "late_reason_required"
+    opp_services.opportunity_confirm_close(opportunity=opp, by=org.manager_a, reason="客户盖章延误，属实")
+    opp.refresh_from_db()
+    assert opp.close_confirmed_by == org.manager_a
+    assert opp.late_confirm_reason == "客户盖章延误，属实"
+
+
+def test_late_close_through_the_api_and_the_page(api_for, client, org):  # type: ignore[no-untyped-def]
+    opp = _opp(org.rep_a1)
+    outcome = dt.date.today() - dt.timedelta(days=20)
+    refused = api_for(org.rep_a1).post(
+        f"/api/opportunities/{opp.pk}/transition/",
+        {"stage": "lost", "outcome_on": str(outcome)},
+        format="json",
+    )
+    assert refused.status_code == 400
+    closed = api_for(org.rep_a1).post(
+        f"/api/opportunities/{opp.pk}/transition/",
+        {"stage": "lost", "outcome_on": str(outcome), "reason": "客户预算取消，出差未能及时关闭"},
+        format="json",
+    )
+    assert closed.status_code == 200, closed.json()
+    assert closed.json()["closed_late"] is True and closed.json()["outcome_on"] == str(outcome)
+    client.force_login(org.manager_a)
+    page = client.get(f"/opportunities/{opp.pk}/").content.decode()
+    assert "逾期关闭" in page and "确认为逾期关闭" in page
+    no_reason = api_for(org.manager_a).post(f"/api/opportunities/{opp.pk}/confirm/", {}, format="json")
+    assert no_reason.status_code == 400 and no_reason.json()["code"] == "late_reason_required"
+    client.post(f"/opportunities/{opp.pk}/confirm/", {"reason": "情况属实"})
+    opp.refresh_from_db()
+    assert opp.close_confirmed_by == org.manager_a and opp.late_confirm_reason == "情况属实"

@@ -21,6 +21,7 @@ from crm.services.receivables import (
     sales_by_department,
     sales_by_rep,
     sales_records,
+    writeoff_board_resolution_record,
     writeoff_propose,
 )
 from tests.factories import make_order
@@ -96,6 +97,77 @@ def _old_debt(org, total="10000.00"):  # type: ignore[no-untyped-def]
     return order
 
 
+def _resolution_file():  # type: ignore[no-untyped-def]
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("决议.pdf", b"%PDF-1.4 board", content_type="application/pdf")
+
+
+def _board_resolution(wo, org):  # type: ignore[no-untyped-def]
+    return writeoff_board_resolution_record(
+        writeoff=wo,
+        by=org.finance,
+        number="董决2026-07",
+        resolved_on=dt.date(2026, 7, 20),
+        file=_resolution_file(),
+    )
+
+
+def test_finance_alone_cannot_write_off_without_the_board_resolution(org):  # type: ignore[no-untyped-def]
+    # 002 §8.3: the board decides what is bad debt
+    order = _old_debt(org, "5000.00")
+    wo = writeoff_propose(order=order, amount="5000.00", reason="客户失联", by=org.rep_a1)
+    req = ApprovalRequest.objects.get(kind="write_off", object_id=wo.pk)
+    with pytest.raises(DomainError) as exc:
+        approval_decide(request=req, by=org.finance, approve=True, reason="同意")
+    assert exc.value.code == "board_resolution_required"
+    assert "须由董事会决定" in str(exc.value.message)
+    wo.refresh_from_db()
+    order.refresh_from_db()
+    assert wo.status == WriteOffStatus.PROPOSED and order.outstanding == D("5000.00")
+    # a rep cannot record the resolution; a resolution without its document is refused
+    with pytest.raises(DomainError):
+        writeoff_board_resolution_record(
+            writeoff=wo, by=org.rep_a1, number="X", resolved_on=dt.date(2026, 7, 1), file=_resolution_file()
+        )
+    with pytest.raises(DomainError) as exc:
+        writeoff_board_resolution_record(
+            writeoff=wo, by=org.finance, number="董决2026-07", resolved_on=dt.date(2026, 7, 1), file=None
+        )
+    assert exc.value.field == "file"
+    _board_resolution(wo, org)
+    approval_decide(request=req, by=org.finance, approve=True, reason="按董事会决议核销")
+    wo.refresh_from_db()
+    order.refresh_from_db()
+    assert (wo.status, wo.board_resolution_no, order.outstanding) == (
+        WriteOffStatus.APPROVED,
+        "董决2026-07",
+        D("0.00"),
+    )
+
+
+def test_board_resolution_through_the_api_and_the_page(org, api_for, client):  # type: ignore[no-untyped-def]
+    order = _old_debt(org, "300.00")
+    wo = writeoff_propose(order=order, amount="300.00", reason="客户破产", by=org.rep_a1)
+    req = ApprovalRequest.objects.get(kind="write_off", object_id=wo.pk)
+    refused = api_for(org.finance).post(f"/api/approvals/{req.pk}/decide/", {"approve": True}, format="json")
+    assert refused.status_code == 409 and refused.json()["code"] == "board_resolution_required"
+    client.force_login(org.finance)
+    page = client.get(f"/orders/{order.pk}/").content.decode()
+    assert "待登记董事会决议" in page and "登记董事会决议" in page
+    url = f"/api/orders/{order.pk}/writeoffs/{wo.pk}/resolution/"
+    by_rep = api_for(org.rep_a1).post(
+        url, {"number": "董决1", "resolved_on": "2026-07-01", "file": _resolution_file()}, format="multipart"
+    )
+    assert by_rep.status_code == 403
+    ok = api_for(org.finance).post(
+        url, {"number": "董决1", "resolved_on": "2026-07-01", "file": _resolution_file()}, format="multipart"
+    )
+    assert ok.status_code == 200, ok.json()
+    assert ok.json()["board_resolution_no"] == "董决1"
+    assert "董事会决议 董决1" in client.get(f"/orders/{order.pk}/").content.decode()
+
+
 def test_writeoff_approved_is_negative_sales_this_year(org):  # type: ignore[no-untyped-def]
     order = _old_debt(org)
     payment_services.payment_record(order=order, amount="2000.00", by=org.finance)
@@ -104,6 +176,7 @@ def test_writeoff_approved_is_negative_sales_this_year(org):  # type: ignore[no-
     req = ApprovalRequest.objects.get(kind="write_off", object_id=wo.pk)
     with pytest.raises(DomainError):
         approval_decide(request=req, by=org.manager_a, approve=True)
+    _board_resolution(wo, org)
     approval_decide(request=req, by=org.finance, approve=True, reason="确认无法收回")
     wo.refresh_from_db()
     assert (wo.status, wo.approved_by, wo.approved_on) == (
@@ -147,6 +220,7 @@ def test_writeoff_approval_refused_when_payment_arrived_meanwhile(org):  # type:
     order = _old_debt(org, "100.00")
     wo = writeoff_propose(order=order, amount="100.00", reason="坏账", by=org.rep_a1)
     payment_services.payment_record(order=order, amount="40.00", by=org.finance)
+    _board_resolution(wo, org)
     req = ApprovalRequest.objects.get(kind="write_off", object_id=wo.pk)
     with pytest.raises(DomainError) as exc:
         approval_decide(request=req, by=org.finance, approve=True)

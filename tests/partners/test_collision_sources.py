@@ -184,14 +184,18 @@ def test_closed_or_own_opportunities_do_not_collide_on_claim(org):  # type: igno
 
 
 def test_registering_an_opportunity_on_someone_elses_customer_opens_a_case(org):  # type: ignore[no-untyped-def]
-    # the president's assistant sees every customer awaiting review (C5), so may register on it
+    # the department's assistant sees its customers awaiting review (003 §4.2), so may register on one
+    from crm.models import Role
+    from tests.factories import UserFactory
+
+    assistant = UserFactory(username="dept_asst", roles=[Role.DEPARTMENT_ASSISTANT], department=org.dept_a)
     customer = CustomerFactory(name=NAME, owner=org.rep_a1, review_status=ReviewStatus.PENDING)
-    opp = opportunity_create(by=org.assistant, customer=customer, name="数据中心项目", amount="1000.00")
+    opp = opportunity_create(by=assistant, customer=customer, name="数据中心项目", amount="1000.00")
     case = CollisionCase.objects.get(customer=customer)
     assert case.source == CollisionSource.OPPORTUNITY
     assert case.evidence["opportunity_id"] == opp.pk
     claimant = parties(case)[PartyRole.CLAIMANT]
-    assert claimant.user == org.assistant and claimant.registered_at == opp.registered_at
+    assert claimant.user == assistant and claimant.registered_at == opp.registered_at
     assert Opportunity.objects.filter(pk=opp.pk).exists() and Customer.objects.count() == 1
 
 
