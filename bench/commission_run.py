@@ -2,7 +2,8 @@
 
 Creates its own PostgreSQL database (dropped at the end), generates the data in SQL, then times
   1. the floor: one bare SQL GROUP BY over the same rows (order lines × credit shares per holder);
-  2. `commissions.services.ledger_recalculate(period=…)` end to end (sales_progressive for every rep);
+  2. `commissions.services.ledger_run.ledger_recalculate(period=…)` end to end (sales_progressive for
+     every rep);
   3. the same run again (idempotent: nothing to write);
   4. a run where every rep is on category_rates as well (per-category aggregation path).
 
@@ -272,8 +273,8 @@ def main() -> None:
         counts = generate(args.lines, args.holders)
         print(f"generated {counts} in {time.perf_counter() - t:.1f} s")
 
-        from commissions import services
         from commissions.models import CommissionLine, CommissionPlan, PlanAssignment
+        from commissions.services.ledger_run import ledger_recalculate
         from tests.commissions.factories import plan_definition
 
         def install(name: str) -> None:
@@ -292,7 +293,7 @@ def main() -> None:
         print(f"floor: bare SQL GROUP BY over the month's lines × shares: {min(floors):.2f} s (best of 3)")
 
         t = time.perf_counter()
-        run = services.ledger_recalculate(period=PERIOD)
+        run = ledger_recalculate(period=PERIOD)
         first = time.perf_counter() - t
         n = CommissionLine.objects.count()
         print(
@@ -302,7 +303,7 @@ def main() -> None:
         print(f"   phases (s): {run.timings}; commit: {first - sum(run.timings.values()):.2f}")
         print(f"   database busy writing and checking the new lines: {run.lines_db_seconds:.2f} s")
         t = time.perf_counter()
-        run2 = services.ledger_recalculate(period=PERIOD)
+        run2 = ledger_recalculate(period=PERIOD)
         second = time.perf_counter() - t
         assert CommissionLine.objects.count() == n and run2.created == 0 and run2.updated == 0
         print(f"run 2 (idempotent re-run, nothing to write): {second:.2f} s")
@@ -313,7 +314,7 @@ def main() -> None:
             return
         install("category_rates")
         t = time.perf_counter()
-        run3 = services.ledger_recalculate(period=PERIOD)
+        run3 = ledger_recalculate(period=PERIOD)
         third = time.perf_counter() - t
         print(
             f"run 3 (+ category_rates, per-category aggregation): {third:.2f} s — "

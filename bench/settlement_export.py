@@ -44,7 +44,7 @@ def build(lines: int, payees: int) -> None:
     from commissions.models import CommissionLine, LineStatus
     from crm.models import User
     from settlements.models import Settlement, SettlementLine
-    from settlements.services import settlement_generate
+    from settlements.services.generation import settlement_generate
 
     if SettlementLine.objects.filter(settlement__month=MONTH).count() == lines:
         print(f"data: reusing {lines} lines", flush=True)

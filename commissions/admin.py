@@ -13,7 +13,6 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from commissions import services
 from commissions.models import (
     CommissionForfeit,
     CommissionLine,
@@ -25,6 +24,7 @@ from commissions.models import (
     PlanAssignment,
     SalesTarget,
 )
+from commissions.services.plans import plan_check, plan_export, plan_import, plan_save
 from common.errors import DomainError
 
 
@@ -55,7 +55,7 @@ class CommissionPlanForm(forms.ModelForm):
         if self.errors:
             return data
         try:
-            services.plan_check(
+            plan_check(
                 definition=data.get("definition"),
                 effective_from=data["effective_from"],
                 effective_to=data.get("effective_to"),
@@ -107,7 +107,7 @@ class CommissionPlanAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: CommissionPlan, form: Any, change: bool) -> None:
         d = form.cleaned_data
-        saved = services.plan_save(
+        saved = plan_save(
             definition=d["definition"],
             effective_from=d["effective_from"],
             effective_to=d.get("effective_to"),
@@ -120,7 +120,7 @@ class CommissionPlanAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("导出为 JSON 文件"))
     def export_json(self, request: HttpRequest, queryset: QuerySet[CommissionPlan]) -> HttpResponse:
-        plans = [services.plan_export(plan=p) for p in queryset.order_by("code", "effective_from")]
+        plans = [plan_export(plan=p) for p in queryset.order_by("code", "effective_from")]
         body = plans[0] if len(plans) == 1 else plans
         name = f"{plans[0]['code']}.json" if len(plans) == 1 else "commission_plans.json"
         response = HttpResponse(
@@ -146,7 +146,7 @@ class CommissionPlanAdmin(admin.ModelAdmin):
                 items = raw if isinstance(raw, list) else [raw]
                 try:
                     for item in items:
-                        services.plan_import(
+                        plan_import(
                             data=item,
                             effective_from=form.cleaned_data["effective_from"],
                             publish=form.cleaned_data["publish"],

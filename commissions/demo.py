@@ -9,8 +9,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from commissions import services
 from commissions.models import PlanAssignment, SalesTarget
+from commissions.services.ledger_run import ledger_recalculate
+from commissions.services.plans import plan_assign, plan_import
 from common.timeutil import local_today, month_start
 from crm.models import Role
 from partners.models import PartnerKind
@@ -35,7 +36,7 @@ def seed(ctx: dict[str, Any]) -> None:
     plans = {}
     for name, who in ASSIGN.items():
         data = json.loads((PLANS / f"{name}.json").read_text(encoding="utf-8"))
-        plan = services.plan_import(
+        plan = plan_import(
             data=data,
             effective_from=start,
             publish=admin is not None,
@@ -44,9 +45,9 @@ def seed(ctx: dict[str, Any]) -> None:
         )
         plans[name] = plan
         if who.get("role"):
-            services.plan_assign(plan=plan, role=who["role"], starts_on=start)
+            plan_assign(plan=plan, role=who["role"], starts_on=start)
         for kind in who.get("partner_kind", []):
-            services.plan_assign(plan=plan, partner_kind=kind, starts_on=start)
+            plan_assign(plan=plan, partner_kind=kind, starts_on=start)
     reps = ctx.get("reps") or []
     rng = ctx["rng"]
     months = [this_month]
@@ -61,14 +62,14 @@ def seed(ctx: dict[str, Any]) -> None:
         ignore_conflicts=True,
     )
     if reps:  # the first rep also earns key-account commission (K5), to show the 80% advance
-        services.plan_assign(plan=plans["key_account"], user=reps[0], starts_on=start)
+        plan_assign(plan=plans["key_account"], user=reps[0], starts_on=start)
     ctx["commission_plans"] = plans
     if not ctx.get("orders"):
         if out:
             out.write("commissions: no demo orders (crm.demo_pipeline not loaded) — ledger not run")
         return
     for month in months:
-        run = services.ledger_recalculate(period=month)
+        run = ledger_recalculate(period=month)
         if out:
             out.write(
                 f"commissions {month:%Y-%m}: {run.payees} payees, {run.created} lines, ¥{run.total:,.2f}"

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from commissions import calculator as calc
 from commissions.models import KeyAccountUplift
 from commissions.selectors import plans_for_user, target_for
-from commissions.services import _aggregate_period, _scaled, order_net_factors
+from commissions.services.sales_facts import _aggregate_period, _scaled, order_net_factors
 from common.errors import DomainError
 from common.money import ZERO
 from common.timeutil import local_today, month_start

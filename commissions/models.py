@@ -147,7 +147,7 @@ class KeyAccountUplift(models.Model):
 
 class CommissionPeriod(models.Model):
     """A month of the ledger. `closed` is set when the month's settlement is approved (settlements calls
-    `commissions.services.commission_period_close`); a closed month is never recomputed (K10, K12)."""
+    `commissions.services.periods.commission_period_close`); a closed month is never recomputed (K10, K12)."""
 
     period = models.DateField(_("月份"), unique=True)
     closed = models.BooleanField(_("已关闭"), default=False)

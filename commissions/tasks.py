@@ -6,8 +6,9 @@ import datetime as dt
 
 from celery import shared_task
 
-from commissions import services
 from commissions.selectors import period_is_closed
+from commissions.services.collection import commission_payable_refresh
+from commissions.services.ledger_run import ledger_recalculate
 from common.timeutil import local_today, month_start
 
 
@@ -20,11 +21,11 @@ def ledger_run_open_months() -> dict[str, int]:
     out = {}
     for period in (last, this):
         if not period_is_closed(period):
-            out[f"{period:%Y-%m}"] = services.ledger_recalculate(period=period).created
-    out["payable"] = services.commission_payable_refresh()
+            out[f"{period:%Y-%m}"] = ledger_recalculate(period=period).created
+    out["payable"] = commission_payable_refresh()
     return out
 
 
 @shared_task
 def payable_refresh() -> int:
-    return services.commission_payable_refresh()
+    return commission_payable_refresh()

@@ -10,7 +10,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from commissions import services
 from commissions.estimator import what_if_estimate
 from commissions.forms import ForfeitForm, StatementFilterForm, WhatIfForm
 from commissions.selectors import (
@@ -21,6 +20,7 @@ from commissions.selectors import (
     statement_summary,
     visible_payee_ids,
 )
+from commissions.services.forfeit import commission_forfeit
 from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
@@ -132,7 +132,7 @@ def forfeit(request: AuthedRequest) -> HttpResponse:
         d = form.cleaned_data
         if d["confirm"]:
             try:
-                record = services.commission_forfeit(payee=d["payee"], reason=d["reason"], by=user)
+                record = commission_forfeit(payee=d["payee"], reason=d["reason"], by=user)
             except DomainError as exc:
                 add_domain_error(form, exc)
             else:

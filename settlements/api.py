@@ -16,7 +16,6 @@ from rest_framework.response import Response
 from common.auth import request_user
 from common.errors import DomainError
 from crm.models import Role
-from settlements import services
 from settlements.models import (
     Dispute,
     DisputeOutcome,
@@ -26,6 +25,15 @@ from settlements.models import (
     SettlementStep,
 )
 from settlements.selectors import dispute_list_visible_to, settlement_list_visible_to, statement_lines
+from settlements.services.disputes import dispute_create, dispute_resolve
+from settlements.services.generation import settlement_generate, settlement_line_defer
+from settlements.services.payouts import payout_record, payout_record_bulk
+from settlements.services.workflow import (
+    BulkResult,
+    inbox_for,
+    settlement_transition,
+    settlement_transition_bulk,
+)
 
 
 class SettlementSerializer(serializers.ModelSerializer):
@@ -133,7 +141,7 @@ class SettlementFilter(django_filters.FilterSet):
         fields = ["q", "status", "month"]
 
 
-def _bulk_body(result: services.BulkResult) -> dict:
+def _bulk_body(result: BulkResult) -> dict:
     return {"done": result.done, "refused": {str(k): v for k, v in result.refused.items()}}
 
 
@@ -169,7 +177,7 @@ class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         data = TransitionInput(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
-        s = services.settlement_transition(
+        s = settlement_transition(
             settlement=s,
             action=d["action"],
             by=request_user(request),
@@ -188,9 +196,7 @@ class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         line = s.lines.filter(pk=data.validated_data["line"]).first()
         if line is None:
             raise Http404
-        s = services.settlement_line_defer(
-            line=line, by=request_user(request), reason=data.validated_data["reason"]
-        )
+        s = settlement_line_defer(line=line, by=request_user(request), reason=data.validated_data["reason"])
         return Response(SettlementSerializer(s).data)
 
     @extend_schema(request=BulkTransitionInput)
@@ -200,7 +206,7 @@ class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         data.is_valid(raise_exception=True)
         d = data.validated_data
         visible = set(self.get_queryset().filter(pk__in=d["ids"]).values_list("id", flat=True))
-        result = services.settlement_transition_bulk(
+        result = settlement_transition_bulk(
             settlement_ids=visible, action=d["action"], by=request_user(request), comment=d.get("comment", "")
         )
         for pk in set(d["ids"]) - visible:
@@ -209,7 +215,7 @@ class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     @action(detail=False, methods=["get"])
     def inbox(self, request: Request) -> Response:
-        rows = services.inbox_for(user=request_user(request))
+        rows = inbox_for(user=request_user(request))
         return Response(SettlementSerializer(rows, many=True).data)
 
     @extend_schema(request=PayoutInput)
@@ -218,7 +224,7 @@ class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         s = self._obj()
         data = PayoutInput(data=request.data)
         data.is_valid(raise_exception=True)
-        p = services.payout_record(settlement=s, by=request_user(request), **data.validated_data)
+        p = payout_record(settlement=s, by=request_user(request), **data.validated_data)
         return Response(
             {"id": p.pk, "paid_on": p.paid_on, "bank_reference": p.bank_reference, "amount": p.amount}
         )
@@ -230,7 +236,7 @@ class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         data.is_valid(raise_exception=True)
         d = data.validated_data
         visible = set(self.get_queryset().filter(pk__in=d["ids"]).values_list("id", flat=True))
-        result = services.payout_record_bulk(
+        result = payout_record_bulk(
             settlement_ids=visible,
             by=request_user(request),
             paid_on=d["paid_on"],
@@ -246,7 +252,7 @@ class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             raise DomainError(_("只有财务中心可以生成结算单。"), code="not_allowed", status=403)
         data = MonthInput(data=request.data)
         data.is_valid(raise_exception=True)
-        r = services.settlement_generate(month=data.validated_data["month"], by=user)
+        r = settlement_generate(month=data.validated_data["month"], by=user)
         return Response(
             {
                 "month": r.month,
@@ -314,7 +320,7 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         )
         if line is None:
             raise Http404
-        d = services.dispute_create(line=line, by=user, reason=data.validated_data["reason"])
+        d = dispute_create(line=line, by=user, reason=data.validated_data["reason"])
         return Response(DisputeSerializer(d).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ResolveInput, responses=DisputeSerializer)
@@ -324,7 +330,7 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data = ResolveInput(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
-        dispute = services.dispute_resolve(
+        dispute = dispute_resolve(
             dispute=dispute,
             by=request_user(request),
             outcome=d["outcome"],

@@ -19,12 +19,10 @@ from crm.models import Role, User
 from partners.models import Partner, PartnerKind
 from settlements.models import PayeeBankAccount, Settlement, SettlementStatus
 from settlements.policy import month_calendar
-from settlements.services import (
-    dispute_create,
-    payout_record,
-    settlement_generate,
-    settlement_transition,
-)
+from settlements.services.disputes import dispute_create
+from settlements.services.generation import settlement_generate
+from settlements.services.payouts import payout_record
+from settlements.services.workflow import settlement_transition
 
 BANKS = ["中国工商银行", "中国建设银行", "招商银行", "中国银行", "交通银行"]
 K13_CATEGORIES = [

@@ -13,7 +13,7 @@ from common.timeutil import local_today, month_start
 def generate_due_month() -> str:
     """S1: on the policy's generation day, build (or refresh) last month's drafts."""
     from settlements.policy import policy_for
-    from settlements.services import settlement_generate
+    from settlements.services.generation import settlement_generate
 
     today = local_today()
     last_month = month_start(month_start(today) - dt.timedelta(days=1))
@@ -26,7 +26,7 @@ def generate_due_month() -> str:
 
 @shared_task
 def flag_overdue_steps() -> int:
-    from settlements.services import overdue_flag_run
+    from settlements.services.overdue import overdue_flag_run
 
     return overdue_flag_run()
 

@@ -21,7 +21,6 @@ from common.forms import add_domain_error
 from common.timeutil import local_today, month_start
 from crm.models import Role
 from crm.selectors import keyset_page
-from settlements import services
 from settlements.export import export_settlements
 from settlements.forms import (
     BulkTransitionForm,
@@ -49,6 +48,16 @@ from settlements.selectors import (
     settlement_get_visible,
     settlement_list_visible_to,
     statement_lines,
+)
+from settlements.services.disputes import dispute_create, dispute_resolve, may_answer_dispute
+from settlements.services.generation import settlement_generate, settlement_line_defer
+from settlements.services.payouts import payout_record, payout_record_bulk
+from settlements.services.workflow import (
+    available_actions,
+    inbox_for,
+    is_payee,
+    settlement_transition,
+    settlement_transition_bulk,
 )
 
 PAGE_SIZE = 50
@@ -128,7 +137,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
             "today": today,
             "by_status": by_status,
             "flags": flags,
-            "inbox_count": len(services.inbox_for(user=request.user)),
+            "inbox_count": len(inbox_for(user=request.user)),
             "may_generate": is_finance(request.user) or request.user.has_role(Role.ADMIN),
             "generate_form": GenerateForm(initial={"month": f"{month:%Y-%m}"}),
             "export_form": ExportForm(initial={"month": f"{month:%Y-%m}"}),
@@ -153,16 +162,16 @@ def _render_detail(request: AuthedRequest, s: Settlement, **forms) -> HttpRespon
     for line in lines:
         line.dispute_list = by_line.get(line.pk, [])  # type: ignore[attr-defined]
     cal = month_calendar(s.month)
-    payee = services.is_payee(s, user)
+    payee = is_payee(s, user)
     ctx = {
         "s": s,
         "lines": lines,
         "steps": s.steps.select_related("actor").order_by("acted_at", "id"),
-        "actions": services.available_actions(settlement=s, user=user),
+        "actions": available_actions(settlement=s, user=user),
         "cal": cal,
         "is_payee": payee,
         "may_dispute": payee and s.status != SettlementStatus.PAID and local_today() <= cal.dispute_deadline,
-        "answerable": {d.pk for d in disputes if d.status == "open" and services.may_answer_dispute(d, user)},
+        "answerable": {d.pk for d in disputes if d.status == "open" and may_answer_dispute(d, user)},
         "may_pay": is_finance(user) and s.status == SettlementStatus.APPROVED,
         "may_defer": is_finance(user) and s.status == SettlementStatus.DRAFT,
         "payout_form": forms.get("payout_form") or PayoutForm(initial={"paid_on": local_today()}),
@@ -183,7 +192,7 @@ def settlement_transition_view(request: AuthedRequest, pk: int) -> HttpResponse:
         return _render_detail(request, s, transition_error=_("请求无效，请刷新后重试。"))
     d = form.cleaned_data
     try:
-        services.settlement_transition(
+        settlement_transition(
             settlement=s,
             action=d["action"],
             by=request.user,
@@ -203,7 +212,7 @@ def payout_view(request: AuthedRequest, pk: int) -> HttpResponse:
     form = PayoutForm(request.POST)
     if form.is_valid():
         try:
-            services.payout_record(
+            payout_record(
                 settlement=s,
                 by=request.user,
                 paid_on=form.cleaned_data["paid_on"],
@@ -231,7 +240,7 @@ def dispute_create_view(request: AuthedRequest, pk: int) -> HttpResponse:
         if line is None:
             raise Http404
         try:
-            services.dispute_create(line=line, by=request.user, reason=form.cleaned_data["reason"])
+            dispute_create(line=line, by=request.user, reason=form.cleaned_data["reason"])
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -248,7 +257,7 @@ def line_defer_view(request: AuthedRequest, pk: int, line_pk: int) -> HttpRespon
     if line is None:
         raise Http404
     try:
-        services.settlement_line_defer(line=line, by=request.user, reason=request.POST.get("reason", ""))
+        settlement_line_defer(line=line, by=request.user, reason=request.POST.get("reason", ""))
     except DomainError as exc:
         return _render_detail(request, s, transition_error=str(exc.message))
     messages.success(request, _("该明细已推迟到下月结算。"))
@@ -266,7 +275,7 @@ def dispute_resolve_view(request: AuthedRequest, pk: int, dispute_pk: int) -> Ht
     if form.is_valid():
         d = form.cleaned_data
         try:
-            services.dispute_resolve(
+            dispute_resolve(
                 dispute=dispute, by=request.user, outcome=d["outcome"], answer=d["answer"], amount=d["amount"]
             )
         except DomainError as exc:
@@ -280,7 +289,7 @@ def dispute_resolve_view(request: AuthedRequest, pk: int, dispute_pk: int) -> Ht
 @login_required
 @require_http_methods(["GET", "POST"])
 def inbox(request: AuthedRequest) -> HttpResponse:
-    rows = services.inbox_for(user=request.user)
+    rows = inbox_for(user=request.user)
     form = BulkTransitionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         ids = [int(x) for x in request.POST.getlist("ids") if x.isdigit()]
@@ -288,7 +297,7 @@ def inbox(request: AuthedRequest) -> HttpResponse:
         if not ids:
             form.add_error(None, _("请选择结算单。"))
         else:
-            result = services.settlement_transition_bulk(
+            result = settlement_transition_bulk(
                 settlement_ids=[i for i in ids if i in allowed],
                 action=form.cleaned_data["action"],
                 by=request.user,
@@ -300,7 +309,7 @@ def inbox(request: AuthedRequest) -> HttpResponse:
             )
             return redirect("settlements:inbox")
     disputes = list(open_disputes_to_answer(user=request.user)[:50])
-    disputes = [d for d in disputes if services.may_answer_dispute(d, request.user)]
+    disputes = [d for d in disputes if may_answer_dispute(d, request.user)]
     return render(request, "settlements/inbox.html", {"rows": rows, "form": form, "disputes": disputes})
 
 
@@ -312,7 +321,7 @@ def generate_view(request: AuthedRequest) -> HttpResponse:
     form = GenerateForm(request.POST)
     if form.is_valid():
         try:
-            result = services.settlement_generate(month=form.cleaned_data["month"], by=request.user)
+            result = settlement_generate(month=form.cleaned_data["month"], by=request.user)
         except DomainError as exc:
             messages.error(request, str(exc.message))
         else:
@@ -337,7 +346,7 @@ def bulk_payout(request: AuthedRequest) -> HttpResponse:
         visible = set(
             settlement_list_visible_to(user=request.user).filter(pk__in=ids).values_list("id", flat=True)
         )
-        result = services.payout_record_bulk(
+        result = payout_record_bulk(
             settlement_ids=visible,
             by=request.user,
             paid_on=form.cleaned_data["paid_on"],

@@ -7,9 +7,12 @@ from decimal import Decimal as D
 
 import pytest
 
-from commissions import services
 from commissions.models import CommissionLine, LineKind, LineStatus, PeriodCalculation, SalesTarget
 from commissions.selectors import next_open_period, period_is_closed
+from commissions.services.collection import commission_payable_refresh
+from commissions.services.forfeit import commission_forfeit
+from commissions.services.ledger_run import ledger_recalculate
+from commissions.services.periods import commission_period_close
 from common.errors import Conflict, DomainError
 from crm.models import ProductCategory, Role, WriteOff, WriteOffStatus
 from partners.models import CreditRole, CreditShare, Partner, PartnerKind
@@ -45,7 +48,7 @@ def test_spec_example_through_the_ledger_split_over_orders(org, progressive):
     o2 = make_order(owner=rep, lines=[(REG, D("2"), D("100000"))], booked_at=booked(dt.date(2026, 10, 30)))
     make_order(owner=rep, lines=[(REG, D("1"), D("999"))], booked_at=booked(dt.date(2026, 11, 1)))  # November
     # When October is computed
-    run = services.ledger_recalculate(period=OCT)
+    run = ledger_recalculate(period=OCT)
     # Then the rep earns 30,000.00, allocated to the orders by their share of the sales, pending collection
     lines = lines_of(rep, period=OCT)
     assert [(x.order_id, x.amount, x.status) for x in lines] == [
@@ -63,13 +66,13 @@ def test_spec_example_through_the_ledger_split_over_orders(org, progressive):
 def test_k8_payable_only_when_fully_collected(org, progressive):
     rep = org.rep_a1
     order = make_order(owner=rep, lines=[(REG, D("1"), D("100000"))], booked_at=booked(dt.date(2026, 10, 5)))
-    services.ledger_recalculate(period=OCT)
+    ledger_recalculate(period=OCT)
     pay(order, "60000", dt.date(2026, 10, 20), org.finance)
-    services.commission_payable_refresh()
+    commission_payable_refresh()
     (line,) = lines_of(rep)
     assert line.status == LineStatus.PENDING and line.amount == D("3000.00")  # partial: still pending
     pay(order, "40000", dt.date(2026, 11, 2), org.finance)
-    assert services.commission_payable_refresh() == 1
+    assert commission_payable_refresh() == 1
     line.refresh_from_db()
     assert line.status == LineStatus.PAYABLE and line.amount == D("3000.00")
 
@@ -81,16 +84,16 @@ def test_k8_pro_rata_plan_releases_the_collected_part(org):
     order = make_order(owner=rep, lines=[(REG, D("3"), D("3333.33"))], booked_at=booked(dt.date(2026, 10, 5)))
     # 9,999.99 × 5% = 499.9995 → 500.00 earned
     pay(order, "3333.33", dt.date(2026, 10, 6), org.finance)  # one third collected
-    services.ledger_recalculate(period=OCT)
+    ledger_recalculate(period=OCT)
     payable = lines_of(rep, status=LineStatus.PAYABLE)
     pending = lines_of(rep, status=LineStatus.PENDING)
     assert [x.amount for x in payable] == [D("166.67")]  # 500.00 × 3333.33/9999.99 = 166.666… → 166.67
     assert [x.amount for x in pending] == [D("333.33")]
     before = snapshot()
-    services.ledger_recalculate(period=OCT)  # idempotent with a released tranche
+    ledger_recalculate(period=OCT)  # idempotent with a released tranche
     assert snapshot() == before
     pay(order, "6666.66", dt.date(2026, 10, 25), org.finance)
-    services.commission_payable_refresh()
+    commission_payable_refresh()
     assert sum(x.amount for x in lines_of(rep, status=LineStatus.PAYABLE)) == D("500.00")
     assert lines_of(rep, status=LineStatus.PENDING) == []
 
@@ -105,7 +108,7 @@ def test_70_30_split_with_odd_fens_adds_up_exactly(org):
         booked_at=booked(dt.date(2026, 10, 5)),
         shares=[(rep, D("0.7")), (executive, D("0.3"))],
     )
-    services.ledger_recalculate(period=OCT)
+    ledger_recalculate(period=OCT)
     rep_line = lines_of(rep)[0]
     exec_line = lines_of(executive)[0]
     # The 1000.01 base splits 700.01 : 300.00 (largest remainder, no fen lost) ...
@@ -118,13 +121,13 @@ def test_70_30_split_with_odd_fens_adds_up_exactly(org):
 def test_recalculation_is_idempotent_and_follows_changes(org, progressive):
     rep = org.rep_a1
     make_order(owner=rep, lines=[(REG, D("1"), D("150000"))], booked_at=booked(dt.date(2026, 10, 5)))
-    services.ledger_recalculate(period=OCT)
+    ledger_recalculate(period=OCT)
     first = snapshot()
-    run = services.ledger_recalculate(period=OCT)
+    run = ledger_recalculate(period=OCT)
     assert snapshot() == first and run.created == 0 and run.updated == 0
     # A late order in the same open month re-prices the rep's whole month (marginal bands).
     make_order(owner=rep, lines=[(REG, D("1"), D("50000"))], booked_at=booked(dt.date(2026, 10, 28)))
-    services.ledger_recalculate(period=OCT)
+    ledger_recalculate(period=OCT)
     assert sum(x.amount for x in lines_of(rep)) == D("8000.00")  # 3000 + 100000 × 5%
 
 
@@ -132,9 +135,9 @@ def test_refund_before_settlement_reprices_the_open_month(org, progressive):
     rep = org.rep_a1
     order = make_order(owner=rep, lines=[(REG, D("1"), D("100000"))], booked_at=booked(dt.date(2026, 10, 5)))
     pay(order, "100000", dt.date(2026, 10, 6), org.finance)
-    services.ledger_recalculate(period=OCT)
+    ledger_recalculate(period=OCT)
     pay(order, "-20000", dt.date(2026, 10, 9), org.finance)
-    services.ledger_recalculate(period=OCT)
+    ledger_recalculate(period=OCT)
     (line,) = lines_of(rep)
     assert line.amount == D("2400.00") and line.kind == LineKind.EARNED  # 80,000 × 3%
     assert not CommissionLine.objects.filter(kind=LineKind.CLAWBACK).exists()
@@ -143,14 +146,14 @@ def test_refund_before_settlement_reprices_the_open_month(org, progressive):
 def _settle(period):
     """What the settlement app does on approval and payout (the contract)."""
     CommissionLine.objects.filter(period=period, status=LineStatus.PAYABLE).update(status=LineStatus.PAID)
-    services.commission_period_close(period=period)
+    commission_period_close(period=period)
 
 
 def test_k10_clawback_after_payout_goes_to_the_next_open_month(org, progressive):
     rep = org.rep_a1
     order = make_order(owner=rep, lines=[(REG, D("1"), D("100000"))], booked_at=booked(dt.date(2026, 10, 5)))
     pay(order, "100000", dt.date(2026, 10, 6), org.finance)
-    services.ledger_recalculate(period=OCT)
+    ledger_recalculate(period=OCT)
     (original,) = lines_of(rep)
     assert original.status == LineStatus.PAYABLE and original.amount == D("3000.00")
     _settle(OCT)
@@ -158,8 +161,8 @@ def test_k10_clawback_after_payout_goes_to_the_next_open_month(org, progressive)
     # A 30% return in November, after payout
     pay(order, "-30000", dt.date(2026, 11, 3), org.finance)
     with pytest.raises(Conflict):
-        services.ledger_recalculate(period=OCT)  # a closed month is never recomputed
-    services.ledger_recalculate(period=NOV)
+        ledger_recalculate(period=OCT)  # a closed month is never recomputed
+    ledger_recalculate(period=NOV)
     original.refresh_from_db()
     assert (original.amount, original.status) == (D("3000.00"), LineStatus.PAID)  # untouched
     (claw,) = lines_of(rep, kind=LineKind.CLAWBACK)
@@ -170,7 +173,7 @@ def test_k10_clawback_after_payout_goes_to_the_next_open_month(org, progressive)
         LineStatus.PAYABLE,
     )
     before = snapshot()
-    services.ledger_recalculate(period=NOV)
+    ledger_recalculate(period=NOV)
     assert snapshot() == before  # idempotent: no second clawback
     # A further write-off of the rest, approved in December, after November was settled too
     _settle(NOV)
@@ -184,7 +187,7 @@ def test_k10_clawback_after_payout_goes_to_the_next_open_month(org, progressive)
         approved_on=dt.date(2026, 12, 2),
     )
     assert next_open_period(after=NOV) == DEC
-    services.ledger_recalculate(period=DEC)
+    ledger_recalculate(period=DEC)
     claws = lines_of(rep, kind=LineKind.CLAWBACK)
     assert [(x.period, x.amount) for x in claws] == [(NOV, D("-900.00")), (DEC, D("-2100.00"))]
     assert sum(x.amount for x in lines_of(rep)) == D("0.00")
@@ -193,11 +196,11 @@ def test_k10_clawback_after_payout_goes_to_the_next_open_month(org, progressive)
 def test_refund_after_a_month_closed_with_the_line_still_pending(org, progressive):
     rep = org.rep_a1
     order = make_order(owner=rep, lines=[(REG, D("1"), D("10000"))], booked_at=booked(dt.date(2026, 10, 5)))
-    services.ledger_recalculate(period=OCT)
-    services.commission_period_close(period=OCT)
+    ledger_recalculate(period=OCT)
+    commission_period_close(period=OCT)
     pay(order, "10000", dt.date(2026, 11, 1), org.finance)
     pay(order, "-5000", dt.date(2026, 11, 2), org.finance)
-    services.ledger_recalculate(period=NOV)
+    ledger_recalculate(period=NOV)
     amounts = sorted((x.kind, x.amount, x.status) for x in lines_of(rep))
     assert amounts == [
         (LineKind.CLAWBACK, D("-150.00"), LineStatus.PAYABLE),
@@ -211,19 +214,19 @@ def test_k11_forfeit_cancels_only_unpaid_lines(org, progressive):
         owner=rep, lines=[(REG, D("1"), D("10000"))], booked_at=booked(dt.date(2026, 10, 5))
     )
     pay(paid_order, "10000", dt.date(2026, 10, 6), org.finance)
-    services.ledger_recalculate(period=OCT)
+    ledger_recalculate(period=OCT)
     _settle(OCT)
     make_order(owner=rep, lines=[(REG, D("1"), D("20000"))], booked_at=booked(dt.date(2026, 11, 5)))
-    services.ledger_recalculate(period=NOV)
+    ledger_recalculate(period=NOV)
     with pytest.raises(DomainError):
-        services.commission_forfeit(payee=rep, reason="虚假销售", by=org.rep_a2)
+        commission_forfeit(payee=rep, reason="虚假销售", by=org.rep_a2)
     with pytest.raises(DomainError):
-        services.commission_forfeit(payee=rep, reason=" ", by=org.finance)
-    record = services.commission_forfeit(payee=rep, reason="虚假销售，已查实", by=org.finance)
+        commission_forfeit(payee=rep, reason=" ", by=org.finance)
+    record = commission_forfeit(payee=rep, reason="虚假销售，已查实", by=org.finance)
     assert (record.lines, record.amount) == (1, D("600.00"))
     statuses = sorted((x.period, x.status) for x in lines_of(rep))
     assert statuses == [(OCT, LineStatus.PAID), (NOV, LineStatus.FORFEITED)]
-    services.ledger_recalculate(period=NOV)  # a re-run does not revive forfeited lines
+    ledger_recalculate(period=NOV)  # a re-run does not revive forfeited lines
     assert lines_of(rep, period=NOV)[0].status == LineStatus.FORFEITED
 
 
@@ -239,7 +242,7 @@ def test_k13_partner_rebate_lines_for_the_partner(org):
     )
     order.credit_shares.all().delete()
     CreditShare.objects.create(order=order, partner=partner, role=CreditRole.REFERRAL, share=D("1"))
-    services.ledger_recalculate(period=OCT)
+    ledger_recalculate(period=OCT)
     lines = CommissionLine.objects.filter(payee_partner=partner).order_by("component", "id")
     assert sum(x.amount for x in lines) == D("1822.01")
     assert {x.kind for x in lines} == {LineKind.REBATE}  # 5940 × 30% + 266.70 × 15% (40.005 → 40.01)
@@ -259,7 +262,7 @@ def test_k5_key_account_monthly_advance_and_year_end_true_up(org):
         pay(order, "10000", dt.date(2026, month, 6), org.finance)
     SalesTarget.objects.create(user=rep, period=dt.date(2026, 1, 1), annual=True, amount=D("120000"))
     for month in range(1, 13):
-        services.ledger_recalculate(period=dt.date(2026, month, 1))
+        ledger_recalculate(period=dt.date(2026, month, 1))
     earned = lines_of(rep, kind=LineKind.EARNED, order__isnull=False)
     assert {x.amount for x in earned} == {D("160.00")}  # 80% of 10,000 × 2%
     balance = CommissionLine.objects.get(source_key__endswith=":balance")
@@ -267,7 +270,7 @@ def test_k5_key_account_monthly_advance_and_year_end_true_up(org):
     assert (balance.period, balance.amount) == (DEC, D("480.00"))  # 12 × 200 − 12 × 160
     assert bonus.amount == D("240.00")  # annual target met: 10% of 2,400
     before = snapshot()
-    services.ledger_recalculate(period=DEC)
+    ledger_recalculate(period=DEC)
     assert snapshot() == before
 
 
@@ -284,17 +287,17 @@ def test_k5_uplift_for_a_new_key_account(org):
         lines=[(REG, D("1"), D("100000"))],
         booked_at=booked(dt.date(2026, 10, 5)),
     )
-    services.ledger_recalculate(period=OCT)
+    ledger_recalculate(period=OCT)
     (line,) = lines_of(rep)
     assert line.amount == D("1600.00")  # 100,000 × (1.5% + 0.5%) = 2,000 × 80% advance
 
 
 def test_no_plan_no_lines_and_closed_period_hook(org):
     make_order(owner=org.rep_a1, booked_at=booked(dt.date(2026, 10, 5)))
-    run = services.ledger_recalculate(period=OCT)
+    run = ledger_recalculate(period=OCT)
     assert run.skipped_no_plan == 1 and not CommissionLine.objects.exists()
     assert not period_is_closed(OCT)
-    services.commission_period_close(period=dt.date(2026, 10, 17))
+    commission_period_close(period=dt.date(2026, 10, 17))
     assert period_is_closed(OCT)
     with pytest.raises(Conflict):
-        services.ledger_recalculate(period=OCT)
+        ledger_recalculate(period=OCT)

@@ -9,8 +9,10 @@ from decimal import Decimal as D
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from commissions import services
 from commissions.models import CommissionLine, LineKind, LineStatus
+from commissions.services import ledger_run
+from commissions.services.ledger_run import ledger_recalculate
+from commissions.services.ledger_writing import _LineSink, lines_insert
 from common.errors import Conflict
 from crm.models import ProductCategory, Role
 from tests.commissions.factories import booked, install_plan, pay
@@ -47,16 +49,16 @@ def _seed():
 
 def test_ledger_run_twice_and_concurrently_leaves_the_same_ledger():
     _org, _orders = _seed()
-    services.ledger_recalculate(period=OCT)
+    ledger_recalculate(period=OCT)
     first = snapshot()
     assert len(first) == 12
-    services.ledger_recalculate(period=OCT)
+    ledger_recalculate(period=OCT)
     assert snapshot() == first
     errors: list[BaseException] = []
 
     def run():
         try:
-            services.ledger_recalculate(period=OCT)
+            ledger_recalculate(period=OCT)
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
@@ -75,13 +77,13 @@ def test_closed_period_is_never_recomputed_and_clawback_lands_in_the_open_month(
     org, orders = _seed()
     order = orders[0]
     pay(order, str(order.total), dt.date(2026, 10, 20), org.finance)
-    services.ledger_recalculate(period=OCT)
+    ledger_recalculate(period=OCT)
     CommissionLine.objects.filter(status=LineStatus.PAYABLE).update(status=LineStatus.SETTLED)
     settled = snapshot()
     with pytest.raises(Conflict):
-        services.ledger_recalculate(period=OCT)
+        ledger_recalculate(period=OCT)
     pay(order, "-10000.00", dt.date(2026, 11, 2), org.finance)
-    services.ledger_recalculate(period=NOV)
+    ledger_recalculate(period=NOV)
     claws = list(CommissionLine.objects.filter(kind=LineKind.CLAWBACK))
     assert len(claws) == 1 and claws[0].period == NOV and claws[0].amount < 0
     # the October lines are exactly as they were
@@ -91,16 +93,16 @@ def test_closed_period_is_never_recomputed_and_clawback_lands_in_the_open_month(
 def test_lines_streamed_in_many_chunks_give_the_same_ledger(monkeypatch):
     # Given the month above computed once with the default chunk size
     _seed()
-    services.ledger_recalculate(period=OCT)
+    ledger_recalculate(period=OCT)
     expected = snapshot()
     total = sum(x[1] for x in expected)
     CommissionLine.objects.all().delete()
     # When it is computed again from scratch with 5 lines per COPY (the worker thread writes 3 chunks)
-    monkeypatch.setattr(services._LineSink, "CHUNK", 5)
-    run = services.ledger_recalculate(period=OCT)
+    monkeypatch.setattr(_LineSink, "CHUNK", 5)
+    run = ledger_recalculate(period=OCT)
     # Then every line is the same, to the fen, and a re-run has nothing to write
     assert snapshot() == expected and run.created == 12 and run.total == total
-    again = services.ledger_recalculate(period=OCT)
+    again = ledger_recalculate(period=OCT)
     assert (again.created, again.updated, again.zeroed) == (0, 0, 0)
 
 
@@ -112,18 +114,18 @@ def test_a_bad_line_fails_the_insert_at_once_and_nothing_is_written():
     )  # fmt: skip
     bad = ("test:bad", *good[1:4], 987654321, *good[5:])  # a payee that does not exist
     with pytest.raises(IntegrityError), transaction.atomic():
-        services.lines_insert([good, bad])
+        lines_insert([good, bad])
     # the foreign keys are checked with the COPY (not at commit), so the error surfaces here and the
     # whole insert is undone; the connection is usable afterwards
     assert CommissionLine.objects.count() == 0
-    services.lines_insert([good])
+    lines_insert([good])
     assert CommissionLine.objects.get().amount == D("10.00")
 
 
 def test_an_error_while_streaming_stops_the_writer_and_rolls_back(monkeypatch):
     _seed()
-    monkeypatch.setattr(services._LineSink, "CHUNK", 2)
-    real = services._allocate
+    monkeypatch.setattr(_LineSink, "CHUNK", 2)
+    real = ledger_run._allocate
     calls = []
 
     def failing(*args, **kwargs):
@@ -132,18 +134,18 @@ def test_an_error_while_streaming_stops_the_writer_and_rolls_back(monkeypatch):
             raise RuntimeError("boom")
         real(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_allocate", failing)
+    monkeypatch.setattr(ledger_run, "_allocate", failing)
     with pytest.raises(RuntimeError, match="boom"):
-        services.ledger_recalculate(period=OCT)
+        ledger_recalculate(period=OCT)
     assert CommissionLine.objects.count() == 0
-    monkeypatch.setattr(services, "_allocate", real)
-    assert services.ledger_recalculate(period=OCT).created == 12
+    monkeypatch.setattr(ledger_run, "_allocate", real)
+    assert ledger_recalculate(period=OCT).created == 12
 
 
 def test_changed_lines_are_updated_in_place_to_what_a_fresh_run_gives():
     # Given October computed, then a late order that lifts rep_a1 into a higher band
     org, _orders = _seed()
-    services.ledger_recalculate(period=OCT)
+    ledger_recalculate(period=OCT)
     before = {
         k: (amount, pk) for k, amount, pk in CommissionLine.objects.values_list("source_key", "amount", "id")
     }
@@ -153,7 +155,7 @@ def test_changed_lines_are_updated_in_place_to_what_a_fresh_run_gives():
         booked_at=booked(dt.date(2026, 10, 28)),
     )
     # When October is recomputed
-    run = services.ledger_recalculate(period=OCT)
+    run = ledger_recalculate(period=OCT)
     # Then rep_a1's four existing lines are rewritten in place (same ids) and one line is added ...
     assert (run.created, run.updated) == (1, 4)
     after = {
@@ -164,5 +166,5 @@ def test_changed_lines_are_updated_in_place_to_what_a_fresh_run_gives():
     # ... to exactly what a run from scratch writes
     updated = snapshot()
     CommissionLine.objects.all().delete()
-    services.ledger_recalculate(period=OCT)
+    ledger_recalculate(period=OCT)
     assert snapshot() == updated

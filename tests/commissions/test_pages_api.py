@@ -8,8 +8,8 @@ from decimal import Decimal as D
 import pytest
 from django.utils import timezone
 
-from commissions import services
 from commissions.models import CommissionLine, SalesTarget
+from commissions.services.ledger_run import ledger_recalculate
 from crm.models import Opportunity, OpportunityStage, ProductCategory, Role
 from tests.commissions.factories import booked, install_plan, pay
 from tests.factories import CustomerFactory, make_order
@@ -29,7 +29,7 @@ def ledger(org):
     ]
     pay(orders[0], "200000", dt.date(2026, 10, 9), org.finance)
     make_order(owner=org.rep_b1, lines=[(REG, D("1"), D("50000"))], booked_at=booked(dt.date(2026, 10, 6)))
-    services.ledger_recalculate(period=dt.date(2026, 10, 1))
+    ledger_recalculate(period=dt.date(2026, 10, 1))
     return orders
 
 
@@ -115,7 +115,7 @@ def test_statement_query_counts(org, ledger, client_for, api_for, django_assert_
         make_order(
             owner=org.rep_a1, lines=[(REG, D("1"), D("1000") + i)], booked_at=booked(dt.date(2026, 10, 20))
         )
-    services.ledger_recalculate(period=dt.date(2026, 10, 1))
+    ledger_recalculate(period=dt.date(2026, 10, 1))
     client = client_for(org.finance)
     with django_assert_max_num_queries(12):
         assert client.get("/commissions/?period=2026-10").status_code == 200

@@ -11,8 +11,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from commissions import services
 from commissions.models import CommissionLine, CommissionPlan, LineStatus
+from commissions.services.periods import commission_period_close
+from commissions.services.plans import plan_save
 from common.errors import Conflict, DomainError
 from tests.commissions.factories import PLANS, plan_definition
 
@@ -81,18 +82,18 @@ def test_preview_bad_plan_file(tmp_path):
 def test_k12_publish_needs_30_days_notice_or_an_admin_reason(org):
     soon = timezone.localdate() + dt.timedelta(days=10)
     with pytest.raises(DomainError, match="提前 30 天"):
-        services.plan_save(
+        plan_save(
             definition=plan_definition("sales_bracket"), effective_from=soon, publish=True, by=org.admin
         )
     with pytest.raises(DomainError, match="只有系统管理员"):
-        services.plan_save(
+        plan_save(
             definition=plan_definition("sales_bracket"),
             effective_from=soon,
             publish=True,
             override_reason="市场调整",
             by=org.finance,
         )
-    plan = services.plan_save(
+    plan = plan_save(
         definition=plan_definition("sales_bracket"),
         effective_from=soon,
         publish=True,
@@ -102,7 +103,7 @@ def test_k12_publish_needs_30_days_notice_or_an_admin_reason(org):
     assert plan.published_at and plan.notice_override_reason == "总经理批准，市场调整"
     assert plan.notice_override_by == org.admin
     later = timezone.localdate() + dt.timedelta(days=30)
-    ok = services.plan_save(
+    ok = plan_save(
         definition=plan_definition("sales_bracket"), effective_from=later, publish=True, by=org.finance
     )
     assert ok.published_at and ok.notice_override_reason == ""
@@ -120,7 +121,7 @@ def test_k12_a_version_in_force_or_used_by_a_closed_month_is_frozen(org):
     changed = plan_definition("sales_bracket")
     changed["components"][0]["bands"][0]["rate"] = "0.04"
     with pytest.raises(Conflict):
-        services.plan_save(definition=changed, effective_from=past)
+        plan_save(definition=changed, effective_from=past)
     CommissionLine.objects.create(
         payee_user=org.rep_a1,
         period=past,
@@ -130,7 +131,7 @@ def test_k12_a_version_in_force_or_used_by_a_closed_month_is_frozen(org):
         source_key="x",
     )
     with pytest.raises(Conflict):
-        services.plan_save(definition=changed, effective_from=past)
+        plan_save(definition=changed, effective_from=past)
 
 
 def test_plan_import_and_export_round_trip(org, tmp_path):
@@ -211,7 +212,7 @@ def test_commission_run_command(org):
     assert "新增 1 条" in out.getvalue() and "¥30,000.00" in out.getvalue()
     with pytest.raises(CommandError, match="YYYY-MM"):
         call_command("commission_run", "--period", "Oct")
-    services.commission_period_close(period=dt.date(2026, 10, 1))
+    commission_period_close(period=dt.date(2026, 10, 1))
     with pytest.raises(CommandError, match="已结算关闭"):
         call_command("commission_run", "--period", "2026-10")
     assert CommissionPlan.objects.count() == 1 and PlanAssignment.objects.count() == 1

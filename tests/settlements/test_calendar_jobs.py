@@ -11,7 +11,9 @@ from django_celery_beat.models import PeriodicTask
 
 from settlements.models import OverdueFlag, Settlement, SettlementPolicy
 from settlements.policy import month_calendar
-from settlements.services import overdue_flag_run, settlement_generate, settlement_transition
+from settlements.services.generation import settlement_generate
+from settlements.services.overdue import overdue_flag_run
+from settlements.services.workflow import settlement_transition
 from settlements.signals import register_beat_jobs
 from settlements.tasks import flag_overdue_steps, generate_due_month
 from tests.settlements.factories import cline
@@ -51,7 +53,7 @@ def test_overdue_step_is_flagged_to_the_actor_and_their_manager_once(org):
     flags = {(f.user.username, f.as_manager) for f in OverdueFlag.objects.select_related("user")}
     assert flags == {("mgr_a", False), ("rm", True)}
     assert overdue_flag_run(today=dt.date(2026, 9, 12)) == 0  # safe to run twice
-    with mock.patch("settlements.services.local_today", return_value=dt.date(2026, 9, 12)):
+    with mock.patch("settlements.services.overdue.local_today", return_value=dt.date(2026, 9, 12)):
         assert flag_overdue_steps() == 0
 
 

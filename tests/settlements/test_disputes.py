@@ -11,7 +11,9 @@ from commissions.models import CommissionLine, LineKind, LineStatus
 from common.errors import DomainError
 from settlements.models import DisputeOutcome, DisputeStatus, Settlement, SettlementPolicy
 from settlements.policy import month_calendar
-from settlements.services import dispute_create, dispute_resolve, settlement_generate, settlement_transition
+from settlements.services.disputes import dispute_create, dispute_resolve
+from settlements.services.generation import settlement_generate
+from settlements.services.workflow import settlement_transition
 from tests.settlements.factories import cline
 
 pytestmark = pytest.mark.django_db

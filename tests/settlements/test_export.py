@@ -13,7 +13,8 @@ from openpyxl import load_workbook
 from common.money import round_fen, split_by_shares
 from settlements.export import SHEET_HEADERS, SUMMARY_HEADERS, export_month
 from settlements.models import Settlement
-from settlements.services import settlement_generate, settlement_transition
+from settlements.services.generation import settlement_generate
+from settlements.services.workflow import settlement_transition
 from tests.factories import make_order
 from tests.settlements.factories import cline, partner
 from tests.settlements.xlsx import evaluate, find_row

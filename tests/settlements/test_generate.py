@@ -9,7 +9,9 @@ import pytest
 
 from commissions.models import LineKind, LineStatus
 from settlements.models import Settlement, SettlementLine, SettlementStatus
-from settlements.services import payout_record, settlement_generate, settlement_transition
+from settlements.services.generation import settlement_generate
+from settlements.services.payouts import payout_record
+from settlements.services.workflow import settlement_transition
 from tests.settlements.factories import cline, partner
 
 SEP = dt.date(2026, 9, 1)
@@ -152,7 +154,7 @@ def test_no_line_is_ever_in_two_settlements(org):
 
 def test_late_line_deferred_by_finance_rolls_into_next_month(org, client_for, api_for):
     from common.errors import DomainError
-    from settlements.services import settlement_line_defer
+    from settlements.services.generation import settlement_line_defer
 
     cline(user=org.rep_a1, amount="100.00")
     late = cline(user=org.rep_a1, amount="30.00")

@@ -13,7 +13,9 @@ from django.db import DatabaseError, connection, connections, transaction
 from commissions.models import LineStatus
 from common.errors import DomainError
 from settlements.models import Settlement, SettlementLine, SettlementStatus, SettlementStep
-from settlements.services import payout_record, settlement_generate, settlement_transition
+from settlements.services.generation import settlement_generate
+from settlements.services.payouts import payout_record
+from settlements.services.workflow import settlement_transition
 from tests.settlements.factories import cline
 
 SEP = dt.date(2026, 9, 1)

@@ -10,7 +10,8 @@ import pytest
 from openpyxl import load_workbook
 
 from settlements.models import Dispute, ExportJob, Settlement, SettlementStatus
-from settlements.services import settlement_generate, settlement_transition
+from settlements.services.generation import settlement_generate
+from settlements.services.workflow import settlement_transition
 from tests.settlements.factories import cline, partner
 
 pytestmark = pytest.mark.django_db
@@ -141,7 +142,7 @@ def test_dispute_and_answer_via_page_and_api(org, month, client_for, api_for):
     assert r.status_code == 404
     from unittest import mock
 
-    with mock.patch("settlements.services.local_today", return_value=dt.date(2026, 10, 1)):
+    with mock.patch("settlements.services.disputes.local_today", return_value=dt.date(2026, 10, 1)):
         r = api_for(org.rep_a1).post(
             "/api/settlements/disputes/", {"line": line.pk, "reason": "比例不对"}, format="json"
         )

@@ -9,12 +9,8 @@ import pytest
 from commissions.models import LineStatus
 from common.errors import DomainError
 from settlements.models import Settlement, SettlementStatus, SettlementStep
-from settlements.services import (
-    inbox_for,
-    settlement_generate,
-    settlement_transition,
-    settlement_transition_bulk,
-)
+from settlements.services.generation import settlement_generate
+from settlements.services.workflow import inbox_for, settlement_transition, settlement_transition_bulk
 from tests.factories import UserFactory
 from tests.settlements.factories import cline
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from commissions import services
+from commissions.services.ledger_run import ledger_recalculate
 from common.errors import DomainError
 
 
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         except ValueError:
             raise CommandError("--period 格式应为 YYYY-MM，例如 2026-10") from None
         try:
-            run = services.ledger_recalculate(period=period)
+            run = ledger_recalculate(period=period)
         except DomainError as exc:
             raise CommandError(str(exc.message)) from None
         self.stdout.write(

@@ -9,8 +9,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from commissions import services
 from commissions.models import CommissionPlan
+from commissions.services.plans import plan_export
 
 
 class Command(BaseCommand):
@@ -31,7 +31,7 @@ class Command(BaseCommand):
         plan = qs.first()
         if plan is None:
             raise CommandError(f"找不到方案：{opts['code']}")
-        text = json.dumps(services.plan_export(plan=plan), ensure_ascii=False, indent=2) + "\n"
+        text = json.dumps(plan_export(plan=plan), ensure_ascii=False, indent=2) + "\n"
         if opts["output"]:
             Path(opts["output"]).write_text(text, encoding="utf-8")
             self.stdout.write(f"已导出 {opts['output']}")

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from commissions import services
+from commissions.services.plans import plan_import
 from common.errors import DomainError
 from crm.models import User
 
@@ -45,7 +45,7 @@ class Command(BaseCommand):
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                 raise CommandError(f"方案文件不是有效的 JSON：{name}：{exc}") from None
             try:
-                plan = services.plan_import(
+                plan = plan_import(
                     data=data,
                     effective_from=start,
                     publish=opts["publish"],

@@ -1,0 +1,560 @@
+"""The month's commission ledger run (K1–K10): `ledger_recalculate(period=…)`.
+
+The month's sales facts (`sales_facts`) × the plans in force (`selectors.PlanDirectory`) through the
+calculator, payee by payee; each component's payee total allocated exactly over the payee's order
+slices; the lines upserted by source_key (`_LineWriter`, written through `ledger_writing`); the K5
+year-end true-up in December; then the K10 clawbacks and the K8 payable refresh (`collection`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from commissions import calculator as calc
+from commissions.models import (
+    CommissionLine,
+    CommissionPeriod,
+    CommissionPlan,
+    KeyAccountUplift,
+    LineKind,
+    LineStatus,
+    PeriodCalculation,
+    SalesTarget,
+)
+from commissions.selectors import LOCKED_STATUSES, PlanDirectory, period_is_closed
+from commissions.services.collection import clawbacks_create, collected_orders, commission_payable_refresh
+from commissions.services.ledger_writing import EARNED_KINDS, _LineSink, lines_update
+from commissions.services.sales_facts import (
+    _period_bounds,
+    _period_slices,
+    _raw_rows,
+    _scaled,
+    _ShareRow,
+    order_net_factors,
+)
+from common.errors import Conflict
+from common.money import ZERO, round_fen, split_by_shares
+from common.timeutil import month_start
+
+
+@dataclass
+class LedgerRun:
+    period: dt.date
+    payees: int = 0
+    calculations: int = 0
+    created: int = 0
+    updated: int = 0
+    zeroed: int = 0
+    clawbacks: int = 0
+    made_payable: int = 0
+    total: Decimal = ZERO
+    skipped_no_plan: int = 0
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase (README: Performance)
+    lines_db_seconds: float = 0.0  # of which the database spent writing and checking new lines (PostgreSQL)
+
+    def lap(self, phase: str, since: float) -> float:
+        now = time.perf_counter()
+        self.timings[phase] = round(now - since, 3)
+        return now
+
+
+def _component_weights(comp: dict[str, Any], rows: list[_ShareRow], has_below_floor: bool) -> list[Decimal]:
+    """How a component's payee total is allocated to the payee's order slices: by the slice's part of
+    that component's base (period components: its sales; per-line components: its matching lines)."""
+    ctype = comp["type"]
+    out = []
+    for row in rows:
+        lines = row.lines
+        if ctype in calc.PERIOD_COMPONENTS:
+            out.append(sum((x.amount for x in lines), ZERO))
+            continue
+        if ctype == "below_floor":
+            lines = [x for x in lines if x.below_floor]
+        elif has_below_floor:
+            lines = [x for x in lines if not x.below_floor]
+        if ctype in ("category_rates", "rebate"):
+            rates = comp["rates"]
+            default = comp.get("default_rate")
+            lines = [x for x in lines if x.category in rates or default is not None]
+        elif ctype == "margin":
+            lines = [x for x in lines if x.category in comp["categories"]]
+            out.append(sum((max(ZERO, x.amount - x.cost - x.tax - x.logistics) for x in lines), ZERO))
+            continue
+        elif ctype == "key_account":
+            lines = [x for x in lines if x.key_account_class]
+        out.append(sum((x.amount for x in lines), ZERO))
+    return out
+
+
+def _normalised(weights: list[Decimal]) -> list[Decimal] | None:
+    total = sum(weights, ZERO)
+    if total <= 0:
+        return None
+    return [w / total for w in weights]
+
+
+@dataclass(slots=True)
+class _Desired:
+    key: str
+    payee_user_id: int | None
+    payee_partner_id: int | None
+    order_id: int | None
+    share_id: int | None
+    plan_id: int
+    component: str
+    category: str
+    base: Decimal
+    rate: Decimal | None
+    amount: Decimal
+    explanation: dict[str, Any]
+    kind: str = LineKind.EARNED  # K13 partner rebates are `rebate` lines
+
+
+@dataclass(slots=True)
+class _PayeeResult:
+    """The calculator's result for one payee under one plan, with the order slices it is allocated to."""
+
+    calc_key: str
+    user_id: int | None
+    partner_id: int | None
+    plan: CommissionPlan
+    rows: list[_ShareRow]
+    result: calc.Result
+
+
+@transaction.atomic
+def ledger_recalculate(*, period: dt.date) -> LedgerRun:
+    """Compute the month's commission ledger from the orders booked in it × their credit shares.
+
+    Set-based: one SQL aggregation of the month's order lines per order, split exactly over the credit
+    shares; then payee by payee the calculator once per plan, each component's payee total split over
+    the payee's orders exactly (split_by_shares), the lines upserted by `source_key` (new ones stream
+    into the database while the next payee is computed). Idempotent: a second run changes nothing. A
+    closed month is refused. Then K10 clawbacks and the K8 payable refresh run.
+    """
+    from partners.models import Partner
+
+    period = month_start(period)
+    CommissionPeriod.objects.get_or_create(period=period)
+    CommissionPeriod.objects.select_for_update().get(period=period)
+    if period_is_closed(period):
+        raise Conflict(
+            _("%(period)s 已结算关闭，不能重新计算；更正将计入下一个未关闭的月份。")
+            % {"period": f"{period:%Y-%m}"}
+        )
+    run = LedgerRun(period=period)
+
+    directory = PlanDirectory.load(period)
+    all_plans = [a.plan for group in directory.by_user.values() for a in group]
+    all_plans += [a.plan for group in directory.by_role.values() for a in group]
+    all_plans += [a.plan for group in directory.by_partner_kind.values() for a in group]
+    by_category = any(
+        c["type"] not in calc.PERIOD_COMPONENTS for p in all_plans for c in p.definition.get("components", [])
+    )
+    t = time.perf_counter()
+    slices = _period_slices(period, by_category=by_category)
+    t = run.lap("aggregate_sql_and_split", t)
+    # Net of every refund/write-off recorded so far; each line stores the factor it used, so a later
+    # clawback (once the month is closed) only takes what this run did not already deduct.
+    factors = order_net_factors()
+    payees = slices.by_payee
+    user_ids = [int(k[1:]) for k in payees if k[0] == "u"]
+    directory.load_roles(user_ids)
+    partner_kinds = dict(
+        Partner.objects.filter(pk__in=[int(k[1:]) for k in payees if k[0] == "p"]).values_list("pk", "kind")
+    )
+    targets = dict(
+        SalesTarget.objects.filter(user_id__in=user_ids, period=period, annual=False).values_list(
+            "user_id", "amount"
+        )
+    )
+    uplifts = set(
+        KeyAccountUplift.objects.filter(user_id__in=user_ids, year=period.year).values_list(
+            "user_id", "customer_id"
+        )
+    )
+    order_customer: dict[int, int] = {}
+    if uplifts:
+        from crm.models import Order
+
+        order_customer = dict(
+            Order.objects.filter(pk__in={s[1] for group in payees.values() for s in group}).values_list(
+                "pk", "customer_id"
+            )
+        )
+    start, end = _period_bounds(period)
+    collected = set(
+        collected_orders().filter(booked_at__gte=start, booked_at__lt=end).values_list("pk", flat=True)
+    )
+    t = run.lap("plans_targets_collected", t)
+
+    calcs: list[PeriodCalculation] = []
+    key_head = f"e:{period:%Y%m}:"
+    # From here until the writer is finished the connection belongs to the writer: no queries.
+    with _LineWriter(period, collected) as writer:
+        for payee, payee_slices in payees.items():
+            uid, pid = payee_slices[0][2], payee_slices[0][3]
+            assignments = (
+                directory.for_user(uid) if uid else directory.for_partner(partner_kinds.get(pid or 0, ""))
+            )
+            if not assignments:
+                run.skipped_no_plan += 1
+                continue
+            run.payees += 1
+            payee_rows = slices.share_rows(payee_slices)
+            # Net of refunds/write-offs (open month only: closed months are corrected by clawbacks).
+            for row in payee_rows:
+                f = factors.get(row.order_id, Decimal(1))
+                up = bool(uplifts) and (uid, order_customer.get(row.order_id)) in uplifts
+                if f != 1 or up:
+                    row.lines = [_scaled(x, f, up) for x in row.lines]
+                    row.finish()
+            for a in assignments:
+                facts = calc.Facts(
+                    lines=tuple(x for r in payee_rows for x in r.lines),
+                    target=targets.get(uid) if uid else None,
+                    grade=a.grade,
+                )
+                r = _PayeeResult(
+                    calc_key=f"{period:%Y%m}:{payee}:{a.plan.code}",
+                    user_id=uid,
+                    partner_id=pid,
+                    plan=a.plan,
+                    rows=payee_rows,
+                    result=calc.calculate(a.plan.definition, facts),
+                )
+                calcs.append(_calculation(period, r))
+                _allocate(r, factors, key_head, writer)
+        writer.finish(run)
+    run.calculations = len(calcs)
+    t = run.lap("calculate_allocate_write_lines", t)
+    _calculations_upsert(period, calcs)
+    t = run.lap("calculations_upsert", t)
+    if period.month == 12:
+        _key_account_year_end(period, run)
+    run.clawbacks = clawbacks_create(period=period)
+    t = run.lap("clawbacks", t)
+    run.made_payable = commission_payable_refresh()
+    t = run.lap("payable_refresh", t)
+    CommissionPeriod.objects.filter(period=period).update(last_run_at=timezone.now())
+    run.total = (
+        CommissionLine.objects.filter(period=period)
+        .exclude(status=LineStatus.FORFEITED)
+        .aggregate(s=Sum("amount"))["s"]
+        or ZERO
+    )
+    run.lap("month_total", t)
+    return run
+
+
+def _calculation(period: dt.date, r: _PayeeResult) -> PeriodCalculation:
+    return PeriodCalculation(
+        key=r.calc_key,
+        period=period,
+        payee_user_id=r.user_id,
+        payee_partner_id=r.partner_id,
+        plan=r.plan,
+        sales=round_fen(r.result.sales),
+        total=r.result.total,
+        result={
+            **r.result.to_dict(),
+            "by_component": {k: f"{v:.2f}" for k, v in r.result.by_component().items()},
+        },
+    )
+
+
+def _calculations_upsert(period: dt.date, calcs: list[PeriodCalculation]) -> None:
+    """One PeriodCalculation per payee and plan (the month's computation its lines point to by key),
+    written only where it changed."""
+    current = {c.key: c for c in PeriodCalculation.objects.filter(period=period)}
+    new_calcs, changed_calcs = [], []
+    for c in calcs:
+        old = current.get(c.key)
+        if old is None:
+            new_calcs.append(c)
+        elif (old.plan_id, old.sales, old.total, old.result) != (c.plan_id, c.sales, c.total, c.result):
+            c.pk = old.pk
+            changed_calcs.append(c)
+    PeriodCalculation.objects.bulk_create(new_calcs, batch_size=500)
+    PeriodCalculation.objects.bulk_update(changed_calcs, ["plan", "sales", "total", "result"], batch_size=500)
+
+
+def _allocate(r: _PayeeResult, factors: dict[int, Decimal], key_head: str, writer: _LineWriter) -> None:
+    """Each component's payee total split over the payee's order slices exactly (split_by_shares,
+    weighted by each slice's part of that component's base): one line per credit share and component.
+
+    A line's explanation holds only what is its own (the share, the order's base, the refund factor) and
+    the key of the month's calculation (PeriodCalculation.key), which holds the rest (bands, rates,
+    totals): the drill-down joins the two (`selectors.line_explanation`)."""
+    definition = r.plan.definition
+    plan_id = r.plan.pk
+    components = {c["id"]: c for c in definition["components"]}
+    has_below = any(c["type"] == "below_floor" for c in definition["components"])
+    for comp_id, comp_total in r.result.by_component().items():
+        comp = components[comp_id]
+        amount = comp_total
+        note = ""
+        if comp["type"] == "key_account" and Decimal(comp.get("advance_ratio", "1")) < 1:
+            ratio = Decimal(comp["advance_ratio"])
+            amount = round_fen(comp_total * ratio)  # K5: monthly advance, balance at year end
+            note = _("月度预发 %(pct)s（%(amount)s），余额年终结算") % {
+                "pct": f"{ratio * 100:.0f}%",
+                "amount": f"{amount:.2f}",
+            }
+        weights = _normalised(_component_weights(comp, r.rows, has_below))
+        if weights is None:
+            continue
+        parts = split_by_shares(amount, weights)
+        comp_lines = [x for x in r.result.lines if x.component == comp_id]
+        rate = comp_lines[0].rate if len(comp_lines) == 1 else None
+        kind = LineKind.REBATE if comp["type"] == "rebate" else LineKind.EARNED
+        category = comp_lines[0].category if len(comp_lines) == 1 else ""
+        key_tail = f":{r.plan.code}:{comp_id}"
+        # This loop runs once per credit share × component (220,000× in the benchmark month): keep it lean.
+        for row, part, w in zip(r.rows, parts, weights, strict=True):
+            if part == 0 and w == 0:
+                continue
+            base = row.base
+            explanation: dict[str, Any] = {
+                "calculation": r.calc_key,
+                "share": str(row.share),
+                "order_base": str(base),
+            }
+            f = factors.get(row.order_id)
+            if f is not None:
+                explanation["net_factor"] = str(f)
+            if note:
+                explanation["note"] = note
+            writer.want(
+                _Desired(
+                    f"{key_head}{row.share_id}{key_tail}",
+                    r.user_id,
+                    r.partner_id,
+                    row.order_id,
+                    row.share_id,
+                    plan_id,
+                    comp_id,
+                    category,
+                    base if base.as_tuple().exponent == -2 else round_fen(base),
+                    rate,
+                    part,
+                    explanation,
+                    kind,
+                )
+            )
+
+
+class _LineWriter:
+    """Upsert of a month's earned lines by source_key. New lines stream into the database as they are
+    computed (`_LineSink`); open lines whose amount or explanation changed are updated; lines whose source
+    vanished (order re-dated, share removed) are set to 0.00, never deleted, so a settlement draft that
+    references them does not break. Settled, paid and forfeited lines are never touched."""
+
+    def __init__(self, period: dt.date, collected: set[int]) -> None:
+        self.period = period
+        self.collected = collected
+        self.existing = {
+            key: (pk, amount, status, base, rate, plan_id, explanation)
+            for key, pk, amount, status, base, rate, plan_id, explanation in _raw_rows(
+                CommissionLine.objects.filter(
+                    period=period, kind__in=EARNED_KINDS, source_key__startswith="e:"
+                ).values_list(
+                    "source_key", "pk", "amount", "status", "base", "rate", "plan_id", "explanation"
+                )
+            )
+        }
+        # Pro rata tranches already released (K8 setting) are subtracted from the pending remainder.
+        self.tranches: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for key, amount in CommissionLine.objects.filter(
+            period=period, kind__in=EARNED_KINDS, source_key__startswith="t:"
+        ).values_list("source_key", "amount"):
+            self.tranches[key.split("|")[0][2:]] += amount
+        self.seen: set[str] = set()
+        self.to_update: list[CommissionLine] = []
+        self.created = 0
+        self.sink = _LineSink()
+
+    def __enter__(self) -> _LineWriter:
+        self.sink.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.sink.__exit__(*exc)
+
+    def want(self, d: _Desired) -> None:
+        key = d.key
+        self.seen.add(key)
+        amount = d.amount - self.tranches[key] if key in self.tranches else d.amount
+        cur = self.existing.get(key)
+        if cur is None:
+            # K8 at insert time: an order already fully collected is payable straight away.
+            status = LineStatus.PAYABLE if d.order_id in self.collected else LineStatus.PENDING
+            self.sink.add(
+                (
+                    key,
+                    self.period,
+                    d.kind,
+                    status,
+                    d.payee_user_id,
+                    d.payee_partner_id,
+                    d.order_id,
+                    d.share_id,
+                    d.plan_id,
+                    d.component,
+                    d.category,
+                    d.base,
+                    d.rate,
+                    amount,
+                    d.explanation,
+                    None,
+                    "",
+                )
+            )
+            self.created += 1
+            return
+        pk, old_amount, status, old_base, old_rate, old_plan, old_explanation = cur
+        if status in (*LOCKED_STATUSES, LineStatus.FORFEITED):
+            return
+        if isinstance(old_explanation, str):  # psycopg hands jsonb over as text (Django's loader)
+            old_explanation = json.loads(old_explanation)
+        if (old_amount, old_base, old_rate, old_plan, old_explanation) != (
+            amount,
+            d.base,
+            d.rate,
+            d.plan_id,
+            d.explanation,
+        ):
+            self.to_update.append(
+                CommissionLine(
+                    pk=pk,
+                    amount=amount,
+                    base=d.base,
+                    rate=d.rate,
+                    explanation=d.explanation,
+                    plan_id=d.plan_id,
+                )
+            )
+
+    def finish(self, run: LedgerRun) -> None:
+        self.sink.close()
+        stale_ids = [
+            pk
+            for key, (pk, amount, status, *_rest) in self.existing.items()
+            if key not in self.seen and status not in (*LOCKED_STATUSES, LineStatus.FORFEITED) and amount != 0
+        ]
+        stale = [
+            CommissionLine(pk=x.pk, amount=ZERO, explanation={**x.explanation, "stale": True})
+            for x in CommissionLine.objects.filter(pk__in=stale_ids)
+        ]
+        lines_update(self.to_update, ["amount", "base", "rate", "explanation", "plan_id"])
+        lines_update(stale, ["amount", "explanation"])
+        run.lines_db_seconds = round(self.sink.busy, 3)
+        run.created += self.created
+        run.updated += len(self.to_update)
+        run.zeroed += len(stale)
+
+
+def _key_account_year_end(period: dt.date, run: LedgerRun) -> None:
+    """K5 year-end true-up (December run): per payee and key-account plan, the year's key-account
+    commission minus the monthly advances, plus the year-end bonus when the annual target is met."""
+    year = period.year
+    calcs = PeriodCalculation.objects.filter(period__year=year, payee_user__isnull=False).select_related(
+        "plan"
+    )
+    accrued: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
+    sales: dict[int, dict[dt.date, Decimal]] = defaultdict(dict)
+    plans: dict[int, CommissionPlan] = {}
+    for c in calcs:
+        assert c.payee_user_id is not None
+        sales[c.payee_user_id][c.period] = max(sales[c.payee_user_id].get(c.period, ZERO), c.sales)
+        comps = {x["id"]: x for x in c.plan.definition.get("components", []) if x["type"] == "key_account"}
+        for comp_id, amount in c.result.get("by_component", {}).items():
+            if comp_id in comps:
+                accrued[(c.payee_user_id, c.plan_id)] += Decimal(amount)
+                plans[c.plan_id] = c.plan
+    if not accrued:
+        return
+    advanced: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
+    for uid, plan_id, amount in (
+        CommissionLine.objects.filter(
+            period__year=year,
+            payee_user_id__in={u for u, _p in accrued},
+            plan_id__in=list(plans),
+            kind=LineKind.EARNED,
+        )
+        .exclude(status=LineStatus.FORFEITED)
+        .filter(
+            component__in={
+                x["id"]
+                for p in plans.values()
+                for x in p.definition["components"]
+                if x["type"] == "key_account"
+            }
+        )
+        .values_list("payee_user_id", "plan_id", "amount")
+    ):
+        advanced[(uid, plan_id)] += amount
+    annual_targets = dict(
+        SalesTarget.objects.filter(period=dt.date(year, 1, 1), annual=True).values_list("user_id", "amount")
+    )
+    lines = []
+    for (uid, plan_id), total in accrued.items():
+        plan = plans[plan_id]
+        comp = next(x for x in plan.definition["components"] if x["type"] == "key_account")
+        balance = round_fen(total) - advanced[(uid, plan_id)]
+        year_sales = sum(sales[uid].values(), ZERO)
+        target = annual_targets.get(uid)
+        met = target is not None and year_sales >= target
+        bonus = round_fen(total * Decimal(comp.get("year_end_bonus", "0"))) if met else ZERO
+        for suffix, amount, label in (
+            ("balance", balance, _("大客户提成年终结算余额")),
+            ("bonus", bonus, _("年度目标达成，年终大客户提成奖励")),
+        ):
+            if amount == 0:
+                continue
+            lines.append(
+                CommissionLine(
+                    source_key=f"ka:{year}:u{uid}:{plan.code}:{suffix}",
+                    period=period,
+                    kind=LineKind.EARNED if suffix == "balance" else LineKind.REWARD,
+                    status=LineStatus.PAYABLE,
+                    payee_user_id=uid,
+                    plan=plan,
+                    component=comp["id"],
+                    base=round_fen(total),
+                    rate=Decimal(comp.get("year_end_bonus", "0")) if suffix == "bonus" else None,
+                    amount=amount,
+                    explanation={
+                        "plan": plan.code,
+                        "component": comp["id"],
+                        "label": label,
+                        "year_accrued": f"{round_fen(total):.2f}",
+                        "advanced": f"{advanced[(uid, plan_id)]:.2f}",
+                        "year_sales": f"{year_sales:.2f}",
+                        "annual_target": None if target is None else f"{target:.2f}",
+                    },
+                )
+            )
+    existing = dict(
+        CommissionLine.objects.filter(source_key__in=[x.source_key for x in lines]).values_list(
+            "source_key", "status"
+        )
+    )
+    new = [x for x in lines if x.source_key not in existing]
+    upd = [x for x in lines if existing.get(x.source_key) in (LineStatus.PENDING, LineStatus.PAYABLE)]
+    CommissionLine.objects.bulk_create(new)
+    for x in upd:
+        CommissionLine.objects.filter(source_key=x.source_key).update(
+            amount=x.amount, base=x.base, explanation=x.explanation
+        )
+    run.created += len(new)

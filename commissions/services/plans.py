@@ -1,0 +1,191 @@
+"""Commission plans (K12): validate, check, save, publish, export/import and assign plan versions.
+
+A plan version is its code + effective date; a published version whose date has come, or that a closed
+month used, is frozen (save a new version instead); publishing respects the K12 notice period."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from commissions import calculator as calc
+from commissions.models import CommissionLine, CommissionPlan, PlanAssignment
+from commissions.selectors import LOCKED_STATUSES, policy_on
+from common.errors import Conflict, DomainError
+
+if TYPE_CHECKING:
+    from crm.models import User
+
+
+def plan_validate(*, definition: Any) -> dict[str, Any]:
+    """A plan definition, or DomainError listing every problem in it."""
+    errors = calc.validate_plan(definition)
+    if errors:
+        raise DomainError(_("方案定义有误：%(errors)s") % {"errors": "；".join(errors)}, field="definition")
+    return definition  # type: ignore[no-any-return]
+
+
+def _check_notice(
+    *, effective_from: dt.date, published_at: dt.datetime, override_reason: str, by: User | None
+) -> None:
+    """K12: a plan takes effect at least N days (policy, default 30) after it is published, unless an
+    admin overrides with a written reason."""
+    notice = policy_on(published_at.date()).plan_notice_days
+    earliest = timezone.localtime(published_at).date() + dt.timedelta(days=notice)
+    if effective_from >= earliest:
+        return
+    if not override_reason.strip():
+        raise DomainError(
+            _("方案须提前 %(days)s 天公布：最早生效日期为 %(date)s；如需提前生效，须由管理员填写原因。")
+            % {"days": notice, "date": earliest},
+            field="effective_from",
+        )
+    if by is None or not (by.is_superuser or by.has_role("admin")):
+        raise DomainError(_("只有系统管理员可以批准提前生效。"), code="forbidden", status=403)
+
+
+def plan_check(
+    *,
+    definition: Any,
+    effective_from: dt.date,
+    effective_to: dt.date | None = None,
+    publish: bool = False,
+    override_reason: str = "",
+    by: User | None = None,
+) -> CommissionPlan | None:
+    """Every rule a plan save must pass, without saving: the definition (validate_plan), the dates,
+    K12 notice, and that a version already in force or used by a closed month is not edited.
+    Returns the existing version (or None)."""
+    plan_validate(definition=definition)
+    if effective_to is not None and effective_to < effective_from:
+        raise DomainError(_("失效日期不能早于生效日期。"), field="effective_to")
+    plan = CommissionPlan.objects.filter(code=definition["code"], effective_from=effective_from).first()
+    if plan is not None and plan.published_at is not None:
+        used_closed = CommissionLine.objects.filter(plan=plan, status__in=LOCKED_STATUSES).exists()
+        frozen = used_closed or plan.effective_from <= timezone.localdate()
+        if frozen and plan.definition != definition:
+            raise Conflict(
+                _("该方案版本已生效或已用于已结算月份，不能修改；请以新的生效日期另存一个版本。"),
+                field="definition",
+            )
+    if publish and (plan is None or plan.published_at is None):
+        _check_notice(
+            effective_from=effective_from, published_at=timezone.now(), override_reason=override_reason, by=by
+        )
+    return plan
+
+
+@transaction.atomic
+def plan_save(
+    *,
+    definition: dict[str, Any],
+    effective_from: dt.date,
+    effective_to: dt.date | None = None,
+    publish: bool = False,
+    override_reason: str = "",
+    by: User | None = None,
+) -> CommissionPlan:
+    """Create or replace a plan version (code + effective_from). A published version whose effective date
+    has come, or that a closed period used, is frozen: change it by saving a new version (K12)."""
+    plan = plan_check(
+        definition=definition,
+        effective_from=effective_from,
+        effective_to=effective_to,
+        publish=publish,
+        override_reason=override_reason,
+        by=by,
+    )
+    if plan is not None:
+        plan = CommissionPlan.objects.select_for_update().get(pk=plan.pk)
+    else:
+        plan = CommissionPlan(code=definition["code"], effective_from=effective_from)
+    plan.name = definition["name"]
+    plan.definition = definition
+    plan.effective_to = effective_to
+    if publish and plan.published_at is None:
+        plan.published_at = timezone.now()
+        plan.published_by = by
+        if override_reason.strip():
+            plan.notice_override_reason = override_reason.strip()
+            plan.notice_override_by = by
+    plan.save()
+    return plan
+
+
+def plan_publish(*, plan: CommissionPlan, by: User, override_reason: str = "") -> CommissionPlan:
+    if plan.published_at is not None:
+        return plan
+    return plan_save(
+        definition=plan.definition,
+        effective_from=plan.effective_from,
+        effective_to=plan.effective_to,
+        publish=True,
+        override_reason=override_reason,
+        by=by,
+    )
+
+
+def plan_export(*, plan: CommissionPlan) -> dict[str, Any]:
+    """The plan as a file: its definition plus its version dates (what plan_import reads back)."""
+    return {
+        **plan.definition,
+        "effective_from": plan.effective_from.isoformat(),
+        "effective_to": plan.effective_to.isoformat() if plan.effective_to else None,
+    }
+
+
+def plan_import(
+    *,
+    data: Any,
+    effective_from: dt.date | None = None,
+    publish: bool = False,
+    override_reason: str = "",
+    by: User | None = None,
+) -> CommissionPlan:
+    if not isinstance(data, dict):
+        raise DomainError(_("方案文件必须是 JSON 对象。"))
+    data = dict(data)
+    raw_from = data.pop("effective_from", None)
+    raw_to = data.pop("effective_to", None)
+    try:
+        start = effective_from or (dt.date.fromisoformat(raw_from) if raw_from else None)
+        end = dt.date.fromisoformat(raw_to) if raw_to else None
+    except (TypeError, ValueError):
+        raise DomainError(_("生效/失效日期格式应为 YYYY-MM-DD。"), field="effective_from") from None
+    if start is None:
+        raise DomainError(_("请指定生效日期。"), field="effective_from")
+    return plan_save(
+        definition=data,
+        effective_from=start,
+        effective_to=end,
+        publish=publish,
+        override_reason=override_reason,
+        by=by,
+    )
+
+
+def plan_assign(
+    *,
+    plan: CommissionPlan,
+    starts_on: dt.date,
+    user: User | None = None,
+    role: str = "",
+    partner_kind: str = "",
+    ends_on: dt.date | None = None,
+    grade: str = "",
+) -> PlanAssignment:
+    if sum(bool(x) for x in (user, role, partner_kind)) != 1:
+        raise DomainError(_("适用对象须且只能是一名员工、一个角色或一类合伙人。"))
+    obj, _created = PlanAssignment.objects.get_or_create(
+        plan=plan,
+        user=user,
+        role=role,
+        partner_kind=partner_kind,
+        starts_on=starts_on,
+        defaults={"ends_on": ends_on, "grade": grade},
+    )
+    return obj
