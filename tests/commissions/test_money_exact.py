@@ -8,10 +8,10 @@ from decimal import Decimal as D
 
 import pytest
 
+from commissions.models import CommissionLine, LineKind, LineStatus, PeriodCalculation
 from commissions.services.collection import commission_payable_refresh
 from commissions.services.ledger_run import ledger_recalculate
 from commissions.services.periods import commission_period_close
-from commissions.models import CommissionLine, LineKind, LineStatus, PeriodCalculation
 from crm.models import ProductCategory, Role
 from partners.models import CreditRole, CreditShare
 from tests.commissions.factories import booked, install_plan, pay

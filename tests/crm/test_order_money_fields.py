@@ -9,8 +9,8 @@ from decimal import Decimal as D
 import pytest
 from django.urls import reverse
 
-from commissions import services as commission_services
 from commissions.models import CommissionLine
+from commissions.services.ledger_run import ledger_recalculate
 from common.timeutil import local_date, month_start
 from crm.models import Order, OrderLine, Role
 from tests.commissions.factories import install_plan
@@ -42,7 +42,7 @@ def test_api_order_keeps_tax_and_logistics_and_the_margin_commission_uses_them(o
     shown = api_for(org.rep_a1).get(f"/api/orders/{r.data['id']}/").data["lines"][0]
     assert (shown["tax"], shown["logistics"], shown["unit_cost"]) == ("1300.50", "420.00", "6000.00")
     order = Order.objects.get(pk=r.data["id"])
-    commission_services.ledger_recalculate(period=month_start(local_date(order.booked_at)))
+    ledger_recalculate(period=month_start(local_date(order.booked_at)))
     line = CommissionLine.objects.get(order=order, component="sourced")
     # 10% × (20,000 − 12,000 − 1,300.50 − 420) = 10% × 6,279.50 (it was 800.00 with tax and logistics lost)
     assert line.amount == D("627.95")
