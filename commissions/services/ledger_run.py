@@ -124,7 +124,8 @@ def ledger_recalculate(*, period: dt.date) -> LedgerRun:
     # same way by the clawbacks (`collection.clawbacks_create`), the difference booked in an open month.
     factors = order_net_factors()
     start, end = _period_bounds(period)
-    month = _MonthFacts.load(period, run=run)
+    month = _MonthFacts.load(period)
+    t = run.lap("aggregate_sql_and_split", t)
     collected = set(
         collected_orders().filter(booked_at__gte=start, booked_at__lt=end).values_list("pk", flat=True)
     )
@@ -170,9 +171,7 @@ class _MonthFacts:
     names: dict[int, str]
 
     @classmethod
-    def load(
-        cls, period: dt.date, *, payees: set[str] | None = None, run: LedgerRun | None = None
-    ) -> _MonthFacts:
+    def load(cls, period: dt.date, *, payees: set[str] | None = None) -> _MonthFacts:
         from crm.models import Order, User
         from partners.models import Partner
 
@@ -185,10 +184,7 @@ class _MonthFacts:
             for p in all_plans
             for c in p.definition.get("components", [])
         )
-        t = time.perf_counter()
         slices = _period_slices(period, by_category=by_category, payees=payees)
-        if run is not None:
-            run.lap("aggregate_sql_and_split", t)
         if payees is not None:  # only these payees' months are complete in the slices
             slices.by_payee = {k: v for k, v in slices.by_payee.items() if k in payees}
         by_payee = slices.by_payee
