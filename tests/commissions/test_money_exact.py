@@ -227,3 +227,31 @@ def test_k5_advance_rounded_once_and_advance_plus_balance_is_the_years_commissio
     balance = CommissionLine.objects.get(source_key__endswith=":balance")
     assert (advance.amount, balance.amount) == (D("160.00"), D("40.01"))
     assert advance.amount + balance.amount == D("200.01")
+
+
+def test_shared_and_repriced_lines_explain_themselves_in_words_on_the_page_and_api(org, client_for, api_for):
+    install_plan("sales_progressive", role=Role.REP)
+    rep, executive = org.rep_a1, org.executive
+    order = shared_order(
+        rep,
+        "400000",
+        dt.date(2026, 10, 5),
+        [(rep, CreditRole.OWNER, "0.7"), (executive, CreditRole.EXECUTIVE, "0.3")],
+    )
+    pay(order, "400000", dt.date(2026, 10, 6), org.finance)
+    ledger_recalculate(period=OCT)
+    settle(OCT)
+    pay(order, "-100000", dt.date(2026, 11, 3), org.finance)
+    ledger_recalculate(period=NOV)
+    exec_line = CommissionLine.objects.get(payee_user=executive, period=OCT)
+    page = client_for(executive).get(f"/commissions/lines/{exec_line.pk}/").content.decode()
+    assert "¥18,000.00" in page and "30%" in page and str(rep) in page
+    # 300,000 re-priced: 3,000 + 10,000 = 13,000; the executive's 30% drops from 5,400 to 3,900
+    claw = CommissionLine.objects.get(payee_user=executive, period=NOV)
+    assert (claw.kind, claw.amount, claw.corrects_id) == (LineKind.CLAWBACK, D("-1500.00"), exec_line.pk)
+    data = api_for(executive).get(f"/api/commissions/lines/{claw.pk}/").json()
+    words = " ".join(
+        str(v) for row in data["explanation_text"] for v in (row.values() if isinstance(row, dict) else row)
+    )
+    assert "2026-10" in words and "¥3,900.00" in words and "¥5,400.00" in words
+    assert total_of(rep) + total_of(executive) == D("13000.00")
