@@ -20,7 +20,7 @@ from commissions.selectors import LOCKED_STATUSES, closed_periods, period_is_clo
 from commissions.services.ledger_writing import EARNED_KINDS, _line_row, lines_insert
 from commissions.services.sales_facts import MONEY, order_net_factors
 from common.errors import Conflict
-from common.money import ZERO, round_fen
+from common.money import ZERO, allocate
 from common.timeutil import month_start
 
 
@@ -286,7 +286,8 @@ def _pro_rata_release(partial: dict[int, Decimal]) -> int:
         tkey = f"t:{line.source_key}"
         already = released.get(tkey, ZERO)
         earned = line.amount + already
-        target = round_fen(earned * partial[line.order_id])  # type: ignore[index]
+        collected = partial[line.order_id]  # type: ignore[index]
+        target = allocate(earned, [collected, Decimal(1) - collected])[0]  # the collected part of it
         tranche = target - already
         if tranche <= 0:
             continue
