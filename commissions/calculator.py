@@ -147,6 +147,14 @@ class Result:
             out[line.component] += line.amount
         return dict(out)
 
+    def exact_by_component(self) -> dict[str, Decimal]:
+        """Each component's total at full precision (before any rounding): K5's advance is a ratio of
+        it, rounded once (`key_account_advance`)."""
+        out: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for line in self.lines:
+            out[line.component] += line.exact
+        return dict(out)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "plan": self.plan_code,
@@ -718,6 +726,59 @@ def calculate(plan: dict[str, Any], facts: Facts) -> Result:
         elif ctype == "below_floor":
             lines += _below_floor(comp, below)
     return Result(plan_code=plan["code"], lines=tuple(lines), sales=sales, attainment=attainment)
+
+
+def key_account_advance(comp: dict[str, Any], exact_total: Decimal) -> Decimal | None:
+    """K5: the monthly advance of a key-account component — `advance_ratio` (80%) of the month's
+    key-account commission at full precision, rounded to the fen once (so the advances and the year-end
+    balance add up to the year's commission). None when the plan pays everything monthly."""
+    ratio = Decimal(comp.get("advance_ratio", "1"))
+    if comp["type"] != "key_account" or ratio >= 1:
+        return None
+    return round_fen(exact_total * ratio)
+
+
+def earned_weight(comp: dict[str, Any], lines: Iterable[LineFact], *, has_below_floor: bool) -> Decimal:
+    """What `lines` (one order's slice) earned under one component, at full precision: the weight by
+    which the payee's rounded component total is allocated to the payee's orders (issue 12: each
+    order's line carries what that order generated, not the month's total weighted by sales).
+
+    Per-line components apply each line's own rate (its category's, its key-account class's with the
+    uplift, the approver's below-floor rate) or its margin (never below 0); a period component (K1, K2,
+    K3, K6) works on the month's total, whose rate no single order owns, so the order's sales weigh."""
+    ctype = comp["type"]
+    lines = list(lines)
+    if ctype in PERIOD_COMPONENTS:
+        return sum((x.amount for x in lines), ZERO)
+    if ctype == "below_floor":
+        return sum((x.exact for x in _below_floor(comp, [x for x in lines if x.below_floor])), ZERO)
+    if has_below_floor:
+        lines = [x for x in lines if not x.below_floor]
+    if ctype in ("category_rates", "rebate"):
+        rates, default = comp["rates"], comp.get("default_rate")
+        total = ZERO
+        for x in lines:
+            rate, _label = _rate_for(rates, x.category, default)
+            if rate is not None:
+                total += x.amount * rate
+        return total
+    if ctype == "margin":
+        rate = Decimal(comp["rate"])
+        margin = sum(
+            (x.amount - x.cost - x.tax - x.logistics for x in lines if x.category in comp["categories"]), ZERO
+        )
+        return max(ZERO, margin) * rate
+    if ctype == "key_account":
+        uplift = Decimal(comp.get("uplift", "0"))
+        total = ZERO
+        for x in lines:
+            if not x.key_account_class:
+                continue
+            rate, _label = _rate_for(comp["rates"], x.key_account_class, None)
+            if rate is not None:
+                total += x.amount * (rate + uplift if x.key_account_uplift else rate)
+        return total
+    return sum((x.amount for x in lines), ZERO)  # pragma: no cover - every type is handled above
 
 
 def what_if(plan: dict[str, Any], facts: Facts, extra: Iterable[LineFact]) -> tuple[Result, Result, Decimal]:

@@ -220,6 +220,8 @@ def _explanation_labels() -> dict[str, str]:
         "original_period": _("原所属月份"),
         "original_amount": _("原金额"),
         "clawed_before": _("此前已追回"),
+        "repriced_amount": _("重新计算后应为"),
+        "order_commission": _("本单提成（分成前）"),
         "pro_rata": _("按回款比例发放"),
         "earned_total": _("提成总额"),
         "year_accrued": _("全年大客户提成"),

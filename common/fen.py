@@ -6,6 +6,7 @@ imports them from here so it never pulls in the ORM.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 FEN = Decimal("0.01")
@@ -19,25 +20,52 @@ def round_fen(value: Decimal | int | str) -> Decimal:
     return Decimal(value).quantize(FEN, rounding=ROUND_HALF_UP)
 
 
-def split_by_shares(amount: Decimal, shares: list[Decimal]) -> list[Decimal]:
-    """Split a fen amount by shares (summing to 1) so that the parts add up to it exactly.
+def allocate(amount: Decimal | int | str, weights: Sequence[Decimal | int]) -> list[Decimal]:
+    """THE allocation routine: divide a money amount over weights so that the parts add up to it exactly.
 
-    Largest-remainder method: each part is rounded down to the fen, and the fens left over go to the
-    parts with the largest remainders (ties to the earlier share), so no fen is lost or created.
+    Every place that divides money (credit shares, per-order lines, the executive's 30%, settlement
+    lines, partner rebates) calls this; no other code divides money. `amount` is rounded to the fen
+    first; each part gets the whole fens of its exact share (amount × weight / sum of weights, in exact
+    integer arithmetic), and the fens left over go one each to the parts with the largest remainders —
+    ties to the earlier part, so the same input always gives the same split. Weights are any
+    non-negative Decimals (shares, sales, what each order earned); they need not sum to 1. A negative
+    amount is split like its absolute value, every part negative. All-zero weights leave nothing to
+    split by: the amount must then be 0 (else ValueError — money would be lost).
     """
-    amount = round_fen(amount)
-    if not shares:
+    fens = int(round_fen(amount) / FEN)
+    n = len(weights)
+    if n == 0:
+        if fens:
+            raise ValueError("nothing to allocate to")
         return []
-    total_fen = int(amount / FEN)
-    sign = -1 if total_fen < 0 else 1
-    total_fen = abs(total_fen)
-    exact = [Decimal(total_fen) * s for s in shares]
-    floors = [int(e) for e in exact]
-    left = total_fen - sum(floors)
-    order = sorted(range(len(shares)), key=lambda i: (-(exact[i] - floors[i]), i))
-    for i in order[:left]:
-        floors[i] += 1
-    return [sign * Decimal(f) * FEN for f in floors]
+    ws = [Decimal(w) for w in weights]
+    if any(w < 0 or not w.is_finite() for w in ws):
+        raise ValueError("weights must be finite and not negative")
+    # Exact integers: scale every weight by the same power of ten (Decimal is exact base 10).
+    places = max(0, *(-w.as_tuple().exponent for w in ws))  # type: ignore[operator]
+    ints = [int(w.scaleb(places)) for w in ws]
+    total = sum(ints)
+    if total == 0:
+        if fens:
+            raise ValueError("cannot allocate a non-zero amount over zero weights")
+        return [ZERO] * n
+    sign = -1 if fens < 0 else 1
+    fens = abs(fens)
+    floors, rems = [], []
+    for w in ints:
+        q, r = divmod(fens * w, total)
+        floors.append(q)
+        rems.append(r)
+    left = fens - sum(floors)
+    if left:
+        for i in sorted(range(n), key=lambda i: (-rems[i], i))[:left]:
+            floors[i] += 1
+    return [(sign * f * FEN) for f in floors]
+
+
+def split_by_shares(amount: Decimal, shares: list[Decimal]) -> list[Decimal]:
+    """Split a fen amount by credit shares (they sum to 1): `allocate` by those shares."""
+    return allocate(amount, shares)
 
 
 def format_cny(value: Decimal | None) -> str:

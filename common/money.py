@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import models
 
-from common.fen import FEN, ZERO, format_cny, round_fen, split_by_shares
+from common.fen import FEN, ZERO, allocate, format_cny, round_fen, split_by_shares
 
 MONEY_MAX_DIGITS = 16
 MONEY_DECIMAL_PLACES = 2
@@ -18,6 +18,7 @@ __all__ = [
     "ZERO",
     "MoneyField",
     "RateField",
+    "allocate",
     "format_cny",
     "round_fen",
     "split_by_shares",

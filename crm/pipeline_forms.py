@@ -167,6 +167,8 @@ class OrderLineForm(forms.Form):
     unit_price = money_field(_("成交单价"), required=False)
     floor_price = money_field(_("最低价"), required=False)
     unit_cost = money_field(_("单位成本"), required=False)
+    tax = money_field(_("税费"), required=False)  # K7: margin = revenue − cost − tax − logistics
+    logistics = money_field(_("物流费"), required=False)
 
 
 OrderLineFormSet = forms.formset_factory(OrderLineForm, extra=3)

@@ -20,50 +20,151 @@ from commissions.selectors import LOCKED_STATUSES, closed_periods, period_is_clo
 from commissions.services.ledger_writing import EARNED_KINDS, _line_row, lines_insert
 from commissions.services.sales_facts import MONEY, order_net_factors
 from common.errors import Conflict
-from common.money import ZERO, round_fen
-from common.timeutil import month_start, next_month
+from common.money import ZERO, allocate
+from common.timeutil import month_start
+
+
+def _calc_payee(explanation: Any) -> str | None:
+    """The payee ("u<id>" / "p<id>") whose month's calculation a ledger line was allocated from."""
+    key = explanation.get("calculation") if isinstance(explanation, dict) else None
+    parts = key.split(":") if isinstance(key, str) else []
+    return parts[1] if len(parts) == 3 else None
+
+
+def _group_key(source_key: str) -> str:
+    """A pro rata tranche (`t:<line key>|<fen>`) belongs to its earned line."""
+    return source_key[2:].split("|")[0] if source_key.startswith("t:") else source_key
 
 
 def clawbacks_create(*, period: dt.date) -> int:
-    """K10: for orders refunded, returned or written off (dated before the end of `period`) whose
-    commission lies in a closed month or is already settled/paid, add a negative line in `period` (an
-    open month) pointing at (`corrects`) each original line. The original is never edited. Idempotent:
-    the clawback wanted for a line is original × (1 − net factor), less what was already clawed back."""
+    """K10, independent of timing: a refund, return or write-off costs the same whether it arrives
+    before or after its month is locked. A month that is closed (or whose lines are settled/paid) is
+    re-priced as if the event had been known — the same computation as the month run
+    (`ledger_run.month_desired_lines`), for the payees concerned — and each of their lines' difference
+    (re-priced − original − what earlier corrections moved) is booked in `period`, an open month, as a
+    new line pointing at (`corrects`) the original: negative `clawback`, positive `adjustment`. The
+    original is never edited. In a month with several bands a refund re-prices the other orders' lines
+    too (the month's sales drop a band). Idempotent: a (month, payee) is re-priced only when a refund
+    or write-off changed since its lines last accounted for it, and a difference of 0 books nothing."""
+    from commissions.services.ledger_run import month_desired_lines
+
     period = month_start(period)
     if period_is_closed(period):
         raise Conflict(_("%(period)s 已关闭。") % {"period": f"{period:%Y-%m}"})
-    factors = order_net_factors(before=next_month(period))
+    factors = order_net_factors()
     if not factors:
         return 0
-    originals = list(
+    touched = list(
         CommissionLine.objects.filter(
-            order_id__in=list(factors), kind__in=EARNED_KINDS, period__lte=period, amount__gt=0
-        ).exclude(status=LineStatus.FORFEITED)
+            order_id__in=list(factors), kind__in=EARNED_KINDS, period__lte=period, source_key__startswith="e:"
+        )
+        .exclude(status=LineStatus.FORFEITED)
+        .values_list("pk", "period", "payee_user_id", "payee_partner_id", "status", "order_id", "explanation")
     )
-    closed = closed_periods({x.period for x in originals})
-    originals = [x for x in originals if x.status in LOCKED_STATUSES or x.period in closed]
-    if not originals:
+    if not touched:
         return 0
-    already: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for corrects_id, amount in CommissionLine.objects.filter(
-        kind=LineKind.CLAWBACK, corrects_id__in=[x.pk for x in originals]
-    ).values_list("corrects_id", "amount"):
-        already[corrects_id] += amount
-    new = []
-    for line in originals:
-        applied = Decimal(line.explanation.get("net_factor", "1"))
-        if applied <= 0:
+    closed = closed_periods({x[1] for x in touched})
+    # The refund factor each line last accounted for: its own, or that of its latest correction.
+    applied: dict[int, Decimal] = {}
+    for corrects_id, explanation in (
+        CommissionLine.objects.filter(corrects_id__in=[x[0] for x in touched], source_key__startswith="cb:")
+        .order_by("id")
+        .values_list("corrects_id", "explanation")
+    ):
+        applied[corrects_id] = Decimal(str(explanation.get("net_factor", "1")))
+    affected: dict[dt.date, set[str]] = defaultdict(set)
+    for pk, p, uid, pid, status, order_id, explanation in touched:
+        if p not in closed and status not in LOCKED_STATUSES:
+            continue  # an open month's open lines are re-priced by that month's own run
+        last = applied.get(pk)
+        if last is None:
+            last = (
+                Decimal(str(explanation.get("net_factor", "1")))
+                if isinstance(explanation, dict)
+                else Decimal(1)
+            )
+        if last == factors[order_id]:
             continue
-        f = min(Decimal(1), factors[line.order_id] / applied)  # type: ignore[index]
-        wanted = -(line.amount - round_fen(line.amount * f))
-        delta = wanted - already[line.pk]
+        affected[p].add(f"u{uid}" if uid else f"p{pid}")
+        calc_payee = _calc_payee(explanation)
+        if calc_payee:  # a shared line: its month is the account manager's
+            affected[p].add(calc_payee)
+    new: list[CommissionLine] = []
+    for p in sorted(affected):
+        new += _reprice(p, affected[p], factors, period, p in closed, month_desired_lines)
+    lines_insert([_line_row(x) for x in new])
+    return len(new)
+
+
+def _reprice(
+    month: dt.date,
+    payees: set[str],
+    factors: dict[int, Decimal],
+    period: dt.date,
+    closed: bool,
+    month_desired_lines: Any,
+) -> list[CommissionLine]:
+    """The correction lines (in `period`) for the payees' lines of `month`, re-priced with `factors`."""
+    desired = month_desired_lines(period=month, payees=payees, factors=factors)
+    users = {int(k[1:]) for k in payees if k[0] == "u"} | {
+        d.payee_user_id for d in desired.values() if d.payee_user_id
+    }
+    partners = {int(k[1:]) for k in payees if k[0] == "p"}
+    groups: dict[str, list[CommissionLine]] = defaultdict(list)
+    for found in (
+        CommissionLine.objects.filter(period=month, kind__in=EARNED_KINDS)
+        .filter(Q(payee_user_id__in=users) | Q(payee_partner_id__in=partners))
+        .filter(Q(source_key__startswith="e:") | Q(source_key__startswith="t:"))
+        .exclude(status=LineStatus.FORFEITED)
+        .order_by("id")
+    ):
+        if _calc_payee(found.explanation) in payees:
+            groups[_group_key(found.source_key)].append(found)
+    originals = {key: next((x for x in group if x.source_key == key), None) for key, group in groups.items()}
+    moved: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for corrects_id, amount in CommissionLine.objects.filter(
+        corrects_id__in=[x.pk for x in originals.values() if x is not None], source_key__startswith="cb:"
+    ).values_list("corrects_id", "amount"):
+        moved[corrects_id] += amount
+    out = []
+    for key, group in groups.items():
+        line = originals[key]
+        if line is None or not (closed or line.status in LOCKED_STATUSES):
+            continue
+        want = desired.get(key)
+        wanted = want.amount if want is not None else ZERO
+        original = sum((x.amount for x in group), ZERO)
+        before = moved[line.pk]
+        delta = wanted - original - before
         if delta == 0:
             continue
-        new.append(
+        f = factors.get(line.order_id or 0)
+        words = _(
+            "%(month)s 按退款/退货/坏账核销后的销售额重新计算：本行应为 ¥%(wanted)s（原 ¥%(original)s，"
+            "此前已调整 ¥%(before)s），差额 ¥%(delta)s 计入 %(period)s"
+        ) % {
+            "month": f"{month:%Y-%m}",
+            "wanted": f"{wanted:,.2f}",
+            "original": f"{original:,.2f}",
+            "before": f"{before:,.2f}",
+            "delta": f"{delta:,.2f}",
+            "period": f"{period:%Y-%m}",
+        }
+        explanation: dict[str, Any] = {
+            "corrects": line.pk,
+            "original_period": f"{month:%Y-%m}",
+            "original_amount": f"{original:.2f}",
+            "repriced_amount": f"{wanted:.2f}",
+            "clawed_before": f"{before:.2f}",
+            "note": words,
+        }
+        if f is not None:
+            explanation["net_factor"] = str(f)
+        out.append(
             CommissionLine(
-                source_key=f"cb:{line.pk}:{-wanted:.2f}",
+                source_key=f"cb:{line.pk}:{wanted:.2f}:{original + before:.2f}",
                 period=period,
-                kind=LineKind.CLAWBACK,
+                kind=LineKind.CLAWBACK if delta < 0 else LineKind.ADJUSTMENT,
                 status=LineStatus.PENDING,
                 payee_user_id=line.payee_user_id,
                 payee_partner_id=line.payee_partner_id,
@@ -72,28 +173,15 @@ def clawbacks_create(*, period: dt.date) -> int:
                 plan_id=line.plan_id,
                 component=line.component,
                 category=line.category,
-                base=line.amount,
-                rate=Decimal(1) - f,
+                base=original,
+                rate=None,
                 amount=delta,
                 corrects=line,
-                reason=_("退款/退货/坏账核销追回"),
-                explanation={
-                    "corrects": line.pk,
-                    "original_period": f"{line.period:%Y-%m}",
-                    "original_amount": f"{line.amount:.2f}",
-                    "net_factor": str(f.quantize(Decimal("0.000001"))),
-                    "clawed_before": f"{already[line.pk]:.2f}",
-                },
+                reason=_("退款/退货/坏账核销追回") if delta < 0 else _("退款/退货/坏账核销重新计算调整"),
+                explanation=explanation,
             )
         )
-    existing = set(
-        CommissionLine.objects.filter(source_key__in=[x.source_key for x in new]).values_list(
-            "source_key", flat=True
-        )
-    )
-    new = [x for x in new if x.source_key not in existing]
-    lines_insert([_line_row(x) for x in new])
-    return len(new)
+    return out
 
 
 def _collected_orders(order_ids: Iterable[int]) -> dict[int, Decimal]:
@@ -198,7 +286,8 @@ def _pro_rata_release(partial: dict[int, Decimal]) -> int:
         tkey = f"t:{line.source_key}"
         already = released.get(tkey, ZERO)
         earned = line.amount + already
-        target = round_fen(earned * partial[line.order_id])  # type: ignore[index]
+        collected = partial[line.order_id]  # type: ignore[index]
+        target = allocate(earned, [collected, Decimal(1) - collected])[0]  # the collected part of it
         tranche = target - already
         if tranche <= 0:
             continue

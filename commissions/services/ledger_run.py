@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -37,13 +38,14 @@ from commissions.services.ledger_writing import EARNED_KINDS, _LineSink, lines_u
 from commissions.services.sales_facts import (
     _period_bounds,
     _period_slices,
+    _PeriodSlices,
     _raw_rows,
     _scaled,
     _ShareRow,
     order_net_factors,
 )
 from common.errors import Conflict
-from common.money import ZERO, round_fen, split_by_shares
+from common.money import ZERO, allocate, round_fen
 from common.timeutil import month_start
 
 
@@ -66,41 +68,6 @@ class LedgerRun:
         now = time.perf_counter()
         self.timings[phase] = round(now - since, 3)
         return now
-
-
-def _component_weights(comp: dict[str, Any], rows: list[_ShareRow], has_below_floor: bool) -> list[Decimal]:
-    """How a component's payee total is allocated to the payee's order slices: by the slice's part of
-    that component's base (period components: its sales; per-line components: its matching lines)."""
-    ctype = comp["type"]
-    out = []
-    for row in rows:
-        lines = row.lines
-        if ctype in calc.PERIOD_COMPONENTS:
-            out.append(sum((x.amount for x in lines), ZERO))
-            continue
-        if ctype == "below_floor":
-            lines = [x for x in lines if x.below_floor]
-        elif has_below_floor:
-            lines = [x for x in lines if not x.below_floor]
-        if ctype in ("category_rates", "rebate"):
-            rates = comp["rates"]
-            default = comp.get("default_rate")
-            lines = [x for x in lines if x.category in rates or default is not None]
-        elif ctype == "margin":
-            lines = [x for x in lines if x.category in comp["categories"]]
-            out.append(sum((max(ZERO, x.amount - x.cost - x.tax - x.logistics) for x in lines), ZERO))
-            continue
-        elif ctype == "key_account":
-            lines = [x for x in lines if x.key_account_class]
-        out.append(sum((x.amount for x in lines), ZERO))
-    return out
-
-
-def _normalised(weights: list[Decimal]) -> list[Decimal] | None:
-    total = sum(weights, ZERO)
-    if total <= 0:
-        return None
-    return [w / total for w in weights]
 
 
 @dataclass(slots=True)
@@ -136,14 +103,13 @@ class _PayeeResult:
 def ledger_recalculate(*, period: dt.date) -> LedgerRun:
     """Compute the month's commission ledger from the orders booked in it × their credit shares.
 
-    Set-based: one SQL aggregation of the month's order lines per order, split exactly over the credit
-    shares; then payee by payee the calculator once per plan, each component's payee total split over
-    the payee's orders exactly (split_by_shares), the lines upserted by `source_key` (new ones stream
-    into the database while the next payee is computed). Idempotent: a second run changes nothing. A
-    closed month is refused. Then K10 clawbacks and the K8 payable refresh run.
+    Set-based: one SQL aggregation of the month's order lines per order, allocated exactly over the
+    credit shares; then payee by payee the calculator once per plan, each component's payee total
+    allocated over the payee's orders by what each order earned (`common.fen.allocate`), the lines
+    upserted by `source_key` (new ones stream into the database while the next payee is computed).
+    Idempotent: a second run changes nothing. A closed month is refused. Then K10 clawbacks (earlier
+    months re-priced, differences booked here) and the K8 payable refresh run.
     """
-    from partners.models import Partner
-
     period = month_start(period)
     CommissionPeriod.objects.get_or_create(period=period)
     CommissionPeriod.objects.select_for_update().get(period=period)
@@ -153,88 +119,20 @@ def ledger_recalculate(*, period: dt.date) -> LedgerRun:
             % {"period": f"{period:%Y-%m}"}
         )
     run = LedgerRun(period=period)
-
-    directory = PlanDirectory.load(period)
-    all_plans = [a.plan for group in directory.by_user.values() for a in group]
-    all_plans += [a.plan for group in directory.by_role.values() for a in group]
-    all_plans += [a.plan for group in directory.by_partner_kind.values() for a in group]
-    by_category = any(
-        c["type"] not in calc.PERIOD_COMPONENTS for p in all_plans for c in p.definition.get("components", [])
-    )
     t = time.perf_counter()
-    slices = _period_slices(period, by_category=by_category)
-    t = run.lap("aggregate_sql_and_split", t)
-    # Net of every refund/write-off recorded so far; each line stores the factor it used, so a later
-    # clawback (once the month is closed) only takes what this run did not already deduct.
+    # Net of every refund/write-off recorded so far; a month closed before one arrived is re-priced the
+    # same way by the clawbacks (`collection.clawbacks_create`), the difference booked in an open month.
     factors = order_net_factors()
-    payees = slices.by_payee
-    user_ids = [int(k[1:]) for k in payees if k[0] == "u"]
-    directory.load_roles(user_ids)
-    partner_kinds = dict(
-        Partner.objects.filter(pk__in=[int(k[1:]) for k in payees if k[0] == "p"]).values_list("pk", "kind")
-    )
-    targets = dict(
-        SalesTarget.objects.filter(user_id__in=user_ids, period=period, annual=False).values_list(
-            "user_id", "amount"
-        )
-    )
-    uplifts = set(
-        KeyAccountUplift.objects.filter(user_id__in=user_ids, year=period.year).values_list(
-            "user_id", "customer_id"
-        )
-    )
-    order_customer: dict[int, int] = {}
-    if uplifts:
-        from crm.models import Order
-
-        order_customer = dict(
-            Order.objects.filter(pk__in={s[1] for group in payees.values() for s in group}).values_list(
-                "pk", "customer_id"
-            )
-        )
     start, end = _period_bounds(period)
+    month = _MonthFacts.load(period)
+    t = run.lap("aggregate_sql_and_split", t)
     collected = set(
         collected_orders().filter(booked_at__gte=start, booked_at__lt=end).values_list("pk", flat=True)
     )
     t = run.lap("plans_targets_collected", t)
-
-    calcs: list[PeriodCalculation] = []
-    key_head = f"e:{period:%Y%m}:"
     # From here until the writer is finished the connection belongs to the writer: no queries.
     with _LineWriter(period, collected) as writer:
-        for payee, payee_slices in payees.items():
-            uid, pid = payee_slices[0][2], payee_slices[0][3]
-            assignments = (
-                directory.for_user(uid) if uid else directory.for_partner(partner_kinds.get(pid or 0, ""))
-            )
-            if not assignments:
-                run.skipped_no_plan += 1
-                continue
-            run.payees += 1
-            payee_rows = slices.share_rows(payee_slices)
-            # Net of refunds/write-offs (open month only: closed months are corrected by clawbacks).
-            for row in payee_rows:
-                f = factors.get(row.order_id, Decimal(1))
-                up = bool(uplifts) and (uid, order_customer.get(row.order_id)) in uplifts
-                if f != 1 or up:
-                    row.lines = [_scaled(x, f, up) for x in row.lines]
-                    row.finish()
-            for a in assignments:
-                facts = calc.Facts(
-                    lines=tuple(x for r in payee_rows for x in r.lines),
-                    target=targets.get(uid) if uid else None,
-                    grade=a.grade,
-                )
-                r = _PayeeResult(
-                    calc_key=f"{period:%Y%m}:{payee}:{a.plan.code}",
-                    user_id=uid,
-                    partner_id=pid,
-                    plan=a.plan,
-                    rows=payee_rows,
-                    result=calc.calculate(a.plan.definition, facts),
-                )
-                calcs.append(_calculation(period, r))
-                _allocate(r, factors, key_head, writer)
+        calcs = month.compute(factors, writer.want, run=run)
         writer.finish(run)
     run.calculations = len(calcs)
     t = run.lap("calculate_allocate_write_lines", t)
@@ -255,6 +153,131 @@ def ledger_recalculate(*, period: dt.date) -> LedgerRun:
     )
     run.lap("month_total", t)
     return run
+
+
+@dataclass
+class _MonthFacts:
+    """Everything a month's computation reads from the database, loaded up front (a handful of set-based
+    queries), so that `compute` runs no query: the month run streams its lines meanwhile, and the K10
+    re-pricing of a closed month (`month_desired_lines`) computes the same way without writing."""
+
+    period: dt.date
+    directory: PlanDirectory
+    slices: _PeriodSlices
+    partner_kinds: dict[int, str]
+    targets: dict[int, Decimal]
+    uplifts: set[tuple[int, int]]
+    order_customer: dict[int, int]
+    names: dict[int, str]
+
+    @classmethod
+    def load(cls, period: dt.date, *, payees: set[str] | None = None) -> _MonthFacts:
+        from crm.models import Order, User
+        from partners.models import Partner
+
+        directory = PlanDirectory.load(period)
+        all_plans = [a.plan for group in directory.by_user.values() for a in group]
+        all_plans += [a.plan for group in directory.by_role.values() for a in group]
+        all_plans += [a.plan for group in directory.by_partner_kind.values() for a in group]
+        by_category = any(
+            c["type"] not in calc.PERIOD_COMPONENTS
+            for p in all_plans
+            for c in p.definition.get("components", [])
+        )
+        slices = _period_slices(period, by_category=by_category, payees=payees)
+        if payees is not None:  # only these payees' months are complete in the slices
+            slices.by_payee = {k: v for k, v in slices.by_payee.items() if k in payees}
+        by_payee = slices.by_payee
+        user_ids = [int(k[1:]) for k in by_payee if k[0] == "u"]
+        directory.load_roles(user_ids)
+        partner_kinds = dict(
+            Partner.objects.filter(pk__in=[int(k[1:]) for k in by_payee if k[0] == "p"]).values_list(
+                "pk", "kind"
+            )
+        )
+        targets = dict(
+            SalesTarget.objects.filter(user_id__in=user_ids, period=period, annual=False).values_list(
+                "user_id", "amount"
+            )
+        )
+        uplifts = set(
+            KeyAccountUplift.objects.filter(user_id__in=user_ids, year=period.year).values_list(
+                "user_id", "customer_id"
+            )
+        )
+        order_customer: dict[int, int] = {}
+        if uplifts:
+            order_customer = dict(
+                Order.objects.filter(pk__in={s[1] for group in by_payee.values() for s in group}).values_list(
+                    "pk", "customer_id"
+                )
+            )
+        # The names the shared lines' explanations give (the account manager whose commission is shared).
+        sharing = {s[2] for group in by_payee.values() for s in group if s[7] is not None}
+        names = {u.pk: str(u) for u in User.objects.filter(pk__in=sharing)} if sharing else {}
+        return cls(period, directory, slices, partner_kinds, targets, uplifts, order_customer, names)
+
+    def compute(
+        self, factors: dict[int, Decimal], want: Callable[[_Desired], None], *, run: LedgerRun | None = None
+    ) -> list[PeriodCalculation]:
+        """Payee by payee: facts net of refunds/write-offs (`factors`), the calculator once per plan, the
+        lines handed to `want`. Returns the month's calculations (one per payee and plan)."""
+        period, directory, slices = self.period, self.directory, self.slices
+        calcs: list[PeriodCalculation] = []
+        key_head = f"e:{period:%Y%m}:"
+        uplifts, order_customer = self.uplifts, self.order_customer
+        for payee, payee_slices in slices.by_payee.items():
+            uid, pid = payee_slices[0][2], payee_slices[0][3]
+            assignments = (
+                directory.for_user(uid)
+                if uid
+                else directory.for_partner(self.partner_kinds.get(pid or 0, ""))
+            )
+            if not assignments:
+                if run is not None:
+                    run.skipped_no_plan += 1
+                continue
+            if run is not None:
+                run.payees += 1
+            payee_rows = slices.share_rows(payee_slices)
+            for row in payee_rows:
+                f = factors.get(row.order_id, Decimal(1))
+                up = bool(uplifts) and (uid, order_customer.get(row.order_id)) in uplifts
+                if f != 1 or up:
+                    row.lines = [_scaled(x, f, up) for x in row.lines]
+                    row.finish()
+            for a in assignments:
+                facts = calc.Facts(
+                    lines=tuple(x for r in payee_rows for x in r.lines),
+                    target=self.targets.get(uid) if uid else None,
+                    grade=a.grade,
+                )
+                r = _PayeeResult(
+                    calc_key=f"{period:%Y%m}:{payee}:{a.plan.code}",
+                    user_id=uid,
+                    partner_id=pid,
+                    plan=a.plan,
+                    rows=payee_rows,
+                    result=calc.calculate(a.plan.definition, facts),
+                )
+                calcs.append(_calculation(period, r))
+                _allocate(r, factors, key_head, want, self.names)
+        return calcs
+
+
+def month_desired_lines(
+    *, period: dt.date, payees: set[str], factors: dict[int, Decimal]
+) -> dict[str, _Desired]:
+    """K10: what the month's lines of these payees ("u<id>" / "p<id>") would be, computed now with the
+    refunds and write-offs known now (`factors`), by source_key — nothing is written. Lines other people
+    hold through these payees' calculations (the executive's 30%) are included."""
+    out: dict[str, _Desired] = {}
+
+    def want(d: _Desired) -> None:
+        out[d.key] = d
+
+    _MonthFacts.load(month_start(period), payees=payees).compute(factors, want)
+    return out
 
 
 def _calculation(period: dt.date, r: _PayeeResult) -> PeriodCalculation:
@@ -289,32 +312,41 @@ def _calculations_upsert(period: dt.date, calcs: list[PeriodCalculation]) -> Non
     PeriodCalculation.objects.bulk_update(changed_calcs, ["plan", "sales", "total", "result"], batch_size=500)
 
 
-def _allocate(r: _PayeeResult, factors: dict[int, Decimal], key_head: str, writer: _LineWriter) -> None:
-    """Each component's payee total split over the payee's order slices exactly (split_by_shares,
-    weighted by each slice's part of that component's base): one line per credit share and component.
+def _allocate(
+    r: _PayeeResult,
+    factors: dict[int, Decimal],
+    key_head: str,
+    want: Callable[[_Desired], None],
+    names: dict[int, str],
+) -> None:
+    """Each component's payee total allocated over the payee's order slices exactly (`allocate`), each
+    slice weighted by what it earned under that component (`calculator.earned_weight`): one line per
+    credit share and component. A slice several people share (account manager and executive, a
+    collision split) is allocated again over their shares, the account manager's first.
 
-    A line's explanation holds only what is its own (the share, the order's base, the refund factor) and
-    the key of the month's calculation (PeriodCalculation.key), which holds the rest (bands, rates,
-    totals): the drill-down joins the two (`selectors.line_explanation`)."""
+    A line's explanation holds only what is its own (the share, the order's base, the refund factor, the
+    split in words) and the key of the month's calculation (PeriodCalculation.key), which holds the rest
+    (bands, rates, totals): the drill-down joins the two (`selectors.line_explanation`)."""
     definition = r.plan.definition
     plan_id = r.plan.pk
     components = {c["id"]: c for c in definition["components"]}
     has_below = any(c["type"] == "below_floor" for c in definition["components"])
+    exact = r.result.exact_by_component()
     for comp_id, comp_total in r.result.by_component().items():
         comp = components[comp_id]
         amount = comp_total
         note = ""
-        if comp["type"] == "key_account" and Decimal(comp.get("advance_ratio", "1")) < 1:
-            ratio = Decimal(comp["advance_ratio"])
-            amount = round_fen(comp_total * ratio)  # K5: monthly advance, balance at year end
+        advance = calc.key_account_advance(comp, exact[comp_id])
+        if advance is not None:  # K5: the monthly advance of the exact amount, rounded once
+            amount = advance
             note = _("月度预发 %(pct)s（%(amount)s），余额年终结算") % {
-                "pct": f"{ratio * 100:.0f}%",
+                "pct": f"{Decimal(comp['advance_ratio']) * 100:.0f}%",
                 "amount": f"{amount:.2f}",
             }
-        weights = _normalised(_component_weights(comp, r.rows, has_below))
-        if weights is None:
+        weights = [calc.earned_weight(comp, row.lines, has_below_floor=has_below) for row in r.rows]
+        if not any(weights):
             continue
-        parts = split_by_shares(amount, weights)
+        parts = allocate(amount, weights)
         comp_lines = [x for x in r.result.lines if x.component == comp_id]
         rate = comp_lines[0].rate if len(comp_lines) == 1 else None
         kind = LineKind.REBATE if comp["type"] == "rebate" else LineKind.EARNED
@@ -325,33 +357,80 @@ def _allocate(r: _PayeeResult, factors: dict[int, Decimal], key_head: str, write
             if part == 0 and w == 0:
                 continue
             base = row.base
-            explanation: dict[str, Any] = {
-                "calculation": r.calc_key,
-                "share": str(row.share),
-                "order_base": str(base),
-            }
             f = factors.get(row.order_id)
-            if f is not None:
-                explanation["net_factor"] = str(f)
-            if note:
-                explanation["note"] = note
-            writer.want(
-                _Desired(
-                    f"{key_head}{row.share_id}{key_tail}",
-                    r.user_id,
-                    r.partner_id,
-                    row.order_id,
-                    row.share_id,
-                    plan_id,
-                    comp_id,
-                    category,
-                    base if base.as_tuple().exponent == -2 else round_fen(base),
-                    rate,
-                    part,
-                    explanation,
-                    kind,
+            if row.co_holders is None:
+                explanation: dict[str, Any] = {
+                    "calculation": r.calc_key,
+                    "share": str(row.share),
+                    "order_base": str(base),
+                }
+                if f is not None:
+                    explanation["net_factor"] = str(f)
+                if note:
+                    explanation["note"] = note
+                want(
+                    _Desired(
+                        f"{key_head}{row.share_id}{key_tail}",
+                        r.user_id,
+                        r.partner_id,
+                        row.order_id,
+                        row.share_id,
+                        plan_id,
+                        comp_id,
+                        category,
+                        base if base.as_tuple().exponent == -2 else round_fen(base),
+                        rate,
+                        part,
+                        explanation,
+                        kind,
+                    )
                 )
-            )
+                continue
+            # P4 [002 §10]: the order's commission, earned in the account manager's bands, is shared.
+            holders = row.co_holders
+            shares = [h[2] for h in holders]
+            amounts = allocate(part, shares)
+            bases = allocate(base, shares)
+            manager = names.get(r.user_id or 0, "")
+            for (sid, uid, share), share_amount, share_base in zip(holders, amounts, bases, strict=True):
+                pct = f"{share / row.share * 100:.2f}".rstrip("0").rstrip(".") + "%"
+                if uid == r.user_id:
+                    words = _("本单提成 ¥%(total)s 由分成人共享，本人分得 %(pct)s") % {
+                        "total": f"{part:,.2f}",
+                        "pct": pct,
+                    }
+                else:
+                    words = _("分得 %(manager)s 在本单提成 ¥%(total)s 的 %(pct)s（按其业绩档位计算）") % {
+                        "manager": manager,
+                        "total": f"{part:,.2f}",
+                        "pct": pct,
+                    }
+                explanation = {
+                    "calculation": r.calc_key,
+                    "share": str(share),
+                    "order_base": str(share_base),
+                    "order_commission": f"{part:.2f}",
+                    "note": f"{note}；{words}" if note else words,
+                }
+                if f is not None:
+                    explanation["net_factor"] = str(f)
+                want(
+                    _Desired(
+                        f"{key_head}{sid}{key_tail}",
+                        uid,
+                        None,
+                        row.order_id,
+                        sid,
+                        plan_id,
+                        comp_id,
+                        category,
+                        share_base,
+                        rate,
+                        share_amount,
+                        explanation,
+                        kind,
+                    )
+                )
 
 
 class _LineWriter:

@@ -17,7 +17,7 @@ from django.db import connection
 from django.db.models import Case, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value, When
 
 from commissions import calculator as calc
-from common.money import ZERO, split_by_shares
+from common.money import ZERO, allocate
 from common.timeutil import next_month, start_of_local_day
 
 MONEY: DecimalField = DecimalField(max_digits=20, decimal_places=6)
@@ -34,6 +34,9 @@ class _ShareRow:
     share: Decimal
     lines: list[calc.LineFact] = field(default_factory=list)
     base: Decimal = ZERO  # sum of the line amounts; set by finish() once the lines are final
+    # P4: the people who share this order's commission with this (primary) holder — (credit share id,
+    # user id, share), the primary first — or None when the holder's commission is theirs alone.
+    co_holders: tuple[tuple[int, int, Decimal], ...] | None = None
 
     def finish(self) -> None:
         self.base = sum((x.amount for x in self.lines), ZERO)
@@ -113,11 +116,11 @@ class _PeriodSlices:
         i_amount, i_qty = at["amount_sum"], at["qty_sum"]
         LineFact = calc.LineFact
         rows: dict[int, _ShareRow] = {}
-        for sid, oid, uid, pid, fraction, raw, parts in slices:
+        for sid, oid, uid, pid, fraction, raw, parts, co in slices:
             row = rows.get(sid)
             if row is None:
                 row = rows[sid] = _ShareRow(
-                    share_id=sid, order_id=oid, user_id=uid, partner_id=pid, share=fraction
+                    share_id=sid, order_id=oid, user_id=uid, partner_id=pid, share=fraction, co_holders=co
                 )
             if parts is None:  # the common case: one holder, 100%
                 amount = raw[i_amount]
@@ -146,10 +149,34 @@ class _PeriodSlices:
         return out
 
 
-def _period_slices(period: dt.date, *, by_category: bool, user_id: int | None = None) -> _PeriodSlices:
+def _primary(users: list[tuple[int, int | None, int | None, Decimal, str]]) -> int:
+    """Index of the user holder in whose month a shared order's commission is computed: the owner (the
+    account manager), else the largest share (ties: the earliest share)."""
+    for i, h in enumerate(users):
+        if h[4] == "owner":
+            return i
+    return max(range(len(users)), key=lambda i: (users[i][3], -i))
+
+
+def _period_slices(
+    period: dt.date,
+    *,
+    by_category: bool,
+    user_id: int | None = None,
+    payees: set[str] | None = None,
+) -> _PeriodSlices:
     """All credit-share slices of the orders booked in `period`: order lines aggregated in SQL per order
-    (and category / K9 / K5 flags when a plan needs them), then each money sum split over the order's
-    credit shares with split_by_shares, so the holders' bases add up to the order exactly (P4)."""
+    (and category / K9 / K5 flags when a plan needs them), then each money sum allocated exactly over the
+    order's credit shares (`common.fen.allocate`), so the holders' bases add up to the order (P4).
+
+    People who share an order (account manager and executive [002 §10], the parties of a collision
+    split) share ONE commission: their part of the order counts in full in the primary holder's month
+    (`_primary`: the account manager), and the commission it earns is then allocated over their shares
+    (`ledger_run._allocate`) — so attaching an executive never changes what the order pays. A partner's
+    referral share is the partner's own sales, priced by the partner's rebate plan.
+
+    `user_id`: only orders that user holds a share of (the what-if estimator); `payees`: only orders
+    held by these payees ("u<id>" / "p<id>": the K10 re-pricing of a closed month)."""
     from crm.models import OrderLine
     from partners.models import CreditShare
 
@@ -157,13 +184,18 @@ def _period_slices(period: dt.date, *, by_category: bool, user_id: int | None = 
     in_period: dict[str, Any] = {"order__booked_at__gte": start, "order__booked_at__lt": end}
     if user_id is not None:  # one holder's slices only (the what-if estimator)
         in_period["order__credit_shares__user_id"] = user_id
-    shares: dict[int, list[tuple[int, int | None, int | None, Decimal]]] = defaultdict(list)
-    for sid, oid, uid, pid, fraction in _raw_rows(
+    if payees is not None:
+        held = Q(user_id__in=[int(k[1:]) for k in payees if k[0] == "u"]) | Q(
+            partner_id__in=[int(k[1:]) for k in payees if k[0] == "p"]
+        )
+        in_period["order_id__in"] = CreditShare.objects.filter(held).values("order_id")
+    shares: dict[int, list[tuple[int, int | None, int | None, Decimal, str]]] = defaultdict(list)
+    for sid, oid, uid, pid, fraction, role in _raw_rows(
         CreditShare.objects.filter(**in_period)
         .order_by("order_id", "id")
-        .values_list("id", "order_id", "user_id", "partner_id", "share")
+        .values_list("id", "order_id", "user_id", "partner_id", "share", "role")
     ):
-        shares[oid].append((sid, uid, pid, fraction))
+        shares[oid].append((sid, uid, pid, fraction, role))
     below = Case(
         When(Q(floor_price__gt=0) & Q(unit_price__lt=F("floor_price")), then=Value(True)),
         default=Value(False),
@@ -191,7 +223,7 @@ def _period_slices(period: dt.date, *, by_category: bool, user_id: int | None = 
     def split(value: Decimal | None, fractions: list[Decimal]) -> list[Decimal]:
         if not value:
             return [ZERO] * len(fractions)
-        return split_by_shares(value, fractions)
+        return allocate(value, fractions)
 
     # This loop sees every order of the month (200,000 in the benchmark): it only files each row under
     # its holder (and splits the few shared orders); the facts are built later, payee by payee.
@@ -201,19 +233,34 @@ def _period_slices(period: dt.date, *, by_category: bool, user_id: int | None = 
         if not holders:
             continue  # P4: an order without frozen credit shares pays nobody (yet)
         if len(holders) == 1 and holders[0][3] == 1:
-            sid, uid, pid, fraction = holders[0]
-            by_payee[f"u{uid}" if uid else f"p{pid}"].append((sid, oid, uid, pid, fraction, raw, None))
+            sid, uid, pid, fraction, _role = holders[0]
+            by_payee[f"u{uid}" if uid else f"p{pid}"].append((sid, oid, uid, pid, fraction, raw, None, None))
             continue
         fractions = [h[3] for h in holders]
-        parts = zip(
-            split(raw[i_amount], fractions),
-            split(raw[i_cost] if i_cost is not None else None, fractions),
-            split(raw[i_tax] if i_tax is not None else None, fractions),
-            split(raw[i_log] if i_log is not None else None, fractions),
-            strict=True,
+        parts = list(
+            zip(
+                split(raw[i_amount], fractions),
+                split(raw[i_cost] if i_cost is not None else None, fractions),
+                split(raw[i_tax] if i_tax is not None else None, fractions),
+                split(raw[i_log] if i_log is not None else None, fractions),
+                strict=True,
+            )
         )
-        for (sid, uid, pid, fraction), part in zip(holders, parts, strict=True):
-            by_payee[f"u{uid}" if uid else f"p{pid}"].append((sid, oid, uid, pid, fraction, raw, part))
+        users = [(h, part) for h, part in zip(holders, parts, strict=True) if h[1] is not None]
+        for (sid, uid, pid, fraction, _role), part in zip(holders, parts, strict=True):
+            if uid is None:  # a partner: its own part of the sales
+                by_payee[f"p{pid}"].append((sid, oid, uid, pid, fraction, raw, part, None))
+        if len(users) == 1:
+            (sid, uid, pid, fraction, _role), part = users[0]
+            by_payee[f"u{uid}"].append((sid, oid, uid, pid, fraction, raw, part, None))
+        elif users:
+            main = _primary([h for h, _part in users])
+            ordered = [users[main], *(u for i, u in enumerate(users) if i != main)]
+            (sid, uid, pid, _fraction, _role), _part = ordered[0]
+            combined = tuple(sum((p[k] for _h, p in users), ZERO) for k in range(4))
+            co = tuple((h[0], h[1], h[3]) for h, _p in ordered)
+            fraction = sum((h[3] for h, _p in users), ZERO)
+            by_payee[f"u{uid}"].append((sid, oid, uid, pid, fraction, raw, combined, co))
     return _PeriodSlices(by_payee=dict(by_payee), at=at)
 
 

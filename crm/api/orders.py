@@ -39,10 +39,18 @@ class OrderLineSerializer(serializers.ModelSerializer):
             "unit_price",
             "floor_price",
             "unit_cost",
+            "tax",
+            "logistics",
             "amount",
         ]
         read_only_fields = ["amount"]
-        extra_kwargs = {"floor_price": {"required": False}, "unit_cost": {"required": False}}
+        # K7: tax and logistics of a sourced line reduce its margin; optional (0 when not given).
+        extra_kwargs = {
+            "floor_price": {"required": False},
+            "unit_cost": {"required": False},
+            "tax": {"required": False},
+            "logistics": {"required": False},
+        }
 
 
 class OrderSerializer(serializers.ModelSerializer):

@@ -43,6 +43,8 @@ def _dec(value: Any, *, n: int, label: str, money: bool = True, allow_zero: bool
         raise DomainError(
             _("第%(n)d行：%(label)s不是有效的数字。") % {"n": n, "label": label}, field="lines"
         ) from exc
+    if d.is_finite() and d < 0 and allow_zero:
+        raise DomainError(_("第%(n)d行：%(label)s不能为负数。") % {"n": n, "label": label}, field="lines")
     if not d.is_finite() or d < 0 or (not allow_zero and d == 0):
         raise DomainError(_("第%(n)d行：%(label)s须大于0。") % {"n": n, "label": label}, field="lines")
     if money and d != round_fen(d):

@@ -7,12 +7,15 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from commissions.models import CommissionLine, LineKind, LineStatus
+from commissions.selectors import next_open_period, period_is_closed
 from common.errors import Conflict, DomainError, NotFound
 from common.money import ZERO, round_fen
+from common.notifications import notify
 from common.timeutil import local_today, next_month
 from crm.models import Role, User
 from settlements.models import (
@@ -109,6 +112,10 @@ def dispute_resolve(
         # An open draft is reopened by regeneration; otherwise the next open month takes it.
         start = s.month if s.status == S.DRAFT else next_month(s.month)
         period = next_open_month(payee_user=s.payee_user, payee_partner=s.payee_partner, start=start)
+        while period_is_closed(period):  # K10: a closed commission month never gets a line either
+            period = next_open_month(
+                payee_user=s.payee_user, payee_partner=s.payee_partner, start=next_open_period(after=period)
+            )
         original = d.line.commission_line
         d.adjustment_line = CommissionLine.objects.create(
             payee_user=s.payee_user,
@@ -117,6 +124,7 @@ def dispute_resolve(
             kind=LineKind.ADJUSTMENT,
             status=LineStatus.PAYABLE,
             order_id=original.order_id,
+            credit_share_id=original.credit_share_id,  # P4: a line about an order pays one of its shares
             plan_id=original.plan_id,
             component=original.component,
             category=d.line.category,
@@ -124,7 +132,18 @@ def dispute_resolve(
             amount=amount,
             corrects=original,
             reason=str(_("异议调整：%(a)s") % {"a": answer})[:300],
-            explanation={"dispute": d.pk, "text": answer[:200], "corrects_line": d.line_id},
+            explanation={
+                "dispute": d.pk,
+                "text": answer[:200],
+                "corrects_line": d.line_id,
+                "note": _("%(month)s 结算异议经 %(who)s 核实调整 ¥%(amount)s，计入 %(period)s")
+                % {
+                    "month": f"{s.month:%Y-%m}",
+                    "who": str(by),
+                    "amount": f"{amount:,.2f}",
+                    "period": f"{period:%Y-%m}",
+                },
+            },
             source_key=f"settlement-dispute:{d.pk}",
         )
         d.adjustment_amount = amount
@@ -139,4 +158,21 @@ def dispute_resolve(
     d.answered_at = timezone.now()
     d.status = DisputeStatus.RESOLVED
     d.save()
+    _notify_payee(d, s)
     return d
+
+
+def _notify_payee(d: Dispute, s: Settlement) -> None:
+    """S7: the payee learns the answer (in-app, and by e-mail when configured)."""
+    payee = s.payee_user if s.payee_user_id else (s.payee_partner.user if s.payee_partner else None)
+    if payee is None:
+        return
+    if d.outcome == DisputeOutcome.ADJUSTED and d.adjustment_line is not None:
+        text = _("您对 %(month)s 结算的异议已处理：调整 ¥%(amount)s，计入 %(period)s 结算。") % {
+            "month": f"{s.month:%Y-%m}",
+            "amount": f"{d.adjustment_amount:,.2f}",
+            "period": f"{d.adjustment_line.period:%Y-%m}",
+        }
+    else:
+        text = _("您对 %(month)s 结算的异议已处理：维持原结算。") % {"month": f"{s.month:%Y-%m}"}
+    notify(users=[payee], text=text, link=reverse("settlements:detail", args=[s.pk]))

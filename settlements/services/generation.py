@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from commissions.models import CommissionLine, LineKind, LineStatus
 from common.errors import Conflict, DomainError, NotFound
-from common.money import ZERO, round_fen
+from common.money import ZERO, allocate, round_fen
 from common.timeutil import month_start, next_month
 from crm.models import Role, User
 from partners.models import Partner
@@ -65,18 +65,29 @@ def _dec(value: object, default: Decimal) -> Decimal:
         return default
 
 
-def line_from_commission(cl: CommissionLine) -> SettlementLine:
-    """The settlement line for a ledger line (K13: quantity × unit price = amount, rebate/commission)."""
+# Lines that carry an order's sales: what was earned on it. Clawbacks, adjustments and rewards carry
+# only money — their order's contract and sales amounts were counted in the month it was earned (S5).
+SALES_KINDS = (LineKind.EARNED, LineKind.REBATE)
+
+
+def line_from_commission(
+    cl: CommissionLine, *, counts_sales: bool = True, signed: Decimal | None = None
+) -> SettlementLine:
+    """The settlement line for a ledger line (K13: quantity × unit price = amount, rebate/commission).
+
+    S5: the 签约金额 (contract amount: the holder's part of the order total, `signed`) and 售出金额 (sales:
+    the line's base) of an order are carried by one line of the payee's settlement — the first of the
+    order's component lines (`counts_sales`); its other component lines, and every clawback, adjustment
+    or reward line, carry 0 there, so the sheet's columns add up to the month's contracts and sales."""
     exp = cl.explanation if isinstance(cl.explanation, dict) else {}
-    base = round_fen(cl.base or ZERO)
-    quantity = _dec(exp.get("quantity"), Decimal("1") if base else ZERO)
-    unit_price = round_fen(_dec(exp.get("unit_price"), base))
-    signed = _dec(exp.get("signed_amount"), ZERO)
-    if not signed:
-        if cl.order_id and cl.credit_share_id and cl.order is not None and cl.credit_share is not None:
-            signed = round_fen(cl.order.total * cl.credit_share.share)
-        else:
-            signed = base
+    counts_sales = counts_sales and cl.kind in SALES_KINDS
+    base = round_fen(cl.base or ZERO) if counts_sales else ZERO
+    quantity = _dec(exp.get("quantity"), Decimal("1") if base else ZERO) if counts_sales else ZERO
+    unit_price = round_fen(_dec(exp.get("unit_price"), base)) if counts_sales else ZERO
+    if not counts_sales:
+        signed_amount = ZERO
+    else:
+        signed_amount = _dec(exp.get("signed_amount"), ZERO) or (signed if signed is not None else base)
     category = cl.category or KIND_CATEGORY.get(cl.kind, "")
     parts = [cl.order.number if cl.order_id and cl.order is not None else "", cl.component, cl.reason]
     text = exp.get("text") or exp.get("summary") or ""
@@ -89,10 +100,29 @@ def line_from_commission(cl: CommissionLine) -> SettlementLine:
         quantity=quantity,
         unit_price=unit_price,
         amount=base,
-        signed_amount=round_fen(signed),
+        signed_amount=round_fen(signed_amount),
         rebate=round_fen(cl.amount),
         description=" ".join(p for p in parts if p)[:300],
     )
+
+
+def signed_parts(order_ids: set[int]) -> dict[int, Decimal]:
+    """Per credit share: the holder's part of its order's total (签约金额), the order total allocated
+    over the order's shares (`common.fen.allocate`: the parts add up to the total). One query."""
+    from partners.models import CreditShare
+
+    by_order: dict[int, list[tuple[int, Decimal, Decimal]]] = defaultdict(list)
+    for sid, oid, share, total in (
+        CreditShare.objects.filter(order_id__in=order_ids)
+        .order_by("order_id", "id")
+        .values_list("id", "order_id", "share", "order__total")
+    ):
+        by_order[oid].append((sid, share, total))
+    out: dict[int, Decimal] = {}
+    for rows in by_order.values():
+        for (sid, _share, _total), part in zip(rows, allocate(rows[0][2], [r[1] for r in rows]), strict=True):
+            out[sid] = part
+    return out
 
 
 def _snapshot_payee(s: Settlement, *, user: User | None, partner: Partner | None) -> None:
@@ -129,9 +159,12 @@ def settlement_recompute(settlement: Settlement) -> Settlement:
     """Stored totals = sums of the rounded lines; prior balance = what the last settlement carried."""
     if settlement.is_locked:
         raise Conflict(_("结算单已审批锁定，不能再修改。"))
+    # S5: each column means one thing — 提成/返利/奖励/调整 the positive lines of their kind (gross), 扣减
+    # every negative line (clawbacks, negative adjustments), 签约金额/售出金额 the month's contracts and
+    # sales (counted once per order, never by a correction); 合计 = their sum = the sum of the lines.
     sums: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for row in settlement.lines.values("kind").annotate(
-        r=Sum("rebate"), a=Sum("amount"), sg=Sum("signed_amount")
+        r=Sum("rebate", filter=Q(rebate__gt=0)), a=Sum("amount"), sg=Sum("signed_amount")
     ):
         sums[row["kind"]] += row["r"] or ZERO
         sums["_amount"] += row["a"] or ZERO
@@ -139,12 +172,14 @@ def settlement_recompute(settlement: Settlement) -> Settlement:
     negatives = settlement.lines.filter(rebate__lt=0).aggregate(s=Sum("rebate"))["s"] or ZERO
     settlement.signed_total = round_fen(sums["_signed"])
     settlement.sold_total = round_fen(sums["_amount"])
-    settlement.commission_total = round_fen(sums[LineKind.EARNED] + sums[LineKind.CLAWBACK])
+    settlement.commission_total = round_fen(sums[LineKind.EARNED])
     settlement.rebate_total = round_fen(sums[LineKind.REBATE])
     settlement.reward_total = round_fen(sums[LineKind.REWARD])
     settlement.adjustment_total = round_fen(sums[LineKind.ADJUSTMENT])
     settlement.deduction_total = round_fen(negatives)
-    settlement.line_total = round_fen(sum((v for k, v in sums.items() if not k.startswith("_")), ZERO))
+    settlement.line_total = round_fen(
+        sum((v for k, v in sums.items() if not k.startswith("_")), ZERO) + settlement.deduction_total
+    )
     earlier = Settlement.objects.filter(month__lt=settlement.month).order_by("-month")
     if settlement.payee_user_id is not None:
         earlier = earlier.filter(payee_user_id=settlement.payee_user_id)
@@ -209,6 +244,15 @@ def settlement_generate(
             "commission_line_id", "id"
         )
     )
+    signed = signed_parts({cl.order_id for cls in by_payee.values() for cl in cls if cl.order_id})
+    # Orders whose sales a payee's draft already shows (a re-run adds lines to an existing draft).
+    shown: set[tuple[int, int | None, int | None]] = set(
+        SettlementLine.objects.filter(
+            settlement__in=[s for s in existing.values() if s.status == S.DRAFT], kind__in=SALES_KINDS
+        )
+        .exclude(amount=0, signed_amount=0)
+        .values_list("settlement_id", "commission_line__order_id", "commission_line__credit_share_id")
+    )
     new_lines: list[SettlementLine] = []
     for key, cls in by_payee.items():
         s = existing.get(key)
@@ -230,7 +274,11 @@ def settlement_generate(
         else:
             touched.add(s.pk)
         for cl in cls:
-            line = line_from_commission(cl)
+            once = (s.pk, cl.order_id, cl.credit_share_id)
+            counts = cl.order_id is None or (once not in shown and not cl.source_key.startswith("t:"))
+            if counts and cl.order_id is not None and cl.kind in SALES_KINDS:
+                shown.add(once)
+            line = line_from_commission(cl, counts_sales=counts, signed=signed.get(cl.credit_share_id or 0))
             line.settlement = s
             line.corrects_id = settled_for.get(cl.corrects_id) if cl.corrects_id else None
             new_lines.append(line)

@@ -114,7 +114,7 @@ def test_70_30_split_with_odd_fens_adds_up_exactly(org):
     # The 1000.01 base splits 700.01 : 300.00 (largest remainder, no fen lost) ...
     assert (rep_line.base, exec_line.base) == (D("700.01"), D("300.00"))
     assert rep_line.base + exec_line.base == order.total
-    # ... and each holder earns 5% of their own base: 35.0005 → 35.00, 15.00.
+    # ... and the order's one commission, 5% × 1,000.01 = 50.0005 → 50.00, is split 35.00 : 15.00 (P4).
     assert (rep_line.amount, exec_line.amount) == (D("35.00"), D("15.00"))
 
 
