@@ -50,3 +50,10 @@ def tabbar_tabs(context: template.Context) -> list[Tab]:
         active = path == url or (url != "/" and path.startswith(url))
         tabs.append(Tab(label=label, url=url, icon=icon, active=active))
     return tabs
+
+
+@register.filter
+def labelled(field: Any) -> str:
+    """`{{ form.status|labelled }}`: a bare filter field (no visible <label>) named for screen readers
+    by its own label."""
+    return field.as_widget(attrs={"aria-label": str(field.label or field.name)})
