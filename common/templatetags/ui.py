@@ -36,7 +36,10 @@ def tabbar_tabs(context: template.Context) -> list[Tab]:
     request = context.get("request")
     path = getattr(request, "path", "")
     menu_urls: set[str] = set()
-    for group in context.get("nav_groups") or ():
+    groups = context.get("nav_groups") or ()
+    if callable(groups):  # the context processor hands over a lazy callable
+        groups = groups()
+    for group in groups:
         for item in getattr(group, "items", ()):
             menu_urls.add(str(getattr(item, "url", "")))
     tabs = []
