@@ -50,7 +50,10 @@ def _people():  # type: ignore[no-untyped-def]
 def _journeys(org, customer, partner_login):  # type: ignore[no-untyped-def]
     """Each role's main pages (what they open every day), after its home page."""
     return {
-        "rep": (org.rep_a1, ["/", "/customers/", f"/customers/{customer.pk}/", "/opportunities/", "/outings/new/"]),
+        "rep": (
+            org.rep_a1,
+            ["/", "/customers/", f"/customers/{customer.pk}/", "/opportunities/", "/outings/new/"],
+        ),
         "manager": (org.manager_a, ["/", "/approvals/", "/customers/", "/orders/"]),
         "finance": (org.finance, ["/", "/settlements/dashboard/", "/settlements/", "/orders/"]),
         "partner": (partner_login, ["/partners/portal/"]),
@@ -101,13 +104,17 @@ def test_role_walks_its_pages(live_server, role, size, language):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
             # bypass_csp: axe is injected by the test; the app's own pages never need it.
-            context = browser.new_context(viewport=VIEWPORTS[size], is_mobile=size == "phone", bypass_csp=True)
+            context = browser.new_context(
+                viewport=VIEWPORTS[size], is_mobile=size == "phone", bypass_csp=True
+            )
             context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
             page = context.new_page()
             page.set_default_timeout(30_000)
             page.on(
                 "console",
-                lambda m: problems.append(f"{where} console {m.type}: {m.text}") if m.type == "error" else None,
+                lambda m: (
+                    problems.append(f"{where} console {m.type}: {m.text}") if m.type == "error" else None
+                ),
             )
             page.on("pageerror", lambda e: problems.append(f"{where} script error: {e}"))
             page.goto(f"{live_server.url}/accounts/login/")
