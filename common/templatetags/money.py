@@ -38,3 +38,17 @@ def cny_signed(value: Any) -> str:
     if negative:
         return format_html('<span class="money-negative">{}</span>', text)
     return text
+
+
+@register.filter
+def pct(value: Any) -> str:
+    """A rate stored as a fraction, shown as a percentage: 0.030000 -> "3%", 0.0125 -> "1.25%"."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, float):
+        raise TypeError("rates are Decimal, never float")
+    try:
+        number = (Decimal(value) * 100).normalize()
+    except (InvalidOperation, TypeError, ValueError):
+        return ""
+    return f"{number:f}%"
