@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "partners",
     "commissions",
     "settlements",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -180,3 +181,11 @@ CRM_OUTING_VAGUE_WORDS = [
     "外勤",
     "走访",
 ]
+
+# Reports (issue 14). A2 CRM-usage ranking (003 §12.4): the monthly minimums to be ranked at the top, and
+# how many are named at the top and at the bottom.
+REPORTS_USAGE_MIN_NEW_CUSTOMERS = 20
+REPORTS_USAGE_MIN_NEW_OPPORTUNITIES = 5
+REPORTS_USAGE_TOP_N = 3
+# A5 monthly sales report: lines shown on the page (the Excel export has them all).
+REPORTS_SALES_PAGE_LINES = 500

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportsConfig(AppConfig):
+    """Dashboards and reports: reads the other apps through their selectors; nothing imports it."""
+
+    name = "reports"
+    verbose_name = _("报表")
