@@ -90,7 +90,7 @@ def build_org() -> dict:
 
     stages_seed_defaults()
     groups = {r: Group.objects.get_or_create(name=r)[0] for r in Role.values}
-    people = {}
+    people: dict = {}
     for name, role in (("president", Role.PRESIDENT), ("finance", Role.FINANCE)):
         people[name] = User.objects.create_user(name, password="x", display_name=name)
         people[name].groups.add(groups[role])
