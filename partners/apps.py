@@ -11,3 +11,6 @@ class PartnersConfig(AppConfig):
         from partners.signals import on_post_migrate
 
         post_migrate.connect(on_post_migrate, sender=self, dispatch_uid="partners_post_migrate")
+        from partners.menu import register_menu
+
+        register_menu()

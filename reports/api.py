@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.auth import request_user
-from reports import payloads, scope
+from reports import payloads, policy
 from reports.filters import parse_filters
 
 
@@ -23,13 +23,14 @@ def _errors(form: Any) -> dict[str, Any]:
 class ReportView(APIView):
     permission_classes = [IsAuthenticated]
     build: Any = None
+    allowed: Any = staticmethod(policy.can_open_rankings)
 
     def payload(self, request: Request, period: Any, dept: Any) -> dict[str, Any]:
         return type(self).build(request_user(request), period, dept)
 
     @extend_schema(responses=dict)
     def get(self, request: Request) -> Response:
-        if not scope.may_see_rankings(request_user(request)):
+        if not type(self).allowed(request_user(request)):
             return Response({"detail": "not found"}, status=status.HTTP_404_NOT_FOUND)
         form, period, dept = parse_filters(request.query_params)
         if form.is_bound and form.errors:
@@ -40,27 +41,35 @@ class ReportView(APIView):
 
 
 class FunnelApi(ReportView):
+    allowed = staticmethod(policy.can_open_sales_reports)
     build = staticmethod(payloads.funnel_report)
 
 
 class TrendApi(ReportView):
+    allowed = staticmethod(policy.can_open_money_reports)
     build = staticmethod(payloads.trend_report)
 
 
 class ActivityApi(ReportView):
+    allowed = staticmethod(policy.can_open_sales_reports)
     build = staticmethod(payloads.activity_report)
 
 
 class SalesApi(ReportView):
+    allowed = staticmethod(policy.can_open_money_reports)
     build = staticmethod(payloads.sales_report)
 
 
 class RankingsApi(ReportView):
+    allowed = staticmethod(policy.can_open_rankings)
+
     def payload(self, request: Request, period: Any, dept: Any) -> dict[str, Any]:
         return payloads.rankings_report(period, dept, request.query_params.get("metric") or "contract_amount")
 
 
 class UsageApi(ReportView):
+    allowed = staticmethod(policy.can_open_rankings)
+
     def payload(self, request: Request, period: Any, dept: Any) -> dict[str, Any]:
         return payloads.usage_report(period, dept)
 

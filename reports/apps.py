@@ -7,3 +7,8 @@ class ReportsConfig(AppConfig):
 
     name = "reports"
     verbose_name = _("报表")
+
+    def ready(self) -> None:
+        from reports.menu import register_menu
+
+        register_menu()

@@ -12,10 +12,10 @@ from django.conf import settings
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
-from crm.models import Department, Role, User
-from reports import scope
+from crm.models import Department, User
 from reports import selectors as s
 from reports.filters import Period
+from reports.policy import home_kind
 
 # --- JSON: Decimals stay exact (as strings), dates ISO --------------------------------------------
 
@@ -64,19 +64,6 @@ def trend_chart(trend: s.Trend) -> dict[str, Any]:
 
 
 # --- homes --------------------------------------------------------------------------------------
-
-
-def home_kind(user: User) -> str:
-    """Which home a user opens on (`/` routes by role)."""
-    if scope.is_partner(user) and not user.has_role(Role.REP, Role.SALES_MANAGER):
-        return "partner"
-    if user.has_role(Role.FINANCE) and not user.sees_everything:
-        return "finance"
-    if user.is_superuser or user.has_role(Role.PRESIDENT, Role.ADMIN, Role.PRESIDENTS_ASSISTANT):
-        return "president"
-    if user.has_role(Role.VP, Role.DIRECTOR, Role.REGIONAL_MANAGER, Role.SALES_MANAGER):
-        return "manager"
-    return "rep"
 
 
 def home_payload(user: User, today: dt.date | None = None) -> dict[str, Any]:

@@ -10,9 +10,8 @@ from django.db.models import Q, QuerySet
 
 from commissions.models import CommissionLine
 from commissions.selectors import lines_visible_to
-from crm.models import Contract, Customer, FollowUp, Opportunity, Order, Payment, Role, User
+from crm.models import Contract, Customer, FollowUp, Opportunity, Order, OrderStatus, Payment, Role, User
 from crm.selectors import customer_list_visible_to, is_manager, team_member_ids
-from crm.services.receivables import receivables_visible_to
 from partners.models import Partner
 from partners.selectors import partner_for_user
 from settlements.models import Settlement
@@ -28,7 +27,7 @@ def sees_company(user: User) -> bool:
 
 def sees_money_company(user: User) -> bool:
     """Finance sees every order and payment (money in), but no customer book."""
-    return sees_company(user) or user.has_role(Role.FINANCE)
+    return bool(sees_company(user) or user.sees_everything or user.has_role(Role.FINANCE))
 
 
 def member_ids(user: User) -> set[int] | None:
@@ -76,7 +75,9 @@ def followups(user: User) -> QuerySet[FollowUp]:
 
 
 def receivables(user: User) -> QuerySet[Order]:
-    return receivables_visible_to(user=user)
+    """Q6 as `crm.services.receivables.receivables_visible_to` (finance and the top: all; else my team's),
+    with the team looked up once per request."""
+    return _by(Order.objects.filter(status=OrderStatus.BOOKED), money_member_ids(user), "owner_id")
 
 
 def commission_lines(user: User) -> QuerySet[CommissionLine]:
@@ -100,15 +101,6 @@ def published_people() -> QuerySet[User]:
 
 def partner_of(user: User) -> Partner | None:
     return partner_for_user(user)
-
-
-def is_partner(user: User) -> bool:
-    return user.has_role(Role.PARTNER) or partner_for_user(user) is not None
-
-
-def may_see_rankings(user: User) -> bool:
-    """Rankings are published to every employee; partners see only their own figures."""
-    return user.is_authenticated and not user.has_role(Role.PARTNER)
 
 
 def manages_people(user: User) -> bool:

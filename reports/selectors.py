@@ -113,6 +113,7 @@ class FunnelRow:
     reached: int  # opportunities at this stage or a later one (lost ones excluded)
     conversion: Decimal | None  # % of those that reached the previous stage and got this far
     is_lost: bool = False
+    is_won: bool = False
 
 
 def funnel(*, user: User, period: Period | None = None, dept_path: str | None = None) -> list[FunnelRow]:
@@ -138,6 +139,7 @@ def funnel(*, user: User, period: Period | None = None, dept_path: str | None = 
                 0,
                 None,
                 st.is_lost,
+                st.is_won,
             )
         )
     flow = [r for r in rows if not r.is_lost]
@@ -151,8 +153,8 @@ def funnel(*, user: User, period: Period | None = None, dept_path: str | None = 
 
 
 def open_pipeline(rows: list[FunnelRow]) -> Decimal:
-    won_or_lost = {s.code for s in stages() if s.is_won or s.is_lost}
-    return sum((r.amount for r in rows if r.code not in won_or_lost), ZERO)
+    """The amount of opportunities not yet won or lost (the funnel's rows carry their stage's flags)."""
+    return sum((r.amount for r in rows if not (r.is_lost or r.is_won)), ZERO)
 
 
 @dataclass
@@ -600,17 +602,13 @@ def rep_home(*, user: User, today: dt.date | None = None) -> dict[str, Any]:
         **sales_and_targets(user_ids={user.pk}, today=today),
         "commission_payable": commission.get(LineStatus.PAYABLE, ZERO),
         "commission_pending": commission.get(LineStatus.PENDING, ZERO),
-        "pipeline": [r for r in pipeline if r.code not in _closed_codes()],
+        "pipeline": [r for r in pipeline if not (r.is_won or r.is_lost)],
         "pipeline_total": open_pipeline(pipeline),
         "followups_this_week": FollowUp.objects.filter(
             author=user, occurred_at__gte=week_start, occurred_at__lt=week_end
         ).count(),
         "near_release": near_release(Customer.objects.filter(owner=user), today).count(),
     }
-
-
-def _closed_codes() -> set[str]:
-    return {s.code for s in stages() if s.is_won or s.is_lost}
 
 
 def aging(*, qs: QuerySet, today: dt.date) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@ payload builder; the API (`reports.api`) returns the same payload as JSON."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from common.auth import AuthedRequest
 from crm.views.my_day import my_day_context
-from reports import payloads, scope
+from reports import payloads, policy
 from reports.export import sales_workbook
 from reports.filters import parse_filters
 from reports.selectors import departments_for_filter, sales_lines
@@ -30,7 +31,11 @@ HOME_TEMPLATES = {
 def home(request: AuthedRequest) -> HttpResponse:
     """Each role opens the app on its own home; the rep's keeps "my day" and adds their figures."""
     data = payloads.home_payload(request.user)
-    context: dict[str, Any] = {"home": data, "charts": data["charts"]}
+    context: dict[str, Any] = {
+        "home": data,
+        "charts": data["charts"],
+        "access": policy.report_access(request.user),
+    }
     if data["kind"] == "rep":
         context.update(my_day_context(request.user))
     return render(request, HOME_TEMPLATES[data["kind"]], context)
@@ -48,38 +53,39 @@ def _report(request: AuthedRequest, template: str, build: Any, **extra: Any) -> 
             "charts": data.get("charts", {}),
             "query": request.GET.urlencode(),
             "departments": departments_for_filter(),
+            "access": policy.report_access(request.user),
             **extra,
         },
     )
 
 
-def _staff_only(request: AuthedRequest) -> None:
-    """Partners see their own home only; every report is for the company's people."""
-    if not scope.may_see_rankings(request.user):
+def _allowed(request: AuthedRequest, check: Callable[[Any], bool]) -> None:
+    """The same rule as the menu entry: a page the menu does not offer is a 404."""
+    if not check(request.user):
         raise Http404
 
 
 @login_required
 def funnel(request: AuthedRequest) -> HttpResponse:
-    _staff_only(request)
+    _allowed(request, policy.can_open_sales_reports)
     return _report(request, "reports/funnel.html", payloads.funnel_report)
 
 
 @login_required
 def trend(request: AuthedRequest) -> HttpResponse:
-    _staff_only(request)
+    _allowed(request, policy.can_open_money_reports)
     return _report(request, "reports/trend.html", payloads.trend_report)
 
 
 @login_required
 def activity(request: AuthedRequest) -> HttpResponse:
-    _staff_only(request)
+    _allowed(request, policy.can_open_sales_reports)
     return _report(request, "reports/activity.html", payloads.activity_report)
 
 
 @login_required
 def rankings(request: AuthedRequest) -> HttpResponse:
-    _staff_only(request)
+    _allowed(request, policy.can_open_rankings)
     metric = request.GET.get("metric") or "contract_amount"
     return _report(
         request,
@@ -90,7 +96,7 @@ def rankings(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def usage(request: AuthedRequest) -> HttpResponse:
-    _staff_only(request)
+    _allowed(request, policy.can_open_rankings)
     return _report(
         request, "reports/usage.html", lambda _user, period, dept: payloads.usage_report(period, dept)
     )
@@ -98,14 +104,14 @@ def usage(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def sales(request: AuthedRequest) -> HttpResponse:
-    _staff_only(request)
+    _allowed(request, policy.can_open_money_reports)
     return _report(request, "reports/sales.html", payloads.sales_report)
 
 
 @login_required
 def sales_export(request: AuthedRequest) -> FileResponse:
     """A5 as Excel: every line of the period in the user's scope (the page shows the first ones)."""
-    _staff_only(request)
+    _allowed(request, policy.can_open_money_reports)
     _form, period, dept = parse_filters(request.GET)
     rows = (
         payloads.sales_row(r)

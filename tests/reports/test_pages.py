@@ -54,9 +54,24 @@ def world():  # type: ignore[no-untyped-def]
     ],
 )
 def test_each_role_opens_on_its_own_home(client_for, world, who, heading, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     client = client_for(getattr(world, who))
-    with django_assert_max_num_queries(45):
+    # The page includes the role menu (its badges ask other apps); the home itself is a fixed set of
+    # aggregates: ten more people with customers and contracts change nothing in the count.
+    with django_assert_max_num_queries(60), CaptureQueriesContext(connection) as before:
         response = client.get("/")
+    for i in range(10):
+        rep = UserFactory(
+            username=f"more{i}", roles=[Role.REP], department=world.dept_a, manager=world.manager_a
+        )
+        new_customers(rep, 2)
+        contract(rep, "1000.00", THIS_MONTH)
+        opportunity(rep, "proposal", "500.00")
+    with CaptureQueriesContext(connection) as after:
+        client.get("/")
+    assert len(after.captured_queries) == len(before.captured_queries)
     assert response.status_code == 200
     html = response.content.decode()
     assert heading in html
@@ -191,3 +206,15 @@ def test_report_queries_are_constant(client_for, world, name, django_assert_max_
         contract(rep, "1000.00", THIS_MONTH)
     with django_assert_max_num_queries(25):
         assert client.get(reverse(f"reports:{name}"), {"month": MONTH}).status_code == 200
+
+
+def test_each_report_opens_for_whom_the_menu_offers_it(client_for, world):
+    """Finance has no customer book: no funnel or activity (404, and no menu entry), but the money reports."""
+    client = client_for(world.finance)
+    assert client.get(reverse("reports:funnel")).status_code == 404
+    assert client.get("/api/reports/activity/").status_code == 404
+    assert client.get(reverse("reports:trend")).status_code == 200
+    data = client.get("/api/reports/sales/", {"month": MONTH}).json()
+    assert data["amount"] == "16078.50"  # every booked line this month, company-wide
+    html = client.get("/").content.decode()
+    assert 'href="/reports/funnel/"' not in html and 'href="/reports/trend/"' in html
