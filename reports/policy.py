@@ -25,9 +25,11 @@ def _home_kind(user: Any) -> str:
         return "partner"
     if user.has_role(Role.FINANCE) and not user.sees_everything:
         return "finance"
-    if user.is_superuser or user.has_role(Role.PRESIDENT, Role.ADMIN, Role.PRESIDENTS_ASSISTANT):
+    if user.is_superuser or user.has_role(Role.PRESIDENT, Role.ADMIN):
         return "president"
-    if user.has_role(Role.VP, Role.DIRECTOR, Role.REGIONAL_MANAGER, Role.SALES_MANAGER):
+    if user.has_role(
+        Role.VP, Role.DIRECTOR, Role.REGIONAL_MANAGER, Role.SALES_MANAGER, Role.PRESIDENTS_ASSISTANT
+    ):
         return "manager"
     return "rep"
 

@@ -21,8 +21,8 @@ SALES_ROLES = (Role.REP, Role.ACCOUNT_EXECUTIVE, Role.SALES_MANAGER, Role.REGION
 
 
 def sees_company(user: User) -> bool:
-    """President, VP, admin (C11) and the president's assistant see company-wide figures."""
-    return bool(user.sees_everything or user.has_role(Role.PRESIDENTS_ASSISTANT))
+    """President, VP and admin see company-wide figures (C11, as the lists behind them)."""
+    return bool(user.sees_everything)
 
 
 def sees_money_company(user: User) -> bool:

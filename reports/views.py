@@ -36,7 +36,7 @@ def home(request: AuthedRequest) -> HttpResponse:
         "charts": data["charts"],
         "access": policy.report_access(request.user),
     }
-    if data["kind"] == "rep":
+    if data["kind"] in ("rep", "manager"):  # managers keep "my day" (review queue, who is out) too
         context.update(my_day_context(request.user))
     return render(request, HOME_TEMPLATES[data["kind"]], context)
 
