@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint fmt install migrate demo bench-list bench-pool bench-commissions bench-export bench-aging clean
+.PHONY: run test lint fmt install migrate demo bench-list bench-pool bench-commissions bench-export bench-aging bench-dashboards clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -54,6 +54,9 @@ bench-export: $(STAMP)
 
 bench-aging: $(STAMP)
 	$(BIN)/python bench/receivables_aging.py
+
+bench-dashboards: $(STAMP)
+	$(BIN)/python bench/dashboards.py
 
 clean:
 	rm -rf var db.sqlite3 staticfiles

@@ -6,6 +6,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
+from reports import views as reports_views
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -21,6 +23,10 @@ urlpatterns = [
     path("partners/", include("partners.urls")),
     path("commissions/", include("commissions.urls")),
     path("settlements/", include("settlements.urls")),
+    path("api/reports/", include("reports.api_urls")),
+    path("reports/", include("reports.urls")),
+    # `/` opens each role's own home (reports); crm's "my day" is part of the rep's home.
+    path("", reports_views.home, name="home"),
     path("", include("crm.urls")),
 ]
 if settings.DEBUG:

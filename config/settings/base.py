@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "partners",
     "commissions",
     "settlements",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -202,3 +203,10 @@ CRM_INDUSTRY_RESTRICTION = True
 # 002 §2 vs 003 §9.2: departments governed by the 客户部 rule book (002): a changed agreement goes to the
 # customer director, then the customer support lead; every other department follows 003 §9.2.
 CUSTOMER_DEPARTMENT_NAMES = ["客户部"]
+# Reports (issue 14). A2 CRM-usage ranking (003 §12.4): the monthly minimums to be ranked at the top, and
+# how many are named at the top and at the bottom.
+REPORTS_USAGE_MIN_NEW_CUSTOMERS = 20
+REPORTS_USAGE_MIN_NEW_OPPORTUNITIES = 5
+REPORTS_USAGE_TOP_N = 3
+# A5 monthly sales report: lines shown on the page (the Excel export has them all).
+REPORTS_SALES_PAGE_LINES = 500

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -10,7 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from common.auth import AuthedRequest
-from crm.models import FollowUp
+from crm.models import FollowUp, User
 from crm.selectors import (
     customer_review_queue,
     customers_due_for_contact,
@@ -22,9 +23,8 @@ from crm.selectors import (
 from crm.services import customers as services
 
 
-@login_required
-def my_day(request: AuthedRequest) -> HttpResponse:
-    user = request.user
+def my_day_context(user: User) -> dict[str, Any]:
+    """What "my day" shows (also part of the rep's home in the reports app)."""
     today = timezone.localdate()
     now = timezone.now()
     silent = list(customers_longest_silent(user=user).select_related("region")[:10])
@@ -45,4 +45,9 @@ def my_day(request: AuthedRequest) -> HttpResponse:
         context["unregistered"] = visits_without_outing(
             user=user, since=today - dt.timedelta(days=7), until=today
         )[:10]
-    return render(request, "crm/my_day.html", context)
+    return context
+
+
+@login_required
+def my_day(request: AuthedRequest) -> HttpResponse:
+    return render(request, "crm/my_day.html", my_day_context(request.user))

@@ -42,8 +42,10 @@ def test_anonymous_gets_no_menu() -> None:
 @pytest.mark.django_db
 def test_a_rep_sees_their_daily_tools_grouped_in_order(org) -> None:  # type: ignore[no-untyped-def]
     menu = _menu(org.rep_a1)
-    assert list(menu) == ["home", "customers", "sales", "approvals", "money"]
+    assert list(menu) == ["home", "customers", "sales", "approvals", "money", "reports"]
     assert menu["home"] == ["我的一天"]
+    reports = ["销售漏斗与预测", "合同与回款趋势", "销售活动", "排行榜", "CRM 使用排名", "月度销售报表"]
+    assert menu["reports"] == reports
     assert menu["customers"] == ["客户", "公海", "去向登记", "外出情况", "撞单"]
     assert menu["sales"] == ["线索", "商机", "报价", "合同", "订单回款"]
     assert menu["approvals"] == ["待我审批", "结算审批"]
@@ -55,7 +57,16 @@ def test_a_manager_also_reviews_records_referrals_and_reads_the_collision_report
     menu = _menu(org.manager_a)
     assert menu["approvals"] == ["待我审批", "新客户审核", "结算审批"]
     assert "登记推荐" in menu["customers"]
-    assert menu["reports"] == ["撞单月报"]
+    assert menu["home"] == ["我的看板"]  # `/` is the team dashboard
+    assert menu["reports"] == [
+        "销售漏斗与预测",
+        "合同与回款趋势",
+        "销售活动",
+        "排行榜",
+        "CRM 使用排名",
+        "撞单月报",
+        "月度销售报表",
+    ]
     assert "system" not in menu
 
 
@@ -63,10 +74,11 @@ def test_a_manager_also_reviews_records_referrals_and_reads_the_collision_report
 def test_finance_sees_money_and_the_lists_it_may_open(org) -> None:  # type: ignore[no-untyped-def]
     menu = _menu(org.finance)
     assert menu == {
-        "home": ["我的一天"],
+        "home": ["我的看板"],
         "sales": ["订单回款"],
         "approvals": ["待我审批", "结算审批"],
         "money": ["我的提成", "结算", "结算单", "应收账龄", "提成没收"],
+        "reports": ["合同与回款趋势", "排行榜", "CRM 使用排名", "月度销售报表"],
     }
 
 
@@ -75,7 +87,10 @@ def test_a_partner_sees_only_the_partner_portal(org) -> None:  # type: ignore[no
     login = UserFactory(username="partner_login", roles=[Role.PARTNER])
     make_partner(user=login, region=org.region)
     menu = _menu(login)
-    assert menu == {"partner": ["合伙人门户", "撞单", "我的返佣", "结算单", "待我确认"]}
+    assert menu == {
+        "home": ["我的看板"],
+        "partner": ["合伙人门户", "撞单", "我的返佣", "结算单", "待我确认"],
+    }
     assert [str(label) for label, _icon in [GROUPS["partner"]]] == ["合作伙伴门户"]
 
 

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from reports import api
+
+app_name = "reports_api"
+urlpatterns = [
+    path("home/", api.HomeApi.as_view(), name="home"),
+    path("funnel/", api.FunnelApi.as_view(), name="funnel"),
+    path("trend/", api.TrendApi.as_view(), name="trend"),
+    path("activity/", api.ActivityApi.as_view(), name="activity"),
+    path("rankings/", api.RankingsApi.as_view(), name="rankings"),
+    path("usage/", api.UsageApi.as_view(), name="usage"),
+    path("sales/", api.SalesApi.as_view(), name="sales"),
+]

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportsConfig(AppConfig):
+    """Dashboards and reports: reads the other apps through their selectors; nothing imports it."""
+
+    name = "reports"
+    verbose_name = _("报表")
+
+    def ready(self) -> None:
+        from reports.menu import register_menu
+
+        register_menu()

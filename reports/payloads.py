@@ -1,0 +1,228 @@
+"""One builder per page: the figures (from `reports.selectors`) and the chart data made from them.
+The page renders the payload and the API returns `as_json(payload)`, so both show the same numbers."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Model
+from django.utils.translation import gettext as _
+
+from crm.models import Department, User
+from reports import selectors as s
+from reports.filters import Period
+from reports.policy import home_kind
+
+# --- JSON: Decimals stay exact (as strings), dates ISO --------------------------------------------
+
+
+def as_json(value: Any) -> Any:
+    if isinstance(value, s.Percent):
+        return str(value)
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"  # money (and quantities) to the fen, whatever the database returned
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, User):
+        return {"id": value.pk, "name": str(value)}
+    if isinstance(value, Model):
+        return {"id": value.pk, "name": str(value)}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        data = {f.name: as_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        if isinstance(value, s.PersonFigures):
+            data["contact_frequency"] = as_json(value.contact_frequency)
+        return data
+    if isinstance(value, dict):
+        return {str(k): as_json(v) for k, v in value.items() if not str(k).startswith("_")}
+    if isinstance(value, list | tuple):
+        return [as_json(v) for v in value]
+    if hasattr(value, "__html__") or value.__class__.__name__ == "__proxy__":
+        return str(value)
+    return value
+
+
+def bar(categories: list[str], **series: list[Any]) -> dict[str, Any]:
+    return {"categories": categories, "series": [{"name": k, "data": as_json(v)} for k, v in series.items()]}
+
+
+def funnel_chart(rows: list[s.FunnelRow]) -> dict[str, Any]:
+    return {"items": [{"name": r.name, "value": r.count} for r in rows if not r.is_lost]}
+
+
+def trend_chart(trend: s.Trend) -> dict[str, Any]:
+    return {
+        "categories": [f"{m.month:%Y-%m}" for m in trend.months],
+        "series": [
+            {"name": _("合同金额"), "data": as_json([m.contracts for m in trend.months])},
+            {"name": _("回款金额"), "data": as_json([m.collections for m in trend.months])},
+        ],
+    }
+
+
+# --- homes --------------------------------------------------------------------------------------
+
+
+def home_payload(user: User, today: dt.date | None = None) -> dict[str, Any]:
+    kind = home_kind(user)
+    if kind == "partner":
+        data = s.partner_home(user=user, today=today)
+        charts = {}
+        if data["partner"] is not None:
+            charts["rebates"] = {
+                "items": [
+                    {"name": _("可发放返利"), "value": as_json(data["rebate_payable"])},
+                    {"name": _("待回款返利"), "value": as_json(data["rebate_pending"])},
+                    {"name": _("已结算返利"), "value": as_json(data["rebate_paid"])},
+                ]
+            }
+    elif kind == "finance":
+        data = s.finance_home(user=user, today=today)
+        steps = data["settlement"]["steps"]
+        charts = {
+            "settlement": bar([x["label"] for x in steps], **{_("应发金额"): [x["amount"] for x in steps]}),
+            "aging": bar(
+                [r["label"] for r in data["aging"]], **{_("未收金额"): [r["amount"] for r in data["aging"]]}
+            ),
+        }
+    elif kind == "president":
+        data = s.president_home(user=user, today=today)
+        charts = {
+            "trend": trend_chart(data["trend"]),
+            "funnel": funnel_chart(data["funnel"]),
+            "aging": bar(
+                [r["label"] for r in data["aging"]], **{_("未收金额"): [r["amount"] for r in data["aging"]]}
+            ),
+        }
+    elif kind == "manager":
+        data = s.manager_home(user=user, today=today)
+        charts = {
+            "funnel": funnel_chart(data["funnel"]),
+            "ranking": bar(
+                [r.person.name for r in data["ranking"]],
+                **{_("合同金额"): [r.value for r in data["ranking"]]},
+            ),
+        }
+    else:
+        data = s.rep_home(user=user, today=today)
+        charts = {
+            "pipeline": bar(
+                [r.name for r in data["pipeline"]], **{_("金额"): [r.amount for r in data["pipeline"]]}
+            ),
+        }
+    return {"kind": kind, **data, "charts": charts}
+
+
+# --- reports ------------------------------------------------------------------------------------
+
+
+def funnel_report(user: User, period: Period, dept: Department | None) -> dict[str, Any]:
+    path = dept.path if dept else None
+    rows = s.funnel(user=user, period=period, dept_path=path)
+    months = s.forecast(user=user, start=period.start, dept_path=path)
+    return {
+        "period": period,
+        "funnel": rows,
+        "forecast": months,
+        "charts": {
+            "funnel": funnel_chart(rows),
+            "forecast": bar(
+                [f"{m.month:%Y-%m}" for m in months],
+                **{_("预计金额"): [m.amount for m in months], _("加权金额"): [m.weighted for m in months]},
+            ),
+        },
+    }
+
+
+def trend_report(user: User, period: Period, dept: Department | None) -> dict[str, Any]:
+    trend = s.monthly_trend(user=user, month=period.last_day, dept_path=dept.path if dept else None)
+    return {"period": period, "trend": trend, "charts": {"trend": trend_chart(trend)}}
+
+
+def activity_report(user: User, period: Period, dept: Department | None) -> dict[str, Any]:
+    rows = s.rep_activity(user=user, period=period, dept_path=dept.path if dept else None)
+    return {
+        "period": period,
+        "rows": rows,
+        "grades": s.GRADES,
+        "charts": {
+            "activity": bar(
+                [p.name for p in rows],
+                **{
+                    _("新增客户"): [p.new_customers for p in rows],
+                    _("新增商机"): [p.new_opportunities for p in rows],
+                    _("跟进次数"): [p.followups for p in rows],
+                },
+            )
+        },
+    }
+
+
+def rankings_report(period: Period, dept: Department | None, metric: str) -> dict[str, Any]:
+    if metric not in s.RANKING_METRICS:
+        metric = "contract_amount"
+    rows = s.rankings(period=period, dept_path=dept.path if dept else None)
+    ranked = s.rank_by(rows, metric)
+    label = _(s.RANKING_METRICS[metric][0])
+    return {
+        "period": period,
+        "metric": metric,
+        "metric_label": label,
+        "metrics": [(k, _(v[0])) for k, v in s.RANKING_METRICS.items()],
+        "ranked": ranked,
+        "charts": {
+            "ranking": bar([r.person.name for r in ranked[:20]], **{label: [r.value for r in ranked[:20]]})
+        },
+    }
+
+
+def usage_report(period: Period, dept: Department | None) -> dict[str, Any]:
+    usage = s.usage_ranking(period=period, dept_path=dept.path if dept else None)
+    return {
+        "period": period,
+        "usage": usage,
+        "charts": {
+            "usage": bar(
+                [r.person.name for r in usage.rows[:30]],
+                **{
+                    _("新增客户"): [r.person.new_customers for r in usage.rows[:30]],
+                    _("新增商机"): [r.person.new_opportunities for r in usage.rows[:30]],
+                    _("拜访"): [r.person.visits for r in usage.rows[:30]],
+                },
+            )
+        },
+    }
+
+
+def sales_report(user: User, period: Period, dept: Department | None) -> dict[str, Any]:
+    lines = s.sales_lines(user=user, period=period, dept_path=dept.path if dept else None)
+    limit = int(settings.REPORTS_SALES_PAGE_LINES)
+    shown = list(lines[:limit])
+    totals = s.sales_totals(lines)
+    return {
+        "period": period,
+        "lines": [sales_row(r) for r in shown],
+        "line_count": totals["n"],
+        "amount": totals["amount"],
+        "truncated": totals["n"] > len(shown),
+    }
+
+
+def sales_row(r: Any) -> dict[str, Any]:
+    """One A5 row from a `sales_lines` values() row."""
+    from django.utils import timezone
+
+    return {
+        "name": r["order__owner__display_name"] or r["order__owner__username"],
+        "date": timezone.localtime(r["order__booked_at"]).date(),
+        "order": r["order__number"],
+        "order_id": r["order_id"],
+        "customer": r["order__customer__name"],
+        "product": r["product"],
+        "quantity": r["quantity"],
+        "unit_price": r["unit_price"],
+        "amount": r["amount"],
+    }

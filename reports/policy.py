@@ -1,0 +1,71 @@
+"""Who may open which dashboard and report: one place for the pages, the API and the menu."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crm import policy as crm_policy
+from crm.models import Role
+from partners.selectors import partner_for_user
+
+
+def home_kind(user: Any) -> str:
+    """Which home a user opens on (`/` routes by role); decided once per user object (the menu asks too)."""
+    cached = getattr(user, "_reports_home_kind", None)
+    if cached is None:
+        cached = _home_kind(user)
+        user._reports_home_kind = cached
+    return cached
+
+
+def _home_kind(user: Any) -> str:
+    if crm_policy.is_partner(user) or (
+        not crm_policy.works_in_sales(user) and partner_for_user(user) is not None
+    ):
+        return "partner"
+    if user.has_role(Role.FINANCE) and not user.sees_everything:
+        return "finance"
+    if user.is_superuser or user.has_role(Role.PRESIDENT, Role.ADMIN):
+        return "president"
+    if user.has_role(
+        Role.VP, Role.DIRECTOR, Role.REGIONAL_MANAGER, Role.SALES_MANAGER, Role.PRESIDENTS_ASSISTANT
+    ):
+        return "manager"
+    return "rep"
+
+
+def can_open_my_day(user: Any) -> bool:
+    """The rep's home is "my day" plus their figures; everyone else's `/` is a dashboard."""
+    return crm_policy.can_open_my_day(user) and home_kind(user) == "rep"
+
+
+def can_open_dashboard(user: Any) -> bool:
+    return crm_policy.is_signed_in(user) and home_kind(user) != "rep"
+
+
+def can_open_sales_reports(user: Any) -> bool:
+    """The funnel, the forecast and per-rep activity: the customer book and pipeline (not finance)."""
+    return crm_policy.works_in_sales(user)
+
+
+def can_open_money_reports(user: Any) -> bool:
+    """Contract amount and collections, the monthly sales report: sales people and finance."""
+    return crm_policy.works_in_sales(user) or crm_policy.is_finance(user)
+
+
+def can_open_rankings(user: Any) -> bool:
+    """The rankings and the CRM-usage ranking are published to every employee (003 §12.4)."""
+    return crm_policy.is_internal(user)
+
+
+def report_access(user: Any) -> dict[str, bool]:
+    """Which report tabs a page offers this user (never a link that answers 404)."""
+    sales, money, ranks = can_open_sales_reports(user), can_open_money_reports(user), can_open_rankings(user)
+    return {
+        "funnel": sales,
+        "trend": money,
+        "activity": sales,
+        "rankings": ranks,
+        "usage": ranks,
+        "sales": money,
+    }

@@ -1,0 +1,128 @@
+"""Pages: each role's home (`/`) and the reports. Each view parses the URL filters and renders one
+payload builder; the API (`reports.api`) returns the same payload as JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from common.auth import AuthedRequest
+from crm.views.my_day import my_day_context
+from reports import payloads, policy
+from reports.export import sales_workbook
+from reports.filters import parse_filters
+from reports.selectors import departments_for_filter, sales_lines
+
+HOME_TEMPLATES = {
+    "rep": "reports/home_rep.html",
+    "manager": "reports/home_manager.html",
+    "president": "reports/home_president.html",
+    "finance": "reports/home_finance.html",
+    "partner": "reports/home_partner.html",
+}
+
+
+@login_required
+def home(request: AuthedRequest) -> HttpResponse:
+    """Each role opens the app on its own home; the rep's keeps "my day" and adds their figures."""
+    data = payloads.home_payload(request.user)
+    context: dict[str, Any] = {
+        "home": data,
+        "charts": data["charts"],
+        "access": policy.report_access(request.user),
+    }
+    if data["kind"] in ("rep", "manager"):  # managers keep "my day" (review queue, who is out) too
+        context.update(my_day_context(request.user))
+    return render(request, HOME_TEMPLATES[data["kind"]], context)
+
+
+def _report(request: AuthedRequest, template: str, build: Any, **extra: Any) -> HttpResponse:
+    form, period, dept = parse_filters(request.GET)
+    data = build(request.user, period, dept)
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "report": data,
+            "charts": data.get("charts", {}),
+            "query": request.GET.urlencode(),
+            "departments": departments_for_filter(),
+            "access": policy.report_access(request.user),
+            **extra,
+        },
+    )
+
+
+def _allowed(request: AuthedRequest, check: Callable[[Any], bool]) -> None:
+    """The same rule as the menu entry: a page the menu does not offer is a 404."""
+    if not check(request.user):
+        raise Http404
+
+
+@login_required
+def funnel(request: AuthedRequest) -> HttpResponse:
+    _allowed(request, policy.can_open_sales_reports)
+    return _report(request, "reports/funnel.html", payloads.funnel_report)
+
+
+@login_required
+def trend(request: AuthedRequest) -> HttpResponse:
+    _allowed(request, policy.can_open_money_reports)
+    return _report(request, "reports/trend.html", payloads.trend_report)
+
+
+@login_required
+def activity(request: AuthedRequest) -> HttpResponse:
+    _allowed(request, policy.can_open_sales_reports)
+    return _report(request, "reports/activity.html", payloads.activity_report)
+
+
+@login_required
+def rankings(request: AuthedRequest) -> HttpResponse:
+    _allowed(request, policy.can_open_rankings)
+    metric = request.GET.get("metric") or "contract_amount"
+    return _report(
+        request,
+        "reports/rankings.html",
+        lambda _user, period, dept: payloads.rankings_report(period, dept, metric),
+    )
+
+
+@login_required
+def usage(request: AuthedRequest) -> HttpResponse:
+    _allowed(request, policy.can_open_rankings)
+    return _report(
+        request, "reports/usage.html", lambda _user, period, dept: payloads.usage_report(period, dept)
+    )
+
+
+@login_required
+def sales(request: AuthedRequest) -> HttpResponse:
+    _allowed(request, policy.can_open_money_reports)
+    return _report(request, "reports/sales.html", payloads.sales_report)
+
+
+@login_required
+def sales_export(request: AuthedRequest) -> FileResponse:
+    """A5 as Excel: every line of the period in the user's scope (the page shows the first ones)."""
+    _allowed(request, policy.can_open_money_reports)
+    _form, period, dept = parse_filters(request.GET)
+    rows = (
+        payloads.sales_row(r)
+        for r in sales_lines(
+            user=request.user, period=period, dept_path=dept.path if dept else None
+        ).iterator(chunk_size=2000)
+    )
+    title = _("月度销售报表 %(period)s") % {"period": period.label()}
+    return FileResponse(
+        sales_workbook(rows, title=title),
+        as_attachment=True,
+        filename=f"sales-{period.label().replace(' ', '-')}.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

@@ -1,0 +1,81 @@
+/* Draws every chart on the page from its json_script data (no inline script: CSP).
+ *
+ *   <div class="chart" data-chart="bar|line|funnel|pie" data-source="<json_script id>"
+ *        data-title="…" data-stack="1"></div>
+ *
+ * Data: bar/line {"categories": [...], "series": [{"name": "...", "data": ["12.50", ...]}]}
+ *       funnel/pie {"items": [{"name": "...", "value": "12.50"}]}
+ * Money arrives as strings (exact Decimals); it is only turned into numbers to be drawn.
+ * Every chart has its table on the page, so the page is usable without JavaScript.
+ */
+(function () {
+  "use strict";
+
+  function readData(el) {
+    var source = document.getElementById(el.getAttribute("data-source"));
+    if (!source) { return null; }
+    try { return JSON.parse(source.textContent); } catch (e) { return null; }
+  }
+
+  function num(v) { var n = Number(v); return isFinite(n) ? n : 0; }
+
+  var toolbox = { feature: { saveAsImage: { title: "PNG", pixelRatio: 2 } }, right: 8 };
+
+  function optionFor(kind, data, el) {
+    var title = el.getAttribute("data-title") || "";
+    if (kind === "funnel" || kind === "pie") {
+      var items = (data.items || []).map(function (i) { return { name: i.name, value: num(i.value) }; });
+      return {
+        title: { text: title, left: "left", textStyle: { fontSize: 14 } },
+        tooltip: { trigger: "item" },
+        toolbox: toolbox,
+        legend: { bottom: 0, type: "scroll" },
+        series: [kind === "funnel"
+          ? { type: "funnel", sort: "none", left: "10%", width: "80%", top: 40, bottom: 40, data: items,
+              label: { show: true, position: "inside" } }
+          : { type: "pie", radius: ["35%", "65%"], data: items }]
+      };
+    }
+    var stack = el.getAttribute("data-stack") ? "total" : undefined;
+    return {
+      title: { text: title, left: "left", textStyle: { fontSize: 14 } },
+      tooltip: { trigger: "axis" },
+      toolbox: toolbox,
+      legend: { bottom: 0, type: "scroll" },
+      grid: { left: 8, right: 16, top: 48, bottom: 40, containLabel: true },
+      xAxis: { type: "category", data: data.categories || [] },
+      yAxis: { type: "value" },
+      series: (data.series || []).map(function (s) {
+        return { name: s.name, type: kind === "line" ? "line" : "bar", stack: stack,
+                 data: (s.data || []).map(num) };
+      })
+    };
+  }
+
+  function draw() {
+    if (typeof window.echarts === "undefined") { return; }
+    var charts = [];
+    var els = document.querySelectorAll("[data-chart]");
+    Array.prototype.forEach.call(els, function (el) {
+      var data = readData(el);
+      if (!data) { return; }
+      var chart = window.echarts.init(el, null, { renderer: "canvas" });
+      chart.setOption(optionFor(el.getAttribute("data-chart"), data, el));
+      el.setAttribute("data-chart-drawn", "1");
+      charts.push(chart);
+    });
+    var pending = null;
+    window.addEventListener("resize", function () {
+      if (pending) { window.clearTimeout(pending); }
+      pending = window.setTimeout(function () {
+        charts.forEach(function (c) { c.resize(); });
+      }, 100);
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", draw);
+  } else {
+    draw();
+  }
+})();
