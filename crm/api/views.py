@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -41,6 +42,7 @@ from crm.models import (
     ReviewStatus,
     User,
 )
+from crm.roles import is_external
 from crm.selectors import (
     customer_filter,
     customer_list_rows,
@@ -231,14 +233,23 @@ class OutingViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Gen
         )
 
 
+class CompanyStaffOnly(IsAuthenticated):
+    """The org directory is for the company's own people, not for partners (issue 17)."""
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return super().has_permission(request, view) and not is_external(request_user(request))
+
+
 class RegionViewSet(viewsets.ReadOnlyModelViewSet):
     """Org (read-only; admins edit it in the Django admin)."""
 
+    permission_classes = [CompanyStaffOnly]
     queryset = Region.objects.all()
     serializer_class = RegionSerializer
 
 
 class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [CompanyStaffOnly]
     queryset = Department.objects.all()
     serializer_class = DepartmentSerializer
     filterset_fields = ["region", "parent"]
@@ -250,6 +261,7 @@ class IndustryViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class UserViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [CompanyStaffOnly]
     queryset = User.objects.filter(is_active=True)
     serializer_class = UserLiteSerializer
     filterset_fields = ["department", "manager"]
