@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -23,5 +21,5 @@ urlpatterns = [
     path("settlements/", include("settlements.urls")),
     path("", include("crm.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Issue 17: no /media/ route, not even in DEBUG: every stored file is served by a view that checks who
+# may download it (common.stored_files.file_response).

@@ -137,7 +137,7 @@ class CollisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
                 "party": e["party"].pk,
                 "followups": FollowUpEvidenceSerializer(e["followups"], many=True).data,
             }
-            for e in selectors.collision_evidence(case)
+            for e in selectors.collision_evidence(case, viewer=request_user(request))
         ]
         data["events"] = EventSerializer(case.events.select_related("by"), many=True).data
         return Response(data)

@@ -335,10 +335,18 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
 
 class ExportJobSerializer(serializers.ModelSerializer):
+    # Issue 17: the download link goes through the view that checks the requester and expiry.
+    file = serializers.SerializerMethodField()
+
     class Meta:
         model = ExportJob
         fields = ["id", "month", "status", "progress", "error", "file"]
         read_only_fields = fields
+
+    def get_file(self, obj: ExportJob) -> str | None:
+        from django.urls import reverse
+
+        return reverse("settlements:export_download", args=[obj.pk]) if obj.file else None
 
 
 class ExportJobViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):

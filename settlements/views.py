@@ -18,11 +18,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
+from common.stored_files import file_response
 from common.timeutil import local_today, month_start
 from crm.models import Role
 from crm.selectors import keyset_page
 from settlements import services
-from settlements.export import export_settlements
+from settlements.export import export_job_expired, export_settlements
 from settlements.forms import (
     BulkTransitionForm,
     DisputeForm,
@@ -409,8 +410,9 @@ def export_job(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def export_download(request: AuthedRequest, pk: int) -> HttpResponseBase:
     job = _job_or_404(request, pk)
+    if export_job_expired(job):
+        messages.error(request, _("导出文件已过期并已删除，请重新导出。"))
+        return redirect("settlements:export_job", pk=job.pk)
     if job.status != ExportStatus.DONE or not job.file:
         raise Http404
-    return FileResponse(
-        job.file.open("rb"), as_attachment=True, filename=f"settlements-{job.month:%Y-%m}.xlsx"
-    )
+    return file_response(job.file, filename=f"settlements-{job.month:%Y-%m}.xlsx")

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("CRM_VAR_DIR", BASE_DIR / "var"))
@@ -30,6 +31,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our own static files (offline intranet, CSP)
     "simple_history",
     "django_celery_beat",
     "common",
@@ -41,6 +43,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "common.middleware.LanguageChoiceMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -107,8 +110,14 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
-MEDIA_URL = "media/"
+MEDIA_URL = "media/"  # never routed: files go through views that check access (issue 17)
 MEDIA_ROOT = VAR_DIR / "media"
+# Issue 17: files are served by the app's views after the access check; behind nginx set this to an
+# internal location aliasing MEDIA_ROOT (e.g. "/protected/") and the proxy streams the file.
+CRM_FILES_X_ACCEL_REDIRECT = os.environ.get("CRM_FILES_X_ACCEL_REDIRECT", "")
+CRM_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+# Export files (full bank account numbers) are deleted this many hours after the export.
+CRM_EXPORT_FILE_TTL_HOURS = int(os.environ.get("CRM_EXPORT_FILE_TTL_HOURS", "24"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -127,6 +136,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Sales CRM with a commission back office",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # One stable name per choice set (several models have a "status" or "kind" field, and one set is
     # reused under several field names): clients generated from the schema keep their type names.
     "ENUM_NAME_OVERRIDES": {
@@ -140,6 +151,26 @@ SPECTACULAR_SETTINGS = {
         "CollisionRuleEnum": "partners.models.CollisionRule",
     },
 }
+
+# --- Security headers (issue 17) -----------------------------------------------------------------
+# Content-Security-Policy on every page: scripts only from our own static files (no inline script, so
+# a stored <script> cannot run); inline style attributes stay allowed (they cannot run code).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF],
+    }
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 
 # --- Celery -------------------------------------------------------------------------------------
 BROKER_DIR = VAR_DIR / "broker"

@@ -16,6 +16,7 @@ from crm.models.customers import (
     Grade,
     GradeChange,
     KeyAccountClass,
+    KeyAccountClassChange,
     Outing,
     ReviewStatus,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "Industry",
     "Invoice",
     "KeyAccountClass",
+    "KeyAccountClassChange",
     "Lead",
     "LeadAssignmentRule",
     "LeadSource",

@@ -42,6 +42,7 @@ HANDLERS: dict[str, str] = {
     ApprovalKind.CONTRACT: "crm.services.contracts.contract_on_approval",
     ApprovalKind.BELOW_FLOOR: "crm.services.orders.order_on_below_floor_approval",
     ApprovalKind.WRITE_OFF: "crm.services.receivables.writeoff_on_approval",
+    ApprovalKind.KEY_ACCOUNT_CLASS: "crm.services.customers.key_account_class_on_approval",
     ApprovalKind.CUSTOMER_REBATE: "crm.services.approvals.concession_on_approval",
     ApprovalKind.MAKE_GOOD_PLATFORM: "crm.services.approvals.concession_on_approval",
     ApprovalKind.MAKE_GOOD_DATABASE: "crm.services.approvals.concession_on_approval",
@@ -178,6 +179,14 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     {
         "kind": ApprovalKind.BELOW_FLOOR,
         "name": "低于最低价销售：大区经理及以上（设定提成比例）",
+        "priority": 10,
+        "chain": [EVERYONE_ABOVE_REGION],
+    },
+    # C4 / issue 17: a key-account class drives the owner's commission (K5): the regional manager or
+    # above decides, never the rep alone.
+    {
+        "kind": ApprovalKind.KEY_ACCOUNT_CLASS,
+        "name": "大客户分类变更：大区经理及以上",
         "priority": 10,
         "chain": [EVERYONE_ABOVE_REGION],
     },

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from common.auth import AuthedRequest
 from common.money import round_fen
+from common.spreadsheet import spreadsheet_row
 from common.timeutil import local_today
 from crm.services.receivables import aging_rows, pipeline_policy, receivables_overdue, receivables_visible_to
 from crm.views.paging import page_context
@@ -28,15 +29,17 @@ def _csv(orders: Any, *, name: str) -> HttpResponse:
     writer.writerow([_("订单号"), _("客户"), _("负责人"), _("到期日"), _("逾期天数"), _("账龄"), _("未收")])
     for r in aging_rows(list(orders), today=local_today()):
         writer.writerow(
-            [
-                r.order.number,
-                r.order.customer.name,
-                str(r.order.owner),
-                r.due,
-                r.days_overdue,
-                r.bucket_label,
-                round_fen(r.order.outstanding_sum),  # type: ignore[attr-defined]
-            ]
+            spreadsheet_row(
+                [
+                    r.order.number,
+                    r.order.customer.name,
+                    str(r.order.owner),
+                    r.due,
+                    r.days_overdue,
+                    r.bucket_label,
+                    round_fen(r.order.outstanding_sum),  # type: ignore[attr-defined]
+                ]
+            )
         )
     return response
 

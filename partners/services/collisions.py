@@ -75,10 +75,11 @@ class CollisionOpened(DuplicateCustomer):
 
     def __init__(self, existing: Customer, case: CollisionCase) -> None:
         super().__init__(existing)
+        # Issue 17: "exists, a case was opened" — never which company or which colleague holds it.
         self.message = _(
-            "客户“%(name)s”已由%(owner)s负责。系统已为您发起撞单处理（编号 #%(case)s），"
+            "该客户已存在，系统已为您发起撞单处理（编号 #%(case)s），"
             "请在“撞单”中查看进展并提交证据，未创建重复客户。"
-        ) % {"name": existing.name, "owner": existing.owner or _("他人"), "case": case.pk}
+        ) % {"case": case.pk}
         self.args = (str(self.message),)
         self.code = "collision_opened"
         self.extra["collision_id"] = case.pk
