@@ -32,10 +32,10 @@ class SecretUrlExceptionReporterFilter(SafeExceptionReporterFilter):
 
     def cleanse_setting(self, key: Any, value: Any) -> Any:
         cleansed = super().cleanse_setting(key, value)
-        if isinstance(cleansed, str):
+        if type(cleansed) is str:  # (lazy objects that pretend to be str are left alone)
             return mask_url_passwords(cleansed)
         return cleansed
 
     def get_safe_request_meta(self, request: Any) -> dict[str, Any]:
         meta = super().get_safe_request_meta(request)
-        return {k: mask_url_passwords(v) if isinstance(v, str) else v for k, v in meta.items()}
+        return {k: mask_url_passwords(v) if type(v) is str else v for k, v in meta.items()}

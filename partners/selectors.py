@@ -132,11 +132,7 @@ def collision_evidence(case: CollisionCase, viewer: User | None = None) -> list[
         .order_by("occurred_at", "id")[:500]
     ):
         logs[f.author_id].append(f)
-    hidden = {
-        p.pk
-        for p in parties
-        if not sees_all and (viewer is None or p.acting_user_id != viewer.pk)
-    }
+    hidden = {p.pk for p in parties if not sees_all and (viewer is None or p.acting_user_id != viewer.pk)}
     return [
         {
             "party": p,

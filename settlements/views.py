@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.audit import audit_record
 from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
@@ -362,7 +363,11 @@ def settlement_export_one(request: AuthedRequest, pk: int) -> HttpResponseBase:
         Settlement.objects.filter(pk=s.pk), buf, month=s.month, unmasked=is_finance(request.user)
     )
     buf.seek(0)
-    return FileResponse(buf, as_attachment=True, filename=f"settlement-{s.month:%Y-%m}-{s.pk}.xlsx")
+    filename = f"settlement-{s.month:%Y-%m}-{s.pk}.xlsx"
+    audit_record(
+        action="export", actor=request.user, obj=s, detail={"what": filename, "rows": 1}, request=request
+    )
+    return FileResponse(buf, as_attachment=True, filename=filename)
 
 
 @login_required
@@ -415,4 +420,16 @@ def export_download(request: AuthedRequest, pk: int) -> HttpResponseBase:
         return redirect("settlements:export_job", pk=job.pk)
     if job.status != ExportStatus.DONE or not job.file:
         raise Http404
-    return file_response(job.file, filename=f"settlements-{job.month:%Y-%m}.xlsx")
+    filename = f"settlements-{job.month:%Y-%m}.xlsx"
+    audit_record(
+        action="export",
+        actor=request.user,
+        obj=job,
+        detail={
+            "what": filename,
+            "rows": Settlement.objects.filter(month=job.month).count(),
+            "full_account_numbers": job.unmasked,
+        },
+        request=request,
+    )
+    return file_response(job.file, filename=filename)

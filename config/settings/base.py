@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI served from our own static files (offline intranet, CSP)
     "simple_history",
     "django_celery_beat",
+    "axes",
     "common",
     "crm",
     "partners",
@@ -49,9 +50,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "common.accounts.SessionIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -95,6 +99,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# --- Accounts (issue 17) ------------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out account/address before the password
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Brute force: after AXES_FAILURE_LIMIT failures an account — and, separately, an address — is locked
+# for AXES_COOLOFF_TIME hours (ASVS 2.2.1: at most 100 failures an hour). Admins unlock in the admin
+# ("Access attempts": delete the rows) or with `manage.py axes_reset_username <name>`.
+AXES_FAILURE_LIMIT = int(os.environ.get("CRM_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = int(os.environ.get("CRM_LOGIN_LOCKOUT_HOURS", "1"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "common.accounts.lockout_response"
+AXES_VERBOSE = False
+# API tokens expire; a password change or logout ends them too.
+CRM_API_TOKEN_TTL_HOURS = int(os.environ.get("CRM_API_TOKEN_TTL_HOURS", "24"))
+# A session ends after this many minutes without a request (idle timeout).
+CRM_SESSION_IDLE_MINUTES = int(os.environ.get("CRM_SESSION_IDLE_MINUTES", "120"))
+SESSION_COOKIE_AGE = CRM_SESSION_IDLE_MINUTES * 60  # renewed by common.accounts.SessionIdleTimeoutMiddleware
+SESSION_COOKIE_HTTPONLY = True
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "crm:my_day"
 LOGOUT_REDIRECT_URL = "login"
@@ -122,8 +147,10 @@ CRM_EXPORT_FILE_TTL_HOURS = int(os.environ.get("CRM_EXPORT_FILE_TTL_HOURS", "24"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "common.token_auth.ExpiringTokenAuthentication",
     ],
+    # "login": the token endpoint, per address (the per-account lockout is django-axes').
+    "DEFAULT_THROTTLE_RATES": {"login": os.environ.get("CRM_LOGIN_THROTTLE_RATE", "30/min")},
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -149,6 +176,8 @@ SPECTACULAR_SETTINGS = {
         "QuoteStatusEnum": "crm.models.pipeline.QuoteStatus",
         "SettlementStatusEnum": "settlements.models.SettlementStatus",
         "CollisionRuleEnum": "partners.models.CollisionRule",
+        "CommissionLineKindEnum": "commissions.models.LineKind",
+        "CommissionLineStatusEnum": "commissions.models.LineStatus",
     },
 }
 
@@ -189,6 +218,13 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = False
+# Issue 17: a task whose worker is killed mid-run is redelivered (the jobs are idempotent: safe twice).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Jobs that must finish every night; `manage.py nightly_jobs_check` and the morning task flag a miss.
+CRM_NIGHTLY_JOBS = ["crm.pool_sweep", "commissions.ledger_run_open_months"]
+CRM_NIGHTLY_JOB_MAX_AGE_HOURS = 26
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "crm@localhost")
@@ -205,6 +241,8 @@ LOGGING = {
 # Rules that affect money or that admins tune live in database-backed policy models (see each app's
 # admin); these are only the first values those policies are created with.
 CRM_CUSTOMER_LIST_PAGE_SIZE = 50
+# Issue 17: dates and months people type must fall in these years (inclusive).
+CRM_SANE_YEARS = (2000, 2099)
 # C8: words that do not name a customer; an outing registered with only these is refused.
 CRM_OUTING_VAGUE_WORDS = [
     "外出",

@@ -12,7 +12,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.audit import audit_record, diff, snapshot
 from common.errors import Conflict, DomainError
+from common.timeutil import date_in_sane_range, sane_range_message
 from crm.models import (
     Contact,
     Customer,
@@ -221,6 +223,7 @@ def customer_update(*, customer: Customer, by: User, reason: str = "", **data: A
         raise DomainError(_("不能修改这些字段：%(f)s") % {"f": ", ".join(sorted(unknown))}, code="readonly")
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     old_grade = customer.grade
+    before = snapshot(customer)
     # Issue 17: the class raises the owner's commission (K5), so it is asked for, not set (C4).
     wanted_class = data.pop("key_account_class", customer.key_account_class) or ""
     if "phone" in data:
@@ -249,6 +252,11 @@ def customer_update(*, customer: Customer, by: User, reason: str = "", **data: A
             changed_by=by,
             reason=reason[:200],
         )
+    # Issue 17: customer edits are in the audit trail with before/after values.
+    changes = diff(before, snapshot(customer))
+    changes.pop("updated_at", None)
+    if changes:
+        audit_record(action="customer_changed", actor=by, obj=customer, changes=changes)
     if wanted_class != customer.key_account_class:
         key_account_class_request(customer=customer, to_class=wanted_class, by=by, reason=reason)
     return customer
@@ -275,6 +283,13 @@ def key_account_class_request(
             code="pending",
             field="key_account_class",
         )
+    audit_record(
+        action="customer_changed",
+        actor=by,
+        obj=customer,
+        changes={"key_account_class": {"from": customer.key_account_class, "to": to_class}},
+        detail={"status": "requested"},
+    )
     change = KeyAccountClassChange.objects.create(
         customer=customer,
         from_class=customer.key_account_class,
@@ -309,6 +324,13 @@ def key_account_class_on_approval(*, request: Any, approved: bool, by: User, rat
     if approved:
         Customer.objects.filter(pk=change.customer_id).update(
             key_account_class=change.to_class, updated_at=timezone.now()
+        )
+        audit_record(
+            action="customer_changed",
+            actor=by,
+            obj=change.customer,
+            changes={"key_account_class": {"from": change.from_class, "to": change.to_class}},
+            detail={"status": "approved"},
         )
 
 
@@ -370,6 +392,11 @@ def followup_create(*, customer: Customer, by: User, **data: Any) -> FollowUp:
     occurred_at = data.get("occurred_at") or timezone.now()
     if occurred_at > timezone.now() + dt.timedelta(minutes=5):
         raise DomainError(_("沟通时间不能晚于现在。"), code="future", field="occurred_at")
+    # Issue 17: a follow-up dated year 0001 (or a next step in 9999) is a typo, refused.
+    if not date_in_sane_range(occurred_at.date()):
+        raise DomainError(sane_range_message(), code="out_of_range", field="occurred_at")
+    if data.get("next_date") and not date_in_sane_range(data["next_date"]):
+        raise DomainError(sane_range_message(), code="out_of_range", field="next_date")
     contact = data.get("contact")
     if contact is not None and contact.customer_id != customer.pk:
         raise DomainError(_("联系人不属于该客户。"), code="invalid_contact", field="contact")
