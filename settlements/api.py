@@ -3,6 +3,8 @@ edited through the API (no PUT/PATCH/DELETE): they change only by the workflow a
 
 from __future__ import annotations
 
+import datetime as dt
+
 import django_filters
 from django.db import transaction
 from django.http import Http404
@@ -121,6 +123,13 @@ class BulkPayoutInput(PayoutInput):
 
 class MonthInput(serializers.Serializer):
     month = serializers.DateField(input_formats=["%Y-%m", "%Y-%m-%d"])
+
+    def validate_month(self, value: dt.date) -> dt.date:
+        from common.timeutil import date_in_sane_range, sane_range_message
+
+        if not date_in_sane_range(value):  # issue 17: settlement month 9999-12
+            raise serializers.ValidationError(sane_range_message())
+        return value
 
 
 class SettlementFilter(django_filters.FilterSet):

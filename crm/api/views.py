@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from common.auth import request_user
 from common.errors import DomainError
+from common.timeutil import parse_day, sane_range_message
 from crm.api.serializers import (
     AssignSerializer,
     ContactSerializer,
@@ -220,10 +221,11 @@ class OutingViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Gen
         raw_day = self.request.query_params.get("day")
         if raw_day is None and self.request.query_params.get("scope") != "team":
             return Outing.objects.filter(user=user).select_related("customer", "user")
-        try:
-            day = dt.date.fromisoformat(raw_day) if raw_day else timezone.localdate()
-        except ValueError:
-            raise DomainError(_("日期格式应为 YYYY-MM-DD。"), code="invalid_date", field="day") from None
+        day = parse_day(raw_day) if raw_day else timezone.localdate()
+        if day is None:  # issue 17: malformed or out of range (9999-12-31) is a 400, not a 500
+            raise DomainError(
+                _("日期格式应为 YYYY-MM-DD。") + sane_range_message(), code="invalid_date", field="day"
+            )
         team = self.request.query_params.get("scope") == "team" and is_manager(user)
         return outings_on(user=user, day=day, team=team)
 
