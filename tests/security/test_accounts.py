@@ -138,6 +138,7 @@ def test_check_deploy_on_production_settings_is_clean(tmp_path):
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/8",
         "DJANGO_ALLOWED_HOSTS": "crm.example.com",
     }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests' plugin, never in production
     result = subprocess.run(
         [
             sys.executable,
