@@ -178,6 +178,11 @@ class CommissionLineAdmin(admin.ModelAdmin):
     raw_id_fields = ("payee_user", "payee_partner", "order", "credit_share", "corrects", "plan")
     show_full_result_count = False
 
+    # Issue 17: a line typed into the admin would flow into the next settlement. Lines come only from
+    # the engine (commission run) or an approved adjustment; the admin only shows them.
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # the ledger is written by services only (K10: lines are added, never edited)
 

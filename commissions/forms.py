@@ -14,10 +14,10 @@ from crm.models import KeyAccountClass, Opportunity, OpportunityStage, ProductCa
 
 
 def parse_month(value: str) -> dt.date | None:
-    try:
-        return dt.datetime.strptime(value, "%Y-%m").date()
-    except (TypeError, ValueError):
-        return None
+    """YYYY-MM within the sane range (issue 17), else None."""
+    from common.timeutil import parse_month as parse_sane_month
+
+    return parse_sane_month(value) if isinstance(value, str) else None
 
 
 class MonthField(forms.CharField):

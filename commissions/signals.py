@@ -14,6 +14,9 @@ TASK_NAME = "提成：重算未关闭月份并更新可发放状态"
 def register_periodic_tasks(sender: Any, **kwargs: Any) -> None:
     if getattr(sender, "name", "") != "commissions":
         return
+    from commissions.db import install_ledger_triggers
+
+    install_ledger_triggers(using=kwargs.get("using", "default"))
     from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
     schedule, _ = CrontabSchedule.objects.get_or_create(

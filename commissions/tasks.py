@@ -23,6 +23,9 @@ def ledger_run_open_months() -> dict[str, int]:
         if not period_is_closed(period):
             out[f"{period:%Y-%m}"] = ledger_recalculate(period=period).created
     out["payable"] = commission_payable_refresh()
+    from common.jobs import job_succeeded
+
+    job_succeeded("commissions.ledger_run_open_months")  # issue 17: a missed night is flagged
     return out
 
 

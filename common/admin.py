@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
 
-from common.models import ExportLog, Notification, WorkCalendarDay, WorkCalendarYear
+from common.models import AuditEvent, ExportLog, Notification, WorkCalendarDay, WorkCalendarYear
 from common.timeutil import local_today
 from common.workdays import next_year_missing, work_calendar_notice
 
@@ -50,4 +50,25 @@ class ExportLogAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Issue 17: the audit trail, read-only; filter by person, action and date."""
+
+    list_display = ("at", "actor_name", "action", "object_type", "object_repr", "ip")
+    list_filter = ("action", ("actor", admin.RelatedOnlyFieldListFilter), "at")
+    date_hierarchy = "at"
+    search_fields = ("actor_name", "object_repr", "object_id")
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+    show_full_result_count = False
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False

@@ -11,3 +11,6 @@ class CommonConfig(AppConfig):
         from common.tasks import ensure_work_calendar_schedule
 
         post_migrate.connect(ensure_work_calendar_schedule, dispatch_uid="common_work_calendar_schedule")
+        from common.accounts import connect_signals
+
+        connect_signals()

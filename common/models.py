@@ -108,3 +108,61 @@ class ExportLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.kind} {self.rows}"
+
+
+class AuditAction(models.TextChoices):
+    LOGIN = "login", _("登录")
+    LOGIN_FAILED = "login_failed", _("登录失败")
+    LOGOUT = "logout", _("退出")
+    TOKEN_ISSUED = "token_issued", _("签发API令牌")
+    TOKEN_USED = "token_used", _("使用API令牌")
+    CUSTOMER_CHANGED = "customer_changed", _("修改客户")
+    EXPORT = "export", _("导出")
+    ADMIN_CHANGE = "admin_change", _("后台修改")
+    ADMIN_DELETE = "admin_delete", _("后台删除")
+
+
+class AuditEvent(models.Model):
+    """Issue 17: the audit trail — who did what, when, from where, with before/after values. Written
+    only by `common.audit.audit_record`; read-only in the admin (filter by person, action and date)."""
+
+    at = models.DateTimeField(_("时间"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_name = models.CharField(_("操作人（登录名）"), max_length=150, blank=True)
+    action = models.CharField(_("操作"), max_length=20, choices=AuditAction.choices, db_index=True)
+    object_type = models.CharField(_("对象类型"), max_length=100, blank=True)
+    object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
+    object_repr = models.CharField(_("对象"), max_length=200, blank=True)
+    changes = models.JSONField(_("修改前后"), default=dict, blank=True)
+    detail = models.JSONField(_("详情"), default=dict, blank=True)
+    ip = models.GenericIPAddressField(_("地址"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("审计日志")
+        verbose_name_plural = _("审计日志")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["actor", "-at"], name="audit_actor_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.get_action_display()} {self.object_repr}"
+
+
+class JobSuccess(models.Model):
+    """Issue 17: when each nightly job last finished (a killed or skipped night is then visible)."""
+
+    name = models.CharField(_("任务"), max_length=100, unique=True)
+    finished_at = models.DateTimeField(_("最近成功完成时间"))
+
+    class Meta:
+        verbose_name = _("定时任务完成记录")
+        verbose_name_plural = _("定时任务完成记录")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.finished_at:%Y-%m-%d %H:%M}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.db import models
@@ -13,12 +14,36 @@ MONEY_DECIMAL_PLACES = 2
 RATE_MAX_DIGITS = 9
 RATE_DECIMAL_PLACES = 6
 
+# Issue 17: the largest amount a money column holds (¥99,999,999,999,999.99) and the largest quantity
+# a line holds; anything larger is refused with a message instead of overflowing the database.
+MONEY_LIMIT = Decimal(10) ** (MONEY_MAX_DIGITS - MONEY_DECIMAL_PLACES)
+QUANTITY_LIMIT = Decimal(10) ** 10
+
+
+def check_amount_fits(value: Decimal, *, label: str, limit: Decimal = MONEY_LIMIT) -> Decimal:
+    """Refuse an amount (or quantity) that the database could not store; returns it unchanged."""
+    from django.utils.translation import gettext as _
+
+    from common.errors import DomainError
+
+    if not value.is_finite() or abs(value) >= limit:
+        raise DomainError(
+            _("%(label)s超出允许的范围（最大 %(max)s）。") % {"label": label, "max": f"{limit - FEN:,}"},
+            code="too_large",
+            field="lines",
+        )
+    return value
+
+
 __all__ = [
     "FEN",
+    "MONEY_LIMIT",
+    "QUANTITY_LIMIT",
     "ZERO",
     "MoneyField",
     "RateField",
     "allocate",
+    "check_amount_fits",
     "format_cny",
     "round_fen",
     "split_by_shares",

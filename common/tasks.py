@@ -52,3 +52,19 @@ def ensure_work_calendar_schedule(sender: object = None, using: str = "default",
         name=WORK_CALENDAR_CHECK_SCHEDULE_NAME,
         defaults={"task": WORK_CALENDAR_CHECK_TASK, "crontab": crontab, "kwargs": json.dumps({})},
     )
+
+
+@shared_task(name="common.tasks.nightly_jobs_check")
+def nightly_jobs_check() -> list[str]:
+    """Issue 17: every morning, tell the admins which nightly job did not finish (a killed worker)."""
+    from django.contrib.auth import get_user_model
+    from django.utils.translation import gettext as _
+
+    from common.jobs import nightly_jobs_missed
+    from common.notifications import notify
+
+    missed = nightly_jobs_missed()
+    if missed:
+        admins = get_user_model().objects.filter(is_superuser=True, is_active=True)
+        notify(users=admins, text=_("昨夜未完成的定时任务：%(jobs)s") % {"jobs": "、".join(missed)})
+    return missed

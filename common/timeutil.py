@@ -26,3 +26,38 @@ def month_start(day: dt.date) -> dt.date:
 def next_month(day: dt.date) -> dt.date:
     first = day.replace(day=1)
     return (first + dt.timedelta(days=32)).replace(day=1)
+
+
+# Issue 17: dates typed by people (a day in a URL, a settlement month, a follow-up's time) must lie in a
+# sane range; 9999-12-31 or year 0001 is refused with a message instead of overflowing later.
+def date_in_sane_range(day: dt.date) -> bool:
+    from django.conf import settings
+
+    low, high = settings.CRM_SANE_YEARS
+    return low <= day.year <= high
+
+
+def sane_range_message() -> str:
+    from django.conf import settings
+    from django.utils.translation import gettext as _
+
+    low, high = settings.CRM_SANE_YEARS
+    return _("日期应在 %(low)s 年至 %(high)s 年之间。") % {"low": low, "high": high}
+
+
+def parse_day(raw: str | None) -> dt.date | None:
+    """YYYY-MM-DD within the sane range, else None."""
+    try:
+        day = dt.date.fromisoformat((raw or "").strip())
+    except ValueError:
+        return None
+    return day if date_in_sane_range(day) else None
+
+
+def parse_month(raw: str | None) -> dt.date | None:
+    """YYYY-MM (the first of that month) within the sane range, else None."""
+    try:
+        month = dt.datetime.strptime((raw or "").strip(), "%Y-%m").date()
+    except ValueError:
+        return None
+    return month if date_in_sane_range(month) else None

@@ -1,11 +1,9 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 
+from common.accounts import ObtainExpiringAuthToken
 from reports import views as reports_views
 
 urlpatterns = [
@@ -13,9 +11,11 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Issue 17: change one's password; reset a forgotten one by e-mail (Django's views and templates).
+    path("accounts/", include("django.contrib.auth.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("api/token/", obtain_auth_token, name="api-token"),
+    path("api/token/", ObtainExpiringAuthToken.as_view(), name="api-token"),
     path("api/", include("crm.api.urls")),
     path("api/partners/", include("partners.api_urls")),
     path("api/commissions/", include("commissions.api_urls")),
@@ -29,5 +29,5 @@ urlpatterns = [
     path("", reports_views.home, name="home"),
     path("", include("crm.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Issue 17: no /media/ route, not even in DEBUG: every stored file is served by a view that checks who
+# may download it (common.stored_files.file_response).

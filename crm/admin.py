@@ -56,8 +56,16 @@ class CustomerAdmin(admin.ModelAdmin):
     list_filter = ("grade", "status", "review_status", "region", "industry")
     search_fields = ("name", "phone", "credit_code")
     raw_id_fields = ("created_by", "reviewed_by")
-    # P1/P4: owner and account executive change only through their services (history, pool, credit).
-    readonly_fields = ("name_normalized", "last_contacted_at", "owned_since", "owner", "account_executive")
+    # P1/P4: owner and account executive change only through their services (history, pool, credit);
+    # issue 17: the key-account class only through an approved request (C4).
+    readonly_fields = (
+        "name_normalized",
+        "last_contacted_at",
+        "owned_since",
+        "owner",
+        "account_executive",
+        "key_account_class",
+    )
     inlines = [ContactInline]
     show_full_result_count = False
 
@@ -142,3 +150,29 @@ class IndustryPermitAdmin(admin.ModelAdmin):
     list_filter = ("industry",)
     autocomplete_fields = ("user", "granted_by")
     search_fields = ("user__username", "user__display_name")
+
+
+@admin.register(m.KeyAccountClassChange)
+class KeyAccountClassChangeAdmin(admin.ModelAdmin):
+    """C4 history: read-only (requests are made and decided through the approval chain)."""
+
+    list_display = (
+        "customer",
+        "from_class",
+        "to_class",
+        "status",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+    )
+    list_filter = ("status", "to_class")
+    raw_id_fields = ("customer", "requested_by", "decided_by")
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

@@ -50,3 +50,9 @@ def ensure_roles(**_: Any) -> None:
                 app_label, codename = dotted.split(".")
                 wanted.extend(Permission.objects.filter(content_type__app_label=app_label, codename=codename))
             group.permissions.set(wanted)
+
+
+def is_external(user: Any) -> bool:
+    """Issue 17: a partner (an outside company's login) is not staff: the company's org directory
+    (users, departments, regions) is not theirs to list. One place, so the policy layer can move it."""
+    return bool(user.has_role(Role.PARTNER)) and not user.sees_everything

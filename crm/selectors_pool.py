@@ -78,3 +78,19 @@ def pool_at_risk_for(*, user: User, limit: int = 10) -> list[Customer]:
         .filter(pool_clock__lt=cutoff)
         .order_by("pool_clock", "id")[:limit]
     )
+
+
+def pool_customer_for_claim(*, user: User, pk: int) -> Customer:
+    """A pool customer the user may act on. Issue 17: when it has just left the pool (another rep won
+    the race), the answer is "already claimed" (409), not a bare 404 — only for customers that were in
+    the pool, so nothing is learned about the rest of the customer book."""
+    from django.utils.translation import gettext as _
+
+    from common.errors import Conflict, NotFound
+
+    customer = pool_customer_list(user=user).filter(pk=pk).first()
+    if customer is not None:
+        return customer
+    if pool_visible_to(user) and PoolRelease.objects.filter(customer_id=pk).exists():
+        raise Conflict(_("该客户已被他人领取或分配，不在公海中了。"), code="already_claimed")
+    raise NotFound(_("客户不存在。"))

@@ -16,9 +16,11 @@ def pool_sweep(today: str | None = None) -> dict[str, Any]:
     """C9, daily: warn at the warn threshold, release at the release threshold. Idempotent."""
     import datetime as dt
 
+    from common.jobs import job_succeeded
     from crm.services.pool import pool_sweep as sweep
 
     result = sweep(today=dt.date.fromisoformat(today) if today else None)
+    job_succeeded("crm.pool_sweep")  # issue 17: a killed or skipped night is flagged the next morning
     return {"today": result.today.isoformat(), "warned": result.warned, "released": result.released}
 
 

@@ -40,6 +40,11 @@ urlpatterns = [
     ),
     path("opportunities/<int:pk>/attach/", opportunity_views.opportunity_attach, name="opportunity_attach"),
     path(
+        "opportunities/attachments/<int:pk>/",
+        opportunity_views.opportunity_attachment_download,
+        name="opportunity_attachment_download",
+    ),
+    path(
         "opportunities/<int:pk>/activity/",
         opportunity_views.opportunity_activity,
         name="opportunity_activity",

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.auth import request_user
-from common.timeutil import local_today
+from common.timeutil import local_today, parse_month, sane_range_message
 from crm.models import Customer, Order, User
 from crm.selectors import customer_get_visible
 from partners import selectors
@@ -137,7 +137,7 @@ class CollisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
                 "party": e["party"].pk,
                 "followups": FollowUpEvidenceSerializer(e["followups"], many=True).data,
             }
-            for e in selectors.collision_evidence(case)
+            for e in selectors.collision_evidence(case, viewer=request_user(request))
         ]
         data["events"] = EventSerializer(case.events.select_related("by"), many=True).data
         return Response(data)
@@ -170,17 +170,14 @@ class ReportView(APIView):
         user = request_user(request)
         if not selectors.may_see_collision_report(user):
             raise Http404
-        month = local_today()
+        month = local_today().replace(day=1)
         raw = request.query_params.get("month", "")
         if raw:
-            try:
-                y, m = (int(x) for x in raw.split("-"))
-                month = month.replace(year=y, month=m, day=1)
-            except ValueError:
-                return Response(
-                    {"detail": _("月份格式应为 YYYY-MM。"), "month": [_("月份格式应为 YYYY-MM。")]},
-                    status=400,
-                )
+            parsed = parse_month(raw)  # issue 17: 9999-12 is refused like a typo, not a server error
+            if parsed is None:
+                message = _("月份格式应为 YYYY-MM。") + sane_range_message()
+                return Response({"detail": message, "month": [message]}, status=400)
+            month = parsed
         rows = selectors.collision_report(user=user, month=month)
         for r in rows:
             r["avg_days"] = str(r["avg_days"]) if r["avg_days"] is not None else None

@@ -94,6 +94,14 @@ class MonthForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
     )
 
+    def clean_month(self) -> dt.date | None:
+        from common.timeutil import date_in_sane_range, sane_range_message
+
+        month = self.cleaned_data.get("month")
+        if month and not date_in_sane_range(month):  # issue 17: ?month=9999-12
+            raise forms.ValidationError(sane_range_message())
+        return month
+
     def month_or(self, default: dt.date) -> dt.date:
         if self.is_valid() and self.cleaned_data.get("month"):
             return self.cleaned_data["month"].replace(day=1)

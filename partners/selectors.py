@@ -138,10 +138,19 @@ def collision_get_visible(*, user: User, pk: int) -> CollisionCase | None:
     return collision_list_rows(collision_list_visible_to(user=user)).filter(pk=pk).first()
 
 
-def collision_evidence(case: CollisionCase) -> list[dict[str, Any]]:
+def collision_evidence(case: CollisionCase, viewer: User | None = None) -> list[dict[str, Any]]:
     """P3 evidence per party: registration and first-contact times and that party's follow-ups of THIS
-    customer only — never the rest of their book."""
+    customer only — never the rest of their book.
+
+    Issue 17: with a `viewer`, another party's follow-ups are shown only to whoever may see them
+    anyway: the case's decider, or someone who sees the customer (its owner, their managers). A
+    claimant sees their own evidence and that the other side has a record, not its content."""
     parties = list(case.parties.all())
+    sees_all = (
+        viewer is None
+        or is_case_decider(case, viewer)
+        or customer_list_visible_to(user=viewer).filter(pk=case.customer_id).exists()
+    )
     author_ids = [p.acting_user_id for p in parties if p.acting_user_id]
     logs: dict[int, list[FollowUp]] = defaultdict(list)
     for f in (
@@ -150,10 +159,12 @@ def collision_evidence(case: CollisionCase) -> list[dict[str, Any]]:
         .order_by("occurred_at", "id")[:500]
     ):
         logs[f.author_id].append(f)
+    hidden = {p.pk for p in parties if not sees_all and (viewer is None or p.acting_user_id != viewer.pk)}
     return [
         {
             "party": p,
-            "followups": logs.get(p.acting_user_id or 0, []),
+            "followups": [] if p.pk in hidden else logs.get(p.acting_user_id or 0, []),
+            "followups_hidden": p.pk in hidden,
             "is_proposed_winner": p.pk == case.proposed_winner_id,
             "is_winner": p.pk == case.winner_id,
         }

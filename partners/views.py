@@ -94,7 +94,7 @@ def _render_detail(request: AuthedRequest, case, form: CollisionActionForm) -> H
         "partners/collision_detail.html",
         {
             "case": case,
-            "evidence": selectors.collision_evidence(case),
+            "evidence": selectors.collision_evidence(case, viewer=request.user),
             "events": case.events.select_related("by").all(),
             "my_party": my_party,
             "is_decider": case.status == CollisionStatus.ESCALATED

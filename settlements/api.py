@@ -3,6 +3,8 @@ edited through the API (no PUT/PATCH/DELETE): they change only by the workflow a
 
 from __future__ import annotations
 
+import datetime as dt
+
 import django_filters
 from django.db import transaction
 from django.http import Http404
@@ -129,6 +131,13 @@ class BulkPayoutInput(PayoutInput):
 
 class MonthInput(serializers.Serializer):
     month = serializers.DateField(input_formats=["%Y-%m", "%Y-%m-%d"])
+
+    def validate_month(self, value: dt.date) -> dt.date:
+        from common.timeutil import date_in_sane_range, sane_range_message
+
+        if not date_in_sane_range(value):  # issue 17: settlement month 9999-12
+            raise serializers.ValidationError(sane_range_message())
+        return value
 
 
 class SettlementFilter(django_filters.FilterSet):
@@ -341,10 +350,18 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
 
 class ExportJobSerializer(serializers.ModelSerializer):
+    # Issue 17: the download link goes through the view that checks the requester and expiry.
+    file = serializers.SerializerMethodField()
+
     class Meta:
         model = ExportJob
         fields = ["id", "month", "status", "progress", "error", "file"]
         read_only_fields = fields
+
+    def get_file(self, obj: ExportJob) -> str | None:
+        from django.urls import reverse
+
+        return reverse("settlements:export_download", args=[obj.pk]) if obj.file else None
 
 
 class ExportJobViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -69,6 +69,23 @@ CREATE TRIGGER settlements_settlement_lock BEFORE UPDATE OR DELETE ON settlement
 DROP TRIGGER IF EXISTS settlements_line_lock ON settlements_settlementline;
 CREATE TRIGGER settlements_line_lock BEFORE INSERT OR UPDATE OR DELETE ON settlements_settlementline
     FOR EACH ROW EXECUTE FUNCTION settlements_refuse_locked_line();
+-- Issue 17: a settlement is never "paid" without its payout (checked at commit: the payout row is
+-- written in the same transaction, after the status change).
+CREATE OR REPLACE FUNCTION settlements_refuse_paid_without_payout() RETURNS trigger AS $$
+BEGIN
+    IF NEW.status = 'paid' AND OLD.status <> 'paid' AND NOT EXISTS (
+        SELECT 1 FROM settlements_payout WHERE settlement_id = NEW.id
+    ) THEN
+        RAISE EXCEPTION 'settlement % cannot be paid without a payout', NEW.id USING ERRCODE = 'P0001';
+    END IF;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+
+DROP TRIGGER IF EXISTS settlements_paid_needs_payout ON settlements_settlement;
+CREATE CONSTRAINT TRIGGER settlements_paid_needs_payout AFTER UPDATE ON settlements_settlement
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION settlements_refuse_paid_without_payout();
 DROP TRIGGER IF EXISTS settlements_step_append_only ON settlements_settlementstep;
 CREATE TRIGGER settlements_step_append_only BEFORE UPDATE OR DELETE ON settlements_settlementstep
     FOR EACH ROW EXECUTE FUNCTION settlements_refuse_step_change();

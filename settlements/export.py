@@ -24,6 +24,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
 
 from commissions.models import LineKind
+from common.spreadsheet import spreadsheet_text as text
 from crm.models import ProductCategory
 from settlements.models import Settlement, SettlementLine, SettlementStep, mask_account
 
@@ -138,10 +139,10 @@ def write_summary(wb: Workbook, settlements: list[Settlement], month: dt.date) -
         ws.append(
             [
                 n,
-                s.payee_name,
-                s.payee_category,
-                s.payee_region,
-                s.payee_phone,
+                text(s.payee_name),
+                text(s.payee_category),
+                text(s.payee_region),
+                text(s.payee_phone),
                 st.fresh(ws, s.signed_total, number_format=CNY_FORMAT),
                 st.fresh(ws, s.sold_total, number_format=CNY_FORMAT),
                 st.fresh(ws, s.line_total, number_format=CNY_FORMAT),
@@ -182,15 +183,22 @@ def write_payee_sheet(
     applicant = signers.get("_applicant", ("", None))[0]
     applied = s.submitted_at or s.generated_at or s.created_at or timezone.now()
     ws.append([fresh(ws, _("结算表审批表"), font=TITLE), None, None, None, _("结算月份"), f"{s.month:%Y-%m}"])
-    ws.append([fresh(ws, _("申请人"), font=BOLD), applicant, fresh(ws, _("姓名"), font=BOLD), s.payee_name])
+    ws.append(
+        [
+            fresh(ws, _("申请人"), font=BOLD),
+            text(applicant),
+            fresh(ws, _("姓名"), font=BOLD),
+            text(s.payee_name),
+        ]
+    )
     ws.append(
         [
             fresh(ws, _("电话"), font=BOLD),
-            s.payee_phone,
+            text(s.payee_phone),
             fresh(ws, _("区域"), font=BOLD),
-            s.payee_region,
+            text(s.payee_region),
             fresh(ws, _("类别"), font=BOLD),
-            s.payee_category,
+            text(s.payee_category),
         ]
     )
     ws.append([fresh(ws, _("申请日期"), font=BOLD), timezone.localtime(applied).date().isoformat()])
@@ -206,7 +214,7 @@ def write_payee_sheet(
         price.value = unit_price
         amount_c.value = amount
         rebate_c.value = rebate
-        append([labels.get(category, category), qty, price, amount_c, rebate_c, description])
+        append([labels.get(category, category), qty, price, amount_c, rebate_c, text(description)])
         row += 1
     last = row - 1
     total = row
@@ -224,16 +232,16 @@ def write_payee_sheet(
     append([fresh(ws, _("应发金额"), font=BOLD), None, None, None, money_cell(f"=MAX(E{total + 2},0)")])
     append([])
     account = s.account_number if unmasked else mask_account(s.account_number)
-    append([fresh(ws, _("开户行名称"), font=BOLD), s.bank_name])
-    append([fresh(ws, _("户名"), font=BOLD), s.account_holder])
-    append([fresh(ws, _("银行卡号"), font=BOLD), account])
+    append([fresh(ws, _("开户行名称"), font=BOLD), text(s.bank_name)])
+    append([fresh(ws, _("户名"), font=BOLD), text(s.account_holder)])
+    append([fresh(ws, _("银行卡号"), font=BOLD), text(account)])
     append([])
     append([fresh(ws, _(label), font=BOLD, fill=HEAD_FILL, border=BOX) for label, _k in SIGN_BOXES])
     cells = []
     for _label, key in SIGN_BOXES:
         who = signers.get(key) if key else None
-        text = f"{who[0]} {timezone.localtime(who[1]):%Y-%m-%d}" if who else ""
-        cells.append(fresh(ws, text, border=BOX, alignment=WRAP))
+        signed = f"{who[0]} {timezone.localtime(who[1]):%Y-%m-%d}" if who else ""
+        cells.append(fresh(ws, text(signed), border=BOX, alignment=WRAP))
     append(cells)
     append([_("说明：金额单位为人民币元；合计为各明细四舍五入到分后的合计。")])
     return last - first + 1
@@ -329,3 +337,31 @@ def export_job_run(*, job_id: int) -> None:
     except Exception as exc:  # the job records the failure for the page instead of dying silently
         ExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.FAILED, error=str(exc)[:500])
         raise
+
+
+def export_files_purge(*, now: dt.datetime | None = None) -> int:
+    """Issue 17: export files (full bank account numbers) do not stay on disk: after
+    CRM_EXPORT_FILE_TTL_HOURS the file is deleted and the job marked expired. Safe to run twice."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from settlements.models import ExportJob, ExportStatus
+
+    cutoff = (now or timezone.now()) - dt.timedelta(hours=settings.CRM_EXPORT_FILE_TTL_HOURS)
+    expired = ExportJob.objects.filter(created_at__lt=cutoff).exclude(status=ExportStatus.EXPIRED)
+    count = 0
+    for job in expired.only("pk", "file"):
+        if job.file:
+            job.file.delete(save=False)
+        count += ExportJob.objects.filter(pk=job.pk).update(file="", status=ExportStatus.EXPIRED, progress=0)
+    return count
+
+
+def export_job_expired(job: Any) -> bool:
+    from django.conf import settings
+    from django.utils import timezone
+
+    from settlements.models import ExportStatus
+
+    age = timezone.now() - job.created_at
+    return job.status == ExportStatus.EXPIRED or age > dt.timedelta(hours=settings.CRM_EXPORT_FILE_TTL_HOURS)

@@ -5,6 +5,7 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from common.timeutil import date_in_sane_range, sane_range_message
 from settlements.models import DisputeOutcome, SettlementStatus
 
 
@@ -20,9 +21,12 @@ class MonthField(forms.CharField):
         if not value:
             return None
         try:
-            return dt.datetime.strptime(value.strip(), "%Y-%m").date()
+            month = dt.datetime.strptime(value.strip(), "%Y-%m").date()
         except ValueError:
             raise forms.ValidationError(_("月份格式应为 YYYY-MM。"))
+        if not date_in_sane_range(month):  # issue 17: settlement month 9999-12
+            raise forms.ValidationError(sane_range_message())
+        return month
 
 
 class SettlementFilterForm(forms.Form):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.models import TimeStampedModel
 from common.money import ZERO, MoneyField
+from common.stored_files import UnguessablePath
 
 
 class SettlementPolicy(models.Model):
@@ -369,6 +370,7 @@ class ExportStatus(models.TextChoices):
     RUNNING = "running", _("生成中")
     DONE = "done", _("已完成")
     FAILED = "failed", _("失败")
+    EXPIRED = "expired", _("已过期")  # issue 17: the file is deleted after CRM_EXPORT_FILE_TTL_HOURS
 
 
 class ExportJob(TimeStampedModel):
@@ -381,7 +383,7 @@ class ExportJob(TimeStampedModel):
     unmasked = models.BooleanField(_("显示完整卡号"), default=False)
     status = models.CharField(_("状态"), max_length=20, choices=ExportStatus.choices, default="queued")
     progress = models.PositiveSmallIntegerField(_("进度%"), default=0)
-    file = models.FileField(_("文件"), upload_to="settlement_exports/", blank=True)
+    file = models.FileField(_("文件"), upload_to=UnguessablePath("settlement_exports"), blank=True)
     error = models.CharField(_("错误"), max_length=500, blank=True)
 
     class Meta:

@@ -14,6 +14,10 @@ BEAT_JOBS = [
     # (name, task, hour, minute)
     ("结算：自动生成上月结算单", "settlements.tasks.generate_due_month", "1", "30"),
     ("结算：逾期步骤提醒", "settlements.tasks.flag_overdue_steps", "8", "0"),
+    # Issue 17: export files expire (CRM_EXPORT_FILE_TTL_HOURS); checked hourly.
+    ("结算：清理过期导出文件", "settlements.tasks.purge_expired_exports", "*", "15"),
+    # Issue 17: every morning, admins hear of a nightly job (pool sweep, ledger run) that did not finish.
+    ("系统：检查夜间任务是否完成", "common.tasks.nightly_jobs_check", "8", "30"),
 ]
 
 

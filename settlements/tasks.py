@@ -32,6 +32,13 @@ def flag_overdue_steps() -> int:
 
 
 @shared_task
+def purge_expired_exports() -> int:
+    from settlements.export import export_files_purge
+
+    return export_files_purge()
+
+
+@shared_task
 def run_export_job(job_id: int) -> None:
     from settlements.export import export_job_run
 

@@ -15,13 +15,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.audit import audit_record
 from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
+from common.stored_files import file_response
 from common.timeutil import local_today, month_start
 from crm.models import Role
 from crm.selectors import keyset_page
-from settlements.export import export_settlements
+from settlements.export import export_job_expired, export_settlements
 from settlements.forms import (
     BulkTransitionForm,
     DisputeForm,
@@ -370,7 +372,11 @@ def settlement_export_one(request: AuthedRequest, pk: int) -> HttpResponseBase:
         Settlement.objects.filter(pk=s.pk), buf, month=s.month, unmasked=is_finance(request.user)
     )
     buf.seek(0)
-    return FileResponse(buf, as_attachment=True, filename=f"settlement-{s.month:%Y-%m}-{s.pk}.xlsx")
+    filename = f"settlement-{s.month:%Y-%m}-{s.pk}.xlsx"
+    audit_record(
+        action="export", actor=request.user, obj=s, detail={"what": filename, "rows": 1}, request=request
+    )
+    return FileResponse(buf, as_attachment=True, filename=filename)
 
 
 @login_required
@@ -418,8 +424,21 @@ def export_job(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def export_download(request: AuthedRequest, pk: int) -> HttpResponseBase:
     job = _job_or_404(request, pk)
+    if export_job_expired(job):
+        messages.error(request, _("导出文件已过期并已删除，请重新导出。"))
+        return redirect("settlements:export_job", pk=job.pk)
     if job.status != ExportStatus.DONE or not job.file:
         raise Http404
-    return FileResponse(
-        job.file.open("rb"), as_attachment=True, filename=f"settlements-{job.month:%Y-%m}.xlsx"
+    filename = f"settlements-{job.month:%Y-%m}.xlsx"
+    audit_record(
+        action="export",
+        actor=request.user,
+        obj=job,
+        detail={
+            "what": filename,
+            "rows": Settlement.objects.filter(month=job.month).count(),
+            "full_account_numbers": job.unmasked,
+        },
+        request=request,
     )
+    return file_response(job.file, filename=filename)

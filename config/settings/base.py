@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("CRM_VAR_DIR", BASE_DIR / "var"))
@@ -30,10 +31,12 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our own static files (offline intranet, CSP)
     "simple_history",
     "django_celery_beat",
     "crispy_forms",
     "crispy_bootstrap5",
+    "axes",
     "common",
     "crm",
     "partners",
@@ -46,18 +49,24 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files straight from the app server (gunicorn alone serves a working UI).
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "common.middleware.LanguageChoiceMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "common.accounts.SessionIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "common.middleware.DomainErrorMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
+# Issue 17: error pages and error mails mask DATABASE_URL, CELERY_BROKER_URL and any URL's password.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "common.error_reports.SecretUrlExceptionReporterFilter"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -89,9 +98,35 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "crm.User"
 
+# Issue 17: Django's full validator set (similar to the username, at least 8 characters, not a common
+# password such as "password", not all digits such as "12345678").
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# --- Accounts (issue 17) ------------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out account/address before the password
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Brute force: after AXES_FAILURE_LIMIT failures an account — and, separately, an address — is locked
+# for AXES_COOLOFF_TIME hours (ASVS 2.2.1: at most 100 failures an hour). Admins unlock in the admin
+# ("Access attempts": delete the rows) or with `manage.py axes_reset_username <name>`.
+AXES_FAILURE_LIMIT = int(os.environ.get("CRM_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = int(os.environ.get("CRM_LOGIN_LOCKOUT_HOURS", "1"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "common.accounts.lockout_response"
+AXES_VERBOSE = False
+# API tokens expire; a password change or logout ends them too.
+CRM_API_TOKEN_TTL_HOURS = int(os.environ.get("CRM_API_TOKEN_TTL_HOURS", "24"))
+# A session ends after this many minutes without a request (idle timeout).
+CRM_SESSION_IDLE_MINUTES = int(os.environ.get("CRM_SESSION_IDLE_MINUTES", "120"))
+SESSION_COOKIE_AGE = CRM_SESSION_IDLE_MINUTES * 60  # renewed by common.accounts.SessionIdleTimeoutMiddleware
+SESSION_COOKIE_HTTPONLY = True
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "crm:my_day"
 LOGOUT_REDIRECT_URL = "login"
@@ -110,13 +145,22 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # Without a collected manifest (development, tests) WhiteNoise serves straight from the finders.
 WHITENOISE_USE_FINDERS = True
 MEDIA_URL = "media/"
+MEDIA_URL = "media/"  # never routed: files go through views that check access (issue 17)
 MEDIA_ROOT = VAR_DIR / "media"
+# Issue 17: files are served by the app's views after the access check; behind nginx set this to an
+# internal location aliasing MEDIA_ROOT (e.g. "/protected/") and the proxy streams the file.
+CRM_FILES_X_ACCEL_REDIRECT = os.environ.get("CRM_FILES_X_ACCEL_REDIRECT", "")
+CRM_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+# Export files (full bank account numbers) are deleted this many hours after the export.
+CRM_EXPORT_FILE_TTL_HOURS = int(os.environ.get("CRM_EXPORT_FILE_TTL_HOURS", "24"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "common.token_auth.ExpiringTokenAuthentication",
     ],
+    # "login": the token endpoint, per address (the per-account lockout is django-axes').
+    "DEFAULT_THROTTLE_RATES": {"login": os.environ.get("CRM_LOGIN_THROTTLE_RATE", "30/min")},
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -129,6 +173,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Sales CRM with a commission back office",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # One stable name per choice set (several models have a "status" or "kind" field, and one set is
     # reused under several field names): clients generated from the schema keep their type names.
     "ENUM_NAME_OVERRIDES": {
@@ -140,12 +186,33 @@ SPECTACULAR_SETTINGS = {
         "QuoteStatusEnum": "crm.models.pipeline.QuoteStatus",
         "SettlementStatusEnum": "settlements.models.SettlementStatus",
         "CollisionRuleEnum": "partners.models.CollisionRule",
+        "CommissionLineKindEnum": "commissions.models.LineKind",
+        "CommissionLineStatusEnum": "commissions.models.LineStatus",
     },
 }
 
 # One form layer: every form renders through crispy-forms with Bootstrap 5 (Tabler's base).
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+# --- Security headers (issue 17) -----------------------------------------------------------------
+# Content-Security-Policy on every page: scripts only from our own static files (no inline script, so
+# a stored <script> cannot run); inline style attributes stay allowed (they cannot run code).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF],
+    }
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 
 # --- Celery -------------------------------------------------------------------------------------
 BROKER_DIR = VAR_DIR / "broker"
@@ -164,6 +231,13 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = False
+# Issue 17: a task whose worker is killed mid-run is redelivered (the jobs are idempotent: safe twice).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Jobs that must finish every night; `manage.py nightly_jobs_check` and the morning task flag a miss.
+CRM_NIGHTLY_JOBS = ["crm.pool_sweep", "commissions.ledger_run_open_months"]
+CRM_NIGHTLY_JOB_MAX_AGE_HOURS = 26
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "crm@localhost")
@@ -180,6 +254,8 @@ LOGGING = {
 # Rules that affect money or that admins tune live in database-backed policy models (see each app's
 # admin); these are only the first values those policies are created with.
 CRM_CUSTOMER_LIST_PAGE_SIZE = 50
+# Issue 17: dates and months people type must fall in these years (inclusive).
+CRM_SANE_YEARS = (2000, 2099)
 # C8: words that do not name a customer; an outing registered with only these is refused.
 CRM_OUTING_VAGUE_WORDS = [
     "外出",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -76,10 +77,17 @@ class StageSerializer(serializers.ModelSerializer):
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
+    file = serializers.FileField(write_only=True)
+    name = serializers.CharField(source="download_name", read_only=True)
+    download = serializers.SerializerMethodField(help_text="the download link (login and access checked)")
+
     class Meta:
         model = OpportunityAttachment
-        fields = ["id", "file", "uploaded_by", "created_at"]
+        fields = ["id", "file", "name", "download", "uploaded_by", "created_at"]
         read_only_fields = ["uploaded_by", "created_at"]
+
+    def get_download(self, obj: OpportunityAttachment) -> str:
+        return reverse("crm:opportunity_attachment_download", args=[obj.pk])
 
 
 class OpportunityViewSet(

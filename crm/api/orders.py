@@ -164,9 +164,16 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         d = ser.validated_data
         user = request_user(request)
         if d["kind"] == "payment":
-            payment_services.payment_record(
-                order=order, amount=d["amount"], by=user, received_on=d["on"], reference=d["reference"]
+            payment = payment_services.payment_record(
+                order=order,
+                amount=d["amount"],
+                by=user,
+                received_on=d["on"],
+                reference=d["reference"],
+                idempotency_key=request.headers.get("Idempotency-Key", ""),
             )
+            if getattr(payment, "replayed", False):  # a retry: the same answer, nothing booked twice
+                return Response(OrderSerializer(self.get_queryset().get(pk=order.pk)).data)
         elif d["kind"] == "refund":
             payment_services.refund_record(
                 order=order,

@@ -17,7 +17,12 @@ from common.notifications import notifications_mark_read, notifications_unread_c
 from common.timeutil import local_date
 from crm.api.serializers import CustomerSerializer
 from crm.models import Customer, Grade, User
-from crm.selectors_pool import pool_assign_candidates, pool_customer_list, pool_visible_to
+from crm.selectors_pool import (
+    pool_assign_candidates,
+    pool_customer_for_claim,
+    pool_customer_list,
+    pool_visible_to,
+)
 from crm.services import pool as services
 
 
@@ -79,12 +84,10 @@ class PoolViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def _pool_customer(self, pk: str | None) -> Customer:
         try:
-            customer = self.get_queryset().filter(pk=int(pk or 0)).first()
+            number = int(pk or 0)
         except ValueError:
-            customer = None
-        if customer is None:
-            raise Http404
-        return customer
+            raise Http404 from None
+        return pool_customer_for_claim(user=request_user(self.request), pk=number)
 
     @extend_schema(request=None, responses=CustomerSerializer)
     @action(detail=True, methods=["post"])

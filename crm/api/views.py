@@ -12,11 +12,13 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.auth import request_user
 from common.errors import DomainError
+from common.timeutil import parse_day, sane_range_message
 from crm.api.serializers import (
     AssignSerializer,
     ContactSerializer,
@@ -42,6 +44,7 @@ from crm.models import (
     ReviewStatus,
     User,
 )
+from crm.roles import is_external
 from crm.selectors import (
     customer_filter,
     customer_list_rows,
@@ -230,10 +233,11 @@ class OutingViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Gen
         raw_day = self.request.query_params.get("day")
         if raw_day is None and self.request.query_params.get("scope") != "team":
             return Outing.objects.filter(user=user).select_related("customer", "user")
-        try:
-            day = dt.date.fromisoformat(raw_day) if raw_day else timezone.localdate()
-        except ValueError:
-            raise DomainError(_("日期格式应为 YYYY-MM-DD。"), code="invalid_date", field="day") from None
+        day = parse_day(raw_day) if raw_day else timezone.localdate()
+        if day is None:  # issue 17: malformed or out of range (9999-12-31) is a 400, not a 500
+            raise DomainError(
+                _("日期格式应为 YYYY-MM-DD。") + sane_range_message(), code="invalid_date", field="day"
+            )
         team = self.request.query_params.get("scope") == "team" and is_manager(user)
         return outings_on(user=user, day=day, team=team)
 
@@ -243,14 +247,23 @@ class OutingViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Gen
         )
 
 
+class CompanyStaffOnly(IsAuthenticated):
+    """The org directory is for the company's own people, not for partners (issue 17)."""
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return super().has_permission(request, view) and not is_external(request_user(request))
+
+
 class RegionViewSet(viewsets.ReadOnlyModelViewSet):
     """Org (read-only; admins edit it in the Django admin)."""
 
+    permission_classes = [CompanyStaffOnly]
     queryset = Region.objects.all()
     serializer_class = RegionSerializer
 
 
 class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [CompanyStaffOnly]
     queryset = Department.objects.all()
     serializer_class = DepartmentSerializer
     filterset_fields = ["region", "parent"]
@@ -262,6 +275,7 @@ class IndustryViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class UserViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [CompanyStaffOnly]
     queryset = User.objects.filter(is_active=True)
     serializer_class = UserLiteSerializer
     filterset_fields = ["department", "manager"]

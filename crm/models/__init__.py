@@ -16,6 +16,7 @@ from crm.models.customers import (
     Grade,
     GradeChange,
     KeyAccountClass,
+    KeyAccountClassChange,
     Outing,
     ReviewStatus,
 )
@@ -84,6 +85,7 @@ __all__ = [
     "IndustryPermit",
     "Invoice",
     "KeyAccountClass",
+    "KeyAccountClassChange",
     "Lead",
     "LeadAssignmentRule",
     "LeadSource",

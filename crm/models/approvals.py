@@ -24,6 +24,7 @@ class ApprovalKind(models.TextChoices):
     BELOW_FLOOR = "below_floor", _("低于最低价销售")
     WRITE_OFF = "write_off", _("坏账核销")
     AGREEMENT_CHANGE = "agreement_change", _("协议变更")
+    KEY_ACCOUNT_CLASS = "key_account_class", _("大客户分类变更")
 
 
 class AuthorityRule(models.Model):

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from common.models import TimeStampedModel
+from common.stored_files import UnguessablePath
 
 
 class Grade(models.TextChoices):
@@ -249,7 +250,7 @@ class FollowUp(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="followups",
     )
-    attachment = models.FileField(_("附件"), upload_to="followups/%Y/%m/", blank=True)
+    attachment = models.FileField(_("附件"), upload_to=UnguessablePath("followups"), blank=True)
 
     class Meta:
         verbose_name = _("沟通记录")
@@ -285,6 +286,47 @@ class Outing(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.customer}"
+
+
+class KeyAccountClassChange(models.Model):
+    """C4 / issue 17: a key-account class change (it raises the owner's commission, K5) is asked for,
+    approved through the authority matrix, and kept here as the class's history."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("审批中")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("已驳回")
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("客户"), on_delete=models.CASCADE, related_name="key_account_changes"
+    )
+    from_class = models.CharField(
+        _("原分类"), max_length=20, choices=KeyAccountClass.choices, blank=True, default=""
+    )
+    to_class = models.CharField(_("新分类"), max_length=20, choices=KeyAccountClass.choices, blank=True)
+    reason = models.CharField(_("原因"), max_length=200, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审批人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("大客户分类变更")
+        verbose_name_plural = _("大客户分类变更")
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.customer}: {self.get_from_class_display()} → {self.get_to_class_display()}"
 
 
 class GradeChange(models.Model):

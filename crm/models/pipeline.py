@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from common.models import TimeStampedModel
 from common.money import ZERO, MoneyField, RateField, round_fen
+from common.stored_files import UnguessablePath
 
 
 class PipelinePolicy(models.Model):
@@ -207,12 +208,18 @@ class OpportunityAttachment(TimeStampedModel):
     opportunity = models.ForeignKey(
         "crm.Opportunity", on_delete=models.CASCADE, related_name="attachments", verbose_name=_("商机")
     )
-    file = models.FileField(_("附件"), upload_to="opportunities/%Y/%m/")
+    # Issue 17: stored under a random name; the user's own name is kept for the download.
+    file = models.FileField(_("附件"), upload_to=UnguessablePath("opportunities"))
+    original_name = models.CharField(_("文件名"), max_length=200, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         verbose_name = _("商机附件")
         verbose_name_plural = _("商机附件")
+
+    @property
+    def download_name(self) -> str:
+        return self.original_name or self.file.name.rsplit("/", 1)[-1]
 
 
 class QuoteStatus(models.TextChoices):

@@ -266,6 +266,8 @@ class Payment(TimeStampedModel):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("录入人"), on_delete=models.PROTECT, related_name="+"
     )
+    # Issue 17: the API client's Idempotency-Key: a retried request returns the payment it made.
+    idempotency_key = models.CharField(_("幂等键"), max_length=100, blank=True, default="")
 
     class Meta:
         verbose_name = _("回款")
@@ -275,6 +277,17 @@ class Payment(TimeStampedModel):
             models.CheckConstraint(
                 condition=(Q(kind="payment", amount__gt=0) | Q(kind="refund", amount__lt=0)),
                 name="payment_sign_matches_kind",
+            ),
+            # Issue 17: one payment per bank reference per order (a double submit cannot book it twice).
+            models.UniqueConstraint(
+                fields=["order", "reference"],
+                condition=Q(kind="payment") & ~Q(reference=""),
+                name="payment_one_per_bank_reference",
+            ),
+            models.UniqueConstraint(
+                fields=["recorded_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="payment_idempotency_key_unique",
             ),
         ]
 

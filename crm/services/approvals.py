@@ -43,6 +43,7 @@ HANDLERS: dict[str, str] = {
     ApprovalKind.BELOW_FLOOR: "crm.services.orders.order_on_below_floor_approval",
     ApprovalKind.WRITE_OFF: "crm.services.receivables.writeoff_on_approval",
     ApprovalKind.AGREEMENT_CHANGE: "crm.services.contracts.contract_on_approval",
+    ApprovalKind.KEY_ACCOUNT_CLASS: "crm.services.customers.key_account_class_on_approval",
     ApprovalKind.CUSTOMER_REBATE: "crm.services.approvals.concession_on_approval",
     ApprovalKind.MAKE_GOOD_PLATFORM: "crm.services.approvals.concession_on_approval",
     ApprovalKind.MAKE_GOOD_DATABASE: "crm.services.approvals.concession_on_approval",
@@ -189,6 +190,14 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "name": "协议变更（客户部）：客户总监→客户支持主管",
         "priority": 10,
         "chain": [[Role.CUSTOMER_DIRECTOR], [Role.CUSTOMER_SUPPORT_LEAD]],
+    },
+    # C4 / issue 17: a key-account class drives the owner's commission (K5): the regional manager or
+    # above decides, never the rep alone.
+    {
+        "kind": ApprovalKind.KEY_ACCOUNT_CLASS,
+        "name": "大客户分类变更：大区经理及以上",
+        "priority": 10,
+        "chain": [EVERYONE_ABOVE_REGION],
     },
     # bad-debt write-off (Q6): finance approves
     {

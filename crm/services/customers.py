@@ -13,8 +13,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.audit import audit_record, diff, snapshot
 from common.errors import Conflict, DomainError
-from common.timeutil import local_date, start_of_local_day
+from common.timeutil import date_in_sane_range, local_date, sane_range_message, start_of_local_day
 from crm.extensions import CollisionCaseRef, open_collision
 from crm.models import (
     Contact,
@@ -22,6 +23,8 @@ from crm.models import (
     FollowUp,
     Grade,
     GradeChange,
+    KeyAccountClass,
+    KeyAccountClassChange,
     Outing,
     OwnershipChange,
     OwnershipReason,
@@ -42,10 +45,9 @@ class DuplicateCustomer(Conflict):
         if existing.owner_id is None:
             msg = _("客户“%(name)s”已在公海中，可以直接领取，无需重复录入。") % {"name": existing.name}
         else:
-            msg = _("客户“%(name)s”已存在，负责人：%(owner)s。请勿重复录入。") % {
-                "name": existing.name,
-                "owner": existing.owner,
-            }
+            # Issue 17: who owns it (and under which name a phone or credit code is registered) is
+            # not the enquirer's to learn; the collision case (P3) is where ownership is settled.
+            msg = _("该客户已存在（名称、电话或统一社会信用代码与已有客户相同），请勿重复录入。")
         super().__init__(msg, code="duplicate_customer", field="name", existing_id=existing.pk)
         self.existing = existing
 
@@ -55,10 +57,11 @@ class CollisionOpened(DuplicateCustomer):
 
     def __init__(self, existing: Customer, case: CollisionCaseRef) -> None:
         super().__init__(existing)
+        # Issue 17: "exists, a case was opened" — never which company or which colleague holds it.
         self.message = _(
-            "客户“%(name)s”已由%(owner)s负责。系统已为您发起撞单处理（编号 #%(case)s），"
+            "该客户已存在，系统已为您发起撞单处理（编号 #%(case)s），"
             "请在“撞单”中查看进展并提交证据，未创建重复客户。"
-        ) % {"name": existing.name, "owner": existing.owner or _("他人"), "case": case.pk}
+        ) % {"case": case.pk}
         self.args = (str(self.message),)
         self.code = "collision_opened"
         self.extra["collision_id"] = case.pk
@@ -212,6 +215,15 @@ def customer_create(*, by: User, owner: User | None = None, **data: Any) -> Cust
 
 @transaction.atomic
 def _customer_create(*, by: User, owner: User | None = None, **data: Any) -> Customer:
+    # Issue 17: a key-account class is never typed in; asking for one opens an approval (C4).
+    wanted_class = data.pop("key_account_class", "") or ""
+    customer = _customer_insert(by=by, owner=owner, **data)
+    if wanted_class:
+        key_account_class_request(customer=customer, to_class=wanted_class, by=by)
+    return customer
+
+
+def _customer_insert(*, by: User, owner: User | None = None, **data: Any) -> Customer:
     name = (data.get("name") or "").strip()
     if not name:
         raise DomainError(_("请填写客户名称。"), code="required", field="name")
@@ -310,6 +322,9 @@ def customer_update(*, customer: Customer, by: User, reason: str = "", **data: A
         raise DomainError(_("不能修改这些字段：%(f)s") % {"f": ", ".join(sorted(unknown))}, code="readonly")
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     old_grade = customer.grade
+    before = snapshot(customer)
+    # Issue 17: the class raises the owner's commission (K5), so it is asked for, not set (C4).
+    wanted_class = data.pop("key_account_class", customer.key_account_class) or ""
     if "phone" in data:
         data["phone"] = validate_phone(data["phone"])
     if "credit_code" in data:
@@ -336,7 +351,86 @@ def customer_update(*, customer: Customer, by: User, reason: str = "", **data: A
             changed_by=by,
             reason=reason[:200],
         )
+    # Issue 17: customer edits are in the audit trail with before/after values.
+    changes = diff(before, snapshot(customer))
+    changes.pop("updated_at", None)
+    if changes:
+        audit_record(action="customer_changed", actor=by, obj=customer, changes=changes)
+    if wanted_class != customer.key_account_class:
+        key_account_class_request(customer=customer, to_class=wanted_class, by=by, reason=reason)
     return customer
+
+
+@transaction.atomic
+def key_account_class_request(
+    *, customer: Customer, to_class: str, by: User, reason: str = ""
+) -> KeyAccountClassChange:
+    """C4 / issue 17: ask for a key-account class change. The authority matrix routes it (regional
+    manager or above by default); the class changes only when the request is approved, and every
+    request stays in the class history."""
+    from crm.services.approvals import approval_request_create
+
+    if to_class not in KeyAccountClass.values:
+        raise DomainError(_("大客户分类无效。"), code="invalid_choice", field="key_account_class")
+    if to_class == customer.key_account_class:
+        raise DomainError(_("大客户分类没有变化。"), code="unchanged", field="key_account_class")
+    if KeyAccountClassChange.objects.filter(
+        customer=customer, status=KeyAccountClassChange.Status.PENDING
+    ).exists():
+        raise DomainError(
+            _("该客户已有一个大客户分类变更在审批中，请等待审批结果。"),
+            code="pending",
+            field="key_account_class",
+        )
+    audit_record(
+        action="customer_changed",
+        actor=by,
+        obj=customer,
+        changes={"key_account_class": {"from": customer.key_account_class, "to": to_class}},
+        detail={"status": "requested"},
+    )
+    change = KeyAccountClassChange.objects.create(
+        customer=customer,
+        from_class=customer.key_account_class,
+        to_class=to_class,
+        reason=(reason or "")[:200],
+        requested_by=by,
+    )
+    approval_request_create(
+        kind="key_account_class",
+        subject=change,
+        requested_by=by,
+        title=_("%(customer)s 大客户分类：%(old)s → %(new)s")
+        % {
+            "customer": customer.name,
+            "old": change.get_from_class_display(),
+            "new": change.get_to_class_display(),
+        },
+        customer_owner=customer.owner,
+    )
+    return change
+
+
+def key_account_class_on_approval(*, request: Any, approved: bool, by: User, rate: Any) -> None:
+    """The approval engine's handler: apply the class once the chain approved it."""
+    change = KeyAccountClassChange.objects.select_for_update().get(pk=request.object_id)
+    change.status = (
+        KeyAccountClassChange.Status.APPROVED if approved else KeyAccountClassChange.Status.REJECTED
+    )
+    change.decided_by = by
+    change.decided_at = timezone.now()
+    change.save(update_fields=["status", "decided_by", "decided_at"])
+    if approved:
+        Customer.objects.filter(pk=change.customer_id).update(
+            key_account_class=change.to_class, updated_at=timezone.now()
+        )
+        audit_record(
+            action="customer_changed",
+            actor=by,
+            obj=change.customer,
+            changes={"key_account_class": {"from": change.from_class, "to": change.to_class}},
+            detail={"status": "approved"},
+        )
 
 
 def can_review(*, user: User, customer: Customer) -> bool:
@@ -406,6 +500,11 @@ def followup_create(*, customer: Customer, by: User, **data: Any) -> FollowUp:
     occurred_at = data.get("occurred_at") or timezone.now()
     if occurred_at > timezone.now() + dt.timedelta(minutes=5):
         raise DomainError(_("沟通时间不能晚于现在。"), code="future", field="occurred_at")
+    # Issue 17: a follow-up dated year 0001 (or a next step in 9999) is a typo, refused.
+    if not date_in_sane_range(occurred_at.date()):
+        raise DomainError(sane_range_message(), code="out_of_range", field="occurred_at")
+    if data.get("next_date") and not date_in_sane_range(data["next_date"]):
+        raise DomainError(sane_range_message(), code="out_of_range", field="next_date")
     contact = data.get("contact")
     if contact is not None and contact.customer_id != customer.pk:
         raise DomainError(_("联系人不属于该客户。"), code="invalid_contact", field="contact")

@@ -5,6 +5,7 @@ the owner's manager."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -236,8 +237,16 @@ def opportunity_confirm_close(*, opportunity: Opportunity, by: User, reason: str
 
 
 def opportunity_attach(*, opportunity: Opportunity, by: User, file: Any) -> OpportunityAttachment:
+    """Issue 17: only allowed types, judged by content; stored under a random name, the user's file
+    name kept for the download."""
+    from common.stored_files import check_upload
+
     if file is None:
         raise DomainError(_("请选择文件。"), field="file")
     if getattr(file, "size", 0) > 20 * 1024 * 1024:
         raise DomainError(_("附件不能超过20MB。"), field="file")
-    return OpportunityAttachment.objects.create(opportunity=opportunity, file=file, uploaded_by=by)
+    check_upload(file)
+    original = os.path.basename(str(getattr(file, "name", "") or ""))[:200]
+    return OpportunityAttachment.objects.create(
+        opportunity=opportunity, file=file, original_name=original, uploaded_by=by
+    )

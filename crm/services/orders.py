@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import DomainError
-from common.money import ZERO, round_fen
+from common.money import QUANTITY_LIMIT, ZERO, check_amount_fits, round_fen
 from common.timeutil import local_date
 from crm.extensions import order_booked
 from crm.models import (
@@ -73,10 +73,19 @@ def _clean_lines(lines: list[dict[str, Any]]) -> list[OrderLine]:
             tax=_dec(raw.get("tax"), n=n, label=_("税费")),
             logistics=_dec(raw.get("logistics"), n=n, label=_("物流费")),
         )
-        line.amount = round_fen(line.quantity * line.unit_price)
+        # Issue 17: numbers the database cannot hold are refused, not a server error.
+        check_amount_fits(line.quantity, label=_("第%(n)d行：数量") % {"n": n}, limit=QUANTITY_LIMIT)
+        for value in (line.list_price, line.unit_price, line.floor_price, line.unit_cost, line.tax):
+            check_amount_fits(value, label=_("第%(n)d行：金额") % {"n": n})
+        check_amount_fits(line.logistics, label=_("第%(n)d行：金额") % {"n": n})
+        check_amount_fits(line.quantity * line.list_price, label=_("第%(n)d行：标准价金额") % {"n": n})
+        line.amount = check_amount_fits(
+            round_fen(line.quantity * line.unit_price), label=_("第%(n)d行：金额") % {"n": n}
+        )
         out.append(line)
     if not out:
         raise DomainError(_("订单至少需要一行产品。"), code="no_lines", field="lines")
+    check_amount_fits(sum((x.amount for x in out), ZERO), label=_("订单合计"))
     return out
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
@@ -51,14 +51,68 @@ def _received(order: Order) -> Decimal:
     return Payment.objects.filter(order=order).aggregate(s=Sum("amount"))["s"] or ZERO
 
 
-@transaction.atomic
+def _duplicate_reference(reference: str) -> DomainError:
+    return DomainError(
+        _("该订单已登记过银行流水号为“%(ref)s”的回款，不能重复登记。") % {"ref": reference},
+        code="duplicate_reference",
+        field="reference",
+        status=409,
+    )
+
+
 def payment_record(
-    *, order: Order, amount: Any, by: User, received_on: dt.date | None = None, reference: str = ""
+    *,
+    order: Order,
+    amount: Any,
+    by: User,
+    received_on: dt.date | None = None,
+    reference: str = "",
+    idempotency_key: str = "",
 ) -> Payment:
-    """Money received against an order. Refused above what is still outstanding."""
+    """Money received against an order. Refused above what is still outstanding.
+
+    Issue 17: one payment per bank reference per order (a database constraint; the same transfer
+    submitted twice, in sequence or in parallel, is booked once), and a retried API call with the same
+    Idempotency-Key returns the payment it made (`payment.replayed` is True) instead of booking again."""
+    key = (idempotency_key or "").strip()[:100]
+    if key:
+        earlier = Payment.objects.filter(recorded_by=by, idempotency_key=key).first()
+        if earlier is not None:
+            if earlier.order_id != order.pk or earlier.amount != _amount(amount):
+                raise DomainError(
+                    _("该幂等键已用于另一笔回款，请为新的请求使用新的键。"),
+                    code="idempotency_key_reused",
+                    status=409,
+                )
+            earlier.replayed = True  # type: ignore[attr-defined]
+            return earlier
+    try:
+        with transaction.atomic():
+            return _payment_insert(
+                order=order, amount=amount, by=by, received_on=received_on, reference=reference, key=key
+            )
+    except IntegrityError:
+        # A parallel request won the race: the constraint refused the twin.
+        if key:
+            earlier = Payment.objects.filter(recorded_by=by, idempotency_key=key).first()
+            if earlier is not None:
+                earlier.replayed = True  # type: ignore[attr-defined]
+                return earlier
+        raise _duplicate_reference((reference or "").strip()) from None
+
+
+def _payment_insert(
+    *, order: Order, amount: Any, by: User, received_on: dt.date | None, reference: str, key: str
+) -> Payment:
     _require_finance(by)
     amt = _amount(amount)
+    reference = (reference or "").strip()[:80]
     order = _locked_booked_order(order)
+    if (
+        reference
+        and Payment.objects.filter(order=order, kind=PaymentKind.PAYMENT, reference=reference).exists()
+    ):
+        raise _duplicate_reference(reference)
     outstanding = order.total - _received(order) - order.written_off
     if amt > outstanding:
         raise DomainError(
@@ -71,8 +125,9 @@ def payment_record(
         kind=PaymentKind.PAYMENT,
         amount=amt,
         received_on=_check_day(received_on),
-        reference=(reference or "")[:80],
+        reference=reference,
         recorded_by=by,
+        idempotency_key=key,
     )
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import DomainError
-from common.money import ZERO, round_fen
+from common.money import QUANTITY_LIMIT, ZERO, check_amount_fits, round_fen
 from crm.models import (
     ApprovalKind,
     ApprovalRequest,
@@ -70,6 +70,10 @@ def _clean_lines(lines: list[dict[str, Any]]) -> list[QuoteLine]:
             raise DomainError(_("第%(n)d行：标准价必须大于0。") % {"n": i}, field="lines")
         if quoted < 0:
             raise DomainError(_("第%(n)d行：报价不能为负数。") % {"n": i}, field="lines")
+        # Issue 17: numbers the database cannot hold are refused, not a server error.
+        check_amount_fits(qty, label=_("第%(n)d行：数量") % {"n": i}, limit=QUANTITY_LIMIT)
+        check_amount_fits(list_price * qty, label=_("第%(n)d行：标准价金额") % {"n": i})
+        check_amount_fits(quoted * qty, label=_("第%(n)d行：报价金额") % {"n": i})
         cleaned.append(
             QuoteLine(
                 product=product[:200],
@@ -81,6 +85,8 @@ def _clean_lines(lines: list[dict[str, Any]]) -> list[QuoteLine]:
         )
     if not cleaned:
         raise DomainError(_("报价单至少需要一行产品。"), code="no_lines", field="lines")
+    check_amount_fits(sum((x.quoted_price * x.quantity for x in cleaned), ZERO), label=_("报价合计"))
+    check_amount_fits(sum((x.list_price * x.quantity for x in cleaned), ZERO), label=_("标准价合计"))
     return cleaned
 
 

@@ -37,6 +37,11 @@ def subject_url(req: ApprovalRequest) -> str | None:
 
         wo = WriteOff.objects.filter(pk=req.object_id).only("order_id").first()
         return reverse("crm:order_detail", args=[wo.order_id]) if wo else None
+    if req.content_type.model == "keyaccountclasschange":
+        from crm.models import KeyAccountClassChange
+
+        change = KeyAccountClassChange.objects.filter(pk=req.object_id).only("customer_id").first()
+        return reverse("crm:customer_detail", args=[change.customer_id]) if change else None
     return None
 
 

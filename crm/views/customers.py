@@ -189,6 +189,7 @@ def customer_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         reason = data.pop("grade_reason", "")
+        class_asked = data.get("key_account_class", "") != form.initial.get("key_account_class", "")
         try:
             # The service reloads the row itself; give it the saved state, not the form-mutated one.
             services.customer_update(
@@ -198,6 +199,8 @@ def customer_edit(request: AuthedRequest, pk: int) -> HttpResponse:
             add_domain_error(form, exc)
         else:
             messages.success(request, _("客户资料已保存。"))
+            if class_asked:  # C4: the class itself waits for approval (issue 17)
+                messages.info(request, _("大客户分类变更已提交审批，批准后生效。"))
             return redirect("crm:customer_detail", pk=customer.pk)
     return render(
         request, "crm/customer_form.html", {"form": form, "customer": customer, "title": _("编辑客户")}

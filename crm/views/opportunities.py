@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -13,7 +13,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
-from crm.models import Opportunity, PipelineStage
+from common.stored_files import file_response
+from crm.models import Opportunity, OpportunityAttachment, PipelineStage
 from crm.pipeline_forms import ActivityForm, AttachmentForm, OpportunityForm, StageForm
 from crm.pipeline_selectors import opportunities_visible_to
 from crm.selectors import customer_list_visible_to, team_member_ids
@@ -156,6 +157,17 @@ def opportunity_attach(request: AuthedRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, _("请选择文件。"))
     return redirect("crm:opportunity_detail", pk=opp.pk)
+
+
+@login_required
+def opportunity_attachment_download(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    """Issue 17: an attachment is served only to someone who may see its opportunity (no /media/)."""
+    attachment = OpportunityAttachment.objects.filter(
+        pk=pk, opportunity__in=opportunities_visible_to(user=request.user)
+    ).first()
+    if attachment is None or not attachment.file:
+        raise Http404
+    return file_response(attachment.file, filename=attachment.download_name)
 
 
 @login_required

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
+from common.timeutil import parse_day
 from crm.forms import OutingForm
 from crm.models import Customer
 from crm.selectors import is_manager, outings_on, visits_without_outing
@@ -55,10 +56,11 @@ def outing_list(request: AuthedRequest) -> HttpResponse:
     day = today
     raw = request.GET.get("day")
     if raw:
-        try:
-            day = dt.date.fromisoformat(raw)
-        except ValueError:
+        parsed = parse_day(raw)  # issue 17: 9999-12-31 is refused like a typo, not a server error
+        if parsed is None:
             messages.warning(request, _("日期格式应为 YYYY-MM-DD，已显示今天。"))
+        else:
+            day = parsed
     manager = is_manager(request.user)
     context = {
         "day": day,

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from common.auth import AuthedRequest
-from common.errors import DomainError
+from common.errors import Conflict, DomainError
 from common.forms import add_domain_error
 from common.models import Notification
 from common.notifications import notifications_mark_read
@@ -21,7 +21,12 @@ from crm.forms import CustomerFilterForm
 from crm.forms_pool import PoolAssignForm
 from crm.models import Customer
 from crm.selectors import keyset_page
-from crm.selectors_pool import pool_assign_candidates, pool_customer_list, pool_visible_to
+from crm.selectors_pool import (
+    pool_assign_candidates,
+    pool_customer_for_claim,
+    pool_customer_list,
+    pool_visible_to,
+)
 from crm.services import pool as services
 
 
@@ -82,7 +87,13 @@ def pool_list(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def pool_claim(request: AuthedRequest, pk: int) -> HttpResponse:
-    customer = _pool_customer_or_404(request, pk)
+    try:
+        customer = pool_customer_for_claim(user=request.user, pk=pk)
+    except Conflict as exc:  # issue 17: the race was lost — say so, not a bare 404
+        messages.error(request, str(exc.message))
+        return redirect("crm:pool_list")
+    except DomainError:
+        raise Http404 from None
     if request.method == "POST":
         try:
             services.pool_claim(customer=customer, by=request.user)

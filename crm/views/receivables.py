@@ -12,32 +12,44 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from common.audit import audit_record
 from common.auth import AuthedRequest
 from common.money import round_fen
+from common.spreadsheet import spreadsheet_row
 from common.timeutil import local_today
 from crm.services.receivables import aging_rows, pipeline_policy, receivables_overdue, receivables_visible_to
 from crm.views.paging import page_context
 
 
-def _csv(orders: Any, *, name: str) -> HttpResponse:
+def _csv(request: AuthedRequest, orders: Any, *, name: str) -> HttpResponse:
     """The list as CSV (Excel opens UTF-8 with BOM) for the weekly meeting; at most 5,000 rows."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="receivables-{name}.csv"'
     response.write("\ufeff")
     writer = csv.writer(response)
     writer.writerow([_("订单号"), _("客户"), _("负责人"), _("到期日"), _("逾期天数"), _("账龄"), _("未收")])
-    for r in aging_rows(list(orders), today=local_today()):
+    rows = aging_rows(list(orders), today=local_today())
+    for r in rows:
         writer.writerow(
-            [
-                r.order.number,
-                r.order.customer.name,
-                str(r.order.owner),
-                r.due,
-                r.days_overdue,
-                r.bucket_label,
-                round_fen(r.order.outstanding_sum),  # type: ignore[attr-defined]
-            ]
+            spreadsheet_row(
+                [
+                    r.order.number,
+                    r.order.customer.name,
+                    str(r.order.owner),
+                    r.due,
+                    r.days_overdue,
+                    r.bucket_label,
+                    round_fen(r.order.outstanding_sum),  # type: ignore[attr-defined]
+                ]
+            )
         )
+    # Issue 17: exports are in the audit trail (who, what, how many rows).
+    audit_record(
+        action="export",
+        actor=request.user,
+        detail={"what": f"receivables-{name}.csv", "rows": len(rows)},
+        request=request,
+    )
     return response
 
 
@@ -71,7 +83,7 @@ def receivable_aging(request: AuthedRequest) -> HttpResponse:
     if q:
         qs = qs.filter(Q(number=q) | Q(customer__name__icontains=q))
     if request.GET.get("format") == "csv":
-        return _csv(qs.order_by("-id")[:5000], name=which)
+        return _csv(request, qs.order_by("-id")[:5000], name=which)
     ctx = page_context(request, qs)
     ctx["rows"] = aging_rows(ctx["rows"], today=local_today())
     return render(

@@ -48,11 +48,27 @@
     return el;
   }
 
+  // Issue 17: every POST form sends once — its submit buttons are disabled once it is on its way
+  // (after the browser has taken the pressed button's name/value into the submission).
+  function disableAfterSubmit(form, event) {
+    if ((form.getAttribute("method") || "").toLowerCase() !== "post") return;
+    if (form.dataset.submitted === "1") { event.preventDefault(); return; }
+    form.dataset.submitted = "1";
+    window.setTimeout(function () {
+      form.querySelectorAll("button[type=submit], button:not([type]), input[type=submit]").forEach(function (b) {
+        b.disabled = true;
+      });
+    }, 0);
+  }
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var submitter = event.submitter;
     var message = (submitter && submitter.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
-    if (!message || form.dataset.confirmed === "1" || !window.bootstrap) return;
+    if (!message || form.dataset.confirmed === "1" || !window.bootstrap) {
+      disableAfterSubmit(form, event);
+      return;
+    }
     event.preventDefault();
     var el = confirmModal();
     el.querySelector("#app-confirm-text").textContent = message;

@@ -143,7 +143,9 @@ def test_create_duplicate_is_409_with_owner_not_contacts(api_for, rep, other_rep
     assert response.status_code == 409
     body = response.json()
     # C2 + P3: someone else's customer opens a collision case instead of a twin.
-    assert body["code"] == "collision_opened" and str(other_rep) in body["detail"]
+    # issue 17: "exists, a case was opened" — not which colleague or company holds it
+    assert body["code"] == "collision_opened" and "撞单" in body["detail"]
+    assert str(other_rep) not in body["detail"] and "南京启明" not in body["detail"]
     assert body["collision_id"] > 0
     assert "13955556666" not in str(body) and "秘密" not in str(body)
     assert Customer.objects.count() == 1

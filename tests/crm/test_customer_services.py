@@ -29,7 +29,7 @@ def test_create_customer_is_pending_review_with_history(rep):
     assert customer.contacts.get().name == "王芳"
 
 
-def test_duplicate_by_normalised_name_names_owner_and_saves_nothing(rep, other_rep):
+def test_duplicate_by_normalised_name_does_not_name_the_owner_and_saves_nothing(rep, other_rep):
     services.customer_create(by=rep, **VALID)
 
     with pytest.raises(services.DuplicateCustomer) as exc:
@@ -37,7 +37,8 @@ def test_duplicate_by_normalised_name_names_owner_and_saves_nothing(rep, other_r
             by=other_rep, **{**VALID, "name": " 上海星河科技有限公司。", "phone": "13800000000"}
         )
 
-    assert "销售甲一" in str(exc.value.message)
+    # issue 17: the enquirer learns it exists, not who owns it
+    assert "销售甲一" not in str(exc.value.message) and "已存在" in str(exc.value.message)
     assert "13912345678" not in str(exc.value.message)
     assert Customer.objects.count() == 1
 

@@ -105,21 +105,25 @@ class TestCasePage:
         )
         assert resp.status_code == 404
 
-    def test_parties_see_each_others_evidence_for_that_customer_only(self, org, client_for, api_for):
+    def test_claimant_sees_only_his_own_evidence_the_decider_sees_both(self, org, client_for, api_for):
+        # issue 17: the case does not show the owner's follow-ups to the claimant; the regional manager
+        # who decides sees both sides' follow-ups of this customer (and nothing of the rest of the book)
         customer = old_customer(org)
         FollowUpFactory(customer=customer, author=org.rep_a1, topic="甲方上门拜访")
         FollowUpFactory(
             customer=CustomerFactory(owner=org.rep_a1), author=org.rep_a1, topic="甲方其他客户机密"
         )
         case = collision_open(customer=customer, claimant=org.rep_b1, source="customer_create")
-        body = (
-            client_for(org.rep_b1).get(reverse("partners:collision_detail", args=[case.pk])).content.decode()
-        )
-        assert "甲方上门拜访" in body and "甲方其他客户机密" not in body
+        FollowUpFactory(customer=customer, author=org.rep_b1, topic="乙方电话沟通")
+        url = reverse("partners:collision_detail", args=[case.pk])
+        body = client_for(org.rep_b1).get(url).content.decode()
+        assert "乙方电话沟通" in body and "甲方上门拜访" not in body and "甲方其他客户机密" not in body
+        assert "仅大区经理（裁决人）可见" in body
         assert customer.phone not in body  # the customer's contact details stay with its owner
         data = api_for(org.rep_b1).get(f"/api/partners/collisions/{case.pk}/").json()
-        topics = [f["topic"] for e in data["evidence"] for f in e["followups"]]
-        assert topics == ["甲方上门拜访"]
+        assert sorted(f["topic"] for e in data["evidence"] for f in e["followups"]) == ["乙方电话沟通"]
+        decider = client_for(org.regional_manager).get(url).content.decode()
+        assert "甲方上门拜访" in decider and "乙方电话沟通" in decider and "甲方其他客户机密" not in decider
 
     def test_split_form_refuses_a_split_not_summing_to_100(self, org, client_for):
         (case,) = make_cases(org, 1)
