@@ -77,7 +77,7 @@ def customer_visible(user: Any, pk: int) -> Customer | None:
 
 
 def team_member_ids(user: User) -> set[int]:
-    """C11 "my team" (me included)."""
+    """C11 "my team" (me included; once per user object)."""
     return selectors.team_member_ids(user)
 
 
@@ -279,3 +279,21 @@ def can_assign_lead_to(user: Any, to_user: User) -> bool:
         return True
     members = team_member_ids(user)
     return len(members) > 1 and to_user.pk in members
+
+
+def account_executives() -> QuerySet[User]:
+    """Who may serve a customer as account executive (客户执行): active holders of that role."""
+    return User.objects.filter(groups__name=Role.ACCOUNT_EXECUTIVE, is_active=True).order_by("username")
+
+
+def is_account_executive(user: Any) -> bool:
+    return is_signed_in(user) and user.has_role(Role.ACCOUNT_EXECUTIVE)
+
+
+def receivables_visible_to(user: Any) -> QuerySet[Order]:
+    """R*: the orders whose money a user follows (page, CSV export and API alike)."""
+    from crm.services.receivables import receivables_visible_to as receivables
+
+    if not can_open_receivables(user):
+        return Order.objects.none()
+    return receivables(user=user)

@@ -22,7 +22,9 @@ def partner_of(user: Any) -> Partner | None:
     """The active partner a login acts for (P2), or None."""
     if not crm_policy.is_signed_in(user):
         return None
-    return selectors.partner_for_user(user)
+    if not hasattr(user, "_policy_partner"):  # once per user object (the menu asks several times)
+        user._policy_partner = selectors.partner_for_user(user)
+    return user._policy_partner  # type: ignore[no-any-return]
 
 
 def collisions_visible_to(user: Any) -> QuerySet[CollisionCase]:

@@ -17,7 +17,6 @@ from common.forms import add_domain_error
 from crm import policy
 from crm.models import Order, OrderStatus
 from crm.pipeline_forms import MoneyInForm, OrderLineFormSet, WriteOffForm
-from crm.pipeline_selectors import contracts_visible_to, orders_visible_to
 from crm.services import orders as services
 from crm.services import payments as payment_services
 from crm.services.approvals import approval_chain, latest_request_for
@@ -26,7 +25,7 @@ from crm.views.paging import page_context
 
 
 def _order_or_404(request: AuthedRequest, pk: int) -> Order:
-    qs = orders_with_money(orders_visible_to(user=request.user)).select_related(
+    qs = orders_with_money(policy.orders_visible_to(request.user)).select_related(
         "customer", "owner", "contract"
     )
     obj = qs.filter(pk=pk).first()
@@ -37,7 +36,7 @@ def _order_or_404(request: AuthedRequest, pk: int) -> Order:
 
 @page_open_to(policy.can_open_orders)
 def order_list(request: AuthedRequest) -> HttpResponse:
-    qs = orders_with_money(orders_visible_to(user=request.user)).select_related("customer", "owner")
+    qs = orders_with_money(policy.orders_visible_to(request.user)).select_related("customer", "owner")
     q = (request.GET.get("q") or "").strip()
     if q:
         qs = qs.filter(Q(number=q) | Q(customer__name__icontains=q))
@@ -55,7 +54,7 @@ def order_list(request: AuthedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def order_create(request: AuthedRequest, contract_pk: int) -> HttpResponse:
     contract = (
-        contracts_visible_to(user=request.user).filter(pk=contract_pk).select_related("customer").first()
+        policy.contracts_visible_to(request.user).filter(pk=contract_pk).select_related("customer").first()
     )
     if contract is None:
         raise Http404
@@ -125,7 +124,7 @@ def order_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "writeoffs": order.writeoffs.all(),
             "form": form,
             "may_record_money_in": policy.can_record_money_in(request.user),
-            "may_open_contract": order.contract_id is not None
+            "may_open_contract": order.contract is not None
             and policy.can_view_contract(request.user, order.contract),
             "approval": req,
             "chain": approval_chain(req) if req else [],
