@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from common.menu import count_capped
 from crm import pipeline_selectors, selectors
 from crm.models import ApprovalRequest, Contract, Customer, Lead, Opportunity, Order, Quote, Role, User
 from crm.services import approvals as approval_services
@@ -219,14 +220,14 @@ def approvals_waiting_count(user: Any) -> int:
     """For the menu badge: approval steps waiting for this user's decision (one query)."""
     if not can_open_approvals(user):
         return 0
-    return approval_services.approvals_waiting_for(user=user).count()
+    return count_capped(approval_services.approvals_waiting_for(user=user))
 
 
 def review_waiting_count(user: Any) -> int:
     """For the menu badge: new customers waiting for this manager's review."""
     if not can_open_review_queue(user):
         return 0
-    return selectors.customer_review_queue(user=user).count()
+    return count_capped(selectors.customer_review_queue(user=user))
 
 
 def is_owners_manager(user: Any, owner_id: int | None) -> bool:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from common.menu import count_capped
 from crm import policy as crm_policy
 from crm.models import Customer, Order, Role
 from partners import selectors
@@ -111,4 +112,4 @@ def collisions_waiting_count(user: Any) -> int:
     """For the menu badge: open cases in my 撞单 inbox (one query)."""
     if not can_open_collisions(user):
         return 0
-    return collision_inbox(user).count()
+    return count_capped(collision_inbox(user))
