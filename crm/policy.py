@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from common.menu import count_capped
 from crm import pipeline_selectors, selectors
 from crm.models import ApprovalRequest, Contract, Customer, Lead, Opportunity, Order, Quote, Role, User
 from crm.services import approvals as approval_services
@@ -77,7 +78,7 @@ def customer_visible(user: Any, pk: int) -> Customer | None:
 
 
 def team_member_ids(user: User) -> set[int]:
-    """C11 "my team" (me included)."""
+    """C11 "my team" (me included; once per user object)."""
     return selectors.team_member_ids(user)
 
 
@@ -219,11 +220,81 @@ def approvals_waiting_count(user: Any) -> int:
     """For the menu badge: approval steps waiting for this user's decision (one query)."""
     if not can_open_approvals(user):
         return 0
-    return approval_services.approvals_waiting_for(user=user).count()
+    return count_capped(approval_services.approvals_waiting_for(user=user))
 
 
 def review_waiting_count(user: Any) -> int:
     """For the menu badge: new customers waiting for this manager's review."""
     if not can_open_review_queue(user):
         return 0
-    return selectors.customer_review_queue(user=user).count()
+    return count_capped(selectors.customer_review_queue(user=user))
+
+
+def is_owners_manager(user: Any, owner_id: int | None) -> bool:
+    """L2/Q3: someone above the owner (their team, C11) or who sees everything — never the owner."""
+    if not is_signed_in(user) or owner_id is None or owner_id == user.pk:
+        return False
+    return bool(user.sees_everything) or owner_id in team_member_ids(user)
+
+
+def is_on_owner_side(user: Any, owner_id: int | None) -> bool:
+    """The owner or someone above them."""
+    return is_signed_in(user) and owner_id is not None and owner_id in team_member_ids(user)
+
+
+def can_confirm_close(user: Any, opportunity: Opportunity) -> bool:
+    """L2: a won/lost close is confirmed by the owner's manager (never the owner)."""
+    return (
+        opportunity.closed_at is not None
+        and opportunity.close_confirmed_at is None
+        and is_owners_manager(user, opportunity.owner_id)
+    )
+
+
+def can_move_contract(user: Any, contract: Contract, who: str) -> bool:
+    """Q3: an "owner" move is the owner's (or their manager's); a "manager" move (terminate) is the
+    owner's manager's, or anyone's who sees everything. "system" moves are the approval engine's."""
+    if who == "owner":
+        return is_on_owner_side(user, contract.owner_id)
+    if who == "manager":
+        return sees_everything(user) or is_owners_manager(user, contract.owner_id)
+    return False
+
+
+def lead_assignees(user: Any) -> QuerySet[User]:
+    """Whom a user may give a lead: anyone active for those who see everything, their team for a
+    manager, nobody for someone without a team."""
+    qs = User.objects.filter(is_active=True).order_by("username")
+    if not works_in_sales(user):
+        return qs.none()
+    if user.sees_everything:
+        return qs
+    members = team_member_ids(user)
+    return qs.filter(pk__in=members) if len(members) > 1 else qs.none()
+
+
+def can_assign_lead_to(user: Any, to_user: User) -> bool:
+    if not works_in_sales(user):
+        return False
+    if user.sees_everything:
+        return True
+    members = team_member_ids(user)
+    return len(members) > 1 and to_user.pk in members
+
+
+def account_executives() -> QuerySet[User]:
+    """Who may serve a customer as account executive (客户执行): active holders of that role."""
+    return User.objects.filter(groups__name=Role.ACCOUNT_EXECUTIVE, is_active=True).order_by("username")
+
+
+def is_account_executive(user: Any) -> bool:
+    return is_signed_in(user) and user.has_role(Role.ACCOUNT_EXECUTIVE)
+
+
+def receivables_visible_to(user: Any) -> QuerySet[Order]:
+    """R*: the orders whose money a user follows (page, CSV export and API alike)."""
+    from crm.services.receivables import receivables_visible_to as receivables
+
+    if not can_open_receivables(user):
+        return Order.objects.none()
+    return receivables(user=user)

@@ -11,8 +11,8 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from common.timeutil import local_today, next_month
-from crm.models import Customer, FollowUp, Order, Role, User
-from crm.selectors import customer_list_visible_to, team_member_ids
+from crm.models import Customer, FollowUp, Order, User
+from crm.policy import customers_visible_to, team_member_ids
 from partners.models import (
     OPEN_COLLISION_STATUSES,
     CollisionCase,
@@ -149,7 +149,7 @@ def collision_evidence(case: CollisionCase, viewer: User | None = None) -> list[
     sees_all = (
         viewer is None
         or is_case_decider(case, viewer)
-        or customer_list_visible_to(user=viewer).filter(pk=case.customer_id).exists()
+        or customers_visible_to(viewer).filter(pk=case.customer_id).exists()
     )
     author_ids = [p.acting_user_id for p in parties if p.acting_user_id]
     logs: dict[int, list[FollowUp]] = defaultdict(list)
@@ -176,7 +176,7 @@ def order_get_credit_visible(*, user: User, pk: int) -> Order | None:
     """An order's credit is visible to whoever sees its customer, and to its credit holders."""
     if not user.is_authenticated:
         return None
-    visible_customers = customer_list_visible_to(user=user).values("id")
+    visible_customers = customers_visible_to(user).values("id")
     cond = Q(customer_id__in=visible_customers) | Q(credit_shares__user=user) | Q(owner=user)
     cond |= Q(credit_shares__partner__user=user)
     ids = Order.objects.filter(cond).values("id")
@@ -273,13 +273,3 @@ def collision_report(*, user: User, month: dt.date) -> list[dict[str, Any]]:
         )
         result.append(row)
     return result
-
-
-def may_see_collision_report(user: User) -> bool:
-    """The per-team collision report is for people with a team (or who see everything); page and API."""
-    return user.sees_everything or len(team_member_ids(user)) > 1
-
-
-def may_manage_partners(user: User) -> bool:
-    """P2: registering partners and listing all of them is for admins (and those who see everything)."""
-    return user.sees_everything or user.has_role(Role.ADMIN)

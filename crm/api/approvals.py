@@ -9,7 +9,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.access import api_open_to
 from common.auth import request_user
+from crm import policy
 from crm.api.pipeline_common import visible_customer
 from crm.models import ApprovalKind, ApprovalRequest, ApprovalStatus
 from crm.models.pipeline import ConcessionKind
@@ -58,12 +60,11 @@ class DecideSerializer(serializers.Serializer):
 
 
 class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [api_open_to(policy.can_open_approvals)]
     queryset = ApprovalRequest.objects.none()
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        qs = services.approval_requests_visible_to(user=request_user(self.request)).select_related(
-            "requested_by", "rule"
-        )
+        qs = policy.approvals_visible_to(request_user(self.request)).select_related("requested_by", "rule")
         kind = self.request.query_params.get("kind")
         if kind in ApprovalKind.values:
             qs = qs.filter(kind=kind)
@@ -118,6 +119,7 @@ class RebatePaySerializer(serializers.Serializer):
 
 
 class ConcessionViewSet(viewsets.GenericViewSet):
+    permission_classes = [api_open_to(policy.can_open_pipeline)]
     serializer_class = ConcessionSerializer
 
     @extend_schema(request=RebatePaySerializer)

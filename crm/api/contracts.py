@@ -10,10 +10,11 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.access import api_open_to
 from common.auth import request_user
 from common.errors import DomainError
+from crm import policy
 from crm.models import Contract, ContractStatus
-from crm.pipeline_selectors import contracts_visible_to, quotes_visible_to
 from crm.services import contracts as services
 
 
@@ -51,11 +52,12 @@ class ContractTransitionSerializer(serializers.Serializer):
 class ContractViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
+    permission_classes = [api_open_to(policy.is_internal)]
     serializer_class = ContractSerializer
     queryset = Contract.objects.none()
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        qs = contracts_visible_to(user=request_user(self.request)).select_related("customer")
+        qs = policy.contracts_visible_to(request_user(self.request)).select_related("customer")
         q = (self.request.query_params.get("q") or "").strip()
         if q:
             qs = qs.filter(Q(title__icontains=q) | Q(customer__name__icontains=q) | Q(number=q))
@@ -69,7 +71,7 @@ class ContractViewSet(
         d = serializer.validated_data
         quote = None
         if d.get("quote_id"):
-            quote = quotes_visible_to(user=user).filter(pk=d["quote_id"]).first()
+            quote = policy.quotes_visible_to(user).filter(pk=d["quote_id"]).first()
             if quote is None:
                 raise DomainError(_("报价单不存在。"), field="quote")
         serializer.instance = services.contract_create(
@@ -85,9 +87,8 @@ class ContractViewSet(
     @extend_schema(request=ContractTransitionSerializer, responses=ContractSerializer)
     @action(detail=True, methods=["post"])
     def transition(self, request: Request, pk: str | None = None) -> Response:
+        obj = self.get_object()  # a row the caller may not see is a 404, whatever the body
         ser = ContractTransitionSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        contract = services.contract_transition(
-            contract=self.get_object(), by=request_user(request), **ser.validated_data
-        )
+        contract = services.contract_transition(contract=obj, by=request_user(request), **ser.validated_data)
         return Response(ContractSerializer(contract).data)

@@ -11,11 +11,12 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.access import api_open_to
 from common.auth import request_user
 from common.errors import DomainError
+from crm import policy
 from crm.api.serializers import CustomerSerializer
 from crm.models import Lead, LeadStatus, User
-from crm.pipeline_selectors import leads_visible_to
 from crm.services import leads as services
 
 
@@ -66,11 +67,12 @@ class LeadConvertSerializer(serializers.Serializer):
 class LeadViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
+    permission_classes = [api_open_to(policy.can_open_pipeline)]
     serializer_class = LeadSerializer
     queryset = Lead.objects.none()
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        qs = leads_visible_to(user=request_user(self.request)).select_related("assigned_to")
+        qs = policy.leads_visible_to(request_user(self.request)).select_related("assigned_to")
         q = (self.request.query_params.get("q") or "").strip()
         if q:
             qs = qs.filter(Q(company__icontains=q) | Q(phone=q))

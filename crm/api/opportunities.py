@@ -11,11 +11,12 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.access import api_open_to
 from common.auth import request_user
+from crm import policy
 from crm.api.pipeline_common import visible_customer
 from crm.api.serializers import FollowUpSerializer
 from crm.models import Opportunity, OpportunityAttachment, PipelineStage
-from crm.pipeline_selectors import opportunities_visible_to
 from crm.services import opportunities as services
 
 
@@ -97,11 +98,12 @@ class OpportunityViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
+    permission_classes = [api_open_to(policy.can_open_pipeline)]
     serializer_class = OpportunitySerializer
     queryset = Opportunity.objects.none()
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        qs = opportunities_visible_to(user=request_user(self.request)).select_related("customer", "owner")
+        qs = policy.opportunities_visible_to(request_user(self.request)).select_related("customer", "owner")
         q = (self.request.query_params.get("q") or "").strip()
         if q:
             qs = qs.filter(Q(name__icontains=q) | Q(customer__name__icontains=q))

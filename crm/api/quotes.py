@@ -9,10 +9,11 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.access import api_open_to
 from common.auth import request_user
+from crm import policy
 from crm.api.pipeline_common import visible_customer
 from crm.models import Quote, QuoteLine, QuoteStatus
-from crm.pipeline_selectors import opportunities_visible_to, quotes_visible_to
 from crm.services import quotes as services
 
 
@@ -72,10 +73,11 @@ class TransitionSerializer(serializers.Serializer):
 class QuoteViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
+    permission_classes = [api_open_to(policy.can_open_pipeline)]
     queryset = Quote.objects.none()
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        qs = quotes_visible_to(user=request_user(self.request)).select_related("customer")
+        qs = policy.quotes_visible_to(request_user(self.request)).select_related("customer")
         if self.action == "retrieve":
             qs = qs.prefetch_related("lines")
         q = (self.request.query_params.get("q") or "").strip()
@@ -93,7 +95,7 @@ class QuoteViewSet(
         user = request_user(self.request)
         d = serializer.validated_data
         opp_id = d.get("opportunity_id")
-        opportunity = opportunities_visible_to(user=user).filter(pk=opp_id).first() if opp_id else None
+        opportunity = policy.opportunities_visible_to(user).filter(pk=opp_id).first() if opp_id else None
         serializer.instance = services.quote_create(
             by=user,
             customer=visible_customer(user=user, pk=d["customer_id"]),
@@ -105,9 +107,8 @@ class QuoteViewSet(
     @extend_schema(request=TransitionSerializer, responses=QuoteSerializer)
     @action(detail=True, methods=["post"])
     def transition(self, request: Request, pk: str | None = None) -> Response:
+        obj = self.get_object()  # a row the caller may not see is a 404, whatever the body
         ser = TransitionSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        quote = services.quote_transition(
-            quote=self.get_object(), by=request_user(request), **ser.validated_data
-        )
+        quote = services.quote_transition(quote=obj, by=request_user(request), **ser.validated_data)
         return Response(QuoteSerializer(quote).data)

@@ -16,9 +16,11 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.access import api_open_to
 from common.auth import request_user
 from common.errors import DomainError
 from common.timeutil import parse_day, sane_range_message
+from crm import policy
 from crm.api.serializers import (
     AssignSerializer,
     ContactSerializer,
@@ -48,9 +50,7 @@ from crm.roles import is_external
 from crm.selectors import (
     customer_filter,
     customer_list_rows,
-    customer_list_visible_to,
     customer_review_queue,
-    is_manager,
     outings_on,
     timeline_for,
 )
@@ -81,11 +81,13 @@ class CustomerViewSet(
     """Customers the caller may see (C11): list (keyset-paginated, no COUNT), detail, create (C2/C5),
     update (C3 grade history), and per customer: contacts, follow-ups (C7), timeline, review (C5), assign."""
 
+    permission_classes = [api_open_to(policy.can_open_customers)]
+
     filterset_class = CustomerFilter
     queryset = Customer.objects.none()
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        qs = customer_list_visible_to(user=request_user(self.request))
+        qs = policy.customers_visible_to(request_user(self.request))
         return customer_list_rows(qs) if self.action == "list" else qs.select_related("owner")
 
     def get_serializer_class(self):  # type: ignore[no-untyped-def]
@@ -216,6 +218,8 @@ class OutingViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Gen
     """C8: register an outing (a real customer, never "外出"); list mine, or with `?scope=team` (managers)
     my team's for `?day=YYYY-MM-DD` (default today)."""
 
+    permission_classes = [api_open_to(policy.can_open_pipeline)]
+
     serializer_class = OutingSerializer
     queryset = Outing.objects.none()
 
@@ -238,7 +242,7 @@ class OutingViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Gen
             raise DomainError(
                 _("日期格式应为 YYYY-MM-DD。") + sane_range_message(), code="invalid_date", field="day"
             )
-        team = self.request.query_params.get("scope") == "team" and is_manager(user)
+        team = self.request.query_params.get("scope") == "team" and policy.is_manager(user)
         return outings_on(user=user, day=day, team=team)
 
     def perform_create(self, serializer):  # type: ignore[no-untyped-def]
@@ -257,25 +261,27 @@ class CompanyStaffOnly(IsAuthenticated):
 class RegionViewSet(viewsets.ReadOnlyModelViewSet):
     """Org (read-only; admins edit it in the Django admin)."""
 
-    permission_classes = [CompanyStaffOnly]
+    permission_classes = [api_open_to(policy.is_internal)]
+
     queryset = Region.objects.all()
     serializer_class = RegionSerializer
 
 
 class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
-    permission_classes = [CompanyStaffOnly]
+    permission_classes = [api_open_to(policy.is_internal)]
     queryset = Department.objects.all()
     serializer_class = DepartmentSerializer
     filterset_fields = ["region", "parent"]
 
 
 class IndustryViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [api_open_to(policy.is_internal)]
     queryset = Industry.objects.all()
     serializer_class = IndustrySerializer
 
 
 class UserViewSet(viewsets.ReadOnlyModelViewSet):
-    permission_classes = [CompanyStaffOnly]
+    permission_classes = [api_open_to(policy.is_internal)]
     queryset = User.objects.filter(is_active=True)
     serializer_class = UserLiteSerializer
     filterset_fields = ["department", "manager"]

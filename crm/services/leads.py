@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import DomainError
+from crm import policy
 from crm.extensions import open_collision
 from crm.models import (
     Customer,
@@ -255,11 +256,9 @@ def lead_import(*, by: User, filename: str, content: bytes) -> LeadImportResult:
 def lead_assign(*, lead: Lead, to_user: User, by: User, allow_other_industry: bool = False) -> Lead:
     """A manager (re)assigns a lead to someone in their team (admins/president: anyone). 001 第八章: only
     within the rep's industry, unless the manager explicitly allows the other one (kept as a permit)."""
-    from crm.selectors import team_member_ids
     from crm.services.industry import industry_allowed, industry_check, industry_permit_grant
 
-    members = team_member_ids(by)
-    if not by.sees_everything and (len(members) == 1 or to_user.pk not in members):
+    if not policy.can_assign_lead_to(by, to_user):
         raise DomainError(_("只能分配给您团队中的成员。"), code="not_allowed", field="to_user", status=403)
     if not to_user.is_active:
         raise DomainError(_("不能分配给已停用的用户。"), field="to_user")

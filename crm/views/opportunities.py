@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.access import page_open_to
 from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
 from common.stored_files import file_response
+from crm import policy
 from crm.models import Opportunity, OpportunityAttachment, PipelineStage
 from crm.pipeline_forms import ActivityForm, AttachmentForm, OpportunityForm, StageForm
-from crm.pipeline_selectors import opportunities_visible_to
-from crm.selectors import customer_list_visible_to, team_member_ids
 from crm.services import opportunities as services
 from crm.views.paging import page_context
 
@@ -26,17 +25,20 @@ KANBAN_LIMIT = 300
 
 def _opp_or_404(request: AuthedRequest, pk: int) -> Opportunity:
     opp = (
-        opportunities_visible_to(user=request.user).filter(pk=pk).select_related("customer", "owner").first()
+        policy.opportunities_visible_to(request.user)
+        .filter(pk=pk)
+        .select_related("customer", "owner")
+        .first()
     )
     if opp is None:
         raise Http404
     return opp
 
 
-@login_required
+@page_open_to(policy.can_open_pipeline)
 def opportunity_list(request: AuthedRequest) -> HttpResponse:
     stages = list(PipelineStage.objects.filter(active=True))
-    qs = opportunities_visible_to(user=request.user).select_related("customer", "owner")
+    qs = policy.opportunities_visible_to(request.user).select_related("customer", "owner")
     q = (request.GET.get("q") or "").strip()
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(customer__name__icontains=q))
@@ -56,10 +58,10 @@ def opportunity_list(request: AuthedRequest) -> HttpResponse:
     )
 
 
-@login_required
+@page_open_to(policy.can_open_pipeline)
 @require_http_methods(["GET", "POST"])
 def opportunity_create(request: AuthedRequest) -> HttpResponse:
-    customers = customer_list_visible_to(user=request.user).only("id", "name").order_by("name")
+    customers = policy.customers_visible_to(request.user).only("id", "name").order_by("name")
     form = OpportunityForm(
         request.POST or None, customers=customers, initial={"customer": request.GET.get("customer")}
     )
@@ -82,7 +84,7 @@ def opportunity_create(request: AuthedRequest) -> HttpResponse:
     return render(request, "crm/opportunity_form.html", {"form": form})
 
 
-@login_required
+@page_open_to(policy.can_open_pipeline)
 @require_http_methods(["GET", "POST"])
 def opportunity_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     opp = _opp_or_404(request, pk)
@@ -103,12 +105,7 @@ def opportunity_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("商机阶段已更新。"))
             return redirect("crm:opportunity_detail", pk=opp.pk)
-    can_confirm = (
-        opp.closed_at is not None
-        and opp.close_confirmed_at is None
-        and opp.owner_id != request.user.pk
-        and (opp.owner_id in team_member_ids(request.user) or request.user.sees_everything)
-    )
+    can_confirm = policy.can_confirm_close(request.user, opp)
     return render(
         request,
         "crm/opportunity_detail.html",
@@ -127,7 +124,7 @@ def opportunity_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@page_open_to(policy.can_open_pipeline)
 @require_POST
 def opportunity_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
     opp = _opp_or_404(request, pk)
@@ -142,7 +139,7 @@ def opportunity_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("crm:opportunity_detail", pk=opp.pk)
 
 
-@login_required
+@page_open_to(policy.can_open_pipeline)
 @require_POST
 def opportunity_attach(request: AuthedRequest, pk: int) -> HttpResponse:
     opp = _opp_or_404(request, pk)
@@ -159,18 +156,18 @@ def opportunity_attach(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("crm:opportunity_detail", pk=opp.pk)
 
 
-@login_required
+@page_open_to(policy.can_open_pipeline)
 def opportunity_attachment_download(request: AuthedRequest, pk: int) -> HttpResponseBase:
     """Issue 17: an attachment is served only to someone who may see its opportunity (no /media/)."""
     attachment = OpportunityAttachment.objects.filter(
-        pk=pk, opportunity__in=opportunities_visible_to(user=request.user)
+        pk=pk, opportunity__in=policy.opportunities_visible_to(request.user)
     ).first()
     if attachment is None or not attachment.file:
         raise Http404
     return file_response(attachment.file, filename=attachment.download_name)
 
 
-@login_required
+@page_open_to(policy.can_open_pipeline)
 @require_POST
 def opportunity_activity(request: AuthedRequest, pk: int) -> HttpResponse:
     """Log a follow-up against the opportunity (it also counts as contact with the customer, C7/C9)."""

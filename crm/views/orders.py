@@ -4,19 +4,19 @@ outstanding and finance's payment, refund and invoice entry."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.access import page_open_to
 from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
-from crm.models import Order, OrderStatus, Role
+from crm import policy
+from crm.models import Order, OrderStatus
 from crm.pipeline_forms import BoardResolutionForm, MoneyInForm, OrderLineFormSet, WriteOffForm
-from crm.pipeline_selectors import contracts_visible_to, orders_visible_to
 from crm.services import orders as services
 from crm.services import payments as payment_services
 from crm.services.approvals import approval_chain, latest_request_for
@@ -25,7 +25,7 @@ from crm.views.paging import page_context
 
 
 def _order_or_404(request: AuthedRequest, pk: int) -> Order:
-    qs = orders_with_money(orders_visible_to(user=request.user)).select_related(
+    qs = orders_with_money(policy.orders_visible_to(request.user)).select_related(
         "customer", "owner", "contract"
     )
     obj = qs.filter(pk=pk).first()
@@ -34,9 +34,9 @@ def _order_or_404(request: AuthedRequest, pk: int) -> Order:
     return obj
 
 
-@login_required
+@page_open_to(policy.can_open_orders)
 def order_list(request: AuthedRequest) -> HttpResponse:
-    qs = orders_with_money(orders_visible_to(user=request.user)).select_related("customer", "owner")
+    qs = orders_with_money(policy.orders_visible_to(request.user)).select_related("customer", "owner")
     q = (request.GET.get("q") or "").strip()
     if q:
         qs = qs.filter(Q(number=q) | Q(customer__name__icontains=q))
@@ -50,11 +50,11 @@ def order_list(request: AuthedRequest) -> HttpResponse:
     )
 
 
-@login_required
+@page_open_to(policy.can_open_contracts)
 @require_http_methods(["GET", "POST"])
 def order_create(request: AuthedRequest, contract_pk: int) -> HttpResponse:
     contract = (
-        contracts_visible_to(user=request.user).filter(pk=contract_pk).select_related("customer").first()
+        policy.contracts_visible_to(request.user).filter(pk=contract_pk).select_related("customer").first()
     )
     if contract is None:
         raise Http404
@@ -78,11 +78,10 @@ def order_create(request: AuthedRequest, contract_pk: int) -> HttpResponse:
     return render(request, "crm/order_form.html", {"contract": contract, "lines": lines, "error": error})
 
 
-@login_required
+@page_open_to(policy.can_open_orders)
 @require_http_methods(["GET", "POST"])
 def order_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     order = _order_or_404(request, pk)
-    is_finance = request.user.has_role(Role.FINANCE) or request.user.is_superuser
     form = MoneyInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -124,16 +123,19 @@ def order_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "invoices": order.invoices.all(),  # type: ignore[attr-defined]
             "writeoffs": order.writeoffs.all(),
             "form": form,
-            "is_finance": is_finance,
+            "may_record_money_in": policy.can_record_money_in(request.user),
+            "may_open_contract": order.contract is not None
+            and policy.can_view_contract(request.user, order.contract),
             "approval": req,
             "chain": approval_chain(req) if req else [],
+            "may_open_approval": req is not None and policy.can_view_approval(request.user, req),
             "writeoff_form": WriteOffForm(),
             "resolution_form": BoardResolutionForm(),
         },
     )
 
 
-@login_required
+@page_open_to(policy.can_open_orders)
 @require_POST
 def order_writeoff(request: AuthedRequest, pk: int) -> HttpResponse:
     from crm.services.receivables import writeoff_propose
@@ -152,7 +154,7 @@ def order_writeoff(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("crm:order_detail", pk=order.pk)
 
 
-@login_required
+@page_open_to(policy.can_open_orders)
 @require_POST
 def order_writeoff_resolution(request: AuthedRequest, pk: int, writeoff_pk: int) -> HttpResponse:
     """002 §8.3: finance records the board's resolution on a proposed write-off."""
