@@ -40,7 +40,10 @@ def lockout_response(
     """AXES_LOCKOUT_CALLABLE: 429 with the message in the user's language (JSON for the API)."""
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": lockout_message(), "code": "locked_out"}, status=429)
-    return render(request, "registration/login.html", {"lockout": lockout_message()}, status=429)
+    from django.contrib.auth.forms import AuthenticationForm
+
+    context = {"lockout": lockout_message(), "form": AuthenticationForm(request)}
+    return render(request, "registration/login.html", context, status=429)
 
 
 class LoginRateThrottle(AnonRateThrottle):

@@ -14,7 +14,7 @@ from common.auth import request_user
 from crm import policy
 from crm.api.pipeline_common import visible_customer
 from crm.models import ApprovalKind, ApprovalRequest, ApprovalStatus
-from crm.models.pipeline import ConcessionKind
+from crm.models.pipeline import Concession, ConcessionKind
 from crm.services import approvals as services
 
 
@@ -121,6 +121,7 @@ class RebatePaySerializer(serializers.Serializer):
 class ConcessionViewSet(viewsets.GenericViewSet):
     permission_classes = [api_open_to(policy.can_open_pipeline)]
     serializer_class = ConcessionSerializer
+    queryset = Concession.objects.none()  # for the schema only: every action asks the services
 
     @extend_schema(request=RebatePaySerializer)
     @action(detail=True, methods=["post"])

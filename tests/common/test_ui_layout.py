@@ -13,7 +13,7 @@ from django.templatetags.static import static
 
 pytestmark = pytest.mark.django_db
 
-INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\b(?:src=|type=\"application/json\"))[^>]*>", re.I)
 INLINE_HANDLER = re.compile(r"\son(click|submit|change|load|input)=", re.I)
 
 

@@ -14,7 +14,7 @@ from common.spreadsheet import spreadsheet_text
 from common.timeutil import local_today, start_of_local_day
 from settlements.export import export_month
 from settlements.models import Settlement
-from settlements.services import settlement_generate
+from settlements.services.generation import settlement_generate
 from tests.factories import CustomerFactory, make_order
 from tests.settlements.factories import cline
 

@@ -11,7 +11,7 @@ from django.db import DatabaseError, connection, transaction
 
 from commissions.models import CommissionLine, CommissionPeriod, LineStatus
 from settlements.models import Settlement
-from settlements.services import payout_record
+from settlements.services.payouts import payout_record
 from tests.settlements.test_lock_postgres import _approved
 
 SEP = dt.date(2026, 9, 1)
