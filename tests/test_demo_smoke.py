@@ -177,7 +177,7 @@ def test_api_lists_answer(demo, db, username):  # type: ignore[no-untyped-def]
         res = api.get(url)
         expected = 200 if username in RESTRICTED.get(url, {username}) else 404
         if username == "partner1" and url in ORG_DIRECTORY:
-            expected = 403  # issue 17: a partner does not list the company's people and departments
+            expected = 404  # issue 17 + the crm policy: a partner does not list the company's people
         if res.status_code != expected:
             failures.append((url, res.status_code, expected))
         elif expected == 200 and "results" not in res.json() and not isinstance(res.json(), list):
