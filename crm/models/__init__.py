@@ -47,6 +47,7 @@ from crm.models.pool import (
     PoolWarning,
 )
 from crm.models.sales import (
+    ORDER_CATEGORY_CHOICES,
     Contract,
     ContractStatus,
     Opportunity,
@@ -54,14 +55,17 @@ from crm.models.sales import (
     Order,
     OrderLine,
     OrderStatus,
+    PartnerCategory,
     Payment,
     PaymentKind,
     ProductCategory,
     WriteOff,
     WriteOffStatus,
+    order_category_valid,
 )
 
 __all__ = [
+    "ORDER_CATEGORY_CHOICES",
     "ApprovalKind",
     "ApprovalRequest",
     "ApprovalStatus",
@@ -98,6 +102,7 @@ __all__ = [
     "Outing",
     "OwnershipChange",
     "OwnershipReason",
+    "PartnerCategory",
     "Payment",
     "PaymentKind",
     "PipelinePolicy",
@@ -120,4 +125,5 @@ __all__ = [
     "User",
     "WriteOff",
     "WriteOffStatus",
+    "order_category_valid",
 ]
