@@ -191,3 +191,5 @@ CRM_INDUSTRY_RESTRICTION = True
 # 002 §2 vs 003 §9.2: departments governed by the 客户部 rule book (002): a changed agreement goes to the
 # customer director, then the customer support lead; every other department follows 003 §9.2.
 CUSTOMER_DEPARTMENT_NAMES = ["客户部"]
+# S4–S6: the company name in the title of the exported settlement forms (000: 圣仁谷教育集团).
+COMPANY_NAME = os.environ.get("COMPANY_NAME", "圣仁谷教育集团")

@@ -97,7 +97,9 @@ def line_from_commission(
     else:
         signed_amount = _dec(exp.get("signed_amount"), ZERO) or (signed if signed is not None else base)
     category = cl.category or KIND_CATEGORY.get(cl.kind, "")
-    parts = [cl.order.number if cl.order_id and cl.order is not None else "", cl.component, cl.reason]
+    # 说明 in words (S4): the order, what kind of money it is, why — never the plan's component code.
+    kind_label = str(LineKind(cl.kind).label) if cl.kind in LineKind.values else ""
+    parts = [cl.order.number if cl.order_id and cl.order is not None else "", kind_label, cl.reason]
     text = exp.get("text") or exp.get("summary") or ""
     if text:
         parts.append(str(text))
