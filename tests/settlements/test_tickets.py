@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
+from django.urls import reverse
 
 from settlements.models import Settlement, TicketSale
 from settlements.services.generation import settlement_generate
@@ -79,3 +80,43 @@ def test_a_partner_with_only_attendees_gets_a_settlement_showing_them(org):
         D("400.00"),  # only the 2 tickets it owns are deducted; the third is not covered
         D("0.00"),
     )
+
+
+def test_page_shows_the_ticket_account_and_masks_the_id_number_except_for_finance(org, tickets, client_for):
+    settlement_generate(month=SEP, by=org.finance)
+    s = Settlement.objects.get(month=SEP, payee_partner=tickets)
+    url = reverse("settlements:detail", args=[s.pk])
+    body = client_for(org.president).get(url).content.decode()
+    for text in (
+        "门票抵扣",
+        "¥3,900.00",
+        "¥5,154.00",
+        "¥1,940.00",
+        "¥1,400.00",
+        "¥360.00",
+        "赵强",
+        "¥740.00",
+    ):
+        assert text in body
+    assert "110101********1234" in body and "110101199003071234" not in body
+    assert "110101199003071234" in client_for(org.finance).get(url).content.decode()
+
+
+def test_api_gives_the_same_figures(org, tickets, api_for):
+    settlement_generate(month=SEP, by=org.finance)
+    s = Settlement.objects.get(month=SEP, payee_partner=tickets)
+    data = api_for(org.president).get(f"/api/settlements/settlements/{s.pk}/").data
+    assert (data["ticket_deduction_total"], data["ticket_prior_balance"], data["ticket_current_balance"]) == (
+        "1940.00",
+        "1400.00",
+        "360.00",
+    )
+    rows = api_for(org.president).get(f"/api/settlements/settlements/{s.pk}/tickets/").data
+    assert [(r["attendee_name"], r["deducted_quantity"], r["deducted_amount"]) for r in rows] == [
+        ("李华", 6, "1200.00"),
+        ("赵强", 4, "740.00"),
+        ("钱多", 0, "0.00"),
+    ]
+    assert rows[0]["id_number"] == "110101********1234" and rows[1]["gender_display"] == "男"
+    finance_rows = api_for(org.finance).get(f"/api/settlements/settlements/{s.pk}/tickets/").data
+    assert finance_rows[0]["id_number"] == "110101199003071234"
