@@ -99,10 +99,9 @@ def floor_same_cells(out: str, rows: list) -> None:
     """Floor A: the same workbook from in-memory lists — no DB, no application logic."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Border, Side
 
     from settlements.export import CNY_FORMAT, QTY_FORMAT
-
-    from openpyxl.styles import Border, Side
 
     box = Border(*(Side(style="thin"),) * 4)
 
@@ -179,9 +178,8 @@ def floor_reference(out: str, n: int) -> None:
 
 
 def materialise() -> tuple[list, list]:
-    from settlements.models import Settlement, SettlementLine
-
     from settlements.export import _FIXED_KEY, FIXED_CATEGORIES
+    from settlements.models import Settlement, SettlementLine
 
     summary = [
         [s.payee_name, s.payee_category, s.line_total, s.prior_balance, s.current_balance] + [None] * 24
