@@ -99,14 +99,29 @@ def floor_same_cells(out: str, rows: list) -> None:
     """Floor A: the same workbook from in-memory lists — no DB, no application logic."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Border, Side
 
     from settlements.export import CNY_FORMAT, QTY_FORMAT
+
+    box = Border(*(Side(style="thin"),) * 4)
+
+    def boxed(ws, fmt=None):  # type: ignore[no-untyped-def]
+        c = WriteOnlyCell(ws)
+        c.border = box
+        if fmt:
+            c.number_format = fmt
+        return c
 
     wb = Workbook(write_only=True)
     summary, sheets = rows
     ws = wb.create_sheet("结算信息一览表")
-    for r in summary:
-        ws.append(r)
+    proto = [boxed(ws, CNY_FORMAT) for _ in range(29)]
+    for _ in range(4):
+        ws.append(["title"] + [None] * 28)
+    for r in summary:  # the form's 29 bordered cells per row
+        for c, v in zip(proto, r, strict=True):
+            c.value = v
+        ws.append(proto)
     for title, lines in sheets:
         ws = wb.create_sheet(title)
         qty = WriteOnlyCell(ws)
@@ -116,16 +131,26 @@ def floor_same_cells(out: str, rows: list) -> None:
             c = WriteOnlyCell(ws)
             c.number_format = CNY_FORMAT
             cells.append(c)
-        for _ in range(5):
-            ws.append(["header", "x", "y", "z"])
+        block = [boxed(ws), boxed(ws, QTY_FORMAT)] + [boxed(ws, CNY_FORMAT) for _ in range(3)] + [boxed(ws)]
+        for _ in range(6):  # title, payee block, 销售信息, column headers: bordered like the form
+            for c, v in zip(block, ["header", "x", "y", "z", "w", "v"], strict=True):
+                c.value = v
+            ws.append(block)
+        fixed, lines = lines
+        for row in fixed:  # the five fixed K13 category rows
+            for c, v in zip(block, row, strict=True):
+                c.value = v
+            ws.append(block)
         for category, q, price, amount, rebate, desc in lines:
             qty.value = q
             cells[0].value = price
             cells[1].value = amount
             cells[2].value = rebate
             ws.append([category, qty, cells[0], cells[1], cells[2], desc])
-        for _ in range(12):
-            ws.append(["footer", None, None, None, "=SUM(E6:E10)"])
+        for _ in range(14):  # totals, ticket account, bank, signature boxes: bordered
+            for c, v in zip(block, ["footer", None, None, None, "=SUM(E6:E10)", None], strict=True):
+                c.value = v
+            ws.append(block)
     wb.save(out)
 
 
@@ -153,19 +178,32 @@ def floor_reference(out: str, n: int) -> None:
 
 
 def materialise() -> tuple[list, list]:
+    from settlements.export import _FIXED_KEY, FIXED_CATEGORIES
     from settlements.models import Settlement, SettlementLine
 
     summary = [
-        [s.payee_name, s.payee_category, s.line_total, s.prior_balance, s.current_balance]
+        [s.payee_name, s.payee_category, s.line_total, s.prior_balance, s.current_balance] + [None] * 24
         for s in Settlement.objects.filter(month=MONTH).order_by("payee_name", "id")
     ]
-    sheets: dict[int, list] = {}
+    sheets: dict[int, tuple[dict, list]] = {}
     names = dict(Settlement.objects.filter(month=MONTH).values_list("id", "payee_name"))
     for sid, *rest in SettlementLine.objects.filter(settlement__month=MONTH).values_list(
         "settlement_id", "category", "quantity", "unit_price", "amount", "rebate", "description"
     ):
-        sheets.setdefault(sid, []).append(tuple(rest))
-    return summary, [(names[sid][:31], lines) for sid, lines in sheets.items()]
+        fixed, lines = sheets.setdefault(sid, ({}, []))
+        code = _FIXED_KEY.get(rest[0])
+        if code is None:
+            lines.append(tuple(rest))
+        else:  # the same five aggregated rows the export writes
+            agg = fixed.setdefault(code, [Decimal(0), Decimal(0), Decimal(0)])
+            agg[0] += rest[1]
+            agg[1] += rest[3]
+            agg[2] += rest[4]
+    out = []
+    for sid, (fixed, lines) in sheets.items():
+        rows = [[label, *fixed.get(code, [0, 0, 0]), None, None] for code, label in FIXED_CATEGORIES]
+        out.append((names[sid][:31], (rows, lines)))
+    return summary, out
 
 
 def timed(fn, *args) -> tuple[float, float, int]:  # type: ignore[no-untyped-def]

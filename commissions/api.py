@@ -26,7 +26,7 @@ from commissions.selectors import (
 from common.access import api_open_to
 from common.auth import request_user
 from common.timeutil import local_today, month_start
-from crm.models import KeyAccountClass, Opportunity, OpportunityStage, ProductCategory
+from crm.models import ORDER_CATEGORY_CHOICES, KeyAccountClass, Opportunity, OpportunityStage, ProductCategory
 
 
 class CommissionLineSerializer(serializers.ModelSerializer):
@@ -159,7 +159,7 @@ def statement(request: Request) -> Response:
 
 class WhatIfSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False)
-    category = serializers.ChoiceField(choices=ProductCategory.choices, default=ProductCategory.REGULAR)
+    category = serializers.ChoiceField(choices=ORDER_CATEGORY_CHOICES, default=ProductCategory.REGULAR)
     key_account_class = serializers.ChoiceField(choices=KeyAccountClass.choices, default="", allow_blank=True)
     opportunity = serializers.IntegerField(required=False)
 

@@ -10,7 +10,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from commissions.models import LineKind, LineStatus
-from crm.models import KeyAccountClass, Opportunity, OpportunityStage, ProductCategory, User
+from crm.models import (
+    ORDER_CATEGORY_CHOICES,
+    KeyAccountClass,
+    Opportunity,
+    OpportunityStage,
+    ProductCategory,
+    User,
+)
 
 
 def parse_month(value: str) -> dt.date | None:
@@ -54,7 +61,7 @@ class WhatIfForm(forms.Form):
         label=_("成交金额（元）"), max_digits=14, decimal_places=2, min_value=Decimal("0.01"), required=False
     )
     category = forms.ChoiceField(
-        label=_("产品类别"), choices=ProductCategory.choices, initial=ProductCategory.REGULAR
+        label=_("产品类别"), choices=ORDER_CATEGORY_CHOICES, initial=ProductCategory.REGULAR
     )
     key_account_class = forms.ChoiceField(
         label=_("大客户分类"), choices=KeyAccountClass.choices, required=False

@@ -8,13 +8,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import (
+    ORDER_CATEGORY_CHOICES,
     ContractStatus,
     Customer,
     FollowUpChannel,
     Industry,
     LeadSource,
     LeadStatus,
-    ProductCategory,
     Quote,
     Region,
     User,
@@ -161,7 +161,7 @@ class ContractTransitionForm(forms.Form):
 
 class OrderLineForm(forms.Form):
     product = forms.CharField(label=_("产品"), max_length=200, required=False)
-    category = forms.ChoiceField(label=_("类别"), choices=ProductCategory.choices, required=False)
+    category = forms.ChoiceField(label=_("类别"), choices=ORDER_CATEGORY_CHOICES, required=False)
     quantity = forms.DecimalField(label=_("数量"), max_digits=12, decimal_places=2, required=False)
     list_price = money_field(_("标准价"), required=False)
     unit_price = money_field(_("成交单价"), required=False)

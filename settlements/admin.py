@@ -9,17 +9,21 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from crm.models import Role
 from settlements.models import (
+    LOCKED_STATUSES,
     Dispute,
     ExportJob,
     LineDeferral,
     OverdueFlag,
+    PartnerTicketStock,
     PayeeBankAccount,
     Payout,
     Settlement,
     SettlementLine,
     SettlementPolicy,
     SettlementStep,
+    TicketSale,
 )
 
 
@@ -118,3 +122,46 @@ class OverdueFlagAdmin(ReadOnlyAdmin):
 @admin.register(ExportJob)
 class ExportJobAdmin(ReadOnlyAdmin):
     list_display = ("month", "requested_by", "status", "progress", "created_at")
+
+
+@admin.register(PartnerTicketStock)
+class PartnerTicketStockAdmin(admin.ModelAdmin):
+    """K13: finance records the tickets a partner owns (票价 × 票数量)."""
+
+    list_display = ("partner", "course_name", "ticket_price", "quantity", "acquired_on")
+    list_filter = ("course_name",)
+    search_fields = ("partner__name", "course_name")
+    raw_id_fields = ("partner",)
+
+
+@admin.register(TicketSale)
+class TicketSaleAdmin(admin.ModelAdmin):
+    """K13: the attendees a partner brought (结算信息一览表 rows). The deduction columns are computed when
+    the month's settlement is generated, never typed in."""
+
+    list_display = ("month", "partner", "attendee_name", "course_name", "quantity", "deducted_amount")
+    list_filter = ("month", "course_name")
+    search_fields = ("partner__name", "attendee_name")
+    raw_id_fields = ("partner",)
+    readonly_fields = ("deducted_price", "deducted_quantity", "deducted_amount")
+
+    def get_exclude(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # 身份证号 is entered and read by finance only (the same rule as the export's unmasked ID).
+        return () if request.user.is_superuser or request.user.has_role(Role.FINANCE) else ("id_number",)
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # S3: an approved month's rows are what was signed; corrections go to the next open month.
+        if obj is not None and locked_month(obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        if obj is not None and locked_month(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+def locked_month(sale: TicketSale) -> bool:
+    return Settlement.objects.filter(
+        payee_partner_id=sale.partner_id, month=sale.month, status__in=LOCKED_STATUSES
+    ).exists()

@@ -26,11 +26,13 @@ from settlements.models import (
     Settlement,
     SettlementStatus,
     SettlementStep,
+    TicketSale,
 )
 from settlements.selectors import dispute_list_visible_to, settlement_list_visible_to, statement_lines
 from settlements.services.disputes import dispute_create, dispute_resolve
 from settlements.services.generation import settlement_generate, settlement_line_defer
 from settlements.services.payouts import payout_record, payout_record_bulk
+from settlements.services.tickets import ticket_sales_of
 from settlements.services.workflow import (
     BulkResult,
     inbox_for,
@@ -70,6 +72,11 @@ class SettlementSerializer(serializers.ModelSerializer):
             "prior_balance",
             "current_balance",
             "payout_amount",
+            "ticket_signed_total",
+            "ticket_sold_total",
+            "ticket_deduction_total",
+            "ticket_prior_balance",
+            "ticket_current_balance",
             "reject_reason",
             "approved_at",
             "paid_at",
@@ -102,6 +109,37 @@ class LineSerializer(serializers.Serializer):
     def get_order(self, line) -> str | None:  # type: ignore[no-untyped-def]
         order = line.commission_line.order
         return order.number if order else None
+
+
+class TicketSaleSerializer(serializers.ModelSerializer):
+    """K13: one attendee row of the 结算信息一览表; the ID number whole for finance only."""
+
+    gender_display = serializers.CharField(source="get_gender_display", read_only=True)
+    id_number = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TicketSale
+        fields = [
+            "id",
+            "attendee_name",
+            "gender",
+            "gender_display",
+            "id_number",
+            "phone",
+            "attended_on",
+            "course_name",
+            "signed_price",
+            "sold_price",
+            "quantity",
+            "deducted_price",
+            "deducted_quantity",
+            "deducted_amount",
+            "note",
+        ]
+        read_only_fields = fields
+
+    def get_id_number(self, sale: TicketSale) -> str:
+        return sale.id_number if self.context.get("unmasked") else sale.masked_id_number
 
 
 class TransitionInput(serializers.Serializer):
@@ -172,6 +210,16 @@ class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def lines(self, request: Request, pk: str | None = None) -> Response:
         s = self._obj()
         return Response(LineSerializer(statement_lines(settlement=s), many=True).data)
+
+    @extend_schema(responses=TicketSaleSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def tickets(self, request: Request, pk: str | None = None) -> Response:
+        """K13: the partner's attendees this month with their ticket deductions."""
+        s = self._obj()
+        unmasked = policy.can_see_unmasked_bank_account(request_user(request))
+        return Response(
+            TicketSaleSerializer(ticket_sales_of(s), many=True, context={"unmasked": unmasked}).data
+        )
 
     @extend_schema(responses=StepSerializer(many=True))
     @action(detail=True, methods=["get"])

@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import IO, Any
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -22,38 +23,76 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
+from openpyxl.utils import get_column_letter
 
 from commissions.models import LineKind
+from common.money import ZERO, round_fen
 from common.spreadsheet import spreadsheet_text as text
-from crm.models import ProductCategory
-from settlements.models import Settlement, SettlementLine, SettlementStep, mask_account
+from crm.models import PartnerCategory, ProductCategory
+from settlements.models import (
+    Gender,
+    Settlement,
+    SettlementLine,
+    SettlementStep,
+    TicketSale,
+    mask_account,
+    mask_id_number,
+)
+from settlements.selectors import settlements_for_month_file
 
 CNY_FORMAT = '"¥"#,##0.00;[Red]-"¥"#,##0.00'
 QTY_FORMAT = "#,##0.##"
 BOLD = Font(bold=True)
 PLAIN = Font()
-TITLE = Font(bold=True, size=14)
+TITLE = Font(bold=True, size=16)
+FLAG = Font(bold=True, color="C00000")
 HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
-THIN = Side(style="thin", color="999999")
+THIN = Side(style="thin", color="000000")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="top")
+CENTRE = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
-SUMMARY_HEADERS = [
-    gettext_noop("序号"),
-    gettext_noop("姓名"),
-    gettext_noop("类别"),
-    gettext_noop("区域"),
-    gettext_noop("电话"),
-    gettext_noop("签约金额合计"),
-    gettext_noop("售出金额合计"),
-    gettext_noop("返利（提成）合计"),
-    gettext_noop("扣减"),
-    gettext_noop("上期结余"),
-    gettext_noop("本期结余"),
-    gettext_noop("应发金额"),
-    gettext_noop("状态"),
+# The 结算信息一览表 (000 form, S5): (header, width); the group row above them is GROUPS.
+SUMMARY_COLUMNS = [
+    (gettext_noop("序号"), 6),
+    (gettext_noop("收款人"), 12),
+    (gettext_noop("类别"), 10),
+    (gettext_noop("区域"), 10),
+    (gettext_noop("电话"), 13),
+    (gettext_noop("姓名"), 10),
+    (gettext_noop("性别"), 6),
+    (gettext_noop("身份证号"), 20),
+    (gettext_noop("手机"), 13),
+    (gettext_noop("参会日期"), 11),
+    (gettext_noop("课程名称"), 14),
+    (gettext_noop("签约票价"), 11),
+    (gettext_noop("售出票价"), 11),
+    (gettext_noop("数量"), 7),
+    (gettext_noop("所属合伙人票价抵扣"), 11),
+    (gettext_noop("所属合伙人票数量抵扣"), 11),
+    (gettext_noop("所属合伙人票额抵扣"), 12),
+    (gettext_noop("签约票款合计"), 13),
+    (gettext_noop("售出票款合计"), 13),
+    (gettext_noop("上期结余"), 13),
+    (gettext_noop("本期结余"), 13),
+    (gettext_noop("签约金额合计"), 14),
+    (gettext_noop("售出金额合计"), 14),
+    (gettext_noop("返利（提成）合计"), 14),
+    (gettext_noop("扣减"), 12),
+    (gettext_noop("上期结转"), 12),
+    (gettext_noop("应发金额"), 14),
+    (gettext_noop("状态"), 10),
+    (gettext_noop("备注"), 22),
 ]
-SUMMARY_WIDTHS = [6, 14, 12, 12, 14, 16, 16, 16, 14, 14, 14, 14, 12]
+SUMMARY_HEADERS = [h for h, _w in SUMMARY_COLUMNS]
+GROUPS = [
+    (gettext_noop("收款人"), 1, 5),
+    (gettext_noop("参会人员"), 6, 14),
+    (gettext_noop("所属合伙人票抵扣"), 15, 17),
+    (gettext_noop("票款及结余"), 18, 21),
+    (gettext_noop("结算金额"), 22, 27),
+    ("", 28, 29),
+]
 SHEET_HEADERS = [
     gettext_noop("类别"),
     gettext_noop("数量"),
@@ -69,10 +108,37 @@ SIGN_BOXES = [
     (gettext_noop("总裁办审批"), "approved"),
     (gettext_noop("本人签字"), ""),
 ]
-CATEGORY_LABELS = {str(k): str(v) for k, v in ProductCategory.choices} | {
-    str(k): str(v) for k, v in LineKind.choices
+PARTNER_SIGN = gettext_noop("合伙人签字")
+# K13: the five fixed rows of the 结算表审批表, in the form's order. Lines may carry the code or (older
+# and demo data) the Chinese word.
+FIXED_CATEGORIES = [(str(code), str(label)) for code, label in PartnerCategory.choices]
+_FIXED_KEY = {code: code for code, _l in FIXED_CATEGORIES} | {
+    str(PartnerCategory(code).label): code for code, _l in FIXED_CATEGORIES
 }
+CATEGORY_LABELS = {
+    str(k): str(v)
+    for choices in (ProductCategory.choices, PartnerCategory.choices, LineKind.choices)
+    for k, v in choices
+}
+GENDER_LABELS = {str(k): v for k, v in Gender.choices}
 _BAD_TITLE = re.compile(r"[\[\]\*\?/\\:]")
+
+
+def _print_setup(ws: Any, *, freeze: str, title_rows: str) -> None:
+    """A4 landscape, fit to the page width, header rows repeated on every printed page, header frozen.
+    Write-only sheets write views and sheet properties with their first row: call before appending."""
+    ws.freeze_panes = freeze
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = "9"  # A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.print_title_rows = title_rows
+
+
+def _month_words(month: dt.date) -> str:
+    return _("%(y)d年%(m)02d月") % {"y": month.year, "m": month.month}
 
 
 class _Styles:
@@ -126,41 +192,150 @@ def _signers(settlement_ids: list[int]) -> dict[int, dict[str, tuple[str, dt.dat
     return out
 
 
-def write_summary(wb: Workbook, settlements: list[Settlement], month: dt.date) -> None:
+def _text_cell(st: _Styles, ws: Any, value: Any) -> WriteOnlyCell:
+    # Issue 17: text a user typed never becomes a live formula (= + - @ are escaped).
+    return st.fresh(ws, text(value) if isinstance(value, str) else value, border=BOX)
+
+
+def _flagged(st: _Styles, ws: Any, value: str) -> WriteOnlyCell:
+    """A bank field: filled, or flagged in red so finance completes it before paying."""
+    if value:
+        return st.fresh(ws, text(value), border=BOX)
+    return st.fresh(ws, _("未填写，请补充"), font=FLAG, border=BOX)
+
+
+def write_summary(
+    wb: Workbook,
+    settlements: list[Settlement],
+    month: dt.date,
+    *,
+    approved_file: bool,
+    unmasked: bool,
+    tickets: dict[int, list[TicketSale]],
+) -> None:
+    """S5 结算信息一览表: one row per attendee a partner brought (K13 ticket columns), the payee's figures
+    on its first row; a payee without attendees takes one row."""
     ws = wb.create_sheet(_("结算信息一览表"))
     st = _Styles(ws)
-    for i, width in enumerate(SUMMARY_WIDTHS):
-        ws.column_dimensions[chr(65 + i)].width = width
-    ws.append([st.fresh(ws, _("结算信息一览表"), font=TITLE), None, None, None, None, f"{month:%Y-%m}"])
-    ws.append([st.fresh(ws, _(h), font=BOLD, fill=HEAD_FILL, border=BOX) for h in SUMMARY_HEADERS])
-    first = 3
+    ncol = len(SUMMARY_COLUMNS)
+    last_col = get_column_letter(ncol)
+    for i, (_h, width) in enumerate(SUMMARY_COLUMNS, 1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    _print_setup(ws, freeze="C5", title_rows="3:4")
+    company = settings.COMPANY_NAME
+    ws.append(
+        [
+            st.fresh(
+                ws, _("%(company)s合伙人结算信息一览表") % {"company": company}, font=TITLE, alignment=CENTRE
+            )
+        ]
+    )
+    ws.merged_cells.add(f"A1:{last_col}1")
+    state = _("已审批") if approved_file else _("未审批，仅供核对")
+    ws.append(
+        [
+            st.fresh(
+                ws,
+                _("结算月份：%(month)s（%(state)s）") % {"month": _month_words(month), "state": state},
+                font=BOLD,
+                alignment=CENTRE,
+            )
+        ]
+    )
+    ws.merged_cells.add(f"A2:{last_col}2")
+    group_row: list[Any] = [None] * ncol
+    for label, lo, hi in GROUPS:
+        for c in range(lo, hi + 1):
+            group_row[c - 1] = st.fresh(
+                ws,
+                _(label) if c == lo and label else None,
+                font=BOLD,
+                fill=HEAD_FILL,
+                border=BOX,
+                alignment=CENTRE,
+            )
+        if hi > lo:
+            ws.merged_cells.add(f"{get_column_letter(lo)}3:{get_column_letter(hi)}3")
+    ws.append(group_row)
+    ws.append(
+        [st.fresh(ws, _(h), font=BOLD, fill=HEAD_FILL, border=BOX, alignment=CENTRE) for h in SUMMARY_HEADERS]
+    )
+    first = 5
+    r = first
     for n, s in enumerate(settlements, 1):
-        r = first + n - 1
-        ws.append(
-            [
-                n,
-                text(s.payee_name),
-                text(s.payee_category),
-                text(s.payee_region),
-                text(s.payee_phone),
-                st.fresh(ws, s.signed_total, number_format=CNY_FORMAT),
-                st.fresh(ws, s.sold_total, number_format=CNY_FORMAT),
-                st.fresh(ws, s.line_total, number_format=CNY_FORMAT),
-                st.fresh(ws, s.deduction_total, number_format=CNY_FORMAT),
-                st.fresh(ws, s.prior_balance, number_format=CNY_FORMAT),
-                st.fresh(ws, f"=H{r}+J{r}", number_format=CNY_FORMAT),
-                st.fresh(ws, f"=MAX(K{r},0)", number_format=CNY_FORMAT),
-                s.get_status_display(),
+        found: list[TicketSale | None] = list(tickets.get(s.pk, []))
+        rows = found or [None]
+        missing_bank = not (s.bank_name and s.account_holder and s.account_number)
+        for j, t in enumerate(rows):
+            head = j == 0
+            cells: list[Any] = [
+                _text_cell(st, ws, n if head else None),
+                _text_cell(st, ws, s.payee_name if head else None),
+                _text_cell(st, ws, s.payee_category if head else None),
+                _text_cell(st, ws, s.payee_region if head else None),
+                _text_cell(st, ws, s.payee_phone if head else None),
             ]
-        )
-    last = first + len(settlements) - 1
-    totals: list[Any] = [None, st.fresh(ws, _("合计"), font=BOLD), None, None, None]
-    for col in "FGHIJKL":
-        formula = f"=SUM({col}{first}:{col}{last})" if settlements else 0
-        totals.append(st.fresh(ws, formula, number_format=CNY_FORMAT, font=BOLD))
+            if t is not None:
+                ident = t.id_number if unmasked else mask_id_number(t.id_number)
+                cells += [
+                    _text_cell(st, ws, t.attendee_name),
+                    _text_cell(st, ws, str(GENDER_LABELS.get(t.gender, ""))),
+                    _text_cell(st, ws, ident),
+                    _text_cell(st, ws, t.phone),
+                    _text_cell(st, ws, t.attended_on.isoformat()),
+                    _text_cell(st, ws, t.course_name),
+                    st.fresh(ws, t.signed_price, number_format=CNY_FORMAT, border=BOX),
+                    st.fresh(ws, t.sold_price, number_format=CNY_FORMAT, border=BOX),
+                    st.fresh(ws, t.quantity, number_format=QTY_FORMAT, border=BOX),
+                    st.fresh(ws, t.deducted_price, number_format=CNY_FORMAT, border=BOX),
+                    st.fresh(ws, t.deducted_quantity, number_format=QTY_FORMAT, border=BOX),
+                    st.fresh(ws, t.deducted_amount, number_format=CNY_FORMAT, border=BOX),
+                    st.fresh(
+                        ws, round_fen(t.signed_price * t.quantity), number_format=CNY_FORMAT, border=BOX
+                    ),
+                    st.fresh(ws, round_fen(t.sold_price * t.quantity), number_format=CNY_FORMAT, border=BOX),
+                ]
+            else:
+                cells += [_text_cell(st, ws, None) for _c in range(14)]
+            money: list[Any] = (
+                [
+                    s.ticket_prior_balance,
+                    s.ticket_current_balance,
+                    s.signed_total,
+                    s.sold_total,
+                    s.line_total,
+                    s.deduction_total,
+                    s.prior_balance,
+                    f"=MAX(X{r}+Z{r},0)",
+                ]
+                if head
+                else [None] * 8
+            )
+            cells += [st.fresh(ws, v, number_format=CNY_FORMAT, border=BOX) for v in money]
+            notes = [t.note] if t is not None and t.note else []
+            if head and missing_bank:
+                notes.append(_("银行信息未填写"))
+            cells += [
+                _text_cell(st, ws, s.get_status_display() if head else None),
+                st.fresh(
+                    ws, "；".join(notes) or None, border=BOX, font=FLAG if head and missing_bank else PLAIN
+                ),
+            ]
+            ws.append(cells)
+            r += 1
+    last = r - 1
+    totals: list[Any] = [None, st.fresh(ws, _("合计"), font=BOLD, border=BOX)] + [None] * 12
+    for c in range(15, 28):  # 票价抵扣 … 应发金额
+        col = get_column_letter(c)
+        if c in (15, 16):
+            formula: Any = f"=SUM({col}{first}:{col}{last})" if c == 16 and last >= first else None
+            totals.append(st.fresh(ws, formula, number_format=QTY_FORMAT, font=BOLD, border=BOX))
+            continue
+        formula = f"=SUM({col}{first}:{col}{last})" if last >= first else 0
+        totals.append(st.fresh(ws, formula, number_format=CNY_FORMAT, font=BOLD, border=BOX))
     ws.append(totals)
     ws.append([])
-    ws.append([_("编制："), None, None, _("审核："), None, None, _("审批：")])
+    ws.append([_("编制："), None, None, None, None, _("审核："), None, None, None, None, _("审批：")])
 
 
 def write_payee_sheet(
@@ -171,79 +346,154 @@ def write_payee_sheet(
     index: int,
     unmasked: bool,
     signers: dict[str, tuple[str, dt.datetime]],
+    fixed: dict[str, list[Any]] | None = None,
 ) -> int:
-    """One 结算表审批表. `lines` yields (category, quantity, unit price, amount, rebate, description).
-    Returns the number of lines written."""
+    """One 结算表审批表 (S4): the five fixed K13 category rows (even when empty), then the payee's other
+    lines. `lines` yields (category, quantity, unit price, amount, rebate, description); `fixed` holds
+    per category code [quantity, amount, rebate, lowest unit price, highest unit price, line count].
+    Returns the number of rows written in the sales block."""
     s = settlement
+    is_partner = s.payee_partner_id is not None
     ws = wb.create_sheet(sheet_title(index, s.payee_name))
     st = _Styles(ws)
     fresh = st.fresh
     for i, width in enumerate(SHEET_WIDTHS):
         ws.column_dimensions[chr(65 + i)].width = width
+    _print_setup(ws, freeze="A7", title_rows="5:6")
     applicant = signers.get("_applicant", ("", None))[0]
     applied = s.submitted_at or s.generated_at or s.created_at or timezone.now()
-    ws.append([fresh(ws, _("结算表审批表"), font=TITLE), None, None, None, _("结算月份"), f"{s.month:%Y-%m}"])
-    ws.append(
-        [
-            fresh(ws, _("申请人"), font=BOLD),
-            text(applicant),
-            fresh(ws, _("姓名"), font=BOLD),
-            text(s.payee_name),
-        ]
-    )
-    ws.append(
-        [
-            fresh(ws, _("电话"), font=BOLD),
-            text(s.payee_phone),
-            fresh(ws, _("区域"), font=BOLD),
-            text(s.payee_region),
-            fresh(ws, _("类别"), font=BOLD),
-            text(s.payee_category),
-        ]
-    )
-    ws.append([fresh(ws, _("申请日期"), font=BOLD), timezone.localtime(applied).date().isoformat()])
-    ws.append([fresh(ws, _(h), font=BOLD, fill=HEAD_FILL, border=BOX) for h in SHEET_HEADERS])
-    first = 6
-    row = first
-    # One prototype per column: the writer serialises a row cell by cell as it is appended.
-    qty, price, amount_c, rebate_c = st.qty, st.money, st.money2, st.money3
+    company = settings.COMPANY_NAME
+    title = _("%(company)s合伙人结算表审批表") if is_partner else _("%(company)s结算表审批表")
     append = ws.append
+    append([fresh(ws, title % {"company": company}, font=TITLE, alignment=CENTRE)])
+    ws.merged_cells.add("A1:F1")
+    name_l, phone_l, region_l, kind_l = (
+        (_("合伙人姓名"), _("合伙人电话"), _("合伙人区域"), _("合伙人类别"))
+        if is_partner
+        else (_("姓名"), _("电话"), _("区域"), _("类别"))
+    )
+    append(
+        [
+            fresh(ws, _("申请人"), font=BOLD, border=BOX),
+            fresh(ws, applicant, border=BOX),
+            fresh(ws, _("申请日期"), font=BOLD, border=BOX),
+            fresh(ws, timezone.localtime(applied).date().isoformat(), border=BOX),
+            fresh(ws, _("结算月份"), font=BOLD, border=BOX),
+            fresh(ws, _month_words(s.month), border=BOX),
+        ]
+    )
+    append(
+        [
+            fresh(ws, name_l, font=BOLD, border=BOX),
+            fresh(ws, s.payee_name, border=BOX),
+            fresh(ws, phone_l, font=BOLD, border=BOX),
+            fresh(ws, s.payee_phone, border=BOX),
+            fresh(ws, _("状态"), font=BOLD, border=BOX),
+            fresh(ws, s.get_status_display(), border=BOX),
+        ]
+    )
+    append(
+        [
+            fresh(ws, region_l, font=BOLD, border=BOX),
+            fresh(ws, s.payee_region, border=BOX),
+            fresh(ws, kind_l, font=BOLD, border=BOX),
+            fresh(ws, s.payee_category, border=BOX),
+        ]
+    )
+    append([fresh(ws, _("销售信息"), font=BOLD, fill=HEAD_FILL, border=BOX, alignment=CENTRE)])
+    ws.merged_cells.add("A5:F5")
+    append([fresh(ws, _(h), font=BOLD, fill=HEAD_FILL, border=BOX, alignment=CENTRE) for h in SHEET_HEADERS])
+    first = 7
+    row = first
+    fixed = fixed or {}
+    for code, label in FIXED_CATEGORIES:  # K13: the form's five rows, even when empty
+        q, amount, rebate, lo, hi, n = fixed.get(code) or [ZERO, ZERO, ZERO, None, None, 0]
+        price = lo if lo is not None and lo == hi else None
+        note = ""
+        if n:
+            note = _("共%(n)d笔") % {"n": n} + ("" if price is not None or not q else _("，单价不一"))
+        append(
+            [
+                fresh(ws, _(label), border=BOX),
+                fresh(ws, q, number_format=QTY_FORMAT, border=BOX),
+                fresh(ws, price, number_format=CNY_FORMAT, border=BOX),
+                fresh(ws, amount, number_format=CNY_FORMAT, border=BOX),
+                fresh(ws, rebate, number_format=CNY_FORMAT, border=BOX),
+                fresh(ws, note, border=BOX),
+            ]
+        )
+        row += 1
+    # One prototype per column: the writer serialises a row cell by cell as it is appended.
+    qty, price_c, amount_c, rebate_c = st.qty, st.money, st.money2, st.money3
     labels = CATEGORY_LABELS
     for category, quantity, unit_price, amount, rebate, description in lines:
         qty.value = quantity
-        price.value = unit_price
+        price_c.value = unit_price
         amount_c.value = amount
         rebate_c.value = rebate
-        append([labels.get(category, category), qty, price, amount_c, rebate_c, text(description)])
+        append([labels.get(category, category), qty, price_c, amount_c, rebate_c, text(description)])
         row += 1
     last = row - 1
     total = row
-    if last >= first:
-        d_total, e_total = f"=SUM(D{first}:D{last})", f"=SUM(E{first}:E{last})"
-    else:
-        d_total, e_total = "=0", "=0"
 
     def money_cell(value: Any, bold: bool = True) -> WriteOnlyCell:
         return fresh(ws, value, number_format=CNY_FORMAT, font=BOLD if bold else PLAIN, border=BOX)
 
-    append([fresh(ws, _("合计"), font=BOLD), None, None, money_cell(d_total), money_cell(e_total)])
-    append([fresh(ws, _("上期结余"), font=BOLD), None, None, None, money_cell(s.prior_balance, False)])
-    append([fresh(ws, _("本期结余"), font=BOLD), None, None, None, money_cell(f"=E{total}+E{total + 1}")])
-    append([fresh(ws, _("应发金额"), font=BOLD), None, None, None, money_cell(f"=MAX(E{total + 2},0)")])
+    def label_cell(text: str) -> WriteOnlyCell:
+        return fresh(ws, text, font=BOLD, border=BOX)
+
+    append(
+        [
+            label_cell(_("合计")),
+            None,
+            None,
+            money_cell(f"=SUM(D{first}:D{last})"),
+            money_cell(f"=SUM(E{first}:E{last})"),
+        ]
+    )
+    append([label_cell(_("上期结转")), None, None, None, money_cell(s.prior_balance, False)])
+    append([label_cell(_("结转后合计")), None, None, None, money_cell(f"=E{total}+E{total + 1}")])
+    append([label_cell(_("应发金额")), None, None, None, money_cell(f"=MAX(E{total + 2},0)")])
+    if is_partner:  # K13: the partner's ticket account, as on the 结算信息一览表
+        append(
+            [
+                label_cell(_("签约票款合计")),
+                money_cell(s.ticket_signed_total, False),
+                label_cell(_("售出票款合计")),
+                money_cell(s.ticket_sold_total, False),
+                label_cell(_("所属合伙人票额抵扣")),
+                money_cell(s.ticket_deduction_total, False),
+            ]
+        )
+        append(
+            [
+                label_cell(_("上期结余")),
+                money_cell(s.ticket_prior_balance, False),
+                label_cell(_("本期结余")),
+                money_cell(s.ticket_current_balance, False),
+            ]
+        )
     append([])
     account = s.account_number if unmasked else mask_account(s.account_number)
-    append([fresh(ws, _("开户行名称"), font=BOLD), text(s.bank_name)])
-    append([fresh(ws, _("户名"), font=BOLD), text(s.account_holder)])
-    append([fresh(ws, _("银行卡号"), font=BOLD), text(account)])
+    append([label_cell(_("开户行名称")), _flagged(st, ws, s.bank_name)])
+    append([label_cell(_("户名")), _flagged(st, ws, s.account_holder)])
+    append([label_cell(_("合伙人银行卡号") if is_partner else _("银行卡号")), _flagged(st, ws, account)])
     append([])
-    append([fresh(ws, _(label), font=BOLD, fill=HEAD_FILL, border=BOX) for label, _k in SIGN_BOXES])
+    boxes = [(label, key) for label, key in SIGN_BOXES]
+    if is_partner:
+        boxes[-1] = (PARTNER_SIGN, "")
+    append(
+        [fresh(ws, _(label), font=BOLD, fill=HEAD_FILL, border=BOX, alignment=CENTRE) for label, _k in boxes]
+    )
     cells = []
-    for _label, key in SIGN_BOXES:
+    for _label, key in boxes:
         who = signers.get(key) if key else None
         signed = f"{who[0]} {timezone.localtime(who[1]):%Y-%m-%d}" if who else ""
         cells.append(fresh(ws, text(signed), border=BOX, alignment=WRAP))
     append(cells)
     append([_("说明：金额单位为人民币元；合计为各明细四舍五入到分后的合计。")])
+    note_row = total + (13 if is_partner else 11)  # the rows appended after the 合计 row
+    ws.merged_cells.add(f"A{note_row}:F{note_row}")
     return last - first + 1
 
 
@@ -251,6 +501,56 @@ def _line_rows(qs: QuerySet[SettlementLine]) -> Iterator[tuple[Any, ...]]:
     yield from qs.values_list(
         "settlement_id", "category", "quantity", "unit_price", "amount", "rebate", "description"
     ).iterator(chunk_size=5000)
+
+
+def _fixed_rows(settlement_ids: list[int]) -> dict[int, dict[str, list[Any]]]:
+    """K13: per settlement and fixed category: quantity, amount, rebate, unit price range, line count
+    (one grouped query; at most five entries per payee)."""
+    out: dict[int, dict[str, list[Any]]] = {}
+    priced = Q(quantity__gt=0)
+    for row in (
+        SettlementLine.objects.filter(settlement_id__in=settlement_ids, category__in=list(_FIXED_KEY))
+        .values("settlement_id", "category")
+        .annotate(
+            q=Sum("quantity"),
+            a=Sum("amount"),
+            r=Sum("rebate"),
+            lo=Min("unit_price", filter=priced),
+            hi=Max("unit_price", filter=priced),
+            n=Count("id"),
+        )
+        .order_by()
+    ):
+        code = _FIXED_KEY[row["category"]]
+        cur = out.setdefault(row["settlement_id"], {}).get(code)
+        if cur is None:
+            out[row["settlement_id"]][code] = [row["q"], row["a"], row["r"], row["lo"], row["hi"], row["n"]]
+            continue
+        cur[0] += row["q"]
+        cur[1] += row["a"]
+        cur[2] += row["r"]
+        prices = [p for p in (cur[3], cur[4], row["lo"], row["hi"]) if p is not None]
+        cur[3], cur[4] = (min(prices), max(prices)) if prices else (None, None)
+        cur[5] += row["n"]
+    return out
+
+
+def _tickets_of(settlements: list[Settlement]) -> dict[int, list[TicketSale]]:
+    """K13: each partner settlement's attendee rows (the 结算信息一览表's rows)."""
+    by_partner: dict[tuple[int, dt.date], int] = {
+        (s.payee_partner_id, s.month): s.pk for s in settlements if s.payee_partner_id is not None
+    }
+    out: dict[int, list[TicketSale]] = {}
+    if not by_partner:
+        return out
+    months = {m for _p, m in by_partner}
+    for t in TicketSale.objects.filter(partner_id__in={p for p, _m in by_partner}, month__in=months).order_by(
+        "attended_on", "id"
+    ):
+        sid = by_partner.get((t.partner_id, t.month))
+        if sid is not None:
+            out.setdefault(sid, []).append(t)
+    return out
 
 
 ProgressFn = Callable[[int, int], None]
@@ -263,18 +563,24 @@ def export_settlements(
     month: dt.date,
     unmasked: bool = False,
     progress: ProgressFn | None = None,
+    approved_file: bool | None = None,
 ) -> int:
     """Write the workbook for these settlements (summary + one sheet per payee) and return the number
-    of lines written. Lines are read in one streamed query ordered by settlement, so memory stays flat."""
+    of lines written. Lines are read in one streamed query ordered by settlement, so memory stays flat.
+    `unmasked` (finance) shows bank account and ID numbers whole."""
     rows = list(settlements.order_by("payee_name", "id"))
+    if approved_file is None:
+        approved_file = bool(rows) and all(s.is_locked for s in rows)
     wb = Workbook(write_only=True)
-    write_summary(wb, rows, month)
-    signers = _signers([s.pk for s in rows])
+    write_summary(wb, rows, month, approved_file=approved_file, unmasked=unmasked, tickets=_tickets_of(rows))
+    ids = [s.pk for s in rows]
+    signers = _signers(ids)
+    fixed = _fixed_rows(ids)
     # One streamed query in the summary's order (payee name, id), so each sheet takes its run of lines.
     stream = _line_rows(
-        SettlementLine.objects.filter(settlement_id__in=[s.pk for s in rows]).order_by(
-            "settlement__payee_name", "settlement_id", "category", "id"
-        )
+        SettlementLine.objects.filter(settlement_id__in=ids)
+        .exclude(category__in=list(_FIXED_KEY))
+        .order_by("settlement__payee_name", "settlement_id", "category", "id")
     )
     pending: tuple[Any, ...] | None = next(stream, None)
 
@@ -288,7 +594,13 @@ def export_settlements(
     total = len(rows)
     for i, s in enumerate(rows, 1):
         written += write_payee_sheet(
-            wb, s, take(s.pk), index=i, unmasked=unmasked, signers=signers.get(s.pk, {})
+            wb,
+            s,
+            take(s.pk),
+            index=i,
+            unmasked=unmasked,
+            signers=signers.get(s.pk, {}),
+            fixed=fixed.get(s.pk),
         )
         if progress and (i % 20 == 0 or i == total):
             progress(i, total)
@@ -305,8 +617,12 @@ def export_month(
     unmasked: bool,
     progress: ProgressFn | None = None,
 ) -> int:
+    """S6: the month's file. Once any settlement of the month is approved, the file holds only the
+    approved (and paid) ones — a draft is never mixed into an approved month's file; before that it is
+    the working file of every settlement, titled as not approved."""
+    qs, approved_file = settlements_for_month_file(month=month)
     return export_settlements(
-        Settlement.objects.filter(month=month), out, month=month, unmasked=unmasked, progress=progress
+        qs, out, month=month, unmasked=unmasked, progress=progress, approved_file=approved_file
     )
 
 

@@ -97,6 +97,13 @@ class Settlement(TimeStampedModel):
     prior_balance = MoneyField(_("上期结余"), default=ZERO)
     current_balance = MoneyField(_("本期结余"), default=ZERO)
     payout_amount = MoneyField(_("应发金额"), default=ZERO)
+    # K13 (000 结算信息一览表): the partner's ticket account this month, snapshot taken by the service
+    # settlements.services.tickets.ticket_statement_apply when the draft is (re)generated.
+    ticket_signed_total = MoneyField(_("签约票款合计"), default=ZERO)
+    ticket_sold_total = MoneyField(_("售出票款合计"), default=ZERO)
+    ticket_deduction_total = MoneyField(_("票额抵扣合计"), default=ZERO)
+    ticket_prior_balance = MoneyField(_("上期票额结余"), default=ZERO)
+    ticket_current_balance = MoneyField(_("本期票额结余"), default=ZERO)
     generated_at = models.DateTimeField(_("生成时间"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     approved_at = models.DateTimeField(_("审批完成时间"), null=True, blank=True)
@@ -150,6 +157,91 @@ def mask_account(number: str) -> str:
     if len(digits) <= 8:
         return "*" * len(digits)
     return f"{digits[:4]} **** **** {digits[-4:]}"
+
+
+def mask_id_number(number: str) -> str:
+    """身份证号 shown as its first six and last four characters (finance's export shows it whole)."""
+    text = (number or "").replace(" ", "")
+    if len(text) <= 10:
+        return "*" * len(text)
+    return f"{text[:6]}{'*' * (len(text) - 10)}{text[-4:]}"
+
+
+class Gender(models.TextChoices):
+    MALE = "male", _("男")
+    FEMALE = "female", _("女")
+
+
+class PartnerTicketStock(models.Model):
+    """K13: tickets a partner owns (bought or allotted): 票价 × 票数量. The partner's ticket balance is
+    what is left of them; attendees the partner brings are deducted from it, oldest tickets first."""
+
+    partner = models.ForeignKey(
+        "partners.Partner",
+        verbose_name=_("所属合伙人"),
+        on_delete=models.PROTECT,
+        related_name="ticket_stock",
+    )
+    course_name = models.CharField(_("课程名称"), max_length=100)
+    ticket_price = MoneyField(_("票价"))
+    quantity = models.PositiveIntegerField(_("票数量"))
+    acquired_on = models.DateField(_("取得日期"))
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("合伙人所属门票")
+        verbose_name_plural = _("合伙人所属门票")
+        ordering = ["partner", "acquired_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ticket_price__gte=0), name="ticketstock_price_not_negative")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} {self.course_name} {self.quantity}"
+
+
+class TicketSale(models.Model):
+    """K13: one row of the 结算信息一览表 — an attendee a partner brought to a course, with the signed and
+    the sold ticket price; the deduction columns are filled by the ticket service (never by hand)."""
+
+    partner = models.ForeignKey(
+        "partners.Partner",
+        verbose_name=_("所属合伙人"),
+        on_delete=models.PROTECT,
+        related_name="ticket_sales",
+    )
+    month = models.DateField(_("结算月份"), db_index=True, help_text=_("月份的第一天"))
+    attendee_name = models.CharField(_("姓名"), max_length=80)
+    gender = models.CharField(_("性别"), max_length=10, choices=Gender.choices, blank=True)
+    id_number = models.CharField(_("身份证号"), max_length=20, blank=True)
+    phone = models.CharField(_("手机"), max_length=20, blank=True)
+    attended_on = models.DateField(_("参会日期"))
+    course_name = models.CharField(_("课程名称"), max_length=100)
+    signed_price = MoneyField(_("签约票价"))
+    sold_price = MoneyField(_("售出票价"))
+    quantity = models.PositiveIntegerField(_("数量"), default=1)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    deducted_price = MoneyField(_("所属合伙人票价抵扣"), null=True, blank=True)
+    deducted_quantity = models.PositiveIntegerField(_("所属合伙人票数量抵扣"), default=0)
+    deducted_amount = MoneyField(_("所属合伙人票额抵扣"), default=ZERO)
+
+    class Meta:
+        verbose_name = _("参会门票")
+        verbose_name_plural = _("参会门票")
+        ordering = ["partner", "month", "attended_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(signed_price__gte=0, sold_price__gte=0), name="ticketsale_prices_not_negative"
+            ),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="ticketsale_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.attendee_name} {self.course_name}"
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
 
 
 class SettlementLine(models.Model):

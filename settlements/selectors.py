@@ -6,9 +6,10 @@ import datetime as dt
 
 from django.db.models import Q, QuerySet
 
+from common.timeutil import month_start
 from crm.models import Role, User
 from crm.policy import team_member_ids
-from settlements.models import Dispute, DisputeStatus, Settlement, SettlementLine
+from settlements.models import LOCKED_STATUSES, Dispute, DisputeStatus, Settlement, SettlementLine
 
 SEES_ALL_ROLES = (Role.FINANCE, Role.PRESIDENT, Role.PRESIDENTS_ASSISTANT, Role.VP, Role.ADMIN)
 
@@ -84,3 +85,14 @@ def open_disputes_to_answer(*, user: User) -> QuerySet[Dispute]:
         .exclude(raised_by=user)
         .select_related("settlement", "line", "raised_by")
     )
+
+
+def settlements_for_month_file(*, month: dt.date) -> tuple[QuerySet[Settlement], bool]:
+    """S6: the settlements of a month's export and whether it is the approved file. Once any settlement
+    of the month is approved (or paid), the file holds only those: a draft or a settlement still in review
+    is never mixed into an approved month's file. Before that it is the working file of the whole month."""
+    qs = Settlement.objects.filter(month=month_start(month))
+    locked = qs.filter(status__in=LOCKED_STATUSES)
+    if locked.exists():
+        return locked, True
+    return qs, False

@@ -52,6 +52,7 @@ from settlements.selectors import (
 from settlements.services.disputes import dispute_create, dispute_resolve, may_answer_dispute
 from settlements.services.generation import settlement_generate, settlement_line_defer
 from settlements.services.payouts import payout_record, payout_record_bulk
+from settlements.services.tickets import ticket_sales_of
 from settlements.services.workflow import (
     available_actions,
     inbox_for,
@@ -172,6 +173,8 @@ def _render_detail(request: AuthedRequest, s: Settlement, **forms) -> HttpRespon
         "resolve_form": forms.get("resolve_form") or ResolveForm(),
         "transition_error": forms.get("transition_error"),
         "account": s.account_number if policy.can_see_unmasked_bank_account(user) else s.masked_account,
+        "tickets": ticket_sales_of(s),  # K13 attendee rows; ID numbers whole for finance only
+        "show_id": policy.can_see_unmasked_bank_account(user),
     }
     return render(request, "settlements/settlement_detail.html", ctx, status=400 if forms else 200)
 

@@ -286,3 +286,5 @@ REPORTS_USAGE_MIN_NEW_OPPORTUNITIES = 5
 REPORTS_USAGE_TOP_N = 3
 # A5 monthly sales report: lines shown on the page (the Excel export has them all).
 REPORTS_SALES_PAGE_LINES = 500
+# S4–S6: the company name in the title of the exported settlement forms (000: 圣仁谷教育集团).
+COMPANY_NAME = os.environ.get("COMPANY_NAME", "圣仁谷教育集团")

@@ -19,7 +19,7 @@ from common.auth import request_user
 from common.errors import DomainError
 from common.timeutil import local_today
 from crm import policy as crm_policy
-from crm.models import Order, OrderLine, OrderStatus, Payment, ProductCategory
+from crm.models import ORDER_CATEGORY_CHOICES, Order, OrderLine, OrderStatus, Payment
 from crm.services import orders as services
 from crm.services import payments as payment_services
 from crm.services import receivables as receivable_services
@@ -28,7 +28,7 @@ MONEY: dict[str, Any] = {"max_digits": 16, "decimal_places": 2}
 
 
 class OrderLineSerializer(serializers.ModelSerializer):
-    category = serializers.ChoiceField(choices=ProductCategory.choices)
+    category = serializers.ChoiceField(choices=ORDER_CATEGORY_CHOICES)
 
     class Meta:
         model = OrderLine

@@ -48,6 +48,7 @@ from crm.models.pool import (
     PoolWarning,
 )
 from crm.models.sales import (
+    ORDER_CATEGORY_CHOICES,
     Contract,
     ContractStatus,
     Opportunity,
@@ -55,14 +56,17 @@ from crm.models.sales import (
     Order,
     OrderLine,
     OrderStatus,
+    PartnerCategory,
     Payment,
     PaymentKind,
     ProductCategory,
     WriteOff,
     WriteOffStatus,
+    order_category_valid,
 )
 
 __all__ = [
+    "ORDER_CATEGORY_CHOICES",
     "ApprovalKind",
     "ApprovalRequest",
     "ApprovalStatus",
@@ -100,6 +104,7 @@ __all__ = [
     "Outing",
     "OwnershipChange",
     "OwnershipReason",
+    "PartnerCategory",
     "Payment",
     "PaymentKind",
     "PipelinePolicy",
@@ -122,4 +127,5 @@ __all__ = [
     "User",
     "WriteOff",
     "WriteOffStatus",
+    "order_category_valid",
 ]

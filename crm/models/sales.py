@@ -143,6 +143,26 @@ class ProductCategory(models.TextChoices):
     OUTSOURCED = "outsourced", _("外包")
 
 
+class PartnerCategory(models.TextChoices):
+    """K13: the five categories of the partner forms (000 结算表审批表), sold through the normal order page
+    and API. The codes are the rate keys of commissions/plans/partner_rebate.json."""
+
+    FAMILY_EDU_TICKET = "family_edu_ticket", _("家庭教育门票")
+    STUDENT_CAMP = "student_camp", _("学生特训营")
+    MICRO_COURSE = "micro_course", _("微课程")
+    PARTNER_DEVELOPMENT = "partner_development", _("合伙人发展")
+    BOOKS = "books", _("书籍")
+
+
+# The one place that says which categories an order line may carry (Q4 products and K13 partner
+# categories); the order service, form and API read it.
+ORDER_CATEGORY_CHOICES = [*ProductCategory.choices, *PartnerCategory.choices]
+
+
+def order_category_valid(code: str) -> bool:
+    return code in {c for c, _label in ORDER_CATEGORY_CHOICES}
+
+
 class OrderStatus(models.TextChoices):
     """Q4: an order with below-floor lines waits for the below-floor approval before it is booked.
     Only BOOKED orders count as sales (commissions and settlements read only those)."""
@@ -214,7 +234,7 @@ class Order(TimeStampedModel):
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, verbose_name=_("订单"), on_delete=models.CASCADE, related_name="lines")
     product = models.CharField(_("产品"), max_length=200)
-    category = models.CharField(_("类别"), max_length=20, choices=ProductCategory.choices)
+    category = models.CharField(_("类别"), max_length=20, choices=ORDER_CATEGORY_CHOICES)
     quantity = models.DecimalField(_("数量"), max_digits=12, decimal_places=2)
     list_price = MoneyField(_("标准价"))
     unit_price = MoneyField(_("成交单价"))

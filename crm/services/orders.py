@@ -24,8 +24,8 @@ from crm.models import (
     Order,
     OrderLine,
     OrderStatus,
-    ProductCategory,
     User,
+    order_category_valid,
 )
 from crm.selectors import team_member_ids
 from crm.services.approvals import approval_request_create
@@ -60,7 +60,7 @@ def _clean_lines(lines: list[dict[str, Any]]) -> list[OrderLine]:
                 raise DomainError(_("第%(n)d行：请填写产品。") % {"n": n}, field="lines")
             continue
         category = str(raw.get("category") or "")
-        if category not in ProductCategory.values:
+        if not order_category_valid(category):
             raise DomainError(_("第%(n)d行：请选择产品类别。") % {"n": n}, field="lines")
         line = OrderLine(
             product=str(raw["product"]).strip()[:200],

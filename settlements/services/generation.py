@@ -19,7 +19,15 @@ from common.money import ZERO, allocate, round_fen
 from common.timeutil import month_start, next_month
 from crm.models import Role, User
 from partners.models import Partner
-from settlements.models import LineDeferral, PayeeBankAccount, Settlement, SettlementLine, SettlementStatus
+from settlements.models import (
+    LineDeferral,
+    PayeeBankAccount,
+    Settlement,
+    SettlementLine,
+    SettlementStatus,
+    TicketSale,
+)
+from settlements.services.tickets import ticket_statement_apply
 
 S = SettlementStatus
 
@@ -89,7 +97,9 @@ def line_from_commission(
     else:
         signed_amount = _dec(exp.get("signed_amount"), ZERO) or (signed if signed is not None else base)
     category = cl.category or KIND_CATEGORY.get(cl.kind, "")
-    parts = [cl.order.number if cl.order_id and cl.order is not None else "", cl.component, cl.reason]
+    # 说明 in words (S4): the order, what kind of money it is, why — never the plan's component code.
+    kind_label = str(LineKind(cl.kind).label) if cl.kind in LineKind.values else ""
+    parts = [cl.order.number if cl.order_id and cl.order is not None else "", kind_label, cl.reason]
     text = exp.get("text") or exp.get("summary") or ""
     if text:
         parts.append(str(text))
@@ -189,6 +199,7 @@ def settlement_recompute(settlement: Settlement) -> Settlement:
     settlement.prior_balance = round_fen(prev["current_balance"] - prev["payout_amount"]) if prev else ZERO
     settlement.current_balance = settlement.line_total + settlement.prior_balance
     settlement.payout_amount = max(settlement.current_balance, ZERO)
+    ticket_statement_apply(settlement)  # K13: the partner's ticket deductions and balance
     settlement.save()
     return settlement
 
@@ -237,6 +248,12 @@ def settlement_generate(
     by_payee: dict[PayeeKey, list[CommissionLine]] = defaultdict(list)
     for cl in lines_qs.order_by("id").iterator(chunk_size=2000):
         by_payee[_payee_key(cl)].append(cl)
+    if payee_user is None:  # K13: a partner who brought attendees gets a settlement to show them on
+        tickets = TicketSale.objects.filter(month=month)
+        if payee_partner is not None:
+            tickets = tickets.filter(partner=payee_partner)
+        for pid in tickets.values_list("partner_id", flat=True).distinct():
+            by_payee.setdefault(("partner", pid), [])
 
     corrected_ids = {cl.corrects_id for cls in by_payee.values() for cl in cls if cl.corrects_id}
     settled_for = dict(
@@ -260,9 +277,12 @@ def settlement_generate(
             result.skipped_payees += 1
             continue
         if s is None:
-            first = cls[0]
-            s = Settlement(month=month, payee_user=first.payee_user, payee_partner=first.payee_partner)
-            _snapshot_payee(s, user=first.payee_user, partner=first.payee_partner)
+            if cls:
+                user, partner = cls[0].payee_user, cls[0].payee_partner
+            else:
+                user, partner = None, Partner.objects.select_related("region").get(pk=key[1])
+            s = Settlement(month=month, payee_user=user, payee_partner=partner)
+            _snapshot_payee(s, user=user, partner=partner)
             s.generated_at = timezone.now()
             try:
                 with transaction.atomic():

@@ -58,3 +58,41 @@ def partner(*, name: str = "张合伙", region=None, user=None) -> Partner:
         account_number="6222021234567890123",
         user=user,
     )
+
+
+def ticket_stock(p: Partner, *, course: str, price: str, quantity: int, acquired_on: dt.date):
+    from settlements.models import PartnerTicketStock
+
+    return PartnerTicketStock.objects.create(
+        partner=p, course_name=course, ticket_price=Decimal(price), quantity=quantity, acquired_on=acquired_on
+    )
+
+
+def ticket_sale(
+    p: Partner,
+    *,
+    month: dt.date,
+    name: str,
+    course: str,
+    signed: str,
+    sold: str,
+    quantity: int = 1,
+    gender: str = "female",
+    id_number: str = "110101199003071234",
+    attended_on: dt.date | None = None,
+):
+    from settlements.models import TicketSale
+
+    return TicketSale.objects.create(
+        partner=p,
+        month=month,
+        attendee_name=name,
+        gender=gender,
+        id_number=id_number,
+        phone="13800002222",
+        attended_on=attended_on or month.replace(day=20),
+        course_name=course,
+        signed_price=Decimal(signed),
+        sold_price=Decimal(sold),
+        quantity=quantity,
+    )
