@@ -12,3 +12,6 @@ class CommissionsConfig(AppConfig):
 
     def ready(self) -> None:
         from commissions import signals  # noqa: F401
+        from commissions.menu import register_menu
+
+        register_menu()

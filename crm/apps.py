@@ -12,3 +12,6 @@ class CrmConfig(AppConfig):
 
     def ready(self) -> None:
         from crm import signals  # noqa: F401
+        from crm.menu import register_menu
+
+        register_menu()

@@ -30,3 +30,6 @@ class PartnersConfig(AppConfig):
         # crm's customer page: the account-executive button (P2) and the collision cases (P3).
         register_customer_page_action(executive_attach_action)
         register_customer_page_section(collisions_section)
+        from partners.menu import register_menu
+
+        register_menu()

@@ -12,3 +12,6 @@ class SettlementsConfig(AppConfig):
 
     def ready(self) -> None:
         from settlements import signals  # noqa: F401
+        from settlements.menu import register_menu
+
+        register_menu()

@@ -1,14 +1,20 @@
-"""S1/S7/S8 calendar: the due days of a settlement month, read from the effective SettlementPolicy."""
+"""Settlements policy: the S1/S7/S8 calendar (the due days of a month, read from the effective
+SettlementPolicy row) and who may see and do what with settlements (below)."""
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
 
 from common.timeutil import month_start, next_month
 from common.workdays import add_workdays
-from settlements.models import SettlementPolicy, SettlementStatus
+from crm import policy as crm_policy
+from crm.models import Role
+from settlements.models import Settlement, SettlementPolicy, SettlementStatus
 
 
 def policy_for(month: dt.date) -> SettlementPolicy:
@@ -62,3 +68,84 @@ def month_calendar(month: dt.date, policy: SettlementPolicy | None = None) -> Mo
         payout_date=payout_date,
         dispute_deadline=add_workdays(payout_date, -int(policy.dispute_workdays)),
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# Who may see and do what with settlements (S1–S8): the one place pages, the API, exports, menus and
+# reports ask. Role facts come from `crm.policy`; this section never restates them.
+# --------------------------------------------------------------------------------------------------
+
+
+def settlements_visible_to(user: Any) -> QuerySet[Settlement]:
+    """A rep or partner sees their own; a manager their team's (and partners of regions they manage);
+    finance and the president's office all."""
+    from settlements.selectors import settlement_list_visible_to
+
+    if not crm_policy.is_signed_in(user):
+        return Settlement.objects.none()
+    return settlement_list_visible_to(user=user)
+
+
+def settlement_visible(user: Any, pk: int) -> Settlement | None:
+    from settlements.selectors import settlement_get_visible
+
+    if not crm_policy.is_signed_in(user):
+        return None
+    return settlement_get_visible(user=user, pk=pk)
+
+
+def can_view_settlement(user: Any, settlement: Settlement) -> bool:
+    return settlements_visible_to(user).filter(pk=settlement.pk).exists()
+
+
+def can_open_settlements(user: Any) -> bool:
+    """Everyone signed in has settlement sheets (their own at least), partners included."""
+    return crm_policy.is_signed_in(user)
+
+
+def can_open_settlement_dashboard(user: Any) -> bool:
+    """The month's cycle and where every sheet stands: an internal page."""
+    return crm_policy.is_internal(user)
+
+
+def can_open_settlement_inbox(user: Any) -> bool:
+    """What waits for me (approvals; a payee's reconciliation): staff and partners."""
+    return crm_policy.is_signed_in(user)
+
+
+def can_generate(user: Any) -> bool:
+    """Generating a month's sheets is finance's (and an admin's)."""
+    return crm_policy.is_finance(user) or (crm_policy.is_signed_in(user) and user.has_role(Role.ADMIN))
+
+
+def can_pay(user: Any, settlement: Settlement | None = None) -> bool:
+    """S8: finance records payouts, on approved sheets."""
+    if not crm_policy.is_finance(user):
+        return False
+    return settlement is None or settlement.status == SettlementStatus.APPROVED
+
+
+def can_defer_line(user: Any, settlement: Settlement) -> bool:
+    """Finance defers a line to next month while the sheet is a draft."""
+    return crm_policy.is_finance(user) and settlement.status == SettlementStatus.DRAFT
+
+
+def can_export(user: Any) -> bool:
+    """The month's Excel export (every sheet) is for finance and admins."""
+    return crm_policy.is_signed_in(user) and (
+        user.is_superuser or crm_policy.is_finance(user) or user.has_role(Role.ADMIN)
+    )
+
+
+def can_see_unmasked_bank_account(user: Any) -> bool:
+    """Bank account numbers are shown in full to finance only (pages and exports); others see them masked."""
+    return crm_policy.is_finance(user)
+
+
+def settlements_waiting_count(user: Any) -> int:
+    """For the menu badge: sheets waiting for my action (the inbox; a fixed number of queries)."""
+    from settlements.services import inbox_for
+
+    if not can_open_settlement_inbox(user):
+        return 0
+    return len(inbox_for(user=user))

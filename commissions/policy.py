@@ -1,0 +1,55 @@
+"""Who may see and do what with commission statements, ledger lines, the what-if estimator and
+forfeits (SPEC K*): the one place pages, the API, menus and reports ask. Role facts come from
+`crm.policy`; this module never restates them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from commissions import selectors
+from commissions.models import CommissionLine
+from crm import policy as crm_policy
+from crm.models import Role
+
+
+def visible_payee_ids(user: Any) -> set[int] | None:
+    """Whose statements `user` may see: None = everyone (finance and those who see everything)."""
+    return selectors.visible_payee_ids(user=user)
+
+
+def lines_visible_to(user: Any) -> QuerySet[CommissionLine]:
+    """A rep (or partner) their own lines, a manager their team's, finance and the top roles all."""
+    if not crm_policy.is_signed_in(user):
+        return CommissionLine.objects.none()
+    return selectors.lines_visible_to(user=user)
+
+
+def line_visible(user: Any, pk: int) -> CommissionLine | None:
+    if not crm_policy.is_signed_in(user):
+        return None
+    return selectors.line_get_visible(user=user, pk=pk)
+
+
+def can_open_statement(user: Any) -> bool:
+    """Everyone signed in has a statement: staff their commission, a partner their rebates."""
+    return crm_policy.is_signed_in(user)
+
+
+def can_pick_payee(user: Any) -> bool:
+    """Managers, finance and the top roles choose whose statement to read; a rep sees only their own."""
+    ids = visible_payee_ids(user)
+    return ids is None or len(ids) > 1
+
+
+def can_open_what_if(user: Any) -> bool:
+    """The what-if estimator is a sales tool (what would this deal pay me)."""
+    return crm_policy.works_in_sales(user)
+
+
+def can_forfeit(user: Any) -> bool:
+    """K11: forfeiting a leaver's unpaid commission is for finance, admin, the president and VPs."""
+    return crm_policy.is_signed_in(user) and (
+        user.is_superuser or user.has_role(Role.FINANCE, Role.ADMIN, Role.PRESIDENT, Role.VP)
+    )

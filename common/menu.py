@@ -1,0 +1,119 @@
+"""The role menu (issue 15 "Navigation by role"): one registry of menu entries, filled by each domain app
+from its own `<app>/menu.py` (imported in its AppConfig.ready()). An entry asks the owning app's policy
+whether a user may see it, so no one is offered a link that answers 403/404.
+
+`common` imports no domain app: the apps register here, the base template loops over `nav_for(request)`
+(put in every template context as `nav_groups` by `common.context_processors.navigation`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+# Group key -> (label, Tabler icon), in menu order.
+GROUPS: dict[str, tuple[Promise, str]] = {
+    "home": (_("首页"), "home"),
+    "customers": (_("客户"), "users"),
+    "sales": (_("销售"), "briefcase"),
+    "approvals": (_("审批"), "checklist"),
+    "money": (_("提成与结算"), "coin-yuan"),
+    "reports": (_("报表"), "chart-bar"),
+    "system": (_("系统"), "settings"),
+    "partner": (_("合作伙伴门户"), "building-store"),
+}
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    group: str  # one of GROUPS
+    label: Any  # lazy-translated Chinese label
+    url_name: str  # reversible URL name, no args
+    icon: str  # Tabler icon name, e.g. "users", "building-store", "chart-bar"
+    visible: Callable[[AbstractBaseUser], bool]  # asks the owning app's policy
+    badge: Callable[[AbstractBaseUser], int] | None = None  # e.g. approvals waiting; 0 means no badge
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: Any
+    url: str
+    icon: str
+    active: bool
+    badge: int
+    url_name: str = ""
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    key: str
+    label: Any
+    icon: str
+    items: list[NavItem] = field(default_factory=list)
+
+
+_REGISTRY: dict[tuple[str, str], MenuEntry] = {}
+
+
+def register(*entries: MenuEntry) -> None:
+    """Add entries to the menu (idempotent: an entry is keyed by its group and URL name, so a second
+    registration of the same page in the same group replaces the first)."""
+    for entry in entries:
+        if entry.group not in GROUPS:
+            raise ValueError(f"unknown menu group {entry.group!r}; one of {', '.join(GROUPS)}")
+        _REGISTRY[(entry.group, entry.url_name)] = entry
+
+
+def registered() -> list[MenuEntry]:
+    return list(_REGISTRY.values())
+
+
+def _is_active(path: str, url: str) -> bool:
+    if url == "/":
+        return path == "/"
+    return path == url or path.startswith(url)
+
+
+def nav_for(request: HttpRequest) -> list[NavGroup]:
+    """The menu of the signed-in user: groups in GROUPS order, each with the entries the policy lets
+    this user open, sorted by `order`; empty groups dropped. Anonymous users get no menu."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    path = request.path
+    by_group: dict[str, list[tuple[int, str, NavItem]]] = {key: [] for key in GROUPS}
+    shown: list[tuple[MenuEntry, str]] = []
+    for entry in _REGISTRY.values():
+        if not entry.visible(user):
+            continue
+        try:
+            url = reverse(entry.url_name)
+        except NoReverseMatch:
+            continue
+        shown.append((entry, url))
+    # The longest matching URL is the active one ("/settlements/inbox/" over "/settlements/").
+    active_url = max((url for _entry, url in shown if _is_active(path, url)), key=len, default=None)
+    for entry, url in shown:
+        badge = entry.badge(user) if entry.badge else 0
+        item = NavItem(
+            label=entry.label,
+            url=url,
+            icon=entry.icon,
+            active=url == active_url,
+            badge=max(int(badge or 0), 0),
+            url_name=entry.url_name,
+        )
+        by_group[entry.group].append((entry.order, str(entry.url_name), item))
+    groups = []
+    for key, (label, icon) in GROUPS.items():
+        items = [item for _order, _name, item in sorted(by_group[key], key=lambda row: row[:2])]
+        if items:
+            groups.append(NavGroup(key=key, label=label, icon=icon, items=items))
+    return groups

@@ -1,0 +1,52 @@
+"""The CRM's entries in the role menu (common.menu); each asks crm.policy who may see it."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from common.menu import MenuEntry, register
+from crm import policy
+
+
+def register_menu() -> None:
+    register(
+        MenuEntry("home", _("我的一天"), "crm:my_day", "sun", policy.can_open_my_day, order=10),
+        MenuEntry("customers", _("客户"), "crm:customer_list", "users", policy.can_open_customers, order=10),
+        MenuEntry("customers", _("公海"), "crm:pool_list", "droplet", policy.can_open_pool, order=20),
+        MenuEntry(
+            "customers", _("去向登记"), "crm:outing_create", "map-pin", policy.can_open_pipeline, order=30
+        ),
+        MenuEntry("customers", _("外出情况"), "crm:outing_list", "map", policy.can_open_pipeline, order=40),
+        MenuEntry("sales", _("线索"), "crm:lead_list", "bulb", policy.can_open_pipeline, order=10),
+        MenuEntry("sales", _("商机"), "crm:opportunity_list", "target", policy.can_open_pipeline, order=20),
+        MenuEntry("sales", _("报价"), "crm:quote_list", "file-dollar", policy.can_open_pipeline, order=30),
+        MenuEntry("sales", _("合同"), "crm:contract_list", "file-text", policy.can_open_contracts, order=40),
+        MenuEntry("sales", _("订单回款"), "crm:order_list", "receipt", policy.can_open_orders, order=50),
+        MenuEntry(
+            "approvals",
+            _("待我审批"),
+            "crm:approval_inbox",
+            "checklist",
+            policy.can_open_approvals,
+            badge=policy.approvals_waiting_count,
+            order=10,
+        ),
+        MenuEntry(
+            "approvals",
+            _("新客户审核"),
+            "crm:review_queue",
+            "user-check",
+            policy.can_open_review_queue,
+            badge=policy.review_waiting_count,
+            order=20,
+        ),
+        MenuEntry(
+            "money",
+            _("应收账龄"),
+            "crm:receivable_aging",
+            "calendar-due",
+            policy.can_open_receivables,
+            order=40,
+        ),
+        MenuEntry("system", _("后台管理"), "admin:index", "settings", policy.can_open_admin, order=90),
+    )

@@ -1,0 +1,107 @@
+"""Who may see and do what with partners, collisions (撞单) and credit (SPEC §3, P2–P4): the one place
+pages, the API, menus and reports ask. Role facts (who is a partner, a manager, finance) come from
+`crm.policy`; this module never restates them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from crm import policy as crm_policy
+from crm.models import Customer, Order, Role
+from partners import selectors
+from partners.models import CollisionCase, CollisionStatus, Partner
+
+# --------------------------------------------------------------------------------------------------
+# Scopes
+# --------------------------------------------------------------------------------------------------
+
+
+def partner_of(user: Any) -> Partner | None:
+    """The active partner a login acts for (P2), or None."""
+    if not crm_policy.is_signed_in(user):
+        return None
+    return selectors.partner_for_user(user)
+
+
+def collisions_visible_to(user: Any) -> QuerySet[CollisionCase]:
+    """Parties (reps and partners' logins), the region's manager, the parties' managers, the top roles."""
+    if not crm_policy.is_signed_in(user):
+        return CollisionCase.objects.none()
+    return selectors.collision_list_visible_to(user=user)
+
+
+def collision_inbox(user: Any) -> QuerySet[CollisionCase]:
+    if not crm_policy.is_signed_in(user):
+        return CollisionCase.objects.none()
+    return selectors.collision_inbox(user=user)
+
+
+def collision_visible(user: Any, pk: int) -> CollisionCase | None:
+    if not crm_policy.is_signed_in(user):
+        return None
+    return selectors.collision_get_visible(user=user, pk=pk)
+
+
+def order_credit_visible(user: Any, pk: int) -> Order | None:
+    """An order's credit split: whoever sees its customer, and its credit holders."""
+    if not crm_policy.is_signed_in(user):
+        return None
+    return selectors.order_get_credit_visible(user=user, pk=pk)
+
+
+# --------------------------------------------------------------------------------------------------
+# Pages and actions
+# --------------------------------------------------------------------------------------------------
+
+
+def can_open_portal(user: Any) -> bool:
+    """P2: the partner portal is for a login linked to an active partner."""
+    return partner_of(user) is not None
+
+
+def can_open_collisions(user: Any) -> bool:
+    """The 撞单 inbox: employees of the sales side and partners (a partner can be a party to a case)."""
+    return crm_policy.works_in_sales(user) or can_open_portal(user)
+
+
+def can_open_collision_report(user: Any) -> bool:
+    """The per-team collision report is for people with a team (or who see everything)."""
+    return crm_policy.works_in_sales(user) and (
+        crm_policy.sees_everything(user) or len(crm_policy.team_member_ids(user)) > 1
+    )
+
+
+def can_manage_partners(user: Any) -> bool:
+    """P2: registering partners and listing all of them is for admins (and those who see everything)."""
+    return crm_policy.is_signed_in(user) and (crm_policy.sees_everything(user) or user.has_role(Role.ADMIN))
+
+
+def can_record_referral(user: Any) -> bool:
+    """Managers and admins record referrals; partners and reps do not (a partner sees no other partner)."""
+    return crm_policy.works_in_sales(user) and (
+        crm_policy.sees_everything(user)
+        or user.has_role(Role.ADMIN, Role.DIRECTOR, Role.REGIONAL_MANAGER, Role.SALES_MANAGER)
+    )
+
+
+def can_decide_collision(user: Any, case: CollisionCase) -> bool:
+    """P3.4: an escalated case is decided by its regional manager (the top roles when none is on record)."""
+    return (
+        crm_policy.is_signed_in(user)
+        and case.status == CollisionStatus.ESCALATED
+        and selectors.is_case_decider(case, user)
+    )
+
+
+def can_attach_executive(user: Any, customer: Customer) -> bool:
+    """An account executive is arranged on a customer the user sees (C11)."""
+    return crm_policy.can_view_customer(user, customer)
+
+
+def collisions_waiting_count(user: Any) -> int:
+    """For the menu badge: open cases in my 撞单 inbox (one query)."""
+    if not can_open_collisions(user):
+        return 0
+    return collision_inbox(user).count()
