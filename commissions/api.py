@@ -9,21 +9,21 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.decorators import api_view
+from rest_framework.decorators import api_view, permission_classes
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from commissions import policy
 from commissions.estimator import what_if_estimate
 from commissions.forms import parse_month
 from commissions.models import CommissionLine, LineKind, LineStatus, PeriodCalculation
 from commissions.selectors import (
     line_calculation,
     line_explanation,
-    lines_visible_to,
     statement_lines,
     statement_summary,
-    visible_payee_ids,
 )
+from common.access import api_open_to
 from common.auth import request_user
 from common.timeutil import local_today, month_start
 from crm.models import KeyAccountClass, Opportunity, OpportunityStage, ProductCategory
@@ -111,6 +111,7 @@ class LineFilter(django_filters.FilterSet):
 
 
 class CommissionLineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [api_open_to(policy.can_open_statement)]
     serializer_class = CommissionLineSerializer
     filterset_class = LineFilter
     queryset = CommissionLine.objects.none()
@@ -119,7 +120,7 @@ class CommissionLineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         return CommissionLineDetailSerializer if self.action == "retrieve" else CommissionLineSerializer
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return lines_visible_to(user=request_user(self.request)).select_related(
+        return policy.lines_visible_to(request_user(self.request)).select_related(
             "order", "payee_user", "payee_partner"
         )
 
@@ -132,13 +133,12 @@ def _period_and_payee(request: Request) -> tuple[Any, int | None]:
         raise serializers.ValidationError({"period": _("月份格式应为 YYYY-MM，例如 2026-10。")})
     payee = request.query_params.get("payee", "")
     if not payee:
-        ids = visible_payee_ids(user=user)
-        return period, (None if ids is not None and len(ids) <= 1 else user.pk)
+        return period, (user.pk if policy.can_pick_payee(user) else None)
     try:
         payee_id = int(payee)
     except ValueError:
         raise serializers.ValidationError({"payee": _("无效的员工编号。")}) from None
-    ids = visible_payee_ids(user=user)
+    ids = policy.visible_payee_ids(user)
     if ids is not None and payee_id not in ids:
         raise Http404
     return period, payee_id
@@ -146,6 +146,7 @@ def _period_and_payee(request: Request) -> tuple[Any, int | None]:
 
 @extend_schema(responses=dict)
 @api_view(["GET"])
+@permission_classes([api_open_to(policy.can_open_statement)])
 def statement(request: Request) -> Response:
     """K8/K10: a payee's month — earned, payable, pending collection, clawbacks (own; team; finance: all)."""
     period, payee_id = _period_and_payee(request)
@@ -165,6 +166,7 @@ class WhatIfSerializer(serializers.Serializer):
 
 @extend_schema(request=WhatIfSerializer, responses=dict)
 @api_view(["POST"])
+@permission_classes([api_open_to(policy.can_open_what_if)])
 def what_if(request: Request) -> Response:
     user = request_user(request)
     ser = WhatIfSerializer(data=request.data)

@@ -3,24 +3,23 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from commissions import policy
 from commissions.estimator import what_if_estimate
 from commissions.forms import ForfeitForm, StatementFilterForm, WhatIfForm
 from commissions.selectors import (
     line_calculation,
     line_explanation,
-    line_get_visible,
     statement_lines,
     statement_summary,
-    visible_payee_ids,
 )
 from commissions.services.forfeit import commission_forfeit
+from common.access import page_open_to
 from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
@@ -32,14 +31,14 @@ PAGE_SIZE = 50
 
 
 def _payee_choices(user: User):  # type: ignore[no-untyped-def]
-    ids = visible_payee_ids(user=user)
-    if ids is not None and len(ids) <= 1:
+    if not policy.can_pick_payee(user):
         return None  # a rep sees only their own statement: no payee picker
+    ids = policy.visible_payee_ids(user)
     qs = User.objects.filter(is_active=True).order_by("display_name", "username")
     return qs if ids is None else qs.filter(pk__in=ids)
 
 
-@login_required
+@page_open_to(policy.can_open_statement)
 def statement(request: AuthedRequest) -> HttpResponse:
     user = request.user
     payees = _payee_choices(user)
@@ -78,9 +77,9 @@ def statement(request: AuthedRequest) -> HttpResponse:
     )
 
 
-@login_required
+@page_open_to(policy.can_open_statement)
 def line_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    line = line_get_visible(user=request.user, pk=pk)
+    line = policy.line_visible(request.user, pk)
     if line is None:
         raise Http404
     calculation = line_calculation(line=line)
@@ -96,7 +95,7 @@ def line_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@page_open_to(policy.can_open_what_if)
 @require_http_methods(["GET", "POST"])
 def what_if(request: AuthedRequest) -> HttpResponse:
     form = WhatIfForm(request.POST or None, user=request.user)
@@ -116,16 +115,13 @@ def what_if(request: AuthedRequest) -> HttpResponse:
     return render(request, "commissions/what_if.html", {"form": form, "estimate": estimate})
 
 
-@login_required
+@page_open_to(policy.can_forfeit)
 @require_http_methods(["GET", "POST"])
 def forfeit(request: AuthedRequest) -> HttpResponse:
     """K11 for finance/admin/leadership: first POST shows what would be forfeited, the second confirms."""
     from commissions.models import CommissionLine, LineStatus
-    from crm.models import Role
 
     user = request.user
-    if not (user.is_superuser or user.has_role(Role.FINANCE, Role.ADMIN, Role.PRESIDENT, Role.VP)):
-        raise Http404
     form = ForfeitForm(request.POST or None)
     preview = None
     if request.method == "POST" and form.is_valid():

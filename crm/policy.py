@@ -227,3 +227,55 @@ def review_waiting_count(user: Any) -> int:
     if not can_open_review_queue(user):
         return 0
     return selectors.customer_review_queue(user=user).count()
+
+
+def is_owners_manager(user: Any, owner_id: int | None) -> bool:
+    """L2/Q3: someone above the owner (their team, C11) or who sees everything — never the owner."""
+    if not is_signed_in(user) or owner_id is None or owner_id == user.pk:
+        return False
+    return bool(user.sees_everything) or owner_id in team_member_ids(user)
+
+
+def is_on_owner_side(user: Any, owner_id: int | None) -> bool:
+    """The owner or someone above them."""
+    return is_signed_in(user) and owner_id is not None and owner_id in team_member_ids(user)
+
+
+def can_confirm_close(user: Any, opportunity: Opportunity) -> bool:
+    """L2: a won/lost close is confirmed by the owner's manager (never the owner)."""
+    return (
+        opportunity.closed_at is not None
+        and opportunity.close_confirmed_at is None
+        and is_owners_manager(user, opportunity.owner_id)
+    )
+
+
+def can_move_contract(user: Any, contract: Contract, who: str) -> bool:
+    """Q3: an "owner" move is the owner's (or their manager's); a "manager" move (terminate) is the
+    owner's manager's, or anyone's who sees everything. "system" moves are the approval engine's."""
+    if who == "owner":
+        return is_on_owner_side(user, contract.owner_id)
+    if who == "manager":
+        return sees_everything(user) or is_owners_manager(user, contract.owner_id)
+    return False
+
+
+def lead_assignees(user: Any) -> QuerySet[User]:
+    """Whom a user may give a lead: anyone active for those who see everything, their team for a
+    manager, nobody for someone without a team."""
+    qs = User.objects.filter(is_active=True).order_by("username")
+    if not works_in_sales(user):
+        return qs.none()
+    if user.sees_everything:
+        return qs
+    members = team_member_ids(user)
+    return qs.filter(pk__in=members) if len(members) > 1 else qs.none()
+
+
+def can_assign_lead_to(user: Any, to_user: User) -> bool:
+    if not works_in_sales(user):
+        return False
+    if user.sees_everything:
+        return True
+    members = team_member_ids(user)
+    return len(members) > 1 and to_user.pk in members

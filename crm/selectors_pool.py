@@ -6,12 +6,13 @@ from django.db.models import OuterRef, QuerySet, Subquery
 
 from crm.models import Customer, PoolRelease, User
 from crm.selectors import customer_filter
-from crm.services.pool import can_assign, can_claim
 
 
 def pool_visible_to(user: User) -> bool:
-    """C11: reps and managers (and those who see everything) see the pool; finance and partners do not."""
-    return user.is_authenticated and (can_claim(user) or can_assign(user) or user.sees_everything)
+    """C11: who sees the pool is crm.policy's rule."""
+    from crm import policy
+
+    return policy.can_open_pool(user)
 
 
 def pool_customer_list(

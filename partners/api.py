@@ -14,11 +14,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.access import api_open_to
 from common.auth import request_user
 from common.timeutil import local_today
+from crm import policy as crm_policy
 from crm.models import Customer, Order, User
-from crm.selectors import customer_get_visible
-from partners import selectors
+from partners import policy, selectors
 from partners.models import (
     CollisionAction,
     CollisionCase,
@@ -115,6 +116,8 @@ class TransitionSerializer(serializers.Serializer):
 class CollisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """`?inbox=1` = the "撞单" inbox (open cases where I am a party or the deciding regional manager)."""
 
+    permission_classes = [api_open_to(policy.can_open_collisions)]
+
     serializer_class = CollisionListSerializer
     queryset = CollisionCase.objects.none()
 
@@ -122,9 +125,9 @@ class CollisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         user = request_user(self.request)
         params = self.request.query_params
         if params.get("inbox") in ("1", "true"):
-            qs = selectors.collision_inbox(user=user)
+            qs = policy.collision_inbox(user)
         else:
-            qs = selectors.collision_list_visible_to(user=user)
+            qs = policy.collisions_visible_to(user)
         qs = selectors.collision_filter(qs, q=params.get("q", ""), status=params.get("status", ""))
         return selectors.collision_list_rows(qs)
 
@@ -162,14 +165,14 @@ class CollisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
 
 class ReportView(APIView):
+    permission_classes = [api_open_to(policy.can_open_collision_report)]
+
     @extend_schema(
         parameters=[OpenApiParameter("month", str, description="YYYY-MM (default: this month)")],
         responses=OpenApiTypes.OBJECT,
     )
     def get(self, request: Request) -> Response:
         user = request_user(request)
-        if not selectors.may_see_collision_report(user):
-            raise Http404
         month = local_today()
         raw = request.query_params.get("month", "")
         if raw:
@@ -209,7 +212,7 @@ class OrderCreditSerializer(serializers.Serializer):
 @extend_schema(responses=OrderCreditSerializer)
 @api_view(["GET"])
 def order_credit(request: Request, pk: int) -> Response:
-    order = selectors.order_get_credit_visible(user=request_user(request), pk=pk)
+    order = policy.order_credit_visible(request_user(request), pk)
     if order is None:
         raise Http404
     shares = selectors.credit_shares_of(order)
@@ -231,8 +234,10 @@ class ExecutiveSerializer(serializers.Serializer):
 class ExecutiveView(APIView):
     """POST attaches a customer executive; DELETE is always refused (409) — it cannot be ended."""
 
+    permission_classes = [api_open_to(policy.can_attach_executives)]
+
     def _customer(self, request: Request, pk: int) -> Customer:
-        customer = customer_get_visible(user=request_user(request), pk=pk)
+        customer = crm_policy.customer_visible(request_user(request), pk)
         if customer is None:
             raise Http404
         return customer
@@ -285,13 +290,12 @@ class PartnerViewSet(
 ):
     """Admins only (others get 404)."""
 
+    permission_classes = [api_open_to(policy.can_manage_partners)]
+
     serializer_class = PartnerSerializer
     queryset = Partner.objects.none()
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        user = request_user(self.request)
-        if not selectors.may_manage_partners(user):
-            raise Http404
         qs = Partner.objects.select_related("user", "region")
         q = self.request.query_params.get("q", "").strip()
         if q:
@@ -333,8 +337,10 @@ class PortalOrderSerializer(serializers.ModelSerializer):
 
 
 class _PortalBase(mixins.ListModelMixin, viewsets.GenericViewSet):
+    permission_classes = [api_open_to(policy.can_open_portal)]
+
     def partner(self) -> Partner:
-        partner = selectors.partner_for_user(request_user(self.request))
+        partner = policy.partner_of(request_user(self.request))
         if partner is None:
             raise Http404
         return partner
@@ -377,13 +383,15 @@ class ReferralCreateSerializer(serializers.Serializer):
 class ReferralView(APIView):
     """POST: a manager records a partner referral for a customer they can see (P2/P4)."""
 
+    permission_classes = [api_open_to(policy.can_record_referral)]
+
     @extend_schema(request=ReferralCreateSerializer, responses=PortalReferralSerializer)
     def post(self, request: Request) -> Response:
         user = request_user(request)
         ser = ReferralCreateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d = ser.validated_data
-        customer = customer_get_visible(user=user, pk=d["customer"])
+        customer = crm_policy.customer_visible(user, d["customer"])
         if customer is None:
             raise Http404
         order = None

@@ -95,6 +95,11 @@ def can_decide_collision(user: Any, case: CollisionCase) -> bool:
     )
 
 
+def can_attach_executives(user: Any) -> bool:
+    """Arranging account executives is done from the customer book (the sales side)."""
+    return crm_policy.can_open_customers(user)
+
+
 def can_attach_executive(user: Any, customer: Customer) -> bool:
     """An account executive is arranged on a customer the user sees (C11)."""
     return crm_policy.can_view_customer(user, customer)

@@ -11,7 +11,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from common.timeutil import local_today, next_month
-from crm.models import Customer, FollowUp, Order, Role, User
+from crm.models import Customer, FollowUp, Order, User
 from crm.selectors import customer_list_visible_to, team_member_ids
 from partners.models import (
     OPEN_COLLISION_STATUSES,
@@ -235,13 +235,3 @@ def collision_report(*, user: User, month: dt.date) -> list[dict[str, Any]]:
         )
         result.append(row)
     return result
-
-
-def may_see_collision_report(user: User) -> bool:
-    """The per-team collision report is for people with a team (or who see everything); page and API."""
-    return user.sees_everything or len(team_member_ids(user)) > 1
-
-
-def may_manage_partners(user: User) -> bool:
-    """P2: registering partners and listing all of them is for admins (and those who see everything)."""
-    return user.sees_everything or user.has_role(Role.ADMIN)

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.access import page_open_to
 from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
 from common.timeutil import local_today
-from crm.selectors import customer_get_visible, customer_list_visible_to, keyset_page, normalize_name
-from partners import selectors, services
+from crm import policy as crm_policy
+from crm.selectors import keyset_page, normalize_name
+from partners import policy, selectors, services
 from partners.forms import (
     CollisionActionForm,
     CollisionFilterForm,
@@ -47,7 +48,7 @@ def _params(request: AuthedRequest) -> str:
     return params.urlencode()
 
 
-@login_required
+@page_open_to(policy.can_open_collisions)
 def collision_list(request: AuthedRequest) -> HttpResponse:
     """The "撞单" inbox (default) or every case I may see, with search and keyset paging."""
     form = CollisionFilterForm(request.GET or None)
@@ -56,9 +57,9 @@ def collision_list(request: AuthedRequest) -> HttpResponse:
         scope = form.cleaned_data["scope"] or "inbox"
         q, status = form.cleaned_data["q"], form.cleaned_data["status"]
     if scope == "all":
-        qs = selectors.collision_list_visible_to(user=request.user)
+        qs = policy.collisions_visible_to(request.user)
     else:
-        qs = selectors.collision_inbox(user=request.user)
+        qs = policy.collision_inbox(request.user)
     qs = selectors.collision_list_rows(selectors.collision_filter(qs, q=q, status=status))
     after = _after(request)
     rows, next_cursor = keyset_page(qs, after=after, size=PAGE_SIZE)
@@ -69,7 +70,8 @@ def collision_list(request: AuthedRequest) -> HttpResponse:
             "form": form,
             "cases": rows,
             "scope": scope,
-            "can_refer": services.can_record_referral(request.user),
+            "can_refer": policy.can_record_referral(request.user),
+            "may_see_report": policy.can_open_collision_report(request.user),
             "next_cursor": next_cursor,
             "after": after,
             "params": _params(request),
@@ -77,9 +79,9 @@ def collision_list(request: AuthedRequest) -> HttpResponse:
     )
 
 
-@login_required
+@page_open_to(policy.can_open_collisions)
 def collision_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    case = selectors.collision_get_visible(user=request.user, pk=pk)
+    case = policy.collision_visible(request.user, pk)
     if case is None:
         raise Http404
     default = collision_default_split(case=case)
@@ -97,8 +99,7 @@ def _render_detail(request: AuthedRequest, case, form: CollisionActionForm) -> H
             "evidence": selectors.collision_evidence(case),
             "events": case.events.select_related("by").all(),
             "my_party": my_party,
-            "is_decider": case.status == CollisionStatus.ESCALATED
-            and selectors.is_case_decider(case, request.user),
+            "is_decider": policy.can_decide_collision(request.user, case),
             "form": form,
             "A": CollisionAction,
             "S": CollisionStatus,
@@ -106,10 +107,10 @@ def _render_detail(request: AuthedRequest, case, form: CollisionActionForm) -> H
     )
 
 
-@login_required
+@page_open_to(policy.can_open_collisions)
 @require_POST
 def collision_act(request: AuthedRequest, pk: int) -> HttpResponse:
-    case = selectors.collision_get_visible(user=request.user, pk=pk)
+    case = policy.collision_visible(request.user, pk)
     if case is None:
         raise Http404
     form = CollisionActionForm(request.POST, case=case)
@@ -129,14 +130,12 @@ def collision_act(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("已保存。"))
             return redirect("partners:collision_detail", pk=case.pk)
-    return _render_detail(request, selectors.collision_get_visible(user=request.user, pk=pk), form)
+    return _render_detail(request, policy.collision_visible(request.user, pk), form)
 
 
-@login_required
+@page_open_to(policy.can_open_collision_report)
 def collision_report(request: AuthedRequest) -> HttpResponse:
     """Managers: per team and month, opened/open cases, how resolved, how long they took."""
-    if not selectors.may_see_collision_report(request.user):
-        raise Http404
     form = MonthForm(request.GET or None)
     month = form.month_or(local_today())
     return render(
@@ -146,9 +145,9 @@ def collision_report(request: AuthedRequest) -> HttpResponse:
     )
 
 
-@login_required
+@page_open_to(crm_policy.is_signed_in)
 def order_credit(request: AuthedRequest, pk: int) -> HttpResponse:
-    order = selectors.order_get_credit_visible(user=request.user, pk=pk)
+    order = policy.order_credit_visible(request.user, pk)
     if order is None:
         raise Http404
     shares = selectors.credit_shares_of(order)
@@ -159,10 +158,10 @@ def order_credit(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@page_open_to(crm_policy.can_open_customers)
 @require_http_methods(["GET", "POST"])
 def executive_attach(request: AuthedRequest, pk: int) -> HttpResponse:
-    customer = customer_get_visible(user=request.user, pk=pk)
+    customer = crm_policy.customer_visible(request.user, pk)
     if customer is None:
         raise Http404
     form = ExecutiveAttachForm(request.POST or None)
@@ -180,13 +179,13 @@ def executive_attach(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _portal_partner(request: AuthedRequest) -> Partner:
-    partner = selectors.partner_for_user(request.user)
+    partner = policy.partner_of(request.user)
     if partner is None:
         raise Http404
     return partner
 
 
-@login_required
+@page_open_to(policy.can_open_portal)
 def portal(request: AuthedRequest) -> HttpResponse:
     """P2: a partner sees only their own customers, referrals and sales."""
     partner = _portal_partner(request)
@@ -203,14 +202,8 @@ def portal(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _require_admin(request: AuthedRequest) -> None:
-    if not selectors.may_manage_partners(request.user):
-        raise Http404
-
-
-@login_required
+@page_open_to(policy.can_manage_partners)
 def partner_list(request: AuthedRequest) -> HttpResponse:
-    _require_admin(request)
     qs = Partner.objects.select_related("region", "user")
     q = (request.GET.get("q") or "").strip()
     if q:
@@ -234,10 +227,9 @@ def partner_list(request: AuthedRequest) -> HttpResponse:
     )
 
 
-@login_required
+@page_open_to(policy.can_manage_partners)
 @require_http_methods(["GET", "POST"])
 def partner_create(request: AuthedRequest) -> HttpResponse:
-    _require_admin(request)
     form = PartnerRegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -251,17 +243,15 @@ def partner_create(request: AuthedRequest) -> HttpResponse:
     return render(request, "partners/partner_form.html", {"form": form})
 
 
-@login_required
+@page_open_to(policy.can_record_referral)
 @require_http_methods(["GET", "POST"])
 def referral_create(request: AuthedRequest) -> HttpResponse:
     """P2: a manager records that a partner referred a customer (the customer must be one they see)."""
-    if not services.can_record_referral(request.user):
-        raise Http404
     form = ReferralForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         customer = (
-            customer_list_visible_to(user=request.user)
+            crm_policy.customers_visible_to(request.user)
             .filter(name_normalized=normalize_name(d["customer_name"]))
             .first()
         )

@@ -13,9 +13,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.access import api_open_to
 from common.auth import request_user
 from common.errors import DomainError
-from crm.models import Role
+from settlements import policy
 from settlements.models import (
     Dispute,
     DisputeOutcome,
@@ -146,12 +147,13 @@ def _bulk_body(result: BulkResult) -> dict:
 
 
 class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [api_open_to(policy.can_open_settlements)]
     serializer_class = SettlementSerializer
     filterset_class = SettlementFilter
     queryset = Settlement.objects.none()
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return settlement_list_visible_to(user=request_user(self.request))
+        return policy.settlements_visible_to(request_user(self.request))
 
     def _obj(self) -> Settlement:
         return self.get_object()
@@ -221,6 +223,8 @@ class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @extend_schema(request=PayoutInput)
     @action(detail=True, methods=["post"])
     def payout(self, request: Request, pk: str | None = None) -> Response:
+        if not policy.can_pay(request_user(request)):
+            raise Http404
         s = self._obj()
         data = PayoutInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -232,6 +236,8 @@ class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @extend_schema(request=BulkPayoutInput)
     @action(detail=False, methods=["post"], url_path="bulk-payout")
     def bulk_payout(self, request: Request) -> Response:
+        if not policy.can_pay(request_user(request)):
+            raise Http404
         data = BulkPayoutInput(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
@@ -248,7 +254,7 @@ class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @action(detail=False, methods=["post"])
     def generate(self, request: Request) -> Response:
         user = request_user(request)
-        if not user.has_role(Role.FINANCE, Role.ADMIN):
+        if not policy.can_generate(user):
             raise DomainError(_("只有财务中心可以生成结算单。"), code="not_allowed", status=403)
         data = MonthInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -296,6 +302,7 @@ class ResolveInput(serializers.Serializer):
 
 
 class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [api_open_to(policy.can_open_settlements)]
     serializer_class = DisputeSerializer
     queryset = Dispute.objects.none()
     filterset_fields = ["status", "settlement"]
@@ -348,6 +355,7 @@ class ExportJobSerializer(serializers.ModelSerializer):
 
 
 class ExportJobViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [api_open_to(policy.can_export)]
     serializer_class = ExportJobSerializer
     queryset = ExportJob.objects.none()
 
@@ -357,14 +365,12 @@ class ExportJobViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     @extend_schema(request=MonthInput, responses=ExportJobSerializer)
     def create(self, request: Request) -> Response:
         user = request_user(request)
-        if not (user.is_superuser or user.has_role(Role.FINANCE, Role.ADMIN)):
-            raise Http404
         data = MonthInput(data=request.data)
         data.is_valid(raise_exception=True)
         job = ExportJob.objects.create(
             month=data.validated_data["month"].replace(day=1),
             requested_by=user,
-            unmasked=user.has_role(Role.FINANCE),
+            unmasked=policy.can_see_unmasked_bank_account(user),
         )
         from settlements.tasks import run_export_job
 

@@ -144,7 +144,7 @@ def can_see_unmasked_bank_account(user: Any) -> bool:
 
 def settlements_waiting_count(user: Any) -> int:
     """For the menu badge: sheets waiting for my action (the inbox; a fixed number of queries)."""
-    from settlements.services import inbox_for
+    from settlements.services.workflow import inbox_for
 
     if not can_open_settlement_inbox(user):
         return 0

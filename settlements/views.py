@@ -6,7 +6,6 @@ import datetime as dt
 import io
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase, JsonResponse
@@ -15,12 +14,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.access import page_open_to
 from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
 from common.timeutil import local_today, month_start
-from crm.models import Role
 from crm.selectors import keyset_page
+from settlements import policy
 from settlements.export import export_settlements
 from settlements.forms import (
     BulkTransitionForm,
@@ -45,8 +45,6 @@ from settlements.policy import month_calendar
 from settlements.selectors import (
     open_disputes_to_answer,
     settlement_filter,
-    settlement_get_visible,
-    settlement_list_visible_to,
     statement_lines,
 )
 from settlements.services.disputes import dispute_create, dispute_resolve, may_answer_dispute
@@ -63,16 +61,8 @@ from settlements.services.workflow import (
 PAGE_SIZE = 50
 
 
-def is_finance(user) -> bool:  # type: ignore[no-untyped-def]
-    return bool(user.has_role(Role.FINANCE))
-
-
-def may_export(user) -> bool:  # type: ignore[no-untyped-def]
-    return bool(user.is_superuser or user.has_role(Role.FINANCE, Role.ADMIN))
-
-
 def _visible_or_404(request: AuthedRequest, pk: int) -> Settlement:
-    s = settlement_get_visible(user=request.user, pk=pk)
+    s = policy.settlement_visible(request.user, pk)
     if s is None:
         raise Http404
     return s
@@ -82,10 +72,10 @@ def _previous_month() -> dt.date:
     return month_start(month_start(local_today()) - dt.timedelta(days=1))
 
 
-@login_required
+@page_open_to(policy.can_open_settlements)
 def settlement_list(request: AuthedRequest) -> HttpResponse:
     form = SettlementFilterForm(request.GET or None)
-    qs = settlement_list_visible_to(user=request.user)
+    qs = policy.settlements_visible_to(request.user)
     if form.is_valid():
         d = form.cleaned_data
         qs = settlement_filter(qs, month=d["month"], status=d["status"], q=d["q"])
@@ -105,16 +95,17 @@ def settlement_list(request: AuthedRequest) -> HttpResponse:
             "next_cursor": next_cursor,
             "after": after,
             "params": params.urlencode(),
+            "may_pay": policy.can_pay(request.user),
         },
     )
 
 
-@login_required
+@page_open_to(policy.can_open_settlement_dashboard)
 def dashboard(request: AuthedRequest) -> HttpResponse:
     """S1: this cycle's due days, where the month's settlements stand, and my overdue flags."""
     month = _previous_month()
     cal = month_calendar(month)
-    visible = settlement_list_visible_to(user=request.user)
+    visible = policy.settlements_visible_to(request.user)
     counts = {
         row["status"]: row["n"]
         for row in visible.filter(month=month).values("status").order_by().annotate(n=Count("id"))
@@ -138,15 +129,15 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
             "by_status": by_status,
             "flags": flags,
             "inbox_count": len(inbox_for(user=request.user)),
-            "may_generate": is_finance(request.user) or request.user.has_role(Role.ADMIN),
+            "may_generate": policy.can_generate(request.user),
             "generate_form": GenerateForm(initial={"month": f"{month:%Y-%m}"}),
             "export_form": ExportForm(initial={"month": f"{month:%Y-%m}"}),
-            "may_export": may_export(request.user),
+            "may_export": policy.can_export(request.user),
         },
     )
 
 
-@login_required
+@page_open_to(policy.can_open_settlements)
 def settlement_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     s = _visible_or_404(request, pk)
     return _render_detail(request, s)
@@ -172,18 +163,18 @@ def _render_detail(request: AuthedRequest, s: Settlement, **forms) -> HttpRespon
         "is_payee": payee,
         "may_dispute": payee and s.status != SettlementStatus.PAID and local_today() <= cal.dispute_deadline,
         "answerable": {d.pk for d in disputes if d.status == "open" and may_answer_dispute(d, user)},
-        "may_pay": is_finance(user) and s.status == SettlementStatus.APPROVED,
-        "may_defer": is_finance(user) and s.status == SettlementStatus.DRAFT,
+        "may_pay": policy.can_pay(user, s),
+        "may_defer": policy.can_defer_line(user, s),
         "payout_form": forms.get("payout_form") or PayoutForm(initial={"paid_on": local_today()}),
         "dispute_form": forms.get("dispute_form"),
         "resolve_form": forms.get("resolve_form") or ResolveForm(),
         "transition_error": forms.get("transition_error"),
-        "account": s.account_number if is_finance(user) else s.masked_account,
+        "account": s.account_number if policy.can_see_unmasked_bank_account(user) else s.masked_account,
     }
     return render(request, "settlements/settlement_detail.html", ctx, status=400 if forms else 200)
 
 
-@login_required
+@page_open_to(policy.can_open_settlements)
 @require_POST
 def settlement_transition_view(request: AuthedRequest, pk: int) -> HttpResponse:
     s = _visible_or_404(request, pk)
@@ -205,7 +196,7 @@ def settlement_transition_view(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("settlements:detail", pk=s.pk)
 
 
-@login_required
+@page_open_to(policy.can_pay)
 @require_POST
 def payout_view(request: AuthedRequest, pk: int) -> HttpResponse:
     s = _visible_or_404(request, pk)
@@ -226,7 +217,7 @@ def payout_view(request: AuthedRequest, pk: int) -> HttpResponse:
     return _render_detail(request, s, payout_form=form)
 
 
-@login_required
+@page_open_to(policy.can_open_settlements)
 @require_POST
 def dispute_create_view(request: AuthedRequest, pk: int) -> HttpResponse:
     s = _visible_or_404(request, pk)
@@ -249,7 +240,7 @@ def dispute_create_view(request: AuthedRequest, pk: int) -> HttpResponse:
     return _render_detail(request, s, dispute_form=form)
 
 
-@login_required
+@page_open_to(policy.can_open_settlements)
 @require_POST
 def line_defer_view(request: AuthedRequest, pk: int, line_pk: int) -> HttpResponse:
     s = _visible_or_404(request, pk)
@@ -264,7 +255,7 @@ def line_defer_view(request: AuthedRequest, pk: int, line_pk: int) -> HttpRespon
     return redirect("settlements:detail", pk=s.pk)
 
 
-@login_required
+@page_open_to(policy.can_open_settlements)
 @require_POST
 def dispute_resolve_view(request: AuthedRequest, pk: int, dispute_pk: int) -> HttpResponse:
     s = _visible_or_404(request, pk)
@@ -286,7 +277,7 @@ def dispute_resolve_view(request: AuthedRequest, pk: int, dispute_pk: int) -> Ht
     return _render_detail(request, s, resolve_form=form)
 
 
-@login_required
+@page_open_to(policy.can_open_settlement_inbox)
 @require_http_methods(["GET", "POST"])
 def inbox(request: AuthedRequest) -> HttpResponse:
     rows = inbox_for(user=request.user)
@@ -313,11 +304,9 @@ def inbox(request: AuthedRequest) -> HttpResponse:
     return render(request, "settlements/inbox.html", {"rows": rows, "form": form, "disputes": disputes})
 
 
-@login_required
+@page_open_to(policy.can_generate)
 @require_POST
 def generate_view(request: AuthedRequest) -> HttpResponse:
-    if not (is_finance(request.user) or request.user.has_role(Role.ADMIN)):
-        raise Http404
     form = GenerateForm(request.POST)
     if form.is_valid():
         try:
@@ -335,16 +324,14 @@ def generate_view(request: AuthedRequest) -> HttpResponse:
     return redirect("settlements:dashboard")
 
 
-@login_required
+@page_open_to(policy.can_pay)
 @require_POST
 def bulk_payout(request: AuthedRequest) -> HttpResponse:
-    if not is_finance(request.user):
-        raise Http404
     form = PayoutForm(request.POST)
     ids = [int(x) for x in request.POST.getlist("ids") if x.isdigit()]
     if form.is_valid() and ids:
         visible = set(
-            settlement_list_visible_to(user=request.user).filter(pk__in=ids).values_list("id", flat=True)
+            policy.settlements_visible_to(request.user).filter(pk__in=ids).values_list("id", flat=True)
         )
         result = payout_record_bulk(
             settlement_ids=visible,
@@ -361,29 +348,32 @@ def bulk_payout(request: AuthedRequest) -> HttpResponse:
     return redirect(reverse("settlements:list") + "?status=approved")
 
 
-@login_required
+@page_open_to(policy.can_open_settlements)
 def settlement_export_one(request: AuthedRequest, pk: int) -> HttpResponseBase:
     """S6: a single settlement's sheet on its own."""
     s = _visible_or_404(request, pk)
     buf = io.BytesIO()
     export_settlements(
-        Settlement.objects.filter(pk=s.pk), buf, month=s.month, unmasked=is_finance(request.user)
+        Settlement.objects.filter(pk=s.pk),
+        buf,
+        month=s.month,
+        unmasked=policy.can_see_unmasked_bank_account(request.user),
     )
     buf.seek(0)
     return FileResponse(buf, as_attachment=True, filename=f"settlement-{s.month:%Y-%m}-{s.pk}.xlsx")
 
 
-@login_required
+@page_open_to(policy.can_export)
 @require_POST
 def export_start(request: AuthedRequest) -> HttpResponse:
-    if not may_export(request.user):
-        raise Http404
     form = ExportForm(request.POST)
     if not form.is_valid():
         messages.error(request, "; ".join(str(e) for errs in form.errors.values() for e in errs))
         return redirect("settlements:dashboard")
     job = ExportJob.objects.create(
-        month=form.cleaned_data["month"], requested_by=request.user, unmasked=is_finance(request.user)
+        month=form.cleaned_data["month"],
+        requested_by=request.user,
+        unmasked=policy.can_see_unmasked_bank_account(request.user),
     )
     from settlements.tasks import run_export_job
 
@@ -398,7 +388,7 @@ def _job_or_404(request: AuthedRequest, pk: int) -> ExportJob:
     return job
 
 
-@login_required
+@page_open_to(policy.can_export)
 def export_job(request: AuthedRequest, pk: int) -> HttpResponse:
     job = _job_or_404(request, pk)
     if request.GET.get("format") == "json":
@@ -415,7 +405,7 @@ def export_job(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "settlements/export_job.html", {"job": job})
 
 
-@login_required
+@page_open_to(policy.can_export)
 def export_download(request: AuthedRequest, pk: int) -> HttpResponseBase:
     job = _job_or_404(request, pk)
     if job.status != ExportStatus.DONE or not job.file:

@@ -9,7 +9,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.access import api_open_to
 from common.auth import request_user
+from crm import policy
 from crm.api.pipeline_common import visible_customer
 from crm.models import ApprovalKind, ApprovalRequest, ApprovalStatus
 from crm.models.pipeline import ConcessionKind
@@ -58,6 +60,7 @@ class DecideSerializer(serializers.Serializer):
 
 
 class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [api_open_to(policy.can_open_approvals)]
     queryset = ApprovalRequest.objects.none()
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
@@ -112,6 +115,7 @@ class ConcessionSerializer(serializers.Serializer):
 
 
 class ConcessionViewSet(viewsets.GenericViewSet):
+    permission_classes = [api_open_to(policy.can_open_pipeline)]
     serializer_class = ConcessionSerializer
 
     def create(self, request: Request) -> Response:

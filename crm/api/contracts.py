@@ -10,8 +10,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.access import api_open_to
 from common.auth import request_user
 from common.errors import DomainError
+from crm import policy
 from crm.models import Contract, ContractStatus
 from crm.pipeline_selectors import contracts_visible_to, quotes_visible_to
 from crm.services import contracts as services
@@ -51,6 +53,7 @@ class ContractTransitionSerializer(serializers.Serializer):
 class ContractViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
+    permission_classes = [api_open_to(policy.is_internal)]
     serializer_class = ContractSerializer
     queryset = Contract.objects.none()
 
@@ -85,9 +88,8 @@ class ContractViewSet(
     @extend_schema(request=ContractTransitionSerializer, responses=ContractSerializer)
     @action(detail=True, methods=["post"])
     def transition(self, request: Request, pk: str | None = None) -> Response:
+        obj = self.get_object()  # a row the caller may not see is a 404, whatever the body
         ser = ContractTransitionSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        contract = services.contract_transition(
-            contract=self.get_object(), by=request_user(request), **ser.validated_data
-        )
+        contract = services.contract_transition(contract=obj, by=request_user(request), **ser.validated_data)
         return Response(ContractSerializer(contract).data)

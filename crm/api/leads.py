@@ -11,8 +11,10 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.access import api_open_to
 from common.auth import request_user
 from common.errors import DomainError
+from crm import policy
 from crm.api.serializers import CustomerSerializer
 from crm.models import Lead, LeadStatus, User
 from crm.pipeline_selectors import leads_visible_to
@@ -63,6 +65,7 @@ class LeadConvertSerializer(serializers.Serializer):
 class LeadViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
+    permission_classes = [api_open_to(policy.can_open_pipeline)]
     serializer_class = LeadSerializer
     queryset = Lead.objects.none()
 

@@ -10,7 +10,9 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.access import api_open_to
 from common.auth import request_user
+from crm import policy
 from crm.api.pipeline_common import visible_customer
 from crm.api.serializers import FollowUpSerializer
 from crm.models import Opportunity, OpportunityAttachment, PipelineStage
@@ -81,6 +83,7 @@ class OpportunityViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
+    permission_classes = [api_open_to(policy.can_open_pipeline)]
     serializer_class = OpportunitySerializer
     queryset = Opportunity.objects.none()
 

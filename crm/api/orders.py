@@ -14,9 +14,11 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.access import api_open_to
 from common.auth import request_user
 from common.errors import DomainError
 from common.timeutil import local_today
+from crm import policy
 from crm.models import Order, OrderLine, OrderStatus, Payment, ProductCategory
 from crm.pipeline_selectors import contracts_visible_to, orders_visible_to
 from crm.services import orders as services
@@ -107,6 +109,7 @@ class WriteOffProposeSerializer(serializers.Serializer):
 
 
 class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [api_open_to(policy.can_open_orders)]
     queryset = Order.objects.none()
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
@@ -178,11 +181,10 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(request=WriteOffProposeSerializer)
     @action(detail=True, methods=["post"])
     def writeoff(self, request: Request, pk: str | None = None) -> Response:
+        obj = self.get_object()  # a row the caller may not see is a 404, whatever the body
         ser = WriteOffProposeSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        wo = receivable_services.writeoff_propose(
-            order=self.get_object(), by=request_user(request), **ser.validated_data
-        )
+        wo = receivable_services.writeoff_propose(order=obj, by=request_user(request), **ser.validated_data)
         return Response(
             {"id": wo.pk, "order": wo.order_id, "amount": str(wo.amount), "status": wo.status},
             status=status.HTTP_201_CREATED,
@@ -208,6 +210,8 @@ class ReceivableSerializer(OrderSerializer):
 
 class ReceivableViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """?list=overdue|watch|meeting|bad_debt (default watch: > 2 months overdue)."""
+
+    permission_classes = [api_open_to(policy.can_open_receivables)]
 
     serializer_class = ReceivableSerializer
     queryset = Order.objects.none()

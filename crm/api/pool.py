@@ -11,13 +11,15 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.access import api_open_to
 from common.auth import request_user
 from common.models import Notification
 from common.notifications import notifications_mark_read, notifications_unread_count
 from common.timeutil import local_date
+from crm import policy
 from crm.api.serializers import CustomerSerializer
 from crm.models import Customer, Grade, User
-from crm.selectors_pool import pool_assign_candidates, pool_customer_list, pool_visible_to
+from crm.selectors_pool import pool_assign_candidates, pool_customer_list
 from crm.services import pool as services
 
 
@@ -67,15 +69,13 @@ class PoolFilter(django_filters.FilterSet):
 
 
 class PoolViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    permission_classes = [api_open_to(policy.can_open_pool)]
     serializer_class = PoolCustomerSerializer
     filterset_class = PoolFilter
     queryset = Customer.objects.none()
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        user = request_user(self.request)
-        if not pool_visible_to(user):
-            raise Http404
-        return pool_customer_list(user=user)
+        return pool_customer_list(user=request_user(self.request))
 
     def _pool_customer(self, pk: str | None) -> Customer:
         try:
@@ -97,7 +97,7 @@ class PoolViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def assign(self, request: Request, pk: str | None = None) -> Response:
         user = request_user(request)
         customer = self._pool_customer(pk)
-        if not services.can_assign(user):
+        if not policy.can_assign_from_pool(user):
             raise Http404
         ser = PoolAssignSerializer(data=request.data)
         ser.fields["to_user"].queryset = pool_assign_candidates(manager=user)  # type: ignore[attr-defined]

@@ -9,7 +9,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.access import api_open_to
 from common.auth import request_user
+from crm import policy
 from crm.api.pipeline_common import visible_customer
 from crm.models import Quote, QuoteLine, QuoteStatus
 from crm.pipeline_selectors import opportunities_visible_to, quotes_visible_to
@@ -72,6 +74,7 @@ class TransitionSerializer(serializers.Serializer):
 class QuoteViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
+    permission_classes = [api_open_to(policy.can_open_pipeline)]
     queryset = Quote.objects.none()
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
@@ -105,9 +108,8 @@ class QuoteViewSet(
     @extend_schema(request=TransitionSerializer, responses=QuoteSerializer)
     @action(detail=True, methods=["post"])
     def transition(self, request: Request, pk: str | None = None) -> Response:
+        obj = self.get_object()  # a row the caller may not see is a 404, whatever the body
         ser = TransitionSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        quote = services.quote_transition(
-            quote=self.get_object(), by=request_user(request), **ser.validated_data
-        )
+        quote = services.quote_transition(quote=obj, by=request_user(request), **ser.validated_data)
         return Response(QuoteSerializer(quote).data)

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import django_filters
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -14,8 +15,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.access import api_open_to
 from common.auth import request_user
 from common.errors import DomainError
+from crm import policy
 from crm.api.serializers import (
     AssignSerializer,
     ContactSerializer,
@@ -44,9 +47,7 @@ from crm.models import (
 from crm.selectors import (
     customer_filter,
     customer_list_rows,
-    customer_list_visible_to,
     customer_review_queue,
-    is_manager,
     outings_on,
     timeline_for,
 )
@@ -77,11 +78,13 @@ class CustomerViewSet(
     """Customers the caller may see (C11): list (keyset-paginated, no COUNT), detail, create (C2/C5),
     update (C3 grade history), and per customer: contacts, follow-ups (C7), timeline, review (C5), assign."""
 
+    permission_classes = [api_open_to(policy.can_open_customers)]
+
     filterset_class = CustomerFilter
     queryset = Customer.objects.none()
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        qs = customer_list_visible_to(user=request_user(self.request))
+        qs = policy.customers_visible_to(request_user(self.request))
         return customer_list_rows(qs) if self.action == "list" else qs.select_related("owner")
 
     def get_serializer_class(self):  # type: ignore[no-untyped-def]
@@ -169,6 +172,8 @@ class CustomerViewSet(
     def assign(self, request: Request, pk: str | None = None) -> Response:
         """A manager gives the customer to a member of their team (P1 keeps the change)."""
         customer = self.get_object()
+        if not policy.can_assign_customer(request_user(request), customer):
+            raise Http404
         ser = AssignSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         customer = services.customer_assign(
@@ -201,6 +206,8 @@ class OutingViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Gen
     """C8: register an outing (a real customer, never "外出"); list mine, or with `?scope=team` (managers)
     my team's for `?day=YYYY-MM-DD` (default today)."""
 
+    permission_classes = [api_open_to(policy.can_open_pipeline)]
+
     serializer_class = OutingSerializer
     queryset = Outing.objects.none()
 
@@ -222,7 +229,7 @@ class OutingViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Gen
             day = dt.date.fromisoformat(raw_day) if raw_day else timezone.localdate()
         except ValueError:
             raise DomainError(_("日期格式应为 YYYY-MM-DD。"), code="invalid_date", field="day") from None
-        team = self.request.query_params.get("scope") == "team" and is_manager(user)
+        team = self.request.query_params.get("scope") == "team" and policy.is_manager(user)
         return outings_on(user=user, day=day, team=team)
 
     def perform_create(self, serializer):  # type: ignore[no-untyped-def]
@@ -234,22 +241,27 @@ class OutingViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Gen
 class RegionViewSet(viewsets.ReadOnlyModelViewSet):
     """Org (read-only; admins edit it in the Django admin)."""
 
+    permission_classes = [api_open_to(policy.is_internal)]
+
     queryset = Region.objects.all()
     serializer_class = RegionSerializer
 
 
 class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [api_open_to(policy.is_internal)]
     queryset = Department.objects.all()
     serializer_class = DepartmentSerializer
     filterset_fields = ["region", "parent"]
 
 
 class IndustryViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [api_open_to(policy.is_internal)]
     queryset = Industry.objects.all()
     serializer_class = IndustrySerializer
 
 
 class UserViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [api_open_to(policy.is_internal)]
     queryset = User.objects.filter(is_active=True)
     serializer_class = UserLiteSerializer
     filterset_fields = ["department", "manager"]

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from common.errors import DomainError
 from common.money import round_fen
+from crm import policy
 from crm.models import (
     ApprovalKind,
     ApprovalRequest,
@@ -25,7 +26,7 @@ from crm.models import (
     StatusChange,
     User,
 )
-from crm.selectors import customer_list_visible_to, normalize_name, team_member_ids
+from crm.selectors import customer_list_visible_to, normalize_name
 from crm.services.approvals import approval_request_create, latest_request_for
 from crm.services.numbering import assign_number, provisional_number
 
@@ -153,17 +154,9 @@ def contract_transition(*, contract: Contract, to: str, by: User, comment: str =
             code="invalid_transition",
             status=409,
         )
-    if (
-        who == "owner"
-        and contract.owner_id != by.pk
-        and contract.owner_id not in team_member_ids(by) - {by.pk}
-    ):
+    if who == "owner" and not policy.can_move_contract(by, contract, who):
         raise DomainError(_("只有合同负责人或其上级可以操作。"), code="not_allowed", status=403)
-    if (
-        who == "manager"
-        and (contract.owner_id == by.pk or contract.owner_id not in team_member_ids(by))
-        and not by.sees_everything
-    ):
+    if who == "manager" and not policy.can_move_contract(by, contract, who):
         raise DomainError(_("只有负责人的上级可以终止合同。"), code="not_allowed", status=403)
     if to == S.TERMINATED and not (comment or "").strip():
         raise DomainError(_("终止合同请填写原因。"), code="reason_required", field="comment")

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import DomainError
+from crm import policy
 from crm.extensions import open_collision
 from crm.models import (
     Customer,
@@ -254,10 +255,7 @@ def lead_import(*, by: User, filename: str, content: bytes) -> LeadImportResult:
 @transaction.atomic
 def lead_assign(*, lead: Lead, to_user: User, by: User) -> Lead:
     """A manager (re)assigns a lead to someone in their team (admins/president: anyone)."""
-    from crm.selectors import team_member_ids
-
-    members = team_member_ids(by)
-    if not by.sees_everything and (len(members) == 1 or to_user.pk not in members):
+    if not policy.can_assign_lead_to(by, to_user):
         raise DomainError(_("只能分配给您团队中的成员。"), code="not_allowed", field="to_user", status=403)
     if not to_user.is_active:
         raise DomainError(_("不能分配给已停用的用户。"), field="to_user")

@@ -16,6 +16,7 @@ from common.errors import DomainError
 from common.money import ZERO, round_fen
 from common.timeutil import local_today
 from common.workdays import add_workdays
+from crm import policy
 from crm.extensions import open_collision
 from crm.models import (
     Customer,
@@ -213,7 +214,7 @@ def opportunity_confirm_close(*, opportunity: Opportunity, by: User) -> Opportun
         raise DomainError(_("商机尚未关闭。"), code="not_closed", status=409)
     if opp.close_confirmed_at:
         raise DomainError(_("已确认过。"), code="already_confirmed", status=409)
-    if opp.owner_id == by.pk or (opp.owner_id not in team_member_ids(by) and not by.sees_everything):
+    if not policy.is_owners_manager(by, opp.owner_id):
         raise DomainError(_("须由负责人的上级确认。"), code="not_allowed", status=403)
     opp.close_confirmed_by = by
     opp.close_confirmed_at = timezone.now()

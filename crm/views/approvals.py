@@ -4,20 +4,20 @@ customer rebate / make-good request form."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.access import page_open_to
 from common.auth import AuthedRequest
 from common.errors import DomainError, NotFound
 from common.forms import add_domain_error
+from crm import policy
 from crm.models import ApprovalRequest
 from crm.pipeline_forms import ConcessionForm, DecideForm
 from crm.pipeline_selectors import opportunities_awaiting_confirmation
-from crm.selectors import customer_list_visible_to
 from crm.services import approvals as services
 from crm.views.paging import page_context
 
@@ -40,7 +40,7 @@ def subject_url(req: ApprovalRequest) -> str | None:
     return None
 
 
-@login_required
+@page_open_to(policy.can_open_approvals)
 def approval_inbox(request: AuthedRequest) -> HttpResponse:
     steps = services.approvals_waiting_for(user=request.user)
     mine = ApprovalRequest.objects.filter(requested_by=request.user).select_related("rule")
@@ -64,7 +64,7 @@ def _request_or_404(request: AuthedRequest, pk: int) -> ApprovalRequest:
         raise Http404 from exc
 
 
-@login_required
+@page_open_to(policy.can_open_approvals)
 @require_http_methods(["GET", "POST"])
 def approval_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     req = _request_or_404(request, pk)
@@ -91,7 +91,7 @@ def approval_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@page_open_to(policy.can_open_approvals)
 @require_POST
 def approval_decide(request: AuthedRequest, pk: int) -> HttpResponse:
     """One-click approve/reject from the inbox (errors come back as a message)."""
@@ -116,10 +116,10 @@ def approval_decide(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("crm:approval_inbox")
 
 
-@login_required
+@page_open_to(policy.can_open_pipeline)
 @require_http_methods(["GET", "POST"])
 def concession_create(request: AuthedRequest) -> HttpResponse:
-    customers = customer_list_visible_to(user=request.user).only("id", "name").order_by("name")
+    customers = policy.customers_visible_to(request.user).only("id", "name").order_by("name")
     form = ConcessionForm(request.POST or None, customers=customers)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.access import page_open_to
 from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
+from crm import policy
 from crm.models import Contract, ContractStatus, QuoteStatus
 from crm.pipeline_forms import ContractForm, ContractTransitionForm
 from crm.pipeline_selectors import contracts_visible_to, quotes_visible_to
-from crm.selectors import customer_list_visible_to, team_member_ids
 from crm.services import contracts as services
 from crm.services.approvals import approval_chain, latest_request_for
 from crm.views.paging import render_document_list
@@ -33,7 +33,7 @@ def _contract_or_404(request: AuthedRequest, pk: int) -> Contract:
     return obj
 
 
-@login_required
+@page_open_to(policy.can_open_contracts)
 def contract_list(request: AuthedRequest) -> HttpResponse:
     qs = contracts_visible_to(user=request.user).select_related("customer", "owner")
     return render_document_list(
@@ -41,10 +41,10 @@ def contract_list(request: AuthedRequest) -> HttpResponse:
     )
 
 
-@login_required
+@page_open_to(policy.can_open_contracts)
 @require_http_methods(["GET", "POST"])
 def contract_create(request: AuthedRequest) -> HttpResponse:
-    customers = customer_list_visible_to(user=request.user).only("id", "name").order_by("name")
+    customers = policy.customers_visible_to(request.user).only("id", "name").order_by("name")
     quotes = quotes_visible_to(user=request.user).filter(
         owner=request.user, status__in=[QuoteStatus.APPROVED, QuoteStatus.SENT]
     )
@@ -78,24 +78,14 @@ def contract_create(request: AuthedRequest) -> HttpResponse:
     return render(request, "crm/contract_form.html", {"form": form})
 
 
-@login_required
+@page_open_to(policy.is_internal)
 def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     contract = _contract_or_404(request, pk)
     req = latest_request_for(contract)
-    members = team_member_ids(request.user)
-    is_owner_side = contract.owner_id in members
     moves = [
         (to, label)
         for (frm, to), who in services.CONTRACT_TRANSITIONS.items()
-        if frm == contract.status
-        and who != "system"
-        and (
-            (who == "owner" and is_owner_side)
-            or (
-                who == "manager"
-                and ((contract.owner_id != request.user.pk and is_owner_side) or request.user.sees_everything)
-            )
-        )
+        if frm == contract.status and policy.can_move_contract(request.user, contract, who)
         for label in [dict(ContractStatus.choices)[to]]
     ]
     return render(
@@ -106,16 +96,17 @@ def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "ratio": services.contract_price_ratio(contract),
             "approval": req,
             "chain": approval_chain(req) if req else [],
+            "may_open_approval": req is not None and policy.can_view_approval(request.user, req),
             "history": contract.history.select_related("changed_by"),  # type: ignore[attr-defined]
             "orders": contract.orders.all(),
             "moves": moves,
             "can_order": contract.status in (ContractStatus.SIGNED, ContractStatus.IN_DELIVERY)
-            and is_owner_side,
+            and policy.is_on_owner_side(request.user, contract.owner_id),
         },
     )
 
 
-@login_required
+@page_open_to(policy.is_internal)
 @require_POST
 def contract_transition(request: AuthedRequest, pk: int) -> HttpResponse:
     contract = _contract_or_404(request, pk)

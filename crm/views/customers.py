@@ -6,16 +6,17 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from common.access import page_open_to
 from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
+from crm import policy
 from crm.extensions import customer_page_actions, customer_page_sections
 from crm.forms import (
     AssignForm,
@@ -32,7 +33,6 @@ from crm.selectors import (
     customer_filter,
     customer_get_visible,
     customer_list_rows,
-    customer_list_visible_to,
     keyset_page,
     timeline_for,
 )
@@ -56,10 +56,10 @@ def parse_cursor(raw: str | None) -> int | None:
     return value if value > 0 else None
 
 
-@login_required
+@page_open_to(policy.can_open_customers)
 def customer_list(request: AuthedRequest) -> HttpResponse:
     form = CustomerFilterForm(request.GET or None)
-    qs = customer_list_visible_to(user=request.user)
+    qs = policy.customers_visible_to(request.user)
     if form.is_bound and form.is_valid():
         d = form.cleaned_data
         qs = customer_filter(
@@ -112,7 +112,7 @@ def customer_list(request: AuthedRequest) -> HttpResponse:
     )
 
 
-@login_required
+@page_open_to(policy.can_open_customers)
 @require_http_methods(["GET", "POST"])
 def customer_create(request: AuthedRequest) -> HttpResponse:
     form = CustomerForm(request.POST or None)
@@ -133,7 +133,7 @@ def customer_create(request: AuthedRequest) -> HttpResponse:
     return render(request, "crm/customer_form.html", {"form": form, "title": _("新建客户")})
 
 
-@login_required
+@page_open_to(policy.can_open_customers)
 @require_http_methods(["GET", "POST"])
 def customer_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = visible_customer_or_404(request, pk)
@@ -156,7 +156,7 @@ def customer_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@page_open_to(policy.can_open_customers)
 def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = visible_customer_or_404(request, pk)
     return render(
@@ -168,8 +168,8 @@ def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "timeline": timeline_for(customer),
             "days_without_contact": services.touch_days_without_contact(customer),
             "can_review": customer.review_status == ReviewStatus.PENDING
-            and services.can_review(user=request.user, customer=customer),
-            "can_assign": services.can_assign(user=request.user, customer=customer),
+            and policy.can_review_customer(request.user, customer),
+            "can_assign": policy.can_assign_customer(request.user, customer),
             "quick_form": QuickFollowUpForm(auto_id="quick_%s"),
             # What the apps above crm add to the page (partners: executive button, collision cases).
             "extra_actions": customer_page_actions(customer=customer, user=request.user),
@@ -178,11 +178,11 @@ def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@page_open_to(policy.can_open_customers)
 @require_http_methods(["GET", "POST"])
 def customer_assign(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = visible_customer_or_404(request, pk)
-    if not services.can_assign(user=request.user, customer=customer):
+    if not policy.can_assign_customer(request.user, customer):
         raise Http404
     form = AssignForm(request.POST or None, users=assignable_users(user=request.user))
     if request.method == "POST" and form.is_valid():
@@ -201,7 +201,7 @@ def customer_assign(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "crm/assign_form.html", {"form": form, "customer": customer})
 
 
-@login_required
+@page_open_to(policy.can_open_customers)
 @require_http_methods(["GET", "POST"])
 def followup_create(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = visible_customer_or_404(request, pk)
@@ -217,7 +217,7 @@ def followup_create(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "crm/followup_form.html", {"form": form, "customer": customer})
 
 
-@login_required
+@page_open_to(policy.can_open_customers)
 @require_http_methods(["GET", "POST"])
 def contact_create(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = visible_customer_or_404(request, pk)

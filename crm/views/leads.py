@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.access import page_open_to
 from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
+from crm import policy
 from crm.models import Lead, User
 from crm.pipeline_forms import LeadAssignForm, LeadConvertForm, LeadFilterForm, LeadForm, LeadImportForm
 from crm.pipeline_selectors import leads_visible_to
-from crm.selectors import team_member_ids
 from crm.services import leads as services
 from crm.views.paging import page_context
 
@@ -28,7 +28,7 @@ def _lead_or_404(request: AuthedRequest, pk: int) -> Lead:
     return lead
 
 
-@login_required
+@page_open_to(policy.can_open_pipeline)
 def lead_list(request: AuthedRequest) -> HttpResponse:
     form = LeadFilterForm(request.GET or None)
     qs = leads_visible_to(user=request.user).select_related(
@@ -43,7 +43,7 @@ def lead_list(request: AuthedRequest) -> HttpResponse:
     return render(request, "crm/lead_list.html", {"form": form, **page_context(request, qs)})
 
 
-@login_required
+@page_open_to(policy.can_open_pipeline)
 @require_http_methods(["GET", "POST"])
 def lead_create(request: AuthedRequest) -> HttpResponse:
     form = LeadForm(request.POST or None)
@@ -62,7 +62,7 @@ def lead_create(request: AuthedRequest) -> HttpResponse:
     return render(request, "crm/lead_form.html", {"form": form})
 
 
-@login_required
+@page_open_to(policy.can_open_pipeline)
 @require_http_methods(["GET", "POST"])
 def lead_import(request: AuthedRequest) -> HttpResponse:
     form = LeadImportForm(request.POST or None, request.FILES or None)
@@ -79,7 +79,7 @@ def lead_import(request: AuthedRequest) -> HttpResponse:
     return render(request, "crm/lead_import.html", {"form": form, "result": result})
 
 
-@login_required
+@page_open_to(policy.can_open_pipeline)
 @require_http_methods(["GET", "POST"])
 def lead_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     lead = _lead_or_404(request, pk)
@@ -99,10 +99,7 @@ def lead_detail(request: AuthedRequest, pk: int) -> HttpResponse:
                 return redirect("crm:customer_detail", pk=customer.pk)
         except DomainError as exc:
             add_domain_error(form, exc)
-    members = team_member_ids(request.user)
-    assignable = User.objects.filter(is_active=True).order_by("username")
-    if not request.user.sees_everything:
-        assignable = assignable.filter(pk__in=members) if len(members) > 1 else assignable.none()
+    assignable = policy.lead_assignees(request.user)
     assign_form = LeadAssignForm(users=assignable, initial={"to_user": lead.assigned_to_id})
     return render(
         request,
@@ -111,7 +108,7 @@ def lead_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@page_open_to(policy.can_open_pipeline)
 @require_POST
 def lead_assign(request: AuthedRequest, pk: int) -> HttpResponse:
     lead = _lead_or_404(request, pk)

@@ -6,16 +6,16 @@ import datetime as dt
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from common.auth import AuthedRequest
+from crm import policy
 from crm.models import FollowUp
 from crm.selectors import (
     customer_review_queue,
     customers_due_for_contact,
     customers_longest_silent,
-    is_manager,
     outings_on,
     visits_without_outing,
 )
@@ -25,6 +25,9 @@ from crm.services import customers as services
 @login_required
 def my_day(request: AuthedRequest) -> HttpResponse:
     user = request.user
+    if not policy.can_open_my_day(user):
+        # The home page after login: a partner's home is the partner portal (never an internal page).
+        return redirect("partners:portal")
     today = timezone.localdate()
     now = timezone.now()
     silent = list(customers_longest_silent(user=user).select_related("region")[:10])
@@ -37,7 +40,7 @@ def my_day(request: AuthedRequest) -> HttpResponse:
         .select_related("customer")
         .order_by("-occurred_at")[:10],
         "my_outings": outings_on(user=user, day=today, team=False),
-        "is_manager": is_manager(user),
+        "is_manager": policy.is_manager(user),
     }
     if context["is_manager"]:
         context["pending_review"] = customer_review_queue(user=user)[:10]

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.access import page_open_to
 from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
+from crm import policy
 from crm.models import Opportunity, PipelineStage
 from crm.pipeline_forms import ActivityForm, AttachmentForm, OpportunityForm, StageForm
 from crm.pipeline_selectors import opportunities_visible_to
-from crm.selectors import customer_list_visible_to, team_member_ids
 from crm.services import opportunities as services
 from crm.views.paging import page_context
 
@@ -32,7 +32,7 @@ def _opp_or_404(request: AuthedRequest, pk: int) -> Opportunity:
     return opp
 
 
-@login_required
+@page_open_to(policy.can_open_pipeline)
 def opportunity_list(request: AuthedRequest) -> HttpResponse:
     stages = list(PipelineStage.objects.filter(active=True))
     qs = opportunities_visible_to(user=request.user).select_related("customer", "owner")
@@ -55,10 +55,10 @@ def opportunity_list(request: AuthedRequest) -> HttpResponse:
     )
 
 
-@login_required
+@page_open_to(policy.can_open_pipeline)
 @require_http_methods(["GET", "POST"])
 def opportunity_create(request: AuthedRequest) -> HttpResponse:
-    customers = customer_list_visible_to(user=request.user).only("id", "name").order_by("name")
+    customers = policy.customers_visible_to(request.user).only("id", "name").order_by("name")
     form = OpportunityForm(
         request.POST or None, customers=customers, initial={"customer": request.GET.get("customer")}
     )
@@ -81,7 +81,7 @@ def opportunity_create(request: AuthedRequest) -> HttpResponse:
     return render(request, "crm/opportunity_form.html", {"form": form})
 
 
-@login_required
+@page_open_to(policy.can_open_pipeline)
 @require_http_methods(["GET", "POST"])
 def opportunity_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     opp = _opp_or_404(request, pk)
@@ -102,12 +102,7 @@ def opportunity_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("商机阶段已更新。"))
             return redirect("crm:opportunity_detail", pk=opp.pk)
-    can_confirm = (
-        opp.closed_at is not None
-        and opp.close_confirmed_at is None
-        and opp.owner_id != request.user.pk
-        and (opp.owner_id in team_member_ids(request.user) or request.user.sees_everything)
-    )
+    can_confirm = policy.can_confirm_close(request.user, opp)
     return render(
         request,
         "crm/opportunity_detail.html",
@@ -126,7 +121,7 @@ def opportunity_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@page_open_to(policy.can_open_pipeline)
 @require_POST
 def opportunity_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
     opp = _opp_or_404(request, pk)
@@ -139,7 +134,7 @@ def opportunity_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("crm:opportunity_detail", pk=opp.pk)
 
 
-@login_required
+@page_open_to(policy.can_open_pipeline)
 @require_POST
 def opportunity_attach(request: AuthedRequest, pk: int) -> HttpResponse:
     opp = _opp_or_404(request, pk)
@@ -156,7 +151,7 @@ def opportunity_attach(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("crm:opportunity_detail", pk=opp.pk)
 
 
-@login_required
+@page_open_to(policy.can_open_pipeline)
 @require_POST
 def opportunity_activity(request: AuthedRequest, pk: int) -> HttpResponse:
     """Log a follow-up against the opportunity (it also counts as contact with the customer, C7/C9)."""

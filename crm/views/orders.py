@@ -4,17 +4,18 @@ outstanding and finance's payment, refund and invoice entry."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.access import page_open_to
 from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
-from crm.models import Order, OrderStatus, Role
+from crm import policy
+from crm.models import Order, OrderStatus
 from crm.pipeline_forms import MoneyInForm, OrderLineFormSet, WriteOffForm
 from crm.pipeline_selectors import contracts_visible_to, orders_visible_to
 from crm.services import orders as services
@@ -34,7 +35,7 @@ def _order_or_404(request: AuthedRequest, pk: int) -> Order:
     return obj
 
 
-@login_required
+@page_open_to(policy.can_open_orders)
 def order_list(request: AuthedRequest) -> HttpResponse:
     qs = orders_with_money(orders_visible_to(user=request.user)).select_related("customer", "owner")
     q = (request.GET.get("q") or "").strip()
@@ -50,7 +51,7 @@ def order_list(request: AuthedRequest) -> HttpResponse:
     )
 
 
-@login_required
+@page_open_to(policy.can_open_contracts)
 @require_http_methods(["GET", "POST"])
 def order_create(request: AuthedRequest, contract_pk: int) -> HttpResponse:
     contract = (
@@ -78,11 +79,10 @@ def order_create(request: AuthedRequest, contract_pk: int) -> HttpResponse:
     return render(request, "crm/order_form.html", {"contract": contract, "lines": lines, "error": error})
 
 
-@login_required
+@page_open_to(policy.can_open_orders)
 @require_http_methods(["GET", "POST"])
 def order_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     order = _order_or_404(request, pk)
-    is_finance = request.user.has_role(Role.FINANCE) or request.user.is_superuser
     form = MoneyInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -124,15 +124,18 @@ def order_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "invoices": order.invoices.all(),  # type: ignore[attr-defined]
             "writeoffs": order.writeoffs.all(),
             "form": form,
-            "is_finance": is_finance,
+            "may_record_money_in": policy.can_record_money_in(request.user),
+            "may_open_contract": order.contract is not None
+            and policy.can_view_contract(request.user, order.contract),
             "approval": req,
             "chain": approval_chain(req) if req else [],
+            "may_open_approval": req is not None and policy.can_view_approval(request.user, req),
             "writeoff_form": WriteOffForm(),
         },
     )
 
 
-@login_required
+@page_open_to(policy.can_open_orders)
 @require_POST
 def order_writeoff(request: AuthedRequest, pk: int) -> HttpResponse:
     from crm.services.receivables import writeoff_propose

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -13,19 +12,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from common.access import page_open_to
 from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
+from crm import policy
 from crm.forms import OutingForm
 from crm.models import Customer
-from crm.selectors import is_manager, outings_on, visits_without_outing
+from crm.selectors import outings_on, visits_without_outing
 from crm.services import customers as services
 
 UNREGISTERED_LOOKBACK_DAYS = 7
 SUGGESTIONS = 200
 
 
-@login_required
+@page_open_to(policy.can_open_pipeline)
 @require_http_methods(["GET", "POST"])
 def outing_create(request: AuthedRequest) -> HttpResponse:
     initial = {"planned_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}
@@ -49,7 +50,7 @@ def outing_create(request: AuthedRequest) -> HttpResponse:
     return render(request, "crm/outing_form.html", {"form": form, "suggestions": suggestions})
 
 
-@login_required
+@page_open_to(policy.can_open_pipeline)
 def outing_list(request: AuthedRequest) -> HttpResponse:
     today = timezone.localdate()
     day = today
@@ -59,7 +60,7 @@ def outing_list(request: AuthedRequest) -> HttpResponse:
             day = dt.date.fromisoformat(raw)
         except ValueError:
             messages.warning(request, _("日期格式应为 YYYY-MM-DD，已显示今天。"))
-    manager = is_manager(request.user)
+    manager = policy.is_manager(request.user)
     context = {
         "day": day,
         "prev_day": day - dt.timedelta(days=1),

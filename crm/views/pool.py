@@ -11,17 +11,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from common.access import page_open_to
 from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
 from common.models import Notification
 from common.notifications import notifications_mark_read
 from common.timeutil import local_date
+from crm import policy
 from crm.forms import CustomerFilterForm
 from crm.forms_pool import PoolAssignForm
 from crm.models import Customer
 from crm.selectors import keyset_page
-from crm.selectors_pool import pool_assign_candidates, pool_customer_list, pool_visible_to
+from crm.selectors_pool import pool_assign_candidates, pool_customer_list
 from crm.services import pool as services
 
 
@@ -39,10 +41,8 @@ def _after(request: AuthedRequest) -> int | None:
         return None
 
 
-@login_required
+@page_open_to(policy.can_open_pool)
 def pool_list(request: AuthedRequest) -> HttpResponse:
-    if not pool_visible_to(request.user):
-        raise Http404
     form = CustomerFilterForm(request.GET or None)
     filters: dict = {}
     if form.is_valid():
@@ -73,13 +73,13 @@ def pool_list(request: AuthedRequest) -> HttpResponse:
             "next_cursor": next_cursor,
             "params": params.urlencode(),
             "after": after,
-            "can_claim": services.can_claim(request.user),
-            "can_assign": services.can_assign(request.user),
+            "can_claim": policy.can_claim_from_pool(request.user),
+            "can_assign": policy.can_assign_from_pool(request.user),
         },
     )
 
 
-@login_required
+@page_open_to(policy.can_open_pool)
 @require_http_methods(["GET", "POST"])
 def pool_claim(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = _pool_customer_or_404(request, pk)
@@ -94,11 +94,11 @@ def pool_claim(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "crm/pool_claim_confirm.html", {"customer": customer})
 
 
-@login_required
+@page_open_to(policy.can_open_pool)
 @require_http_methods(["GET", "POST"])
 def pool_assign(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = _pool_customer_or_404(request, pk)
-    if not services.can_assign(request.user):
+    if not policy.can_assign_from_pool(request.user):
         raise Http404
     form = PoolAssignForm(request.POST or None, candidates=pool_assign_candidates(manager=request.user))
     if request.method == "POST" and form.is_valid():

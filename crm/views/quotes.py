@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.access import page_open_to
 from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
+from crm import policy
 from crm.models import Opportunity, Quote, QuoteStatus
 from crm.pipeline_forms import QuoteForm, QuoteLineFormSet
 from crm.pipeline_selectors import opportunities_visible_to, quotes_visible_to
-from crm.selectors import customer_list_visible_to
 from crm.services import quotes as services
 from crm.services.approvals import approval_chain, latest_request_for
 from crm.views.paging import render_document_list
@@ -28,16 +28,16 @@ def _quote_or_404(request: AuthedRequest, pk: int) -> Quote:
     return quote
 
 
-@login_required
+@page_open_to(policy.can_open_pipeline)
 def quote_list(request: AuthedRequest) -> HttpResponse:
     qs = quotes_visible_to(user=request.user).select_related("customer", "owner")
     return render_document_list(request, qs, template="crm/quote_list.html", statuses=QuoteStatus.choices)
 
 
-@login_required
+@page_open_to(policy.can_open_pipeline)
 @require_http_methods(["GET", "POST"])
 def quote_create(request: AuthedRequest) -> HttpResponse:
-    customers = customer_list_visible_to(user=request.user).only("id", "name").order_by("name")
+    customers = policy.customers_visible_to(request.user).only("id", "name").order_by("name")
     form = QuoteForm(
         request.POST or None, customers=customers, initial={"customer": request.GET.get("customer")}
     )
@@ -63,7 +63,7 @@ def quote_create(request: AuthedRequest) -> HttpResponse:
     return render(request, "crm/quote_form.html", {"form": form, "lines": lines, "opportunity": opportunity})
 
 
-@login_required
+@page_open_to(policy.can_open_pipeline)
 def quote_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     quote = _quote_or_404(request, pk)
     req = latest_request_for(quote)
@@ -76,12 +76,13 @@ def quote_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "history": quote.history.select_related("changed_by"),  # type: ignore[attr-defined]
             "approval": req,
             "chain": approval_chain(req) if req else [],
+            "may_open_approval": req is not None and policy.can_view_approval(request.user, req),
             "is_owner": quote.owner_id == request.user.pk,
         },
     )
 
 
-@login_required
+@page_open_to(policy.can_open_pipeline)
 @require_POST
 def quote_transition(request: AuthedRequest, pk: int) -> HttpResponse:
     quote = _quote_or_404(request, pk)

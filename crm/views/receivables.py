@@ -6,15 +6,16 @@ from __future__ import annotations
 import csv
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from common.access import page_open_to
 from common.auth import AuthedRequest
 from common.money import round_fen
 from common.timeutil import local_today
+from crm import policy
 from crm.services.receivables import aging_rows, pipeline_policy, receivables_overdue, receivables_visible_to
 from crm.views.paging import page_context
 
@@ -57,7 +58,7 @@ def receivable_lists() -> dict[str, tuple[str, str]]:
     }
 
 
-@login_required
+@page_open_to(policy.can_open_receivables)
 def receivable_aging(request: AuthedRequest) -> HttpResponse:
     lists = receivable_lists()
     which = request.GET.get("list") or "watch"

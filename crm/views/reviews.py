@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from common.access import page_open_to
 from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
+from crm import policy
 from crm.forms import ReviewForm
-from crm.selectors import customer_review_queue, is_manager, keyset_page
+from crm.selectors import customer_review_queue, keyset_page
 from crm.services import customers as services
 from crm.views.customers import parse_cursor, visible_customer_or_404
 
 QUEUE_PAGE_SIZE = 30
 
 
-@login_required
+@page_open_to(policy.can_open_review_queue)
 def review_queue(request: AuthedRequest) -> HttpResponse:
     rows, next_cursor = keyset_page(
         customer_review_queue(user=request.user),
@@ -31,11 +32,11 @@ def review_queue(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "crm/review_queue.html",
-        {"customers": rows, "next_cursor": next_cursor, "is_manager": is_manager(request.user)},
+        {"customers": rows, "next_cursor": next_cursor, "is_manager": policy.is_manager(request.user)},
     )
 
 
-@login_required
+@page_open_to(policy.can_open_customers)
 @require_http_methods(["GET", "POST"])
 def customer_review(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = visible_customer_or_404(request, pk)

@@ -17,7 +17,6 @@ from partners.services.credit import credit_shares_compute, credit_shares_freeze
 from partners.services.partners import (
     account_executive_attach,
     account_executive_detach,
-    can_record_referral,
     partner_register,
     referral_create,
 )
@@ -27,7 +26,6 @@ __all__ = [
     "CollisionOpened",
     "account_executive_attach",
     "account_executive_detach",
-    "can_record_referral",
     "collision_default_split",
     "collision_escalate_overdue",
     "collision_open",

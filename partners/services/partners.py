@@ -14,6 +14,7 @@ from common.errors import Conflict, DomainError
 from crm.models import Customer, Order, Role, User
 from crm.selectors import team_member_ids
 from partners.models import ExecutiveAttachment, Partner, PartnerKind, Referral
+from partners.policy import can_record_referral
 from partners.selectors import policy_for
 
 PARTNER_FIELDS = {
@@ -60,13 +61,6 @@ def partner_register(*, by: User, username: str = "", password: str = "", **data
         partner.user = user
     partner.save()
     return partner
-
-
-def can_record_referral(user: User) -> bool:
-    """Managers and admins record referrals; partners and reps do not (a partner sees no other partner)."""
-    return user.sees_everything or user.has_role(
-        Role.ADMIN, Role.DIRECTOR, Role.REGIONAL_MANAGER, Role.SALES_MANAGER
-    )
 
 
 def referral_create(

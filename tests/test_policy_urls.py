@@ -1,0 +1,574 @@
+"""Every URL pattern (pages and /api/ routes) for every role: the answer (200/302 vs 403/404) is what the
+owning app's policy says, for an object the role may see and one it may not; and the menu offers exactly
+the pages the role may open. A new URL pattern that is not classified below fails the test."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import transaction
+from django.test import Client, RequestFactory
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from commissions import policy as commissions_policy
+from common.menu import nav_for
+from crm import policy as crm_policy
+from crm.models import Customer, ReviewStatus, Role, User
+from crm.services import opportunities as opp_services
+from crm.services.approvals import authority_rules_seed_defaults
+from partners import policy as partners_policy
+from settlements import policy as settlements_policy
+from settlements.models import ExportJob, Settlement
+from settlements.services import settlement_generate
+from tests.crm.factories import build_approvers
+from tests.factories import CustomerFactory, UserFactory, build_org
+from tests.settlements.factories import cline
+from tests.settlements.factories import partner as make_partner
+
+SEP = dt.date(2026, 9, 1)
+# Open: the page or the route answers (a form with errors, a redirect, a refusal of the action itself
+# with a reason: 403 from a service for this object and this person, e.g. deciding one's own request).
+ALLOWED = {200, 201, 202, 204, 302, 400, 403, 409}
+# Closed: the role may not open the page, or the row is not theirs to see.
+DENIED = {403, 404}
+# A page or GET route that is open answers 200 (or a redirect); only POST-only actions may refuse.
+OPEN_GET = {200, 302}
+
+Check = Callable[[Any], bool]
+
+
+def _walk(patterns: list[Any], prefix: str = "", ns: str | None = None) -> Iterator[tuple[str, str, Any]]:
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            inner = f"{ns}:{p.namespace}" if ns and p.namespace else (p.namespace or ns)
+            yield from _walk(p.url_patterns, prefix + str(p.pattern), inner)
+        elif isinstance(p, URLPattern):
+            name = f"{ns}:{p.name}" if ns and p.name else (p.name or "")
+            yield name, prefix + str(p.pattern), p.callback
+
+
+def all_patterns() -> list[tuple[str, str, Any]]:
+    return list(_walk(get_resolver().url_patterns))
+
+
+# --------------------------------------------------------------------------------------------------
+# Classification: URL name -> (who may open it, whose rows it shows)
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    check: Check  # the policy's page/route rule
+    scope: str | None = None  # the object kind in the path (its policy scope decides visibility)
+    menu: bool = False  # a top-level page: in the menu exactly when the policy opens it
+    public: bool = False  # open to anonymous users too
+
+
+def signed_in(user: Any) -> bool:
+    return crm_policy.is_signed_in(user)
+
+
+def anyone(user: Any) -> bool:
+    return True
+
+
+c, p, k, s = crm_policy, partners_policy, commissions_policy, settlements_policy
+
+PAGES: dict[str, Rule] = {
+    "crm:my_day": Rule(signed_in, menu=True),  # a partner is sent to the portal (302)
+    "crm:customer_list": Rule(c.can_open_customers, menu=True),
+    "crm:customer_create": Rule(c.can_open_customers),
+    "crm:customer_detail": Rule(c.can_open_customers, "customer"),
+    "crm:customer_edit": Rule(c.can_open_customers, "customer"),
+    "crm:customer_assign": Rule(c.can_open_customers, "customer_assign"),
+    "crm:followup_create": Rule(c.can_open_customers, "customer"),
+    "crm:contact_create": Rule(c.can_open_customers, "customer"),
+    "crm:customer_review": Rule(c.can_open_customers, "customer"),
+    "crm:review_queue": Rule(c.can_open_review_queue, menu=True),
+    "crm:outing_list": Rule(c.can_open_pipeline, menu=True),
+    "crm:outing_create": Rule(c.can_open_pipeline, menu=True),
+    "crm:lead_list": Rule(c.can_open_pipeline, menu=True),
+    "crm:lead_create": Rule(c.can_open_pipeline),
+    "crm:lead_import": Rule(c.can_open_pipeline),
+    "crm:lead_detail": Rule(c.can_open_pipeline, "lead"),
+    "crm:lead_assign": Rule(c.can_open_pipeline, "lead"),
+    "crm:opportunity_list": Rule(c.can_open_pipeline, menu=True),
+    "crm:opportunity_create": Rule(c.can_open_pipeline),
+    "crm:opportunity_detail": Rule(c.can_open_pipeline, "opportunity"),
+    "crm:opportunity_confirm": Rule(c.can_open_pipeline, "opportunity"),
+    "crm:opportunity_attach": Rule(c.can_open_pipeline, "opportunity"),
+    "crm:opportunity_activity": Rule(c.can_open_pipeline, "opportunity"),
+    "crm:approval_inbox": Rule(c.can_open_approvals, menu=True),
+    "crm:concession_create": Rule(c.can_open_pipeline),
+    "crm:approval_detail": Rule(c.can_open_approvals, "approval"),
+    "crm:approval_decide": Rule(c.can_open_approvals, "approval"),
+    "crm:quote_list": Rule(c.can_open_pipeline, menu=True),
+    "crm:quote_create": Rule(c.can_open_pipeline),
+    "crm:quote_detail": Rule(c.can_open_pipeline, "quote"),
+    "crm:quote_transition": Rule(c.can_open_pipeline, "quote"),
+    "crm:contract_list": Rule(c.can_open_contracts, menu=True),
+    "crm:contract_create": Rule(c.can_open_contracts),
+    "crm:contract_detail": Rule(c.is_internal, "contract"),
+    "crm:contract_transition": Rule(c.is_internal, "contract"),
+    "crm:order_create": Rule(c.can_open_contracts, "contract"),
+    "crm:order_list": Rule(c.can_open_orders, menu=True),
+    "crm:order_detail": Rule(c.can_open_orders, "order"),
+    "crm:order_writeoff": Rule(c.can_open_orders, "order"),
+    "crm:receivable_aging": Rule(c.can_open_receivables, menu=True),
+    "crm:pool_list": Rule(c.can_open_pool, menu=True),
+    "crm:pool_claim": Rule(c.can_open_pool, "pool"),
+    "crm:pool_assign": Rule(c.can_assign_from_pool, "pool"),
+    "crm:notifications": Rule(signed_in),  # the header's bell, not a menu entry
+    "partners:partner_list": Rule(p.can_manage_partners, menu=True),
+    "partners:partner_create": Rule(p.can_manage_partners),
+    "partners:portal": Rule(p.can_open_portal, menu=True),
+    "partners:referral_create": Rule(p.can_record_referral, menu=True),
+    "partners:collision_list": Rule(p.can_open_collisions, menu=True),
+    "partners:collision_report": Rule(p.can_open_collision_report, menu=True),
+    "partners:collision_detail": Rule(p.can_open_collisions, "collision"),
+    "partners:collision_act": Rule(p.can_open_collisions, "collision"),
+    "partners:order_credit": Rule(signed_in, "order_credit"),
+    "partners:executive_attach": Rule(c.can_open_customers, "customer"),
+    "commissions:statement": Rule(k.can_open_statement, menu=True),
+    "commissions:line_detail": Rule(k.can_open_statement, "line"),
+    "commissions:what_if": Rule(k.can_open_what_if, menu=True),
+    "commissions:forfeit": Rule(k.can_forfeit, menu=True),
+    "settlements:list": Rule(s.can_open_settlements, menu=True),
+    "settlements:dashboard": Rule(s.can_open_settlement_dashboard, menu=True),
+    "settlements:inbox": Rule(s.can_open_settlement_inbox, menu=True),
+    "settlements:generate": Rule(s.can_generate),
+    "settlements:bulk_payout": Rule(s.can_pay),
+    "settlements:export_start": Rule(s.can_export),
+    "settlements:export_job": Rule(s.can_export, "export"),
+    "settlements:export_download": Rule(s.can_export, "export_file"),
+    "settlements:detail": Rule(s.can_open_settlements, "settlement"),
+    "settlements:transition": Rule(s.can_open_settlements, "settlement"),
+    "settlements:payout": Rule(s.can_pay, "settlement"),
+    "settlements:line_defer": Rule(s.can_open_settlements, "settlement_line"),
+    "settlements:dispute_create": Rule(s.can_open_settlements, "settlement"),
+    "settlements:dispute_resolve": Rule(s.can_open_settlements, "settlement_dispute"),
+    "settlements:export_one": Rule(s.can_open_settlements, "settlement"),
+    # site-wide
+    "login": Rule(anyone, public=True),
+    "logout": Rule(anyone, public=True),
+    "set_language": Rule(anyone, public=True),
+    "admin:index": Rule(c.can_open_admin, menu=True),
+}
+
+API: dict[str, Rule] = {
+    "schema": Rule(anyone, public=True),
+    "api-docs": Rule(anyone, public=True),
+    "api-token": Rule(anyone, public=True),
+    "crm_api:api-root": Rule(signed_in),
+    "crm_api:customer-list": Rule(c.can_open_customers),
+    "crm_api:customer-review-queue": Rule(c.can_open_customers),
+    "crm_api:customer-detail": Rule(c.can_open_customers, "customer"),
+    "crm_api:customer-followups": Rule(c.can_open_customers, "customer"),
+    "crm_api:customer-contacts": Rule(c.can_open_customers, "customer"),
+    "crm_api:customer-timeline": Rule(c.can_open_customers, "customer"),
+    "crm_api:customer-review": Rule(c.can_open_customers, "customer"),
+    "crm_api:customer-assign": Rule(c.can_open_customers, "customer_assign"),
+    "crm_api:outing-list": Rule(c.can_open_pipeline),
+    "crm_api:lead-list": Rule(c.can_open_pipeline),
+    "crm_api:lead-import-file": Rule(c.can_open_pipeline),
+    "crm_api:lead-detail": Rule(c.can_open_pipeline, "lead"),
+    "crm_api:lead-assign": Rule(c.can_open_pipeline, "lead"),
+    "crm_api:lead-convert": Rule(c.can_open_pipeline, "lead"),
+    "crm_api:opportunity-list": Rule(c.can_open_pipeline),
+    "crm_api:opportunity-stages": Rule(c.can_open_pipeline),
+    "crm_api:opportunity-detail": Rule(c.can_open_pipeline, "opportunity"),
+    "crm_api:opportunity-activities": Rule(c.can_open_pipeline, "opportunity"),
+    "crm_api:opportunity-attachments": Rule(c.can_open_pipeline, "opportunity"),
+    "crm_api:opportunity-confirm": Rule(c.can_open_pipeline, "opportunity"),
+    "crm_api:opportunity-transition": Rule(c.can_open_pipeline, "opportunity"),
+    "crm_api:approval-list": Rule(c.can_open_approvals),
+    "crm_api:approval-inbox": Rule(c.can_open_approvals),
+    "crm_api:approval-detail": Rule(c.can_open_approvals, "approval"),
+    "crm_api:approval-decide": Rule(c.can_open_approvals, "approval"),
+    "crm_api:concession-list": Rule(c.can_open_pipeline),
+    "crm_api:quote-list": Rule(c.can_open_pipeline),
+    "crm_api:quote-detail": Rule(c.can_open_pipeline, "quote"),
+    "crm_api:quote-transition": Rule(c.can_open_pipeline, "quote"),
+    "crm_api:contract-list": Rule(c.is_internal),
+    "crm_api:contract-detail": Rule(c.is_internal, "contract"),
+    "crm_api:contract-transition": Rule(c.is_internal, "contract"),
+    "crm_api:order-list": Rule(c.can_open_orders),
+    "crm_api:order-detail": Rule(c.can_open_orders, "order"),
+    "crm_api:order-money": Rule(c.can_open_orders, "order"),
+    "crm_api:order-payments": Rule(c.can_open_orders, "order"),
+    "crm_api:order-writeoff": Rule(c.can_open_orders, "order"),
+    "crm_api:receivable-list": Rule(c.can_open_receivables),
+    "crm_api:pool-list": Rule(c.can_open_pool),
+    "crm_api:pool-claim": Rule(c.can_open_pool, "pool"),
+    "crm_api:pool-assign": Rule(c.can_assign_from_pool, "pool"),
+    "crm_api:notification-list": Rule(signed_in),
+    "crm_api:notification-unread": Rule(signed_in),
+    "crm_api:notification-mark-read": Rule(signed_in),
+    "crm_api:region-list": Rule(c.is_internal),
+    "crm_api:region-detail": Rule(c.is_internal, "region"),
+    "crm_api:department-list": Rule(c.is_internal),
+    "crm_api:department-detail": Rule(c.is_internal, "department"),
+    "crm_api:industry-list": Rule(c.is_internal),
+    "crm_api:industry-detail": Rule(c.is_internal, "industry"),
+    "crm_api:user-list": Rule(c.is_internal),
+    "crm_api:user-detail": Rule(c.is_internal, "user"),
+    "partners_api:api-root": Rule(signed_in),
+    "partners_api:collision-list": Rule(p.can_open_collisions),
+    "partners_api:collision-detail": Rule(p.can_open_collisions, "collision"),
+    "partners_api:collision-transition": Rule(p.can_open_collisions, "collision"),
+    "partners_api:collision-report": Rule(p.can_open_collision_report),
+    "partners_api:referral-create": Rule(p.can_record_referral),
+    "partners_api:order-credit": Rule(signed_in, "order_credit"),
+    "partners_api:customer-executive": Rule(p.can_attach_executives, "customer"),
+    "partners_api:partner-list": Rule(p.can_manage_partners),
+    "partners_api:partner-detail": Rule(p.can_manage_partners, "partner"),
+    "partners_api:portal-customer-list": Rule(p.can_open_portal),
+    "partners_api:portal-referral-list": Rule(p.can_open_portal),
+    "partners_api:portal-order-list": Rule(p.can_open_portal),
+    "commissions_api:api-root": Rule(signed_in),
+    "commissions_api:statement": Rule(k.can_open_statement),
+    "commissions_api:what_if": Rule(k.can_open_what_if),
+    "commissions_api:line-list": Rule(k.can_open_statement),
+    "commissions_api:line-detail": Rule(k.can_open_statement, "line"),
+    "settlements_api:api-root": Rule(signed_in),
+    "settlements_api:settlement-list": Rule(s.can_open_settlements),
+    "settlements_api:settlement-inbox": Rule(s.can_open_settlements),
+    "settlements_api:settlement-generate": Rule(s.can_generate),
+    "settlements_api:settlement-bulk-transition": Rule(s.can_open_settlements),
+    "settlements_api:settlement-bulk-payout": Rule(s.can_pay),
+    "settlements_api:settlement-detail": Rule(s.can_open_settlements, "settlement"),
+    "settlements_api:settlement-lines": Rule(s.can_open_settlements, "settlement"),
+    "settlements_api:settlement-steps": Rule(s.can_open_settlements, "settlement"),
+    "settlements_api:settlement-transition": Rule(s.can_open_settlements, "settlement"),
+    "settlements_api:settlement-payout": Rule(s.can_pay, "settlement"),
+    "settlements_api:settlement-defer": Rule(s.can_open_settlements, "settlement"),
+    "settlements_api:dispute-list": Rule(s.can_open_settlements),
+    "settlements_api:dispute-detail": Rule(s.can_open_settlements, "dispute"),
+    "settlements_api:dispute-resolve": Rule(s.can_open_settlements, "dispute"),
+    "settlements_api:export-list": Rule(s.can_export),
+    "settlements_api:export-detail": Rule(s.can_export, "export"),
+}
+
+RULES = {**PAGES, **API}
+
+
+def _classify(name: str, route: str) -> str | None:
+    """The rule key of a pattern: its name; the Django admin's own pages are one family (the admin
+    checks is_staff itself; admin:index stands for them); DRF's format-suffix twins share their name."""
+    if route.startswith("admin/"):
+        return "admin"
+    return name if name in RULES else None
+
+
+def test_every_url_pattern_is_classified() -> None:
+    unlisted = sorted(
+        {
+            f"{name or '(unnamed)'} {route}"
+            for name, route, _cb in all_patterns()
+            if not _classify(name, route)
+        }
+    )
+    assert unlisted == [], "classify these URL patterns in tests/test_policy_urls.py: " + ", ".join(unlisted)
+    known = {name for name, _route, _cb in all_patterns()}
+    stale = sorted(set(RULES) - known)
+    assert stale == [], f"rules for URL names that no longer exist: {stale}"
+
+
+# --------------------------------------------------------------------------------------------------
+# One world: every role, and two of each object (team A's and team B's; a partner's)
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    users: dict[str, Any]
+    objects: dict[str, list[Any]] = field(default_factory=dict)
+
+
+def _pipeline(rep: User, manager: User, finance: User, tag: str) -> dict[str, Any]:
+    from decimal import Decimal
+
+    from crm.models import ApprovalRequest, QuoteStatus
+    from crm.services import leads as lead_services
+    from crm.services import orders as order_services
+    from crm.services import payments as payment_services
+    from crm.services import quotes as quote_services
+    from tests.crm.factories import signed_contract, visited_customer
+
+    lead = lead_services.lead_create(by=rep, company=f"线索{tag}有限公司", source="call", contact_person="王")
+    customer = visited_customer(rep)
+    opp = opp_services.opportunity_create(by=rep, customer=customer, name=f"项目{tag}", amount="1000.00")
+    quote = quote_services.quote_create(
+        by=rep,
+        customer=customer,
+        title=f"报价{tag}",
+        lines=[{"product": "A", "quantity": "1", "list_price": "100.00", "quoted_price": "47.00"}],
+    )
+    quote_services.quote_transition(quote=quote, to=QuoteStatus.PENDING, by=rep)
+    approval = ApprovalRequest.objects.get(kind="quote_discount", object_id=quote.pk)
+    contract = signed_contract(rep, manager, customer=customer)
+    order = order_services.order_create(
+        by=rep,
+        contract=contract,
+        lines=[
+            {
+                "product": "A",
+                "category": "regular",
+                "quantity": "2",
+                "list_price": "100.00",
+                "unit_price": "90.00",
+            }
+        ],
+    )
+    payment_services.payment_record(order=order, amount=Decimal("50.00"), by=finance)
+    return {
+        "customer": customer,
+        "lead": lead,
+        "opportunity": opp,
+        "quote": quote,
+        "approval": approval,
+        "contract": contract,
+        "order": order,
+    }
+
+
+def build_world() -> World:
+    from crm.models import Department, Industry, Region
+    from partners.services import collision_open
+    from settlements import services as settlement_services
+
+    org = build_org()
+    approvers = build_approvers()
+    director = UserFactory(username="director", display_name="总监", roles=[Role.DIRECTOR])
+    org.regional_manager.manager = director
+    org.regional_manager.save()
+    marketing = UserFactory(username="marketing", display_name="市场", roles=[Role.MARKETING])
+    partner_login = UserFactory(username="partner_login", display_name="合伙人登录", roles=[Role.PARTNER])
+    partner = make_partner(user=partner_login, region=org.region)
+    users: dict[str, Any] = {
+        Role.REP: org.rep_a1,
+        Role.ACCOUNT_EXECUTIVE: org.executive,
+        Role.SALES_MANAGER: org.manager_a,
+        Role.REGIONAL_MANAGER: org.regional_manager,
+        Role.DIRECTOR: director,
+        Role.PRESIDENTS_ASSISTANT: org.assistant,
+        Role.VP: org.vp,
+        Role.PRESIDENT: org.president,
+        Role.FINANCE: org.finance,
+        Role.ADMIN: org.admin,
+        Role.PARTNER: partner_login,
+        Role.SALES_ADMIN_MANAGER: approvers.sales_admin,
+        Role.RD_VP: approvers.rd_vp,
+        Role.DELIVERY_VP: approvers.delivery_vp,
+        Role.CUSTOMER_DIRECTOR: approvers.customer_director,
+        Role.MARKETING: marketing,
+        "anonymous": AnonymousUser(),
+    }
+    authority_rules_seed_defaults()
+    opp_services.stages_seed_defaults()
+    a = _pipeline(org.rep_a1, org.manager_a, org.finance, "甲")
+    b = _pipeline(org.rep_b1, org.manager_b, org.finance, "乙")
+    pool = [
+        CustomerFactory(owner=None, name=f"公海客户{i}有限公司", review_status=ReviewStatus.APPROVED)
+        for i in (1, 2)
+    ]
+    Customer.objects.filter(pk__in=[x.pk for x in pool]).update(owner=None)
+    pending = CustomerFactory(owner=org.rep_a2, review_status=ReviewStatus.PENDING, region=org.region)
+    clash = CustomerFactory(owner=org.rep_a1, region=org.region)
+    case = collision_open(customer=clash, claimant=org.rep_b1, source="customer_create")
+    partner_clash = CustomerFactory(owner=org.rep_b1, region=org.region_b)
+    partner_case = collision_open(customer=partner_clash, claimant=partner, source="manual")
+    lines = [cline(user=org.rep_a1, amount="100.00"), cline(user=org.rep_b1, amount="300.00")]
+    cline(partner=partner, kind="rebate", category="微课程", amount="50.00")
+    settlement_generate(month=SEP, by=org.finance)
+    sa = Settlement.objects.get(payee_user=org.rep_a1, month=SEP)
+    sb = Settlement.objects.get(payee_user=org.rep_b1, month=SEP)
+    sp = Settlement.objects.get(payee_partner=partner, month=SEP)
+    disputes = []
+    for settlement, payee in ((sa, org.rep_a1), (sb, org.rep_b1)):
+        line = settlement.lines.first()
+        disputes.append(
+            settlement_services.dispute_create(
+                line=line, by=payee, reason="金额不对", today=dt.date(2026, 10, 1)
+            )
+        )
+    export = ExportJob.objects.create(month=SEP, requested_by=org.finance, unmasked=True)
+    other_export = ExportJob.objects.create(month=SEP, requested_by=org.admin, unmasked=False)
+    world = World(users=users)
+    world.objects = {
+        "customer": [a["customer"], b["customer"], pending],
+        "customer_assign": [a["customer"], b["customer"]],
+        "lead": [a["lead"], b["lead"]],
+        "opportunity": [a["opportunity"], b["opportunity"]],
+        "quote": [a["quote"], b["quote"]],
+        "approval": [a["approval"], b["approval"]],
+        "contract": [a["contract"], b["contract"]],
+        "order": [a["order"], b["order"]],
+        "order_credit": [a["order"], b["order"]],
+        "pool": pool[:1],
+        "collision": [case, partner_case],
+        "line": lines,
+        "settlement": [sa, sb, sp],
+        "settlement_line": [sa, sb],
+        "settlement_dispute": list(zip([sa, sb], disputes, strict=True)),
+        "dispute": disputes,
+        "export": [export, other_export],
+        "region": [org.region],
+        "department": [org.dept_a],
+        "industry": [Industry.objects.create(name="制造业")],
+        "user": [org.rep_b1],
+        "partner": [partner],
+    }
+    assert Region.objects.exists() and Department.objects.exists()
+    return world
+
+
+# What each object kind's policy scope says (the same functions the pages and API call).
+def _visible(kind: str, user: Any, obj: Any) -> bool:
+    if isinstance(user, AnonymousUser):
+        return False
+    if kind == "customer":
+        return crm_policy.customers_visible_to(user).filter(pk=obj.pk).exists()
+    if kind == "customer_assign":
+        return crm_policy.can_assign_customer(user, obj)
+    if kind == "lead":
+        return crm_policy.leads_visible_to(user).filter(pk=obj.pk).exists()
+    if kind == "opportunity":
+        return crm_policy.opportunities_visible_to(user).filter(pk=obj.pk).exists()
+    if kind == "quote":
+        return crm_policy.quotes_visible_to(user).filter(pk=obj.pk).exists()
+    if kind == "contract":
+        return crm_policy.contracts_visible_to(user).filter(pk=obj.pk).exists()
+    if kind == "order":
+        return crm_policy.orders_visible_to(user).filter(pk=obj.pk).exists()
+    if kind == "approval":
+        return crm_policy.approvals_visible_to(user).filter(pk=obj.pk).exists()
+    if kind == "order_credit":
+        return partners_policy.order_credit_visible(user, obj.pk) is not None
+    if kind == "collision":
+        return partners_policy.collisions_visible_to(user).filter(pk=obj.pk).exists()
+    if kind == "line":
+        return commissions_policy.lines_visible_to(user).filter(pk=obj.pk).exists()
+    if kind in ("settlement", "settlement_line"):
+        return settlements_policy.settlements_visible_to(user).filter(pk=obj.pk).exists()
+    if kind == "settlement_dispute":
+        return settlements_policy.settlements_visible_to(user).filter(pk=obj[0].pk).exists()
+    if kind == "dispute":
+        return settlements_policy.settlements_visible_to(user).filter(pk=obj.settlement_id).exists()
+    if kind == "export":
+        return bool(obj.requested_by_id == user.pk)
+    if kind == "export_file":  # the file of one's own finished export
+        return bool(obj.requested_by_id == user.pk and obj.file)
+    return True  # pool customers, org rows, partners: the page/route rule alone decides
+
+
+def _kwargs(kind: str, obj: Any, route: str) -> dict[str, Any]:
+    if kind == "settlement_line":
+        return {"pk": obj.pk, "line_pk": obj.lines.first().pk}
+    if kind == "settlement_dispute":
+        return {"pk": obj[0].pk, "dispute_pk": obj[1].pk}
+    if "<int:contract_pk>" in route:
+        return {"contract_pk": obj.pk}
+    return {"pk": obj.pk}
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield build_world()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+def _targets() -> list[tuple[str, str, Rule]]:
+    """Each named pattern once (format-suffix twins and the admin's own pages are covered by their
+    representative), with its rule."""
+    seen: set[str] = set()
+    out = []
+    for name, route, _cb in all_patterns():
+        key = _classify(name, route)
+        if key is None or key == "admin" or name in seen or "(?P<format>" in route:
+            continue
+        seen.add(name)
+        out.append((name, route, RULES[name]))
+    return out
+
+
+def _request(client: Client, url: str) -> tuple[int, bool]:
+    """GET; a route that only takes POST is POSTed (empty body) inside a transaction rolled back.
+    Returns the status and whether it was POSTed."""
+    with transaction.atomic():
+        status, posted = client.get(url).status_code, False
+        if status == 405:
+            status, posted = client.post(url, {}).status_code, True
+        transaction.set_rollback(True)
+    return status, posted
+
+
+def _expect(user: Any, rule: Rule, obj_kind: str | None, obj: Any, *, api: bool, posted: bool) -> set[int]:
+    if isinstance(user, AnonymousUser) and not rule.public:
+        return {401, 403} if api else {302}
+    allowed = rule.check(user) and (obj_kind is None or _visible(obj_kind, user, obj))
+    if not allowed:
+        return DENIED
+    return ALLOWED if posted or rule.public else OPEN_GET
+
+
+ROLES = [*Role.values, "anonymous"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_every_url_answers_as_the_policy_says(world, role) -> None:  # type: ignore[no-untyped-def]
+    user = world.users[role]
+    client = Client()
+    if not isinstance(user, AnonymousUser):
+        client.force_login(user)
+    wrong = []
+    for name, route, rule in _targets():
+        api = name in API
+        objs = world.objects[rule.scope] if rule.scope else [None]
+        for obj in objs:
+            url = reverse(name, kwargs=_kwargs(rule.scope, obj, route)) if rule.scope else reverse(name)
+            status, posted = _request(client, url)
+            expected = _expect(user, rule, rule.scope, obj, api=api, posted=posted)
+            if rule.public and not isinstance(user, AnonymousUser):
+                client.force_login(user)  # logout / set_language / token: sign in again for the next URL
+            if status not in expected or status == 500:
+                wrong.append(f"{url} ({name}): {status}, policy says {sorted(expected)}")
+    # The Django admin: staff only (the others are sent to the admin's login).
+    status = client.get(reverse("admin:index")).status_code
+    if status != (200 if crm_policy.can_open_admin(user) else 302):
+        wrong.append(f"/admin/: {status}")
+    assert wrong == [], f"{role}: " + "; ".join(wrong)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_the_menu_offers_exactly_the_pages_the_role_may_open(world, role) -> None:  # type: ignore[no-untyped-def]
+    user = world.users[role]
+    request = RequestFactory().get("/")
+    request.user = user
+    offered = {item.url for group in nav_for(request) for item in group.items}
+    client = Client()
+    if not isinstance(user, AnonymousUser):
+        client.force_login(user)
+    dead = sorted(url for url in offered if client.get(url).status_code != 200)
+    assert dead == [], f"{role}: menu links that do not open: {dead}"
+    missing = []
+    for name, rule in RULES.items():
+        if not rule.menu or not rule.check(user):
+            continue
+        url = reverse(name)
+        if client.get(url).status_code == 200 and url not in offered:
+            missing.append(url)
+    assert missing == [], f"{role}: pages the policy opens that the menu does not offer: {missing}"
