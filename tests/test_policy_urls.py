@@ -24,7 +24,7 @@ from crm.services.approvals import authority_rules_seed_defaults
 from partners import policy as partners_policy
 from settlements import policy as settlements_policy
 from settlements.models import ExportJob, Settlement
-from settlements.services import settlement_generate
+from settlements.services.generation import settlement_generate
 from tests.crm.factories import build_approvers
 from tests.factories import CustomerFactory, UserFactory, build_org
 from tests.settlements.factories import cline
@@ -340,7 +340,7 @@ def _pipeline(rep: User, manager: User, finance: User, tag: str) -> dict[str, An
 def build_world() -> World:
     from crm.models import Department, Industry, Region
     from partners.services import collision_open
-    from settlements import services as settlement_services
+    from settlements.services import disputes as settlement_services
 
     org = build_org()
     approvers = build_approvers()
