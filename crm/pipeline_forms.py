@@ -14,7 +14,6 @@ from crm.models import (
     Industry,
     LeadSource,
     LeadStatus,
-    ProductCategory,
     Quote,
     Region,
     User,
@@ -128,13 +127,25 @@ class QuoteForm(forms.Form):
 
 
 class QuoteLineForm(forms.Form):
-    product = forms.CharField(label=_("产品"), max_length=200, required=False)
+    """A quote line: a catalogue product, a quantity and the price offered (or a discount off list).
+    The list and floor price are not fields: they are the price book's."""
+
+    product = forms.CharField(label=_("产品"), max_length=40, required=False)
     quantity = forms.DecimalField(label=_("数量"), max_digits=12, decimal_places=2, required=False)
-    list_price = money_field(_("标准价"), required=False)
     quoted_price = money_field(_("报价"), required=False)
+    discount_pct = forms.DecimalField(
+        label=_("折扣（%）"), max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        pct = data.pop("discount_pct", None)
+        if pct is not None and data.get("quoted_price") is None:
+            data["discount_rate"] = pct / 100
+        return data
 
 
-QuoteLineFormSet = forms.formset_factory(QuoteLineForm, extra=4)
+QuoteLineFormSet = forms.formset_factory(QuoteLineForm, extra=3)
 
 
 class ContractForm(forms.Form):
@@ -159,13 +170,12 @@ class ContractTransitionForm(forms.Form):
 
 
 class OrderLineForm(forms.Form):
-    product = forms.CharField(label=_("产品"), max_length=200, required=False)
-    category = forms.ChoiceField(label=_("类别"), choices=ProductCategory.choices, required=False)
+    """An order line: a catalogue product and a quantity (and, only under a contract without a quote,
+    the agreed unit price). List price, floor and cost come from the price book."""
+
+    product = forms.CharField(label=_("产品"), max_length=40, required=False)
     quantity = forms.DecimalField(label=_("数量"), max_digits=12, decimal_places=2, required=False)
-    list_price = money_field(_("标准价"), required=False)
     unit_price = money_field(_("成交单价"), required=False)
-    floor_price = money_field(_("最低价"), required=False)
-    unit_cost = money_field(_("单位成本"), required=False)
 
 
 OrderLineFormSet = forms.formset_factory(OrderLineForm, extra=3)

@@ -298,16 +298,17 @@ def _pipeline(rep: User, manager: User, finance: User, tag: str) -> dict[str, An
     from crm.services import orders as order_services
     from crm.services import payments as payment_services
     from crm.services import quotes as quote_services
-    from tests.crm.factories import signed_contract, visited_customer
+    from tests.crm.factories import priced_product, signed_contract, visited_customer
 
     lead = lead_services.lead_create(by=rep, company=f"线索{tag}有限公司", source="call", contact_person="王")
     customer = visited_customer(rep)
     opp = opp_services.opportunity_create(by=rep, customer=customer, name=f"项目{tag}", amount="1000.00")
+    priced_product("A", "100.00")
     quote = quote_services.quote_create(
         by=rep,
         customer=customer,
         title=f"报价{tag}",
-        lines=[{"product": "A", "quantity": "1", "list_price": "100.00", "quoted_price": "47.00"}],
+        lines=[{"product": "A", "quantity": "1", "quoted_price": "47.00"}],
     )
     quote_services.quote_transition(quote=quote, to=QuoteStatus.PENDING, by=rep)
     approval = ApprovalRequest.objects.get(kind="quote_discount", object_id=quote.pk)
@@ -318,9 +319,7 @@ def _pipeline(rep: User, manager: User, finance: User, tag: str) -> dict[str, An
         lines=[
             {
                 "product": "A",
-                "category": "regular",
                 "quantity": "2",
-                "list_price": "100.00",
                 "unit_price": "90.00",
             }
         ],

@@ -19,7 +19,7 @@ from common.auth import request_user
 from common.errors import DomainError
 from common.timeutil import local_today
 from crm import policy
-from crm.models import Order, OrderLine, OrderStatus, Payment, ProductCategory
+from crm.models import Order, OrderLine, OrderStatus, Payment
 from crm.pipeline_selectors import contracts_visible_to, orders_visible_to
 from crm.services import orders as services
 from crm.services import payments as payment_services
@@ -29,12 +29,18 @@ MONEY: dict[str, Any] = {"max_digits": 16, "decimal_places": 2}
 
 
 class OrderLineSerializer(serializers.ModelSerializer):
-    category = serializers.ChoiceField(choices=ProductCategory.choices)
+    """In: `product` (a catalogue product's id or code) and `quantity`; `unit_price` only under a
+    contract without a quote. Category, list price, floor and unit cost are read-only (price book)."""
+
+    product = serializers.CharField(max_length=200)
+    catalog_product = serializers.IntegerField(source="catalog_product_id", read_only=True)
+    unit_price = serializers.DecimalField(max_digits=16, decimal_places=2, required=False, allow_null=True)
 
     class Meta:
         model = OrderLine
         fields = [
             "product",
+            "catalog_product",
             "category",
             "quantity",
             "list_price",
@@ -43,8 +49,7 @@ class OrderLineSerializer(serializers.ModelSerializer):
             "unit_cost",
             "amount",
         ]
-        read_only_fields = ["amount"]
-        extra_kwargs = {"floor_price": {"required": False}, "unit_cost": {"required": False}}
+        read_only_fields = ["category", "list_price", "floor_price", "unit_cost", "amount"]
 
 
 class OrderSerializer(serializers.ModelSerializer):
@@ -84,7 +89,7 @@ class OrderDetailSerializer(OrderSerializer):
 
 class OrderCreateSerializer(serializers.Serializer):
     contract = serializers.IntegerField()
-    lines = OrderLineSerializer(many=True)
+    lines = OrderLineSerializer(many=True, required=False)
 
 
 class MoneyInSerializer(serializers.Serializer):
@@ -138,7 +143,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if contract is None:
             raise DomainError(_("合同不存在。"), field="contract")
         order = services.order_create(
-            by=user, contract=contract, lines=[dict(x) for x in ser.validated_data["lines"]]
+            by=user, contract=contract, lines=[dict(x) for x in ser.validated_data.get("lines", [])]
         )
         order = self.get_queryset().get(pk=order.pk)
         return Response(OrderDetailSerializer(order).data, status=status.HTTP_201_CREATED)

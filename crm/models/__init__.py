@@ -6,6 +6,7 @@ from crm.models.approvals import (
     AuthorityRule,
     StepStatus,
 )
+from crm.models.catalog import Category, CostBasis, Product, ProductPrice
 from crm.models.customers import (
     Contact,
     ContactRole,
@@ -67,12 +68,14 @@ __all__ = [
     "ApprovalStatus",
     "ApprovalStep",
     "AuthorityRule",
+    "Category",
     "Concession",
     "ConcessionKind",
     "Contact",
     "ContactRole",
     "Contract",
     "ContractStatus",
+    "CostBasis",
     "Customer",
     "CustomerStatus",
     "Department",
@@ -107,7 +110,9 @@ __all__ = [
     "PoolRelease",
     "PoolThreshold",
     "PoolWarning",
+    "Product",
     "ProductCategory",
+    "ProductPrice",
     "Quote",
     "QuoteLine",
     "QuoteStatus",

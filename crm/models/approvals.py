@@ -23,6 +23,7 @@ class ApprovalKind(models.TextChoices):
     MAKE_GOOD_DATABASE = "make_good_database", _("补量（数据库）")
     BELOW_FLOOR = "below_floor", _("低于最低价销售")
     WRITE_OFF = "write_off", _("坏账核销")
+    ORDER_OVER_CONTRACT = "order_over_contract", _("订单超出合同余额")
 
 
 class AuthorityRule(models.Model):

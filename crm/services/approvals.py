@@ -42,6 +42,7 @@ HANDLERS: dict[str, str] = {
     ApprovalKind.CONTRACT: "crm.services.contracts.contract_on_approval",
     ApprovalKind.BELOW_FLOOR: "crm.services.orders.order_on_below_floor_approval",
     ApprovalKind.WRITE_OFF: "crm.services.receivables.writeoff_on_approval",
+    ApprovalKind.ORDER_OVER_CONTRACT: "crm.services.orders.order_on_over_contract_approval",
     ApprovalKind.CUSTOMER_REBATE: "crm.services.approvals.concession_on_approval",
     ApprovalKind.MAKE_GOOD_PLATFORM: "crm.services.approvals.concession_on_approval",
     ApprovalKind.MAKE_GOOD_DATABASE: "crm.services.approvals.concession_on_approval",
@@ -178,6 +179,13 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     {
         "kind": ApprovalKind.BELOW_FLOOR,
         "name": "低于最低价销售：大区经理及以上（设定提成比例）",
+        "priority": 10,
+        "chain": [EVERYONE_ABOVE_REGION],
+    },
+    # issue 17: an order beyond its contract's remaining amount (amount = the excess)
+    {
+        "kind": ApprovalKind.ORDER_OVER_CONTRACT,
+        "name": "订单超出合同余额：大区经理及以上",
         "priority": 10,
         "chain": [EVERYONE_ABOVE_REGION],
     },
