@@ -8,7 +8,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import (
+    Category,
     ContractStatus,
+    CostBasis,
     Customer,
     FollowUpChannel,
     Industry,
@@ -154,8 +156,8 @@ class ContractForm(forms.Form):
     quote = forms.ModelChoiceField(
         label=_("来自报价单（可选）"), queryset=Quote.objects.none(), required=False
     )
-    amount = money_field(_("合同金额"), required=False)
-    list_amount = money_field(_("标准价总额"), required=False)
+    # From a quote, the amount (and list amount) are the quote's: leave it empty.
+    amount = money_field(_("合同金额（来自报价单时自动带入）"), required=False)
     standard_template = forms.BooleanField(label=_("使用标准合同模板"), required=False, initial=True)
 
     def __init__(self, *args, customers, quotes, **kwargs):  # type: ignore[no-untyped-def]
@@ -211,3 +213,44 @@ class ConcessionForm(forms.Form):
 class SimpleFilterForm(forms.Form):
     q = forms.CharField(label=_("搜索"), required=False)
     status = forms.CharField(required=False)
+
+
+class ProductForm(forms.Form):
+    """A catalogue product (the price rows are added separately, effective-dated)."""
+
+    code = forms.CharField(label=_("产品编码"), max_length=40)
+    name = forms.CharField(label=_("产品名称"), max_length=200)
+    category = forms.ModelChoiceField(label=_("类别"), queryset=Category.objects.none())
+    unit = forms.CharField(label=_("单位"), max_length=20, initial="件")
+    cost_basis = forms.ChoiceField(label=_("成本类型"), choices=CostBasis.choices, initial=CostBasis.OWN)
+    active = forms.BooleanField(label=_("在售"), required=False, initial=True)
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = Category.objects.filter(active=True)  # type: ignore[attr-defined]
+
+
+class ProductPriceForm(forms.Form):
+    effective_from = forms.DateField(label=_("生效日期"), widget=DATE)
+    list_price = money_field(_("标准价"))
+    floor_price = money_field(_("最低价"))
+    unit_cost = money_field(_("单位成本（外调、外包必填）"), required=False)
+
+
+class ProductFilterForm(forms.Form):
+    q = forms.CharField(label=_("搜索"), required=False, max_length=100)
+    category = forms.ChoiceField(label=_("类别"), required=False, choices=[])
+    active = forms.ChoiceField(
+        label=_("状态"), required=False, choices=[("", _("全部")), ("1", _("在售")), ("0", _("停售"))]
+    )
+    on = forms.DateField(label=_("价格日期"), required=False, widget=DATE)
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", _("全部类别"))] + [  # type: ignore[attr-defined]
+            (c.code, c.label) for c in Category.objects.all()
+        ]
+
+
+class ProductImportForm(forms.Form):
+    file = forms.FileField(label=_("Excel文件（.xlsx）"))

@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from commissions import policy as commissions_policy
 from common.menu import nav_for
 from crm import policy as crm_policy
-from crm.models import Customer, ReviewStatus, Role, User
+from crm.models import Category, Customer, Product, ReviewStatus, Role, User
 from crm.services import opportunities as opp_services
 from crm.services.approvals import authority_rules_seed_defaults
 from partners import policy as partners_policy
@@ -110,6 +110,13 @@ PAGES: dict[str, Rule] = {
     "crm:quote_list": Rule(c.can_open_pipeline, menu=True),
     "crm:quote_create": Rule(c.can_open_pipeline),
     "crm:quote_detail": Rule(c.can_open_pipeline, "quote"),
+    "crm:quote_print": Rule(c.can_open_pipeline, "quote"),
+    "crm:product_list": Rule(c.can_open_price_book, menu=True),
+    "crm:product_export": Rule(c.can_open_price_book),
+    "crm:product_detail": Rule(c.can_open_price_book, "product"),
+    "crm:product_create": Rule(c.can_manage_price_book),
+    "crm:product_edit": Rule(c.can_manage_price_book, "product"),
+    "crm:product_import": Rule(c.can_manage_price_book),
     "crm:quote_transition": Rule(c.can_open_pipeline, "quote"),
     "crm:contract_list": Rule(c.can_open_contracts, menu=True),
     "crm:contract_create": Rule(c.can_open_contracts),
@@ -192,6 +199,11 @@ API: dict[str, Rule] = {
     "crm_api:approval-decide": Rule(c.can_open_approvals, "approval"),
     "crm_api:concession-list": Rule(c.can_open_pipeline),
     "crm_api:quote-list": Rule(c.can_open_pipeline),
+    "crm_api:product-category-list": Rule(c.can_open_price_book),
+    "crm_api:product-category-detail": Rule(c.can_open_price_book, "category"),
+    "crm_api:product-list": Rule(c.can_open_price_book),
+    "crm_api:product-detail": Rule(c.can_open_price_book, "product"),
+    "crm_api:product-prices": Rule(c.can_open_price_book, "product"),
     "crm_api:quote-detail": Rule(c.can_open_pipeline, "quote"),
     "crm_api:quote-transition": Rule(c.can_open_pipeline, "quote"),
     "crm_api:contract-list": Rule(c.is_internal),
@@ -405,6 +417,8 @@ def build_world() -> World:
         "lead": [a["lead"], b["lead"]],
         "opportunity": [a["opportunity"], b["opportunity"]],
         "quote": [a["quote"], b["quote"]],
+        "product": [Product.objects.get(code="A")],
+        "category": [Category.objects.get(code="regular")],
         "approval": [a["approval"], b["approval"]],
         "contract": [a["contract"], b["contract"]],
         "order": [a["order"], b["order"]],
@@ -417,6 +431,7 @@ def build_world() -> World:
         "settlement_dispute": list(zip([sa, sb], disputes, strict=True)),
         "dispute": disputes,
         "export": [export, other_export],
+        "export_file": [export, other_export],
         "region": [org.region],
         "department": [org.dept_a],
         "industry": [Industry.objects.create(name="制造业")],

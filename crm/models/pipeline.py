@@ -264,6 +264,11 @@ class Quote(TimeStampedModel):
             return Decimal("1")
         return (self.quoted_total / self.list_total).quantize(Decimal("0.000001"))
 
+    @property
+    def discount_ratio(self) -> Decimal:
+        """The whole quote's discount off list as a fraction (0.1 = 10% off)."""
+        return 1 - self.price_ratio
+
 
 class QuoteLine(models.Model):
     quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines", verbose_name=_("报价单"))
@@ -312,6 +317,11 @@ class QuoteLine(models.Model):
     @property
     def discount_amount(self) -> Decimal:
         return self.list_amount - self.quoted_amount
+
+    @property
+    def discount_ratio(self) -> Decimal:
+        """The discount off list as a fraction (0.1 = 10% off)."""
+        return 1 - self.price_ratio
 
 
 class StatusChange(models.Model):

@@ -230,6 +230,21 @@ def product_price_set(
     return row
 
 
+@transaction.atomic
+def product_create_or_update(
+    *,
+    by: User,
+    product: Product | None,
+    price: dict[str, Any] | None = None,
+    **fields: Any,
+) -> Product:
+    """The product form (page and API): the product, and for a new one its first price row; all or nothing."""
+    saved = product_save(by=by, product=product, **fields)
+    if price is not None:
+        product_price_set(by=by, product=saved, **price)
+    return saved
+
+
 # ---- Excel import / export -----------------------------------------------------------------------------
 
 

@@ -15,9 +15,10 @@ from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
 from crm import policy
-from crm.models import Order, OrderStatus
+from crm.models import Order, OrderStatus, Product
 from crm.pipeline_forms import MoneyInForm, OrderLineFormSet, WriteOffForm
 from crm.pipeline_selectors import contracts_visible_to, orders_visible_to
+from crm.services import catalog
 from crm.services import orders as services
 from crm.services import payments as payment_services
 from crm.services.approvals import approval_chain, latest_request_for
@@ -59,7 +60,22 @@ def order_create(request: AuthedRequest, contract_pk: int) -> HttpResponse:
     )
     if contract is None:
         raise Http404
-    lines = OrderLineFormSet(request.POST or None, prefix="lines")
+    quote_lines = list(contract.quote.lines.select_related("catalog_product")) if contract.quote else []  # type: ignore[attr-defined]
+    if quote_lines:  # the contract's quote: its products at the quoted prices, quantities to choose
+        initial = [
+            {"product": ql.catalog_product.code, "quantity": ql.quantity}
+            for ql in quote_lines
+            if ql.catalog_product
+        ]
+        products = [(ql.catalog_product, ql.quoted_price) for ql in quote_lines if ql.catalog_product]
+    else:
+        initial = []
+        products = [
+            (p, None)
+            for p, price in catalog.products_with_price(Product.objects.filter(active=True).order_by("code"))
+            if price is not None
+        ]
+    lines = OrderLineFormSet(request.POST or None, prefix="lines", initial=initial)
     error = None
     if request.method == "POST" and lines.is_valid():
         try:
@@ -72,11 +88,22 @@ def order_create(request: AuthedRequest, contract_pk: int) -> HttpResponse:
             error = str(exc.message)
         else:
             if order.status == OrderStatus.PENDING_APPROVAL:
-                messages.warning(request, _("订单含低于最低价的产品，已提交大区经理审批。"))
+                messages.warning(request, _("订单需要审批（低于最低价或超出合同余额），已提交审批。"))
             else:
                 messages.success(request, _("订单已下单。"))
             return redirect("crm:order_detail", pk=order.pk)
-    return render(request, "crm/order_form.html", {"contract": contract, "lines": lines, "error": error})
+    return render(
+        request,
+        "crm/order_form.html",
+        {
+            "contract": contract,
+            "lines": lines,
+            "error": error,
+            "products": products,
+            "from_quote": bool(quote_lines),
+            "remaining": services.contract_remaining(contract),
+        },
+    )
 
 
 @page_open_to(policy.can_open_orders)
