@@ -57,7 +57,8 @@ def priced_product(
         code=code,
         defaults={
             "name": name or code,
-            "category": Category.objects.get(code=category),
+            # get_or_create: transactional (browser) tests flush the migration-seeded categories
+            "category": Category.objects.get_or_create(code=category, defaults={"name": category})[0],
             "cost_basis": cost_basis,
         },
     )
