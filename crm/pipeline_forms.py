@@ -183,6 +183,14 @@ class OrderLineForm(forms.Form):
 OrderLineFormSet = forms.formset_factory(OrderLineForm, extra=3)
 
 
+class OrderLineCostForm(forms.Form):
+    """Finance's costs of an order line (K7 margin): unit cost, tax, logistics."""
+
+    unit_cost = money_field(_("单位成本"))
+    tax = money_field(_("税费"), required=False)
+    logistics = money_field(_("物流费"), required=False)
+
+
 class MoneyInForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("类型"), choices=[("payment", _("回款")), ("refund", _("退款")), ("invoice", _("开票"))]

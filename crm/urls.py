@@ -67,6 +67,7 @@ urlpatterns = [
     path("orders/", order_views.order_list, name="order_list"),
     path("orders/<int:pk>/", order_views.order_detail, name="order_detail"),
     path("orders/<int:pk>/writeoff/", order_views.order_writeoff, name="order_writeoff"),
+    path("orders/<int:pk>/costs/", order_views.order_line_costs, name="order_line_costs"),
     path("receivables/", receivable_views.receivable_aging, name="receivable_aging"),
     path("pool/", pool_views.pool_list, name="pool_list"),
     path("pool/<int:pk>/claim/", pool_views.pool_claim, name="pool_claim"),

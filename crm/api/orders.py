@@ -108,6 +108,13 @@ class PaymentSerializer(serializers.ModelSerializer):
         fields = ["id", "order", "kind", "amount", "received_on", "reference", "reason", "recorded_by"]
 
 
+class LineCostSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    unit_cost = serializers.DecimalField(**MONEY)
+    tax = serializers.DecimalField(required=False, allow_null=True, **MONEY)
+    logistics = serializers.DecimalField(required=False, allow_null=True, **MONEY)
+
+
 class WriteOffProposeSerializer(serializers.Serializer):
     amount = serializers.DecimalField(**MONEY)
     reason = serializers.CharField(max_length=200)
@@ -177,6 +184,20 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return Response(
             OrderSerializer(self.get_queryset().get(pk=order.pk)).data, status=status.HTTP_201_CREATED
         )
+
+    @extend_schema(request=LineCostSerializer, responses=OrderLineSerializer)
+    @action(detail=True, methods=["post"], url_path="line-costs")
+    def line_costs(self, request: Request, pk: str | None = None) -> Response:
+        """Finance: a line's unit cost, tax and logistics (K7) — never the rep's."""
+        order = self.get_object()
+        ser = LineCostSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = dict(ser.validated_data)
+        line = order.lines.filter(pk=d.pop("line")).first()
+        if line is None:
+            raise DomainError(_("订单中没有这一行。"), field="line")
+        line = services.order_line_costs_set(line=line, by=request_user(request), **d)
+        return Response(OrderLineSerializer(line).data)
 
     @extend_schema(responses=PaymentSerializer(many=True))
     @action(detail=True, methods=["get"])

@@ -224,3 +224,26 @@ def order_on_over_contract_approval(
     else:
         order.status = OrderStatus.REJECTED
         order.save(update_fields=["status", "updated_at"])
+
+
+@transaction.atomic
+def order_line_costs_set(
+    *, line: OrderLine, by: User, unit_cost: Any, tax: Any = None, logistics: Any = None
+) -> OrderLine:
+    """K7, issue 17: finance — never the rep — corrects a line's unit cost (the price book's by default)
+    and records its tax and logistics, which the margin commission is computed from."""
+    from crm import policy
+
+    if not policy.can_record_money_in(by):
+        raise DomainError(_("只有财务可以登记成本。"), code="not_allowed", status=403)
+    line = OrderLine.objects.select_for_update().select_related("order").get(pk=line.pk)
+    if line.order.status == OrderStatus.REJECTED:
+        raise DomainError(_("已驳回的订单不能登记成本。"), code="order_rejected", status=409)
+    line.unit_cost = _dec(unit_cost, n=1, label=_("单位成本"))
+    line.tax = _dec(tax, n=1, label=_("税费"))
+    line.logistics = _dec(logistics, n=1, label=_("物流费"))
+    for v in (line.unit_cost, line.tax, line.logistics):
+        if v >= Decimal("1e12"):
+            raise DomainError(_("金额过大。"), field="unit_cost")
+    line.save(update_fields=["unit_cost", "tax", "logistics"])
+    return line

@@ -15,8 +15,8 @@ from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
 from crm import policy
-from crm.models import Order, OrderStatus, Product
-from crm.pipeline_forms import MoneyInForm, OrderLineFormSet, WriteOffForm
+from crm.models import Category, Order, OrderLine, OrderStatus, Product
+from crm.pipeline_forms import MoneyInForm, OrderLineCostForm, OrderLineFormSet, WriteOffForm
 from crm.pipeline_selectors import contracts_visible_to, orders_visible_to
 from crm.services import catalog
 from crm.services import orders as services
@@ -24,6 +24,15 @@ from crm.services import payments as payment_services
 from crm.services.approvals import approval_chain, latest_request_for
 from crm.services.receivables import orders_with_money
 from crm.views.paging import page_context
+
+
+def _lines_with_labels(order: Order) -> list[OrderLine]:
+    """The order's lines, each with its category in words (categories are data, looked up once)."""
+    labels = {c.code: c.label for c in Category.objects.all()}
+    lines = list(order.lines.all())
+    for ln in lines:
+        ln.category_label = labels.get(ln.category, ln.category)  # type: ignore[attr-defined]
+    return lines
 
 
 def _order_or_404(request: AuthedRequest, pk: int) -> Order:
@@ -146,7 +155,8 @@ def order_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "crm/order_detail.html",
         {
             "order": order,
-            "lines": order.lines.all(),
+            "lines": _lines_with_labels(order),
+            "cost_form": OrderLineCostForm() if policy.can_record_money_in(request.user) else None,
             "payments": order.payments.select_related("recorded_by"),
             "invoices": order.invoices.all(),  # type: ignore[attr-defined]
             "writeoffs": order.writeoffs.all(),
@@ -178,4 +188,27 @@ def order_writeoff(request: AuthedRequest, pk: int) -> HttpResponse:
             messages.error(request, str(exc.message))
         else:
             messages.success(request, _("坏账核销申请已提交财务审批。"))
+    return redirect("crm:order_detail", pk=order.pk)
+
+
+@page_open_to(policy.can_record_money_in)
+@require_POST
+def order_line_costs(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Finance: a line's unit cost, tax and logistics (K7), the same service as the API."""
+    order = _order_or_404(request, pk)
+    form = OrderLineCostForm(request.POST)
+    line = (
+        order.lines.filter(pk=request.POST.get("line") or 0).first()
+        if str(request.POST.get("line", "")).isdigit()
+        else None
+    )
+    if line is None or not form.is_valid():
+        messages.error(request, _("请填写有效的成本。"))
+        return redirect("crm:order_detail", pk=order.pk)
+    try:
+        services.order_line_costs_set(line=line, by=request.user, **form.cleaned_data)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("成本已登记。"))
     return redirect("crm:order_detail", pk=order.pk)

@@ -689,3 +689,32 @@ def test_bad_dates_and_numbers_get_a_message_not_a_500(org, api_for, client_for)
             lines=[{"product": "LIC", "quantity": "1e30"}],
         )
     assert timezone.now()
+
+
+def test_finance_not_the_rep_sets_a_lines_costs(org, client_for, api_for):  # type: ignore[no-untyped-def]
+    contract = signed_contract(org.rep_a1, org.manager_a, amount=D("200000.00"))
+    order = order_services.order_create(
+        by=org.rep_a1,
+        contract=contract,
+        lines=[{"product": "SRV", "quantity": "1", "unit_price": "90000.00"}],
+    )
+    line = order.lines.get()
+    assert line.unit_cost == D("45000.00")
+    r = api_for(org.rep_a1).post(
+        f"/api/orders/{order.pk}/line-costs/", {"line": line.pk, "unit_cost": "1.00"}, format="json"
+    )
+    assert r.status_code == 403
+    r = api_for(org.finance).post(
+        f"/api/orders/{order.pk}/line-costs/",
+        {"line": line.pk, "unit_cost": "46000.00", "tax": "5200.00", "logistics": "300.00"},
+        format="json",
+    )
+    assert r.status_code == 200 and r.data["unit_cost"] == "46000.00"
+    client_for(org.finance).post(
+        reverse("crm:order_line_costs", args=[order.pk]),
+        {"line": line.pk, "unit_cost": "46500.00", "tax": "5200.00", "logistics": "300.00"},
+    )
+    line.refresh_from_db()
+    assert (line.unit_cost, line.tax, line.logistics) == (D("46500.00"), D("5200.00"), D("300.00"))
+    body = client_for(org.finance).get(reverse("crm:order_detail", args=[order.pk])).content.decode()
+    assert "外调产品" in body and "¥90,000.00" in body
