@@ -203,6 +203,8 @@ API: dict[str, Rule] = {
     "crm_api:product-category-list": Rule(c.can_open_price_book),
     "crm_api:product-category-detail": Rule(c.can_open_price_book, "category"),
     "crm_api:product-list": Rule(c.can_open_price_book),
+    "crm_api:product-import-file": Rule(c.can_open_price_book),
+    "crm_api:product-export": Rule(c.can_open_price_book),
     "crm_api:product-detail": Rule(c.can_open_price_book, "product"),
     "crm_api:product-prices": Rule(c.can_open_price_book, "product"),
     "crm_api:quote-detail": Rule(c.can_open_pipeline, "quote"),

@@ -7,10 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -71,6 +73,10 @@ class ProductSerializer(serializers.ModelSerializer):
         if price == "missing":
             price = catalog.price_in_force(obj, self.context.get("on"))
         return PriceSerializer(price).data if price else None
+
+
+class ProductImportSerializer(serializers.Serializer):
+    file = serializers.FileField()
 
 
 class ProductCreateSerializer(ProductSerializer):
@@ -172,6 +178,37 @@ class ProductViewSet(
         }
         product = catalog.product_create_or_update(by=request_user(request), product=product, **d)
         return Response(ProductSerializer(product, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=ProductImportSerializer)
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser])
+    def import_file(self, request: Request) -> Response:
+        """The Excel import of the page: created / updated codes and each refused row with its reason."""
+        _manager_only(request)
+        ser = ProductImportSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        upload = ser.validated_data["file"]
+        result = catalog.product_import(by=request_user(request), filename=upload.name, content=upload.read())
+        return Response(
+            {
+                "created": [p.code for p in result.created],
+                "updated": [p.code for p in result.updated],
+                "errors": [{"line": line, "reason": reason} for line, reason in result.errors],
+            }
+        )
+
+    @extend_schema(
+        responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes}
+    )
+    @action(detail=False, methods=["get"])
+    def export(self, request: Request) -> HttpResponse:
+        """The filtered catalogue as .xlsx with the price in force on ?on= (the import's columns)."""
+        day = _on(request)
+        resp = HttpResponse(
+            catalog.product_export(self.get_queryset(), on=day),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        resp["Content-Disposition"] = f'attachment; filename="price-book-{day:%Y%m%d}.xlsx"'
+        return resp
 
     @extend_schema(request=PriceSerializer, responses=PriceSerializer(many=True))
     @action(detail=True, methods=["get", "post"])

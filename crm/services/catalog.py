@@ -36,6 +36,7 @@ COLUMNS: list[tuple[str, str]] = [
     ("unit_cost", "单位成本"),
 ]
 _HEADER_WORDS = {label: key for key, label in COLUMNS} | {key: key for key, _label in COLUMNS}
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
 _YES = {"是", "在售", "1", "true", "yes", "y", "启用"}
 _NO = {"否", "停售", "0", "false", "no", "n", "停用"}
 
@@ -300,6 +301,8 @@ def product_import(*, by: User, filename: str, content: bytes) -> ProductImportR
     reason, and nothing of it is saved (each row in its own savepoint)."""
     if not filename.lower().endswith((".xlsx", ".xlsm")):
         raise DomainError(_("只支持 .xlsx 文件。"), code="invalid_file", field="file")
+    if len(content) > MAX_IMPORT_BYTES:
+        raise DomainError(_("文件不能超过5MB。"), code="too_large", field="file")
     rows = _rows_from_xlsx(content)
     result = ProductImportResult()
     for line_no, row in rows:

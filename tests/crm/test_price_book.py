@@ -718,3 +718,37 @@ def test_finance_not_the_rep_sets_a_lines_costs(org, client_for, api_for):  # ty
     assert (line.unit_cost, line.tax, line.logistics) == (D("46500.00"), D("5200.00"), D("300.00"))
     body = client_for(org.finance).get(reverse("crm:order_detail", args=[order.pk])).content.decode()
     assert "外调产品" in body and "¥90,000.00" in body
+
+
+def test_import_page_and_api_report_the_same_rows(org, client_for, api_for):  # type: ignore[no-untyped-def]
+    rows = [
+        HEADER,
+        ["NEW-1", "新品", "新产品", "套", "", "是", "2026-01-01", "6800.00", "5000.00", None],
+        ["NEW-2", "", "新产品"],
+    ]
+    upload = io.BytesIO(_xlsx(rows))
+    upload.name = "products.xlsx"
+    body = client_for(org.manager_a).post(reverse("crm:product_import"), {"file": upload}).content.decode()
+    assert (
+        "新增 1 个产品，更新 0 个产品。" in body
+        and '<td data-label="行号">3</td>' in body
+        and "请填写产品名称。" in body
+    )
+    upload = io.BytesIO(_xlsx(rows))
+    upload.name = "products.xlsx"
+    r = api_for(org.finance).post("/api/products/import/", {"file": upload}, format="multipart")
+    assert r.status_code == 200
+    assert r.data == {
+        "created": [],
+        "updated": ["NEW-1"],
+        "errors": [{"line": 3, "reason": "请填写产品名称。"}],
+    }
+    upload = io.BytesIO(_xlsx(rows))
+    upload.name = "products.xlsx"
+    assert (
+        api_for(org.rep_a1).post("/api/products/import/", {"file": upload}, format="multipart").status_code
+        == 403
+    )
+    exported = api_for(org.rep_a1).get("/api/products/export/?q=NEW&on=2026-02-01")
+    got = list(load_workbook(io.BytesIO(exported.content)).active.iter_rows(values_only=True))
+    assert got[1][:2] == ("NEW-1", "新品") and got[1][7:9] == (6800, 5000) and len(got) == 2
