@@ -45,7 +45,7 @@ def test_a_rep_sees_their_daily_tools_grouped_in_order(org) -> None:  # type: ig
     assert list(menu) == ["home", "customers", "sales", "approvals", "money"]
     assert menu["home"] == ["我的一天"]
     assert menu["customers"] == ["客户", "公海", "去向登记", "外出情况", "撞单"]
-    assert menu["sales"] == ["线索", "商机", "报价", "合同", "订单回款"]
+    assert menu["sales"] == ["线索", "商机", "报价", "产品与价格表", "合同", "订单回款"]
     assert menu["approvals"] == ["待我审批", "结算审批"]
     assert menu["money"] == ["我的提成", "提成试算", "结算", "结算单", "应收账龄"]
 
@@ -64,7 +64,7 @@ def test_finance_sees_money_and_the_lists_it_may_open(org) -> None:  # type: ign
     menu = _menu(org.finance)
     assert menu == {
         "home": ["我的一天"],
-        "sales": ["订单回款"],
+        "sales": ["产品与价格表", "订单回款"],
         "approvals": ["待我审批", "结算审批"],
         "money": ["我的提成", "结算", "结算单", "应收账龄", "提成没收"],
     }
