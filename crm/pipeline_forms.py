@@ -152,7 +152,7 @@ QuoteLineFormSet = forms.formset_factory(QuoteLineForm, extra=3)
 
 class ContractForm(forms.Form):
     customer = forms.ModelChoiceField(label=_("客户"), queryset=Customer.objects.none())
-    title = forms.CharField(label=_("合同名称"), max_length=200)
+    title = forms.CharField(label=_("合同名称（来自报价单时可留空）"), max_length=200, required=False)
     quote = forms.ModelChoiceField(
         label=_("来自报价单（可选）"), queryset=Quote.objects.none(), required=False
     )

@@ -752,3 +752,29 @@ def test_import_page_and_api_report_the_same_rows(org, client_for, api_for):  # 
     exported = api_for(org.rep_a1).get("/api/products/export/?q=NEW&on=2026-02-01")
     got = list(load_workbook(io.BytesIO(exported.content)).active.iter_rows(values_only=True))
     assert got[1][:2] == ("NEW-1", "新品") and got[1][7:9] == (6800, 5000) and len(got) == 2
+
+
+def test_contract_page_from_a_quote_carries_title_amount_and_lines(org, client_for):  # type: ignore[no-untyped-def]
+    quote = _approved_quote(org, [{"product": "LIC", "quantity": "2", "quoted_price": "900.00"}])
+    client = client_for(org.rep_a1)
+    form = client.get(reverse("crm:contract_create") + f"?quote={quote.pk}&customer={quote.customer_id}")
+    assert 'value="年度采购报价"' in form.content.decode()
+    resp = client.post(
+        reverse("crm:contract_create"),
+        {
+            "customer": quote.customer_id,
+            "quote": quote.pk,
+            "title": "",
+            "amount": "",
+            "standard_template": "on",
+        },
+    )
+    contract = Contract.objects.get()
+    assert resp.status_code == 302
+    assert (contract.title, contract.amount, contract.list_amount) == (
+        "年度采购报价",
+        D("1800.00"),
+        D("2000.00"),
+    )
+    body = client.get(reverse("crm:contract_detail", args=[contract.pk])).content.decode()
+    assert "合同明细（来自报价单）" in body and "软件许可" in body and "¥1,800.00" in body
