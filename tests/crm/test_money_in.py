@@ -37,7 +37,9 @@ LINE = {"product": "软件许可", "quantity": "3", "quoted_price": "33.33"}
 def _price_book(db):  # type: ignore[no-untyped-def]
     """The price book these tests sell from: list, floor and cost are never on the lines."""
     priced_product("软件许可", "33.33")
-    priced_product("服务器", "1000.00", "300.00", unit_cost="200.00", cost_basis="sourced", category="sourced")
+    priced_product(
+        "服务器", "1000.00", "300.00", unit_cost="200.00", cost_basis="sourced", category="sourced"
+    )
 
 
 def test_quote_refused_for_customer_never_visited_on_site(rep):  # type: ignore[no-untyped-def]
