@@ -32,7 +32,7 @@ class Tab:
 def tabbar_tabs(context: template.Context) -> list[Tab]:
     """The tabs this user may open. The menu (`nav_groups`, built from the same policy that guards the
     pages) decides: a tab is shown only when its page is in the user's menu. Without a menu in the
-    context nothing is offered."""
+    context, or with fewer than two of these pages in it, there is no tab bar."""
     request = context.get("request")
     path = getattr(request, "path", "")
     menu_urls: set[str] = set()
@@ -52,7 +52,8 @@ def tabbar_tabs(context: template.Context) -> list[Tab]:
             continue
         active = path == url or (url != "/" and path.startswith(url))
         tabs.append(Tab(label=label, url=url, icon=icon, active=active))
-    return tabs
+    # A bar with a single tab is no shortcut (finance, partners): their menu is the drawer.
+    return tabs if len(tabs) >= 2 else []
 
 
 @register.filter
