@@ -44,8 +44,9 @@ def can_pick_payee(user: Any) -> bool:
 
 
 def can_open_what_if(user: Any) -> bool:
-    """The what-if estimator is a sales tool (what would this deal pay me)."""
-    return crm_policy.works_in_sales(user)
+    """The what-if estimator (what would this deal pay me under my plan): every employee; a partner's
+    rebates are not estimated here."""
+    return crm_policy.is_internal(user)
 
 
 def can_forfeit(user: Any) -> bool:

@@ -167,7 +167,7 @@ def plan_get(*, code: str, effective_from: dt.date) -> CommissionPlan | None:
 def visible_payee_ids(*, user: User) -> set[int] | None:
     """Whose statements `user` may see: None = everyone (finance, admin, president, VP)."""
     from crm.models import Role
-    from crm.selectors import team_member_ids
+    from crm.policy import team_member_ids
 
     if user.sees_everything or user.has_role(Role.FINANCE):
         return None

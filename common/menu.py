@@ -61,6 +61,14 @@ class NavGroup:
 
 _REGISTRY: dict[tuple[str, str], MenuEntry] = {}
 
+# A badge counts up to this many rows (LIMIT, never COUNT(*) over a big table); the menu shows "99+".
+BADGE_CAP = 100
+
+
+def count_capped(qs: Any, cap: int = BADGE_CAP) -> int:
+    """How many rows a badge query has, reading at most `cap` ids (one cheap query at any scale)."""
+    return len(qs.values_list("pk", flat=True)[:cap])
+
 
 def register(*entries: MenuEntry) -> None:
     """Add entries to the menu (idempotent: an entry is keyed by its group and URL name, so a second

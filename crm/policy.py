@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from common.menu import count_capped
 from crm import pipeline_selectors, selectors
 from crm.models import ApprovalRequest, Contract, Customer, Lead, Opportunity, Order, Quote, Role, User
 from crm.services import approvals as approval_services
@@ -77,7 +78,7 @@ def customer_visible(user: Any, pk: int) -> Customer | None:
 
 
 def team_member_ids(user: User) -> set[int]:
-    """C11 "my team" (me included)."""
+    """C11 "my team" (me included; once per user object)."""
     return selectors.team_member_ids(user)
 
 
@@ -238,14 +239,14 @@ def approvals_waiting_count(user: Any) -> int:
     """For the menu badge: approval steps waiting for this user's decision (one query)."""
     if not can_open_approvals(user):
         return 0
-    return approval_services.approvals_waiting_for(user=user).count()
+    return count_capped(approval_services.approvals_waiting_for(user=user))
 
 
 def review_waiting_count(user: Any) -> int:
     """For the menu badge: new customers waiting for this manager's review."""
     if not can_open_review_queue(user):
         return 0
-    return selectors.customer_review_queue(user=user).count()
+    return count_capped(selectors.customer_review_queue(user=user))
 
 
 def is_owners_manager(user: Any, owner_id: int | None) -> bool:
@@ -298,3 +299,21 @@ def can_assign_lead_to(user: Any, to_user: User) -> bool:
         return True
     members = team_member_ids(user)
     return len(members) > 1 and to_user.pk in members
+
+
+def account_executives() -> QuerySet[User]:
+    """Who may serve a customer as account executive (客户执行): active holders of that role."""
+    return User.objects.filter(groups__name=Role.ACCOUNT_EXECUTIVE, is_active=True).order_by("username")
+
+
+def is_account_executive(user: Any) -> bool:
+    return is_signed_in(user) and user.has_role(Role.ACCOUNT_EXECUTIVE)
+
+
+def receivables_visible_to(user: Any) -> QuerySet[Order]:
+    """R*: the orders whose money a user follows (page, CSV export and API alike)."""
+    from crm.services.receivables import receivables_visible_to as receivables
+
+    if not can_open_receivables(user):
+        return Order.objects.none()
+    return receivables(user=user)

@@ -33,7 +33,16 @@ def normalize_phone(phone: str) -> str:
 
 def team_member_ids(user: User) -> set[int]:
     """C11 "my team": me, everyone whose manager chain reaches me, and everyone in the departments
-    (with their sub-departments) or regions I manage."""
+    (with their sub-departments) or regions I manage. Computed once per user object (a request asks
+    several times: the page, the menu's entries and badges)."""
+    cached: set[int] | None = getattr(user, "_team_member_ids", None)
+    if cached is None:
+        cached = _team_member_ids(user)
+        user._team_member_ids = cached  # type: ignore[attr-defined]
+    return set(cached)
+
+
+def _team_member_ids(user: User) -> set[int]:
     ids: set[int] = {user.pk}
     paths = list(Department.objects.filter(manager=user).values_list("path", flat=True))
     region_ids = list(user.managed_regions.values_list("id", flat=True))

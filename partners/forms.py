@@ -7,7 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Region, Role, User
+from crm import policy as crm_policy
+from crm.models import Region
 from partners.models import CollisionAction, CollisionCase, CollisionStatus, Partner, PartnerKind
 
 
@@ -77,9 +78,7 @@ class PartnerRegisterForm(forms.Form):
 class ExecutiveAttachForm(forms.Form):
     executive = forms.ModelChoiceField(
         label=_("客户执行"),
-        queryset=User.objects.filter(groups__name=Role.ACCOUNT_EXECUTIVE, is_active=True).order_by(
-            "username"
-        ),
+        queryset=crm_policy.account_executives(),
     )
     confirm = forms.BooleanField(
         label=_("我已知晓：客户执行一经选择不能终止，今后订单按 70:30 分配业绩。"), required=True

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from common.menu import count_capped
 from crm import policy as crm_policy
 from crm.models import Customer, Order, Role
 from partners import selectors
@@ -22,7 +23,9 @@ def partner_of(user: Any) -> Partner | None:
     """The active partner a login acts for (P2), or None."""
     if not crm_policy.is_signed_in(user):
         return None
-    return selectors.partner_for_user(user)
+    if not hasattr(user, "_policy_partner"):  # once per user object (the menu asks several times)
+        user._policy_partner = selectors.partner_for_user(user)
+    return user._policy_partner  # type: ignore[no-any-return]
 
 
 def collisions_visible_to(user: Any) -> QuerySet[CollisionCase]:
@@ -109,4 +112,4 @@ def collisions_waiting_count(user: Any) -> int:
     """For the menu badge: open cases in my 撞单 inbox (one query)."""
     if not can_open_collisions(user):
         return 0
-    return collision_inbox(user).count()
+    return count_capped(collision_inbox(user))

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from common.timeutil import local_today, next_month
 from crm.models import Customer, FollowUp, Order, User
-from crm.selectors import customer_list_visible_to, team_member_ids
+from crm.policy import customers_visible_to, team_member_ids
 from partners.models import (
     OPEN_COLLISION_STATUSES,
     CollisionCase,
@@ -138,7 +138,7 @@ def order_get_credit_visible(*, user: User, pk: int) -> Order | None:
     """An order's credit is visible to whoever sees its customer, and to its credit holders."""
     if not user.is_authenticated:
         return None
-    visible_customers = customer_list_visible_to(user=user).values("id")
+    visible_customers = customers_visible_to(user).values("id")
     cond = Q(customer_id__in=visible_customers) | Q(credit_shares__user=user) | Q(owner=user)
     cond |= Q(credit_shares__partner__user=user)
     ids = Order.objects.filter(cond).values("id")

@@ -7,7 +7,7 @@ import datetime as dt
 from django.db.models import Q, QuerySet
 
 from crm.models import Role, User
-from crm.selectors import team_member_ids
+from crm.policy import team_member_ids
 from settlements.models import Dispute, DisputeStatus, Settlement, SettlementLine
 
 SEES_ALL_ROLES = (Role.FINANCE, Role.PRESIDENT, Role.PRESIDENTS_ASSISTANT, Role.VP, Role.ADMIN)

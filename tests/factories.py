@@ -210,3 +210,8 @@ def build_org() -> Org:
         finance,
         admin,
     )
+
+
+# The role menu on every page (common.menu: who sees which entry, and the badges) costs at most this many
+# queries for any role; page query-count budgets include it.
+NAV_QUERIES = 14

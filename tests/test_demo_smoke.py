@@ -146,8 +146,17 @@ def test_every_menu_page_and_first_detail_opens(demo, db, username):  # type: ig
 # Lists open only to some roles (everyone else gets 404, as for an unknown page). Every other list
 # route must answer 200 to every role (filtered to what they may see).
 POOL_ROLES = set(ROLE_USERS) - {"assistant", "finance", "partner1"}
+INTERNAL = set(ROLE_USERS) - {"partner1"}  # crm.policy.is_internal: a partner sees only the portal
+SALES = INTERNAL - {"finance"}  # crm.policy.works_in_sales: finance has no customer book or pipeline
 RESTRICTED = {
     "/api/pool/": POOL_ROLES,
+    **{f"/api/{path}/": SALES for path in ("customers", "leads", "opportunities", "outings", "quotes")},
+    **{
+        f"/api/{path}/": INTERNAL
+        for path in ("approvals", "contracts", "orders", "receivables", "org/regions", "org/departments")
+    },
+    **{f"/api/{path}/": INTERNAL for path in ("org/industries", "org/users")},
+    "/api/partners/collisions/": SALES | {"partner1"},
     "/api/partners/partners/": {"vp", "president", "admin"},
     "/api/partners/portal/customers/": {"partner1"},
     "/api/partners/portal/orders/": {"partner1"},

@@ -64,9 +64,7 @@ class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     queryset = ApprovalRequest.objects.none()
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        qs = services.approval_requests_visible_to(user=request_user(self.request)).select_related(
-            "requested_by", "rule"
-        )
+        qs = policy.approvals_visible_to(request_user(self.request)).select_related("requested_by", "rule")
         kind = self.request.query_params.get("kind")
         if kind in ApprovalKind.values:
             qs = qs.filter(kind=kind)

@@ -15,7 +15,6 @@ from common.auth import request_user
 from common.errors import DomainError
 from crm import policy
 from crm.models import Contract, ContractStatus
-from crm.pipeline_selectors import contracts_visible_to, quotes_visible_to
 from crm.services import contracts as services
 
 
@@ -60,7 +59,7 @@ class ContractViewSet(
     queryset = Contract.objects.none()
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        qs = contracts_visible_to(user=request_user(self.request)).select_related("customer")
+        qs = policy.contracts_visible_to(request_user(self.request)).select_related("customer")
         q = (self.request.query_params.get("q") or "").strip()
         if q:
             qs = qs.filter(Q(title__icontains=q) | Q(customer__name__icontains=q) | Q(number=q))
@@ -74,7 +73,7 @@ class ContractViewSet(
         d = serializer.validated_data
         quote = None
         if d.get("quote_id"):
-            quote = quotes_visible_to(user=user).filter(pk=d["quote_id"]).first()
+            quote = policy.quotes_visible_to(user).filter(pk=d["quote_id"]).first()
             if quote is None:
                 raise DomainError(_("报价单不存在。"), field="quote")
         serializer.instance = services.contract_create(

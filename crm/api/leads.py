@@ -17,7 +17,6 @@ from common.errors import DomainError
 from crm import policy
 from crm.api.serializers import CustomerSerializer
 from crm.models import Lead, LeadStatus, User
-from crm.pipeline_selectors import leads_visible_to
 from crm.services import leads as services
 
 
@@ -70,7 +69,7 @@ class LeadViewSet(
     queryset = Lead.objects.none()
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        qs = leads_visible_to(user=request_user(self.request)).select_related("assigned_to")
+        qs = policy.leads_visible_to(request_user(self.request)).select_related("assigned_to")
         q = (self.request.query_params.get("q") or "").strip()
         if q:
             qs = qs.filter(Q(company__icontains=q) | Q(phone=q))

@@ -16,7 +16,6 @@ from crm import policy
 from crm.api.pipeline_common import visible_customer
 from crm.api.serializers import FollowUpSerializer
 from crm.models import Opportunity, OpportunityAttachment, PipelineStage
-from crm.pipeline_selectors import opportunities_visible_to
 from crm.services import opportunities as services
 
 
@@ -88,7 +87,7 @@ class OpportunityViewSet(
     queryset = Opportunity.objects.none()
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        qs = opportunities_visible_to(user=request_user(self.request)).select_related("customer", "owner")
+        qs = policy.opportunities_visible_to(request_user(self.request)).select_related("customer", "owner")
         q = (self.request.query_params.get("q") or "").strip()
         if q:
             qs = qs.filter(Q(name__icontains=q) | Q(customer__name__icontains=q))

@@ -18,9 +18,8 @@ from common.access import api_open_to
 from common.auth import request_user
 from common.errors import DomainError
 from common.timeutil import local_today
-from crm import policy
+from crm import policy as crm_policy
 from crm.models import Order, OrderLine, OrderStatus, Payment
-from crm.pipeline_selectors import contracts_visible_to, orders_visible_to
 from crm.services import orders as services
 from crm.services import payments as payment_services
 from crm.services import receivables as receivable_services
@@ -121,12 +120,12 @@ class WriteOffProposeSerializer(serializers.Serializer):
 
 
 class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    permission_classes = [api_open_to(policy.can_open_orders)]
+    permission_classes = [api_open_to(crm_policy.can_open_orders)]
     queryset = Order.objects.none()
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         qs = receivable_services.orders_with_money(
-            orders_visible_to(user=request_user(self.request))
+            crm_policy.orders_visible_to(request_user(self.request))
         ).select_related("customer")
         if self.action == "retrieve":
             qs = qs.prefetch_related("lines")
@@ -146,7 +145,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         user = request_user(request)
         ser = OrderCreateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        contract = contracts_visible_to(user=user).filter(pk=ser.validated_data["contract"]).first()
+        contract = crm_policy.contracts_visible_to(user).filter(pk=ser.validated_data["contract"]).first()
         if contract is None:
             raise DomainError(_("合同不存在。"), field="contract")
         order = services.order_create(
@@ -237,7 +236,7 @@ class ReceivableSerializer(OrderSerializer):
 class ReceivableViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """?list=overdue|watch|meeting|bad_debt (default watch: > 2 months overdue)."""
 
-    permission_classes = [api_open_to(policy.can_open_receivables)]
+    permission_classes = [api_open_to(crm_policy.can_open_receivables)]
 
     serializer_class = ReceivableSerializer
     queryset = Order.objects.none()
@@ -251,7 +250,7 @@ class ReceivableViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             "bad_debt": policy.bad_debt_months,
         }.get(self.request.query_params.get("list") or "watch", policy.watch_months)
         return receivable_services.receivables_overdue(
-            receivable_services.receivables_visible_to(user=request_user(self.request)), months=months
+            crm_policy.receivables_visible_to(request_user(self.request)), months=months
         ).select_related("customer")
 
     def get_serializer_context(self):  # type: ignore[no-untyped-def]

@@ -14,7 +14,6 @@ from common.auth import request_user
 from crm import policy
 from crm.api.pipeline_common import visible_customer
 from crm.models import Quote, QuoteLine, QuoteStatus
-from crm.pipeline_selectors import opportunities_visible_to, quotes_visible_to
 from crm.services import quotes as services
 
 
@@ -98,7 +97,7 @@ class QuoteViewSet(
     queryset = Quote.objects.none()
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        qs = quotes_visible_to(user=request_user(self.request)).select_related("customer")
+        qs = policy.quotes_visible_to(request_user(self.request)).select_related("customer")
         if self.action == "retrieve":
             qs = qs.prefetch_related("lines")
         q = (self.request.query_params.get("q") or "").strip()
@@ -116,7 +115,7 @@ class QuoteViewSet(
         user = request_user(self.request)
         d = serializer.validated_data
         opp_id = d.get("opportunity_id")
-        opportunity = opportunities_visible_to(user=user).filter(pk=opp_id).first() if opp_id else None
+        opportunity = policy.opportunities_visible_to(user).filter(pk=opp_id).first() if opp_id else None
         serializer.instance = services.quote_create(
             by=user,
             customer=visible_customer(user=user, pk=d["customer_id"]),

@@ -15,7 +15,6 @@ from common.forms import add_domain_error
 from crm import policy
 from crm.models import Contract, ContractStatus, QuoteStatus
 from crm.pipeline_forms import ContractForm, ContractTransitionForm
-from crm.pipeline_selectors import contracts_visible_to, quotes_visible_to
 from crm.services import contracts as services
 from crm.services import orders as order_services
 from crm.services.approvals import approval_chain, latest_request_for
@@ -24,7 +23,7 @@ from crm.views.paging import render_document_list
 
 def _contract_or_404(request: AuthedRequest, pk: int) -> Contract:
     obj = (
-        contracts_visible_to(user=request.user)
+        policy.contracts_visible_to(request.user)
         .filter(pk=pk)
         .select_related("customer", "owner", "quote")
         .first()
@@ -36,7 +35,7 @@ def _contract_or_404(request: AuthedRequest, pk: int) -> Contract:
 
 @page_open_to(policy.can_open_contracts)
 def contract_list(request: AuthedRequest) -> HttpResponse:
-    qs = contracts_visible_to(user=request.user).select_related("customer", "owner")
+    qs = policy.contracts_visible_to(request.user).select_related("customer", "owner")
     return render_document_list(
         request, qs, template="crm/contract_list.html", statuses=ContractStatus.choices
     )
@@ -46,7 +45,7 @@ def contract_list(request: AuthedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def contract_create(request: AuthedRequest) -> HttpResponse:
     customers = policy.customers_visible_to(request.user).only("id", "name").order_by("name")
-    quotes = quotes_visible_to(user=request.user).filter(
+    quotes = policy.quotes_visible_to(request.user).filter(
         owner=request.user, status__in=[QuoteStatus.APPROVED, QuoteStatus.SENT]
     )
     from_quote = (

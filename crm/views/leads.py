@@ -16,13 +16,12 @@ from common.forms import add_domain_error
 from crm import policy
 from crm.models import Lead, User
 from crm.pipeline_forms import LeadAssignForm, LeadConvertForm, LeadFilterForm, LeadForm, LeadImportForm
-from crm.pipeline_selectors import leads_visible_to
 from crm.services import leads as services
 from crm.views.paging import page_context
 
 
 def _lead_or_404(request: AuthedRequest, pk: int) -> Lead:
-    lead = leads_visible_to(user=request.user).filter(pk=pk).first()
+    lead = policy.leads_visible_to(request.user).filter(pk=pk).first()
     if lead is None:
         raise Http404
     return lead
@@ -31,7 +30,7 @@ def _lead_or_404(request: AuthedRequest, pk: int) -> Lead:
 @page_open_to(policy.can_open_pipeline)
 def lead_list(request: AuthedRequest) -> HttpResponse:
     form = LeadFilterForm(request.GET or None)
-    qs = leads_visible_to(user=request.user).select_related(
+    qs = policy.leads_visible_to(request.user).select_related(
         "assigned_to", "region", "industry", "duplicate_of"
     )
     if form.is_valid():

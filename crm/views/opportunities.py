@@ -16,7 +16,6 @@ from common.forms import add_domain_error
 from crm import policy
 from crm.models import Opportunity, PipelineStage
 from crm.pipeline_forms import ActivityForm, AttachmentForm, OpportunityForm, StageForm
-from crm.pipeline_selectors import opportunities_visible_to
 from crm.services import opportunities as services
 from crm.views.paging import page_context
 
@@ -25,7 +24,10 @@ KANBAN_LIMIT = 300
 
 def _opp_or_404(request: AuthedRequest, pk: int) -> Opportunity:
     opp = (
-        opportunities_visible_to(user=request.user).filter(pk=pk).select_related("customer", "owner").first()
+        policy.opportunities_visible_to(request.user)
+        .filter(pk=pk)
+        .select_related("customer", "owner")
+        .first()
     )
     if opp is None:
         raise Http404
@@ -35,7 +37,7 @@ def _opp_or_404(request: AuthedRequest, pk: int) -> Opportunity:
 @page_open_to(policy.can_open_pipeline)
 def opportunity_list(request: AuthedRequest) -> HttpResponse:
     stages = list(PipelineStage.objects.filter(active=True))
-    qs = opportunities_visible_to(user=request.user).select_related("customer", "owner")
+    qs = policy.opportunities_visible_to(request.user).select_related("customer", "owner")
     q = (request.GET.get("q") or "").strip()
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(customer__name__icontains=q))

@@ -17,7 +17,6 @@ from common.forms import add_domain_error
 from crm import policy
 from crm.models import Category, Order, OrderLine, OrderStatus, Product
 from crm.pipeline_forms import MoneyInForm, OrderLineCostForm, OrderLineFormSet, WriteOffForm
-from crm.pipeline_selectors import contracts_visible_to, orders_visible_to
 from crm.services import catalog
 from crm.services import orders as services
 from crm.services import payments as payment_services
@@ -36,7 +35,7 @@ def _lines_with_labels(order: Order) -> list[OrderLine]:
 
 
 def _order_or_404(request: AuthedRequest, pk: int) -> Order:
-    qs = orders_with_money(orders_visible_to(user=request.user)).select_related(
+    qs = orders_with_money(policy.orders_visible_to(request.user)).select_related(
         "customer", "owner", "contract"
     )
     obj = qs.filter(pk=pk).first()
@@ -47,7 +46,7 @@ def _order_or_404(request: AuthedRequest, pk: int) -> Order:
 
 @page_open_to(policy.can_open_orders)
 def order_list(request: AuthedRequest) -> HttpResponse:
-    qs = orders_with_money(orders_visible_to(user=request.user)).select_related("customer", "owner")
+    qs = orders_with_money(policy.orders_visible_to(request.user)).select_related("customer", "owner")
     q = (request.GET.get("q") or "").strip()
     if q:
         qs = qs.filter(Q(number=q) | Q(customer__name__icontains=q))
@@ -65,7 +64,7 @@ def order_list(request: AuthedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def order_create(request: AuthedRequest, contract_pk: int) -> HttpResponse:
     contract = (
-        contracts_visible_to(user=request.user).filter(pk=contract_pk).select_related("customer").first()
+        policy.contracts_visible_to(request.user).filter(pk=contract_pk).select_related("customer").first()
     )
     if contract is None:
         raise Http404

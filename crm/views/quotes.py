@@ -15,7 +15,6 @@ from common.forms import add_domain_error
 from crm import policy
 from crm.models import Opportunity, Product, Quote, QuoteStatus
 from crm.pipeline_forms import QuoteForm, QuoteLineFormSet
-from crm.pipeline_selectors import opportunities_visible_to, quotes_visible_to
 from crm.services import catalog
 from crm.services import quotes as services
 from crm.services.approvals import approval_chain, latest_request_for
@@ -23,7 +22,7 @@ from crm.views.paging import render_document_list
 
 
 def _quote_or_404(request: AuthedRequest, pk: int) -> Quote:
-    quote = quotes_visible_to(user=request.user).filter(pk=pk).select_related("customer", "owner").first()
+    quote = policy.quotes_visible_to(request.user).filter(pk=pk).select_related("customer", "owner").first()
     if quote is None:
         raise Http404
     return quote
@@ -31,7 +30,7 @@ def _quote_or_404(request: AuthedRequest, pk: int) -> Quote:
 
 @page_open_to(policy.can_open_pipeline)
 def quote_list(request: AuthedRequest) -> HttpResponse:
-    qs = quotes_visible_to(user=request.user).select_related("customer", "owner")
+    qs = policy.quotes_visible_to(request.user).select_related("customer", "owner")
     return render_document_list(request, qs, template="crm/quote_list.html", statuses=QuoteStatus.choices)
 
 
@@ -46,7 +45,7 @@ def quote_create(request: AuthedRequest) -> HttpResponse:
     opportunity: Opportunity | None = None
     opp_id = request.POST.get("opportunity") or request.GET.get("opportunity")
     if opp_id and str(opp_id).isdigit():
-        opportunity = opportunities_visible_to(user=request.user).filter(pk=int(opp_id)).first()
+        opportunity = policy.opportunities_visible_to(request.user).filter(pk=int(opp_id)).first()
     if request.method == "POST" and form.is_valid() and lines.is_valid():
         try:
             quote = services.quote_create(

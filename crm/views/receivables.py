@@ -15,8 +15,8 @@ from common.access import page_open_to
 from common.auth import AuthedRequest
 from common.money import round_fen
 from common.timeutil import local_today
-from crm import policy
-from crm.services.receivables import aging_rows, pipeline_policy, receivables_overdue, receivables_visible_to
+from crm import policy as crm_policy
+from crm.services.receivables import aging_rows, pipeline_policy, receivables_overdue
 from crm.views.paging import page_context
 
 
@@ -58,14 +58,14 @@ def receivable_lists() -> dict[str, tuple[str, str]]:
     }
 
 
-@page_open_to(policy.can_open_receivables)
+@page_open_to(crm_policy.can_open_receivables)
 def receivable_aging(request: AuthedRequest) -> HttpResponse:
     lists = receivable_lists()
     which = request.GET.get("list") or "watch"
     if which not in lists:
         which = "watch"
     months = int(lists[which][1])
-    qs = receivables_overdue(receivables_visible_to(user=request.user), months=months).select_related(
+    qs = receivables_overdue(crm_policy.receivables_visible_to(request.user), months=months).select_related(
         "customer", "owner"
     )
     q = (request.GET.get("q") or "").strip()

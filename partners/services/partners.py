@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import Conflict, DomainError
+from crm import policy as crm_policy
 from crm.models import Customer, Order, Role, User
-from crm.selectors import team_member_ids
+from crm.policy import team_member_ids
 from partners.models import ExecutiveAttachment, Partner, PartnerKind, Referral
 from partners.policy import can_record_referral
 from partners.selectors import policy_for
@@ -122,7 +123,7 @@ def account_executive_attach(*, customer: Customer, executive: User, by: User) -
         raise DomainError(_("不能选择已停用的用户。"), code="inactive_user", field="executive")
     if executive.pk == customer.owner_id:
         raise DomainError(_("客户执行不能是客户经理本人。"), code="same_person", field="executive")
-    if not executive.has_role(Role.ACCOUNT_EXECUTIVE):
+    if not crm_policy.is_account_executive(executive):
         raise DomainError(_("所选用户不是客户执行。"), code="not_executive", field="executive")
     attachment = ExecutiveAttachment.objects.create(
         customer=customer, executive=executive, attached_by=by, attached_at=timezone.now()

@@ -226,6 +226,8 @@ def test_inbox_and_lists_flat_for_approvers(org, client_for, django_assert_max_n
     build_world(org, n=1)
     client = client_for(getattr(org, who))
     urls = [reverse("crm:approval_inbox"), reverse("crm:quote_list"), reverse("crm:order_list")]
+    if who == "finance":  # finance has no pipeline pages (crm.policy.can_open_pipeline)
+        urls.remove(reverse("crm:quote_list"))
     counts = []
     for url in urls:
         client.get(url)

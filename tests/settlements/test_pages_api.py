@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from settlements.models import Dispute, ExportJob, Settlement, SettlementStatus
 from settlements.services.generation import settlement_generate
 from settlements.services.workflow import settlement_transition
+from tests.factories import NAV_QUERIES
 from tests.settlements.factories import cline, partner
 
 pytestmark = pytest.mark.django_db
@@ -80,14 +81,14 @@ def test_list_page_and_api_query_counts(org, month, client_for, api_for, django_
     for m in range(1, 13):
         settlement_generate(month=dt.date(2025, m, 1), by=org.finance)
     c = client_for(org.finance)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(8 + NAV_QUERIES):
         r = c.get("/settlements/?status=draft")
     assert r.status_code == 200
     api = api_for(org.finance)
     with django_assert_max_num_queries(6):
         r = api.get("/api/settlements/settlements/?month=2025-03")
     assert r.status_code == 200 and len(r.json()["results"]) == 1
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(12 + NAV_QUERIES):
         assert c.get(f"/settlements/{mine(org, org.rep_a1).pk}/").status_code == 200
 
 
@@ -249,7 +250,7 @@ def test_inbox_and_dispute_lists_query_counts(org, client_for, api_for, django_a
         s = settlement_transition(settlement=s, action="submit", by=org.finance)
         settlement_transition(settlement=s, action="confirm", by=org.finance)
     c = client_for(org.manager_a)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(14 + NAV_QUERIES):
         page = c.get("/settlements/inbox/")
     assert page.status_code == 200 and page.content.decode().count('name="ids"') == 15
     with django_assert_max_num_queries(10):
