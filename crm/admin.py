@@ -176,3 +176,30 @@ class KeyAccountClassChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+
+@admin.register(m.Category)
+class CategoryAdmin(admin.ModelAdmin):
+    """Product categories: the code is what commission plans key their rates by (kept once used)."""
+
+    list_display = ("code", "name", "name_en", "active", "sort_order")
+    list_editable = ("active", "sort_order")
+    search_fields = ("code", "name", "name_en")
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return ("code",) if obj is not None else ()
+
+
+class ProductPriceInline(admin.TabularInline):
+    model = m.ProductPrice
+    extra = 0
+    fields = ("effective_from", "list_price", "floor_price", "unit_cost", "created_by")
+    readonly_fields = ("created_by",)
+
+
+@admin.register(m.Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "category", "unit", "cost_basis", "active")
+    list_filter = ("category", "cost_basis", "active")
+    search_fields = ("code", "name")
+    inlines = [ProductPriceInline]

@@ -29,12 +29,13 @@ from crm.models import (
     OpportunityStage,
     Order,
     OrderStatus,
-    ProductCategory,
+    Product,
     QuoteStatus,
     Role,
     User,
 )
 from crm.models.customers import ONSITE_CHANNELS
+from crm.services import catalog
 from crm.services import contracts as contract_services
 from crm.services import leads as lead_services
 from crm.services import opportunities as opp_services
@@ -49,13 +50,49 @@ from crm.services.approvals import (
     latest_request_for,
 )
 
+# The demo price book: (code, name, category code, cost basis, list price); floor = 70% of list, sourced
+# and outsourced products cost 45% of list. A second price row (+5%) starts 30 days ago.
 PRODUCTS = [
-    ("企业版软件许可", ProductCategory.REGULAR, Decimal("12000.00")),
-    ("高端定制服务", ProductCategory.HIGH_END, Decimal("58000.00")),
-    ("新品试用套装", ProductCategory.NEW_PRODUCT, Decimal("6800.00")),
-    ("外调硬件", ProductCategory.SOURCED, Decimal("3500.00")),
-    ("外包实施", ProductCategory.OUTSOURCED, Decimal("20000.00")),
+    ("SW-ENT", "企业版软件许可", "regular", "own", Decimal("12000.00")),
+    ("SV-PRO", "高端定制服务", "high_end", "own", Decimal("58000.00")),
+    ("NP-KIT", "新品试用套装", "new_product", "own", Decimal("6800.00")),
+    ("HW-SRC", "外调硬件", "sourced", "sourced", Decimal("3500.00")),
+    ("OS-IMP", "外包实施", "outsourced", "outsourced", Decimal("20000.00")),
+    ("ED-TKT", "家庭教育讲座门票", "family_edu_ticket", "own", Decimal("1980.00")),
+    ("ED-CMP", "学生暑期特训营", "student_camp", "own", Decimal("6800.00")),
+    ("ED-MIC", "亲子沟通微课程", "micro_course", "own", Decimal("299.00")),
+    ("BK-001", "《家庭教育指南》", "books", "own", Decimal("38.00")),
 ]
+SALES_PRODUCTS = PRODUCTS[:5]
+
+
+def _price_book(today: dt.date, by: User) -> None:
+    """Seed the catalogue and its price book (idempotent)."""
+    for code, name, category, basis, price in PRODUCTS:
+        if Product.objects.filter(code=code).exists():
+            continue
+        product = catalog.product_save(
+            by=by,
+            code=code,
+            name=name,
+            category=category,
+            cost_basis=basis,
+            unit="套" if code[:2] != "BK" else "本",
+        )
+        for start, list_price in (
+            (dt.date(2020, 1, 1), price),
+            (today - dt.timedelta(days=30), round_fen(price * Decimal("1.05"))),
+        ):
+            catalog.product_price_set(
+                by=by,
+                product=product,
+                effective_from=start,
+                list_price=list_price,
+                floor_price=round_fen(list_price * Decimal("0.7")),
+                unit_cost=round_fen(list_price * Decimal("0.45")) if basis != "own" else None,
+            )
+
+
 LEAD_NAMES = ["云帆", "锦程", "海纳", "天成", "凯盛", "蓝图", "智联", "同创", "和信", "普惠", "鼎新", "卓越"]
 
 
@@ -78,25 +115,16 @@ def _manager_of(rep: User) -> User:
 
 
 def _lines(rng: random.Random, *, below_floor: bool = False) -> list[dict[str, Any]]:
+    """Order lines as a rep enters them under a contract without a quote: product and agreed price.
+    List price, floor and cost come from the price book."""
     out = []
-    for name, category, price in rng.sample(PRODUCTS, rng.randint(1, 3)):
+    for code, _name, _category, _basis, price in rng.sample(SALES_PRODUCTS, rng.randint(1, 3)):
         qty = Decimal(rng.randint(1, 5))
         unit = round_fen(price * Decimal(rng.choice(["1", "0.95", "0.9", "0.85"])))
-        floor = round_fen(price * Decimal("0.7"))
         if below_floor:
             unit = round_fen(price * Decimal("0.6"))
             below_floor = False
-        out.append(
-            {
-                "product": name,
-                "category": category,
-                "quantity": qty,
-                "list_price": price,
-                "unit_price": unit,
-                "floor_price": floor,
-                "unit_cost": round_fen(price * Decimal("0.45")),
-            }
-        )
+        out.append({"product": code, "quantity": qty, "unit_price": unit})
     return out
 
 
@@ -120,7 +148,7 @@ def _approve_all(
 
 def _signed_contract(customer: Customer, rep: User, amount: Decimal, title: str) -> Any:
     contract = contract_services.contract_create(
-        by=rep, customer=customer, title=title, amount=amount, list_amount=amount, standard_template=True
+        by=rep, customer=customer, title=title, amount=amount, standard_template=True
     )
     contract_services.contract_transition(contract=contract, to=ContractStatus.IN_REVIEW, by=rep)
     _approve_all(contract, reason="同意签约")
@@ -145,6 +173,8 @@ def seed(ctx: dict[str, Any]) -> None:
     if Order.objects.filter(contract__isnull=False).exists():  # already seeded
         ctx["orders"] = list(Order.objects.filter(status=OrderStatus.BOOKED).order_by("booked_at"))
         return
+
+    _price_book(local_today(), president)
 
     # L1: assignment table — each region's reps, round-robin; leads from every channel.
     for region in ctx["regions"]:
@@ -225,18 +255,13 @@ def seed(ctx: dict[str, Any]) -> None:
             if (i + k) % 3 == 2:
                 continue
             customer = visited(rep, k + 1)
-            price = Decimal("10000.00")
+            price = Decimal("12600.00")  # SW-ENT's list price in force today
             quote = quote_services.quote_create(
                 by=rep,
                 customer=customer,
                 title=f"{customer.name[:6]}报价",
                 lines=[
-                    {
-                        "product": "企业版软件许可",
-                        "quantity": 2,
-                        "list_price": price,
-                        "quoted_price": round_fen(price * Decimal(ratio)),
-                    }
+                    {"product": "SW-ENT", "quantity": 2, "quoted_price": round_fen(price * Decimal(ratio))}
                 ],
             )
             quote_services.quote_transition(quote=quote, to=QuoteStatus.PENDING, by=rep)
@@ -255,7 +280,6 @@ def seed(ctx: dict[str, Any]) -> None:
         customer=visited(rep1, 2),
         title="集团框架协议（非标）",
         amount=Decimal("680000.00"),
-        list_amount=Decimal("800000.00"),
         standard_template=False,
     )
     contract_services.contract_transition(contract=big, to=ContractStatus.IN_REVIEW, by=rep1)

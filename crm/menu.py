@@ -20,6 +20,9 @@ def register_menu() -> None:
         MenuEntry("sales", _("线索"), "crm:lead_list", "bulb", policy.can_open_pipeline, order=10),
         MenuEntry("sales", _("商机"), "crm:opportunity_list", "target", policy.can_open_pipeline, order=20),
         MenuEntry("sales", _("报价"), "crm:quote_list", "file-dollar", policy.can_open_pipeline, order=30),
+        MenuEntry(
+            "sales", _("产品与价格表"), "crm:product_list", "package", policy.can_open_price_book, order=35
+        ),
         MenuEntry("sales", _("合同"), "crm:contract_list", "file-text", policy.can_open_contracts, order=40),
         MenuEntry("sales", _("订单回款"), "crm:order_list", "receipt", policy.can_open_orders, order=50),
         MenuEntry(

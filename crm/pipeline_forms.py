@@ -8,8 +8,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import (
-    ORDER_CATEGORY_CHOICES,
+    Category,
     ContractStatus,
+    CostBasis,
     Customer,
     FollowUpChannel,
     Industry,
@@ -129,23 +130,35 @@ class QuoteForm(forms.Form):
 
 
 class QuoteLineForm(forms.Form):
-    product = forms.CharField(label=_("产品"), max_length=200, required=False)
+    """A quote line: a catalogue product, a quantity and the price offered (or a discount off list).
+    The list and floor price are not fields: they are the price book's."""
+
+    product = forms.CharField(label=_("产品"), max_length=40, required=False)
     quantity = forms.DecimalField(label=_("数量"), max_digits=12, decimal_places=2, required=False)
-    list_price = money_field(_("标准价"), required=False)
     quoted_price = money_field(_("报价"), required=False)
+    discount_pct = forms.DecimalField(
+        label=_("折扣（%）"), max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        pct = data.pop("discount_pct", None)
+        if pct is not None and data.get("quoted_price") is None:
+            data["discount_rate"] = pct / 100
+        return data
 
 
-QuoteLineFormSet = forms.formset_factory(QuoteLineForm, extra=4)
+QuoteLineFormSet = forms.formset_factory(QuoteLineForm, extra=3)
 
 
 class ContractForm(forms.Form):
     customer = forms.ModelChoiceField(label=_("客户"), queryset=Customer.objects.none())
-    title = forms.CharField(label=_("合同名称"), max_length=200)
+    title = forms.CharField(label=_("合同名称（来自报价单时可留空）"), max_length=200, required=False)
     quote = forms.ModelChoiceField(
         label=_("来自报价单（可选）"), queryset=Quote.objects.none(), required=False
     )
-    amount = money_field(_("合同金额"), required=False)
-    list_amount = money_field(_("标准价总额"), required=False)
+    # From a quote, the amount (and list amount) are the quote's: leave it empty.
+    amount = money_field(_("合同金额（来自报价单时自动带入）"), required=False)
     standard_template = forms.BooleanField(label=_("使用标准合同模板"), required=False, initial=True)
 
     def __init__(self, *args, customers, quotes, **kwargs):  # type: ignore[no-untyped-def]
@@ -160,18 +173,25 @@ class ContractTransitionForm(forms.Form):
 
 
 class OrderLineForm(forms.Form):
-    product = forms.CharField(label=_("产品"), max_length=200, required=False)
-    category = forms.ChoiceField(label=_("类别"), choices=ORDER_CATEGORY_CHOICES, required=False)
+    """An order line: a catalogue product and a quantity (and, only under a contract without a quote,
+    the agreed unit price). List price, floor and cost come from the price book."""
+
+    product = forms.CharField(label=_("产品"), max_length=40, required=False)
     quantity = forms.DecimalField(label=_("数量"), max_digits=12, decimal_places=2, required=False)
-    list_price = money_field(_("标准价"), required=False)
     unit_price = money_field(_("成交单价"), required=False)
-    floor_price = money_field(_("最低价"), required=False)
-    unit_cost = money_field(_("单位成本"), required=False)
     tax = money_field(_("税费"), required=False)  # K7: margin = revenue − cost − tax − logistics
     logistics = money_field(_("物流费"), required=False)
 
 
 OrderLineFormSet = forms.formset_factory(OrderLineForm, extra=3)
+
+
+class OrderLineCostForm(forms.Form):
+    """Finance's costs of an order line (K7 margin): unit cost, tax, logistics."""
+
+    unit_cost = money_field(_("单位成本"))
+    tax = money_field(_("税费"), required=False)
+    logistics = money_field(_("物流费"), required=False)
 
 
 class MoneyInForm(forms.Form):
@@ -212,3 +232,44 @@ class ConcessionForm(forms.Form):
 class SimpleFilterForm(forms.Form):
     q = forms.CharField(label=_("搜索"), required=False)
     status = forms.CharField(required=False)
+
+
+class ProductForm(forms.Form):
+    """A catalogue product (the price rows are added separately, effective-dated)."""
+
+    code = forms.CharField(label=_("产品编码"), max_length=40)
+    name = forms.CharField(label=_("产品名称"), max_length=200)
+    category = forms.ModelChoiceField(label=_("类别"), queryset=Category.objects.none())
+    unit = forms.CharField(label=_("单位"), max_length=20, initial="件")
+    cost_basis = forms.ChoiceField(label=_("成本类型"), choices=CostBasis.choices, initial=CostBasis.OWN)
+    active = forms.BooleanField(label=_("在售"), required=False, initial=True)
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = Category.objects.filter(active=True)  # type: ignore[attr-defined]
+
+
+class ProductPriceForm(forms.Form):
+    effective_from = forms.DateField(label=_("生效日期"), widget=DATE)
+    list_price = money_field(_("标准价"))
+    floor_price = money_field(_("最低价"))
+    unit_cost = money_field(_("单位成本（外调、外包必填）"), required=False)
+
+
+class ProductFilterForm(forms.Form):
+    q = forms.CharField(label=_("搜索"), required=False, max_length=100)
+    category = forms.ChoiceField(label=_("类别"), required=False, choices=[])
+    active = forms.ChoiceField(
+        label=_("状态"), required=False, choices=[("", _("全部")), ("1", _("在售")), ("0", _("停售"))]
+    )
+    on = forms.DateField(label=_("价格日期"), required=False, widget=DATE)
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", _("全部类别"))] + [  # type: ignore[attr-defined]
+            (c.code, c.label) for c in Category.objects.all()
+        ]
+
+
+class ProductImportForm(forms.Form):
+    file = forms.FileField(label=_("Excel文件（.xlsx）"))

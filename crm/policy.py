@@ -177,6 +177,25 @@ def can_assign_from_pool(user: Any) -> bool:
     return can_open_pool(user) and pool_services.can_assign(user)
 
 
+def can_open_price_book(user: Any) -> bool:
+    """The product catalogue and its prices: read by everyone in the company (reps pick products)."""
+    return is_internal(user)
+
+
+PRICE_BOOK_MANAGERS = (
+    Role.SALES_MANAGER,
+    Role.REGIONAL_MANAGER,
+    Role.SALES_ADMIN_MANAGER,
+    Role.FINANCE,
+    Role.ADMIN,
+)
+
+
+def can_manage_price_book(user: Any) -> bool:
+    """Products, prices, import: sales managers, the sales-admin manager, finance and admins."""
+    return is_internal(user) and (user.is_superuser or any(user.has_role(r) for r in PRICE_BOOK_MANAGERS))
+
+
 def can_open_admin(user: Any) -> bool:
     """The Django admin (org, users, roles, rule settings)."""
     return is_signed_in(user) and bool(user.is_staff)

@@ -8,6 +8,7 @@ from crm.views import my_day, outings, reviews
 from crm.views import opportunities as opportunity_views
 from crm.views import orders as order_views
 from crm.views import pool as pool_views
+from crm.views import products as product_views
 from crm.views import quotes as quote_views
 from crm.views import receivables as receivable_views
 
@@ -53,9 +54,16 @@ urlpatterns = [
     path("approvals/concessions/new/", approval_views.concession_create, name="concession_create"),
     path("approvals/<int:pk>/", approval_views.approval_detail, name="approval_detail"),
     path("approvals/<int:pk>/decide/", approval_views.approval_decide, name="approval_decide"),
+    path("products/", product_views.product_list, name="product_list"),
+    path("products/new/", product_views.product_edit, name="product_create"),
+    path("products/import/", product_views.product_import, name="product_import"),
+    path("products/export/", product_views.product_export, name="product_export"),
+    path("products/<int:pk>/", product_views.product_detail, name="product_detail"),
+    path("products/<int:pk>/edit/", product_views.product_edit, name="product_edit"),
     path("quotes/", quote_views.quote_list, name="quote_list"),
     path("quotes/new/", quote_views.quote_create, name="quote_create"),
     path("quotes/<int:pk>/", quote_views.quote_detail, name="quote_detail"),
+    path("quotes/<int:pk>/print/", quote_views.quote_print, name="quote_print"),
     path("quotes/<int:pk>/transition/", quote_views.quote_transition, name="quote_transition"),
     path("contracts/", contract_views.contract_list, name="contract_list"),
     path("contracts/new/", contract_views.contract_create, name="contract_create"),
@@ -70,6 +78,7 @@ urlpatterns = [
         order_views.order_writeoff_resolution,
         name="order_writeoff_resolution",
     ),
+    path("orders/<int:pk>/costs/", order_views.order_line_costs, name="order_line_costs"),
     path("receivables/", receivable_views.receivable_aging, name="receivable_aging"),
     path("pool/", pool_views.pool_list, name="pool_list"),
     path("pool/<int:pk>/claim/", pool_views.pool_claim, name="pool_claim"),

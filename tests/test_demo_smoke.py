@@ -156,6 +156,7 @@ RESTRICTED = {
         for path in ("approvals", "contracts", "orders", "receivables", "org/regions", "org/departments")
     },
     **{f"/api/{path}/": INTERNAL for path in ("org/industries", "org/users")},
+    **{f"/api/{path}/": INTERNAL for path in ("products", "product-categories")},  # the price book
     "/api/partners/collisions/": SALES | {"partner1"},
     "/api/partners/partners/": {"vp", "president", "admin"},
     "/api/partners/portal/customers/": {"partner1"},

@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from commissions import policy as commissions_policy
 from common.menu import nav_for
 from crm import policy as crm_policy
-from crm.models import Customer, ReviewStatus, Role, User
+from crm.models import Category, Customer, Product, ReviewStatus, Role, User
 from crm.services import opportunities as opp_services
 from crm.services.approvals import authority_rules_seed_defaults
 from partners import policy as partners_policy
@@ -110,6 +110,13 @@ PAGES: dict[str, Rule] = {
     "crm:quote_list": Rule(c.can_open_pipeline, menu=True),
     "crm:quote_create": Rule(c.can_open_pipeline),
     "crm:quote_detail": Rule(c.can_open_pipeline, "quote"),
+    "crm:quote_print": Rule(c.can_open_pipeline, "quote"),
+    "crm:product_list": Rule(c.can_open_price_book, menu=True),
+    "crm:product_export": Rule(c.can_open_price_book),
+    "crm:product_detail": Rule(c.can_open_price_book, "product"),
+    "crm:product_create": Rule(c.can_manage_price_book),
+    "crm:product_edit": Rule(c.can_manage_price_book, "product"),
+    "crm:product_import": Rule(c.can_manage_price_book),
     "crm:quote_transition": Rule(c.can_open_pipeline, "quote"),
     "crm:contract_list": Rule(c.can_open_contracts, menu=True),
     "crm:contract_create": Rule(c.can_open_contracts),
@@ -119,6 +126,7 @@ PAGES: dict[str, Rule] = {
     "crm:order_list": Rule(c.can_open_orders, menu=True),
     "crm:order_detail": Rule(c.can_open_orders, "order"),
     "crm:order_writeoff": Rule(c.can_open_orders, "order"),
+    "crm:order_line_costs": Rule(c.can_record_money_in, "order"),
     "crm:receivable_aging": Rule(c.can_open_receivables, menu=True),
     "crm:pool_list": Rule(c.can_open_pool, menu=True),
     "crm:pool_claim": Rule(c.can_open_pool, "pool"),
@@ -192,6 +200,13 @@ API: dict[str, Rule] = {
     "crm_api:approval-decide": Rule(c.can_open_approvals, "approval"),
     "crm_api:concession-list": Rule(c.can_open_pipeline),
     "crm_api:quote-list": Rule(c.can_open_pipeline),
+    "crm_api:product-category-list": Rule(c.can_open_price_book),
+    "crm_api:product-category-detail": Rule(c.can_open_price_book, "category"),
+    "crm_api:product-list": Rule(c.can_open_price_book),
+    "crm_api:product-import-file": Rule(c.can_open_price_book),
+    "crm_api:product-export": Rule(c.can_open_price_book),
+    "crm_api:product-detail": Rule(c.can_open_price_book, "product"),
+    "crm_api:product-prices": Rule(c.can_open_price_book, "product"),
     "crm_api:quote-detail": Rule(c.can_open_pipeline, "quote"),
     "crm_api:quote-transition": Rule(c.can_open_pipeline, "quote"),
     "crm_api:contract-list": Rule(c.is_internal),
@@ -200,6 +215,7 @@ API: dict[str, Rule] = {
     "crm_api:order-list": Rule(c.can_open_orders),
     "crm_api:order-detail": Rule(c.can_open_orders, "order"),
     "crm_api:order-money": Rule(c.can_open_orders, "order"),
+    "crm_api:order-line-costs": Rule(c.can_open_orders, "order"),
     "crm_api:order-payments": Rule(c.can_open_orders, "order"),
     "crm_api:order-writeoff": Rule(c.can_open_orders, "order"),
     "crm_api:receivable-list": Rule(c.can_open_receivables),
@@ -298,16 +314,17 @@ def _pipeline(rep: User, manager: User, finance: User, tag: str) -> dict[str, An
     from crm.services import orders as order_services
     from crm.services import payments as payment_services
     from crm.services import quotes as quote_services
-    from tests.crm.factories import signed_contract, visited_customer
+    from tests.crm.factories import priced_product, signed_contract, visited_customer
 
     lead = lead_services.lead_create(by=rep, company=f"线索{tag}有限公司", source="call", contact_person="王")
     customer = visited_customer(rep)
     opp = opp_services.opportunity_create(by=rep, customer=customer, name=f"项目{tag}", amount="1000.00")
+    priced_product("A", "100.00")
     quote = quote_services.quote_create(
         by=rep,
         customer=customer,
         title=f"报价{tag}",
-        lines=[{"product": "A", "quantity": "1", "list_price": "100.00", "quoted_price": "47.00"}],
+        lines=[{"product": "A", "quantity": "1", "quoted_price": "47.00"}],
     )
     quote_services.quote_transition(quote=quote, to=QuoteStatus.PENDING, by=rep)
     approval = ApprovalRequest.objects.get(kind="quote_discount", object_id=quote.pk)
@@ -318,9 +335,7 @@ def _pipeline(rep: User, manager: User, finance: User, tag: str) -> dict[str, An
         lines=[
             {
                 "product": "A",
-                "category": "regular",
                 "quantity": "2",
-                "list_price": "100.00",
                 "unit_price": "90.00",
             }
         ],
@@ -340,7 +355,7 @@ def _pipeline(rep: User, manager: User, finance: User, tag: str) -> dict[str, An
 def build_world() -> World:
     from crm.models import Department, Industry, Region
     from partners.services import collision_open
-    from settlements import services as settlement_services
+    from settlements.services import disputes as settlement_services
 
     org = build_org()
     approvers = build_approvers()
@@ -406,6 +421,8 @@ def build_world() -> World:
         "lead": [a["lead"], b["lead"]],
         "opportunity": [a["opportunity"], b["opportunity"]],
         "quote": [a["quote"], b["quote"]],
+        "product": [Product.objects.get(code="A")],
+        "category": [Category.objects.get(code="regular")],
         "approval": [a["approval"], b["approval"]],
         "contract": [a["contract"], b["contract"]],
         "order": [a["order"], b["order"]],

@@ -41,7 +41,9 @@ class ContractSerializer(serializers.ModelSerializer):
             "signed_on",
             "created_at",
         ]
-        read_only_fields = ["number", "owner", "status", "signed_on", "created_at"]
+        # list_amount is the approved quote's (issue 17): never taken from the caller.
+        read_only_fields = ["number", "owner", "status", "signed_on", "created_at", "list_amount"]
+        extra_kwargs = {"title": {"required": False, "allow_blank": True}}
 
 
 class ContractTransitionSerializer(serializers.Serializer):
@@ -77,9 +79,8 @@ class ContractViewSet(
         serializer.instance = services.contract_create(
             by=user,
             customer_id=d["customer_id"],
-            title=d["title"],
+            title=d.get("title", ""),
             amount=d.get("amount"),
-            list_amount=d.get("list_amount"),
             standard_template=d.get("standard_template", True),
             quote=quote,
         )

@@ -19,7 +19,7 @@ from common.auth import request_user
 from common.errors import DomainError
 from common.timeutil import local_today
 from crm import policy as crm_policy
-from crm.models import ORDER_CATEGORY_CHOICES, Order, OrderLine, OrderStatus, Payment
+from crm.models import Order, OrderLine, OrderStatus, Payment
 from crm.services import orders as services
 from crm.services import payments as payment_services
 from crm.services import receivables as receivable_services
@@ -28,12 +28,18 @@ MONEY: dict[str, Any] = {"max_digits": 16, "decimal_places": 2}
 
 
 class OrderLineSerializer(serializers.ModelSerializer):
-    category = serializers.ChoiceField(choices=ORDER_CATEGORY_CHOICES)
+    """In: `product` (a catalogue product's id or code) and `quantity`; `unit_price` only under a
+    contract without a quote. Category, list price, floor and unit cost are read-only (price book)."""
+
+    product = serializers.CharField(max_length=200)
+    catalog_product = serializers.IntegerField(source="catalog_product_id", read_only=True)
+    unit_price = serializers.DecimalField(max_digits=16, decimal_places=2, required=False, allow_null=True)
 
     class Meta:
         model = OrderLine
         fields = [
             "product",
+            "catalog_product",
             "category",
             "quantity",
             "list_price",
@@ -44,14 +50,9 @@ class OrderLineSerializer(serializers.ModelSerializer):
             "logistics",
             "amount",
         ]
-        read_only_fields = ["amount"]
+        read_only_fields = ["category", "list_price", "floor_price", "unit_cost", "amount"]
         # K7: tax and logistics of a sourced line reduce its margin; optional (0 when not given).
-        extra_kwargs = {
-            "floor_price": {"required": False},
-            "unit_cost": {"required": False},
-            "tax": {"required": False},
-            "logistics": {"required": False},
-        }
+        extra_kwargs = {"tax": {"required": False}, "logistics": {"required": False}}
 
 
 class OrderSerializer(serializers.ModelSerializer):
@@ -91,7 +92,7 @@ class OrderDetailSerializer(OrderSerializer):
 
 class OrderCreateSerializer(serializers.Serializer):
     contract = serializers.IntegerField()
-    lines = OrderLineSerializer(many=True)
+    lines = OrderLineSerializer(many=True, required=False)
 
 
 class MoneyInSerializer(serializers.Serializer):
@@ -108,6 +109,13 @@ class PaymentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Payment
         fields = ["id", "order", "kind", "amount", "received_on", "reference", "reason", "recorded_by"]
+
+
+class LineCostSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    unit_cost = serializers.DecimalField(**MONEY)
+    tax = serializers.DecimalField(required=False, allow_null=True, **MONEY)
+    logistics = serializers.DecimalField(required=False, allow_null=True, **MONEY)
 
 
 class WriteOffProposeSerializer(serializers.Serializer):
@@ -151,7 +159,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if contract is None:
             raise DomainError(_("合同不存在。"), field="contract")
         order = services.order_create(
-            by=user, contract=contract, lines=[dict(x) for x in ser.validated_data["lines"]]
+            by=user, contract=contract, lines=[dict(x) for x in ser.validated_data.get("lines", [])]
         )
         order = self.get_queryset().get(pk=order.pk)
         return Response(OrderDetailSerializer(order).data, status=status.HTTP_201_CREATED)
@@ -192,6 +200,20 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return Response(
             OrderSerializer(self.get_queryset().get(pk=order.pk)).data, status=status.HTTP_201_CREATED
         )
+
+    @extend_schema(request=LineCostSerializer, responses=OrderLineSerializer)
+    @action(detail=True, methods=["post"], url_path="line-costs")
+    def line_costs(self, request: Request, pk: str | None = None) -> Response:
+        """Finance: a line's unit cost, tax and logistics (K7) — never the rep's."""
+        order = self.get_object()
+        ser = LineCostSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = dict(ser.validated_data)
+        line = order.lines.filter(pk=d.pop("line")).first()
+        if line is None:
+            raise DomainError(_("订单中没有这一行。"), field="line")
+        line = services.order_line_costs_set(line=line, by=request_user(request), **d)
+        return Response(OrderLineSerializer(line).data)
 
     @extend_schema(responses=PaymentSerializer(many=True))
     @action(detail=True, methods=["get"])

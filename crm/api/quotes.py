@@ -18,9 +18,29 @@ from crm.services import quotes as services
 
 
 class QuoteLineSerializer(serializers.ModelSerializer):
+    """In: `product` is a catalogue product's id or code, with `quantity` and `quoted_price` (or
+    `discount_rate`, 0.1 = 10% off list). List and floor price are read-only: the price book's."""
+
+    product = serializers.CharField(max_length=200)
+    catalog_product = serializers.IntegerField(source="catalog_product_id", read_only=True)
+    quoted_price = serializers.DecimalField(max_digits=16, decimal_places=2, required=False, allow_null=True)
+    discount_rate = serializers.DecimalField(
+        max_digits=7, decimal_places=6, min_value=0, max_value=1, required=False, write_only=True
+    )
+
     class Meta:
         model = QuoteLine
-        fields = ["product", "category", "quantity", "list_price", "quoted_price"]
+        fields = [
+            "product",
+            "catalog_product",
+            "category",
+            "quantity",
+            "list_price",
+            "floor_price",
+            "quoted_price",
+            "discount_rate",
+        ]
+        read_only_fields = ["category", "list_price", "floor_price"]
 
 
 class QuoteSerializer(serializers.ModelSerializer):

@@ -6,6 +6,7 @@ from crm.models.approvals import (
     AuthorityRule,
     StepStatus,
 )
+from crm.models.catalog import Category, CostBasis, Product, ProductPrice
 from crm.models.customers import (
     Contact,
     ContactRole,
@@ -72,12 +73,14 @@ __all__ = [
     "ApprovalStatus",
     "ApprovalStep",
     "AuthorityRule",
+    "Category",
     "Concession",
     "ConcessionKind",
     "Contact",
     "ContactRole",
     "Contract",
     "ContractStatus",
+    "CostBasis",
     "Customer",
     "CustomerStatus",
     "Department",
@@ -115,7 +118,9 @@ __all__ = [
     "PoolRelease",
     "PoolThreshold",
     "PoolWarning",
+    "Product",
     "ProductCategory",
+    "ProductPrice",
     "Quote",
     "QuoteLine",
     "QuoteStatus",

@@ -271,13 +271,29 @@ class Quote(TimeStampedModel):
             return Decimal("1")
         return (self.quoted_total / self.list_total).quantize(Decimal("0.000001"))
 
+    @property
+    def discount_ratio(self) -> Decimal:
+        """The whole quote's discount off list as a fraction (0.1 = 10% off)."""
+        return 1 - self.price_ratio
+
 
 class QuoteLine(models.Model):
     quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines", verbose_name=_("报价单"))
+    # The catalogue product (null only on quotes written before the price book existed); `product`
+    # keeps its name as quoted. List and floor price are the price book's on the quote's day.
+    catalog_product = models.ForeignKey(
+        "crm.Product",
+        verbose_name=_("目录产品"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="quote_lines",
+    )
     product = models.CharField(_("产品"), max_length=200)
     category = models.CharField(_("类别"), max_length=20, default="regular")
     quantity = models.DecimalField(_("数量"), max_digits=12, decimal_places=2)
     list_price = MoneyField(_("标准价"))
+    floor_price = MoneyField(_("最低价"), default=ZERO)
     quoted_price = MoneyField(_("报价"))
 
     class Meta:
@@ -299,6 +315,20 @@ class QuoteLine(models.Model):
     @property
     def quoted_amount(self) -> Decimal:
         return round_fen(self.quantity * self.quoted_price)
+
+    @property
+    def price_ratio(self) -> Decimal:
+        """This line's quoted ÷ list price (0.9 = 9折), exact to 6 places."""
+        return (self.quoted_price / self.list_price).quantize(Decimal("0.000001"))
+
+    @property
+    def discount_amount(self) -> Decimal:
+        return self.list_amount - self.quoted_amount
+
+    @property
+    def discount_ratio(self) -> Decimal:
+        """The discount off list as a fraction (0.1 = 10% off)."""
+        return 1 - self.price_ratio
 
 
 class StatusChange(models.Model):

@@ -233,8 +233,18 @@ class Order(TimeStampedModel):
 
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, verbose_name=_("订单"), on_delete=models.CASCADE, related_name="lines")
+    # The catalogue product; list price, floor and unit cost are the price book's on the booking day.
+    catalog_product = models.ForeignKey(
+        "crm.Product",
+        verbose_name=_("目录产品"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="order_lines",
+    )
     product = models.CharField(_("产品"), max_length=200)
-    category = models.CharField(_("类别"), max_length=20, choices=ORDER_CATEGORY_CHOICES)
+    # A `crm.Category` code (the admin-managed categories; commission plans key their rates by it).
+    category = models.CharField(_("类别"), max_length=20)
     quantity = models.DecimalField(_("数量"), max_digits=12, decimal_places=2)
     list_price = MoneyField(_("标准价"))
     unit_price = MoneyField(_("成交单价"))

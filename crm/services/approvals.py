@@ -44,6 +44,7 @@ HANDLERS: dict[str, str] = {
     ApprovalKind.WRITE_OFF: "crm.services.receivables.writeoff_on_approval",
     ApprovalKind.AGREEMENT_CHANGE: "crm.services.contracts.contract_on_approval",
     ApprovalKind.KEY_ACCOUNT_CLASS: "crm.services.customers.key_account_class_on_approval",
+    ApprovalKind.ORDER_OVER_CONTRACT: "crm.services.orders.order_on_over_contract_approval",
     ApprovalKind.CUSTOMER_REBATE: "crm.services.approvals.concession_on_approval",
     ApprovalKind.MAKE_GOOD_PLATFORM: "crm.services.approvals.concession_on_approval",
     ApprovalKind.MAKE_GOOD_DATABASE: "crm.services.approvals.concession_on_approval",
@@ -196,6 +197,13 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     {
         "kind": ApprovalKind.KEY_ACCOUNT_CLASS,
         "name": "大客户分类变更：大区经理及以上",
+        "priority": 10,
+        "chain": [EVERYONE_ABOVE_REGION],
+    },
+    # issue 17: an order beyond its contract's remaining amount (amount = the excess)
+    {
+        "kind": ApprovalKind.ORDER_OVER_CONTRACT,
+        "name": "订单超出合同余额：大区经理及以上",
         "priority": 10,
         "chain": [EVERYONE_ABOVE_REGION],
     },

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import DomainError
-from common.money import round_fen
+from common.money import format_cny, round_fen
 from crm import policy
 from crm.models import (
     ApprovalKind,
@@ -100,8 +100,22 @@ def contract_create(
             raise DomainError(
                 _("报价单尚未审批通过，不能转为合同。"), code="quote_not_approved", field="quote"
             )
-        list_amount = quote.list_total if list_amount in (None, "") else list_amount
-        amount = quote.quoted_total if amount in (None, "") else amount
+        # Issue 17: the amount and the list amount are the approved quote's, never typed.
+        if amount not in (None, "") and _money(amount, "amount", _("合同金额")) != quote.quoted_total:
+            raise DomainError(
+                _("合同金额须与报价单的报价总额 %(t)s 一致；如需变更请先修改报价并重新审批。")
+                % {"t": format_cny(quote.quoted_total)},
+                code="amount_not_quote",
+                field="amount",
+            )
+        list_amount = quote.list_total
+        amount = quote.quoted_total
+        title = (title or "").strip() or quote.title
+        opportunity = opportunity or quote.opportunity
+    else:
+        # Without a quote there are no price-book lines to price it against: the contract is valued at
+        # its own amount (its orders are still checked line by line against the price book).
+        list_amount = None
     if not (title or "").strip():
         raise DomainError(_("请填写合同名称。"), code="required", field="title")
     amount_d = _money(amount, "amount", _("合同金额"))

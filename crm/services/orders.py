@@ -9,11 +9,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import DomainError
-from common.money import QUANTITY_LIMIT, ZERO, check_amount_fits, round_fen
+from common.money import QUANTITY_LIMIT, ZERO, check_amount_fits, format_cny, round_fen
 from common.timeutil import local_date
 from crm.extensions import order_booked
 from crm.models import (
@@ -25,9 +26,9 @@ from crm.models import (
     OrderLine,
     OrderStatus,
     User,
-    order_category_valid,
 )
 from crm.selectors import team_member_ids
+from crm.services import catalog
 from crm.services.approvals import approval_request_create
 from crm.services.numbering import assign_number, provisional_number
 
@@ -52,24 +53,54 @@ def _dec(value: Any, *, n: int, label: str, money: bool = True, allow_zero: bool
     return d
 
 
-def _clean_lines(lines: list[dict[str, Any]]) -> list[OrderLine]:
+def _clean_lines(contract: Contract, lines: list[dict[str, Any]], *, on: dt.date) -> list[OrderLine]:
+    """Issue 17: an order line names a catalogue product and a quantity; everything else is derived.
+    - Under a contract made from a quote, only that quote's products can be ordered, at the quoted price
+      (a unit price the caller sends is ignored). No lines at all: the whole quote.
+    - Under a contract without a quote, the rep states the agreed unit price.
+    In both cases list price, floor price and unit cost are the price book's on the booking day; the
+    line's tax and logistics (K7) are entered with it and reduce its margin."""
+    quote_lines: dict[int, Any] = {}
+    if contract.quote_id:
+        for ql in contract.quote.lines.all():  # type: ignore[union-attr]
+            if ql.catalog_product_id:
+                quote_lines.setdefault(ql.catalog_product_id, ql)
+        if not any(raw and str(raw.get("product") or "").strip() for raw in lines):
+            lines = [{"product": pid, "quantity": ql.quantity} for pid, ql in quote_lines.items()]
     out = []
     for n, raw in enumerate(lines, start=1):
         if not raw or not str(raw.get("product") or "").strip():
-            if raw and any(str(v).strip() for k, v in raw.items() if v not in (None, "") and k != "category"):
-                raise DomainError(_("第%(n)d行：请填写产品。") % {"n": n}, field="lines")
+            if raw and any(str(v).strip() for k, v in raw.items() if v not in (None, "") and k == "quantity"):
+                raise DomainError(_("第%(n)d行：请选择产品。") % {"n": n}, field="lines")
             continue
-        category = str(raw.get("category") or "")
-        if not order_category_valid(category):
-            raise DomainError(_("第%(n)d行：请选择产品类别。") % {"n": n}, field="lines")
+        product = catalog.product_for_line(raw.get("product"), n=n)
+        price = catalog.price_for_line(product, on, n=n)
+        quantity = _dec(raw.get("quantity"), n=n, label=_("数量"), money=False, allow_zero=False)
+        if quantity != quantity.quantize(Decimal("0.01")):
+            raise DomainError(_("第%(n)d行：数量最多两位小数。") % {"n": n}, field="lines")
+        if contract.quote_id:
+            ql = quote_lines.get(product.pk)
+            if ql is None:
+                raise DomainError(
+                    _("第%(n)d行：产品“%(p)s”不在合同的报价单中。") % {"n": n, "p": product.name},
+                    code="not_on_quote",
+                    field="lines",
+                )
+            unit_price = ql.quoted_price
+        else:
+            unit_price = _dec(raw.get("unit_price"), n=n, label=_("成交单价"))
+        if quantity >= Decimal("1e10") or unit_price >= Decimal("1e12"):
+            raise DomainError(_("第%(n)d行：数量或单价过大。") % {"n": n}, field="lines")
         line = OrderLine(
-            product=str(raw["product"]).strip()[:200],
-            category=category,
-            quantity=_dec(raw.get("quantity"), n=n, label=_("数量"), money=False, allow_zero=False),
-            list_price=_dec(raw.get("list_price"), n=n, label=_("标准价")),
-            unit_price=_dec(raw.get("unit_price"), n=n, label=_("成交单价")),
-            floor_price=_dec(raw.get("floor_price"), n=n, label=_("最低价")),
-            unit_cost=_dec(raw.get("unit_cost"), n=n, label=_("单位成本")),
+            catalog_product=product,
+            product=product.name,
+            category=product.category.code,
+            quantity=quantity,
+            list_price=price.list_price,
+            unit_price=unit_price,
+            floor_price=price.floor_price,
+            unit_cost=price.unit_cost if price.unit_cost is not None else ZERO,
+            # K7 (issue 12 point 8): the line's tax and logistics reduce its margin; enterable, validated.
             tax=_dec(raw.get("tax"), n=n, label=_("税费")),
             logistics=_dec(raw.get("logistics"), n=n, label=_("物流费")),
         )
@@ -87,6 +118,15 @@ def _clean_lines(lines: list[dict[str, Any]]) -> list[OrderLine]:
         raise DomainError(_("订单至少需要一行产品。"), code="no_lines", field="lines")
     check_amount_fits(sum((x.amount for x in out), ZERO), label=_("订单合计"))
     return out
+
+
+def contract_remaining(contract: Contract, *, exclude: Order | None = None) -> Decimal:
+    """The part of the contract amount not yet ordered (booked orders and orders waiting for approval)."""
+    qs = contract.orders.filter(status__in=[OrderStatus.BOOKED, OrderStatus.PENDING_APPROVAL])
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    ordered = qs.aggregate(s=Sum("total"))["s"] or ZERO
+    return contract.amount - ordered
 
 
 def _book(order: Order, *, at: dt.datetime | None = None) -> Order:
@@ -118,8 +158,9 @@ def order_create(
         )
     if contract.owner_id != by.pk and contract.owner_id not in team_member_ids(by) and not by.sees_everything:
         raise DomainError(_("只有合同负责人或其上级可以下订单。"), code="not_allowed", status=403)
-    clean = _clean_lines(lines)
     now = booked_at or timezone.now()
+    clean = _clean_lines(contract, lines, on=local_date(now))
+    remaining = contract_remaining(contract)
     order = Order.objects.create(
         number=provisional_number(),
         contract=contract,
@@ -135,16 +176,32 @@ def order_create(
     order.total = round_fen(sum((ln.amount for ln in clean), ZERO))
     order.save(update_fields=["total", "updated_at"])
     below = [ln for ln in clean if ln.is_below_floor]
-    if not below:
-        return _book(order, at=now)
+    if below:
+        approval_request_create(
+            kind=ApprovalKind.BELOW_FLOOR,
+            subject=order,
+            requested_by=by,
+            title=_("订单 %(n)s 有 %(k)d 行低于最低价") % {"n": order.number, "k": len(below)},
+            amount=order.total,
+        )
+        return order
+    if order.total > remaining:
+        _request_over_contract(order, by=by, remaining=remaining)
+        return order
+    return _book(order, at=now)
+
+
+def _request_over_contract(order: Order, *, by: User, remaining: Decimal) -> None:
+    """Issue 17: an order beyond what is left of its contract waits for the authority matrix."""
+    excess = order.total - max(remaining, ZERO)
     approval_request_create(
-        kind=ApprovalKind.BELOW_FLOOR,
+        kind=ApprovalKind.ORDER_OVER_CONTRACT,
         subject=order,
         requested_by=by,
-        title=_("订单 %(n)s 有 %(k)d 行低于最低价") % {"n": order.number, "k": len(below)},
-        amount=order.total,
+        title=_("订单 %(n)s 金额 %(t)s 超出合同余额 %(r)s")
+        % {"n": order.number, "t": format_cny(order.total), "r": format_cny(max(remaining, ZERO))},
+        amount=excess,
     )
-    return order
 
 
 def order_on_below_floor_approval(
@@ -156,7 +213,49 @@ def order_on_below_floor_approval(
     if approved:
         order.below_floor_rate = rate
         order.save(update_fields=["below_floor_rate", "updated_at"])
+        assert order.contract is not None
+        remaining = contract_remaining(order.contract, exclude=order)
+        if order.total > remaining:  # next: the amount beyond the contract
+            _request_over_contract(order, by=request.requested_by, remaining=remaining)
+            return
         _book(order)  # the sale counts from the day it was allowed (booked_at = approval time)
     else:
         order.status = OrderStatus.REJECTED
         order.save(update_fields=["status", "updated_at"])
+
+
+def order_on_over_contract_approval(
+    *, request: ApprovalRequest, approved: bool, by: User, rate: Decimal | None
+) -> None:
+    """The order beyond its contract's remaining amount: approved, it is booked; rejected, it is not."""
+    order = Order.objects.select_for_update().get(pk=request.object_id)
+    if order.status != OrderStatus.PENDING_APPROVAL:
+        return
+    if approved:
+        _book(order)
+    else:
+        order.status = OrderStatus.REJECTED
+        order.save(update_fields=["status", "updated_at"])
+
+
+@transaction.atomic
+def order_line_costs_set(
+    *, line: OrderLine, by: User, unit_cost: Any, tax: Any = None, logistics: Any = None
+) -> OrderLine:
+    """K7, issue 17: finance — never the rep — corrects a line's unit cost (the price book's by default)
+    and records its tax and logistics, which the margin commission is computed from."""
+    from crm import policy
+
+    if not policy.can_record_money_in(by):
+        raise DomainError(_("只有财务可以登记成本。"), code="not_allowed", status=403)
+    line = OrderLine.objects.select_for_update().select_related("order").get(pk=line.pk)
+    if line.order.status == OrderStatus.REJECTED:
+        raise DomainError(_("已驳回的订单不能登记成本。"), code="order_rejected", status=409)
+    line.unit_cost = _dec(unit_cost, n=1, label=_("单位成本"))
+    line.tax = _dec(tax, n=1, label=_("税费"))
+    line.logistics = _dec(logistics, n=1, label=_("物流费"))
+    for v in (line.unit_cost, line.tax, line.logistics):
+        if v >= Decimal("1e12"):
+            raise DomainError(_("金额过大。"), field="unit_cost")
+    line.save(update_fields=["unit_cost", "tax", "logistics"])
+    return line

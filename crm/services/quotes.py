@@ -3,6 +3,7 @@ through the authority matrix before it can be sent or turned into a contract."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from common.errors import DomainError
 from common.money import QUANTITY_LIMIT, ZERO, check_amount_fits, round_fen
+from common.timeutil import local_today
 from crm.models import (
     ApprovalKind,
     ApprovalRequest,
@@ -25,6 +27,7 @@ from crm.models import (
     User,
 )
 from crm.models.customers import ONSITE_CHANNELS
+from crm.services import catalog
 from crm.services.approvals import approval_request_create
 from crm.services.numbering import assign_number, provisional_number
 
@@ -53,34 +56,43 @@ def _decimal(value: Any, field: str, label: str) -> Decimal:
     return d
 
 
-def _clean_lines(lines: list[dict[str, Any]]) -> list[QuoteLine]:
+def _clean_lines(lines: list[dict[str, Any]], *, on: dt.date) -> list[QuoteLine]:
+    """Each line names a catalogue product (id or code), a quantity and the price offered — as a price
+    (`quoted_price`) or as a discount off list (`discount_rate`, 0.1 = 10% off; neither: list price).
+    The list and floor price are the price book's on `on`; whatever list price the caller sends is ignored."""
     cleaned = []
     for i, raw in enumerate(lines, start=1):
-        if not raw or not any(str(v).strip() for v in raw.values() if v is not None):
+        if not raw or not any(str(v).strip() for k, v in raw.items() if v is not None and k != "list_price"):
             continue
-        product = str(raw.get("product") or "").strip()
-        if not product:
-            raise DomainError(_("第%(n)d行：请填写产品。") % {"n": i}, field="lines")
+        product = catalog.product_for_line(raw.get("product"), n=i)
+        price = catalog.price_for_line(product, on, n=i)
         qty = _decimal(raw.get("quantity"), "lines", _("数量"))
-        list_price = round_fen(_decimal(raw.get("list_price"), "lines", _("标准价")))
-        quoted = round_fen(_decimal(raw.get("quoted_price"), "lines", _("报价")))
-        if qty <= 0:
-            raise DomainError(_("第%(n)d行：数量必须大于0。") % {"n": i}, field="lines")
-        if list_price <= 0:
-            raise DomainError(_("第%(n)d行：标准价必须大于0。") % {"n": i}, field="lines")
+        if qty <= 0 or qty >= Decimal("1e10") or qty != qty.quantize(Decimal("0.01")):
+            raise DomainError(_("第%(n)d行：数量必须大于0（最多两位小数）。") % {"n": i}, field="lines")
+        if raw.get("quoted_price") not in (None, ""):
+            quoted = _decimal(raw.get("quoted_price"), "lines", _("报价"))
+        elif raw.get("discount_rate") not in (None, ""):
+            rate = _decimal(raw.get("discount_rate"), "lines", _("折扣"))
+            if rate < 0 or rate > 1:
+                raise DomainError(_("第%(n)d行：折扣须在0%%到100%%之间。") % {"n": i}, field="lines")
+            quoted = price.list_price * (1 - rate)
+        else:
+            quoted = price.list_price
         if quoted < 0:
             raise DomainError(_("第%(n)d行：报价不能为负数。") % {"n": i}, field="lines")
         # Issue 17: numbers the database cannot hold are refused, not a server error.
         check_amount_fits(qty, label=_("第%(n)d行：数量") % {"n": i}, limit=QUANTITY_LIMIT)
-        check_amount_fits(list_price * qty, label=_("第%(n)d行：标准价金额") % {"n": i})
+        check_amount_fits(price.list_price * qty, label=_("第%(n)d行：标准价金额") % {"n": i})
         check_amount_fits(quoted * qty, label=_("第%(n)d行：报价金额") % {"n": i})
         cleaned.append(
             QuoteLine(
-                product=product[:200],
-                category=str(raw.get("category") or "regular")[:20],
+                catalog_product=product,
+                product=product.name,
+                category=product.category.code,
                 quantity=qty,
-                list_price=list_price,
-                quoted_price=quoted,
+                list_price=price.list_price,
+                floor_price=price.floor_price,
+                quoted_price=round_fen(quoted),
             )
         )
     if not cleaned:
@@ -88,6 +100,14 @@ def _clean_lines(lines: list[dict[str, Any]]) -> list[QuoteLine]:
     check_amount_fits(sum((x.quoted_price * x.quantity for x in cleaned), ZERO), label=_("报价合计"))
     check_amount_fits(sum((x.list_price * x.quantity for x in cleaned), ZERO), label=_("标准价合计"))
     return cleaned
+
+
+def quote_discount_ratio(quote: Quote) -> Decimal:
+    """Q1/Q2, issue 17: the measure the approval is decided on — the deepest discount of any line
+    (quoted ÷ list price per line), or the whole quote's ratio if that is lower. A ¥0 line is not hidden
+    by a line priced above list."""
+    ratios = [quote.price_ratio, *(ln.price_ratio for ln in quote.lines.all() if ln.list_price)]
+    return min(ratios)
 
 
 def _history(quote: Quote, frm: str, to: str, by: User | None, comment: str = "") -> None:
@@ -117,7 +137,7 @@ def quote_create(
         raise DomainError(_("请填写报价名称。"), code="required", field="title")
     if opportunity is not None and opportunity.customer_id != customer.pk:
         raise DomainError(_("商机不属于该客户。"), field="opportunity")
-    clean = _clean_lines(lines)
+    clean = _clean_lines(lines, on=local_today())
     quote = Quote.objects.create(
         number=provisional_number(),
         customer=customer,
@@ -164,13 +184,13 @@ def quote_transition(*, quote: Quote, to: str, by: User, comment: str = "") -> Q
     if quote.owner_id != by.pk:
         raise DomainError(_("只有报价单负责人可以操作。"), code="not_owner", status=403)
     if to == QuoteStatus.PENDING and quote.status == QuoteStatus.DRAFT:
-        ratio = quote.price_ratio
+        ratio = quote_discount_ratio(quote)
         _move(quote, QuoteStatus.PENDING, actor="owner", by=by, comment=comment)
         approval_request_create(
             kind=ApprovalKind.QUOTE_DISCOUNT,
             subject=quote,
             requested_by=by,
-            title=_("报价 %(n)s（%(c)s）报价为标准价的 %(r)s")
+            title=_("报价 %(n)s（%(c)s）最低报价为标准价的 %(r)s")
             % {"n": quote.number, "c": quote.customer, "r": f"{ratio:.2%}"},
             ratio=ratio,
             amount=quote.quoted_total,

@@ -16,6 +16,7 @@ from crm import policy
 from crm.models import Contract, ContractStatus, QuoteStatus
 from crm.pipeline_forms import ContractForm, ContractTransitionForm
 from crm.services import contracts as services
+from crm.services import orders as order_services
 from crm.services.approvals import approval_chain, latest_request_for
 from crm.views.paging import render_document_list
 
@@ -47,6 +48,11 @@ def contract_create(request: AuthedRequest) -> HttpResponse:
     quotes = policy.quotes_visible_to(request.user).filter(
         owner=request.user, status__in=[QuoteStatus.APPROVED, QuoteStatus.SENT]
     )
+    from_quote = (
+        quotes.filter(pk=int(request.GET["quote"])).first()
+        if request.GET.get("quote", "").isdigit()
+        else None
+    )
     form = ContractForm(
         request.POST or None,
         customers=customers,
@@ -54,6 +60,7 @@ def contract_create(request: AuthedRequest) -> HttpResponse:
         initial={
             "customer": request.GET.get("customer"),
             "quote": request.GET.get("quote"),
+            "title": from_quote.title if from_quote else "",
             "standard_template": True,
         },
     )
@@ -65,7 +72,6 @@ def contract_create(request: AuthedRequest) -> HttpResponse:
                 customer=d["customer"],
                 title=d["title"],
                 amount=d["amount"],
-                list_amount=d["list_amount"],
                 standard_template=d["standard_template"],
                 quote=d["quote"],
             )
@@ -98,6 +104,10 @@ def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "may_open_approval": req is not None and policy.can_view_approval(request.user, req),
             "history": contract.history.select_related("changed_by"),  # type: ignore[attr-defined]
             "orders": contract.orders.all(),
+            # The lines carried over from the approved quote (they price the contract's orders).
+            "quote": contract.quote,
+            "lines": contract.quote.lines.select_related("catalog_product") if contract.quote else [],  # type: ignore[attr-defined]
+            "remaining": order_services.contract_remaining(contract),
             "moves": moves,
             "can_order": contract.status in (ContractStatus.SIGNED, ContractStatus.IN_DELIVERY)
             and policy.is_on_owner_side(request.user, contract.owner_id),

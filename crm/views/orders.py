@@ -15,13 +15,29 @@ from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
 from crm import policy
-from crm.models import Order, OrderStatus
-from crm.pipeline_forms import BoardResolutionForm, MoneyInForm, OrderLineFormSet, WriteOffForm
+from crm.models import Category, Order, OrderLine, OrderStatus, Product
+from crm.pipeline_forms import (
+    BoardResolutionForm,
+    MoneyInForm,
+    OrderLineCostForm,
+    OrderLineFormSet,
+    WriteOffForm,
+)
+from crm.services import catalog
 from crm.services import orders as services
 from crm.services import payments as payment_services
 from crm.services.approvals import approval_chain, latest_request_for
 from crm.services.receivables import orders_with_money
 from crm.views.paging import page_context
+
+
+def _lines_with_labels(order: Order) -> list[OrderLine]:
+    """The order's lines, each with its category in words (categories are data, looked up once)."""
+    labels = {c.code: c.label for c in Category.objects.all()}
+    lines = list(order.lines.all())
+    for ln in lines:
+        ln.category_label = labels.get(ln.category, ln.category)  # type: ignore[attr-defined]
+    return lines
 
 
 def _order_or_404(request: AuthedRequest, pk: int) -> Order:
@@ -58,7 +74,22 @@ def order_create(request: AuthedRequest, contract_pk: int) -> HttpResponse:
     )
     if contract is None:
         raise Http404
-    lines = OrderLineFormSet(request.POST or None, prefix="lines")
+    quote_lines = list(contract.quote.lines.select_related("catalog_product")) if contract.quote else []  # type: ignore[attr-defined]
+    if quote_lines:  # the contract's quote: its products at the quoted prices, quantities to choose
+        initial = [
+            {"product": ql.catalog_product.code, "quantity": ql.quantity}
+            for ql in quote_lines
+            if ql.catalog_product
+        ]
+        products = [(ql.catalog_product, ql.quoted_price) for ql in quote_lines if ql.catalog_product]
+    else:
+        initial = []
+        products = [
+            (p, None)
+            for p, price in catalog.products_with_price(Product.objects.filter(active=True).order_by("code"))
+            if price is not None
+        ]
+    lines = OrderLineFormSet(request.POST or None, prefix="lines", initial=initial)
     error = None
     if request.method == "POST" and lines.is_valid():
         try:
@@ -71,11 +102,22 @@ def order_create(request: AuthedRequest, contract_pk: int) -> HttpResponse:
             error = str(exc.message)
         else:
             if order.status == OrderStatus.PENDING_APPROVAL:
-                messages.warning(request, _("订单含低于最低价的产品，已提交大区经理审批。"))
+                messages.warning(request, _("订单需要审批（低于最低价或超出合同余额），已提交审批。"))
             else:
                 messages.success(request, _("订单已下单。"))
             return redirect("crm:order_detail", pk=order.pk)
-    return render(request, "crm/order_form.html", {"contract": contract, "lines": lines, "error": error})
+    return render(
+        request,
+        "crm/order_form.html",
+        {
+            "contract": contract,
+            "lines": lines,
+            "error": error,
+            "products": products,
+            "from_quote": bool(quote_lines),
+            "remaining": services.contract_remaining(contract),
+        },
+    )
 
 
 @page_open_to(policy.can_open_orders)
@@ -118,7 +160,8 @@ def order_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "crm/order_detail.html",
         {
             "order": order,
-            "lines": order.lines.all(),
+            "lines": _lines_with_labels(order),
+            "cost_form": OrderLineCostForm() if policy.can_record_money_in(request.user) else None,
             "payments": order.payments.select_related("recorded_by"),
             "invoices": order.invoices.all(),  # type: ignore[attr-defined]
             "writeoffs": order.writeoffs.all(),
@@ -174,4 +217,27 @@ def order_writeoff_resolution(request: AuthedRequest, pk: int, writeoff_pk: int)
             messages.success(request, _("董事会决议已登记，可以审批核销。"))
     else:
         messages.error(request, _("请检查董事会决议的编号、日期和附件。"))
+    return redirect("crm:order_detail", pk=order.pk)
+
+
+@page_open_to(policy.can_record_money_in)
+@require_POST
+def order_line_costs(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Finance: a line's unit cost, tax and logistics (K7), the same service as the API."""
+    order = _order_or_404(request, pk)
+    form = OrderLineCostForm(request.POST)
+    line = (
+        order.lines.filter(pk=request.POST.get("line") or 0).first()
+        if str(request.POST.get("line", "")).isdigit()
+        else None
+    )
+    if line is None or not form.is_valid():
+        messages.error(request, _("请填写有效的成本。"))
+        return redirect("crm:order_detail", pk=order.pk)
+    try:
+        services.order_line_costs_set(line=line, by=request.user, **form.cleaned_data)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("成本已登记。"))
     return redirect("crm:order_detail", pk=order.pk)

@@ -13,8 +13,9 @@ from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
 from crm import policy
-from crm.models import Opportunity, Quote, QuoteStatus
+from crm.models import Opportunity, Product, Quote, QuoteStatus
 from crm.pipeline_forms import QuoteForm, QuoteLineFormSet
+from crm.services import catalog
 from crm.services import quotes as services
 from crm.services.approvals import approval_chain, latest_request_for
 from crm.views.paging import render_document_list
@@ -59,7 +60,27 @@ def quote_create(request: AuthedRequest) -> HttpResponse:
         else:
             messages.success(request, _("报价单已保存为草稿。"))
             return redirect("crm:quote_detail", pk=quote.pk)
-    return render(request, "crm/quote_form.html", {"form": form, "lines": lines, "opportunity": opportunity})
+    products = [
+        (p, price)
+        for p, price in catalog.products_with_price(Product.objects.filter(active=True).order_by("code"))
+        if price is not None
+    ]
+    return render(
+        request,
+        "crm/quote_form.html",
+        {"form": form, "lines": lines, "opportunity": opportunity, "products": products},
+    )
+
+
+@page_open_to(policy.can_open_pipeline)
+def quote_print(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The printable quote document (the browser's print / save as PDF uses the print stylesheet)."""
+    quote = _quote_or_404(request, pk)
+    return render(
+        request,
+        "crm/quote_print.html",
+        {"quote": quote, "lines": quote.lines.select_related("catalog_product")},  # type: ignore[attr-defined]
+    )
 
 
 @page_open_to(policy.can_open_pipeline)

@@ -47,7 +47,7 @@ def test_a_rep_sees_their_daily_tools_grouped_in_order(org) -> None:  # type: ig
     reports = ["销售漏斗与预测", "合同与回款趋势", "销售活动", "排行榜", "CRM 使用排名", "月度销售报表"]
     assert menu["reports"] == reports
     assert menu["customers"] == ["客户", "公海", "去向登记", "外出情况", "撞单"]
-    assert menu["sales"] == ["线索", "商机", "报价", "合同", "订单回款"]
+    assert menu["sales"] == ["线索", "商机", "报价", "产品与价格表", "合同", "订单回款"]
     assert menu["approvals"] == ["待我审批", "结算审批"]
     assert menu["money"] == ["我的提成", "提成试算", "结算", "结算单", "应收账龄"]
 
@@ -75,7 +75,7 @@ def test_finance_sees_money_and_the_lists_it_may_open(org) -> None:  # type: ign
     menu = _menu(org.finance)
     assert menu == {
         "home": ["我的看板"],
-        "sales": ["订单回款"],
+        "sales": ["产品与价格表", "订单回款"],
         "approvals": ["待我审批", "结算审批"],
         "money": ["我的提成", "提成试算", "结算", "结算单", "应收账龄", "提成没收"],
         "reports": ["合同与回款趋势", "排行榜", "CRM 使用排名", "月度销售报表"],

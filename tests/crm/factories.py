@@ -8,7 +8,17 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from crm.models import ApprovalRequest, Contract, ContractStatus, FollowUpChannel, Role, User
+from crm.models import (
+    ApprovalRequest,
+    Category,
+    Contract,
+    ContractStatus,
+    FollowUpChannel,
+    Product,
+    ProductPrice,
+    Role,
+    User,
+)
 from crm.services import contracts as contract_services
 from crm.services.approvals import approval_decide
 from tests.factories import CustomerFactory, FollowUpFactory, UserFactory
@@ -31,6 +41,39 @@ def build_approvers() -> Approvers:
     )
 
 
+def priced_product(
+    code: str,
+    list_price: str,
+    floor_price: str = "0.00",
+    *,
+    category: str = "regular",
+    unit_cost: str | None = None,
+    cost_basis: str = "own",
+    name: str | None = None,
+    on: dt.date = dt.date(2020, 1, 1),
+) -> Product:
+    """A catalogue product (code = the name tests write on lines) with its price-book row from `on`."""
+    product, _created = Product.objects.get_or_create(
+        code=code,
+        defaults={
+            "name": name or code,
+            # get_or_create: transactional (browser) tests flush the migration-seeded categories
+            "category": Category.objects.get_or_create(code=category, defaults={"name": category})[0],
+            "cost_basis": cost_basis,
+        },
+    )
+    ProductPrice.objects.update_or_create(
+        product=product,
+        effective_from=on,
+        defaults={
+            "list_price": Decimal(list_price),
+            "floor_price": Decimal(floor_price),
+            "unit_cost": Decimal(unit_cost) if unit_cost is not None else None,
+        },
+    )
+    return product
+
+
 def visited_customer(owner: User, **kw):  # type: ignore[no-untyped-def]
     customer = CustomerFactory(owner=owner, **kw)
     FollowUpFactory(customer=customer, author=owner, channel=FollowUpChannel.VISIT_NEW)
@@ -42,7 +85,7 @@ def signed_contract(
 ) -> Contract:  # type: ignore[no-untyped-def]
     customer = customer or CustomerFactory(owner=owner)
     contract = contract_services.contract_create(
-        by=owner, customer=customer, title="年度框架合同", amount=amount, list_amount=amount
+        by=owner, customer=customer, title="年度框架合同", amount=amount
     )
     contract_services.contract_transition(contract=contract, to=ContractStatus.IN_REVIEW, by=owner)
     req = ApprovalRequest.objects.get(object_id=contract.pk, kind="contract")

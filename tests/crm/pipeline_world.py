@@ -12,7 +12,7 @@ from crm.services import orders as order_services
 from crm.services import payments as payment_services
 from crm.services import quotes as quote_services
 from crm.services.approvals import authority_rules_seed_defaults
-from tests.crm.factories import signed_contract, visited_customer
+from tests.crm.factories import priced_product, signed_contract, visited_customer
 
 
 @dataclass
@@ -36,11 +36,12 @@ def build_world(org, n: int = 1) -> World:  # type: ignore[no-untyped-def]
         )
         customer = visited_customer(rep)
         opp = opp_services.opportunity_create(by=rep, customer=customer, name=f"项目{i}", amount="1000.00")
+        priced_product("A", "100.00")
         quote = quote_services.quote_create(
             by=rep,
             customer=customer,
             title=f"报价{i}",
-            lines=[{"product": "A", "quantity": "1", "list_price": "100.00", "quoted_price": "47.00"}],
+            lines=[{"product": "A", "quantity": "1", "quoted_price": "47.00"}],
         )
         quote_services.quote_transition(quote=quote, to=QuoteStatus.PENDING, by=rep)
         approval = ApprovalRequest.objects.get(kind="quote_discount", object_id=quote.pk)
@@ -51,9 +52,7 @@ def build_world(org, n: int = 1) -> World:  # type: ignore[no-untyped-def]
             lines=[
                 {
                     "product": "A",
-                    "category": "regular",
                     "quantity": "2",
-                    "list_price": "100.00",
                     "unit_price": "90.00",
                 }
             ],

@@ -28,7 +28,7 @@ from crm.services.approvals import (
     authority_rules_seed_defaults,
     concession_request,
 )
-from tests.crm.factories import build_approvers, visited_customer
+from tests.crm.factories import build_approvers, priced_product, visited_customer
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -129,12 +129,13 @@ def test_matrix_is_effective_dated(org):  # type: ignore[no-untyped-def]
 
 
 def _quote(org, quoted: str, list_price: str = "100.00"):  # type: ignore[no-untyped-def]
+    priced_product("软件许可", list_price)
     customer = visited_customer(org.rep_a1)
     quote = quote_services.quote_create(
         by=org.rep_a1,
         customer=customer,
         title="年度采购",
-        lines=[{"product": "软件许可", "quantity": "100", "list_price": list_price, "quoted_price": quoted}],
+        lines=[{"product": "软件许可", "quantity": "100", "quoted_price": quoted}],
     )
     quote_services.quote_transition(quote=quote, to=QuoteStatus.PENDING, by=org.rep_a1)
     return quote, ApprovalRequest.objects.filter(kind=ApprovalKind.QUOTE_DISCOUNT, object_id=quote.pk).first()
@@ -178,11 +179,12 @@ def test_quote_at_45_is_the_assistants(org):  # type: ignore[no-untyped-def]
 
 def test_self_approval_refused_even_for_a_manager(org):  # type: ignore[no-untyped-def]
     customer = visited_customer(org.manager_a)
+    priced_product("A", "100.00")
     quote = quote_services.quote_create(
         by=org.manager_a,
         customer=customer,
         title="经理自己的报价",
-        lines=[{"product": "A", "quantity": "1", "list_price": "100.00", "quoted_price": "80.00"}],
+        lines=[{"product": "A", "quantity": "1", "quoted_price": "80.00"}],
     )
     quote_services.quote_transition(quote=quote, to=QuoteStatus.PENDING, by=org.manager_a)
     req = ApprovalRequest.objects.get(object_id=quote.pk, kind="quote_discount")

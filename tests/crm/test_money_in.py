@@ -25,12 +25,21 @@ from crm.services import payments as payment_services
 from crm.services import quotes as quote_services
 from crm.services.approvals import approval_decide
 from partners.models import CreditShare
-from tests.crm.factories import signed_contract, visited_customer
+from tests.crm.factories import priced_product, signed_contract, visited_customer
 from tests.factories import CustomerFactory, FollowUpFactory
 
 pytestmark = pytest.mark.django_db
 D = Decimal
-LINE = {"product": "软件许可", "quantity": "3", "list_price": "33.33", "quoted_price": "33.33"}
+LINE = {"product": "软件许可", "quantity": "3", "quoted_price": "33.33"}
+
+
+@pytest.fixture(autouse=True)
+def _price_book(db):  # type: ignore[no-untyped-def]
+    """The price book these tests sell from: list, floor and cost are never on the lines."""
+    priced_product("软件许可", "33.33")
+    priced_product(
+        "服务器", "1000.00", "300.00", unit_cost="200.00", cost_basis="sourced", category="sourced"
+    )
 
 
 def test_quote_refused_for_customer_never_visited_on_site(rep):  # type: ignore[no-untyped-def]
@@ -119,15 +128,7 @@ def test_full_contract_lifecycle(org):  # type: ignore[no-untyped-def]
     assert contract.signed_on is not None
 
 
-ORDER_LINE = {
-    "product": "服务器",
-    "category": "regular",
-    "quantity": "3",
-    "list_price": "1000.00",
-    "unit_price": "333.33",
-    "floor_price": "300.00",
-    "unit_cost": "200.00",
-}
+ORDER_LINE = {"product": "服务器", "quantity": "3", "unit_price": "333.33"}
 
 
 def test_order_books_total_and_freezes_credit_shares(org):  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from crm.models import Contract, Lead, Order, OrderStatus, QuoteStatus
-from tests.crm.factories import visited_customer
+from tests.crm.factories import priced_product, visited_customer
 from tests.crm.pipeline_world import build_world
 from tests.factories import CustomerFactory
 
@@ -95,7 +95,8 @@ def test_approval_decide_api_shows_chain(org, api_for):  # type: ignore[no-untyp
 
 def test_quote_api_refuses_unvisited_customer_and_creates_for_visited(org, api_for):  # type: ignore[no-untyped-def]
     api = api_for(org.rep_a1)
-    line = {"product": "A", "quantity": "2", "list_price": "10.00", "quoted_price": "9.99"}
+    priced_product("A10", "10.00")
+    line = {"product": "A10", "quantity": "2", "list_price": "1.00", "quoted_price": "9.99"}
     r = api.post(
         "/api/quotes/",
         {"customer": CustomerFactory(owner=org.rep_a1).pk, "title": "T", "lines": [line]},
@@ -121,14 +122,8 @@ def test_contract_api_refuses_unknown_customer(org, api_for):  # type: ignore[no
 
 def test_order_api_below_floor_waits(org, api_for):  # type: ignore[no-untyped-def]
     w = build_world(org)
-    line = {
-        "product": "B",
-        "category": "high_end",
-        "quantity": "1",
-        "list_price": "100.00",
-        "unit_price": "49.99",
-        "floor_price": "50.00",
-    }
+    priced_product("B", "100.00", "50.00", category="high_end")
+    line = {"product": "B", "quantity": "1", "unit_price": "49.99"}
     r = api_for(org.rep_a1).post("/api/orders/", {"contract": w.contract.pk, "lines": [line]}, format="json")
     assert r.status_code == 201
     assert r.data["status"] == OrderStatus.PENDING_APPROVAL
