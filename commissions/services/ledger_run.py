@@ -331,6 +331,7 @@ def _allocate(
     plan_id = r.plan.pk
     components = {c["id"]: c for c in definition["components"]}
     has_below = any(c["type"] == "below_floor" for c in definition["components"])
+    excluded = definition.get("excluded_categories", ())
     exact = r.result.exact_by_component()
     for comp_id, comp_total in r.result.by_component().items():
         comp = components[comp_id]
@@ -343,7 +344,10 @@ def _allocate(
                 "pct": f"{Decimal(comp['advance_ratio']) * 100:.0f}%",
                 "amount": f"{amount:.2f}",
             }
-        weights = [calc.earned_weight(comp, row.lines, has_below_floor=has_below) for row in r.rows]
+        weights = [
+            calc.earned_weight(comp, row.lines, has_below_floor=has_below, excluded=excluded)
+            for row in r.rows
+        ]
         if not any(weights):
             continue
         parts = allocate(amount, weights)
