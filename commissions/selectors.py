@@ -228,6 +228,9 @@ def _explanation_labels() -> dict[str, str]:
         "advanced": _("已预发"),
         "year_sales": _("全年业绩"),
         "annual_target": _("年度目标"),
+        "attainment": _("目标完成率"),
+        "booked": _("本年已计提"),
+        "band": _("计算方式"),
         "quantity": _("数量"),
         "unit_price": _("单价"),
         "stale": _("来源已变更，金额归零"),
@@ -251,6 +254,8 @@ def line_explanation(*, line: CommissionLine, calculation: PeriodCalculation | N
         if line.component in by_component:
             rows.append((_("本组成本月合计"), f"¥{Decimal(by_component[line.component]):,.2f}"))
         rows.append((_("本月业绩"), f"¥{calculation.sales:,.2f}"))
+        notes = calculation.result.get("notes", []) if isinstance(calculation.result, dict) else []
+        rows += [(_("方案规则"), str(note)) for note in notes]
     labels = _explanation_labels()
     explanation = line.explanation if isinstance(line.explanation, dict) else {}
     for key, value in explanation.items():
