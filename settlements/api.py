@@ -28,6 +28,7 @@ from settlements.selectors import dispute_list_visible_to, settlement_list_visib
 from settlements.services.disputes import dispute_create, dispute_resolve
 from settlements.services.generation import settlement_generate, settlement_line_defer
 from settlements.services.payouts import payout_record, payout_record_bulk
+from settlements.services.tax import settlement_tax_enter, settlement_tax_import
 from settlements.services.workflow import (
     BulkResult,
     inbox_for,
@@ -39,6 +40,8 @@ from settlements.services.workflow import (
 class SettlementSerializer(serializers.ModelSerializer):
     bank_account = serializers.CharField(source="masked_account", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
+    tax_method_display = serializers.CharField(source="get_tax_method_display", read_only=True)
+    net_amount = serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True)
 
     class Meta:
         model = Settlement
@@ -67,6 +70,10 @@ class SettlementSerializer(serializers.ModelSerializer):
             "prior_balance",
             "current_balance",
             "payout_amount",
+            "tax_method",
+            "tax_method_display",
+            "tax_withheld",
+            "net_amount",
             "reject_reason",
             "approved_at",
             "paid_at",
@@ -125,6 +132,15 @@ class PayoutInput(serializers.Serializer):
 
 class BulkPayoutInput(PayoutInput):
     ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=1000)
+
+
+class TaxInput(serializers.Serializer):
+    tax_withheld = serializers.CharField()
+
+
+class TaxImportInput(serializers.Serializer):
+    month = serializers.DateField()
+    rows = serializers.ListField(child=serializers.DictField())
 
 
 class MonthInput(serializers.Serializer):
@@ -198,6 +214,29 @@ class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             raise Http404
         s = settlement_line_defer(line=line, by=request_user(request), reason=data.validated_data["reason"])
         return Response(SettlementSerializer(s).data)
+
+    @extend_schema(request=TaxInput, responses=SettlementSerializer)
+    @action(detail=True, methods=["post"])
+    def tax(self, request: Request, pk: str | None = None) -> Response:
+        """001 第8条: finance enters the payroll's income tax for an employee's settlement."""
+        s = self._obj()
+        data = TaxInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        s = settlement_tax_enter(
+            settlement=s, amount=data.validated_data["tax_withheld"], by=request_user(request)
+        )
+        return Response(SettlementSerializer(s).data)
+
+    @extend_schema(request=TaxImportInput)
+    @action(detail=False, methods=["post"], url_path="tax-import")
+    def tax_import(self, request: Request) -> Response:
+        """001 第8条: the payroll's tax for a month, [{"username", "tax_withheld"}, …], all or nothing."""
+        data = TaxImportInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        rows = [(str(r.get("username", "")), r.get("tax_withheld", "")) for r in d["rows"]]
+        n = settlement_tax_import(month=d["month"].replace(day=1), rows=rows, by=request_user(request))
+        return Response({"updated": n})
 
     @extend_schema(request=BulkTransitionInput)
     @action(detail=False, methods=["post"], url_path="bulk-transition")

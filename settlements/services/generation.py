@@ -20,6 +20,7 @@ from common.timeutil import month_start, next_month
 from crm.models import Role, User
 from partners.models import Partner
 from settlements.models import LineDeferral, PayeeBankAccount, Settlement, SettlementLine, SettlementStatus
+from settlements.services.tax import settlement_tax_apply
 
 S = SettlementStatus
 
@@ -189,6 +190,7 @@ def settlement_recompute(settlement: Settlement) -> Settlement:
     settlement.prior_balance = round_fen(prev["current_balance"] - prev["payout_amount"]) if prev else ZERO
     settlement.current_balance = settlement.line_total + settlement.prior_balance
     settlement.payout_amount = max(settlement.current_balance, ZERO)
+    settlement_tax_apply(settlement)  # 001 第8条: gross − income tax = net
     settlement.save()
     return settlement
 

@@ -38,7 +38,7 @@ def payout_record(*, settlement: Settlement | int, by: User, paid_on: dt.date, b
         settlement=s,
         paid_on=paid_on,
         bank_reference=bank_reference[:80],
-        amount=s.payout_amount,
+        amount=s.net_amount,  # 001 第8条: the bank pays the net, after income tax
         recorded_by=by,
     )
 
