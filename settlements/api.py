@@ -3,6 +3,8 @@ edited through the API (no PUT/PATCH/DELETE): they change only by the workflow a
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from django.db import transaction
 from django.http import Http404
@@ -27,7 +29,7 @@ from settlements.models import (
 from settlements.selectors import dispute_list_visible_to, settlement_list_visible_to, statement_lines
 from settlements.services.disputes import dispute_create, dispute_resolve
 from settlements.services.generation import settlement_generate, settlement_line_defer
-from settlements.services.payouts import payout_record, payout_record_bulk
+from settlements.services.payouts import payout_due, payout_record, payout_record_bulk
 from settlements.services.tax import settlement_tax_enter, settlement_tax_import
 from settlements.services.workflow import (
     BulkResult,
@@ -171,6 +173,29 @@ class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     def _obj(self) -> Settlement:
         return self.get_object()
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The settlement; K11: when lines were forfeited after approval, what the payout still pays
+        and the forfeited lines with their reason (the trail)."""
+        s = self._obj()
+        data = dict(SettlementSerializer(s).data)
+        due = payout_due(s)
+        data["payout_due"] = {
+            "gross": f"{due.gross:.2f}",
+            "tax_withheld": f"{due.tax:.2f}",
+            "net": f"{due.net:.2f}",
+            "forfeited": f"{due.forfeited:.2f}",
+            "forfeited_lines": [
+                {
+                    "line": x.pk,
+                    "amount": f"{x.commission_line.amount:.2f}",
+                    "reason": x.commission_line.reason,
+                }
+                for x in due.forfeited_lines
+                if x.commission_line
+            ],
+        }
+        return Response(data)
 
     @extend_schema(responses=LineSerializer(many=True))
     @action(detail=True, methods=["get"])

@@ -52,7 +52,7 @@ from settlements.selectors import (
 )
 from settlements.services.disputes import dispute_create, dispute_resolve, may_answer_dispute
 from settlements.services.generation import settlement_generate, settlement_line_defer
-from settlements.services.payouts import payout_record, payout_record_bulk
+from settlements.services.payouts import payout_due, payout_record, payout_record_bulk
 from settlements.services.tax import settlement_tax_enter
 from settlements.services.workflow import (
     available_actions,
@@ -175,6 +175,7 @@ def _render_detail(request: AuthedRequest, s: Settlement, **forms) -> HttpRespon
         "may_dispute": payee and s.status != SettlementStatus.PAID and local_today() <= cal.dispute_deadline,
         "answerable": {d.pk for d in disputes if d.status == "open" and may_answer_dispute(d, user)},
         "may_pay": is_finance(user) and s.status == SettlementStatus.APPROVED,
+        "due": payout_due(s),
         "may_enter_tax": is_finance(user) and not s.is_locked and s.tax_method == TaxMethod.PAYROLL,
         "tax_error": forms.get("tax_error"),
         "may_defer": is_finance(user) and s.status == SettlementStatus.DRAFT,

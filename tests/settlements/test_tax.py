@@ -119,3 +119,27 @@ def test_payroll_tax_import_all_or_nothing(org, api_for):
     assert settlement_tax_import(month=SEP, rows=rows, by=org.finance) == 2
     nets = dict(Settlement.objects.filter(month=SEP).values_list("payee_user__username", "net_payout"))
     assert nets == {org.rep_a1.username: D("4850.00"), org.rep_a2.username: D("7610.00")}
+
+
+def test_forfeit_after_approval_stops_the_payout_of_the_forfeited_lines(org, client_for, api_for):
+    from commissions.models import CommissionLine, LineStatus
+    from commissions.services.forfeit import commission_forfeit
+
+    # Given a partner's settlement of ¥30,000 approved (tax 5,200, net 24,800) but not yet paid
+    p = partner(region=org.region)
+    line = cline(partner=p, amount="30000.00", kind="rebate")
+    settlement_generate(month=SEP, by=org.finance)
+    s = approve_all(Settlement.objects.get(payee_partner=p), org)
+    assert CommissionLine.objects.get(pk=line.pk).status == LineStatus.SETTLED
+    # When finance forfeits the partner's unpaid commission (K11)
+    record = commission_forfeit(payee=p, reason="虚假销售，已查实", by=org.finance)
+    assert (record.lines, record.amount) == (1, D("30000.00"))
+    # Then the settlement shows the trail and the payout pays nothing of it
+    page = client_for(org.finance).get(f"/settlements/{s.pk}/").content.decode()
+    assert "审批后没收的提成" in page and "虚假销售，已查实" in page and "30000.00" in page
+    body = api_for(org.finance).get(f"/api/settlements/settlements/{s.pk}/").json()
+    assert body["payout_due"]["net"] == "0.00" and body["payout_due"]["forfeited"] == "30000.00"
+    assert body["payout_due"]["forfeited_lines"][0]["reason"] == "虚假销售，已查实"
+    payout_record(settlement=s, by=org.finance, paid_on=dt.date(2026, 10, 15), bank_reference="B002")
+    assert Payout.objects.get(settlement=s).amount == D("0.00")
+    assert CommissionLine.objects.get(pk=line.pk).status == LineStatus.FORFEITED  # never marked paid
