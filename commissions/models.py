@@ -384,3 +384,25 @@ class CommissionLine(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.period:%Y-%m} {self.payee_user or self.payee_partner} {self.amount}"
+
+
+class PlanObjection(models.Model):
+    """K12 (001 五.2: 对提成调整有异议的，可在调整方案公布后一个月内提出): a payee's objection
+    to an announced plan version, raised within the notice period."""
+
+    plan = models.ForeignKey(
+        CommissionPlan, verbose_name=_("方案"), on_delete=models.CASCADE, related_name="objections"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("提出人"), on_delete=models.CASCADE, related_name="+"
+    )
+    text = models.TextField(_("异议内容"))
+    created_at = models.DateTimeField(_("提出时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("方案异议")
+        verbose_name_plural = _("方案异议")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.plan} {self.user}"
