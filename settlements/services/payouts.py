@@ -35,6 +35,8 @@ class PayoutDue:
 
 
 def payout_due(s: Settlement) -> PayoutDue:
+    if s.status not in (S.APPROVED, S.PAID):  # before approval a forfeit simply leaves the draft
+        return PayoutDue(s.payout_amount, s.tax_withheld, s.net_amount, ZERO, [])
     lines = list(
         s.lines.filter(commission_line__status=LineStatus.FORFEITED).select_related("commission_line")
     )
