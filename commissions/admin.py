@@ -19,6 +19,7 @@ from commissions.models import (
     CommissionPeriod,
     CommissionPlan,
     CommissionPolicy,
+    Departure,
     KeyAccountUplift,
     PeriodCalculation,
     PlanAssignment,
@@ -197,8 +198,14 @@ class CommissionPolicyAdmin(admin.ModelAdmin):
 
 @admin.register(SalesTarget)
 class SalesTargetAdmin(admin.ModelAdmin):
-    list_display = ("user", "period", "annual", "amount")
+    list_display = ("user", "partner", "period", "annual", "amount")
     list_filter = ("annual", "period")
+    raw_id_fields = ("user", "partner")
+
+
+@admin.register(Departure)
+class DepartureAdmin(admin.ModelAdmin):
+    list_display = ("user", "left_on", "reason")
     raw_id_fields = ("user",)
 
 

@@ -20,9 +20,11 @@ from commissions.models import CommissionLine, LineKind, LineStatus, PeriodCalcu
 from commissions.selectors import (
     line_calculation,
     line_explanation,
+    my_plans,
     statement_lines,
     statement_summary,
 )
+from commissions.services.plans import plan_objection_raise
 from common.access import api_open_to
 from common.auth import request_user
 from common.timeutil import local_today, month_start
@@ -190,3 +192,31 @@ def what_if(request: Request) -> Response:
         opportunity=opportunity,
     )
     return Response(estimate.as_dict())
+
+
+@extend_schema(responses=dict)
+@api_view(["GET"])
+def my_plan(request: Request) -> Response:
+    """K12: the plans that pay me today in words and the announced changes (effective date, objection
+    deadline, my objections)."""
+    current, announced = my_plans(user=request_user(request), today=local_today())
+    return Response(
+        {"current": [x.as_dict() for x in current], "announced": [x.as_dict() for x in announced]}
+    )
+
+
+class ObjectionSerializer(serializers.Serializer):
+    plan = serializers.IntegerField()
+    text = serializers.CharField(allow_blank=True)
+
+
+@extend_schema(request=ObjectionSerializer, responses=dict)
+@api_view(["POST"])
+def plan_objection(request: Request) -> Response:
+    """K12: object to an announced plan version within the notice period."""
+    data = ObjectionSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    o = plan_objection_raise(
+        plan=data.validated_data["plan"], by=request_user(request), text=data.validated_data["text"]
+    )
+    return Response({"id": o.pk, "plan": o.plan_id, "text": o.text}, status=201)

@@ -33,9 +33,20 @@ COMPONENT_TYPES = (
     "margin",  # K7
     "below_floor",  # K9
     "rebate",  # K13
+    "target_share",  # 001 市场部: a share of another component when the target is met
+    "profit_adjusted",  # 001 销售部提成管理制度 2.2: base = sales × the department's profit ratio
 )
 # Components that work on the period's sales total (the rest work line by line).
-PERIOD_COMPONENTS = frozenset({"progressive", "bracket", "target_bonus", "grade"})
+PERIOD_COMPONENTS = frozenset(
+    {"progressive", "bracket", "target_bonus", "grade", "target_share", "profit_adjusted"}
+)
+# K11 (001 l.31, l.268): what the month of leaving pays, a plan setting (`"leaver"`).
+LEAVER_MODES = ("pay", "deduct_unfinished", "no_commission")
+LEAVER_WORDS = (
+    "pay（照常计提）",
+    "deduct_unfinished（扣除未完成部分的提成）",
+    "no_commission（离职当月不计提成）",
+)
 
 
 class PlanError(ValueError):
@@ -79,7 +90,9 @@ class Facts:
     lines: tuple[LineFact, ...] = ()
     grade: str = ""  # K6: A / B / C
     annual_target_met: bool = False  # K5 year-end bonus
-    year_end: bool = False  # K5: the year-end settlement (bonus applies only then)
+    year_end: bool = False  # K5/K3: the year-end run (annual components apply only then)
+    left_in_period: bool = False  # K11: the payee left the company in this period
+    profit_ratio: Decimal | None = None  # 001 2.2: the department's profit ratio (default: the plan's)
 
     def period_sales(self) -> Decimal:
         if self.sales is not None:
@@ -136,6 +149,7 @@ class Result:
     lines: tuple[ResultLine, ...]
     sales: Decimal
     attainment: Decimal | None
+    notes: tuple[str, ...] = ()  # plan rules applied to the whole result (gate, leaver), in words
 
     @property
     def total(self) -> Decimal:
@@ -162,6 +176,7 @@ class Result:
             "attainment": None if self.attainment is None else _fmt_exact(self.attainment),
             "total": f"{self.total:.2f}",
             "lines": [line.explanation() for line in self.lines],
+            **({"notes": list(self.notes)} if self.notes else {}),
         }
 
 
@@ -329,6 +344,7 @@ def validate_plan(plan: Any) -> list[str]:
     payable = plan.get("payable", "full_collection")
     if payable not in ("full_collection", "pro_rata"):
         errors.append(_("payable：只能是 full_collection（回款全部到账后发放）或 pro_rata（按回款比例发放）"))
+    _check_plan_settings(plan, errors)
     components = plan.get("components")
     if not isinstance(components, list) or not components:
         errors.append(_("components：至少需要一个方案组成"))
@@ -360,6 +376,22 @@ def validate_plan(plan: Any) -> list[str]:
             _check_bands(comp, where, errors, edges=True)
         elif ctype == "target_bonus":
             _check_steps(comp, where, errors)
+            if comp.get("period", "month") not in ("month", "year"):
+                errors.append(
+                    _("%(where)s.period：只能是 month（月度目标）或 year（年度目标）") % {"where": where}
+                )
+        elif ctype == "target_share":
+            _rate(comp.get("rate"), f"{where}.rate", errors)
+            _dec(comp.get("at_least", "1"), f"{where}.at_least", errors)
+            of = comp.get("of")
+            ids = [c.get("id") for c in components if isinstance(c, dict) and c is not comp]
+            if not isinstance(of, list) or not of or any(x not in ids for x in of):
+                errors.append(_("%(where)s.of：必须列出本方案中作为基数的组成 id") % {"where": where})
+        elif ctype == "profit_adjusted":
+            _rate_map(comp.get("grades"), f"{where}.grades", errors)
+            ratio = _dec(comp.get("profit_ratio"), f"{where}.profit_ratio", errors)
+            if ratio is not None and not (ZERO <= ratio <= ONE):
+                errors.append(_("%(where)s.profit_ratio：利润比例必须在 0 到 1 之间") % {"where": where})
         elif ctype in ("category_rates", "rebate"):
             _rate_map(comp.get("rates"), f"{where}.rates", errors)
             if comp.get("default_rate") is not None:
@@ -378,6 +410,20 @@ def validate_plan(plan: Any) -> list[str]:
         elif ctype == "below_floor" and comp.get("margin_rate") is not None:
             _rate(comp.get("margin_rate"), f"{where}.margin_rate", errors)
     return errors
+
+
+def _check_plan_settings(plan: dict[str, Any], errors: list[str]) -> None:
+    """Plan-wide rules: `excluded_categories` (001 l.287 外包: frontline reps earn nothing on them),
+    `target_gate` (001 l.120: no commission when the month's target is missed), `leaver` (K11, 001
+    l.31 / l.268: what the month of leaving pays), `annual_true_up` (001 第五条 2)."""
+    excluded = plan.get("excluded_categories", [])
+    if not isinstance(excluded, list) or any(not isinstance(x, str) or not x for x in excluded):
+        errors.append(_("excluded_categories：必须是类别代码的列表"))
+    for key in ("target_gate", "annual_true_up"):
+        if not isinstance(plan.get(key, False), bool):
+            errors.append(_("%(key)s：只能是 true 或 false") % {"key": key})
+    if plan.get("leaver", "pay") not in LEAVER_MODES:
+        errors.append(_("leaver：只能是 %(modes)s") % {"modes": "、".join(LEAVER_WORDS)})
 
 
 def check_plan(plan: Any) -> dict[str, Any]:
@@ -696,27 +742,98 @@ def _key_account(comp: dict[str, Any], facts: Facts, lines: list[LineFact]) -> l
     return out
 
 
+def _target_share(
+    comp: dict[str, Any], before: list[ResultLine], attainment: Decimal | None
+) -> list[ResultLine]:
+    """001 市场部 一.2 完成目标提成: when the target is met, `rate` × the commission of the components
+    listed in `of` (比例为销售额提成的20%)."""
+    at_least = Decimal(comp.get("at_least", "1"))
+    if attainment is None or attainment < at_least:
+        return []
+    base = sum((x.amount for x in before if x.component in comp["of"]), ZERO)
+    if base <= 0:
+        return []
+    rate = Decimal(comp["rate"])
+    return [
+        ResultLine(
+            component=comp["id"],
+            type="target_share",
+            label=comp.get("label", comp["id"]),
+            base=base,
+            rate=rate,
+            exact=base * rate,
+            amount=round_fen(base * rate),
+            band=_("完成目标，按销售额提成的 %(pct)s") % {"pct": _pct(rate)},
+            detail={"attainment": _fmt_exact(attainment)},
+        )
+    ]
+
+
+def _profit_adjusted(comp: dict[str, Any], facts: Facts, sales: Decimal) -> list[ResultLine]:
+    """001 销售部提成管理制度 2.2–2.3: 提成基数 = 实际销售额 × 销售部门利润比例; 提成 = 基数 × the
+    performance grade's rate (A/B/C)."""
+    spec = comp["grades"].get(facts.grade)
+    if spec is None or sales <= 0:
+        return []
+    rate = Decimal(spec["rate"] if isinstance(spec, dict) else spec)
+    ratio = facts.profit_ratio if facts.profit_ratio is not None else Decimal(comp["profit_ratio"])
+    base = sales * ratio
+    return [
+        ResultLine(
+            component=comp["id"],
+            type="profit_adjusted",
+            label=comp.get("label", comp["id"]),
+            base=base,
+            rate=rate,
+            exact=base * rate,
+            amount=round_fen(base * rate),
+            band=_("%(grade)s级绩效；提成基数 = 销售额 %(sales)s × 部门利润比例 %(ratio)s")
+            % {"grade": facts.grade, "sales": _yuan(sales), "ratio": _pct(ratio)},
+            detail={"sales": f"{sales:.2f}", "profit_ratio": _fmt_exact(ratio)},
+        )
+    ]
+
+
+def leaves_bands(plan: dict[str, Any], line: LineFact) -> bool:
+    """K9 (000 §4.2.9, 001 第10条): with a below-floor component, an approved below-floor line earns
+    only its own rate — it leaves the bands and every other component (the rate replaces the band rate)."""
+    return line.below_floor and any(c["type"] == "below_floor" for c in plan["components"])
+
+
+def plan_lines(plan: dict[str, Any], lines: Iterable[LineFact]) -> list[LineFact]:
+    """001 l.287 (销售业务外包时，不计提一线销售人员的提成): lines of `excluded_categories` leave the
+    plan entirely — no component and no band sees them."""
+    excluded = set(plan.get("excluded_categories", ()))
+    return [x for x in lines if x.category not in excluded]
+
+
 def calculate(plan: dict[str, Any], facts: Facts) -> Result:
     """Apply every component of `plan` to `facts`. Raises PlanError for an invalid plan."""
     check_plan(plan)
-    sales = facts.period_sales()
-    attainment = facts.period_attainment()
     components = plan["components"]
+    kept = plan_lines(plan, facts.lines)
+    left_out = sum((x.amount for x in facts.lines), ZERO) - sum((x.amount for x in kept), ZERO)
+    # Attainment counts every sale the plan pays for (below-floor ones too); the bands see the rest.
+    sales = facts.period_sales() - left_out
+    attainment = _attainment(facts, sales)
     has_below_floor = any(c["type"] == "below_floor" for c in components)
-    # K9: when the plan prices below-floor sales separately, they leave the per-line components.
-    regular = [x for x in facts.lines if not (has_below_floor and x.below_floor)]
-    below = [x for x in facts.lines if has_below_floor and x.below_floor]
+    regular = [x for x in kept if not (has_below_floor and x.below_floor)]
+    below = [x for x in kept if has_below_floor and x.below_floor]
+    band_sales = sales - sum((x.amount for x in below), ZERO)
     lines: list[ResultLine] = []
     for comp in components:
         ctype = comp["type"]
         if ctype == "progressive":
-            lines += _progressive(comp, sales)
+            lines += _progressive(comp, band_sales)
         elif ctype == "bracket":
-            lines += _bracket(comp, sales)
+            lines += _bracket(comp, band_sales)
         elif ctype == "target_bonus":
-            lines += _target_bonus(comp, sales, attainment)
+            if (comp.get("period", "month") == "year") == facts.year_end:
+                lines += _target_bonus(comp, band_sales, attainment)
         elif ctype == "grade":
-            lines += _grade(comp, facts, sales, attainment)
+            lines += _grade(comp, facts, band_sales, attainment)
+        elif ctype == "profit_adjusted":
+            lines += _profit_adjusted(comp, facts, band_sales)
         elif ctype in ("category_rates", "rebate"):
             lines += _per_category(comp, regular, ctype)
         elif ctype == "margin":
@@ -725,7 +842,124 @@ def calculate(plan: dict[str, Any], facts: Facts) -> Result:
             lines += _key_account(comp, facts, regular)
         elif ctype == "below_floor":
             lines += _below_floor(comp, below)
-    return Result(plan_code=plan["code"], lines=tuple(lines), sales=sales, attainment=attainment)
+    for comp in components:  # computed on the other components' results
+        if comp["type"] == "target_share":
+            lines += _target_share(comp, lines, attainment)
+    lines, notes = _plan_rules(plan, facts, lines, attainment, left_out)
+    return Result(plan_code=plan["code"], lines=tuple(lines), sales=sales, attainment=attainment, notes=notes)
+
+
+def _attainment(facts: Facts, sales: Decimal) -> Decimal | None:
+    if facts.attainment is not None:
+        return Decimal(facts.attainment)
+    if facts.target is None or Decimal(facts.target) <= 0:
+        return None
+    return sales / Decimal(facts.target)
+
+
+def _plan_rules(
+    plan: dict[str, Any], facts: Facts, lines: list[ResultLine], attainment: Decimal | None, left_out: Decimal
+) -> tuple[list[ResultLine], tuple[str, ...]]:
+    """Plan-wide rules on the month's result: the target gate (001 l.120) and the month of leaving
+    (K11: 001 l.31 deducts the unfinished part of the target, l.268 pays nothing), in words."""
+    notes: list[str] = []
+    if left_out:
+        notes.append(_("外包业务 %(amount)s 不计提一线销售人员提成") % {"amount": _yuan(left_out)})
+    if not lines:
+        return lines, tuple(notes)
+    total = sum((x.amount for x in lines), ZERO)
+    if plan.get("target_gate") and attainment is not None and attainment < ONE and not facts.year_end:
+        notes.append(
+            _("未完成本月销售任务（完成率 %(pct)s），按方案不计算提成（原应得 %(total)s）")
+            % {"pct": _pct(attainment.quantize(Decimal("0.0001"))), "total": _yuan(total)}
+        )
+        return [], tuple(notes)
+    mode = plan.get("leaver", "pay")
+    if not facts.left_in_period or mode == "pay":
+        return lines, tuple(notes)
+    if mode == "no_commission":
+        notes.append(_("离职当月不享受销售提成（原应得 %(total)s）") % {"total": _yuan(total)})
+        return [], tuple(notes)
+    if attainment is None or attainment >= ONE:
+        return lines, tuple(notes)
+    factor = max(ZERO, attainment)
+    scaled = [
+        ResultLine(
+            component=x.component,
+            type=x.type,
+            label=x.label,
+            base=x.base,
+            rate=x.rate,
+            exact=x.exact * factor,
+            amount=round_fen(x.exact * factor),
+            band=x.band,
+            category=x.category,
+            detail={**x.detail, "leaver_factor": _fmt_exact(factor)},
+        )
+        for x in lines
+    ]
+    kept = sum((x.amount for x in scaled), ZERO)
+    notes.append(
+        _("离职前未完成销售任务：完成率 %(pct)s，扣除未完成部分 %(unfinished)s 的提成 %(deducted)s")
+        % {
+            "pct": _pct(factor.quantize(Decimal("0.0001"))),
+            "unfinished": _pct((ONE - factor).quantize(Decimal("0.0001"))),
+            "deducted": _yuan(total - kept),
+        }
+    )
+    return scaled, tuple(notes)
+
+
+def year_end_calculate(
+    plan: dict[str, Any], *, year_facts: Facts, annual_target: Decimal | None, booked: Decimal
+) -> Result:
+    """The year-end run (pure): the annual target bonus (K3, 001 三.3 完成年度销售目标 100%/110%/120% →
+    1%/1.5%/2% of the year's sales) and, for a plan with `annual_true_up` (001 第五条 2: 年度销售提成 =
+    年度销售额 × 提成比例 − 已发放提成), the year's commission computed on the year's facts minus what the
+    plan already booked this year (`booked`), as one line that may be negative."""
+    check_plan(plan)
+    facts = Facts(
+        lines=year_facts.lines,
+        sales=year_facts.sales,
+        target=annual_target,
+        grade=year_facts.grade,
+        year_end=True,
+        profit_ratio=year_facts.profit_ratio,
+    )
+    annual = calculate(plan, facts)
+    lines = [x for x in annual.lines if x.type == "target_bonus"]
+    notes: list[str] = []
+    if plan.get("annual_true_up"):
+        monthly = {**plan, "components": [c for c in plan["components"] if c.get("period") != "year"]}
+        year = calculate(
+            monthly, Facts(lines=year_facts.lines, sales=year_facts.sales, grade=year_facts.grade)
+        )
+        diff = year.total - booked
+        notes.append(
+            _("年度提成 %(year)s − 本年已计提 %(booked)s = %(diff)s")
+            % {"year": _yuan(year.total), "booked": _yuan(booked), "diff": _yuan(diff)}
+        )
+        if diff:
+            lines.append(
+                ResultLine(
+                    component="annual_true_up",
+                    type="annual_true_up",
+                    label=_("年度提成清算"),
+                    base=year.sales,
+                    rate=None,
+                    exact=diff,
+                    amount=diff,
+                    band=_("年度销售额 × 提成比例 − 已发放提成"),
+                    detail={"year_commission": f"{year.total:.2f}", "booked": f"{booked:.2f}"},
+                )
+            )
+    return Result(
+        plan_code=plan["code"],
+        lines=tuple(lines),
+        sales=annual.sales,
+        attainment=annual.attainment,
+        notes=tuple(notes),
+    )
 
 
 def key_account_advance(comp: dict[str, Any], exact_total: Decimal) -> Decimal | None:
@@ -738,7 +972,9 @@ def key_account_advance(comp: dict[str, Any], exact_total: Decimal) -> Decimal |
     return round_fen(exact_total * ratio)
 
 
-def earned_weight(comp: dict[str, Any], lines: Iterable[LineFact], *, has_below_floor: bool) -> Decimal:
+def earned_weight(
+    comp: dict[str, Any], lines: Iterable[LineFact], *, has_below_floor: bool, excluded: Iterable[str] = ()
+) -> Decimal:
     """What `lines` (one order's slice) earned under one component, at full precision: the weight by
     which the payee's rounded component total is allocated to the payee's orders (issue 12: each
     order's line carries what that order generated, not the month's total weighted by sales).
@@ -747,9 +983,10 @@ def earned_weight(comp: dict[str, Any], lines: Iterable[LineFact], *, has_below_
     uplift, the approver's below-floor rate) or its margin (never below 0); a period component (K1, K2,
     K3, K6) works on the month's total, whose rate no single order owns, so the order's sales weigh."""
     ctype = comp["type"]
-    lines = list(lines)
-    if ctype in PERIOD_COMPONENTS:
-        return sum((x.amount for x in lines), ZERO)
+    skip = set(excluded)
+    lines = [x for x in lines if x.category not in skip]
+    if ctype in PERIOD_COMPONENTS:  # below-floor lines left the bands (K9)
+        return sum((x.amount for x in lines if not (has_below_floor and x.below_floor)), ZERO)
     if ctype == "below_floor":
         return sum((x.exact for x in _below_floor(comp, [x for x in lines if x.below_floor])), ZERO)
     if has_below_floor:
@@ -794,6 +1031,8 @@ def what_if(plan: dict[str, Any], facts: Facts, extra: Iterable[LineFact]) -> tu
         grade=facts.grade,
         annual_target_met=facts.annual_target_met,
         year_end=facts.year_end,
+        left_in_period=facts.left_in_period,
+        profit_ratio=facts.profit_ratio,
     )
     if facts.attainment is not None and facts.target is None:
         after_facts = Facts(**{**after_facts.__dict__, "attainment": facts.attainment})
@@ -832,4 +1071,51 @@ def facts_from_dict(data: Mapping[str, Any]) -> Facts:
         grade=str(data.get("grade", "")),
         annual_target_met=bool(data.get("annual_target_met", False)),
         year_end=bool(data.get("year_end", False)),
+        left_in_period=bool(data.get("left_in_period", False)),
+        profit_ratio=dec(data.get("profit_ratio")),
     )
+
+
+def describe_plan(plan: dict[str, Any]) -> list[str]:
+    """K12: a plan in words for the people it pays — one sentence per component and plan rule."""
+    out: list[str] = []
+    for comp in plan.get("components", []):
+        label = comp.get("label", comp.get("id", ""))
+        ctype = comp.get("type")
+        parts: list[str] = []
+        if ctype in ("progressive", "bracket"):
+            parts = [
+                f"{b.get('label', '')} {_pct(Decimal(b['rate']))}".strip() for b in comp.get("bands", [])
+            ]
+        elif ctype == "target_bonus":
+            parts = [
+                f"{s.get('label', '')} {_pct(Decimal(s['rate']))}".strip() for s in comp.get("steps", [])
+            ]
+        elif ctype in ("category_rates", "rebate", "key_account", "profit_adjusted"):
+            rates = comp.get("rates") or comp.get("grades") or {}
+            for key, spec in rates.items():
+                rate, name = _rate_for(rates, key, None)
+                parts.append(
+                    name if isinstance(spec, dict) and "%" in name else f"{name} {_pct(rate or ZERO)}"
+                )
+        elif ctype == "grade":
+            parts = [
+                _("%(g)s级 固定 %(f)s + 浮动 0–%(m)s")
+                % {"g": g, "f": _pct(Decimal(s["fixed"])), "m": _pct(Decimal(s["floating_max"]))}
+                for g, s in comp.get("grades", {}).items()
+            ]
+        elif ctype in ("margin", "below_floor", "target_share"):
+            rate = comp.get("rate") or comp.get("margin_rate")
+            parts = [_pct(Decimal(rate))] if rate is not None else []
+        out.append(f"{label}：{'；'.join(parts)}" if parts else str(label))
+    if plan.get("excluded_categories"):
+        out.append(_("不计提成的类别：%(c)s") % {"c": "、".join(plan["excluded_categories"])})
+    if plan.get("target_gate"):
+        out.append(_("未完成本月销售任务的，不计算提成"))
+    if plan.get("leaver") == "deduct_unfinished":
+        out.append(_("离职前未完成销售任务的，扣除未完成部分的提成"))
+    elif plan.get("leaver") == "no_commission":
+        out.append(_("离职当月不享受销售提成"))
+    if plan.get("annual_true_up"):
+        out.append(_("年终按全年销售额重新计算：年度提成 − 已发放提成"))
+    return out

@@ -100,11 +100,25 @@ class CommissionPolicy(models.Model):
 
 
 class SalesTarget(models.Model):
-    """A payee's sales target for a month (K3 attainment, K6 floating, the what-if estimator) or for a
-    year (`annual`, period = 1 January: the K5 year-end bonus)."""
+    """A payee's (a user's or a partner's) sales target for a month (monthly target bonus, the target
+    gate, K6 floating, the leaver rule, the what-if estimator) or for a year (`annual`, period = 1 January:
+    the K3 annual target bonus of 001 三.3 and the K5 year-end bonus), booked in the December run."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("员工"), on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("员工"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    partner = models.ForeignKey(
+        "partners.Partner",
+        verbose_name=_("合伙人"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     period = models.DateField(_("月份"), help_text=_("月份的第一天；年度目标为 1 月 1 日"))
     annual = models.BooleanField(_("年度目标"), default=False)
@@ -115,11 +129,39 @@ class SalesTarget(models.Model):
         verbose_name_plural = _("销售目标")
         constraints = [
             models.UniqueConstraint(fields=["user", "period", "annual"], name="salestarget_unique"),
+            models.UniqueConstraint(
+                fields=["partner", "period", "annual"],
+                condition=Q(partner__isnull=False),
+                name="salestarget_partner_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(user__isnull=False, partner__isnull=True)
+                | Q(user__isnull=True, partner__isnull=False),
+                name="salestarget_one_payee",
+            ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="salestarget_positive"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} {self.period:%Y-%m} {self.amount}"
+        return f"{self.user or self.partner} {self.period:%Y-%m} {self.amount}"
+
+
+class Departure(models.Model):
+    """K11 (001 l.31, l.268): the day a payee left the company. The month it falls in is the month of
+    leaving; what that month pays is the plan's `leaver` setting."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("员工"), on_delete=models.CASCADE, related_name="+"
+    )
+    left_on = models.DateField(_("离职日期"))
+    reason = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("离职登记")
+        verbose_name_plural = _("离职登记")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.left_on:%Y-%m-%d}"
 
 
 class KeyAccountUplift(models.Model):
@@ -342,3 +384,25 @@ class CommissionLine(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.period:%Y-%m} {self.payee_user or self.payee_partner} {self.amount}"
+
+
+class PlanObjection(models.Model):
+    """K12 (001 五.2: 对提成调整有异议的，可在调整方案公布后一个月内提出): a payee's objection
+    to an announced plan version, raised within the notice period."""
+
+    plan = models.ForeignKey(
+        CommissionPlan, verbose_name=_("方案"), on_delete=models.CASCADE, related_name="objections"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("提出人"), on_delete=models.CASCADE, related_name="+"
+    )
+    text = models.TextField(_("异议内容"))
+    created_at = models.DateTimeField(_("提出时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("方案异议")
+        verbose_name_plural = _("方案异议")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.plan} {self.user}"

@@ -43,6 +43,11 @@ def can_pick_payee(user: Any) -> bool:
     return ids is None or len(ids) > 1
 
 
+def can_open_my_plan(user: Any) -> bool:
+    """K12: my commission plans in words, announced changes and objections — anyone a plan can pay."""
+    return crm_policy.is_signed_in(user)
+
+
 def can_open_what_if(user: Any) -> bool:
     """The what-if estimator (what would this deal pay me under my plan): every employee; a partner's
     rebates are not estimated here."""

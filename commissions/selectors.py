@@ -21,6 +21,7 @@ from commissions.models import (
     LineStatus,
     PeriodCalculation,
     PlanAssignment,
+    PlanObjection,
     SalesTarget,
 )
 from common.money import ZERO
@@ -228,6 +229,9 @@ def _explanation_labels() -> dict[str, str]:
         "advanced": _("已预发"),
         "year_sales": _("全年业绩"),
         "annual_target": _("年度目标"),
+        "attainment": _("目标完成率"),
+        "booked": _("本年已计提"),
+        "band": _("计算方式"),
         "quantity": _("数量"),
         "unit_price": _("单价"),
         "stale": _("来源已变更，金额归零"),
@@ -251,6 +255,8 @@ def line_explanation(*, line: CommissionLine, calculation: PeriodCalculation | N
         if line.component in by_component:
             rows.append((_("本组成本月合计"), f"¥{Decimal(by_component[line.component]):,.2f}"))
         rows.append((_("本月业绩"), f"¥{calculation.sales:,.2f}"))
+        notes = calculation.result.get("notes", []) if isinstance(calculation.result, dict) else []
+        rows += [(_("方案规则"), str(note)) for note in notes]
     labels = _explanation_labels()
     explanation = line.explanation if isinstance(line.explanation, dict) else {}
     for key, value in explanation.items():
@@ -315,3 +321,59 @@ def statement_summary(lines: QuerySet[CommissionLine]) -> Statement:
         total=Sum("amount", filter=~Q(status=LineStatus.FORFEITED)),
     )
     return Statement(period=dt.date.min, **{k: v or ZERO for k, v in agg.items()})
+
+
+@dataclass
+class PlanView:
+    """K12: one plan version in words, as the people it pays see it."""
+
+    plan: CommissionPlan
+    words: list[str]
+    objection_deadline: dt.date | None = None
+    my_objections: list[PlanObjection] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.plan.pk,
+            "code": self.plan.code,
+            "name": self.plan.name,
+            "effective_from": self.plan.effective_from.isoformat(),
+            "published_at": self.plan.published_at.isoformat() if self.plan.published_at else None,
+            "source": self.plan.definition.get("source", ""),
+            "words": self.words,
+            "objection_deadline": self.objection_deadline.isoformat() if self.objection_deadline else None,
+            "my_objections": [{"text": o.text, "at": o.created_at.isoformat()} for o in self.my_objections],
+        }
+
+
+def plan_concerns(*, user: User, plan: CommissionPlan, today: dt.date) -> bool:
+    """K12: the plan version will pay `user` — assigned to them (or their role) on its effective date,
+    or a new version of a plan that pays them today."""
+    if plan.pk in {a.plan_id for a in plans_for_user(user=user, day=plan.effective_from)}:
+        return True
+    return plan.code in {a.plan.code for a in plans_for_user(user=user, day=today)}
+
+
+def my_plans(*, user: User, today: dt.date) -> tuple[list[PlanView], list[PlanView]]:
+    """K12: the plans that pay `user` today, in words, and every published version announced to take
+    effect later that will pay them, with the deadline for an objection."""
+    from commissions import calculator as calc
+    from commissions.services.plans import plan_objection_deadline
+
+    current = [
+        PlanView(a.plan, calc.describe_plan(a.plan.definition)) for a in plans_for_user(user=user, day=today)
+    ]
+    announced = []
+    for plan in CommissionPlan.objects.filter(published_at__isnull=False, effective_from__gt=today).order_by(
+        "effective_from", "code"
+    ):
+        if plan_concerns(user=user, plan=plan, today=today):
+            announced.append(
+                PlanView(
+                    plan,
+                    calc.describe_plan(plan.definition),
+                    plan_objection_deadline(plan),
+                    list(PlanObjection.objects.filter(plan=plan, user=user)),
+                )
+            )
+    return current, announced

@@ -8,4 +8,5 @@ urlpatterns = [
     path("lines/<int:pk>/", views.line_detail, name="line_detail"),
     path("what-if/", views.what_if, name="what_if"),
     path("forfeit/", views.forfeit, name="forfeit"),
+    path("my-plan/", views.my_plan, name="my_plan"),
 ]

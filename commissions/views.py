@@ -15,10 +15,12 @@ from commissions.forms import ForfeitForm, StatementFilterForm, WhatIfForm
 from commissions.selectors import (
     line_calculation,
     line_explanation,
+    my_plans,
     statement_lines,
     statement_summary,
 )
 from commissions.services.forfeit import commission_forfeit
+from commissions.services.plans import plan_objection_raise
 from common.access import page_open_to
 from common.auth import AuthedRequest
 from common.errors import DomainError
@@ -144,3 +146,26 @@ def forfeit(request: AuthedRequest) -> HttpResponse:
             ).aggregate(n=Count("id"), amount=Sum("amount"))
             form = ForfeitForm(initial={**d, "confirm": True, "payee": d["payee"].pk})
     return render(request, "commissions/forfeit.html", {"form": form, "preview": preview})
+
+
+@page_open_to(policy.can_open_my_plan)
+@require_http_methods(["GET", "POST"])
+def my_plan(request: AuthedRequest) -> HttpResponse:
+    """K12: my plans in words, announced changes with their effective date, and an objection form."""
+    error = None
+    if request.method == "POST":
+        try:
+            plan_objection_raise(
+                plan=int(request.POST.get("plan") or 0), by=request.user, text=request.POST.get("text", "")
+            )
+        except (DomainError, ValueError) as exc:
+            error = exc.message if isinstance(exc, DomainError) else _("请选择方案。")
+        else:
+            messages.success(request, _("异议已提交。"))
+            return redirect("commissions:my_plan")
+    current, announced = my_plans(user=request.user, today=local_today())
+    return render(
+        request,
+        "commissions/my_plan.html",
+        {"current": current, "announced": announced, "error": error, "today": local_today()},
+    )

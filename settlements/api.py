@@ -4,6 +4,7 @@ edited through the API (no PUT/PATCH/DELETE): they change only by the workflow a
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import django_filters
 from django.db import transaction
@@ -31,7 +32,8 @@ from settlements.models import (
 from settlements.selectors import dispute_list_visible_to, settlement_list_visible_to, statement_lines
 from settlements.services.disputes import dispute_create, dispute_resolve
 from settlements.services.generation import settlement_generate, settlement_line_defer
-from settlements.services.payouts import payout_record, payout_record_bulk
+from settlements.services.payouts import payout_due, payout_record, payout_record_bulk
+from settlements.services.tax import settlement_tax_enter, settlement_tax_import
 from settlements.services.tickets import ticket_sales_of
 from settlements.services.workflow import (
     BulkResult,
@@ -44,6 +46,8 @@ from settlements.services.workflow import (
 class SettlementSerializer(serializers.ModelSerializer):
     bank_account = serializers.CharField(source="masked_account", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
+    tax_method_display = serializers.CharField(source="get_tax_method_display", read_only=True)
+    net_amount = serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True)
 
     class Meta:
         model = Settlement
@@ -77,6 +81,10 @@ class SettlementSerializer(serializers.ModelSerializer):
             "ticket_deduction_total",
             "ticket_prior_balance",
             "ticket_current_balance",
+            "tax_method",
+            "tax_method_display",
+            "tax_withheld",
+            "net_amount",
             "reject_reason",
             "approved_at",
             "paid_at",
@@ -168,6 +176,15 @@ class BulkPayoutInput(PayoutInput):
     ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=1000)
 
 
+class TaxInput(serializers.Serializer):
+    tax_withheld = serializers.CharField()
+
+
+class TaxImportInput(serializers.Serializer):
+    month = serializers.DateField()
+    rows = serializers.ListField(child=serializers.DictField())
+
+
 class MonthInput(serializers.Serializer):
     month = serializers.DateField(input_formats=["%Y-%m", "%Y-%m-%d"])
 
@@ -204,6 +221,29 @@ class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     def _obj(self) -> Settlement:
         return self.get_object()
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The settlement; K11: when lines were forfeited after approval, what the payout still pays
+        and the forfeited lines with their reason (the trail)."""
+        s = self._obj()
+        data = dict(SettlementSerializer(s).data)
+        due = payout_due(s)
+        data["payout_due"] = {
+            "gross": f"{due.gross:.2f}",
+            "tax_withheld": f"{due.tax:.2f}",
+            "net": f"{due.net:.2f}",
+            "forfeited": f"{due.forfeited:.2f}",
+            "forfeited_lines": [
+                {
+                    "line": x.pk,
+                    "amount": f"{x.commission_line.amount:.2f}",
+                    "reason": x.commission_line.reason,
+                }
+                for x in due.forfeited_lines
+                if x.commission_line
+            ],
+        }
+        return Response(data)
 
     @extend_schema(responses=LineSerializer(many=True))
     @action(detail=True, methods=["get"])
@@ -257,6 +297,29 @@ class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             raise Http404
         s = settlement_line_defer(line=line, by=request_user(request), reason=data.validated_data["reason"])
         return Response(SettlementSerializer(s).data)
+
+    @extend_schema(request=TaxInput, responses=SettlementSerializer)
+    @action(detail=True, methods=["post"])
+    def tax(self, request: Request, pk: str | None = None) -> Response:
+        """001 第8条: finance enters the payroll's income tax for an employee's settlement."""
+        s = self._obj()
+        data = TaxInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        s = settlement_tax_enter(
+            settlement=s, amount=data.validated_data["tax_withheld"], by=request_user(request)
+        )
+        return Response(SettlementSerializer(s).data)
+
+    @extend_schema(request=TaxImportInput)
+    @action(detail=False, methods=["post"], url_path="tax-import")
+    def tax_import(self, request: Request) -> Response:
+        """001 第8条: the payroll's tax for a month, [{"username", "tax_withheld"}, …], all or nothing."""
+        data = TaxImportInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        rows = [(str(r.get("username", "")), r.get("tax_withheld", "")) for r in d["rows"]]
+        n = settlement_tax_import(month=d["month"].replace(day=1), rows=rows, by=request_user(request))
+        return Response({"updated": n})
 
     @extend_schema(request=BulkTransitionInput)
     @action(detail=False, methods=["post"], url_path="bulk-transition")

@@ -8,6 +8,7 @@ and on PostgreSQL a trigger (settlements/db.py) refuses UPDATE/DELETE of locked 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -54,6 +55,13 @@ class SettlementStatus(models.TextChoices):
 
 
 LOCKED_STATUSES = (SettlementStatus.APPROVED, SettlementStatus.PAID)
+
+
+class TaxMethod(models.TextChoices):
+    """001 第8条 (扣减所得税后发放): how a settlement's income tax is withheld, by payee kind."""
+
+    LABOUR = "labour", _("劳务报酬（按预扣预缴公式计算）")
+    PAYROLL = "payroll", _("工资薪金（财务按工资表录入）")
 
 
 class Settlement(TimeStampedModel):
@@ -104,6 +112,18 @@ class Settlement(TimeStampedModel):
     ticket_deduction_total = MoneyField(_("票额抵扣合计"), default=ZERO)
     ticket_prior_balance = MoneyField(_("上期票额结余"), default=ZERO)
     ticket_current_balance = MoneyField(_("本期票额结余"), default=ZERO)
+    # 001 第8条: gross (payout_amount) − income tax withheld = net paid to the bank account.
+    tax_method = models.CharField(_("个税计算方式"), max_length=20, choices=TaxMethod.choices, blank=True)
+    tax_withheld = MoneyField(_("代扣个税"), default=ZERO)
+    net_payout = MoneyField(_("实发金额"), default=ZERO)
+    tax_entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("个税录入人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     generated_at = models.DateTimeField(_("生成时间"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     approved_at = models.DateTimeField(_("审批完成时间"), null=True, blank=True)
@@ -137,6 +157,12 @@ class Settlement(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.payee_name}"
+
+    @property
+    def net_amount(self) -> Decimal:
+        """What the bank transfer pays: the net after income tax (settlements made before the tax was
+        recorded, with no method, paid their gross)."""
+        return self.net_payout if self.tax_method else self.payout_amount
 
     @property
     def is_locked(self) -> bool:

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/", views.settlement_detail, name="detail"),
     path("<int:pk>/transition/", views.settlement_transition_view, name="transition"),
     path("<int:pk>/payout/", views.payout_view, name="payout"),
+    path("<int:pk>/tax/", views.tax_view, name="tax"),
     path("<int:pk>/lines/<int:line_pk>/defer/", views.line_defer_view, name="line_defer"),
     path("<int:pk>/disputes/", views.dispute_create_view, name="dispute_create"),
     path("<int:pk>/disputes/<int:dispute_pk>/resolve/", views.dispute_resolve_view, name="dispute_resolve"),

@@ -42,6 +42,7 @@ from settlements.models import (
     Settlement,
     SettlementLine,
     SettlementStatus,
+    TaxMethod,
 )
 from settlements.policy import month_calendar
 from settlements.selectors import (
@@ -51,7 +52,8 @@ from settlements.selectors import (
 )
 from settlements.services.disputes import dispute_create, dispute_resolve, may_answer_dispute
 from settlements.services.generation import settlement_generate, settlement_line_defer
-from settlements.services.payouts import payout_record, payout_record_bulk
+from settlements.services.payouts import payout_due, payout_record, payout_record_bulk
+from settlements.services.tax import settlement_tax_enter
 from settlements.services.tickets import ticket_sales_of
 from settlements.services.workflow import (
     available_actions,
@@ -167,6 +169,9 @@ def _render_detail(request: AuthedRequest, s: Settlement, **forms) -> HttpRespon
         "may_dispute": payee and s.status != SettlementStatus.PAID and local_today() <= cal.dispute_deadline,
         "answerable": {d.pk for d in disputes if d.status == "open" and may_answer_dispute(d, user)},
         "may_pay": policy.can_pay(user, s),
+        "due": payout_due(s),
+        "may_enter_tax": policy.can_pay(user) and not s.is_locked and s.tax_method == TaxMethod.PAYROLL,
+        "tax_error": forms.get("tax_error"),
         "may_defer": policy.can_defer_line(user, s),
         "payout_form": forms.get("payout_form") or PayoutForm(initial={"paid_on": local_today()}),
         "dispute_form": forms.get("dispute_form"),
@@ -220,6 +225,19 @@ def payout_view(request: AuthedRequest, pk: int) -> HttpResponse:
             messages.success(request, _("已登记发放。"))
             return redirect("settlements:detail", pk=s.pk)
     return _render_detail(request, s, payout_form=form)
+
+
+@page_open_to(policy.can_open_settlements)
+@require_POST
+def tax_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    """001 第8条: finance enters the payroll's income tax for an employee's settlement."""
+    s = _visible_or_404(request, pk)
+    try:
+        settlement_tax_enter(settlement=s, amount=request.POST.get("tax_withheld", ""), by=request.user)
+    except DomainError as exc:
+        return _render_detail(request, s, tax_error=exc.message)
+    messages.success(request, _("已保存个税。"))
+    return redirect("settlements:detail", pk=s.pk)
 
 
 @page_open_to(policy.can_open_settlements)

@@ -1,4 +1,6 @@
-"""K11: a confirmed fraud or violation forfeits all the payee's unpaid commission lines."""
+"""K11: a confirmed fraud or violation forfeits all the payee's unpaid commission lines — pending, payable
+and settled (in a settlement approved but not yet paid: the payout then leaves them out, see
+`settlements.services.payouts.payout_due`)."""
 
 from __future__ import annotations
 
@@ -20,7 +22,8 @@ if TYPE_CHECKING:
 
 @transaction.atomic
 def commission_forfeit(*, payee: User | Partner, reason: str, by: User) -> CommissionForfeit:
-    """K11: confirmed fraud/violation forfeits all the payee's unpaid (pending or payable) lines."""
+    """K11: confirmed fraud/violation forfeits all the payee's unpaid (pending, payable or settled but
+    not paid) lines."""
     from crm.models import Role, User
 
     if not reason.strip():
@@ -29,7 +32,7 @@ def commission_forfeit(*, payee: User | Partner, reason: str, by: User) -> Commi
         raise DomainError(_("只有财务、管理员或公司领导可以没收提成。"), code="forbidden", status=403)
     who = Q(payee_user=payee) if isinstance(payee, User) else Q(payee_partner=payee)
     lines = CommissionLine.objects.select_for_update().filter(
-        who, status__in=[LineStatus.PENDING, LineStatus.PAYABLE]
+        who, status__in=[LineStatus.PENDING, LineStatus.PAYABLE, LineStatus.SETTLED]
     )
     rows = list(lines.values_list("pk", "amount"))
     amount = sum((a for _pk, a in rows), ZERO)

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +26,7 @@ from commissions.models import (
     CommissionLine,
     CommissionPeriod,
     CommissionPlan,
+    Departure,
     KeyAccountUplift,
     LineKind,
     LineStatus,
@@ -46,7 +47,7 @@ from commissions.services.sales_facts import (
 )
 from common.errors import Conflict
 from common.money import ZERO, allocate, round_fen
-from common.timeutil import month_start
+from common.timeutil import month_start, next_month
 
 
 @dataclass
@@ -142,6 +143,9 @@ def ledger_recalculate(*, period: dt.date) -> LedgerRun:
         _key_account_year_end(period, run)
     run.clawbacks = clawbacks_create(period=period)
     t = run.lap("clawbacks", t)
+    if period.month == 12:
+        _annual_year_end(period, factors, run)
+        t = run.lap("annual_year_end", t)
     run.made_payable = commission_payable_refresh()
     t = run.lap("payable_refresh", t)
     CommissionPeriod.objects.filter(period=period).update(last_run_at=timezone.now())
@@ -165,7 +169,8 @@ class _MonthFacts:
     directory: PlanDirectory
     slices: _PeriodSlices
     partner_kinds: dict[int, str]
-    targets: dict[int, Decimal]
+    targets: dict[str, Decimal]  # the month's target by payee ("u<id>" / "p<id>")
+    leavers: set[int]  # K11: users who left in this month
     uplifts: set[tuple[int, int]]
     order_customer: dict[int, int]
     names: dict[int, str]
@@ -195,9 +200,17 @@ class _MonthFacts:
                 "pk", "kind"
             )
         )
-        targets = dict(
-            SalesTarget.objects.filter(user_id__in=user_ids, period=period, annual=False).values_list(
-                "user_id", "amount"
+        partner_ids = list(partner_kinds)
+        targets = {
+            f"u{uid}" if uid else f"p{pid}": amount
+            for uid, pid, amount in SalesTarget.objects.filter(
+                Q(user_id__in=user_ids) | Q(partner_id__in=partner_ids), period=period, annual=False
+            ).values_list("user_id", "partner_id", "amount")
+        }
+        start, end = period, next_month(period)
+        leavers = set(
+            Departure.objects.filter(user_id__in=user_ids, left_on__gte=start, left_on__lt=end).values_list(
+                "user_id", flat=True
             )
         )
         uplifts = set(
@@ -215,7 +228,7 @@ class _MonthFacts:
         # The names the shared lines' explanations give (the account manager whose commission is shared).
         sharing = {s[2] for group in by_payee.values() for s in group if s[7] is not None}
         names = {u.pk: str(u) for u in User.objects.filter(pk__in=sharing)} if sharing else {}
-        return cls(period, directory, slices, partner_kinds, targets, uplifts, order_customer, names)
+        return cls(period, directory, slices, partner_kinds, targets, leavers, uplifts, order_customer, names)
 
     def compute(
         self, factors: dict[int, Decimal], want: Callable[[_Desired], None], *, run: LedgerRun | None = None
@@ -249,8 +262,9 @@ class _MonthFacts:
             for a in assignments:
                 facts = calc.Facts(
                     lines=tuple(x for r in payee_rows for x in r.lines),
-                    target=self.targets.get(uid) if uid else None,
+                    target=self.targets.get(payee),
                     grade=a.grade,
+                    left_in_period=uid in self.leavers,
                 )
                 r = _PayeeResult(
                     calc_key=f"{period:%Y%m}:{payee}:{a.plan.code}",
@@ -331,6 +345,7 @@ def _allocate(
     plan_id = r.plan.pk
     components = {c["id"]: c for c in definition["components"]}
     has_below = any(c["type"] == "below_floor" for c in definition["components"])
+    excluded = definition.get("excluded_categories", ())
     exact = r.result.exact_by_component()
     for comp_id, comp_total in r.result.by_component().items():
         comp = components[comp_id]
@@ -343,7 +358,10 @@ def _allocate(
                 "pct": f"{Decimal(comp['advance_ratio']) * 100:.0f}%",
                 "amount": f"{amount:.2f}",
             }
-        weights = [calc.earned_weight(comp, row.lines, has_below_floor=has_below) for row in r.rows]
+        weights = [
+            calc.earned_weight(comp, row.lines, has_below_floor=has_below, excluded=excluded)
+            for row in r.rows
+        ]
         if not any(weights):
             continue
         parts = allocate(amount, weights)
@@ -636,4 +654,135 @@ def _key_account_year_end(period: dt.date, run: LedgerRun) -> None:
         CommissionLine.objects.filter(source_key=x.source_key).update(
             amount=x.amount, base=x.base, explanation=x.explanation
         )
+    run.created += len(new)
+
+
+def _annual_components(definition: dict[str, Any]) -> bool:
+    return bool(definition.get("annual_true_up")) or any(
+        c["type"] == "target_bonus" and c.get("period") == "year" for c in definition.get("components", [])
+    )
+
+
+def _year_lines(year: int, factors: dict[int, Decimal], payees: set[str]) -> dict[str, list[calc.LineFact]]:
+    """The year's order-line facts of these payees (each month's credit-share slices, net of refunds and
+    write-offs), the same facts the month runs priced."""
+    out: dict[str, list[calc.LineFact]] = defaultdict(list)
+    for month in range(1, 13):
+        slices = _period_slices(dt.date(year, month, 1), by_category=True, payees=payees)
+        for payee, payee_slices in slices.by_payee.items():
+            if payee not in payees:
+                continue
+            for row in slices.share_rows(payee_slices):
+                f = factors.get(row.order_id, Decimal(1))
+                out[payee] += row.lines if f == 1 else [_scaled(x, f, False) for x in row.lines]
+    return out
+
+
+def _annual_year_end(period: dt.date, factors: dict[int, Decimal], run: LedgerRun) -> None:
+    """The December run's annual part, for the plans in force in December that have one: the K3 annual
+    target bonus (001 三.3: the year's sales against the annual `SalesTarget`) and the annual true-up
+    (001 第五条 2: the year's commission on the year's sales − what the plan booked this year, forfeited
+    lines included so a forfeit is never paid back). One line each (`y:<year>:<payee>:<plan>:<component>`),
+    payable; re-running updates it while it is open (never once settled)."""
+    year = period.year
+    directory = PlanDirectory.load(period)
+    plans = [a.plan for group in directory.by_user.values() for a in group]
+    plans += [a.plan for group in directory.by_role.values() for a in group]
+    plans += [a.plan for group in directory.by_partner_kind.values() for a in group]
+    if not any(_annual_components(p.definition) for p in plans):
+        return
+    holders = set(
+        PeriodCalculation.objects.filter(period__year=year).values_list("payee_user_id", "payee_partner_id")
+    )
+    user_ids = [u for u, _p in holders if u]
+    partner_ids = [p for _u, p in holders if p]
+    directory.load_roles(user_ids)
+    from partners.models import Partner
+
+    kinds = dict(Partner.objects.filter(pk__in=partner_ids).values_list("pk", "kind"))
+    wanted: dict[str, list[CommissionPlan]] = {}
+    for uid, pid in holders:
+        assignments = directory.for_user(uid) if uid else directory.for_partner(kinds.get(pid or 0, ""))
+        annual = [a.plan for a in assignments if _annual_components(a.plan.definition)]
+        if annual:
+            wanted[f"u{uid}" if uid else f"p{pid}"] = annual
+    if not wanted:
+        return
+    year_lines = _year_lines(year, factors, set(wanted))
+    targets = {
+        f"u{uid}" if uid else f"p{pid}": amount
+        for uid, pid, amount in SalesTarget.objects.filter(
+            period=dt.date(year, 1, 1), annual=True
+        ).values_list("user_id", "partner_id", "amount")
+    }
+    booked: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+    for uid, pid, code, amount in (
+        CommissionLine.objects.filter(
+            period__year=year, plan__code__in={p.code for g in wanted.values() for p in g}
+        )
+        .exclude(source_key__startswith="y:")
+        .values_list("payee_user_id", "payee_partner_id", "plan__code", "amount")
+    ):
+        booked[(f"u{uid}" if uid else f"p{pid}", code)] += amount
+    lines: list[CommissionLine] = []
+    for payee, payee_plans in wanted.items():
+        for plan in payee_plans:
+            result = calc.year_end_calculate(
+                plan.definition,
+                year_facts=calc.Facts(lines=tuple(year_lines.get(payee, ()))),
+                annual_target=targets.get(payee),
+                booked=booked[(payee, plan.code)],
+            )
+            for x in result.lines:
+                explanation = {
+                    "plan": plan.code,
+                    "component": x.component,
+                    "label": x.label,
+                    "band": x.band,
+                    "year_sales": f"{result.sales:.2f}",
+                    "annual_target": None if targets.get(payee) is None else f"{targets[payee]:.2f}",
+                }
+                if result.attainment is not None:
+                    explanation["attainment"] = f"{result.attainment * 100:.2f}%"
+                if x.type == "annual_true_up":
+                    explanation["booked"] = f"{booked[(payee, plan.code)]:.2f}"
+                    explanation["note"] = "；".join(result.notes)
+                lines.append(
+                    CommissionLine(
+                        source_key=f"y:{year}:{payee}:{plan.code}:{x.component}",
+                        period=period,
+                        kind=LineKind.ADJUSTMENT if x.type == "annual_true_up" else LineKind.EARNED,
+                        status=LineStatus.PAYABLE,
+                        payee_user_id=int(payee[1:]) if payee[0] == "u" else None,
+                        payee_partner_id=int(payee[1:]) if payee[0] == "p" else None,
+                        plan=plan,
+                        component=x.component,
+                        base=round_fen(x.base),
+                        rate=x.rate,
+                        amount=x.amount,
+                        explanation=explanation,
+                    )
+                )
+    _year_end_upsert(year, lines, run)
+
+
+def _year_end_upsert(year: int, lines: list[CommissionLine], run: LedgerRun) -> None:
+    """Insert the year-end lines, update the open ones, zero the open ones whose reason went away."""
+    existing = dict(
+        CommissionLine.objects.filter(source_key__startswith=f"y:{year}:").values_list("source_key", "status")
+    )
+    open_statuses = (LineStatus.PENDING, LineStatus.PAYABLE)
+    new = [x for x in lines if x.source_key not in existing]
+    CommissionLine.objects.bulk_create(new)
+    for x in lines:
+        if existing.get(x.source_key) in open_statuses:
+            CommissionLine.objects.filter(source_key=x.source_key).update(
+                amount=x.amount, base=x.base, rate=x.rate, explanation=x.explanation
+            )
+    gone = [
+        k
+        for k, status in existing.items()
+        if status in open_statuses and k not in {x.source_key for x in lines}
+    ]
+    run.zeroed += CommissionLine.objects.filter(source_key__in=gone).exclude(amount=0).update(amount=ZERO)
     run.created += len(new)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from commissions import calculator as calc
-from commissions.models import CommissionLine, CommissionPlan, PlanAssignment
+from commissions.models import CommissionLine, CommissionPlan, PlanAssignment, PlanObjection
 from commissions.selectors import LOCKED_STATUSES, policy_on
 from common.errors import Conflict, DomainError
 
@@ -189,3 +189,32 @@ def plan_assign(
         defaults={"ends_on": ends_on, "grade": grade},
     )
     return obj
+
+
+def plan_objection_deadline(plan: CommissionPlan) -> dt.date | None:
+    """K12: an objection is raised within the notice period after publication (001: 公布后一个月内;
+    `CommissionPolicy.plan_notice_days`, default 30)."""
+    if plan.published_at is None:
+        return None
+    published = timezone.localtime(plan.published_at).date()
+    return published + dt.timedelta(days=policy_on(published).plan_notice_days)
+
+
+@transaction.atomic
+def plan_objection_raise(*, plan: CommissionPlan | int, by: User, text: str) -> PlanObjection:
+    """K12: a payee the announced version will pay objects to it, in writing, within the notice period."""
+    from commissions.selectors import plan_concerns
+
+    pk = plan.pk if isinstance(plan, CommissionPlan) else plan
+    found = CommissionPlan.objects.filter(pk=pk, published_at__isnull=False).first()
+    if found is None or not plan_concerns(user=by, plan=found, today=timezone.localdate()):
+        raise DomainError(_("只能对适用于您的已公布方案提出异议。"), code="not_found", status=404)
+    if not (text or "").strip():
+        raise DomainError(_("请填写异议内容。"), field="text")
+    deadline = plan_objection_deadline(found)
+    today = timezone.localdate()
+    if deadline is None or today > deadline:
+        raise DomainError(
+            _("异议须在方案公布后 %(date)s 之前提出，已过期限。") % {"date": deadline}, field="text"
+        )
+    return PlanObjection.objects.create(plan=found, user=by, text=text.strip()[:2000])

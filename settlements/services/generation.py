@@ -27,6 +27,7 @@ from settlements.models import (
     SettlementStatus,
     TicketSale,
 )
+from settlements.services.tax import settlement_tax_apply
 from settlements.services.tickets import ticket_statement_apply
 
 S = SettlementStatus
@@ -200,6 +201,7 @@ def settlement_recompute(settlement: Settlement) -> Settlement:
     settlement.current_balance = settlement.line_total + settlement.prior_balance
     settlement.payout_amount = max(settlement.current_balance, ZERO)
     ticket_statement_apply(settlement)  # K13: the partner's ticket deductions and balance
+    settlement_tax_apply(settlement)  # 001 第8条: gross − income tax = net
     settlement.save()
     return settlement
 

@@ -4,16 +4,48 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from commissions.models import LineStatus
 from common.errors import DomainError, NotFound
+from common.money import ZERO
 from crm.models import Role, User
-from settlements.models import Payout, Settlement, SettlementStatus
+from settlements.models import Payout, Settlement, SettlementLine, SettlementStatus, TaxMethod
+from settlements.services.tax import labour_withholding
 from settlements.services.workflow import BulkResult, _transition
 
 S = SettlementStatus
+
+
+@dataclass(frozen=True)
+class PayoutDue:
+    """What the bank transfer of a settlement pays. K11: lines forfeited after the settlement was
+    approved leave it — the gross falls by their amount and the tax follows (the labour formula on the
+    new gross; the payroll amount, never above it); the locked settlement itself keeps its figures."""
+
+    gross: Decimal
+    tax: Decimal
+    net: Decimal
+    forfeited: Decimal
+    forfeited_lines: list[SettlementLine]
+
+
+def payout_due(s: Settlement) -> PayoutDue:
+    if s.status not in (S.APPROVED, S.PAID):  # before approval a forfeit simply leaves the draft
+        return PayoutDue(s.payout_amount, s.tax_withheld, s.net_amount, ZERO, [])
+    lines = list(
+        s.lines.filter(commission_line__status=LineStatus.FORFEITED).select_related("commission_line")
+    )
+    if not lines:
+        return PayoutDue(s.payout_amount, s.tax_withheld, s.net_amount, ZERO, [])
+    forfeited = sum((x.commission_line.amount for x in lines if x.commission_line), ZERO)
+    gross = max(ZERO, s.payout_amount - forfeited)
+    tax = labour_withholding(gross) if s.tax_method == TaxMethod.LABOUR else min(s.tax_withheld, gross)
+    return PayoutDue(gross, tax, gross - tax, forfeited, lines)
 
 
 @transaction.atomic
@@ -38,7 +70,7 @@ def payout_record(*, settlement: Settlement | int, by: User, paid_on: dt.date, b
         settlement=s,
         paid_on=paid_on,
         bank_reference=bank_reference[:80],
-        amount=s.payout_amount,
+        amount=payout_due(s).net,  # the net after income tax (001 第8条), without forfeited lines (K11)
         recorded_by=by,
     )
 

@@ -235,7 +235,10 @@ def _transition(
 
 def _mark_lines(settlement: Settlement, from_status: str, to_status: str) -> None:
     """K10 contract: the ledger lines follow the settlement (payable → settled → paid)."""
-    ids = list(settlement.lines.values_list("commission_line_id", flat=True))
+    lines = settlement.lines.exclude(commission_line=None)
+    if to_status == LineStatus.PAID:  # K11: lines forfeited after approval are not paid
+        lines = lines.exclude(commission_line__status=LineStatus.FORFEITED)
+    ids = list(lines.values_list("commission_line_id", flat=True))
     moved = CommissionLine.objects.filter(pk__in=ids, status=from_status).update(
         status=to_status, updated_at=timezone.now()
     )

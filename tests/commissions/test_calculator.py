@@ -112,7 +112,8 @@ def test_k2_bracket_edges(sales, expected, rate):
     ],
 )
 def test_k3_target_bonus_steps(sales, bonus_rate, expected_total):
-    result = calculate(plan("sales_progressive"), Facts(sales=D(sales), target=D("1000000")))
+    # 001 三.3: the target is the year's — the year-end run (year_end) computes it on the year's sales
+    result = calculate(plan("sales_progressive"), Facts(sales=D(sales), target=D("1000000"), year_end=True))
     bonus = [x for x in result.lines if x.type == "target_bonus"]
     if bonus_rate is None:
         assert bonus == []
@@ -123,7 +124,7 @@ def test_k3_target_bonus_steps(sales, bonus_rate, expected_total):
 
 def test_k3_no_target_no_bonus_and_explicit_attainment():
     assert total("sales_progressive", sales=D("1000000")) == D("58000.00")
-    assert total("sales_progressive", sales=D("1000000"), attainment=D("1.1")) == D("73000.00")
+    assert total("sales_progressive", sales=D("1000000"), attainment=D("1.1"), year_end=True) == D("73000.00")
 
 
 def test_k4_category_rates_and_outsourced_zero():
@@ -143,8 +144,8 @@ def test_k4_category_rates_and_outsourced_zero():
         "high_end": D("987.65"),
         "new_product": D("100.00"),
         "partner_referral": D("5.00"),
-        "outsourced": D("0.00"),
-    }
+    }  # outsourced leaves the plan (excluded_categories), explained in the result's notes
+    assert result.notes == ("外包业务 ¥50,000.00 不计提一线销售人员提成",)
     assert result.total == D("1592.65")
 
 
@@ -255,7 +256,7 @@ def test_what_if_marginal_across_a_band_edge():
 def test_what_if_crossing_the_target_step_adds_the_bonus():
     _, _, delta = what_if(
         plan("sales_progressive"),
-        Facts(sales=D("990000"), target=D("1000000")),
+        Facts(sales=D("990000"), target=D("1000000"), year_end=True),
         [LineFact(category="regular", amount=D("10000"))],
     )
     assert delta == D("700.00") + D("10000.00")  # 10,000 at 7% + 1% of 1,000,000
@@ -265,8 +266,8 @@ def test_what_if_crossing_the_target_step_adds_the_bonus():
 
 
 def test_shipped_plans_are_valid():
-    for name in ("sales_progressive", "sales_bracket", "category_rates", "key_account", "partner_rebate"):
-        assert validate_plan(plan(name)) == [], name
+    for path in PLANS.glob("*.json"):
+        assert validate_plan(plan(path.stem)) == [], path.name
 
 
 def test_progressive_bands_with_a_gap_or_a_closed_top_are_refused():

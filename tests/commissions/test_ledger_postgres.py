@@ -172,3 +172,31 @@ def test_changed_lines_are_updated_in_place_to_what_a_fresh_run_gives():
     CommissionLine.objects.all().delete()
     ledger_recalculate(period=OCT)
     assert snapshot() == updated
+
+
+def test_december_run_books_the_annual_target_bonus_on_postgres():
+    """Issue 13 on PostgreSQL (COPY writer, jsonb explanations): the December run books the annual K3
+    bonus once; a second run changes nothing."""
+    from commissions.models import SalesTarget
+
+    org = build_org()
+    install_plan("sales_progressive", role=Role.REP)
+    rep = org.rep_a1
+    make_order(
+        owner=rep,
+        lines=[(ProductCategory.REGULAR, D("1"), D("600000"))],
+        booked_at=booked(dt.date(2026, 3, 10)),
+    )
+    make_order(
+        owner=rep,
+        lines=[(ProductCategory.REGULAR, D("1"), D("600000"))],
+        booked_at=booked(dt.date(2026, 12, 10)),
+    )
+    SalesTarget.objects.create(user=rep, period=dt.date(2026, 1, 1), annual=True, amount=D("1000000"))
+    ledger_recalculate(period=dt.date(2026, 3, 1))
+    ledger_recalculate(period=dt.date(2026, 12, 1))
+    bonus = CommissionLine.objects.get(source_key__startswith="y:2026:")
+    assert (bonus.amount, bonus.status) == (D("24000.00"), LineStatus.PAYABLE)  # 2% of 1,200,000
+    before = snapshot()
+    ledger_recalculate(period=dt.date(2026, 12, 1))
+    assert snapshot() == before

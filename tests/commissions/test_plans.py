@@ -44,9 +44,11 @@ def test_preview_with_target_and_table():
             "1100000",
             "--target",
             "1000000",
+            "--year-end",
             "--json",
         )
     )
+    # 001 三.3: the target bonus is annual — the year's 1,100,000 against the annual 1,000,000 (110%)
     assert data["total"] == "82500.00" and data["attainment"] == "1.1"
     assert data["lines"][-1]["type"] == "target_bonus" and data["lines"][-1]["rate"] == "0.015"
     table = run_preview("--plan", str(PLANS / "sales_bracket.json"), "--sales", "10000")

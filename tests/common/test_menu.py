@@ -77,7 +77,7 @@ def test_finance_sees_money_and_the_lists_it_may_open(org) -> None:  # type: ign
         "home": ["我的看板"],
         "sales": ["产品与价格表", "订单回款"],
         "approvals": ["待我审批", "结算审批"],
-        "money": ["我的提成", "提成试算", "结算", "结算单", "应收账龄", "提成没收"],
+        "money": ["我的提成", "我的提成方案", "提成试算", "结算", "结算单", "应收账龄", "提成没收"],
         "reports": ["合同与回款趋势", "排行榜", "CRM 使用排名", "月度销售报表"],
     }
 

@@ -24,6 +24,16 @@ def _money(value: str, name: str) -> Decimal:
     return out
 
 
+def _ratio(value: str) -> Decimal:
+    try:
+        out = Decimal(value)
+    except InvalidOperation:
+        raise CommandError(f"--profit-ratio 必须是 0 到 1 之间的数字，例如 0.30（收到 “{value}”）") from None
+    if not out.is_finite() or not (0 <= out <= 1):
+        raise CommandError(f"--profit-ratio 必须是 0 到 1 之间的数字，例如 0.30（收到 “{value}”）")
+    return out
+
+
 def load_plan_file(path: str) -> dict[str, Any]:
     file = Path(path)
     if not file.is_file():
@@ -51,6 +61,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--facts",
             help="JSON file with order-line facts for per-line components (category, amount, cost, …)",
+        )
+        parser.add_argument(
+            "--year-end",
+            action="store_true",
+            help="the figures are the year's (K3 annual target bonus, with --target the annual target)",
+        )
+        parser.add_argument(
+            "--left", action="store_true", help="the payee left in this period (K11 leaver rule)"
+        )
+        parser.add_argument(
+            "--profit-ratio", help="the department's profit ratio, e.g. 0.30 (profit_adjusted)"
         )
         parser.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -82,7 +103,9 @@ class Command(BaseCommand):
             lines=facts.lines,
             grade=opts["grade"] or facts.grade,
             annual_target_met=facts.annual_target_met,
-            year_end=facts.year_end,
+            year_end=opts["year_end"] or facts.year_end,
+            left_in_period=opts["left"] or facts.left_in_period,
+            profit_ratio=_ratio(opts["profit_ratio"]) if opts["profit_ratio"] else facts.profit_ratio,
         )
         result = calc.calculate(plan, facts)
         if opts["json"]:
@@ -106,3 +129,5 @@ class Command(BaseCommand):
             w(f"{line.label[:22]:<24}{line.band[:32]:<34}{line.base:>16,.2f}{rate:>10}{line.amount:>14,.2f}")
         w("-" * len(header))
         w(f"{'合计 Total':<74}{result.total:>24,.2f}")
+        for note in result.notes:
+            w(f"说明 Note: {note}")
