@@ -389,7 +389,7 @@ def _pipeline(rep: User, manager: User, finance: User, tag: str) -> dict[str, An
 def build_world() -> World:
     from crm.models import Department, Industry, Region
     from partners.services import collision_open
-    from settlements import services as settlement_services
+    from settlements.services import disputes as settlement_services
 
     org = build_org()
     approvers = build_approvers()
