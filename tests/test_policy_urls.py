@@ -602,6 +602,7 @@ ROLES = [*Role.values, "anonymous"]
 
 
 @pytest.mark.django_db
+@pytest.mark.timeout(900)  # one role walks every URL; slow on the shared 2-core machine
 @pytest.mark.parametrize("role", ROLES)
 def test_every_url_answers_as_the_policy_says(world, role) -> None:  # type: ignore[no-untyped-def]
     user = world.users[role]
