@@ -196,6 +196,19 @@ def can_manage_price_book(user: Any) -> bool:
     return is_internal(user) and (user.is_superuser or any(user.has_role(r) for r in PRICE_BOOK_MANAGERS))
 
 
+def can_export_customers(user: Any) -> bool:
+    """The customer list as CSV: managers only (every export is logged by the service)."""
+    from crm.services.customer_export import can_export_customers as service_rule
+
+    return is_internal(user) and service_rule(user)
+
+
+def can_record_money_decisions(user: Any) -> bool:
+    """002 §6/§8.3: paying an approved customer rebate and recording the board's resolution on a
+    write-off are finance's (the services refuse anyone else with the same rule)."""
+    return is_signed_in(user) and (is_finance(user) or bool(user.sees_everything))
+
+
 def can_open_admin(user: Any) -> bool:
     """The Django admin (org, users, roles, rule settings)."""
     return is_signed_in(user) and bool(user.is_staff)

@@ -124,7 +124,9 @@ class ConcessionViewSet(viewsets.GenericViewSet):
     queryset = Concession.objects.none()  # for the schema only: every action asks the services
 
     @extend_schema(request=RebatePaySerializer)
-    @action(detail=True, methods=["post"])
+    @action(
+        detail=True, methods=["post"], permission_classes=[api_open_to(policy.can_record_money_decisions)]
+    )
     def pay(self, request: Request, pk: str | None = None) -> Response:
         """002 §6: finance pays an approved customer rebate, in full, with its 劳务费申请单 number."""
         ser = RebatePaySerializer(data=request.data)

@@ -233,7 +233,12 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
 
     @extend_schema(request=BoardResolutionSerializer)
-    @action(detail=True, methods=["post"], url_path=r"writeoffs/(?P<writeoff_id>[0-9]+)/resolution")
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"writeoffs/(?P<writeoff_id>[0-9]+)/resolution",
+        permission_classes=[api_open_to(crm_policy.can_record_money_decisions)],
+    )
     def writeoff_resolution(self, request: Request, pk: str | None = None, writeoff_id: str = "") -> Response:
         """002 §8.3: finance records the board's resolution (number, date, file; multipart) on a write-off."""
         order = self.get_object()

@@ -115,7 +115,7 @@ class CustomerViewSet(
 
     @extend_schema(responses=CustomerListSerializer(many=True))
     @extend_schema(responses={(200, "text/csv"): str})
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], permission_classes=[api_open_to(policy.can_export_customers)])
     def export(self, request: Request) -> HttpResponseBase:
         """The customer list as CSV (managers only; every export is logged), with the list's filters."""
         from crm.services.customer_export import customer_export

@@ -137,7 +137,7 @@ def csv_download(rows: Iterator[list[str]], *, filename: str) -> StreamingHttpRe
     return response
 
 
-@page_open_to(policy.can_open_customers)
+@page_open_to(policy.can_export_customers)
 def customer_export(request: AuthedRequest) -> HttpResponseBase:
     """The customer list as CSV (managers only, logged), with the list page's filters."""
     form = CustomerFilterForm(request.GET or None)

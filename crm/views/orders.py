@@ -197,7 +197,7 @@ def order_writeoff(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("crm:order_detail", pk=order.pk)
 
 
-@page_open_to(policy.can_open_orders)
+@page_open_to(policy.can_record_money_decisions)
 @require_POST
 def order_writeoff_resolution(request: AuthedRequest, pk: int, writeoff_pk: int) -> HttpResponse:
     """002 §8.3: finance records the board's resolution on a proposed write-off."""
