@@ -196,6 +196,7 @@ def what_if(request: Request) -> Response:
 
 @extend_schema(responses=dict)
 @api_view(["GET"])
+@permission_classes([api_open_to(policy.can_open_my_plan)])
 def my_plan(request: Request) -> Response:
     """K12: the plans that pay me today in words and the announced changes (effective date, objection
     deadline, my objections)."""
@@ -212,6 +213,7 @@ class ObjectionSerializer(serializers.Serializer):
 
 @extend_schema(request=ObjectionSerializer, responses=dict)
 @api_view(["POST"])
+@permission_classes([api_open_to(policy.can_open_my_plan)])
 def plan_objection(request: Request) -> Response:
     """K12: object to an announced plan version within the notice period."""
     data = ObjectionSerializer(data=request.data)

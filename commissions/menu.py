@@ -25,7 +25,9 @@ def register_menu() -> None:
         MenuEntry(
             "money", _("提成试算"), "commissions:what_if", "calculator", policy.can_open_what_if, order=20
         ),
-        MenuEntry("money", _("我的提成方案"), "commissions:my_plan", "file-text", _staff_statement, order=15),
+        MenuEntry(
+            "money", _("我的提成方案"), "commissions:my_plan", "file-text", policy.can_open_my_plan, order=15
+        ),
         MenuEntry("money", _("提成没收"), "commissions:forfeit", "user-x", policy.can_forfeit, order=80),
         MenuEntry(
             "partner", _("我的返佣"), "commissions:statement", "coin-yuan", _partner_statement, order=30

@@ -44,8 +44,9 @@ def can_pick_payee(user: Any) -> bool:
 
 
 def can_open_my_plan(user: Any) -> bool:
-    """K12: my commission plans in words, announced changes and objections — anyone a plan can pay."""
-    return crm_policy.is_signed_in(user)
+    """K12: my commission plans in words, announced changes and objections — the company's people who
+    have a statement (a partner's rebate plan is shown in its portal)."""
+    return crm_policy.is_internal(user) and can_open_statement(user)
 
 
 def can_open_what_if(user: Any) -> bool:

@@ -149,6 +149,7 @@ PAGES: dict[str, Rule] = {
     "commissions:statement": Rule(k.can_open_statement, menu=True),
     "commissions:line_detail": Rule(k.can_open_statement, "line"),
     "commissions:what_if": Rule(k.can_open_what_if, menu=True),
+    "commissions:my_plan": Rule(k.can_open_my_plan, menu=True),
     "commissions:forfeit": Rule(k.can_forfeit, menu=True),
     "settlements:list": Rule(s.can_open_settlements, menu=True),
     "settlements:dashboard": Rule(s.can_open_settlement_dashboard, menu=True),
@@ -163,6 +164,7 @@ PAGES: dict[str, Rule] = {
     "settlements:payout": Rule(s.can_pay, "settlement"),
     "settlements:line_defer": Rule(s.can_open_settlements, "settlement_line"),
     "settlements:dispute_create": Rule(s.can_open_settlements, "settlement"),
+    "settlements:tax": Rule(s.can_open_settlements, "settlement"),  # POST; the service asks finance
     "settlements:dispute_resolve": Rule(s.can_open_settlements, "settlement_dispute"),
     "settlements:export_one": Rule(s.can_open_settlements, "settlement"),
     # reports: each role's home at `/` (a rep's is "my day" plus their figures) and the report pages
@@ -279,6 +281,8 @@ API: dict[str, Rule] = {
     "commissions_api:api-root": Rule(signed_in),
     "commissions_api:statement": Rule(k.can_open_statement),
     "commissions_api:what_if": Rule(k.can_open_what_if),
+    "commissions_api:my_plan": Rule(k.can_open_my_plan),
+    "commissions_api:plan_objection": Rule(k.can_open_my_plan),
     "commissions_api:line-list": Rule(k.can_open_statement),
     "commissions_api:line-detail": Rule(k.can_open_statement, "line"),
     "settlements_api:api-root": Rule(signed_in),
@@ -292,6 +296,9 @@ API: dict[str, Rule] = {
     "settlements_api:settlement-steps": Rule(s.can_open_settlements, "settlement"),
     "settlements_api:settlement-transition": Rule(s.can_open_settlements, "settlement"),
     "settlements_api:settlement-payout": Rule(s.can_pay, "settlement"),
+    "settlements_api:settlement-tax": Rule(s.can_open_settlements, "settlement"),  # the service asks finance
+    "settlements_api:settlement-tax-import": Rule(s.can_open_settlements),
+    "settlements_api:settlement-tickets": Rule(s.can_open_settlements, "settlement"),
     "settlements_api:settlement-defer": Rule(s.can_open_settlements, "settlement"),
     "settlements_api:dispute-list": Rule(s.can_open_settlements),
     "settlements_api:dispute-detail": Rule(s.can_open_settlements, "dispute"),
