@@ -14,20 +14,32 @@ from commissions.services.ledger_run import ledger_recalculate
 from common.timeutil import local_date, month_start
 from crm.models import Order, OrderLine, Role
 from tests.commissions.factories import install_plan
+from tests.crm.factories import priced_product
 from tests.crm.pipeline_world import build_world
 
 pytestmark = pytest.mark.django_db
 
+# A sourced product from the price book: list price ¥10,000.00, unit cost ¥6,000.00; the line brings its
+# own tax and logistics (K7).
 SOURCED = {
-    "product": "外调设备",
-    "category": "sourced",
+    "product": "SRC-EQ",
     "quantity": "2",
-    "list_price": "10000.00",
     "unit_price": "10000.00",
-    "unit_cost": "6000.00",
     "tax": "1300.50",
     "logistics": "420.00",
 }
+
+
+@pytest.fixture(autouse=True)
+def _sourced_product(db):  # type: ignore[no-untyped-def]
+    priced_product(
+        "SRC-EQ",
+        "10000.00",
+        name="外调设备",
+        category="sourced",
+        cost_basis="sourced",
+        unit_cost="6000.00",
+    )
 
 
 def test_api_order_keeps_tax_and_logistics_and_the_margin_commission_uses_them(org, api_for):
