@@ -375,7 +375,7 @@ def write_payee_sheet(
     append(
         [
             fresh(ws, _("申请人"), font=BOLD, border=BOX),
-            fresh(ws, applicant, border=BOX),
+            fresh(ws, text(applicant), border=BOX),
             fresh(ws, _("申请日期"), font=BOLD, border=BOX),
             fresh(ws, timezone.localtime(applied).date().isoformat(), border=BOX),
             fresh(ws, _("结算月份"), font=BOLD, border=BOX),
@@ -385,9 +385,9 @@ def write_payee_sheet(
     append(
         [
             fresh(ws, name_l, font=BOLD, border=BOX),
-            fresh(ws, s.payee_name, border=BOX),
+            fresh(ws, text(s.payee_name), border=BOX),
             fresh(ws, phone_l, font=BOLD, border=BOX),
-            fresh(ws, s.payee_phone, border=BOX),
+            fresh(ws, text(s.payee_phone), border=BOX),
             fresh(ws, _("状态"), font=BOLD, border=BOX),
             fresh(ws, s.get_status_display(), border=BOX),
         ]
@@ -395,7 +395,7 @@ def write_payee_sheet(
     append(
         [
             fresh(ws, region_l, font=BOLD, border=BOX),
-            fresh(ws, s.payee_region, border=BOX),
+            fresh(ws, text(s.payee_region), border=BOX),
             fresh(ws, kind_l, font=BOLD, border=BOX),
             fresh(ws, s.payee_category, border=BOX),
         ]

@@ -49,7 +49,7 @@ def test_a_rep_sees_their_daily_tools_grouped_in_order(org) -> None:  # type: ig
     assert menu["customers"] == ["客户", "公海", "去向登记", "外出情况", "撞单"]
     assert menu["sales"] == ["线索", "商机", "报价", "产品与价格表", "合同", "订单回款"]
     assert menu["approvals"] == ["待我审批", "结算审批"]
-    assert menu["money"] == ["我的提成", "提成试算", "结算", "结算单", "应收账龄"]
+    assert menu["money"] == ["我的提成", "我的提成方案", "提成试算", "结算", "结算单", "应收账龄"]
 
 
 @pytest.mark.django_db

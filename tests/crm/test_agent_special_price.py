@@ -12,7 +12,7 @@ from crm.models import ApprovalRequest, Customer, QuoteStatus, Role
 from crm.services import quotes as quote_services
 from crm.services.approvals import approval_decide
 from partners.models import PartnerKind
-from tests.crm.factories import visited_customer
+from tests.crm.factories import priced_product, visited_customer
 from tests.factories import CustomerFactory, UserFactory
 from tests.partners.factories import PartnerFactory
 
@@ -23,6 +23,7 @@ def _agent_quote(org):  # type: ignore[no-untyped-def]
     agent = UserFactory(username="agent1", display_name="代理甲", roles=[Role.PARTNER], manager=org.manager_a)
     PartnerFactory(name="代理甲", kind=PartnerKind.STRATEGIC, region=org.region, user=agent)
     customer = visited_customer(agent)
+    priced_product("软件", "100.00")  # the list price comes from the price book
     quote = quote_services.quote_create(
         by=agent,
         customer=customer,

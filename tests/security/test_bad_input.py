@@ -6,7 +6,7 @@ import pytest
 
 from crm.models import FollowUp, Order, Quote
 from settlements.models import Settlement
-from tests.crm.factories import visited_customer
+from tests.crm.factories import priced_product, visited_customer
 from tests.crm.pipeline_world import build_world
 from tests.factories import CustomerFactory
 
@@ -18,6 +18,7 @@ HUGE = "99999999999999999999.00"  # 20 digits: more than any money column holds
 def test_quote_with_an_amount_too_large_is_refused(org, api_for):
     api = api_for(org.rep_a1)
     customer = visited_customer(org.rep_a1)
+    priced_product("A", "99999999.00")  # list prices come from the price book
     before = Quote.objects.count()
     # each number fits its column, but quantity × price does not fit the amount
     for line in (
@@ -28,7 +29,7 @@ def test_quote_with_an_amount_too_large_is_refused(org, api_for):
         assert r.status_code == 400, r.content
         assert "超出允许的范围" in r.json()["detail"]
     # a number wider than its column is refused by the form of the request itself
-    line = {"product": "A", "quantity": "1", "list_price": HUGE, "quoted_price": "1.00"}
+    line = {"product": "A", "quantity": "1", "quoted_price": HUGE}  # the list price is the price book's
     r = api.post("/api/quotes/", {"customer": customer.pk, "title": "T", "lines": [line]}, format="json")
     assert r.status_code == 400
     assert Quote.objects.count() == before
@@ -36,6 +37,7 @@ def test_quote_with_an_amount_too_large_is_refused(org, api_for):
 
 def test_order_with_an_amount_too_large_is_refused(org, api_for):
     w = build_world(org)
+    priced_product("B", "99999999.00")
     before = Order.objects.count()
     line = {
         "product": "B",

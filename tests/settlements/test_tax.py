@@ -82,7 +82,7 @@ def test_employee_tax_entered_by_finance_from_payroll(org, client_for, api_for):
     s.refresh_from_db()
     assert (s.tax_withheld, s.net_payout, s.tax_entered_by) == (D("1045.00"), D("10955.00"), org.finance)
     detail = client_for(org.finance).get(f"/settlements/{s.pk}/").content.decode()
-    assert "代扣个税" in detail and "10955.00" in detail
+    assert "代扣个税" in detail and "10,955.00" in detail
     # the API shows the same; a rep's attempt is refused
     body = api_for(org.finance).get(f"/api/settlements/settlements/{s.pk}/").json()
     assert (body["payout_amount"], body["tax_withheld"], body["net_amount"]) == (
