@@ -25,6 +25,12 @@ BEGIN
            AND (to_jsonb(NEW) - 'status' - 'updated_at') = (to_jsonb(OLD) - 'status' - 'updated_at') THEN
             RETURN NEW;
         END IF;
+        -- K11: a settled line of an approved but unpaid settlement may be forfeited (status and reason)
+        IF TG_OP = 'UPDATE' AND OLD.status = 'settled' AND NEW.status = 'forfeited'
+           AND (to_jsonb(NEW) - 'status' - 'reason' - 'updated_at')
+               = (to_jsonb(OLD) - 'status' - 'reason' - 'updated_at') THEN
+            RETURN NEW;
+        END IF;
         RAISE EXCEPTION 'commission line % is % : settled lines never change', OLD.id, OLD.status
             USING ERRCODE = 'P0001';
     END IF;
