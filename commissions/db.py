@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connections
+from common.db import postgres_sql_install
 
 LEDGER_SQL = r"""
 CREATE OR REPLACE FUNCTION commissions_refuse_settled_line_change() RETURNS trigger AS $$
@@ -66,8 +66,4 @@ CREATE TRIGGER commissions_period_closed_lock BEFORE UPDATE OR DELETE ON commiss
 
 
 def install_ledger_triggers(*, using: str = "default", **_: Any) -> None:
-    connection = connections[using]
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(LEDGER_SQL)
+    postgres_sql_install(LEDGER_SQL, using=using)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.db import connection
+from common.db import postgres_sql_install
 
 ESCALATION_TASK = "partners.escalate_overdue_collisions"
 
@@ -41,6 +41,4 @@ def on_post_migrate(sender: Any, **kwargs: Any) -> None:
         name="撞单超期提交大区经理 (partners)",
         defaults={"task": ESCALATION_TASK, "crontab": schedule, "kwargs": json.dumps({})},
     )
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(EXECUTIVE_LOCK_SQL)
+    postgres_sql_install(EXECUTIVE_LOCK_SQL)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connections
+from common.db import postgres_sql_install
 
 LOCK_SQL = r"""
 CREATE OR REPLACE FUNCTION settlements_refuse_locked_settlement() RETURNS trigger AS $$
@@ -93,8 +93,4 @@ CREATE TRIGGER settlements_step_append_only BEFORE UPDATE OR DELETE ON settlemen
 
 
 def install_lock_triggers(*, using: str = "default", **_: Any) -> None:
-    connection = connections[using]
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(LOCK_SQL)
+    postgres_sql_install(LOCK_SQL, using=using)
