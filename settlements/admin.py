@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Role
+from settlements import policy
 from settlements.models import (
     LOCKED_STATUSES,
     Dispute,
@@ -146,8 +146,9 @@ class TicketSaleAdmin(admin.ModelAdmin):
     readonly_fields = ("deducted_price", "deducted_quantity", "deducted_amount")
 
     def get_exclude(self, request, obj=None):  # type: ignore[no-untyped-def]
-        # 身份证号 is entered and read by finance only (the same rule as the export's unmasked ID).
-        return () if request.user.is_superuser or request.user.has_role(Role.FINANCE) else ("id_number",)
+        # 身份证号 is read by finance only: the policy that unmasks the export's ID and bank fields.
+        unmasked = request.user.is_superuser or policy.can_see_unmasked_bank_account(request.user)
+        return () if unmasked else ("id_number",)
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         # S3: an approved month's rows are what was signed; corrections go to the next open month.
