@@ -16,12 +16,13 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # Group key -> (label, Tabler icon), in menu order.
 GROUPS: dict[str, tuple[Promise, str]] = {
     "home": (_("首页"), "home"),
     "customers": (_("客户"), "users"),
-    "sales": (_("销售"), "briefcase"),
+    "sales": (pgettext_lazy("menu group", "销售"), "briefcase"),
     "approvals": (_("审批"), "checklist"),
     "money": (_("提成与结算"), "coin-yuan"),
     "reports": (_("报表"), "chart-bar"),

@@ -22,6 +22,7 @@ from common.forms import add_domain_error
 from common.stored_files import file_response
 from common.timeutil import local_today, month_start
 from crm.selectors import keyset_page
+from crm.services.catalog import category_labels
 from settlements import policy
 from settlements.export import export_job_expired, export_settlements
 from settlements.forms import (
@@ -155,8 +156,10 @@ def _render_detail(request: AuthedRequest, s: Settlement, **forms) -> HttpRespon
     by_line: dict[int, list[Dispute]] = {}
     for d in disputes:
         by_line.setdefault(d.line_id, []).append(d)
+    labels = category_labels()
     for line in lines:
         line.dispute_list = by_line.get(line.pk, [])  # type: ignore[attr-defined]
+        line.category_label = labels.get(line.category, line.category)  # type: ignore[attr-defined]
     cal = month_calendar(s.month)
     payee = is_payee(s, user)
     ctx = {

@@ -52,6 +52,11 @@ def category_codes() -> set[str]:
     return set(Category.objects.values_list("code", flat=True))
 
 
+def category_labels() -> dict[str, str]:
+    """Every category's code -> its name in the reader's language (one query), so no page shows a code."""
+    return {c.code: c.label for c in Category.objects.only("code", "name", "name_en")}
+
+
 def price_in_force(product: Product, on: dt.date | None = None) -> ProductPrice | None:
     """The price-book row in force on `on` (default today): the latest one that started on or before it."""
     on = on or local_today()

@@ -7,6 +7,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from openpyxl import load_workbook
 
 from settlements.models import Dispute, ExportJob, Settlement, SettlementStatus
@@ -259,3 +260,13 @@ def test_inbox_and_dispute_lists_query_counts(org, client_for, api_for, django_a
     with django_assert_max_num_queries(8):
         r = api_for(org.manager_a).get("/api/settlements/disputes/?status=open")
     assert r.status_code == 200
+
+
+def test_settlement_page_shows_category_and_payee_kind_in_words(org, month, client_for):
+    own = mine(org, org.rep_a1)
+    page = client_for(org.rep_a1).get(f"/settlements/{own.pk}/").content.decode()
+    assert "常规产品" in page and ">regular<" not in page and "regular " not in page
+    c = client_for(org.rep_a1)
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    text = c.get(f"/settlements/{own.pk}/").content.decode()
+    assert "Regular product" in text and "Sales rep" in text and "销售人员" not in text
