@@ -257,10 +257,15 @@ class ProductPriceForm(forms.Form):
 
 
 class ProductFilterForm(forms.Form):
-    q = forms.CharField(label=_("搜索"), required=False, max_length=100)
+    q = forms.CharField(
+        label=_("搜索"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": _("产品编码或名称")}),
+    )
     category = forms.ChoiceField(label=_("类别"), required=False, choices=[])
     active = forms.ChoiceField(
-        label=_("状态"), required=False, choices=[("", _("全部")), ("1", _("在售")), ("0", _("停售"))]
+        label=_("状态"), required=False, choices=[("", _("全部状态")), ("1", _("在售")), ("0", _("停售"))]
     )
     on = forms.DateField(label=_("价格日期"), required=False, widget=DATE)
 
