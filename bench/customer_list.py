@@ -184,9 +184,9 @@ def analyze() -> None:
 
 def deep_cursor(user, depth: int) -> int:  # type: ignore[no-untyped-def]
     """The id a keyset page `depth` rows into the user's list starts after (found once, not timed)."""
-    from crm.selectors import customer_list_visible_to
+    from crm import policy
 
-    qs = customer_list_visible_to(user=user).order_by("-id").values_list("id", flat=True)
+    qs = policy.customer_scope(user).order_by("-id").values_list("id", flat=True)
     count = max(0, min(depth, qs.count() - 60))  # small runs: never before the first row
     return qs[count]
 

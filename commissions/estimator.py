@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
-from commissions import calculator as calc
+from commissions.calculator.engine import what_if
+from commissions.calculator.facts import Facts, LineFact
+from commissions.calculator.result import Result, ResultLine
 from commissions.models import KeyAccountUplift
 from commissions.selectors import plans_for_user, target_for
 from commissions.services.sales_facts import _aggregate_period, _scaled, order_net_factors
@@ -26,8 +28,8 @@ if TYPE_CHECKING:
 class PlanEstimate:
     plan_code: str
     plan_name: str
-    before: calc.Result
-    after: calc.Result
+    before: Result
+    after: Result
 
     @property
     def delta(self) -> Decimal:
@@ -36,7 +38,7 @@ class PlanEstimate:
     def changes(self) -> list[dict[str, Any]]:
         """The lines the deal changes: per component and band, before → after."""
 
-        def key(x: calc.ResultLine) -> tuple[str, str, str]:
+        def key(x: ResultLine) -> tuple[str, str, str]:
             return (x.component, x.band, x.category)
 
         before = {key(x): x for x in self.before.lines}
@@ -133,12 +135,12 @@ def what_if_estimate(
     uplift_customers = set(
         KeyAccountUplift.objects.filter(user=user, year=period.year).values_list("customer_id", flat=True)
     )
-    lines: list[calc.LineFact] = []
+    lines: list[LineFact] = []
     for r in rows:
         f = factors.get(r.order_id, Decimal(1))
         lines += [_scaled(x, f, False) if f != 1 else x for x in r.lines]
     target = target_for(user_id=user.pk, period=period)
-    extra = calc.LineFact(
+    extra = LineFact(
         category=category,
         amount=amount,
         key_account_class=key_account_class,
@@ -147,8 +149,8 @@ def what_if_estimate(
     )
     estimates = []
     for a in assignments:
-        facts = calc.Facts(lines=tuple(lines), target=target, grade=a.grade)
-        before, after, _delta = calc.what_if(a.plan.definition, facts, [extra])
+        facts = Facts(lines=tuple(lines), target=target, grade=a.grade)
+        before, after, _delta = what_if(a.plan.definition, facts, [extra])
         estimates.append(PlanEstimate(a.plan.code, a.plan.name, before, after))
     sales = sum((x.amount for x in lines), ZERO)
     return Estimate(period, amount, category, sales, target, estimates)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.db.models import Model, Q, QuerySet
 
+from crm import policy
 from crm.models import Contract, Lead, Opportunity, Order, Quote, Role, User
-from crm.selectors import team_member_ids
 
 
 def _owned(qs: QuerySet, user: User, field: str = "owner_id") -> QuerySet:
@@ -14,7 +14,7 @@ def _owned(qs: QuerySet, user: User, field: str = "owner_id") -> QuerySet:
         return qs.none()
     if user.sees_everything:
         return qs
-    return qs.filter(**{f"{field}__in": team_member_ids(user)})
+    return qs.filter(**{f"{field}__in": policy.team_member_ids(user)})
 
 
 def leads_visible_to(*, user: User) -> QuerySet[Lead]:
@@ -23,7 +23,7 @@ def leads_visible_to(*, user: User) -> QuerySet[Lead]:
         return qs.none()
     if user.sees_everything:
         return qs
-    members = team_member_ids(user)
+    members = policy.team_member_ids(user)
     return qs.filter(Q(assigned_to_id__in=members) | Q(created_by_id__in=members))
 
 
@@ -52,7 +52,7 @@ def _owned_or_approving(qs: QuerySet, user: User) -> QuerySet:
         return qs.none()
     if user.sees_everything:
         return qs
-    return qs.filter(Q(owner_id__in=team_member_ids(user)) | Q(pk__in=_on_my_chain(user, qs.model)))
+    return qs.filter(Q(owner_id__in=policy.team_member_ids(user)) | Q(pk__in=_on_my_chain(user, qs.model)))
 
 
 def quotes_visible_to(*, user: User) -> QuerySet[Quote]:

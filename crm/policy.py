@@ -8,11 +8,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from common.menu import count_capped
 from crm import pipeline_selectors, selectors
-from crm.models import ApprovalRequest, Contract, Customer, Lead, Opportunity, Order, Quote, Role, User
+from crm.models import (
+    ApprovalRequest,
+    Contract,
+    Customer,
+    Department,
+    Lead,
+    Opportunity,
+    Order,
+    Quote,
+    ReviewStatus,
+    Role,
+    User,
+)
 from crm.services import approvals as approval_services
 from crm.services import customers as customer_services
 from crm.services import pool as pool_services
@@ -57,7 +69,14 @@ def sees_everything(user: Any) -> bool:
 
 def is_manager(user: Any) -> bool:
     """Someone with a team (or a role above the teams): the review queue and who is out."""
-    return is_signed_in(user) and not is_partner(user) and selectors.is_manager(user)
+    return is_signed_in(user) and not is_partner(user) and has_team_role(user)
+
+
+def has_team_role(user: User) -> bool:
+    """Someone with a team (or a role above the teams): sees the review queue and who is out."""
+    return user.sees_everything or user.has_role(
+        Role.SALES_MANAGER, Role.REGIONAL_MANAGER, Role.DIRECTOR, Role.DEPARTMENT_ASSISTANT
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -65,21 +84,66 @@ def is_manager(user: Any) -> bool:
 # --------------------------------------------------------------------------------------------------
 
 
+def team_member_ids(user: User) -> set[int]:
+    """C11 "my team": me, everyone whose manager chain reaches me, and everyone in the departments
+    (with their sub-departments) or regions I manage. Computed once per user object (a request asks
+    several times: the page, the menu's entries and badges)."""
+    cached: set[int] | None = getattr(user, "_team_member_ids", None)
+    if cached is None:
+        cached = _team_member_ids(user)
+        user._team_member_ids = cached  # type: ignore[attr-defined]
+    return set(cached)
+
+
+def _team_member_ids(user: User) -> set[int]:
+    ids: set[int] = {user.pk}
+    paths = list(Department.objects.filter(manager=user).values_list("path", flat=True))
+    region_ids = list(user.managed_regions.values_list("id", flat=True))
+    dept_q = Q(pk__in=[])
+    for path in paths:
+        dept_q |= Q(department__path__startswith=path)
+    if region_ids:
+        dept_q |= Q(department__region_id__in=region_ids)
+    ids.update(User.objects.filter(dept_q).values_list("id", flat=True))
+    frontier = {user.pk}
+    while frontier:  # direct-report chain, breadth first (org trees are shallow)
+        frontier = set(User.objects.filter(manager_id__in=frontier).values_list("id", flat=True)) - ids
+        ids |= frontier
+    return ids
+
+
+def customer_scope(user: User) -> QuerySet[Customer]:
+    """C11, the row rule: a rep sees their own and shared customers; a manager their team's; president/
+    admin all; a department's assistant also the ones awaiting review. Pool customers are not in it
+    (they live on the pool page). Services use it as is; pages and the API ask `customers_visible_to`,
+    which also closes the customer book to people outside sales."""
+    qs = Customer.objects.all()
+    if not user.is_authenticated:
+        return qs.none()
+    if user.sees_everything:
+        return qs.filter(owner__isnull=False)
+    members = team_member_ids(user)
+    cond = Q(owner=user) if len(members) == 1 else Q(owner_id__in=members)
+    # Most people serve no customer as account executive. Leaving the OR out when it cannot match lets
+    # PostgreSQL walk the (owner, -id) index for a rep's page instead of merging two bitmaps and sorting.
+    if Customer.objects.filter(account_executive=user).exists():
+        cond |= Q(account_executive=user)
+    if user.has_role(Role.DEPARTMENT_ASSISTANT) and user.department_id is not None:
+        # 003 §4.2: a department's assistant reviews its new customers, so sees the ones awaiting review.
+        cond |= Q(review_status=ReviewStatus.PENDING, owner__department_id=user.department_id)
+    return qs.filter(cond)
+
+
 def customers_visible_to(user: Any) -> QuerySet[Customer]:
     if not works_in_sales(user):
         return Customer.objects.none()
-    return selectors.customer_list_visible_to(user=user)
+    return customer_scope(user)
 
 
 def customer_visible(user: Any, pk: int) -> Customer | None:
     if not works_in_sales(user):
         return None
-    return selectors.customer_get_visible(user=user, pk=pk)
-
-
-def team_member_ids(user: User) -> set[int]:
-    """C11 "my team" (me included; once per user object)."""
-    return selectors.team_member_ids(user)
+    return customer_scope(user).filter(pk=pk).first()
 
 
 def leads_visible_to(user: Any) -> QuerySet[Lead]:

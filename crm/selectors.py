@@ -1,4 +1,5 @@
-"""Reads with rules: who may see what (C11), duplicate lookup (C2), "my day"."""
+"""CRM reads: duplicate lookup (C2), the review queue, "my day", the timeline. Which rows a user sees
+(C11) is the policy's rule (`crm.policy.customer_scope`, `team_member_ids`); these reads ask it."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from common.timeutil import start_of_local_day
-from crm.models import Customer, Department, FollowUp, Outing, ReviewStatus, Role, User
+from crm import policy
+from crm.models import Customer, FollowUp, Outing, ReviewStatus, User
 from crm.models.customers import ONSITE_CHANNELS
 
 
@@ -31,67 +33,12 @@ def normalize_phone(phone: str) -> str:
     return digits
 
 
-def team_member_ids(user: User) -> set[int]:
-    """C11 "my team": me, everyone whose manager chain reaches me, and everyone in the departments
-    (with their sub-departments) or regions I manage. Computed once per user object (a request asks
-    several times: the page, the menu's entries and badges)."""
-    cached: set[int] | None = getattr(user, "_team_member_ids", None)
-    if cached is None:
-        cached = _team_member_ids(user)
-        user._team_member_ids = cached  # type: ignore[attr-defined]
-    return set(cached)
-
-
-def _team_member_ids(user: User) -> set[int]:
-    ids: set[int] = {user.pk}
-    paths = list(Department.objects.filter(manager=user).values_list("path", flat=True))
-    region_ids = list(user.managed_regions.values_list("id", flat=True))
-    dept_q = Q(pk__in=[])
-    for path in paths:
-        dept_q |= Q(department__path__startswith=path)
-    if region_ids:
-        dept_q |= Q(department__region_id__in=region_ids)
-    ids.update(User.objects.filter(dept_q).values_list("id", flat=True))
-    frontier = {user.pk}
-    while frontier:  # direct-report chain, breadth first (org trees are shallow)
-        frontier = set(User.objects.filter(manager_id__in=frontier).values_list("id", flat=True)) - ids
-        ids |= frontier
-    return ids
-
-
-def customer_list_visible_to(*, user: User) -> QuerySet[Customer]:
-    """C11: a rep sees their own and shared customers; a manager their team's; president/admin all.
-    Pool customers are not in this list (they live on the pool page)."""
-    qs = Customer.objects.all()
-    if not user.is_authenticated:
-        return qs.none()
-    if user.sees_everything:
-        return qs.filter(owner__isnull=False)
-    members = team_member_ids(user)
-    cond = Q(owner=user) if len(members) == 1 else Q(owner_id__in=members)
-    # Most people serve no customer as account executive. Leaving the OR out when it cannot match lets
-    # PostgreSQL walk the (owner, -id) index for a rep's page instead of merging two bitmaps and sorting.
-    if Customer.objects.filter(account_executive=user).exists():
-        cond |= Q(account_executive=user)
-    if user.has_role(Role.DEPARTMENT_ASSISTANT) and user.department_id is not None:
-        # 003 §4.2: a department's assistant reviews its new customers, so sees the ones awaiting review.
-        cond |= Q(review_status=ReviewStatus.PENDING, owner__department_id=user.department_id)
-    return qs.filter(cond)
-
-
-def is_manager(user: User) -> bool:
-    """Someone with a team (or a role above the teams): sees the review queue and who is out."""
-    return user.sees_everything or user.has_role(
-        Role.SALES_MANAGER, Role.REGIONAL_MANAGER, Role.DIRECTOR, Role.DEPARTMENT_ASSISTANT
-    )
-
-
 def customer_review_queue(*, user: User) -> QuerySet[Customer]:
     """C5: new customers waiting for this user's decision (never their own), oldest first."""
-    if not is_manager(user):
+    if not policy.has_team_role(user):
         return Customer.objects.none()
     return (
-        customer_list_visible_to(user=user)
+        policy.customer_scope(user)
         .filter(review_status=ReviewStatus.PENDING)
         .exclude(owner=user)
         .select_related("owner", "region", "industry")
@@ -103,7 +50,7 @@ def assignable_users(*, user: User) -> QuerySet[User]:
     """Whom a manager may give a customer to: active people in their team (everyone for the top)."""
     qs = User.objects.filter(is_active=True)
     if not user.sees_everything:
-        qs = qs.filter(pk__in=team_member_ids(user))
+        qs = qs.filter(pk__in=policy.team_member_ids(user))
     return qs.order_by("display_name", "username")
 
 
@@ -137,7 +84,7 @@ def outings_on(*, user: User, day: dt.date, team: bool) -> QuerySet[Outing]:
     if not team:
         qs = qs.filter(user=user)
     elif not user.sees_everything:
-        qs = qs.filter(user_id__in=team_member_ids(user))
+        qs = qs.filter(user_id__in=policy.team_member_ids(user))
     return qs.select_related("user", "customer").order_by("planned_at", "id")
 
 
@@ -157,7 +104,7 @@ def visits_without_outing(*, user: User, since: dt.date, until: dt.date | None =
         occurred_at__lt=start_of_local_day(until + dt.timedelta(days=1)),
     )
     if not user.sees_everything:
-        qs = qs.filter(author_id__in=team_member_ids(user))
+        qs = qs.filter(author_id__in=policy.team_member_ids(user))
     return (
         qs.annotate(visit_day=TruncDate("occurred_at"))
         .filter(~Exists(registered))
@@ -190,10 +137,6 @@ LIST_COLUMNS = (
 def customer_list_rows(qs: QuerySet[Customer]) -> QuerySet[Customer]:
     """The columns the list page and list API show, joined in the same query (no N+1, no wide rows)."""
     return qs.select_related("owner", "region", "industry").only(*LIST_COLUMNS)
-
-
-def customer_get_visible(*, user: User, pk: int) -> Customer | None:
-    return customer_list_visible_to(user=user).filter(pk=pk).first()
 
 
 def customer_find_duplicate(*, name: str, phone: str = "", credit_code: str = "") -> Customer | None:

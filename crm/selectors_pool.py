@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
+from crm import policy as crm_policy
 from crm.models import Customer, PoolRelease, User
 from crm.selectors import customer_filter
 
 
 def pool_visible_to(user: User) -> bool:
     """C11: who sees the pool is crm.policy's rule."""
-    from crm import policy
 
-    return policy.can_open_pool(user)
+    return crm_policy.can_open_pool(user)
 
 
 def pool_customer_list(
@@ -46,12 +46,11 @@ def pool_customer_list(
 
 def pool_assign_candidates(*, manager: User) -> QuerySet[User]:
     """Whom a manager may give a pool customer to: active sales people of their team (anyone, for the top)."""
-    from crm.selectors import team_member_ids
     from crm.services.pool import CLAIMING_ROLES
 
     qs = User.objects.filter(is_active=True, groups__name__in=CLAIMING_ROLES).distinct()
     if not manager.sees_everything:
-        qs = qs.filter(pk__in=team_member_ids(manager))
+        qs = qs.filter(pk__in=crm_policy.team_member_ids(manager))
     return qs.order_by("display_name", "username")
 
 

@@ -1,4 +1,4 @@
-"""One builder per page: the figures (from `reports.selectors`) and the chart data made from them.
+"""One builder per page: the figures (from the `reports.selectors_*` modules) and their chart data.
 The page renders the payload and the API returns `as_json(payload)`, so both show the same numbers."""
 
 from __future__ import annotations
@@ -13,15 +13,27 @@ from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from crm.models import Department, User
-from reports import selectors as s
 from reports.filters import Period
 from reports.policy import home_kind
+from reports.selectors_common import GRADES, Percent
+from reports.selectors_homes import finance_home, manager_home, partner_home, president_home, rep_home
+from reports.selectors_people import (
+    RANKING_METRICS,
+    PersonFigures,
+    rank_by,
+    rankings,
+    rep_activity,
+    usage_ranking,
+)
+from reports.selectors_pipeline import FunnelRow, forecast, funnel
+from reports.selectors_sales import sales_lines, sales_totals
+from reports.selectors_trend import Trend, monthly_trend
 
 # --- JSON: Decimals stay exact (as strings), dates ISO --------------------------------------------
 
 
 def as_json(value: Any) -> Any:
-    if isinstance(value, s.Percent):
+    if isinstance(value, Percent):
         return str(value)
     if isinstance(value, Decimal):
         return f"{value:.2f}"  # money (and quantities) to the fen, whatever the database returned
@@ -33,7 +45,7 @@ def as_json(value: Any) -> Any:
         return {"id": value.pk, "name": str(value)}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         data = {f.name: as_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        if isinstance(value, s.PersonFigures):
+        if isinstance(value, PersonFigures):
             data["contact_frequency"] = as_json(value.contact_frequency)
         return data
     if isinstance(value, dict):
@@ -49,11 +61,11 @@ def bar(categories: list[str], **series: list[Any]) -> dict[str, Any]:
     return {"categories": categories, "series": [{"name": k, "data": as_json(v)} for k, v in series.items()]}
 
 
-def funnel_chart(rows: list[s.FunnelRow]) -> dict[str, Any]:
+def funnel_chart(rows: list[FunnelRow]) -> dict[str, Any]:
     return {"items": [{"name": r.name, "value": r.count} for r in rows if not r.is_lost]}
 
 
-def trend_chart(trend: s.Trend) -> dict[str, Any]:
+def trend_chart(trend: Trend) -> dict[str, Any]:
     return {
         "categories": [f"{m.month:%Y-%m}" for m in trend.months],
         "series": [
@@ -69,7 +81,7 @@ def trend_chart(trend: s.Trend) -> dict[str, Any]:
 def home_payload(user: User, today: dt.date | None = None) -> dict[str, Any]:
     kind = home_kind(user)
     if kind == "partner":
-        data = s.partner_home(user=user, today=today)
+        data = partner_home(user=user, today=today)
         charts = {}
         if data["partner"] is not None:
             charts["rebates"] = {
@@ -80,7 +92,7 @@ def home_payload(user: User, today: dt.date | None = None) -> dict[str, Any]:
                 ]
             }
     elif kind == "finance":
-        data = s.finance_home(user=user, today=today)
+        data = finance_home(user=user, today=today)
         steps = data["settlement"]["steps"]
         charts = {
             "settlement": bar([x["label"] for x in steps], **{_("应发金额"): [x["amount"] for x in steps]}),
@@ -89,7 +101,7 @@ def home_payload(user: User, today: dt.date | None = None) -> dict[str, Any]:
             ),
         }
     elif kind == "president":
-        data = s.president_home(user=user, today=today)
+        data = president_home(user=user, today=today)
         charts = {
             "trend": trend_chart(data["trend"]),
             "funnel": funnel_chart(data["funnel"]),
@@ -98,7 +110,7 @@ def home_payload(user: User, today: dt.date | None = None) -> dict[str, Any]:
             ),
         }
     elif kind == "manager":
-        data = s.manager_home(user=user, today=today)
+        data = manager_home(user=user, today=today)
         charts = {
             "funnel": funnel_chart(data["funnel"]),
             "ranking": bar(
@@ -107,7 +119,7 @@ def home_payload(user: User, today: dt.date | None = None) -> dict[str, Any]:
             ),
         }
     else:
-        data = s.rep_home(user=user, today=today)
+        data = rep_home(user=user, today=today)
         charts = {
             "pipeline": bar(
                 [r.name for r in data["pipeline"]], **{_("金额"): [r.amount for r in data["pipeline"]]}
@@ -121,8 +133,8 @@ def home_payload(user: User, today: dt.date | None = None) -> dict[str, Any]:
 
 def funnel_report(user: User, period: Period, dept: Department | None) -> dict[str, Any]:
     path = dept.path if dept else None
-    rows = s.funnel(user=user, period=period, dept_path=path)
-    months = s.forecast(user=user, start=period.start, dept_path=path)
+    rows = funnel(user=user, period=period, dept_path=path)
+    months = forecast(user=user, start=period.start, dept_path=path)
     return {
         "period": period,
         "funnel": rows,
@@ -138,16 +150,16 @@ def funnel_report(user: User, period: Period, dept: Department | None) -> dict[s
 
 
 def trend_report(user: User, period: Period, dept: Department | None) -> dict[str, Any]:
-    trend = s.monthly_trend(user=user, month=period.last_day, dept_path=dept.path if dept else None)
+    trend = monthly_trend(user=user, month=period.last_day, dept_path=dept.path if dept else None)
     return {"period": period, "trend": trend, "charts": {"trend": trend_chart(trend)}}
 
 
 def activity_report(user: User, period: Period, dept: Department | None) -> dict[str, Any]:
-    rows = s.rep_activity(user=user, period=period, dept_path=dept.path if dept else None)
+    rows = rep_activity(user=user, period=period, dept_path=dept.path if dept else None)
     return {
         "period": period,
         "rows": rows,
-        "grades": s.GRADES,
+        "grades": GRADES,
         "charts": {
             "activity": bar(
                 [p.name for p in rows],
@@ -162,16 +174,16 @@ def activity_report(user: User, period: Period, dept: Department | None) -> dict
 
 
 def rankings_report(period: Period, dept: Department | None, metric: str) -> dict[str, Any]:
-    if metric not in s.RANKING_METRICS:
+    if metric not in RANKING_METRICS:
         metric = "contract_amount"
-    rows = s.rankings(period=period, dept_path=dept.path if dept else None)
-    ranked = s.rank_by(rows, metric)
-    label = _(s.RANKING_METRICS[metric][0])
+    rows = rankings(period=period, dept_path=dept.path if dept else None)
+    ranked = rank_by(rows, metric)
+    label = _(RANKING_METRICS[metric][0])
     return {
         "period": period,
         "metric": metric,
         "metric_label": label,
-        "metrics": [(k, _(v[0])) for k, v in s.RANKING_METRICS.items()],
+        "metrics": [(k, _(v[0])) for k, v in RANKING_METRICS.items()],
         "ranked": ranked,
         "charts": {
             "ranking": bar([r.person.name for r in ranked[:20]], **{label: [r.value for r in ranked[:20]]})
@@ -180,7 +192,7 @@ def rankings_report(period: Period, dept: Department | None, metric: str) -> dic
 
 
 def usage_report(period: Period, dept: Department | None) -> dict[str, Any]:
-    usage = s.usage_ranking(period=period, dept_path=dept.path if dept else None)
+    usage = usage_ranking(period=period, dept_path=dept.path if dept else None)
     return {
         "period": period,
         "usage": usage,
@@ -198,10 +210,10 @@ def usage_report(period: Period, dept: Department | None) -> dict[str, Any]:
 
 
 def sales_report(user: User, period: Period, dept: Department | None) -> dict[str, Any]:
-    lines = s.sales_lines(user=user, period=period, dept_path=dept.path if dept else None)
+    lines = sales_lines(user=user, period=period, dept_path=dept.path if dept else None)
     limit = int(settings.REPORTS_SALES_PAGE_LINES)
     shown = list(lines[:limit])
-    totals = s.sales_totals(lines)
+    totals = sales_totals(lines)
     return {
         "period": period,
         "lines": [sales_row(r) for r in shown],

@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from commissions.models import CommissionLine
 from commissions.selectors import lines_visible_to
 from crm.models import Contract, Customer, FollowUp, Opportunity, Order, OrderStatus, Payment, Role, User
-from crm.selectors import customer_list_visible_to, is_manager, team_member_ids
+from crm.policy import customer_scope, has_team_role, team_member_ids
 from partners.models import Partner
 from partners.selectors import partner_for_user
 from settlements.models import Settlement
@@ -50,7 +50,7 @@ def _by(qs: QuerySet, ids: set[int] | None, field: str) -> QuerySet:
 
 
 def customers(user: User) -> QuerySet[Customer]:
-    return customer_list_visible_to(user=user)
+    return customer_scope(user)
 
 
 def opportunities(user: User) -> QuerySet[Opportunity]:
@@ -104,7 +104,7 @@ def partner_of(user: User) -> Partner | None:
 
 
 def manages_people(user: User) -> bool:
-    return is_manager(user)
+    return has_team_role(user)
 
 
 def in_department(qs: QuerySet, path: str | None, field: str) -> QuerySet:

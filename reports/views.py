@@ -16,7 +16,8 @@ from crm.views.my_day import my_day_context
 from reports import payloads, policy
 from reports.export import sales_workbook
 from reports.filters import parse_filters
-from reports.selectors import departments_for_filter, sales_lines
+from reports.selectors_common import departments_for_filter
+from reports.selectors_sales import sales_lines
 
 HOME_TEMPLATES = {
     "rep": "reports/home_rep.html",

@@ -81,6 +81,8 @@ SUMMARY_COLUMNS = [
     (gettext_noop("扣减"), 12),
     (gettext_noop("上期结转"), 12),
     (gettext_noop("应发金额"), 14),
+    (gettext_noop("代扣个税"), 12),
+    (gettext_noop("实发金额"), 14),
     (gettext_noop("状态"), 10),
     (gettext_noop("备注"), 22),
 ]
@@ -90,8 +92,8 @@ GROUPS = [
     (gettext_noop("参会人员"), 6, 14),
     (gettext_noop("所属合伙人票抵扣"), 15, 17),
     (gettext_noop("票款及结余"), 18, 21),
-    (gettext_noop("结算金额"), 22, 27),
-    ("", 28, 29),
+    (gettext_noop("结算金额"), 22, 29),
+    ("", 30, 31),
 ]
 SHEET_HEADERS = [
     gettext_noop("类别"),
@@ -190,6 +192,11 @@ def _signers(settlement_ids: list[int]) -> dict[int, dict[str, tuple[str, dt.dat
         elif step.action == "submit":
             box["_applicant"] = (str(step.actor), step.acted_at)
     return out
+
+
+def _tax(s: Settlement) -> Decimal:
+    """001 第8条: the income tax withheld (a settlement made before tax was recorded withheld none)."""
+    return s.tax_withheld if s.tax_method else ZERO
 
 
 def _text_cell(st: _Styles, ws: Any, value: Any) -> WriteOnlyCell:
@@ -307,9 +314,11 @@ def write_summary(
                     s.deduction_total,
                     s.prior_balance,
                     f"=MAX(X{r}+Z{r},0)",
+                    _tax(s),
+                    f"=AA{r}-AB{r}",  # 001 第8条: the net the bank transfer pays
                 ]
                 if head
-                else [None] * 8
+                else [None] * 10
             )
             cells += [st.fresh(ws, v, number_format=CNY_FORMAT, border=BOX) for v in money]
             notes = [t.note] if t is not None and t.note else []
@@ -325,7 +334,7 @@ def write_summary(
             r += 1
     last = r - 1
     totals: list[Any] = [None, st.fresh(ws, _("合计"), font=BOLD, border=BOX)] + [None] * 12
-    for c in range(15, 28):  # 票价抵扣 … 应发金额
+    for c in range(15, 30):  # 票价抵扣 … 实发金额
         col = get_column_letter(c)
         if c in (15, 16):
             formula: Any = f"=SUM({col}{first}:{col}{last})" if c == 16 and last >= first else None
@@ -454,6 +463,11 @@ def write_payee_sheet(
     append([label_cell(_("上期结转")), None, None, None, money_cell(s.prior_balance, False)])
     append([label_cell(_("结转后合计")), None, None, None, money_cell(f"=E{total}+E{total + 1}")])
     append([label_cell(_("应发金额")), None, None, None, money_cell(f"=MAX(E{total + 2},0)")])
+    # 001 第8条 (扣减所得税后发放): the tax withheld, by the payee kind's method, and the net paid.
+    method = s.get_tax_method_display() if s.tax_method else ""
+    tax_row = [label_cell(_("代扣个税")), None, None, None, money_cell(_tax(s), False)]
+    append([*tax_row, fresh(ws, method, border=BOX)])
+    append([label_cell(_("实发金额")), None, None, None, money_cell(f"=E{total + 3}-E{total + 4}")])
     if is_partner:  # K13: the partner's ticket account, as on the 结算信息一览表
         append(
             [
@@ -492,7 +506,7 @@ def write_payee_sheet(
         cells.append(fresh(ws, text(signed), border=BOX, alignment=WRAP))
     append(cells)
     append([_("说明：金额单位为人民币元；合计为各明细四舍五入到分后的合计。")])
-    note_row = total + (13 if is_partner else 11)  # the rows appended after the 合计 row
+    note_row = total + (15 if is_partner else 13)  # the rows appended after the 合计 row
     ws.merged_cells.add(f"A{note_row}:F{note_row}")
     return last - first + 1
 

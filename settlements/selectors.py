@@ -15,7 +15,7 @@ SEES_ALL_ROLES = (Role.FINANCE, Role.PRESIDENT, Role.PRESIDENTS_ASSISTANT, Role.
 
 
 def team_ids(user: User) -> set[int]:
-    """crm.selectors.team_member_ids, computed once per user object (a request asks several times)."""
+    """crm.policy.team_member_ids, computed once per user object (a request asks several times)."""
     cached = getattr(user, "_settlement_team_ids", None)
     if cached is None:
         cached = team_member_ids(user)

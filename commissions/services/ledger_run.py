@@ -21,7 +21,10 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from commissions import calculator as calc
+from commissions.calculator.engine import calculate, earned_weight, key_account_advance, year_end_calculate
+from commissions.calculator.facts import Facts, LineFact
+from commissions.calculator.result import Result
+from commissions.calculator.validation import PERIOD_COMPONENTS
 from commissions.models import (
     CommissionLine,
     CommissionPeriod,
@@ -97,7 +100,7 @@ class _PayeeResult:
     partner_id: int | None
     plan: CommissionPlan
     rows: list[_ShareRow]
-    result: calc.Result
+    result: Result
 
 
 @transaction.atomic
@@ -185,9 +188,7 @@ class _MonthFacts:
         all_plans += [a.plan for group in directory.by_role.values() for a in group]
         all_plans += [a.plan for group in directory.by_partner_kind.values() for a in group]
         by_category = any(
-            c["type"] not in calc.PERIOD_COMPONENTS
-            for p in all_plans
-            for c in p.definition.get("components", [])
+            c["type"] not in PERIOD_COMPONENTS for p in all_plans for c in p.definition.get("components", [])
         )
         slices = _period_slices(period, by_category=by_category, payees=payees)
         if payees is not None:  # only these payees' months are complete in the slices
@@ -260,7 +261,7 @@ class _MonthFacts:
                     row.lines = [_scaled(x, f, up) for x in row.lines]
                     row.finish()
             for a in assignments:
-                facts = calc.Facts(
+                facts = Facts(
                     lines=tuple(x for r in payee_rows for x in r.lines),
                     target=self.targets.get(payee),
                     grade=a.grade,
@@ -272,7 +273,7 @@ class _MonthFacts:
                     partner_id=pid,
                     plan=a.plan,
                     rows=payee_rows,
-                    result=calc.calculate(a.plan.definition, facts),
+                    result=calculate(a.plan.definition, facts),
                 )
                 calcs.append(_calculation(period, r))
                 _allocate(r, factors, key_head, want, self.names)
@@ -351,7 +352,7 @@ def _allocate(
         comp = components[comp_id]
         amount = comp_total
         note = ""
-        advance = calc.key_account_advance(comp, exact[comp_id])
+        advance = key_account_advance(comp, exact[comp_id])
         if advance is not None:  # K5: the monthly advance of the exact amount, rounded once
             amount = advance
             note = _("月度预发 %(pct)s（%(amount)s），余额年终结算") % {
@@ -359,8 +360,7 @@ def _allocate(
                 "amount": f"{amount:.2f}",
             }
         weights = [
-            calc.earned_weight(comp, row.lines, has_below_floor=has_below, excluded=excluded)
-            for row in r.rows
+            earned_weight(comp, row.lines, has_below_floor=has_below, excluded=excluded) for row in r.rows
         ]
         if not any(weights):
             continue
@@ -663,10 +663,10 @@ def _annual_components(definition: dict[str, Any]) -> bool:
     )
 
 
-def _year_lines(year: int, factors: dict[int, Decimal], payees: set[str]) -> dict[str, list[calc.LineFact]]:
+def _year_lines(year: int, factors: dict[int, Decimal], payees: set[str]) -> dict[str, list[LineFact]]:
     """The year's order-line facts of these payees (each month's credit-share slices, net of refunds and
     write-offs), the same facts the month runs priced."""
-    out: dict[str, list[calc.LineFact]] = defaultdict(list)
+    out: dict[str, list[LineFact]] = defaultdict(list)
     for month in range(1, 13):
         slices = _period_slices(dt.date(year, month, 1), by_category=True, payees=payees)
         for payee, payee_slices in slices.by_payee.items():
@@ -727,9 +727,9 @@ def _annual_year_end(period: dt.date, factors: dict[int, Decimal], run: LedgerRu
     lines: list[CommissionLine] = []
     for payee, payee_plans in wanted.items():
         for plan in payee_plans:
-            result = calc.year_end_calculate(
+            result = year_end_calculate(
                 plan.definition,
-                year_facts=calc.Facts(lines=tuple(year_lines.get(payee, ()))),
+                year_facts=Facts(lines=tuple(year_lines.get(payee, ()))),
                 annual_target=targets.get(payee),
                 booked=booked[(payee, plan.code)],
             )

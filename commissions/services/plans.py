@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from commissions import calculator as calc
+from commissions.calculator.validation import validate_plan
 from commissions.models import CommissionLine, CommissionPlan, PlanAssignment, PlanObjection
 from commissions.selectors import LOCKED_STATUSES, policy_on
 from common.errors import Conflict, DomainError
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 def plan_validate(*, definition: Any) -> dict[str, Any]:
     """A plan definition, or DomainError listing every problem in it."""
-    errors = calc.validate_plan(definition)
+    errors = validate_plan(definition)
     if errors:
         raise DomainError(_("方案定义有误：%(errors)s") % {"errors": "；".join(errors)}, field="definition")
     return definition  # type: ignore[no-any-return]

@@ -16,7 +16,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Case, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value, When
 
-from commissions import calculator as calc
+from commissions.calculator.facts import LineFact
 from common.money import ZERO, allocate
 from common.timeutil import next_month, start_of_local_day
 
@@ -32,7 +32,7 @@ class _ShareRow:
     user_id: int | None
     partner_id: int | None
     share: Decimal
-    lines: list[calc.LineFact] = field(default_factory=list)
+    lines: list[LineFact] = field(default_factory=list)
     base: Decimal = ZERO  # sum of the line amounts; set by finish() once the lines are final
     # P4: the people who share this order's commission with this (primary) holder — (credit share id,
     # user id, share), the primary first — or None when the holder's commission is theirs alone.
@@ -114,7 +114,6 @@ class _PeriodSlices:
         i_bfr, i_kac = at.get("order__below_floor_rate"), at.get("order__customer__key_account_class")
         i_cost, i_tax, i_log = at.get("cost_sum"), at.get("tax_sum"), at.get("log_sum")
         i_amount, i_qty = at["amount_sum"], at["qty_sum"]
-        LineFact = calc.LineFact
         rows: dict[int, _ShareRow] = {}
         for sid, oid, uid, pid, fraction, raw, parts, co in slices:
             row = rows.get(sid)
@@ -270,8 +269,8 @@ def _aggregate_period(period: dt.date, *, by_category: bool, user_id: int | None
     return [row for group in slices.by_payee.values() for row in slices.share_rows(group)]
 
 
-def _scaled(line: calc.LineFact, factor: Decimal, uplift: bool) -> calc.LineFact:
-    return calc.LineFact(
+def _scaled(line: LineFact, factor: Decimal, uplift: bool) -> LineFact:
+    return LineFact(
         category=line.category,
         amount=line.amount * factor,
         quantity=line.quantity,

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from common.errors import DomainError, NotFound
 from common.timeutil import local_today
+from crm import policy
 from crm.models import (
     ApprovalKind,
     ApprovalRequest,
@@ -31,7 +32,6 @@ from crm.models import (
     StepStatus,
     User,
 )
-from crm.selectors import team_member_ids
 
 # Roles whose holder is resolved from the requester (or the subject's customer), not company-wide.
 SCOPED_ROLES = frozenset({Role.SALES_MANAGER, Role.REGIONAL_MANAGER, Role.REP})
@@ -352,7 +352,7 @@ def can_decide_step(*, step: ApprovalStep, user: User) -> bool:
         return True
     if user.has_role(*_global_roles(step)):
         return True
-    manages_requester = step.request.requested_by_id in team_member_ids(user)
+    manages_requester = step.request.requested_by_id in policy.team_member_ids(user)
     if step.assignee_id is None:
         scoped = set(step.role_list) & set(SCOPED_ROLES)
         if scoped and user.has_role(*scoped) and manages_requester:
@@ -460,7 +460,7 @@ def approvals_waiting_for(*, user: User) -> QuerySet[ApprovalStep]:
         q |= Q(roles__contains=f",{role},")
     scoped = set(user.roles) & set(SCOPED_ROLES)
     if scoped:
-        members = team_member_ids(user) - {user.pk}
+        members = policy.team_member_ids(user) - {user.pk}
         for role in scoped:
             q |= Q(assignee__isnull=True, roles__contains=f",{role},", request__requested_by_id__in=members)
     return (
@@ -477,7 +477,11 @@ def approval_requests_visible_to(*, user: User) -> QuerySet[ApprovalRequest]:
     qs = ApprovalRequest.objects.all()
     if user.sees_everything:
         return qs
-    q = Q(requested_by_id__in=team_member_ids(user)) | Q(steps__assignee=user) | Q(steps__decided_by=user)
+    q = (
+        Q(requested_by_id__in=policy.team_member_ids(user))
+        | Q(steps__assignee=user)
+        | Q(steps__decided_by=user)
+    )
     for role in set(user.roles) - set(SCOPED_ROLES):
         q |= Q(steps__roles__contains=f",{role},")
     return qs.filter(pk__in=ApprovalRequest.objects.filter(q).values("pk"))

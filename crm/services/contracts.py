@@ -27,7 +27,7 @@ from crm.models import (
     StatusChange,
     User,
 )
-from crm.selectors import customer_list_visible_to, normalize_name
+from crm.selectors import normalize_name
 from crm.services.approvals import approval_request_create, latest_request_for
 from crm.services.numbering import assign_number, provisional_number
 
@@ -79,7 +79,7 @@ def contract_create(
     opportunity: Opportunity | None = None,
 ) -> Contract:
     """Q3: a draft contract with a customer that exists in the system (and that `by` may see)."""
-    visible = customer_list_visible_to(user=by)
+    visible = policy.customer_scope(by)
     if customer is None:
         if customer_id:
             customer = visible.filter(pk=customer_id).first()

@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 
 from common.errors import DomainError
 from common.exports import export_log_record
+from crm import policy
 from crm.models import Customer, Role, User
-from crm.selectors import customer_list_visible_to
 
 EXPORT_ROLES = (Role.SALES_MANAGER, Role.REGIONAL_MANAGER, Role.DIRECTOR)
 
@@ -25,7 +25,7 @@ def customer_export(
     """The header and one row per customer the manager may see (narrowed by `qs` when given); logs it."""
     if not can_export_customers(user):
         raise DomainError(_("只有经理可以导出客户名单。"), code="export_not_allowed", status=403)
-    visible = customer_list_visible_to(user=user)
+    visible = policy.customer_scope(user)
     if qs is not None:
         visible = visible.filter(pk__in=qs.values("pk"))
     visible = visible.select_related("owner", "region", "industry").order_by("id")

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from common.audit import audit_record, diff, snapshot
 from common.errors import Conflict, DomainError
 from common.timeutil import date_in_sane_range, local_date, sane_range_message, start_of_local_day
+from crm import policy
 from crm.extensions import CollisionCaseRef, open_collision
 from crm.models import (
     Contact,
@@ -32,7 +33,7 @@ from crm.models import (
     Role,
     User,
 )
-from crm.selectors import customer_find_duplicate, normalize_name, normalize_phone, team_member_ids
+from crm.selectors import customer_find_duplicate, normalize_name, normalize_phone
 
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}\d{7,8}(\d{1,6})?|400\d{7})$")
 CREDIT_CODE_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
@@ -450,7 +451,7 @@ def can_review(*, user: User, customer: Customer) -> bool:
         return True
     if not user.has_role(Role.SALES_MANAGER, Role.REGIONAL_MANAGER, Role.DIRECTOR):
         return False
-    return customer.owner_id in team_member_ids(user)
+    return customer.owner_id in policy.team_member_ids(user)
 
 
 REVIEW_TRANSITIONS: dict[str, set[str]] = {
@@ -549,13 +550,11 @@ def outing_register(
     purpose: str = "",
 ) -> Outing:
     """C8: register an outing to a real customer in the system the rep may see."""
-    from crm.selectors import customer_list_visible_to
-
     if customer is None:
         vague = outing_vague_message(customer_name)
         if vague:
             raise DomainError(vague, code="vague_destination", field="customer_name")
-        visible = customer_list_visible_to(user=by)
+        visible = policy.customer_scope(by)
         customer = visible.filter(name_normalized=normalize_name(customer_name)).first()
         if customer is None:
             raise DomainError(
@@ -570,11 +569,9 @@ def outing_register(
 
 def can_assign(*, user: User, customer: Customer) -> bool:
     """A manager may move a customer of their team (the top roles: any customer)."""
-    from crm.selectors import is_manager
-
-    if not is_manager(user):
+    if not policy.has_team_role(user):
         return False
-    return user.sees_everything or customer.owner_id in team_member_ids(user)
+    return user.sees_everything or customer.owner_id in policy.team_member_ids(user)
 
 
 def customer_assign(*, customer: Customer, to_user: User, by: User, note: str = "") -> Customer:

@@ -37,9 +37,9 @@ def industry_check(*, user: User, industry_id: int | None, field: str = "industr
 
 def industry_permit_grant(*, user: User, industry: Industry, by: User, note: str = "") -> IndustryPermit:
     """A manager of the rep's team (or the top roles) allows another industry."""
-    from crm.selectors import team_member_ids
+    from crm import policy
 
-    if by.pk == user.pk or not (by.sees_everything or user.pk in team_member_ids(by)):
+    if by.pk == user.pk or not (by.sees_everything or user.pk in policy.team_member_ids(by)):
         raise DomainError(_("只有该员工的上级经理可以批准跨行业销售。"), code="not_allowed", status=403)
     permit, _created = IndustryPermit.objects.get_or_create(
         user=user, industry=industry, defaults={"granted_by": by, "note": note[:200]}

@@ -115,9 +115,7 @@ def lead_collision_open(*, lead: Lead, by: User) -> Any:
         return None
     if lead.assigned_to_id in (dup.owner_id, dup.account_executive_id):
         return None
-    from crm.selectors import team_member_ids
-
-    if dup.owner_id in team_member_ids(lead.assigned_to):
+    if dup.owner_id in policy.team_member_ids(lead.assigned_to):
         return None  # the assignee manages the owner: they route the lead, nobody competes
     lead.collision_case = open_collision(
         customer=dup,

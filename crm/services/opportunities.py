@@ -28,7 +28,6 @@ from crm.models import (
     PipelineStage,
     User,
 )
-from crm.selectors import customer_list_visible_to, team_member_ids
 
 DEFAULT_STAGES = [
     (OpportunityStage.LEAD, "信息开发", 10, 10, False, False),
@@ -80,7 +79,7 @@ def opportunity_create(
     stage: str = OpportunityStage.LEAD,
 ) -> Opportunity:
     """L3: registered the moment it is entered (registered_at is the collision evidence)."""
-    if not customer_list_visible_to(user=by).filter(pk=customer.pk).exists():
+    if not policy.customer_scope(by).filter(pk=customer.pk).exists():
         raise DomainError(_("客户不在系统中或不是您负责的客户。"), code="unknown_customer", field="customer")
     if not (name or "").strip():
         raise DomainError(_("请填写商机名称。"), code="required", field="name")
@@ -114,7 +113,7 @@ def _registration_collision(*, opp: Opportunity, customer: Customer, by: User) -
     owner_id = customer.owner_id
     if owner_id is None or by.pk in (owner_id, customer.account_executive_id) or by.sees_everything:
         return
-    if owner_id in team_member_ids(by):
+    if owner_id in policy.team_member_ids(by):
         return
     open_collision(
         customer=customer,
@@ -134,7 +133,7 @@ def _registration_collision(*, opp: Opportunity, customer: Customer, by: User) -
 def opportunity_update(*, opportunity: Opportunity, by: User, **data: Any) -> Opportunity:
     """Edit amount, expected signing date, competitors or name of an open opportunity (owner or
     their manager). Registration time and stage never change here."""
-    if opportunity.owner_id != by.pk and opportunity.owner_id not in team_member_ids(by):
+    if opportunity.owner_id != by.pk and opportunity.owner_id not in policy.team_member_ids(by):
         raise DomainError(_("只有商机负责人或其上级可以修改。"), code="not_allowed", status=403)
     if "name" in data and not (data["name"] or "").strip():
         raise DomainError(_("请填写商机名称。"), code="required", field="name")
@@ -164,7 +163,7 @@ def opportunity_transition(
     from crm.services.receivables import pipeline_policy
 
     opp = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
-    if opp.owner_id != by.pk and opp.owner_id not in team_member_ids(by):
+    if opp.owner_id != by.pk and opp.owner_id not in policy.team_member_ids(by):
         raise DomainError(_("只有商机负责人或其上级可以推进商机。"), code="not_allowed", status=403)
     if opp.closed_at:
         raise DomainError(_("商机已关闭。"), code="closed", status=409)

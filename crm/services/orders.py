@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from common.errors import DomainError
 from common.money import QUANTITY_LIMIT, ZERO, check_amount_fits, format_cny, round_fen
 from common.timeutil import local_date
+from crm import policy
 from crm.extensions import order_booked
 from crm.models import (
     ApprovalKind,
@@ -27,7 +28,6 @@ from crm.models import (
     OrderStatus,
     User,
 )
-from crm.selectors import team_member_ids
 from crm.services import catalog
 from crm.services.approvals import approval_request_create
 from crm.services.numbering import assign_number, provisional_number
@@ -156,7 +156,11 @@ def order_create(
         raise DomainError(
             _("只有已签约或执行中的合同可以下订单。"), code="contract_not_signed", field="contract"
         )
-    if contract.owner_id != by.pk and contract.owner_id not in team_member_ids(by) and not by.sees_everything:
+    if (
+        contract.owner_id != by.pk
+        and contract.owner_id not in policy.team_member_ids(by)
+        and not by.sees_everything
+    ):
         raise DomainError(_("只有合同负责人或其上级可以下订单。"), code="not_allowed", status=403)
     now = booked_at or timezone.now()
     clean = _clean_lines(contract, lines, on=local_date(now))
@@ -244,8 +248,6 @@ def order_line_costs_set(
 ) -> OrderLine:
     """K7, issue 17: finance — never the rep — corrects a line's unit cost (the price book's by default)
     and records its tax and logistics, which the margin commission is computed from."""
-    from crm import policy
-
     if not policy.can_record_money_in(by):
         raise DomainError(_("只有财务可以登记成本。"), code="not_allowed", status=403)
     line = OrderLine.objects.select_for_update().select_related("order").get(pk=line.pk)

@@ -24,6 +24,7 @@ from common.errors import Conflict, DomainError, NotFound
 from common.models import Notification
 from common.notifications import email_enabled, notify
 from common.timeutil import local_date, start_of_local_day
+from crm import policy as crm_policy
 from crm.extensions import CollisionCaseRef, open_collision
 from crm.models import (
     Contract,
@@ -43,7 +44,6 @@ from crm.models import (
     Role,
     User,
 )
-from crm.selectors import team_member_ids
 from crm.services.customers import partner_rights_check
 from crm.services.industry import industry_check
 
@@ -635,7 +635,7 @@ def pool_assign(*, customer: Customer | int, to_user: User, by: User) -> Custome
         raise DomainError(_("只有经理可以分配公海客户。"), code="forbidden", status=403)
     if not to_user.is_active:
         raise DomainError(_("不能分配给已停用的用户。"), code="inactive_user", field="to_user")
-    if not by.sees_everything and to_user.pk not in team_member_ids(by):
+    if not by.sees_everything and to_user.pk not in crm_policy.team_member_ids(by):
         raise DomainError(_("只能分配给您团队的成员。"), code="not_in_team", field="to_user")
     with transaction.atomic():
         customer = _pool_customer(customer)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from common.errors import DomainError
 from common.money import ZERO, round_fen
 from common.timeutil import local_date, local_today, start_of_local_day
+from crm import policy as crm_policy
 from crm.models import (
     ApprovalKind,
     ApprovalRequest,
@@ -35,7 +36,6 @@ from crm.models import (
     WriteOff,
     WriteOffStatus,
 )
-from crm.selectors import team_member_ids
 from crm.services.approvals import approval_request_create
 
 MONEY: models.DecimalField = models.DecimalField(max_digits=16, decimal_places=2)
@@ -118,7 +118,7 @@ def receivables_visible_to(*, user: User) -> QuerySet[Order]:
     qs = Order.objects.filter(status=OrderStatus.BOOKED)
     if user.sees_everything or user.has_role(Role.FINANCE):
         return qs
-    return qs.filter(owner_id__in=team_member_ids(user))
+    return qs.filter(owner_id__in=crm_policy.team_member_ids(user))
 
 
 def receivables_overdue(
@@ -168,7 +168,9 @@ def writeoff_propose(
 
     today = today or local_today()
     order = Order.objects.select_for_update().get(pk=order.pk)
-    allowed = by.has_role(Role.FINANCE) or by.sees_everything or order.owner_id in team_member_ids(by)
+    allowed = (
+        by.has_role(Role.FINANCE) or by.sees_everything or order.owner_id in crm_policy.team_member_ids(by)
+    )
     if not allowed:
         raise DomainError(_("您不能为该订单申请坏账核销。"), code="not_allowed", status=403)
     amt = _amount(amount)

@@ -34,7 +34,6 @@ from crm.models import Customer, ReviewStatus
 from crm.selectors import (
     assignable_users,
     customer_filter,
-    customer_get_visible,
     customer_list_rows,
     keyset_page,
     timeline_for,
@@ -46,7 +45,7 @@ from crm.services.customer_export import can_export_customers
 
 def visible_customer_or_404(request: AuthedRequest, pk: int) -> Customer:
     """C11: a customer the user may not see does not exist for them."""
-    customer = customer_get_visible(user=request.user, pk=pk)
+    customer = policy.customer_scope(request.user).filter(pk=pk).first()
     if customer is None:
         raise Http404
     return customer

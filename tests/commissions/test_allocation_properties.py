@@ -11,7 +11,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from commissions.calculator import Facts, LineFact, calculate, earned_weight
+from commissions.calculator.engine import calculate, earned_weight
+from commissions.calculator.facts import Facts, LineFact
 from common.fen import allocate
 
 PLANS = Path(__file__).resolve().parents[2] / "commissions" / "plans"

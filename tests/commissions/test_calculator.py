@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from commissions.calculator import Facts, LineFact, PlanError, calculate, validate_plan, what_if
+from commissions.calculator.engine import calculate, what_if
+from commissions.calculator.facts import Facts, LineFact
+from commissions.calculator.validation import PlanError, validate_plan
 from common.fen import split_by_shares
 
 PLANS = Path(__file__).resolve().parents[2] / "commissions" / "plans"
@@ -30,10 +32,10 @@ def test_calculator_module_imports_no_orm():
     # then no ORM module was loaded.
     code = (
         "import sys, json; from decimal import Decimal;"
-        "import commissions.calculator as c;"
+        "import commissions.calculator.engine as c; from commissions.calculator.facts import Facts;"
         "p = json.load(open('commissions/plans/sales_progressive.json', encoding='utf-8'));"
         "from django.conf import settings; settings.configure(USE_I18N=False);"
-        "assert c.calculate(p, c.Facts(sales=Decimal('600000'))).total == Decimal('30000.00');"
+        "assert c.calculate(p, Facts(sales=Decimal('600000'))).total == Decimal('30000.00');"
         "print(sorted(m for m in sys.modules if m.startswith('django.db')))"
     )
     root = Path(__file__).resolve().parents[2]

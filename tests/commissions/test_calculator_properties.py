@@ -9,7 +9,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from commissions.calculator import Facts, calculate
+from commissions.calculator.engine import calculate
+from commissions.calculator.facts import Facts
 from common.fen import FEN, round_fen, split_by_shares
 
 PLANS = Path(__file__).resolve().parents[2] / "commissions" / "plans"

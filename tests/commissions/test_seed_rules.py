@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
-from commissions import calculator as calc
+from commissions.calculator.engine import calculate, earned_weight, year_end_calculate
+from commissions.calculator.facts import Facts, LineFact
+from commissions.calculator.validation import validate_plan
 from tests.commissions.factories import PLANS
 
 
@@ -26,8 +28,8 @@ def preview(*args: str) -> dict[str, Any]:
     return json.loads(out.getvalue())  # type: ignore[no-any-return]
 
 
-def line(category: str, amount: str, **kw: Any) -> calc.LineFact:
-    return calc.LineFact(category=category, amount=D(amount), **kw)
+def line(category: str, amount: str, **kw: Any) -> LineFact:
+    return LineFact(category=category, amount=D(amount), **kw)
 
 
 # K3 (001 三.3) ------------------------------------------------------------------------------------
@@ -37,16 +39,16 @@ def test_shipped_target_bonus_is_annual_not_monthly():
     """Given the rep plan and a month of ¥1,100,000 against a ¥1,000,000 target, the month pays only the
     bands (3,000 + 20,000 + 35,000 + 8,000); the year-end run pays 1.5% of the year's sales."""
     p = plan("sales_progressive")
-    month = calc.calculate(p, calc.Facts(sales=D("1100000"), target=D("1000000")))
+    month = calculate(p, Facts(sales=D("1100000"), target=D("1000000")))
     assert month.total == D("66000.00")
     assert all(x.type != "target_bonus" for x in month.lines)
-    year = calc.year_end_calculate(
-        p, year_facts=calc.Facts(sales=D("2400000")), annual_target=D("2000000"), booked=D("0")
+    year = year_end_calculate(
+        p, year_facts=Facts(sales=D("2400000")), annual_target=D("2000000"), booked=D("0")
     )
     # 2,400,000 / 2,000,000 = 120% → 2% × 2,400,000
     assert [(x.type, x.rate, x.amount) for x in year.lines] == [("target_bonus", D("0.02"), D("48000.00"))]
-    below = calc.year_end_calculate(
-        p, year_facts=calc.Facts(sales=D("1900000")), annual_target=D("2000000"), booked=D("0")
+    below = year_end_calculate(
+        p, year_facts=Facts(sales=D("1900000")), annual_target=D("2000000"), booked=D("0")
     )
     assert below.lines == ()  # 95% of the annual target: no bonus
 
@@ -64,7 +66,7 @@ def test_monthly_target_bonus_still_available():
             }
         ],
     }
-    assert calc.calculate(p, calc.Facts(sales=D("50000"), target=D("50000"))).total == D("500.00")
+    assert calculate(p, Facts(sales=D("50000"), target=D("50000"))).total == D("500.00")
 
 
 # K9 below floor (000 §4.2.9, 001 第10条) and 外包 (001 l.287) ------------------------------------------
@@ -73,9 +75,9 @@ def test_monthly_target_bonus_still_available():
 def test_approved_below_floor_rate_replaces_the_band_rate():
     """¥200,000 regular + ¥100,000 sold below the floor at an approved 2%: the bands see ¥200,000
     (3,000 + 5,000) and the below-floor line earns 2,000 — ¥10,000, not 13,000 + 2,000 paid twice."""
-    r = calc.calculate(
+    r = calculate(
         plan("sales_progressive"),
-        calc.Facts(
+        Facts(
             lines=(
                 line("regular", "200000"),
                 line("regular", "100000", below_floor=True, below_floor_rate=D("0.02")),
@@ -92,9 +94,9 @@ def test_approved_below_floor_rate_replaces_the_band_rate():
 
 def test_below_floor_without_rate_finance_computes_on_margin():
     """No rate from the approver: 10% of (100,000 − 70,000 cost − 5,000 tax − 1,000 logistics) = 2,400."""
-    r = calc.calculate(
+    r = calculate(
         plan("sales_bracket"),
-        calc.Facts(
+        Facts(
             lines=(
                 line("regular", "40000"),
                 line(
@@ -110,10 +112,10 @@ def test_below_floor_without_rate_finance_computes_on_margin():
 @pytest.mark.parametrize("name", ["sales_progressive", "sales_bracket", "category_rates", "key_account"])
 def test_outsourced_sales_earn_frontline_reps_nothing(name):
     p = plan(name)
-    base = calc.calculate(p, calc.Facts(lines=(line("regular", "200000", key_account_class="core"),)))
-    with_outsourced = calc.calculate(
+    base = calculate(p, Facts(lines=(line("regular", "200000", key_account_class="core"),)))
+    with_outsourced = calculate(
         p,
-        calc.Facts(
+        Facts(
             lines=(
                 line("regular", "200000", key_account_class="core"),
                 line("outsourced", "50000", key_account_class="core"),
@@ -128,7 +130,7 @@ def test_outsourced_sales_earn_frontline_reps_nothing(name):
 def test_outsourced_weight_is_zero_for_its_order():
     comp = plan("sales_progressive")["components"][0]
     lines = [line("outsourced", "50000")]
-    assert calc.earned_weight(comp, lines, has_below_floor=True, excluded=["outsourced"]) == 0
+    assert earned_weight(comp, lines, has_below_floor=True, excluded=["outsourced"]) == 0
 
 
 # K11 target gate and leavers (001 l.120, l.31, l.268) ----------------------------------------------
@@ -136,30 +138,30 @@ def test_outsourced_weight_is_zero_for_its_order():
 
 def test_target_gate_no_commission_when_the_month_target_is_missed():
     p = plan("sales_bracket")
-    missed = calc.calculate(p, calc.Facts(sales=D("40000"), target=D("50000")))
+    missed = calculate(p, Facts(sales=D("40000"), target=D("50000")))
     assert missed.total == 0 and missed.lines == ()
     assert missed.notes == ("未完成本月销售任务（完成率 80%），按方案不计算提成（原应得 ¥2,000.00）",)
-    met = calc.calculate(p, calc.Facts(sales=D("60000"), target=D("50000")))
+    met = calculate(p, Facts(sales=D("60000"), target=D("50000")))
     assert met.total == D("4200.00")  # 60,000 × 7%
 
 
 def test_leaver_deduction_for_the_unfinished_target():
     """Leaves at 75% of a ¥200,000 target on ¥150,000: 3,000 + 2,500 = 5,500 less the unfinished 25%."""
     p = plan("sales_progressive")
-    stays = calc.calculate(p, calc.Facts(sales=D("150000"), target=D("200000")))
+    stays = calculate(p, Facts(sales=D("150000"), target=D("200000")))
     assert stays.total == D("5500.00")
-    leaves = calc.calculate(p, calc.Facts(sales=D("150000"), target=D("200000"), left_in_period=True))
+    leaves = calculate(p, Facts(sales=D("150000"), target=D("200000"), left_in_period=True))
     assert [x.amount for x in leaves.lines] == [D("2250.00"), D("1875.00")]
     assert leaves.total == D("4125.00")
     assert leaves.notes == ("离职前未完成销售任务：完成率 75%，扣除未完成部分 25% 的提成 ¥1,375.00",)
-    done = calc.calculate(p, calc.Facts(sales=D("250000"), target=D("200000"), left_in_period=True))
+    done = calculate(p, Facts(sales=D("250000"), target=D("200000"), left_in_period=True))
     assert done.total == D("10500.00")  # target reached: nothing deducted (3,000 + 7,500)
 
 
 def test_marketing_leaver_no_commission_for_the_month_of_leaving():
     p = plan("marketing")
-    assert calc.calculate(p, calc.Facts(sales=D("20000"))).total == D("2500.00")  # 1,000 + 1,500
-    leaves = calc.calculate(p, calc.Facts(sales=D("20000"), left_in_period=True))
+    assert calculate(p, Facts(sales=D("20000"))).total == D("2500.00")  # 1,000 + 1,500
+    leaves = calculate(p, Facts(sales=D("20000"), left_in_period=True))
     assert leaves.total == 0
     assert leaves.notes == ("离职当月不享受销售提成（原应得 ¥2,500.00）",)
 
@@ -171,14 +173,14 @@ def test_annual_true_up_year_sales_times_rate_minus_booked():
     """The year: ¥300,000 regular (5%) + ¥100,000 high-end (8%) = 23,000; 21,500 booked → +1,500;
     23,500 booked → −500."""
     p = plan("category_rates")
-    year = calc.Facts(lines=(line("regular", "300000"), line("high_end", "100000")))
-    up = calc.year_end_calculate(p, year_facts=year, annual_target=None, booked=D("21500"))
+    year = Facts(lines=(line("regular", "300000"), line("high_end", "100000")))
+    up = year_end_calculate(p, year_facts=year, annual_target=None, booked=D("21500"))
     assert [(x.type, x.amount) for x in up.lines] == [("annual_true_up", D("1500.00"))]
     assert up.notes == ("年度提成 ¥23,000.00 − 本年已计提 ¥21,500.00 = ¥1,500.00",)
-    down = calc.year_end_calculate(p, year_facts=year, annual_target=None, booked=D("23500"))
+    down = year_end_calculate(p, year_facts=year, annual_target=None, booked=D("23500"))
     assert down.total == D("-500.00")
     # a plan that does not say so has no true-up
-    none = calc.year_end_calculate(plan("sales_bracket"), year_facts=year, annual_target=None, booked=D("1"))
+    none = year_end_calculate(plan("sales_bracket"), year_facts=year, annual_target=None, booked=D("1"))
     assert none.lines == ()
 
 
@@ -288,7 +290,7 @@ def test_plan_settings_are_validated():
         "excluded_categories": "outsourced",
         "components": [{"id": "t", "type": "target_share", "rate": "0.2", "of": ["nope"]}],
     }
-    errors = calc.validate_plan(bad)
+    errors = validate_plan(bad)
     assert any(e.startswith("leaver：") for e in errors)
     assert "target_gate：只能是 true 或 false" in errors
     assert "excluded_categories：必须是类别代码的列表" in errors

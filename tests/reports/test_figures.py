@@ -10,8 +10,11 @@ from django.test import override_settings
 
 from commissions.models import CommissionLine, LineStatus, SalesTarget
 from crm.models import ContractStatus, FollowUpChannel, Order
-from reports import selectors as s
 from reports.filters import Period, add_months
+from reports.selectors_homes import aging, manager_home, rep_home
+from reports.selectors_people import rank_by, rankings, rep_activity, usage_ranking
+from reports.selectors_pipeline import forecast, funnel, open_pipeline
+from reports.selectors_trend import monthly_trend
 from tests.factories import CustomerFactory, FollowUpFactory, make_order
 from tests.reports.world import (
     LAST_MONTH,
@@ -45,7 +48,7 @@ def test_funnel_counts_amounts_and_stage_to_stage_conversion():
     opportunity(org.rep_a1, "lost", "3000.00")
     opportunity(org.rep_a2, "negotiation", "40000.00")
 
-    rows = by_code(s.funnel(user=org.rep_a1))
+    rows = by_code(funnel(user=org.rep_a1))
     assert [rows[c].count for c in ("lead", "qualified", "proposal", "negotiation", "won", "lost")] == [
         2,
         1,
@@ -69,11 +72,11 @@ def test_funnel_counts_amounts_and_stage_to_stage_conversion():
     assert rows["proposal"].conversion == Decimal("66.7")
     assert rows["negotiation"].conversion == Decimal("50.0")
     assert rows["won"].conversion == Decimal("100.0")
-    assert s.open_pipeline(list(rows.values())) == Decimal("18000.00")
+    assert open_pipeline(list(rows.values())) == Decimal("18000.00")
 
-    team = by_code(s.funnel(user=org.manager_a))
+    team = by_code(funnel(user=org.manager_a))
     assert team["negotiation"].count == 1
-    assert s.open_pipeline(list(team.values())) == Decimal("58000.00")
+    assert open_pipeline(list(team.values())) == Decimal("58000.00")
 
 
 def test_forecast_weights_open_opportunities_by_stage_probability():
@@ -84,7 +87,7 @@ def test_forecast_weights_open_opportunities_by_stage_probability():
     opportunity(org.rep_a1, "won", "9000.00", sign=sign)  # closed: not forecast
     opportunity(org.rep_a1, "lead", "1234.50", sign=add_months(THIS_MONTH, 2))  # 10 % → 123.45
 
-    months = s.forecast(user=org.rep_a1, start=THIS_MONTH, months=3)
+    months = forecast(user=org.rep_a1, start=THIS_MONTH, months=3)
     assert [(m.month, m.count, m.amount, m.weighted) for m in months] == [
         (THIS_MONTH, 2, Decimal("18000.00"), Decimal("11000.00")),
         (add_months(THIS_MONTH, 1), 0, Decimal("0"), Decimal("0")),
@@ -104,7 +107,7 @@ def test_monthly_trend_month_on_month_and_year_on_year_by_department():
     payment(org.rep_a1, "30000.00", THIS_MONTH)
     payment(org.rep_b1, "40000.00", LAST_MONTH)
 
-    trend = s.monthly_trend(user=org.president, month=THIS_MONTH)
+    trend = monthly_trend(user=org.president, month=THIS_MONTH)
     current = trend.months[-1]
     assert current.contracts == Decimal("120000.00")
     assert current.contracts_mom == Decimal("50.0")  # 120k vs 80k
@@ -119,7 +122,7 @@ def test_monthly_trend_month_on_month_and_year_on_year_by_department():
     assert depts["销售二部"].current.collections_mom == Decimal("-100.0")
 
     # A rep's trend is their own figures only.
-    mine = s.monthly_trend(user=org.rep_b1, month=THIS_MONTH)
+    mine = monthly_trend(user=org.rep_b1, month=THIS_MONTH)
     assert mine.months[-1].contracts == Decimal("20000.00")
     assert [d.department for d in mine.departments] == ["销售二部"]
 
@@ -141,7 +144,7 @@ def test_rep_activity_per_person_in_scope_only():
     new_customers(org.rep_b1, 4)
 
     period = Period.of(THIS_MONTH)
-    rows = {p.name: p for p in s.rep_activity(user=org.manager_a, period=period)}
+    rows = {p.name: p for p in rep_activity(user=org.manager_a, period=period)}
     assert "销售乙一" not in rows  # another team
     me = rows["销售甲一"]
     assert (me.new_customers, me.new_opportunities, me.followups, me.customers_followed, me.visits) == (
@@ -156,7 +159,7 @@ def test_rep_activity_per_person_in_scope_only():
     assert me.customers_owned == 8
     assert me.contact_frequency == Decimal("0.38")
 
-    assert [p.name for p in s.rep_activity(user=org.rep_a1, period=period)] == ["销售甲一"]
+    assert [p.name for p in rep_activity(user=org.rep_a1, period=period)] == ["销售甲一"]
 
 
 def test_rankings_are_published_with_shared_ranks():
@@ -167,18 +170,18 @@ def test_rankings_are_published_with_shared_ranks():
     contract(org.rep_a2, "1000.00", THIS_MONTH)
     payment(org.rep_b1, "8000.00", THIS_MONTH)
 
-    rows = s.rankings(period=Period.of(THIS_MONTH))
-    ranked = s.rank_by(rows, "contract_amount")
+    rows = rankings(period=Period.of(THIS_MONTH))
+    ranked = rank_by(rows, "contract_amount")
     top = [(r.rank, r.person.name, r.value) for r in ranked[:3]]
     assert top == [
         (1, "销售甲二", Decimal("71000.00")),
         (2, "销售乙一", Decimal("50000.00")),  # a tie shares the rank (then by name)
         (2, "销售甲一", Decimal("50000.00")),
     ]
-    assert s.rank_by(rows, "contract_count")[0].value == 2
-    assert s.rank_by(rows, "collections")[0].person.name == "销售乙一"
+    assert rank_by(rows, "contract_count")[0].value == 2
+    assert rank_by(rows, "collections")[0].person.name == "销售乙一"
 
-    only_b = s.rankings(period=Period.of(THIS_MONTH), dept_path=org.dept_b.path)
+    only_b = rankings(period=Period.of(THIS_MONTH), dept_path=org.dept_b.path)
     assert {p.name for p in only_b} == {"经理乙", "销售乙一"}
 
 
@@ -195,7 +198,7 @@ def test_usage_ranking_minimums_top_and_bottom():
     opportunity(org.rep_b1, "lead", "1.00")
     visits(org.rep_b1, CustomerFactory(owner=org.rep_b1), 1)
 
-    usage = s.usage_ranking(period=Period.of(THIS_MONTH))
+    usage = usage_ranking(period=Period.of(THIS_MONTH))
     assert [(r.person.name, r.qualified, r.score) for r in usage.top] == [("销售乙一", True, 6)]  # 4 + 1 + 1
     order = [r.person.name for r in usage.rows]
     assert order[:3] == ["销售乙一", "销售甲一", "销售甲二"]
@@ -234,7 +237,7 @@ def test_rep_home_sales_target_commission_pipeline_followups():
     opportunity(org.rep_a1, "won", "5000.00")
     FollowUpFactory(customer=CustomerFactory(owner=org.rep_a1), author=org.rep_a1, occurred_at=at(today))
 
-    home = s.rep_home(user=org.rep_a1, today=today)
+    home = rep_home(user=org.rep_a1, today=today)
     assert home["month_sales"] == Decimal("15000.00")
     assert home["month_target"] == Decimal("60000.00")
     assert home["month_attainment"] == Decimal("25.0")
@@ -256,7 +259,7 @@ def test_manager_home_kpis_for_the_team_only():
     payment(org.rep_a1, "2500.00", THIS_MONTH)
     opportunity(org.rep_a1, "negotiation", "12000.00")
 
-    home = s.manager_home(user=org.manager_a, today=today)
+    home = manager_home(user=org.manager_a, today=today)
     # 2 new + the opportunity's customer + the contract's and the payment order's customers
     assert home["new_customers"] == 5
     assert home["contracts_count"] == 1
@@ -282,7 +285,7 @@ def test_aging_buckets_outstanding_by_months_overdue():
         order=recent, amount=Decimal("4000.00"), received_on=today, recorded_by=org.finance
     )
 
-    rows = {r["code"]: (r["count"], r["amount"]) for r in s.aging(qs=Order.objects.all(), today=today)}
+    rows = {r["code"]: (r["count"], r["amount"]) for r in aging(qs=Order.objects.all(), today=today)}
     assert rows["current"] == (1, Decimal("10000.00"))
     assert rows["overdue"] == (1, Decimal("6000.00"))
     assert rows["bad_debt"] == (1, Decimal("10000.00"))

@@ -14,6 +14,7 @@ from common.money import round_fen, split_by_shares
 from settlements.export import SHEET_HEADERS, SUMMARY_HEADERS, export_month, export_settlements
 from settlements.models import Settlement
 from settlements.services.generation import settlement_generate
+from settlements.services.tax import settlement_tax_enter
 from settlements.services.workflow import settlement_transition
 from tests.factories import make_order
 from tests.settlements.factories import cline, partner, ticket_sale, ticket_stock
@@ -113,7 +114,7 @@ def test_summary_title_headers_borders_and_print_setup(month_with_splits):
     assert ws.title == "结算信息一览表"
     assert ws["A1"].value == "圣仁谷教育集团合伙人结算信息一览表"
     merged = {str(r) for r in ws.merged_cells.ranges}
-    assert {"A1:AC1", "A2:AC2", "F3:N3", "O3:Q3"} <= merged
+    assert {"A1:AE1", "A2:AE2", "F3:N3", "O3:Q3", "V3:AC3"} <= merged
     assert ws["A1"].alignment.horizontal == "center"
     assert ws["A2"].value == "结算月份：2026年09月（未审批，仅供核对）"
     assert [ws["A3"].value, ws["F3"].value, ws["O3"].value, ws["R3"].value, ws["V3"].value] == [
@@ -246,7 +247,7 @@ def test_rep_sheet_five_rows_words_not_codes_and_a_flagged_missing_bank(org, mon
     assert ws[f"B{find_row(ws, '银行卡号')}"].value == "未填写，请补充"
     assert ws[f"B{find_row(ws, '银行卡号')}"].font.color.rgb.endswith("C00000")
     summary = wb.worksheets[0]
-    assert summary[f"AC{_summary_row(summary, s.payee_name)}"].value == "银行信息未填写"
+    assert summary[f"AE{_summary_row(summary, s.payee_name)}"].value == "银行信息未填写"
 
 
 def test_rep_sheet_totals_equal_stored_for_every_payee(month_with_splits):
@@ -285,3 +286,39 @@ def test_command_writes_the_month(tmp_path, month_with_splits):
     wb = load_workbook(out)
     assert wb.worksheets[0].title == "结算信息一览表"
     assert len(wb.worksheets) == 1 + Settlement.objects.filter(month=SEP).count()
+
+
+def test_gross_tax_withheld_and_net_in_the_summary_and_on_each_sheet(org, month_with_splits):
+    # Given the partner paid as 劳务报酬 (statutory formula) and finance entering ¥123.45 of payroll tax
+    # for the rep (001 第8条), when the month is exported, then each payee shows gross, tax and net.
+    rep = Settlement.objects.get(month=SEP, payee_user=org.rep_a1)
+    settlement_tax_enter(settlement=rep, amount="123.45", by=org.finance)
+    wb, _buf = _export(unmasked=False)
+    ws = wb.worksheets[0]
+    assert [ws[f"{c}4"].value for c in ("AA", "AB", "AC")] == ["应发金额", "代扣个税", "实发金额"]
+    rows = {}
+    for s in _payees():
+        r = _summary_row(ws, s.payee_name)
+        rows[s.payee_name] = [evaluate(ws, f"{c}{r}") for c in ("AA", "AB", "AC")]
+        assert ws[f"AB{r}"].number_format.startswith('"¥"')
+    assert rows == {
+        "张合伙": [Decimal("1188.00"), Decimal("77.60"), Decimal("1110.40")],  # (1,188 − 800) × 20%
+        "销售甲一": [Decimal("5403.22"), Decimal("123.45"), Decimal("5279.77")],  # payroll, entered
+        "客户执行": [Decimal("2335.18"), Decimal("0.00"), Decimal("2335.18")],  # payroll, none entered
+    }
+    total = find_row(ws, "合计", column=2)
+    assert [evaluate(ws, f"{c}{total}") for c in ("AA", "AB", "AC")] == [
+        Decimal("8926.40"),
+        Decimal("201.05"),
+        Decimal("8725.35"),
+    ]
+    partner_sheet = wb.worksheets[_payees().index(Settlement.objects.get(month=SEP, payee_user=None)) + 1]
+    tax_row = find_row(partner_sheet, "代扣个税")
+    assert tax_row == find_row(partner_sheet, "应发金额") + 1
+    assert evaluate(partner_sheet, f"E{tax_row}") == Decimal("77.60")
+    assert partner_sheet[f"F{tax_row}"].value == "劳务报酬（按预扣预缴公式计算）"
+    assert evaluate(partner_sheet, f"E{find_row(partner_sheet, '实发金额')}") == Decimal("1110.40")
+    assert partner_sheet[f"A{find_row(partner_sheet, '销售部审核') + 2}"].value.startswith("说明：")
+    rep_sheet = wb.worksheets[_payees().index(rep) + 1]
+    assert evaluate(rep_sheet, f"E{find_row(rep_sheet, '实发金额')}") == Decimal("5279.77")
+    assert rep_sheet[f"F{find_row(rep_sheet, '代扣个税')}"].value == "工资薪金（财务按工资表录入）"

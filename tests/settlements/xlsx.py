@@ -39,6 +39,9 @@ def _expr(ws, text: str) -> Decimal:
     m = re.fullmatch(r"MAX\((.+),(.+)\)", text)
     if m:
         return max(_expr(ws, m.group(1)), _expr(ws, m.group(2)))
+    m = re.fullmatch(r"([A-Z]+\d+)-([A-Z]+\d+)", text)
+    if m:
+        return evaluate(ws, m.group(1)) - evaluate(ws, m.group(2))
     if "+" in text:
         return sum((_expr(ws, part) for part in text.split("+")), Decimal("0"))
     if _REF.match(text):

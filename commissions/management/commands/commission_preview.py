@@ -9,7 +9,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from commissions import calculator as calc
+from commissions.calculator.engine import calculate
+from commissions.calculator.facts import Facts, facts_from_dict
+from commissions.calculator.result import Result
+from commissions.calculator.validation import validate_plan
 
 
 def _money(value: str, name: str) -> Decimal:
@@ -42,7 +45,7 @@ def load_plan_file(path: str) -> dict[str, Any]:
         plan = json.loads(file.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CommandError(f"方案文件不是有效的 JSON：{path}：{exc}") from None
-    errors = calc.validate_plan(plan)
+    errors = validate_plan(plan)
     if errors:
         raise CommandError("方案文件有误：\n  - " + "\n  - ".join(errors))
     return plan  # type: ignore[no-any-return]
@@ -85,7 +88,7 @@ class Command(BaseCommand):
         if opts["facts"]:
             try:
                 data = json.loads(Path(opts["facts"]).read_text(encoding="utf-8"))
-                facts = calc.facts_from_dict(data)
+                facts = facts_from_dict(data)
             except (
                 OSError,
                 json.JSONDecodeError,
@@ -96,8 +99,8 @@ class Command(BaseCommand):
             ) as exc:
                 raise CommandError(f"--facts 文件有误：{exc}") from None
         else:
-            facts = calc.Facts()
-        facts = calc.Facts(
+            facts = Facts()
+        facts = Facts(
             sales=sales,
             target=target,
             lines=facts.lines,
@@ -107,13 +110,13 @@ class Command(BaseCommand):
             left_in_period=opts["left"] or facts.left_in_period,
             profit_ratio=_ratio(opts["profit_ratio"]) if opts["profit_ratio"] else facts.profit_ratio,
         )
-        result = calc.calculate(plan, facts)
+        result = calculate(plan, facts)
         if opts["json"]:
             self.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
             return
         self._table(plan, result)
 
-    def _table(self, plan: dict[str, Any], result: calc.Result) -> None:
+    def _table(self, plan: dict[str, Any], result: Result) -> None:
         w = self.stdout.write
         w(f"方案 Plan: {plan['name']} ({plan['code']})")
         w(f"本期销售额 Sales: {result.sales:,.2f}")

@@ -1,0 +1,53 @@
+"""K12: a plan in words for the people it pays."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from commissions.calculator.components import rate_for
+from commissions.calculator.result import pct
+from common.fen import ZERO
+
+
+def describe_plan(plan: dict[str, Any]) -> list[str]:
+    """K12: a plan in words for the people it pays — one sentence per component and plan rule."""
+    out: list[str] = []
+    for comp in plan.get("components", []):
+        label = comp.get("label", comp.get("id", ""))
+        ctype = comp.get("type")
+        parts: list[str] = []
+        if ctype in ("progressive", "bracket"):
+            parts = [f"{b.get('label', '')} {pct(Decimal(b['rate']))}".strip() for b in comp.get("bands", [])]
+        elif ctype == "target_bonus":
+            parts = [f"{s.get('label', '')} {pct(Decimal(s['rate']))}".strip() for s in comp.get("steps", [])]
+        elif ctype in ("category_rates", "rebate", "key_account", "profit_adjusted"):
+            rates = comp.get("rates") or comp.get("grades") or {}
+            for key, spec in rates.items():
+                rate, name = rate_for(rates, key, None)
+                parts.append(
+                    name if isinstance(spec, dict) and "%" in name else f"{name} {pct(rate or ZERO)}"
+                )
+        elif ctype == "grade":
+            parts = [
+                _("%(g)s级 固定 %(f)s + 浮动 0–%(m)s")
+                % {"g": g, "f": pct(Decimal(s["fixed"])), "m": pct(Decimal(s["floating_max"]))}
+                for g, s in comp.get("grades", {}).items()
+            ]
+        elif ctype in ("margin", "below_floor", "target_share"):
+            rate = comp.get("rate") or comp.get("margin_rate")
+            parts = [pct(Decimal(rate))] if rate is not None else []
+        out.append(f"{label}：{'；'.join(parts)}" if parts else str(label))
+    if plan.get("excluded_categories"):
+        out.append(_("不计提成的类别：%(c)s") % {"c": "、".join(plan["excluded_categories"])})
+    if plan.get("target_gate"):
+        out.append(_("未完成本月销售任务的，不计算提成"))
+    if plan.get("leaver") == "deduct_unfinished":
+        out.append(_("离职前未完成销售任务的，扣除未完成部分的提成"))
+    elif plan.get("leaver") == "no_commission":
+        out.append(_("离职当月不享受销售提成"))
+    if plan.get("annual_true_up"):
+        out.append(_("年终按全年销售额重新计算：年度提成 − 已发放提成"))
+    return out
