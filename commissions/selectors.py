@@ -359,9 +359,12 @@ def my_plans(*, user: User, today: dt.date) -> tuple[list[PlanView], list[PlanVi
     effect later that will pay them, with the deadline for an objection."""
     from commissions.calculator.describe import describe_plan
     from commissions.services.plans import plan_objection_deadline
+    from crm.services.catalog import category_labels
 
+    names = category_labels()
     current = [
-        PlanView(a.plan, describe_plan(a.plan.definition)) for a in plans_for_user(user=user, day=today)
+        PlanView(a.plan, describe_plan(a.plan.definition, names))
+        for a in plans_for_user(user=user, day=today)
     ]
     announced = []
     for plan in CommissionPlan.objects.filter(published_at__isnull=False, effective_from__gt=today).order_by(
@@ -371,7 +374,7 @@ def my_plans(*, user: User, today: dt.date) -> tuple[list[PlanView], list[PlanVi
             announced.append(
                 PlanView(
                     plan,
-                    describe_plan(plan.definition),
+                    describe_plan(plan.definition, names),
                     plan_objection_deadline(plan),
                     list(PlanObjection.objects.filter(plan=plan, user=user)),
                 )

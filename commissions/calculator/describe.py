@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -12,21 +13,29 @@ from commissions.calculator.result import pct
 from common.fen import ZERO
 
 
-def describe_plan(plan: dict[str, Any]) -> list[str]:
-    """K12: a plan in words for the people it pays — one sentence per component and plan rule."""
+def _with_rate(label: str, rate: Any) -> str:
+    """ "label 3%" — unless the label already states its rate in words."""
+    return label if "%" in label else f"{label} {pct(Decimal(rate))}".strip()
+
+
+def describe_plan(plan: dict[str, Any], category_names: Mapping[str, str] | None = None) -> list[str]:
+    """K12: a plan in words for the people it pays — one sentence per component and plan rule.
+    `category_names` maps category codes to their names (the price book's), so no code is shown."""
+    names = category_names or {}
     out: list[str] = []
     for comp in plan.get("components", []):
         label = comp.get("label", comp.get("id", ""))
         ctype = comp.get("type")
         parts: list[str] = []
         if ctype in ("progressive", "bracket"):
-            parts = [f"{b.get('label', '')} {pct(Decimal(b['rate']))}".strip() for b in comp.get("bands", [])]
+            parts = [_with_rate(b.get("label", ""), b["rate"]) for b in comp.get("bands", [])]
         elif ctype == "target_bonus":
-            parts = [f"{s.get('label', '')} {pct(Decimal(s['rate']))}".strip() for s in comp.get("steps", [])]
+            parts = [_with_rate(s.get("label", ""), s["rate"]) for s in comp.get("steps", [])]
         elif ctype in ("category_rates", "rebate", "key_account", "profit_adjusted"):
             rates = comp.get("rates") or comp.get("grades") or {}
             for key, spec in rates.items():
                 rate, name = rate_for(rates, key, None)
+                name = names.get(name, name)
                 parts.append(
                     name if isinstance(spec, dict) and "%" in name else f"{name} {pct(rate or ZERO)}"
                 )
@@ -41,7 +50,10 @@ def describe_plan(plan: dict[str, Any]) -> list[str]:
             parts = [pct(Decimal(rate))] if rate is not None else []
         out.append(f"{label}：{'；'.join(parts)}" if parts else str(label))
     if plan.get("excluded_categories"):
-        out.append(_("不计提成的类别：%(c)s") % {"c": "、".join(plan["excluded_categories"])})
+        out.append(
+            _("不计提成的类别：%(c)s")
+            % {"c": "、".join(names.get(c, c) for c in plan["excluded_categories"])}
+        )
     if plan.get("target_gate"):
         out.append(_("未完成本月销售任务的，不计算提成"))
     if plan.get("leaver") == "deduct_unfinished":
