@@ -254,3 +254,13 @@ def test_job_list_page_and_api_query_counts(org, client_for, api_for, django_ass
         assert client.get(reverse("crm:import_start")).status_code == 200
     with django_assert_max_num_queries(4):
         assert len(api_for(org.manager_a).get("/api/imports/").json()["results"]) == n
+
+
+def test_25000_rows_are_queued_not_imported_inside_the_request(org, client_for):
+    # the request only checks the file and queues it (the worker's on_commit never runs here)
+    text = "公司名称,电话\n" + "".join(f"公司{i},139{i:08d}\n" for i in range(25_000))
+    resp = client_for(org.manager_a).post(reverse("crm:lead_import"), {"file": csv_file(text)})
+    job = ImportJob.objects.get()
+    assert resp.status_code == 302 and resp["Location"] == reverse("crm:import_job", args=[job.pk])
+    assert (job.status, job.total_rows, job.processed_rows) == (ImportStatus.QUEUED, 25_000, 0)
+    assert Lead.objects.count() == 0
