@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from common.db import postgres_sql_install
+from common.db import postgres_sql_install, truncate_guard_sql
 
 LEDGER_SQL = r"""
 CREATE OR REPLACE FUNCTION commissions_refuse_settled_line_change() RETURNS trigger AS $$
@@ -65,5 +65,13 @@ CREATE TRIGGER commissions_period_closed_lock BEFORE UPDATE OR DELETE ON commiss
 """
 
 
+# Issue 17: the ledger and its months are history: never truncated.
+TRUNCATE_GUARDED = (
+    "commissions_commissionline",
+    "commissions_commissionperiod",
+    "commissions_commissionforfeit",
+)
+
+
 def install_ledger_triggers(*, using: str = "default", **_: Any) -> None:
-    postgres_sql_install(LEDGER_SQL, using=using)
+    postgres_sql_install(LEDGER_SQL + truncate_guard_sql(*TRUNCATE_GUARDED), using=using)

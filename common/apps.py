@@ -11,6 +11,16 @@ class CommonConfig(AppConfig):
         from common.tasks import ensure_work_calendar_schedule
 
         post_migrate.connect(ensure_work_calendar_schedule, dispatch_uid="common_work_calendar_schedule")
+        post_migrate.connect(_guard_audit_trail, dispatch_uid="common_audit_truncate_guard")
         from common.accounts import connect_signals
 
         connect_signals()
+
+
+def _guard_audit_trail(sender: object, using: str = "default", **kwargs: object) -> None:
+    """Issue 17: the audit trail is never truncated (common.db.truncate_guard_sql)."""
+    if getattr(sender, "name", "") != "common":
+        return
+    from common.db import postgres_sql_install, truncate_guard_sql
+
+    postgres_sql_install(truncate_guard_sql("common_auditevent"), using=using)

@@ -14,3 +14,33 @@ def postgres_sql_install(sql: str, *, using: str = "default") -> bool:
     with connection.cursor() as cursor:
         cursor.execute(sql)
     return True
+
+
+# Issue 17: history tables are never emptied wholesale. A statement-level BEFORE TRUNCATE trigger refuses
+# TRUNCATE (also when it reaches the table through CASCADE) for every login but a superuser — a superuser
+# can drop any trigger anyway, and it is what the test runner's `flush` uses between transactional tests.
+# With the app on a non-owner role (README, "Security") TRUNCATE is not even granted; the trigger also
+# protects an installation that still runs the app as the owner.
+TRUNCATE_GUARD_FUNCTION = r"""
+CREATE OR REPLACE FUNCTION common_refuse_truncate() RETURNS trigger AS $$
+BEGIN
+    IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+        RETURN NULL;
+    END IF;
+    RAISE EXCEPTION 'table % is history: it cannot be truncated', TG_TABLE_NAME USING ERRCODE = 'P0001';
+END;
+$$ LANGUAGE plpgsql;
+"""
+
+
+def truncate_guard_sql(*tables: str) -> str:
+    """The idempotent DDL that puts the TRUNCATE guard on `tables` (install with postgres_sql_install)."""
+    parts = [TRUNCATE_GUARD_FUNCTION]
+    for table in tables:
+        trigger = f"{table}_no_truncate"
+        parts.append(
+            f"DROP TRIGGER IF EXISTS {trigger} ON {table};\n"
+            f"CREATE TRIGGER {trigger} BEFORE TRUNCATE ON {table}\n"
+            f"    FOR EACH STATEMENT EXECUTE FUNCTION common_refuse_truncate();\n"
+        )
+    return "\n".join(parts)

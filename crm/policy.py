@@ -17,6 +17,7 @@ from crm.models import (
     Contract,
     Customer,
     Department,
+    ImportJob,
     Lead,
     Opportunity,
     Order,
@@ -376,6 +377,38 @@ def can_assign_lead_to(user: Any, to_user: User) -> bool:
         return True
     members = team_member_ids(user)
     return len(members) > 1 and to_user.pk in members
+
+
+# ---- imports (issue 16/17) -------------------------------------------------------------------------
+
+
+def can_import(user: Any, kind: str) -> bool:
+    """Leads and opportunities: the pipeline's users; customers and their contacts: the customer book's."""
+    if kind in ("lead", "opportunity"):
+        return can_open_pipeline(user)
+    if kind in ("customer", "contact"):
+        return can_open_customers(user)
+    return False
+
+
+def can_open_imports(user: Any) -> bool:
+    return can_open_customers(user) or can_open_pipeline(user)
+
+
+def import_kinds_for(user: Any) -> list[str]:
+    return [k for k in ("lead", "customer", "contact", "opportunity") if can_import(user, k)]
+
+
+def import_jobs_visible_to(user: Any) -> QuerySet[ImportJob]:
+    """One's own imports (the report names rows of one's own file)."""
+    if not is_signed_in(user):
+        return ImportJob.objects.none()
+    return ImportJob.objects.filter(requested_by=user)
+
+
+def can_import_for(user: Any, owner: User) -> bool:
+    """Imported rows are owned by the importer or by someone the importer may assign them to."""
+    return bool(owner.pk == user.pk or can_assign_lead_to(user, owner))
 
 
 def account_executives() -> QuerySet[User]:

@@ -4,6 +4,7 @@ from django.db import DatabaseError, connections, transaction
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
+from common.db import postgres_sql_install, truncate_guard_sql
 from crm.roles import ensure_roles
 
 logger = logging.getLogger(__name__)
@@ -33,11 +34,16 @@ def ensure_search_indexes(using: str = "default") -> bool:
     return True
 
 
+# Issue 17: approval chains are history: never truncated (common.db.truncate_guard_sql).
+TRUNCATE_GUARDED = ("crm_approvalrequest", "crm_approvalstep")
+
+
 @receiver(post_migrate)
 def _create_roles(sender, **kwargs):  # type: ignore[no-untyped-def]
     if getattr(sender, "name", "") == "crm":
         ensure_roles()
         ensure_search_indexes(kwargs.get("using", "default"))
+        postgres_sql_install(truncate_guard_sql(*TRUNCATE_GUARDED), using=kwargs.get("using", "default"))
 
 
 @receiver(post_migrate)

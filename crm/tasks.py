@@ -24,6 +24,15 @@ def pool_sweep(today: str | None = None) -> dict[str, Any]:
     return {"today": result.today.isoformat(), "warned": result.warned, "released": result.released}
 
 
+@shared_task(name="crm.tasks.import_job_run")
+def import_job_run_task(job_id: int) -> str:
+    """Issue 16/17: an Excel/CSV import in the background. Redelivered if the worker dies (acks_late);
+    it resumes after the last committed batch, a finished job is left alone."""
+    from crm.services.imports import import_job_run
+
+    return str(import_job_run(job_id=job_id).status)
+
+
 def ensure_pool_schedule(**_: Any) -> None:
     """Register the daily sweep with django_celery_beat once (01:30 Asia/Shanghai); admins edit it after."""
     from django.conf import settings

@@ -3,6 +3,7 @@ from django.urls import path
 from crm.views import approvals as approval_views
 from crm.views import contracts as contract_views
 from crm.views import customers as views
+from crm.views import imports as import_views
 from crm.views import leads as lead_views
 from crm.views import my_day, outings, reviews
 from crm.views import opportunities as opportunity_views
@@ -31,6 +32,10 @@ urlpatterns = [
     path("leads/", lead_views.lead_list, name="lead_list"),
     path("leads/new/", lead_views.lead_create, name="lead_create"),
     path("leads/import/", lead_views.lead_import, name="lead_import"),
+    path("imports/", import_views.import_start, name="import_start"),
+    path("imports/template/", import_views.import_template, name="import_template"),
+    path("imports/<int:pk>/", import_views.import_job, name="import_job"),
+    path("imports/<int:pk>/report/", import_views.import_report, name="import_report"),
     path("leads/<int:pk>/", lead_views.lead_detail, name="lead_detail"),
     path("leads/<int:pk>/assign/", lead_views.lead_assign, name="lead_assign"),
     path("opportunities/", opportunity_views.opportunity_list, name="opportunity_list"),

@@ -20,6 +20,7 @@ from common.timeutil import local_today, parse_month, sane_range_message
 from crm import policy as crm_policy
 from crm.models import Customer, Order, User
 from partners import policy, selectors
+from partners.disclosure import entered_by
 from partners.models import (
     CollisionAction,
     CollisionCase,
@@ -113,6 +114,21 @@ class TransitionSerializer(serializers.Serializer):
     )
 
 
+def _masked(data: dict[str, Any], case: CollisionCase, disclosure: Any, entered: str = "") -> dict[str, Any]:
+    """Issue 17: the API tells a party no more than the page (partners.policy.collision_disclosure)."""
+    if disclosure.reveal:
+        return data
+    data["customer"] = None
+    data["customer_name"] = disclosure.customer_name(case, entered)
+    parties = {p.pk: p for p in case.parties.all()}
+    for row in data["parties"]:
+        party = parties[row["id"]]
+        row["name"] = disclosure.party_name(party)
+        if not disclosure.shows_party(party):
+            row["user"] = row["partner"] = None
+    return data
+
+
 class CollisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """`?inbox=1` = the "撞单" inbox (open cases where I am a party or the deciding regional manager)."""
 
@@ -131,9 +147,19 @@ class CollisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         qs = selectors.collision_filter(qs, q=params.get("q", ""), status=params.get("status", ""))
         return selectors.collision_list_rows(qs)
 
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        cases = list(page) if page is not None else list(self.get_queryset())
+        disclosures = policy.collision_disclosures(request_user(request), cases)
+        rows = [_masked(dict(CollisionListSerializer(c).data), c, disclosures[c.pk]) for c in cases]
+        return self.get_paginated_response(rows) if page is not None else Response(rows)
+
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         case = self.get_object()
-        data = dict(CollisionListSerializer(case).data)
+        disclosure = policy.collision_disclosure(request_user(request), case)
+        data = _masked(
+            dict(CollisionListSerializer(case).data), case, disclosure, entered_by(case, disclosure)
+        )
         data["decision_reason"] = case.decision_reason
         data["evidence"] = [
             {
@@ -142,7 +168,12 @@ class CollisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             }
             for e in selectors.collision_evidence(case, viewer=request_user(request))
         ]
-        data["events"] = EventSerializer(case.events.select_related("by"), many=True).data
+        events = []
+        for ev in EventSerializer(case.events.select_related("by"), many=True).data:
+            if disclosure.hides_actor(ev["by"]):
+                ev.update(by=None, by_name=_("对方"), comment="", data={})
+            events.append(ev)
+        data["events"] = events
         return Response(data)
 
     @extend_schema(request=TransitionSerializer, responses=CollisionListSerializer)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -33,12 +34,15 @@ class CollisionActionForm(forms.Form):
     )
     winner = forms.IntegerField(required=False, label=_("归属方"))
 
-    def __init__(self, *args: Any, case: CollisionCase, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, case: CollisionCase, name_of: Callable[[Any], str] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.case = case
+        name_of = name_of or (lambda party: party.label)  # issue 17: the page passes the masked name
         for party in case.parties.all():
             self.fields[f"share_{party.pk}"] = forms.CharField(
-                required=False, label=_("%(who)s 分成（%%）") % {"who": party.label}
+                required=False, label=_("%(who)s 分成（%%）") % {"who": name_of(party)}
             )
 
     def shares(self) -> dict[int, Decimal] | None:

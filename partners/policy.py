@@ -12,6 +12,7 @@ from common.menu import count_capped
 from crm import policy as crm_policy
 from crm.models import Customer, Order, Role
 from partners import selectors
+from partners.disclosure import CaseDisclosure, disclosure_for, party_user_ids
 from partners.models import CollisionCase, CollisionStatus, Partner
 
 # --------------------------------------------------------------------------------------------------
@@ -45,6 +46,45 @@ def collision_visible(user: Any, pk: int) -> CollisionCase | None:
     if not crm_policy.is_signed_in(user):
         return None
     return selectors.collision_get_visible(user=user, pk=pk)
+
+
+def collision_disclosure(user: Any, case: CollisionCase) -> CaseDisclosure:
+    """Issue 17: whether this viewer learns the customer and the other parties behind a case: the top
+    roles, the case's decider, and whoever sees the customer anyway (its owner, their managers). A party
+    that may not see it learns only "exists, a case was opened", sees itself by name and "the other party"."""
+    reveal = crm_policy.is_signed_in(user) and (
+        crm_policy.sees_everything(user)
+        or selectors.is_case_decider(case, user)
+        or crm_policy.can_view_customer(user, case.customer)
+    )
+    return disclosure_for(case=case, viewer_id=getattr(user, "pk", None), reveal=reveal)
+
+
+def collision_disclosures(user: Any, cases: list[CollisionCase]) -> dict[int, CaseDisclosure]:
+    """The same for a page of cases: the region's deciding manager and the top roles without a query,
+    the others with one query for the customers they see."""
+    if not cases:
+        return {}
+    viewer_id = getattr(user, "pk", None)
+    signed_in = crm_policy.is_signed_in(user)
+
+    def decides(case: CollisionCase) -> bool:
+        manager_id = case.region.manager_id if case.region is not None else None
+        return manager_id == viewer_id and viewer_id not in party_user_ids(case).values()
+
+    revealed = {c.pk for c in cases if signed_in and decides(c)}
+    rest = [c for c in cases if c.pk not in revealed]
+    if rest and signed_in:
+        if crm_policy.sees_everything(user):
+            revealed |= {c.pk for c in rest}
+        else:
+            seen = set(
+                crm_policy.customers_visible_to(user)
+                .filter(pk__in={c.customer_id for c in rest})
+                .values_list("pk", flat=True)
+            )
+            revealed |= {c.pk for c in rest if c.customer_id in seen}
+    return {c.pk: disclosure_for(case=c, viewer_id=viewer_id, reveal=c.pk in revealed) for c in cases}
 
 
 def order_credit_visible(user: Any, pk: int) -> Order | None:

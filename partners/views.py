@@ -16,6 +16,7 @@ from common.timeutil import local_today
 from crm import policy as crm_policy
 from crm.selectors import keyset_page, normalize_name
 from partners import policy, selectors, services
+from partners.disclosure import entered_by
 from partners.forms import (
     CollisionActionForm,
     CollisionFilterForm,
@@ -63,6 +64,11 @@ def collision_list(request: AuthedRequest) -> HttpResponse:
     qs = selectors.collision_list_rows(selectors.collision_filter(qs, q=q, status=status))
     after = _after(request)
     rows, next_cursor = keyset_page(qs, after=after, size=PAGE_SIZE)
+    disclosures = policy.collision_disclosures(request.user, rows)
+    for c in rows:  # issue 17: customer and other parties only for those the policy lets see them
+        d = disclosures[c.pk]
+        c.customer_label = d.customer_name(c)
+        c.party_names = [d.party_name(p) for p in c.parties.all()]
     return render(
         request,
         "partners/collision_list.html",
@@ -86,18 +92,34 @@ def collision_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         raise Http404
     default = collision_default_split(case=case)
     initial = {f"share_{pk}": format((share * 100).normalize(), "f") for pk, share in default.items()}
-    return _render_detail(request, case, CollisionActionForm(case=case, initial=initial))
+    disclosure = policy.collision_disclosure(request.user, case)
+    form = CollisionActionForm(case=case, initial=initial, name_of=disclosure.party_name)
+    return _render_detail(request, case, form, disclosure)
 
 
-def _render_detail(request: AuthedRequest, case, form: CollisionActionForm) -> HttpResponse:  # type: ignore[no-untyped-def]
+def _render_detail(request: AuthedRequest, case, form: CollisionActionForm, disclosure) -> HttpResponse:  # type: ignore[no-untyped-def]
     my_party = selectors.party_for_user(case, request.user)
+    evidence = selectors.collision_evidence(case, viewer=request.user)
+    for e in evidence:
+        e["name"] = disclosure.party_name(e["party"])
+        e["statement"] = e["party"].statement if disclosure.shows_party(e["party"]) else ""
+    events = list(case.events.select_related("by").all())
+    for ev in events:
+        ev.by_name = disclosure.actor_name(ev.by)
+        if disclosure.hides_actor(ev.by_id):
+            ev.comment = ""  # the other side's words stay with the decider
+    names = {p.pk: disclosure.party_name(p) for p in case.parties.all()}
     return render(
         request,
         "partners/collision_detail.html",
         {
             "case": case,
-            "evidence": selectors.collision_evidence(case, viewer=request.user),
-            "events": case.events.select_related("by").all(),
+            "customer_name": disclosure.customer_name(case, entered_by(case, disclosure)),
+            "reveal": disclosure.reveal,
+            "proposed_winner_name": names.get(case.proposed_winner_id, ""),
+            "winner_name": names.get(case.winner_id, ""),
+            "evidence": evidence,
+            "events": events,
             "my_party": my_party,
             "is_decider": policy.can_decide_collision(request.user, case),
             "form": form,
@@ -113,7 +135,8 @@ def collision_act(request: AuthedRequest, pk: int) -> HttpResponse:
     case = policy.collision_visible(request.user, pk)
     if case is None:
         raise Http404
-    form = CollisionActionForm(request.POST, case=case)
+    disclosure = policy.collision_disclosure(request.user, case)
+    form = CollisionActionForm(request.POST, case=case, name_of=disclosure.party_name)
     if form.is_valid():
         try:
             collision_transition(
@@ -130,7 +153,10 @@ def collision_act(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("已保存。"))
             return redirect("partners:collision_detail", pk=case.pk)
-    return _render_detail(request, policy.collision_visible(request.user, pk), form)
+    case = policy.collision_visible(request.user, pk)
+    if case is None:
+        raise Http404
+    return _render_detail(request, case, form, policy.collision_disclosure(request.user, case))
 
 
 @page_open_to(policy.can_open_collision_report)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from common.db import postgres_sql_install
+from common.db import postgres_sql_install, truncate_guard_sql
 
 LOCK_SQL = r"""
 CREATE OR REPLACE FUNCTION settlements_refuse_locked_settlement() RETURNS trigger AS $$
@@ -92,5 +92,14 @@ CREATE TRIGGER settlements_step_append_only BEFORE UPDATE OR DELETE ON settlemen
 """
 
 
+# Issue 17: settlements, their lines, history and payouts are never truncated.
+TRUNCATE_GUARDED = (
+    "settlements_settlement",
+    "settlements_settlementline",
+    "settlements_settlementstep",
+    "settlements_payout",
+)
+
+
 def install_lock_triggers(*, using: str = "default", **_: Any) -> None:
-    postgres_sql_install(LOCK_SQL, using=using)
+    postgres_sql_install(LOCK_SQL + truncate_guard_sql(*TRUNCATE_GUARDED), using=using)

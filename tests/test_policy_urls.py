@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from commissions import policy as commissions_policy
 from common.menu import nav_for
 from crm import policy as crm_policy
-from crm.models import Category, Customer, Product, ReviewStatus, Role, User
+from crm.models import Category, Customer, ImportJob, ImportStatus, Product, ReviewStatus, Role, User
 from crm.services import opportunities as opp_services
 from crm.services.approvals import authority_rules_seed_defaults
 from partners import policy as partners_policy
@@ -97,6 +97,10 @@ PAGES: dict[str, Rule] = {
     "crm:lead_list": Rule(c.can_open_pipeline, menu=True),
     "crm:lead_create": Rule(c.can_open_pipeline),
     "crm:lead_import": Rule(c.can_open_pipeline),
+    "crm:import_start": Rule(c.can_open_imports),
+    "crm:import_template": Rule(c.can_open_imports),
+    "crm:import_job": Rule(c.can_open_imports, "import_job"),
+    "crm:import_report": Rule(c.can_open_imports, "import_job"),
     "crm:lead_detail": Rule(c.can_open_pipeline, "lead"),
     "crm:lead_assign": Rule(c.can_open_pipeline, "lead"),
     "crm:opportunity_list": Rule(c.can_open_pipeline, menu=True),
@@ -207,6 +211,8 @@ API: dict[str, Rule] = {
     "crm_api:outing-list": Rule(c.can_open_pipeline),
     "crm_api:lead-list": Rule(c.can_open_pipeline),
     "crm_api:lead-import-file": Rule(c.can_open_pipeline),
+    "crm_api:import-job-list": Rule(c.can_open_imports),
+    "crm_api:import-job-detail": Rule(c.can_open_imports, "import_job"),
     "crm_api:lead-detail": Rule(c.can_open_pipeline, "lead"),
     "crm_api:lead-assign": Rule(c.can_open_pipeline, "lead"),
     "crm_api:lead-convert": Rule(c.can_open_pipeline, "lead"),
@@ -481,6 +487,10 @@ def build_world() -> World:
         )
     export = ExportJob.objects.create(month=SEP, requested_by=org.finance, unmasked=True)
     other_export = ExportJob.objects.create(month=SEP, requested_by=org.admin, unmasked=False)
+    import_jobs = [
+        ImportJob.objects.create(kind=k, requested_by=u, filename="x.csv", status=ImportStatus.DONE)
+        for k, u in (("lead", org.rep_a1), ("customer", org.manager_a))
+    ]
     world = World(users=users)
     world.objects = {
         "customer": [a["customer"], b["customer"], pending],
@@ -505,6 +515,7 @@ def build_world() -> World:
         "settlement_dispute": list(zip([sa, sb], disputes, strict=True)),
         "dispute": disputes,
         "export": [export, other_export],
+        "import_job": import_jobs,
         "export_file": [export, other_export],
         "region": [org.region],
         "department": [org.dept_a],
@@ -554,6 +565,8 @@ def _visible(kind: str, user: Any, obj: Any) -> bool:
         return settlements_policy.settlements_visible_to(user).filter(pk=obj.settlement_id).exists()
     if kind == "export":
         return bool(obj.requested_by_id == user.pk)
+    if kind == "import_job":
+        return crm_policy.import_jobs_visible_to(user).filter(pk=obj.pk).exists()
     if kind == "export_file":  # the file of one's own finished export
         return bool(obj.requested_by_id == user.pk and obj.file)
     return True  # pool customers, org rows, partners: the page/route rule alone decides

@@ -153,6 +153,10 @@ CRM_FILES_X_ACCEL_REDIRECT = os.environ.get("CRM_FILES_X_ACCEL_REDIRECT", "")
 CRM_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 # Export files (full bank account numbers) are deleted this many hours after the export.
 CRM_EXPORT_FILE_TTL_HOURS = int(os.environ.get("CRM_EXPORT_FILE_TTL_HOURS", "24"))
+# Issue 16/17: Excel/CSV imports run as background jobs, CRM_IMPORT_BATCH_ROWS rows per transaction.
+CRM_IMPORT_BATCH_ROWS = int(os.environ.get("CRM_IMPORT_BATCH_ROWS", "500"))
+CRM_IMPORT_MAX_ROWS = int(os.environ.get("CRM_IMPORT_MAX_ROWS", "50000"))
+CRM_IMPORT_MAX_BYTES = int(os.environ.get("CRM_IMPORT_MAX_MB", "20")) * 1024 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

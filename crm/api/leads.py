@@ -15,6 +15,7 @@ from common.access import api_open_to
 from common.auth import request_user
 from common.errors import DomainError
 from crm import policy
+from crm.api.imports import ImportJobSerializer, start_job_response
 from crm.api.serializers import CustomerSerializer
 from crm.models import Lead, LeadStatus, User
 from crm.services import leads as services
@@ -84,27 +85,13 @@ class LeadViewSet(
     def perform_create(self, serializer):  # type: ignore[no-untyped-def]
         serializer.instance = services.lead_create(by=request_user(self.request), **serializer.validated_data)
 
-    @extend_schema(request=LeadImportSerializer)
+    @extend_schema(request=LeadImportSerializer, responses={202: ImportJobSerializer})
     @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser])
     def import_file(self, request: Request) -> Response:
+        """Issue 17: a background import job (202); GET /api/imports/<id>/ for progress and the report."""
         ser = LeadImportSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        upload = ser.validated_data["file"]
-        if upload.size > 5 * 1024 * 1024:
-            raise DomainError(_("文件不能超过5MB。"), field="file")
-        result = services.lead_import(by=request_user(request), filename=upload.name, content=upload.read())
-        return Response(
-            {
-                "created": len(result.created),
-                "created_ids": [lead.pk for lead in result.created],
-                "errors": [{"line": line, "reason": reason} for line, reason in result.errors],
-                "collisions": [
-                    {"line": line, "lead_id": lead.pk, "collision_id": case_id}
-                    for line, lead, case_id in result.collisions
-                ],
-            },
-            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
-        )
+        return start_job_response(request, kind="lead", upload=ser.validated_data["file"])
 
     @extend_schema(request=LeadAssignSerializer, responses=LeadSerializer)
     @action(detail=True, methods=["post"])

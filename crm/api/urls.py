@@ -1,6 +1,6 @@
 from rest_framework.routers import DefaultRouter
 
-from crm.api import approvals, contracts, leads, opportunities, orders, products, quotes, views
+from crm.api import approvals, contracts, imports, leads, opportunities, orders, products, quotes, views
 from crm.api import pool as pool_views
 
 app_name = "crm_api"
@@ -8,6 +8,7 @@ router = DefaultRouter()
 router.register("customers", views.CustomerViewSet, basename="customer")
 router.register("outings", views.OutingViewSet, basename="outing")
 router.register("leads", leads.LeadViewSet, basename="lead")
+router.register("imports", imports.ImportJobViewSet, basename="import-job")
 router.register("opportunities", opportunities.OpportunityViewSet, basename="opportunity")
 router.register("approvals", approvals.ApprovalViewSet, basename="approval")
 router.register("concessions", approvals.ConcessionViewSet, basename="concession")

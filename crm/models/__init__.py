@@ -21,6 +21,7 @@ from crm.models.customers import (
     Outing,
     ReviewStatus,
 )
+from crm.models.imports import ImportJob, ImportKind, ImportStatus, RowOutcome
 from crm.models.org import Department, Industry, IndustryPermit, Region, Role, User
 from crm.models.ownership import OwnershipChange, OwnershipReason
 from crm.models.pipeline import (
@@ -88,6 +89,9 @@ __all__ = [
     "FollowUpChannel",
     "Grade",
     "GradeChange",
+    "ImportJob",
+    "ImportKind",
+    "ImportStatus",
     "Industry",
     "IndustryPermit",
     "Invoice",
@@ -127,6 +131,7 @@ __all__ = [
     "Region",
     "ReviewStatus",
     "Role",
+    "RowOutcome",
     "StatusChange",
     "StepStatus",
     "User",

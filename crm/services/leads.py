@@ -4,8 +4,6 @@ conversion to a customer."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,111 +140,26 @@ class LeadImportResult:
     collisions: list[tuple[int, Lead, int]] = field(default_factory=list)
 
 
-HEADERS = {
-    "公司名称": "company",
-    "company": "company",
-    "联系人": "contact_person",
-    "contact": "contact_person",
-    "职务": "contact_position",
-    "联系人职务": "contact_position",
-    "电话": "phone",
-    "联系电话": "phone",
-    "phone": "phone",
-    "大区": "region",
-    "region": "region",
-    "行业": "industry",
-    "industry": "industry",
-    "来源": "source",
-    "source": "source",
-    "备注": "notes",
-    "notes": "notes",
-}
-
-
-def _rows_from_file(name: str, content: bytes) -> list[tuple[int, dict[str, str]]]:
-    if name.lower().endswith((".xlsx", ".xlsm")):
-        from openpyxl import load_workbook
-
-        try:
-            wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many types for a broken file
-            raise DomainError(_("无法读取Excel文件，请确认是 .xlsx 格式。"), field="file") from exc
-        raw_rows = [
-            [("" if c is None else str(c)).strip() for c in row]
-            for row in wb.active.iter_rows(values_only=True)
-        ]
-    elif name.lower().endswith(".csv"):
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            try:
-                text = content.decode("gb18030")
-            except UnicodeDecodeError as exc:
-                raise DomainError(_("无法识别CSV文件的编码（请用UTF-8或GBK）。"), field="file") from exc
-        raw_rows = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
-    else:
-        raise DomainError(_("只支持 .csv 或 .xlsx 文件。"), code="invalid_file", field="file")
-    if not raw_rows:
-        raise DomainError(_("文件是空的。"), code="empty_file", field="file")
-    header = [HEADERS.get(h.strip().lower(), HEADERS.get(h.strip(), "")) for h in raw_rows[0]]
-    if "company" not in header:
-        raise DomainError(_("第1行须是表头，并包含“公司名称”列。"), code="no_header", field="file")
-    out = []
-    for line_no, row in enumerate(raw_rows[1:], start=2):
-        if not any(row):
-            continue
-        out.append((line_no, {k: v for k, v in zip(header, row, strict=False) if k}))
-    return out
-
-
-SOURCE_WORDS = {
-    "来电": LeadSource.CALL,
-    "网站": LeadSource.WEBSITE,
-    "网站注册": LeadSource.WEBSITE,
-    "在线咨询": LeadSource.CHAT,
-}
-
-
 def lead_import(*, by: User, filename: str, content: bytes) -> LeadImportResult:
-    """Import a CSV/Excel file: every good row becomes a lead (each in its own savepoint); every bad
-    row is reported with its line number and the reason, and nothing of it is saved."""
-    rows = _rows_from_file(filename, content)
-    regions = {r.name: r for r in Region.objects.all()}
-    industries = {i.name: i for i in Industry.objects.all()}
+    """Import a CSV/Excel file here and now (small files, scripts): every good row becomes a lead (each in
+    its own savepoint); every bad row is reported with its line number and the reason. The pages and the
+    API run the same row importer as a background job (crm.services.imports)."""
+    from crm.models import RowOutcome
+    from crm.services.import_rows import LeadRows
+    from crm.services.imports import import_row_safely, read_rows
+
+    importer = LeadRows(by=by)
+    rows = read_rows(columns=importer.columns, filename=filename, content=content)
     result = LeadImportResult()
     for line_no, row in rows:
-        try:
-            region = None
-            if row.get("region"):
-                region = regions.get(row["region"])
-                if region is None:
-                    raise DomainError(_("大区“%(r)s”不存在") % {"r": row["region"]})
-            industry = None
-            if row.get("industry"):
-                industry = industries.get(row["industry"])
-                if industry is None:
-                    raise DomainError(_("行业“%(r)s”不存在") % {"r": row["industry"]})
-            source_text = row.get("source", "")
-            source = SOURCE_WORDS.get(
-                source_text, source_text if source_text in LeadSource.values else LeadSource.IMPORT
-            )
-            with transaction.atomic():
-                lead = lead_create(
-                    by=by,
-                    company=row.get("company", ""),
-                    source=source,
-                    contact_person=row.get("contact_person", ""),
-                    contact_position=row.get("contact_position", ""),
-                    phone=row.get("phone", ""),
-                    region=region,
-                    industry=industry,
-                    notes=row.get("notes", ""),
-                )
-            result.created.append(lead)
-            if lead.collision_case is not None:
-                result.collisions.append((line_no, lead, lead.collision_case.pk))
-        except DomainError as exc:
-            result.errors.append((line_no, str(exc.message)))
+        outcome = import_row_safely(importer, row)
+        if outcome.outcome == RowOutcome.ERROR or outcome.object_id is None:
+            result.errors.append((line_no, outcome.message))
+            continue
+        lead = Lead.objects.select_related("duplicate_of").get(pk=outcome.object_id)
+        result.created.append(lead)
+        if outcome.case_id is not None:
+            result.collisions.append((line_no, lead, outcome.case_id))
     return result
 
 

@@ -17,6 +17,7 @@ from crm import policy
 from crm.models import Lead, User
 from crm.pipeline_forms import LeadAssignForm, LeadConvertForm, LeadFilterForm, LeadForm, LeadImportForm
 from crm.services import leads as services
+from crm.views.imports import start_import
 from crm.views.paging import page_context
 
 
@@ -53,9 +54,13 @@ def lead_create(request: AuthedRequest) -> HttpResponse:
             add_domain_error(form, exc)
         else:
             if lead.duplicate_of_id:
-                messages.warning(
-                    request, _("注意：该线索与已有客户“%(c)s”疑似重复。") % {"c": lead.duplicate_of}
-                )
+                # issue 17: the matched customer is named only to whoever may see it
+                if lead.duplicate_of and policy.can_view_customer(request.user, lead.duplicate_of):
+                    messages.warning(
+                        request, _("注意：该线索与已有客户“%(c)s”疑似重复。") % {"c": lead.duplicate_of}
+                    )
+                else:
+                    messages.warning(request, _("注意：该线索疑似与已有客户重复。"))
             messages.success(request, _("线索已保存，分配给：%(u)s") % {"u": lead.assigned_to or _("待分配")})
             return redirect("crm:lead_detail", pk=lead.pk)
     return render(request, "crm/lead_form.html", {"form": form})
@@ -64,18 +69,14 @@ def lead_create(request: AuthedRequest) -> HttpResponse:
 @page_open_to(policy.can_open_pipeline)
 @require_http_methods(["GET", "POST"])
 def lead_import(request: AuthedRequest) -> HttpResponse:
+    """Issue 17: the upload becomes a background job (crm.services.imports); its page shows the progress
+    and then the row-by-row report — 25,000 rows no longer run inside the request."""
     form = LeadImportForm(request.POST or None, request.FILES or None)
-    result = None
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        if upload.size > 5 * 1024 * 1024:
-            form.add_error("file", _("文件不能超过5MB。"))
-        else:
-            try:
-                result = services.lead_import(by=request.user, filename=upload.name, content=upload.read())
-            except DomainError as exc:
-                add_domain_error(form, exc)
-    return render(request, "crm/lead_import.html", {"form": form, "result": result})
+        response = start_import(request, form, "lead")
+        if response is not None:
+            return response
+    return render(request, "crm/lead_import.html", {"form": form})
 
 
 @page_open_to(policy.can_open_pipeline)
@@ -103,7 +104,16 @@ def lead_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "crm/lead_detail.html",
-        {"lead": lead, "form": form, "assign_form": assign_form, "can_assign": assignable.exists()},
+        {
+            "lead": lead,
+            "form": form,
+            "assign_form": assign_form,
+            "can_assign": assignable.exists(),
+            # issue 17: the matched customer is named only to whoever may see it
+            "duplicate_shown": lead.duplicate_of
+            if lead.duplicate_of and policy.can_view_customer(request.user, lead.duplicate_of)
+            else None,
+        },
     )
 
 

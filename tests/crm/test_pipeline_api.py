@@ -132,12 +132,14 @@ def test_order_api_below_floor_waits(org, api_for):  # type: ignore[no-untyped-d
     assert bad.status_code == 400
 
 
-def test_lead_import_api(org, api_for):  # type: ignore[no-untyped-def]
+def test_lead_import_api(org, api_for, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
     f = SimpleUploadedFile("leads.csv", "公司名称,电话\n甲公司,13900000001\n乙公司,999\n".encode())
-    r = api_for(org.manager_a).post("/api/leads/import/", {"file": f}, format="multipart")
-    assert r.status_code == 201
-    assert r.data["created"] == 1
-    assert r.data["errors"][0]["line"] == 3
+    with django_capture_on_commit_callbacks(execute=True):  # issue 17: a background job (202)
+        r = api_for(org.manager_a).post("/api/leads/import/", {"file": f}, format="multipart")
+    assert r.status_code == 202
+    r = api_for(org.manager_a).get(f"/api/imports/{r.data['id']}/")  # once the worker has run
+    assert r.data["status"] == "done" and r.data["created_count"] == 1
+    assert [row["line"] for row in r.data["report"] if row["outcome"] == "error"] == [3]
     assert Lead.objects.count() == 1
 
 

@@ -147,14 +147,16 @@ def test_contract_page_flow(org, client_for):  # type: ignore[no-untyped-def]
     assert contract.status == "in_review"
 
 
-def test_lead_import_page_reports_bad_rows(org, client_for):  # type: ignore[no-untyped-def]
+def test_lead_import_page_reports_bad_rows(org, client_for, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
     content = "公司名称,电话\n好公司,13900000001\n,13900000002\n".encode()
     upload = io.BytesIO(content)
     upload.name = "leads.csv"
-    resp = client_for(org.manager_a).post(reverse("crm:lead_import"), {"file": upload})
+    with django_capture_on_commit_callbacks(execute=True):  # issue 17: a background job, its page reports
+        resp = client_for(org.manager_a).post(reverse("crm:lead_import"), {"file": upload})
+    resp = client_for(org.manager_a).get(resp["Location"])  # the job's page, once the worker has run
     body = resp.content.decode()
     assert resp.status_code == 200
-    assert "成功导入 1 条线索" in body
+    assert "已导入 1 行，重复 0 行，未导入 1 行。" in body
     assert '<td data-label="行号">3</td>' in body  # the bad row, labelled for the phone card
     assert Lead.objects.count() == 1
 

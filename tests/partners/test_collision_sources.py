@@ -88,7 +88,9 @@ def test_reassigning_a_flagged_lead_to_another_rep_opens_the_case(org):  # type:
     assert lead.collision_case == case
 
 
-def test_import_report_names_the_rows_that_collided(org, to_rep_a1, client_for):  # type: ignore[no-untyped-def]
+def test_import_report_names_the_rows_that_collided(  # type: ignore[no-untyped-def]
+    org, to_rep_a1, client_for, django_capture_on_commit_callbacks
+):
     existing = CustomerFactory(name=NAME, owner=org.rep_b1)
     csv_text = (
         "公司名称,联系人,电话,大区\n新公司甲,王先生,13900000001,华东大区\n"
@@ -100,25 +102,30 @@ def test_import_report_names_the_rows_that_collided(org, to_rep_a1, client_for):
     assert [(line, lead.company, cid) for line, lead, cid in result.collisions] == [(3, NAME, case.pk)]
     assert Lead.objects.get(company=NAME).duplicate_of == existing
     # the page says so, with a link to the case
-    page = client_for(org.manager_a).post(
-        reverse("crm:lead_import"),
-        {"file": SimpleUploadedFile("l.csv", f"公司名称,联系人,大区\n{NAME},赵先生,华东大区\n".encode())},
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # issue 17: a background job, its page reports
+        page = client_for(org.manager_a).post(
+            reverse("crm:lead_import"),
+            {"file": SimpleUploadedFile("l.csv", f"公司名称,联系人,大区\n{NAME},赵先生,华东大区\n".encode())},
+        )
+    page = client_for(org.manager_a).get(page["Location"])  # the job's page, once the worker has run
     assert page.status_code == 200
     body = page.content.decode()
     assert "发起撞单处理" in body and reverse("partners:collision_detail", args=[case.pk]) in body
     assert Customer.objects.count() == 1
 
 
-def test_import_api_reports_collisions(org, to_rep_a1, api_for):  # type: ignore[no-untyped-def]
+def test_import_api_reports_collisions(org, to_rep_a1, api_for, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
     existing = CustomerFactory(name=NAME, owner=org.rep_b1)
     upload = SimpleUploadedFile("l.csv", f"公司名称,联系人,大区\n{NAME},赵先生,华东大区\n".encode())
-    res = api_for(org.manager_a).post("/api/leads/import/", {"file": upload}, format="multipart")
-    assert res.status_code == 201, res.content
+    with django_capture_on_commit_callbacks(execute=True):
+        res = api_for(org.manager_a).post("/api/leads/import/", {"file": upload}, format="multipart")
+    assert res.status_code == 202, res.content
+    res = api_for(org.manager_a).get(f"/api/imports/{res.json()['id']}/")  # once the worker has run
     case = CollisionCase.objects.get(customer=existing)
-    assert res.json()["collisions"] == [
-        {"line": 2, "lead_id": res.json()["created_ids"][0], "collision_id": case.pk}
-    ]
+    [row] = res.json()["report"]
+    lead = Lead.objects.get(company=NAME)
+    assert (row["line"], row["outcome"]) == (2, "collision")
+    assert (row["object_id"], row["case_id"]) == (lead.pk, case.pk)
 
 
 # --- (b) pool claim / assignment ------------------------------------------------------------------
