@@ -192,6 +192,8 @@ SPECTACULAR_SETTINGS = {
         "CollisionRuleEnum": "partners.models.CollisionRule",
         "CommissionLineKindEnum": "commissions.models.LineKind",
         "CommissionLineStatusEnum": "commissions.models.LineStatus",
+        "ImportKindEnum": "crm.models.imports.ImportKind",
+        "ImportStatusEnum": "crm.models.imports.ImportStatus",
     },
 }
 

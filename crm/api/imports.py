@@ -3,7 +3,7 @@ GET the job for its progress and, once finished, the row-by-row report."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -40,6 +40,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def get_report(self, obj: ImportJob) -> list[dict[str, object]]:
         """[{line, outcome, outcome_label, message, object_id, case_id}] once the job has finished."""
         return services.import_report_rows(obj) if obj.finished else []

@@ -180,11 +180,19 @@ def import_job_run(*, job_id: int) -> ImportJob:
         batch = rows[start : start + size]
         try:
             with transaction.atomic():
+                # the job row stays locked for the batch: a second delivery of the task waits, then sees
+                # the batch done and moves on — two workers never import the same rows
+                locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+                if locked.processed_rows != start or locked.finished:
+                    start = locked.processed_rows
+                    if locked.finished:
+                        return locked
+                    continue
                 results = []
                 for line, row in batch:
                     result = import_row_safely(importer, row)
                     results.append({"line": line, **asdict(result)})
-                _record_batch(job, results)
+                _record_batch(locked, results)
         except Exception:  # an unexpected failure: this batch is rolled back whole, earlier ones stay
             logger.exception("import job %s failed in rows %s–%s", job.pk, batch[0][0], batch[-1][0])
             ImportJob.objects.filter(pk=job.pk).update(
@@ -205,10 +213,9 @@ def import_job_run(*, job_id: int) -> ImportJob:
     return job
 
 
-def _record_batch(job: ImportJob, results: list[dict[str, Any]]) -> None:
-    """Progress and report move in the same transaction as the rows they describe."""
-    locked = ImportJob.objects.select_for_update().get(pk=job.pk)
-    ImportJob.objects.filter(pk=job.pk).update(
+def _record_batch(locked: ImportJob, results: list[dict[str, Any]]) -> None:
+    """Progress and report move in the same transaction as the rows they describe (job row locked)."""
+    ImportJob.objects.filter(pk=locked.pk).update(
         processed_rows=F("processed_rows") + len(results),
         created_count=F("created_count") + sum(1 for r in results if r["object_id"] is not None),
         duplicate_count=F("duplicate_count")
