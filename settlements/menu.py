@@ -38,6 +38,14 @@ def register_menu() -> None:
             order=35,
         ),
         MenuEntry(
+            "money",
+            _("门票登记"),
+            "settlements:tickets",
+            "ticket",
+            policy.can_record_tickets,
+            order=38,
+        ),
+        MenuEntry(
             "approvals",
             _("结算审批"),
             "settlements:inbox",

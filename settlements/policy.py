@@ -137,6 +137,11 @@ def can_export(user: Any) -> bool:
     )
 
 
+def can_record_tickets(user: Any) -> bool:
+    """K13: finance records the tickets partners own and the attendees they bring (the ticket page/API)."""
+    return crm_policy.is_finance(user)
+
+
 def can_see_unmasked_bank_account(user: Any) -> bool:
     """Bank account numbers are shown in full to finance only (pages and exports); others see them masked."""
     return crm_policy.is_finance(user)

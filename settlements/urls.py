@@ -1,6 +1,6 @@
 from django.urls import path
 
-from settlements import views
+from settlements import views, views_tickets
 
 app_name = "settlements"
 urlpatterns = [
@@ -9,6 +9,7 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("generate/", views.generate_view, name="generate"),
     path("payouts/", views.bulk_payout, name="bulk_payout"),
+    path("tickets/", views_tickets.ticket_entry, name="tickets"),
     path("exports/", views.export_start, name="export_start"),
     path("exports/<int:pk>/", views.export_job, name="export_job"),
     path("exports/<int:pk>/download/", views.export_download, name="export_download"),

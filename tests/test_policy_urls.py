@@ -160,6 +160,7 @@ PAGES: dict[str, Rule] = {
     "settlements:inbox": Rule(s.can_open_settlement_inbox, menu=True),
     "settlements:generate": Rule(s.can_generate),
     "settlements:bulk_payout": Rule(s.can_pay),
+    "settlements:tickets": Rule(s.can_record_tickets, menu=True),
     "settlements:export_start": Rule(s.can_export),
     "settlements:export_job": Rule(s.can_export, "export"),
     "settlements:export_download": Rule(s.can_export, "export_file"),
@@ -311,6 +312,8 @@ API: dict[str, Rule] = {
     "settlements_api:dispute-resolve": Rule(s.can_open_settlements, "dispute"),
     "settlements_api:export-list": Rule(s.can_export),
     "settlements_api:export-detail": Rule(s.can_export, "export"),
+    "settlements_api:ticket-stock-list": Rule(s.can_record_tickets),
+    "settlements_api:ticket-sale-list": Rule(s.can_record_tickets),
 }
 
 RULES = {**PAGES, **API}
