@@ -1,4 +1,4 @@
-"""In a phone-sized browser: the president's assistant opens 待我审批 and approves a 4.5折 quote with
+"""In a phone-sized browser: the president's assistant opens the approvals centre and approves a 4.5折 quote with
 one click and a reason; the quote page then shows the chain with who approved and why."""
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ def test_assistant_approves_from_phone_inbox(org, live_server, client):  # type:
         ctx.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
         page = ctx.new_page()
         page.goto(f"{live_server.url}/approvals/")
-        card = page.locator("section.card", has_text=w.quote.number)
-        card.locator("input[name=reason]").fill("大客户，同意")
-        card.locator("button[value=approve]").click()
-        page.wait_for_load_state()
-        assert "已处理" in page.content()
+        card = page.locator("article.approval-card", has_text=w.quote.number)
+        card.locator("form:has(input[value=approve]) input[name=reason]").fill("大客户，同意")
+        card.locator("button[data-action=approve]").click()
+        page.locator("#app-confirm [data-confirm-yes]").click()
+        page.locator(".approval-done", has_text="已同意").wait_for()
         page.goto(f"{live_server.url}/quotes/{w.quote.pk}/")
         text = page.content()
         browser.close()
