@@ -102,8 +102,10 @@ def test_the_admin_sees_the_system_group(org) -> None:  # type: ignore[no-untype
 
 @pytest.mark.django_db
 def test_the_current_page_is_marked_active_longest_match_wins(org) -> None:  # type: ignore[no-untyped-def]
-    active = [item.url for item in _items(org.finance, "/settlements/inbox/") if item.active]
-    assert active == ["/settlements/inbox/"]
+    login = UserFactory(username="partner_active", roles=[Role.PARTNER])
+    make_partner(user=login, region=org.region)
+    active = [item.url for item in _items(login, "/settlements/inbox/") if item.active]
+    assert active == ["/settlements/inbox/"]  # over the partner's "/settlements/"
     active = [item.url for item in _items(org.finance, "/settlements/12/") if item.active]
     assert active == ["/settlements/"]
     active = [item.url for item in _items(org.rep_a1, "/") if item.active]

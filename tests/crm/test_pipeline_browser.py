@@ -1,5 +1,5 @@
-"""In a phone-sized browser: the president's assistant opens the approvals centre and approves a 4.5折 quote with
-one click and a reason; the quote page then shows the chain with who approved and why."""
+"""In a phone-sized browser: the president's assistant opens the approvals centre and approves a 4.5折
+quote inline with a reason; the quote page then shows the chain with who approved and why."""
 
 from __future__ import annotations
 
