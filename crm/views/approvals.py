@@ -79,6 +79,8 @@ def approval_inbox(request: AuthedRequest) -> HttpResponse:
         {
             "tabs": [(t, counts[t.key]) for t in tabs],
             "active": active,
+            # (a template would call `active.decide` instead of testing it)
+            "decides_inline": active is not None and active.decide is not None,
             "cards": cards,
             "bulk_cards": [c for c in cards if c.inline and not c.needs_rate]
             if active and active.bulk

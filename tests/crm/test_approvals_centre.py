@@ -48,6 +48,8 @@ def test_manager_sees_a_quote_card_with_what_is_needed_to_decide(org, client_for
     assert "¥20.00" in html  # above the floor price (¥60.00)
     assert str(org.rep_a1) in html  # requester
     assert "第1步 待 " in html  # history: whose turn it is
+    card = html[html.index(f'id="approval-quotes-{request_of(quote).pk}"') :]
+    assert 'data-action="approve"' in card and 'data-action="reject"' in card  # decided right here
 
 
 def test_tabs_follow_what_each_role_may_decide(org, client_for) -> None:  # type: ignore[no-untyped-def]

@@ -13,18 +13,20 @@ from tests.crm.pipeline_world import build_world
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_assistant_approves_from_phone_inbox(org, live_server, client):  # type: ignore[no-untyped-def]
+def test_assistant_approves_from_phone_inbox(org, live_server):  # type: ignore[no-untyped-def]
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     w = build_world(org)
-    client.force_login(org.assistant)
-    session = client.cookies["sessionid"].value
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
         ctx = browser.new_context(viewport={"width": 375, "height": 740})
-        ctx.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
         page = ctx.new_page()
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("input[name=username]", "assistant")
+        page.fill("input[name=password]", "pass12345")
+        page.click("button[type=submit]")
+        page.wait_for_url(lambda url: "/accounts/login/" not in url, wait_until="commit")
         page.goto(f"{live_server.url}/approvals/")
         card = page.locator("article.approval-card", has_text=w.quote.number)
         card.locator("form:has(input[value=approve]) input[name=reason]").fill("大客户，同意")

@@ -52,6 +52,7 @@ def test_manager_approves_a_quote_inline_in_the_approvals_centre(live_server, si
             page.fill("input[name=username]", "manager_a")
             page.fill("input[name=password]", "pass12345")
             page.click("button[type=submit]")
+            page.wait_for_url(lambda url: "/accounts/login/" not in url, wait_until="commit")
 
             page.goto(f"{live_server.url}/approvals/")
             expect(page.locator("h1")).to_have_text("审批中心")
