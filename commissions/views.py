@@ -124,7 +124,9 @@ def forfeit(request: AuthedRequest) -> HttpResponse:
     from commissions.models import CommissionLine, LineStatus
 
     user = request.user
-    form = ForfeitForm(request.POST or None)
+    # Linked from a settlement sheet with ?payee=<id>: the payee is chosen already.
+    payee = request.GET.get("payee", "")
+    form = ForfeitForm(request.POST or None, initial={"payee": int(payee)} if payee.isdigit() else None)
     preview = None
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data

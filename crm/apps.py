@@ -12,6 +12,8 @@ class CrmConfig(AppConfig):
 
     def ready(self) -> None:
         from crm import signals  # noqa: F401
+        from crm.approvals_centre import register_tabs
         from crm.menu import register_menu
 
         register_menu()
+        register_tabs()

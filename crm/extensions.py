@@ -20,6 +20,7 @@ Django signal: the caller can see (and type-check) what it depends on.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -157,3 +158,61 @@ def customer_page_actions(*, customer: Customer, user: User) -> list[PageAction]
 def customer_page_sections(*, customer: Customer, user: User) -> list[SafeString]:
     sections = (provider(customer=customer, user=user) for provider in _customer_sections)
     return [s for s in sections if s]
+
+
+# --- the approvals centre (issue 15): one page, one tab per kind of decision ------------------------
+
+
+@dataclass(frozen=True)
+class ApprovalCard:
+    """One item waiting for a decision, with what the approver needs to decide it (already in words
+    and formatted money: the centre renders it as is)."""
+
+    pk: int
+    title: str
+    url: str  # the record's own page (full detail)
+    requester: str
+    submitted_at: dt.datetime | None
+    facts: tuple[tuple[str, str], ...] = ()  # (label, value): customer, amount, discount, margin …
+    history: tuple[str, ...] = ()  # earlier steps, each in words
+    inline: bool = True  # approve/reject offered on the card; False: decided on its own page
+    needs_rate: bool = False  # the approver sets a commission rate (below-floor sale, K9)
+    approve_label: str = ""  # the verb of the approve button ("同意", "核对无误" …)
+
+
+class ApprovalDecider(Protocol):
+    """Decide one item through the owning app's service; returns what happened in words ("已同意报价
+    Q-…，已通知杨一"); raises DomainError when the service refuses."""
+
+    def __call__(self, *, user: User, pk: int, approve: bool, reason: str, rate: Any = None) -> str: ...
+
+
+@dataclass(frozen=True)
+class ApprovalTab:
+    """A tab of the approvals centre. `visible` asks the owning app's policy whether the user may act on
+    this kind at all; `count` is one capped query; `cards` the items waiting for the user (at most
+    `limit`); `decide` calls the same service as the kind's own page; `bulk` says whether the rules
+    allow approving several at once (each still goes through `decide`)."""
+
+    key: str
+    label: Any
+    icon: str
+    order: int
+    visible: Callable[[User], bool]
+    count: Callable[[User], int]
+    cards: Callable[[User, int], list[ApprovalCard]]
+    decide: ApprovalDecider | None = None
+    bulk: bool = False
+    list_url: str = ""  # the kind's own full page, when it has one
+
+
+_approval_tabs: dict[str, ApprovalTab] = {}
+
+
+def register_approval_tab(tab: ApprovalTab) -> None:
+    """Add (or replace, by key) a tab of the approvals centre."""
+    _approval_tabs[tab.key] = tab
+
+
+def approval_tabs() -> list[ApprovalTab]:
+    return sorted(_approval_tabs.values(), key=lambda t: (t.order, t.key))

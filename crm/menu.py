@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from common.menu import MenuEntry, register
+from crm import approvals_centre as centre
 from crm import policy
 
 
@@ -25,23 +26,16 @@ def register_menu() -> None:
         ),
         MenuEntry("sales", _("合同"), "crm:contract_list", "file-text", policy.can_open_contracts, order=40),
         MenuEntry("sales", _("订单回款"), "crm:order_list", "receipt", policy.can_open_orders, order=50),
+        # Issue 15: one approvals centre (quotes, discounts, new customers, contracts, settlements,
+        # collisions); its badge counts everything waiting for the user, in a fixed number of queries.
         MenuEntry(
             "approvals",
-            _("待我审批"),
+            _("审批中心"),
             "crm:approval_inbox",
             "checklist",
             policy.can_open_approvals,
-            badge=policy.approvals_waiting_count,
+            badge=centre.waiting_total,
             order=10,
-        ),
-        MenuEntry(
-            "approvals",
-            _("新客户审核"),
-            "crm:review_queue",
-            "user-check",
-            policy.can_open_review_queue,
-            badge=policy.review_waiting_count,
-            order=20,
         ),
         MenuEntry(
             "money",

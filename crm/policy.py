@@ -6,7 +6,7 @@ Higher apps (partners, commissions, settlements, reports) call these; they never
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Q, QuerySet
 
@@ -318,6 +318,27 @@ def approvals_waiting_count(user: Any) -> int:
     if not can_open_approvals(user):
         return 0
     return count_capped(approval_services.approvals_waiting_for(user=user))
+
+
+def approval_kinds_decided_by(user: Any) -> frozenset[str]:
+    """Q2: the kinds of request this user may be asked to decide — those whose matrix rows in force name
+    one of their roles on the chain (a row the requester decides alone asks no one). One query per
+    user object; the approvals centre shows a tab only for these kinds."""
+    if not is_internal(user):
+        return frozenset()
+    cached = getattr(user, "_approval_kinds_cache", None)
+    if cached is not None:
+        return cast(frozenset[str], cached)
+    kinds: set[str] = set()
+    for rule in approval_services.authority_rules_in_force():
+        if rule.requester_may_decide:
+            continue
+        chain_roles = {r for step in rule.chain for r in (step if isinstance(step, list) else [step])}
+        if user.is_superuser or user.roles & chain_roles:
+            kinds.add(rule.kind)
+    result = frozenset(kinds)
+    user._approval_kinds_cache = result
+    return result
 
 
 def review_waiting_count(user: Any) -> int:

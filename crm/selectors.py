@@ -8,7 +8,7 @@ import re
 import unicodedata
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from common.timeutil import start_of_local_day
@@ -71,10 +71,11 @@ def customers_due_for_contact(*, user: User, today: dt.date | None = None) -> Qu
 
 
 def customers_longest_silent(*, user: User) -> QuerySet[Customer]:
-    """My customers that have gone longest without a follow-up (C9 counts from owned_since if none)."""
-    return Customer.objects.filter(owner=user).order_by(
-        Coalesce("last_contacted_at", "owned_since").asc(nulls_first=True), "id"
-    )
+    """My customers longest on the C9 release clock, ordered by the very clock their days are counted
+    from (crm.contact_clock), so the top row is never "0 天"."""
+    from crm.contact_clock import clock_expression
+
+    return Customer.objects.filter(owner=user).order_by(clock_expression().asc(nulls_first=True), "id")
 
 
 def outings_on(*, user: User, day: dt.date, team: bool) -> QuerySet[Outing]:

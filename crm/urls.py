@@ -59,6 +59,14 @@ urlpatterns = [
     path("approvals/concessions/new/", approval_views.concession_create, name="concession_create"),
     path("approvals/<int:pk>/", approval_views.approval_detail, name="approval_detail"),
     path("approvals/<int:pk>/decide/", approval_views.approval_decide, name="approval_decide"),
+    path(
+        "approvals/centre/<slug:tab>/<int:pk>/decide/",
+        approval_views.approval_centre_decide,
+        name="approval_centre_decide",
+    ),
+    path(
+        "approvals/centre/<slug:tab>/bulk/", approval_views.approval_centre_bulk, name="approval_centre_bulk"
+    ),
     path("products/", product_views.product_list, name="product_list"),
     path("products/new/", product_views.product_edit, name="product_create"),
     path("products/import/", product_views.product_import, name="product_import"),

@@ -31,6 +31,9 @@ class PartnersConfig(AppConfig):
         register_customer_page_action(executive_attach_action)
         register_customer_page_section(collisions_section)
 
+        from partners.approvals_tab import register_tab
         from partners.menu import register_menu
+
+        register_tab()
 
         register_menu()

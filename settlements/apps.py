@@ -12,6 +12,9 @@ class SettlementsConfig(AppConfig):
 
     def ready(self) -> None:
         from settlements import signals  # noqa: F401
+        from settlements.approvals_tab import register_tab
         from settlements.menu import register_menu
+
+        register_tab()
 
         register_menu()

@@ -201,7 +201,7 @@ def seed(ctx: dict[str, Any]) -> None:
             payout_record(
                 settlement=s,
                 by=finance,
-                paid_on=cal.payout_date,
+                paid_on=min(cal.payout_date, local_today()),
                 bank_reference=f"PAY{oldest:%Y%m}-{s.pk:04d}",
             )
     # A refund after that payout: a K10 clawback in the previous month.
@@ -245,7 +245,10 @@ def seed(ctx: dict[str, Any]) -> None:
         s = _walk(s, ctx, SettlementStatus.APPROVED if target == SettlementStatus.PAID else target)
         if target == SettlementStatus.PAID and s.status == SettlementStatus.APPROVED:
             payout_record(
-                settlement=s, by=finance, paid_on=cal.payout_date, bank_reference=f"PAY{previous:%Y%m}-{s.pk}"
+                settlement=s,
+                by=finance,
+                paid_on=min(cal.payout_date, local_today()),
+                bank_reference=f"PAY{previous:%Y%m}-{s.pk}",
             )
         if not disputed and s.status == SettlementStatus.SALES_REVIEW and s.payee_user is not None:
             line = s.lines.order_by("id").first()

@@ -45,15 +45,7 @@ def register_menu() -> None:
             policy.can_record_tickets,
             order=38,
         ),
-        MenuEntry(
-            "approvals",
-            _("结算审批"),
-            "settlements:inbox",
-            "file-check",
-            _staff(policy.can_open_settlement_inbox),
-            badge=policy.settlements_waiting_count,
-            order=30,
-        ),
+        # Staff decide settlements in the approvals centre (crm:approval_inbox, tab 结算).
         MenuEntry(
             "partner",
             _("结算单"),

@@ -125,6 +125,18 @@ def can_pay(user: Any, settlement: Settlement | None = None) -> bool:
     return settlement is None or settlement.status == SettlementStatus.APPROVED
 
 
+def can_offer_forfeit(user: Any, settlement: Settlement) -> bool:
+    """K11 from where finance/leadership act: an employee's sheet not yet paid links to the forfeit page
+    for that payee, for those the commissions policy lets forfeit."""
+    from commissions import policy as commissions_policy
+
+    return (
+        settlement.payee_user_id is not None
+        and settlement.status != SettlementStatus.PAID
+        and commissions_policy.can_forfeit(user)
+    )
+
+
 def can_defer_line(user: Any, settlement: Settlement) -> bool:
     """Finance defers a line to next month while the sheet is a draft."""
     return crm_policy.is_finance(user) and settlement.status == SettlementStatus.DRAFT

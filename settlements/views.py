@@ -172,6 +172,7 @@ def _render_detail(request: AuthedRequest, s: Settlement, **forms) -> HttpRespon
         "may_dispute": payee and s.status != SettlementStatus.PAID and local_today() <= cal.dispute_deadline,
         "answerable": {d.pk for d in disputes if d.status == "open" and may_answer_dispute(d, user)},
         "may_pay": policy.can_pay(user, s),
+        "may_forfeit": policy.can_offer_forfeit(user, s),
         "due": payout_due(s),
         "may_enter_tax": policy.can_pay(user) and not s.is_locked and s.tax_method == TaxMethod.PAYROLL,
         "tax_error": forms.get("tax_error"),

@@ -31,8 +31,8 @@ PAGES = [
     (
         "crm:approval_inbox",
         "manager_a",
-        ["Awaiting my approval", "Nothing awaiting your approval."],
-        "待我审批",
+        ["Approvals centre", "Nothing awaiting your decision in "],
+        "审批中心",
     ),
     ("partners:collision_list", "rep_a1", ["Collisions", "No collisions."], "撞单"),
     ("commissions:statement", "rep_a1", ["Commission lines", "No commission lines this month."], "提成明细"),

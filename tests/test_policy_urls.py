@@ -91,7 +91,7 @@ PAGES: dict[str, Rule] = {
     "crm:followup_create": Rule(c.can_open_customers, "customer"),
     "crm:contact_create": Rule(c.can_open_customers, "customer"),
     "crm:customer_review": Rule(c.can_open_customers, "customer"),
-    "crm:review_queue": Rule(c.can_open_review_queue, menu=True),
+    "crm:review_queue": Rule(c.can_open_review_queue),  # reached from the approvals centre's tab
     "crm:outing_list": Rule(c.can_open_pipeline, menu=True),
     "crm:outing_create": Rule(c.can_open_pipeline, menu=True),
     "crm:lead_list": Rule(c.can_open_pipeline, menu=True),
@@ -114,6 +114,8 @@ PAGES: dict[str, Rule] = {
     "crm:concession_create": Rule(c.can_open_pipeline),
     "crm:approval_detail": Rule(c.can_open_approvals, "approval"),
     "crm:approval_decide": Rule(c.can_open_approvals, "approval"),
+    "crm:approval_centre_decide": Rule(c.can_open_approvals),
+    "crm:approval_centre_bulk": Rule(c.can_open_approvals),
     "crm:quote_list": Rule(c.can_open_pipeline, menu=True),
     "crm:quote_create": Rule(c.can_open_pipeline),
     "crm:quote_detail": Rule(c.can_open_pipeline, "quote"),
@@ -157,7 +159,7 @@ PAGES: dict[str, Rule] = {
     "commissions:forfeit": Rule(k.can_forfeit, menu=True),
     "settlements:list": Rule(s.can_open_settlements, menu=True),
     "settlements:dashboard": Rule(s.can_open_settlement_dashboard, menu=True),
-    "settlements:inbox": Rule(s.can_open_settlement_inbox, menu=True),
+    "settlements:inbox": Rule(s.can_open_settlement_inbox),  # staff: the approvals centre's tab
     "settlements:generate": Rule(s.can_generate),
     "settlements:bulk_payout": Rule(s.can_pay),
     "settlements:tickets": Rule(s.can_record_tickets, menu=True),
@@ -636,7 +638,11 @@ def _expect(user: Any, rule: Rule, obj_kind: str | None, obj: Any, *, api: bool,
 
 
 # Routes whose path takes something that is not a row: a made-up reset link (the page says it is invalid).
-FIXED_KWARGS: dict[str, dict[str, str]] = {"password_reset_confirm": {"uidb64": "MQ", "token": "bad-token"}}
+FIXED_KWARGS: dict[str, dict[str, str]] = {
+    "password_reset_confirm": {"uidb64": "MQ", "token": "bad-token"},
+    "crm:approval_centre_decide": {"tab": "quotes", "pk": "1"},
+    "crm:approval_centre_bulk": {"tab": "quotes"},
+}
 
 ROLES = [*Role.values, "anonymous"]
 

@@ -3,7 +3,7 @@ customer rebate / make-good requests."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -13,6 +13,7 @@ from common.access import api_open_to
 from common.auth import request_user
 from crm import policy
 from crm.api.pipeline_common import visible_customer
+from crm.approvals_centre import TAB_KINDS
 from crm.models import ApprovalKind, ApprovalRequest, ApprovalStatus
 from crm.models.pipeline import Concession, ConcessionKind
 from crm.services import approvals as services
@@ -76,13 +77,27 @@ class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def get_serializer_class(self):  # type: ignore[no-untyped-def]
         return ApprovalDetailSerializer if self.action == "retrieve" else ApprovalRequestSerializer
 
-    @extend_schema(responses=ApprovalRequestSerializer(many=True))
+    @extend_schema(
+        responses=ApprovalRequestSerializer(many=True),
+        parameters=[
+            OpenApiParameter("kind", str, enum=ApprovalKind.values),
+            OpenApiParameter("tab", str, enum=list(TAB_KINDS)),
+        ],
+    )
     @action(detail=False, methods=["get"])
     def inbox(self, request: Request) -> Response:
-        """待我审批: requests whose current step I may decide."""
+        """待我审批 — the same list as the approvals centre: requests whose current step I may decide,
+        oldest first; `?kind=quote_discount` (a kind) or `?tab=quotes` (a centre tab) narrows it."""
         steps = services.approvals_waiting_for(user=request_user(request))
         ids = steps.values("request_id")
         qs = ApprovalRequest.objects.filter(pk__in=ids).select_related("requested_by", "rule")
+        kind = request.query_params.get("kind")
+        tab = request.query_params.get("tab")
+        if kind:
+            qs = qs.filter(kind=kind) if kind in ApprovalKind.values else qs.none()
+        if tab:
+            qs = qs.filter(kind__in=TAB_KINDS[tab]) if tab in TAB_KINDS else qs.none()
+        qs = qs.order_by("created_at", "id")
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(ApprovalRequestSerializer(page, many=True).data)
 

@@ -156,19 +156,23 @@ class Customer(TimeStampedModel):
 
     @property
     def contact_clock_start(self) -> dt.datetime | None:
-        """C9: days without contact count from the last follow-up, or from when the owner got it —
-        whichever is later, so a previous owner's old follow-up does not count against a new owner."""
-        moments = [m for m in (self.last_contacted_at, self.owned_since or self.created_at) if m is not None]
-        return max(moments) if moments else None
+        """C9: when the release clock started (crm.contact_clock, the one definition)."""
+        from crm.contact_clock import clock_start
+
+        return clock_start(self)
+
+    @property
+    def clock_from_followup(self) -> bool:
+        """C9: the clock runs from the last follow-up (else from when the owner took the customer over)."""
+        from crm.contact_clock import started_by_followup
+
+        return started_by_followup(self)
 
     def days_without_contact(self, today: dt.date | None = None) -> int | None:
-        """C9: whole Asia/Shanghai days since the contact clock started (None: no clock yet)."""
-        from django.utils import timezone
+        """C9: whole Asia/Shanghai days on the release clock (None: no clock yet)."""
+        from crm.contact_clock import days_on_clock
 
-        start = self.contact_clock_start
-        if start is None:
-            return None
-        return ((today or timezone.localdate()) - timezone.localtime(start).date()).days
+        return days_on_clock(self, today)
 
 
 class ContactRole(models.TextChoices):

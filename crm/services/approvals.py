@@ -226,6 +226,14 @@ def authority_rules_seed_defaults(*, on: dt.date | None = None) -> int:
     return len(rows)
 
 
+def authority_rules_in_force(*, on: dt.date | None = None) -> QuerySet[AuthorityRule]:
+    """The matrix rows in force on a day (today by default)."""
+    on = on or local_today()
+    return AuthorityRule.objects.filter(effective_from__lte=on).filter(
+        Q(effective_to__isnull=True) | Q(effective_to__gte=on)
+    )
+
+
 def authority_rule_for(
     *,
     kind: str,
@@ -235,10 +243,7 @@ def authority_rule_for(
     on: dt.date | None = None,
 ) -> AuthorityRule:
     """The matrix row that governs a request: the first effective row of the kind that matches."""
-    on = on or local_today()
-    rules = AuthorityRule.objects.filter(kind=kind, effective_from__lte=on).filter(
-        Q(effective_to__isnull=True) | Q(effective_to__gte=on)
-    )
+    rules = authority_rules_in_force(on=on).filter(kind=kind)
     for rule in rules.order_by("priority", "id"):
         if rule.matches(ratio=ratio, amount=amount, standard_template=standard_template):
             return rule
@@ -438,7 +443,46 @@ def approval_decide(
     request.save(update_fields=["status", "decided_at", "current_order", "updated_at"])
     if request.status != ApprovalStatus.PENDING:
         _run_handler(request, approved=request.status == ApprovalStatus.APPROVED, by=by, rate=rate)
+    _notify_decision(request, by=by, approve=approve)
     return request
+
+
+def _next_step(request: ApprovalRequest) -> ApprovalStep | None:
+    if request.status != ApprovalStatus.PENDING:
+        return None
+    return request.steps.select_related("assignee").filter(order=request.current_order).first()
+
+
+def _notify_decision(request: ApprovalRequest, *, by: User, approve: bool) -> None:
+    """Issue 15: the requester learns every decision on their request; a named next approver learns
+    it is their turn. Sent after commit, so a refused handler notifies no one."""
+    from django.urls import reverse
+
+    from common.notifications import notify
+
+    link = reverse("crm:approval_detail", args=[request.pk])
+    verb = _("同意") if approve else _("驳回")
+    text = _("%(by)s 已%(verb)s：%(title)s") % {"by": by, "verb": verb, "title": request.title}
+    users: list[Any] = [request.requested_by]
+    nxt = _next_step(request)
+    if nxt is not None and nxt.assignee is not None:
+        users.append(nxt.assignee)
+    transaction.on_commit(lambda: notify(users=users, text=text, link=link))
+
+
+def approval_outcome_text(request: ApprovalRequest) -> str:
+    """What a decision did and what follows, for the person who made it ("已同意报价 Q-…，已通知杨一")."""
+    requester = str(request.requested_by)
+    if request.status == ApprovalStatus.REJECTED:
+        return _("已驳回「%(t)s」，已通知 %(who)s。") % {"t": request.title, "who": requester}
+    if request.status == ApprovalStatus.APPROVED:
+        return _("已同意「%(t)s」，审批完成，已通知 %(who)s。") % {"t": request.title, "who": requester}
+    nxt = _next_step(request)
+    return _("已同意「%(t)s」，下一步由 %(next)s 审批，已通知 %(who)s。") % {
+        "t": request.title,
+        "next": step_actor_label(nxt) if nxt else "",
+        "who": requester,
+    }
 
 
 def step_actor_label(step: ApprovalStep) -> str:

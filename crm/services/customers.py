@@ -477,7 +477,27 @@ def customer_review_transition(*, customer: Customer, by: User, to: str, reason:
     customer.save(
         update_fields=["review_status", "reviewed_by", "reviewed_at", "review_reason", "updated_at"]
     )
+    _notify_review(customer, by=by)
     return customer
+
+
+def _notify_review(customer: Customer, *, by: User) -> None:
+    """Issue 15: the owner learns the outcome of their new customer's review (and why, if rejected)."""
+    from django.urls import reverse
+
+    from common.notifications import notify
+
+    if customer.review_status == ReviewStatus.APPROVED:
+        text = _("%(by)s 已通过新客户「%(c)s」的审核。") % {"by": by, "c": customer.name}
+    else:
+        text = _("%(by)s 驳回了新客户「%(c)s」：%(r)s") % {
+            "by": by,
+            "c": customer.name,
+            "r": customer.review_reason,
+        }
+    owner = customer.owner
+    link = reverse("crm:customer_detail", args=[customer.pk])
+    transaction.on_commit(lambda: notify(users=[owner], text=text, link=link))
 
 
 def contact_create(*, customer: Customer, by: User, **data: Any) -> Contact:

@@ -25,6 +25,7 @@ from common.models import Notification
 from common.notifications import email_enabled, notify
 from common.timeutil import local_date, start_of_local_day
 from crm import policy as crm_policy
+from crm.contact_clock import CLOCK_SQL, EPOCH_SQL, RELEASED_CLOCK_SQL
 from crm.extensions import CollisionCaseRef, open_collision
 from crm.models import (
     Contract,
@@ -86,21 +87,10 @@ POOL_WARNING = _quote(PoolWarning._meta.db_table)
 OWNERSHIP_CHANGE = _quote(OwnershipChange._meta.db_table)
 NOTIFICATION = _quote(Notification._meta.db_table)
 
-# The ownership epoch of customer c: when its owner got it (created_at for rows older than owned_since).
-EPOCH = "COALESCE(c.owned_since, c.created_at)"
-
-# C9: customer c's contact clock, the later of its last follow-up and the ownership epoch (a previous
-# owner's old follow-ups must not count against the new owner).
-CLOCK = (
-    "(CASE WHEN c.last_contacted_at > COALESCE(c.owned_since, c.created_at) THEN c.last_contacted_at"
-    " ELSE COALESCE(c.owned_since, c.created_at) END)"
-)
-
-# The same clock for a customer just released, whose row no longer has owned_since: the epoch is the one
-# its release record r kept.
-RELEASED_CLOCK = (
-    "(CASE WHEN c.last_contacted_at > r.owned_since THEN c.last_contacted_at ELSE r.owned_since END)"
-)
+# C9: the release clock is defined once, in crm.contact_clock (the badges and "my day" read the same).
+EPOCH = EPOCH_SQL
+CLOCK = CLOCK_SQL
+RELEASED_CLOCK = RELEASED_CLOCK_SQL
 
 
 def _for_grade(name: str) -> str:
@@ -427,6 +417,8 @@ class PoolState:
     warn_days: int
     release_days: int
     exempt: bool = False
+    from_followup: bool = True  # the clock runs from the last follow-up, else from the hand-over
+    since: dt.datetime | None = None
 
     @property
     def warned(self) -> bool:
@@ -458,7 +450,11 @@ def pool_states(customers: list[Customer], *, policy: PoolPolicy | None = None) 
             continue
         warn, release = policy.days_for(c.grade)
         states[c.pk] = PoolState(
-            days=pool_days_without_contact(c, today=today), warn_days=warn, release_days=release
+            days=pool_days_without_contact(c, today=today),
+            warn_days=warn,
+            release_days=release,
+            from_followup=c.clock_from_followup,
+            since=c.contact_clock_start,
         )
     flagged = [pk for pk, s in states.items() if s.warned]
     if flagged:

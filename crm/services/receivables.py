@@ -159,6 +159,54 @@ def aging_rows(orders: list[Order], *, today: dt.date | None = None) -> list[Agi
 # --- write-offs ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class WriteOffEligibility:
+    """Whether `by` may propose this order's debt as bad debt today, and if not, why (and from when)."""
+
+    allowed: bool
+    why_not: str = ""
+    code: str = ""
+    status: int = 400
+    possible_from: dt.date | None = None
+    outstanding: Decimal = ZERO
+
+
+def _first_bad_debt_day(due: dt.date, months: int) -> dt.date:
+    """The first day on which a receivable due on `due` is more than `months` months overdue."""
+    day = due + dt.timedelta(days=months * 28)
+    while not due < months_before(day, months):
+        day += dt.timedelta(days=1)
+    return day
+
+
+def writeoff_eligibility(*, order: Order, by: User, today: dt.date | None = None) -> WriteOffEligibility:
+    """Q6, the one eligibility rule for a bad-debt proposal: the order page offers the form only when
+    this allows it (and otherwise says when it becomes possible); `writeoff_propose` refuses the same."""
+    today = today or local_today()
+    if not (by.has_role(Role.FINANCE) or by.sees_everything or order.owner_id in crm_policy.team_member_ids(by)):
+        return WriteOffEligibility(False, _("您不能为该订单申请坏账核销。"), "not_allowed", 403)
+    policy = pipeline_policy(on=today)
+    months = policy.bad_debt_months
+    booked = Order.objects.filter(pk=order.pk, status=OrderStatus.BOOKED)
+    eligible = receivables_overdue(booked, months=months, today=today).first()
+    if eligible is None:
+        open_order = orders_with_money(booked).filter(outstanding_sum__gt=0).first()  # type: ignore[misc]
+        if open_order is None:
+            return WriteOffEligibility(False, _("该订单没有未收回的应收款，无需核销。"), "not_bad_debt")
+        due = order_due_date(open_order, policy=policy)
+        possible_from = _first_bad_debt_day(due, months)
+        return WriteOffEligibility(
+            False,
+            _("逾期超过%(m)d个月的应收款才能申请坏账核销：本单应收到期日为 %(due)s，最早可于 %(from)s 申请。")
+            % {"m": months, "due": due.isoformat(), "from": possible_from.isoformat()},
+            "not_bad_debt",
+            possible_from=possible_from,
+        )
+    if WriteOff.objects.filter(order=order, status=WriteOffStatus.PROPOSED).exists():
+        return WriteOffEligibility(False, _("该订单已有待审批的坏账核销申请。"), "already_proposed", 409)
+    return WriteOffEligibility(True, outstanding=eligible.outstanding_sum)  # type: ignore[attr-defined]
+
+
 @transaction.atomic
 def writeoff_propose(
     *, order: Order, amount: Any, reason: str, by: User, today: dt.date | None = None
@@ -166,30 +214,16 @@ def writeoff_propose(
     """Q6: propose a debt more than `bad_debt_months` overdue as bad debt; the matrix routes it."""
     from crm.services.payments import _amount
 
-    today = today or local_today()
     order = Order.objects.select_for_update().get(pk=order.pk)
-    allowed = (
-        by.has_role(Role.FINANCE) or by.sees_everything or order.owner_id in crm_policy.team_member_ids(by)
-    )
-    if not allowed:
-        raise DomainError(_("您不能为该订单申请坏账核销。"), code="not_allowed", status=403)
+    check = writeoff_eligibility(order=order, by=by, today=today)
+    if check.code == "not_allowed":
+        raise DomainError(check.why_not, code=check.code, status=check.status)
     amt = _amount(amount)
     if not (reason or "").strip():
         raise DomainError(_("请填写坏账原因。"), code="reason_required", field="reason")
-    policy = pipeline_policy(on=today)
-    eligible = receivables_overdue(
-        Order.objects.filter(pk=order.pk, status=OrderStatus.BOOKED),
-        months=policy.bad_debt_months,
-        today=today,
-    ).first()
-    if eligible is None:
-        raise DomainError(
-            _("只有逾期超过%(m)d个月的应收款可以申请坏账核销。") % {"m": policy.bad_debt_months},
-            code="not_bad_debt",
-        )
-    if WriteOff.objects.filter(order=order, status=WriteOffStatus.PROPOSED).exists():
-        raise DomainError(_("该订单已有待审批的坏账核销申请。"), code="already_proposed", status=409)
-    outstanding: Decimal = eligible.outstanding_sum  # type: ignore[attr-defined]
+    if not check.allowed:
+        raise DomainError(check.why_not, code=check.code, status=check.status)
+    outstanding = check.outstanding
     if amt > outstanding:
         raise DomainError(_("核销金额不能超过未收金额 ¥%(o)s。") % {"o": outstanding}, field="amount")
     writeoff = WriteOff.objects.create(order=order, amount=amt, reason=reason.strip()[:200], proposed_by=by)

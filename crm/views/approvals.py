@@ -14,7 +14,9 @@ from common.access import page_open_to
 from common.auth import AuthedRequest
 from common.errors import DomainError, NotFound
 from common.forms import add_domain_error
+from crm import approvals_centre as centre
 from crm import policy
+from crm.extensions import ApprovalTab
 from crm.models import ApprovalRequest
 from crm.pipeline_forms import ConcessionForm, DecideForm
 from crm.pipeline_selectors import opportunities_awaiting_confirmation
@@ -45,21 +47,118 @@ def subject_url(req: ApprovalRequest) -> str | None:
     return None
 
 
+CARDS_PER_TAB = 50
+
+
+def _tab_for(request: AuthedRequest, key: str) -> ApprovalTab | None:
+    return next((t for t in centre.tabs_for(request.user) if t.key == key), None)
+
+
+def _no_such_tab(request: AuthedRequest) -> HttpResponse:
+    messages.error(request, _("您不处理这类审批，或这类事项不能在此处理。"))
+    return redirect("crm:approval_inbox")
+
+
 @page_open_to(policy.can_open_approvals)
 def approval_inbox(request: AuthedRequest) -> HttpResponse:
-    steps = services.approvals_waiting_for(user=request.user)
+    """Issue 15: the approvals centre — one tab per kind of decision the user may act on, each card with
+    what is needed to decide, approve/reject inline, bulk approve where the rules allow; below it the
+    requests I submitted."""
+    tabs = centre.tabs_for(request.user)
+    counts = {t.key: t.count(request.user) for t in tabs}
+    wanted = request.GET.get("tab", "")
+    active = next((t for t in tabs if t.key == wanted), None)
+    if active is None:  # the first tab with something waiting, else the first
+        active = next((t for t in tabs if counts[t.key]), tabs[0] if tabs else None)
+    cards = active.cards(request.user, CARDS_PER_TAB) if active else []
     mine = ApprovalRequest.objects.filter(requested_by=request.user).select_related("rule")
     ctx = page_context(request, mine, size=20)
     return render(
         request,
-        "crm/approval_inbox.html",
+        "crm/approval_centre.html",
         {
-            "steps": list(steps[:100]),
+            "tabs": [(t, counts[t.key]) for t in tabs],
+            "active": active,
+            # (a template would call `active.decide` instead of testing it)
+            "decides_inline": active is not None and active.decide is not None,
+            "cards": cards,
+            "bulk_cards": [c for c in cards if c.inline and not c.needs_rate]
+            if active and active.bulk
+            else [],
             "to_confirm": list(opportunities_awaiting_confirmation(user=request.user)[:50]),
-            "form": DecideForm(),
             **ctx,
         },
     )
+
+
+def _decide_response(
+    request: AuthedRequest, tab: ApprovalTab, pk: int, *, ok: bool, text: str
+) -> HttpResponse:
+    """htmx: the card becomes what happened (or keeps its place and shows why not); without JavaScript,
+    a message and back to the tab."""
+    if request.headers.get("HX-Request"):
+        response = render(
+            request, "crm/_approval_card_result.html", {"tab": tab, "pk": pk, "ok": ok, "text": text}
+        )
+        if not ok:
+            response["HX-Retarget"] = f"#approval-msg-{tab.key}-{pk}"
+            response["HX-Reswap"] = "innerHTML"
+        return response
+    (messages.success if ok else messages.error)(request, text)
+    return redirect(f"{reverse('crm:approval_inbox')}?tab={tab.key}")
+
+
+@page_open_to(policy.can_open_approvals)
+@require_POST
+def approval_centre_decide(request: AuthedRequest, tab: str, pk: int) -> HttpResponse:
+    """Approve or reject one card inline: the tab's decider calls the kind's own service."""
+    the_tab = _tab_for(request, tab)
+    if the_tab is None or the_tab.decide is None:
+        return _no_such_tab(request)
+    form = DecideForm(request.POST)
+    if not form.is_valid():
+        if "decision" in form.errors:
+            why = _("请选择同意或驳回。")
+        elif "rate" in form.errors:
+            why = _("提成比例须为数字，如0.02。")
+        else:
+            why = _("意见最多500字。")
+        return _decide_response(request, the_tab, pk, ok=False, text=why)
+    d = form.cleaned_data
+    try:
+        text = the_tab.decide(
+            user=request.user, pk=pk, approve=d["decision"] == "approve", reason=d["reason"], rate=d["rate"]
+        )
+    except DomainError as exc:
+        return _decide_response(request, the_tab, pk, ok=False, text=str(exc.message))
+    return _decide_response(request, the_tab, pk, ok=True, text=text)
+
+
+@page_open_to(policy.can_open_approvals)
+@require_POST
+def approval_centre_bulk(request: AuthedRequest, tab: str) -> HttpResponse:
+    """Bulk approve, only on tabs whose rules allow it; each item goes through the same decider, and
+    each refusal is reported by name."""
+    the_tab = _tab_for(request, tab)
+    if the_tab is None or the_tab.decide is None or not the_tab.bulk:
+        return _no_such_tab(request)
+    ids = sorted({int(x) for x in request.POST.getlist("ids") if x.isdigit()})
+    if not ids:
+        messages.error(request, _("请先勾选要同意的事项。"))
+        return redirect(f"{reverse('crm:approval_inbox')}?tab={the_tab.key}")
+    done: list[str] = []
+    refused: list[str] = []
+    for pk in ids:
+        try:
+            done.append(the_tab.decide(user=request.user, pk=pk, approve=True, reason=""))
+        except DomainError as exc:
+            refused.append(str(exc.message))
+    messages.success(request, _("已批量同意 %(n)d 项。") % {"n": len(done)})
+    for text in done:
+        messages.info(request, text)
+    for text in refused:
+        messages.error(request, _("未处理：%(why)s") % {"why": text})
+    return redirect(f"{reverse('crm:approval_inbox')}?tab={the_tab.key}")
 
 
 def _request_or_404(request: AuthedRequest, pk: int) -> ApprovalRequest:
@@ -77,7 +176,7 @@ def approval_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            services.approval_decide(
+            req = services.approval_decide(
                 request=req,
                 by=request.user,
                 approve=d["decision"] == "approve",
@@ -87,7 +186,7 @@ def approval_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
-            messages.success(request, _("审批意见已提交。"))
+            messages.success(request, services.approval_outcome_text(req))
             return redirect("crm:approval_inbox")
     return render(
         request,
@@ -107,7 +206,7 @@ def approval_decide(request: AuthedRequest, pk: int) -> HttpResponse:
         return redirect("crm:approval_inbox")
     d = form.cleaned_data
     try:
-        services.approval_decide(
+        req = services.approval_decide(
             request=req,
             by=request.user,
             approve=d["decision"] == "approve",
@@ -117,7 +216,7 @@ def approval_decide(request: AuthedRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, f"{req.title}：{exc.message}")
     else:
-        messages.success(request, _("已处理：%(t)s") % {"t": req.title})
+        messages.success(request, services.approval_outcome_text(req))
     return redirect("crm:approval_inbox")
 
 

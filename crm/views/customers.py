@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -217,6 +218,11 @@ def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "contacts": customer.contacts.all(),
             "timeline": timeline_for(customer),
             "days_without_contact": services.touch_days_without_contact(customer),
+            "days_since_contact": (
+                timezone.localdate() - timezone.localtime(customer.last_contacted_at).date()
+            ).days
+            if customer.last_contacted_at
+            else None,
             "can_review": customer.review_status == ReviewStatus.PENDING
             and policy.can_review_customer(request.user, customer),
             "can_assign": policy.can_assign_customer(request.user, customer),

@@ -95,8 +95,21 @@ def lead_detail(request: AuthedRequest, pk: int) -> HttpResponse:
                 customer = services.lead_convert(
                     lead=lead, by=request.user, contact_position=form.cleaned_data["contact_position"]
                 )
-                messages.success(request, _("已转为客户。"))
-                return redirect("crm:customer_detail", pk=customer.pk)
+                if policy.customer_visible(request.user, customer.pk) is not None:
+                    messages.success(request, _("已转为客户「%(c)s」。") % {"c": customer.name})
+                    return redirect("crm:customer_detail", pk=customer.pk)
+                # Issue 15: rotation gave the lead to someone outside my view — say who holds the
+                # customer now instead of sending me to a page I may not open (no more than the lead
+                # page already shows).
+                messages.success(
+                    request,
+                    _(
+                        "已转为客户「%(c)s」，由 %(owner)s 负责（线索已分配给其跟进）。"
+                        "如需参与跟进，请联系您的经理。"
+                    )
+                    % {"c": customer.name, "owner": customer.owner},
+                )
+                return redirect("crm:lead_detail", pk=lead.pk)
         except DomainError as exc:
             add_domain_error(form, exc)
     assignable = policy.lead_assignees(request.user)
@@ -113,6 +126,9 @@ def lead_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "duplicate_shown": lead.duplicate_of
             if lead.duplicate_of and policy.can_view_customer(request.user, lead.duplicate_of)
             else None,
+            "customer_open": lead.customer_id is not None
+            and policy.customer_visible(request.user, lead.customer_id) is not None,
+            "goes_to_other": lead.assigned_to_id is not None and lead.assigned_to_id != request.user.pk,
         },
     )
 

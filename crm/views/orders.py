@@ -27,7 +27,7 @@ from crm.services import catalog
 from crm.services import orders as services
 from crm.services import payments as payment_services
 from crm.services.approvals import approval_chain, latest_request_for
-from crm.services.receivables import orders_with_money
+from crm.services.receivables import orders_with_money, writeoff_eligibility
 from crm.views.paging import page_context
 
 
@@ -173,6 +173,9 @@ def order_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "chain": approval_chain(req) if req else [],
             "may_open_approval": req is not None and policy.can_view_approval(request.user, req),
             "writeoff_form": WriteOffForm(),
+            "writeoff_check": writeoff_eligibility(order=order, by=request.user)
+            if order.status == OrderStatus.BOOKED
+            else None,
             "resolution_form": BoardResolutionForm(),
         },
     )

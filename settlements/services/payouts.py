@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from commissions.models import LineStatus
 from common.errors import DomainError, NotFound
 from common.money import ZERO
+from common.timeutil import local_today
 from crm.models import Role, User
 from settlements.models import Payout, Settlement, SettlementLine, SettlementStatus, TaxMethod
 from settlements.services.tax import labour_withholding
@@ -58,6 +59,15 @@ def payout_record(*, settlement: Settlement | int, by: User, paid_on: dt.date, b
         raise DomainError(_("请填写银行流水号。"), field="bank_reference")
     if paid_on is None:
         raise DomainError(_("请填写发放日期。"), field="paid_on")
+    today = local_today()
+    if paid_on > today:
+        # Issue 15: a payout is recorded once the transfer has left the bank, never ahead of it.
+        raise DomainError(
+            _("发放日期 %(d)s 晚于今天（%(t)s）：请在款项实际转出后再登记发放。")
+            % {"d": paid_on.isoformat(), "t": today.isoformat()},
+            code="paid_on_in_future",
+            field="paid_on",
+        )
     s = Settlement.objects.select_for_update().filter(pk=pk).first()
     if s is None:
         raise NotFound(_("结算单不存在。"))

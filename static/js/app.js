@@ -61,12 +61,22 @@
     }, 0);
   }
 
+  // A form marked hx-trigger="app:submit" is sent by htmx (inline approve/reject), after the same
+  // confirmation; without htmx it submits as a plain form.
+  function sendWithHtmx(form, event) {
+    if (!window.htmx || form.getAttribute("hx-trigger") !== "app:submit") return false;
+    event.preventDefault();
+    delete form.dataset.confirmed;
+    window.htmx.trigger(form, "app:submit");
+    return true;
+  }
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var submitter = event.submitter;
     var message = (submitter && submitter.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
     if (!message || form.dataset.confirmed === "1" || !window.bootstrap) {
-      disableAfterSubmit(form, event);
+      if (!sendWithHtmx(form, event)) disableAfterSubmit(form, event);
       return;
     }
     event.preventDefault();

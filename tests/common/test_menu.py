@@ -48,14 +48,14 @@ def test_a_rep_sees_their_daily_tools_grouped_in_order(org) -> None:  # type: ig
     assert menu["reports"] == reports
     assert menu["customers"] == ["客户", "公海", "去向登记", "外出情况", "撞单"]
     assert menu["sales"] == ["线索", "商机", "报价", "产品与价格表", "合同", "订单回款"]
-    assert menu["approvals"] == ["待我审批", "结算审批"]
+    assert menu["approvals"] == ["审批中心"]
     assert menu["money"] == ["我的提成", "我的提成方案", "提成试算", "结算", "结算单", "应收账龄"]
 
 
 @pytest.mark.django_db
 def test_a_manager_also_reviews_records_referrals_and_reads_the_collision_report(org) -> None:  # type: ignore[no-untyped-def]
     menu = _menu(org.manager_a)
-    assert menu["approvals"] == ["待我审批", "新客户审核", "结算审批"]
+    assert menu["approvals"] == ["审批中心"]  # new customers, settlements … are its tabs
     assert "登记推荐" in menu["customers"]
     assert menu["home"] == ["我的看板"]  # `/` is the team dashboard
     assert menu["reports"] == [
@@ -76,7 +76,7 @@ def test_finance_sees_money_and_the_lists_it_may_open(org) -> None:  # type: ign
     assert menu == {
         "home": ["我的看板"],
         "sales": ["产品与价格表", "订单回款"],
-        "approvals": ["待我审批", "结算审批"],
+        "approvals": ["审批中心"],
         "money": [
             "我的提成",
             "我的提成方案",
@@ -111,8 +111,10 @@ def test_the_admin_sees_the_system_group(org) -> None:  # type: ignore[no-untype
 
 @pytest.mark.django_db
 def test_the_current_page_is_marked_active_longest_match_wins(org) -> None:  # type: ignore[no-untyped-def]
-    active = [item.url for item in _items(org.finance, "/settlements/inbox/") if item.active]
-    assert active == ["/settlements/inbox/"]
+    login = UserFactory(username="partner_active", roles=[Role.PARTNER])
+    make_partner(user=login, region=org.region)
+    active = [item.url for item in _items(login, "/settlements/inbox/") if item.active]
+    assert active == ["/settlements/inbox/"]  # over the partner's "/settlements/"
     active = [item.url for item in _items(org.finance, "/settlements/12/") if item.active]
     assert active == ["/settlements/"]
     active = [item.url for item in _items(org.rep_a1, "/") if item.active]
@@ -125,12 +127,12 @@ def _pending_customers(owner, n: int) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.django_db
-def test_review_badge_counts_new_customers_waiting_and_costs_the_same_queries_at_any_size(org) -> None:  # type: ignore[no-untyped-def]
+def test_centre_badge_counts_new_customers_waiting_and_costs_the_same_queries_at_any_size(org) -> None:  # type: ignore[no-untyped-def]
     def badge_and_queries() -> tuple[int, int]:
         user = type(org.manager_a).objects.get(pk=org.manager_a.pk)  # a fresh request's user
         with CaptureQueriesContext(connection) as ctx:
             items = {str(item.label): item.badge for item in _items(user)}
-        return items["新客户审核"], len(ctx.captured_queries)
+        return items["审批中心"], len(ctx.captured_queries)
 
     assert badge_and_queries()[0] == 0
     _pending_customers(org.rep_a1, 2)

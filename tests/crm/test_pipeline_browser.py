@@ -1,5 +1,5 @@
-"""In a phone-sized browser: the president's assistant opens 待我审批 and approves a 4.5折 quote with
-one click and a reason; the quote page then shows the chain with who approved and why."""
+"""In a phone-sized browser: the president's assistant opens the approvals centre and approves a 4.5折
+quote inline with a reason; the quote page then shows the chain with who approved and why."""
 
 from __future__ import annotations
 
@@ -13,24 +13,26 @@ from tests.crm.pipeline_world import build_world
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_assistant_approves_from_phone_inbox(org, live_server, client):  # type: ignore[no-untyped-def]
+def test_assistant_approves_from_phone_inbox(org, live_server):  # type: ignore[no-untyped-def]
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     w = build_world(org)
-    client.force_login(org.assistant)
-    session = client.cookies["sessionid"].value
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
         ctx = browser.new_context(viewport={"width": 375, "height": 740})
-        ctx.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
         page = ctx.new_page()
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("input[name=username]", "assistant")
+        page.fill("input[name=password]", "pass12345")
+        page.click("button[type=submit]")
+        page.wait_for_url(lambda url: "/accounts/login/" not in url, wait_until="commit")
         page.goto(f"{live_server.url}/approvals/")
-        card = page.locator("section.card", has_text=w.quote.number)
-        card.locator("input[name=reason]").fill("大客户，同意")
-        card.locator("button[value=approve]").click()
-        page.wait_for_load_state()
-        assert "已处理" in page.content()
+        card = page.locator("article.approval-card", has_text=w.quote.number)
+        card.locator("form:has(input[value=approve]) input[name=reason]").fill("大客户，同意")
+        card.locator("button[data-action=approve]").click()
+        page.locator("#app-confirm [data-confirm-yes]").click()
+        page.locator(".approval-done", has_text="已同意").wait_for()
         page.goto(f"{live_server.url}/quotes/{w.quote.pk}/")
         text = page.content()
         browser.close()
