@@ -183,7 +183,9 @@ def writeoff_eligibility(*, order: Order, by: User, today: dt.date | None = None
     """Q6, the one eligibility rule for a bad-debt proposal: the order page offers the form only when
     this allows it (and otherwise says when it becomes possible); `writeoff_propose` refuses the same."""
     today = today or local_today()
-    if not (by.has_role(Role.FINANCE) or by.sees_everything or order.owner_id in crm_policy.team_member_ids(by)):
+    if not (
+        by.has_role(Role.FINANCE) or by.sees_everything or order.owner_id in crm_policy.team_member_ids(by)
+    ):
         return WriteOffEligibility(False, _("您不能为该订单申请坏账核销。"), "not_allowed", 403)
     policy = pipeline_policy(on=today)
     months = policy.bad_debt_months
