@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from commissions import policy as commissions_policy
 from common.menu import nav_for
 from crm import policy as crm_policy
-from crm.models import Category, Customer, Product, ReviewStatus, Role, User
+from crm.models import AuthorityRule, Category, Customer, Product, ReviewStatus, Role, User
 from crm.services import opportunities as opp_services
 from crm.services.approvals import authority_rules_seed_defaults
 from partners import policy as partners_policy
@@ -114,6 +114,16 @@ PAGES: dict[str, Rule] = {
     "crm:quote_create": Rule(c.can_open_pipeline),
     "crm:quote_detail": Rule(c.can_open_pipeline, "quote"),
     "crm:quote_print": Rule(c.can_open_pipeline, "quote"),
+    "crm:org": Rule(c.can_manage_org, menu=True),
+    "crm:org_region_create": Rule(c.can_manage_org),
+    "crm:org_region_edit": Rule(c.can_manage_org, "region"),
+    "crm:org_department_create": Rule(c.can_manage_org),
+    "crm:org_department_edit": Rule(c.can_manage_org, "department"),
+    "crm:org_person_create": Rule(c.can_manage_org),
+    "crm:org_person_edit": Rule(c.can_manage_org, "user"),
+    "crm:authority_matrix": Rule(c.can_manage_authority_matrix, menu=True),
+    "crm:authority_rule_create": Rule(c.can_manage_authority_matrix),
+    "crm:authority_rule_edit": Rule(c.can_manage_authority_matrix, "authority_rule"),
     "crm:product_list": Rule(c.can_open_price_book, menu=True),
     "crm:product_export": Rule(c.can_open_price_book),
     "crm:product_detail": Rule(c.can_open_price_book, "product"),
@@ -507,6 +517,7 @@ def build_world() -> World:
         "export": [export, other_export],
         "export_file": [export, other_export],
         "region": [org.region],
+        "authority_rule": [AuthorityRule.objects.order_by("pk").first()],
         "department": [org.dept_a],
         "industry": [Industry.objects.create(name="制造业")],
         "user": [org.rep_b1],

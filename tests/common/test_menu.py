@@ -97,7 +97,7 @@ def test_a_partner_sees_only_the_partner_portal(org) -> None:  # type: ignore[no
 @pytest.mark.django_db
 def test_the_admin_sees_the_system_group(org) -> None:  # type: ignore[no-untyped-def]
     menu = _menu(org.admin)
-    assert menu["system"] == ["合伙人", "后台管理"]
+    assert menu["system"] == ["组织架构", "权限矩阵", "合伙人", "后台管理"]
 
 
 @pytest.mark.django_db
