@@ -26,6 +26,7 @@ from reports import policy as reports_policy
 from settlements import policy as settlements_policy
 from settlements.models import ExportJob, Settlement
 from settlements.services.generation import settlement_generate
+from tests.commissions.factories import install_plan
 from tests.crm.factories import build_approvers
 from tests.factories import CustomerFactory, UserFactory, build_org
 from tests.settlements.factories import cline
@@ -161,6 +162,8 @@ PAGES: dict[str, Rule] = {
     "commissions:what_if": Rule(k.can_open_what_if, menu=True),
     "commissions:my_plan": Rule(k.can_open_my_plan, menu=True),
     "commissions:forfeit": Rule(k.can_forfeit, menu=True),
+    "commissions:plan_list": Rule(k.can_manage_plans, menu=True),
+    "commissions:plan_edit": Rule(k.can_manage_plans, "plan"),
     "settlements:list": Rule(s.can_open_settlements, menu=True),
     "settlements:dashboard": Rule(s.can_open_settlement_dashboard, menu=True),
     "settlements:inbox": Rule(s.can_open_settlement_inbox, menu=True),
@@ -518,6 +521,7 @@ def build_world() -> World:
         "export_file": [export, other_export],
         "region": [org.region],
         "authority_rule": [AuthorityRule.objects.order_by("pk").first()],
+        "plan": [install_plan("sales_progressive")],
         "department": [org.dept_a],
         "industry": [Industry.objects.create(name="制造业")],
         "user": [org.rep_b1],
