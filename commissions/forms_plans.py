@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from commissions.services.plan_editing import BAND_TYPES, band_errors
 
 HUNDRED = Decimal("100")
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _number(value: Any) -> Decimal | None:

@@ -21,6 +21,7 @@ from commissions import policy
 from commissions.forms_plans import PlanEditor
 from commissions.models import CommissionPlan
 from commissions.services.plan_editing import BAND_TYPES, plan_preview, plan_version_save
+from commissions.words import plan_words
 from common.access import page_open_to
 from common.auth import AuthedRequest
 from common.errors import DomainError
@@ -183,7 +184,7 @@ def _render(
         "plan": plan,
         "editor": editor,
         "others": others,
-        "rules": calc.describe_plan({**plan.definition, "components": []}),
+        "rules": plan_words({**plan.definition, "components": []}),
         "sample": sample,
         "sample_error": sample_error,
         "preview": preview,

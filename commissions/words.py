@@ -33,3 +33,19 @@ def percent(rate: Any) -> str | None:
     except (InvalidOperation, ValueError):
         return None
     return f"{value:f}%"
+
+
+def plan_words(definition: dict[str, Any]) -> list[str]:
+    """K12: a plan in words (the calculator's `describe_plan`), with the categories it leaves out named
+    as the product catalogue names them (外包 / Outsourced), not by their codes."""
+    from django.utils.translation import gettext as _
+
+    from commissions import calculator as calc
+    from crm.models import Category
+
+    excluded = definition.get("excluded_categories") or []
+    out = calc.describe_plan({**definition, "excluded_categories": []})
+    if excluded:
+        names = {c.code: c.label for c in Category.objects.filter(code__in=excluded)}
+        out.append(_("不计提成的类别：%(c)s") % {"c": "、".join(names.get(x, x) for x in excluded)})
+    return out

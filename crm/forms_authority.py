@@ -10,9 +10,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import ApprovalKind, AuthorityRule, Role
-from crm.pipeline_forms import DATE, money_field
+from crm.pipeline_forms import money_field
 
 HUNDRED = Decimal("100")
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def percent_field(label: Any) -> forms.DecimalField:

@@ -65,3 +65,17 @@ def test_a_component_the_plan_does_not_name_shows_its_id_and_no_plan_shows_nothi
     line.component = ""
     assert line_component_label(line) == ""
     assert (percent(Decimal("0.0125")), percent(None)) == ("1.25%", None)
+
+
+def test_a_plan_in_words_names_the_categories_it_leaves_out(org, settings) -> None:  # type: ignore[no-untyped-def]
+    from django.utils import translation
+
+    from commissions.words import plan_words
+    from tests.commissions.factories import plan_definition
+
+    words = plan_words(plan_definition("sales_progressive"))
+    assert words[-1] == "不计提成的类别：外包"
+    with translation.override("en"):
+        assert "Categories that earn no commission: Outsourced" in plan_words(
+            plan_definition("sales_progressive")
+        )

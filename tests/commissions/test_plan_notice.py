@@ -33,7 +33,7 @@ def test_rep_sees_current_plan_in_words_and_the_announced_change(org, client_for
     assert "基本提成（超额累进）：10万元（含）以下的部分 3%" in page
     assert "10万元（含）以下的部分（调整后） 4%" in page
     assert new.effective_from.strftime("%Y-%m-%d") in page
-    assert "离职前未完成销售任务的，扣除未完成部分的提成" in page and "不计提成的类别：outsourced" in page
+    assert "离职前未完成销售任务的，扣除未完成部分的提成" in page and "不计提成的类别：外包" in page
     body = api_for(org.rep_a1).get("/api/commissions/my-plan/").json()
     assert [x["code"] for x in body["current"]] == ["sales_progressive"]
     (announced,) = body["announced"]
