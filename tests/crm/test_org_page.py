@@ -4,6 +4,8 @@ and the active flag — every rule in crm.services.org, everyone else gets a 404
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -223,3 +225,13 @@ def test_the_admin_adds_a_region_and_a_duplicate_name_is_refused(client, org) ->
     assert Region.objects.filter(name="华南大区").exists()
     html = client.post(reverse("crm:org_region_create"), {"name": "华南大区"}).content.decode()
     assert "已有同名大区“华南大区”。" in html
+
+
+def test_the_person_form_shows_the_current_roles_ticked(client, org) -> None:  # type: ignore[no-untyped-def]
+    url = reverse("crm:org_person_edit", args=[org.manager_a.pk])
+    html = _admin_client(client, org).get(url).content.decode()
+    boxes = re.findall(r'<input[^>]*name="roles"[^>]*>', html)
+    assert len(boxes) == len(Role.choices)
+    ticked = [re.search(r'value="(\w+)"', box).group(1) for box in boxes if "checked" in box]  # type: ignore[union-attr]
+    assert ticked == ["sales_manager"]
+    assert 'value="经理甲"' in html
