@@ -26,3 +26,13 @@ def test_the_group_list_shows_role_names(client, org) -> None:  # type: ignore[n
     client.force_login(org.admin)
     html = client.get(reverse("admin:auth_group_changelist")).content.decode()
     assert "系统管理员" in html and "财务中心" in html
+
+
+def test_the_authority_matrix_in_the_admin_names_the_chain_by_role(client, org) -> None:  # type: ignore[no-untyped-def]
+    from crm.services.approvals import authority_rules_seed_defaults
+
+    authority_rules_seed_defaults()
+    client.force_login(org.admin)
+    html = client.get(reverse("admin:crm_authorityrule_changelist")).content.decode()
+    assert "销售管理部经理 → 研发副总裁 → 交付副总裁 → 总裁" in html
+    assert "sales_admin_manager" not in html.split("<tbody>")[1]
