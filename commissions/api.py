@@ -25,6 +25,7 @@ from commissions.selectors import (
     statement_summary,
 )
 from commissions.services.plans import plan_objection_raise
+from commissions.words import line_component_label, percent
 from common.access import api_open_to
 from common.auth import request_user
 from common.timeutil import local_today, month_start
@@ -34,6 +35,12 @@ from crm.models import ORDER_CATEGORY_CHOICES, KeyAccountClass, Opportunity, Opp
 class CommissionLineSerializer(serializers.ModelSerializer):
     payee = serializers.SerializerMethodField()
     order_number = serializers.CharField(source="order.number", default=None, read_only=True)
+    # Issue 15: what a person reads — kind, status, plan and component in words, the rate in percent.
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    plan_name = serializers.CharField(source="plan.name", default=None, read_only=True)
+    component_display = serializers.SerializerMethodField()
+    rate_percent = serializers.SerializerMethodField()
 
     class Meta:
         model = CommissionLine
@@ -44,15 +51,20 @@ class CommissionLineSerializer(serializers.ModelSerializer):
             "payee_user",
             "payee_partner",
             "kind",
+            "kind_display",
             "status",
+            "status_display",
             "order",
             "order_number",
             "credit_share",
             "plan",
+            "plan_name",
             "component",
+            "component_display",
             "category",
             "base",
             "rate",
+            "rate_percent",
             "amount",
             "explanation",
             "corrects",
@@ -61,6 +73,12 @@ class CommissionLineSerializer(serializers.ModelSerializer):
 
     def get_payee(self, obj: CommissionLine) -> str:
         return str(obj.payee_user or obj.payee_partner)
+
+    def get_component_display(self, obj: CommissionLine) -> str:
+        return line_component_label(obj)
+
+    def get_rate_percent(self, obj: CommissionLine) -> str | None:
+        return percent(obj.rate)
 
 
 class CommissionLineDetailSerializer(CommissionLineSerializer):
@@ -123,7 +141,7 @@ class CommissionLineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return policy.lines_visible_to(request_user(self.request)).select_related(
-            "order", "payee_user", "payee_partner"
+            "order", "payee_user", "payee_partner", "plan"
         )
 
 

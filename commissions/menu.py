@@ -28,6 +28,14 @@ def register_menu() -> None:
         MenuEntry(
             "money", _("我的提成方案"), "commissions:my_plan", "file-text", policy.can_open_my_plan, order=15
         ),
+        MenuEntry(
+            "money",
+            _("提成方案管理"),
+            "commissions:plan_list",
+            "adjustments",
+            policy.can_manage_plans,
+            order=75,
+        ),
         MenuEntry("money", _("提成没收"), "commissions:forfeit", "user-x", policy.can_forfeit, order=80),
         MenuEntry(
             "partner", _("我的返佣"), "commissions:statement", "coin-yuan", _partner_statement, order=30

@@ -60,3 +60,9 @@ def can_forfeit(user: Any) -> bool:
     return crm_policy.is_signed_in(user) and (
         user.is_superuser or user.has_role(Role.FINANCE, Role.ADMIN, Role.PRESIDENT, Role.VP)
     )
+
+
+def can_manage_plans(user: Any) -> bool:
+    """Issue 15 / K12: commission plans are edited (new versions, bands, publishing) by finance and the
+    system administrator; an early effective date still needs the administrator (plan services)."""
+    return crm_policy.is_signed_in(user) and (user.is_superuser or user.has_role(Role.FINANCE, Role.ADMIN))

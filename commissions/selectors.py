@@ -357,15 +357,10 @@ def plan_concerns(*, user: User, plan: CommissionPlan, today: dt.date) -> bool:
 def my_plans(*, user: User, today: dt.date) -> tuple[list[PlanView], list[PlanView]]:
     """K12: the plans that pay `user` today, in words, and every published version announced to take
     effect later that will pay them, with the deadline for an objection."""
-    from commissions.calculator.describe import describe_plan
     from commissions.services.plans import plan_objection_deadline
-    from crm.services.catalog import category_labels
+    from commissions.words import plan_words
 
-    names = category_labels()
-    current = [
-        PlanView(a.plan, describe_plan(a.plan.definition, names))
-        for a in plans_for_user(user=user, day=today)
-    ]
+    current = [PlanView(a.plan, plan_words(a.plan.definition)) for a in plans_for_user(user=user, day=today)]
     announced = []
     for plan in CommissionPlan.objects.filter(published_at__isnull=False, effective_from__gt=today).order_by(
         "effective_from", "code"
@@ -374,7 +369,7 @@ def my_plans(*, user: User, today: dt.date) -> tuple[list[PlanView], list[PlanVi
             announced.append(
                 PlanView(
                     plan,
-                    describe_plan(plan.definition, names),
+                    plan_words(plan.definition),
                     plan_objection_deadline(plan),
                     list(PlanObjection.objects.filter(plan=plan, user=user)),
                 )

@@ -1,8 +1,35 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
 from crm import models as m
+from crm.services.org import role_labels
+
+
+def role_label(code: str) -> str:
+    """A role's name in the business's words (the group is named by the role's code)."""
+    return next(iter(role_labels([code])), code)
+
+
+class RoleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return role_label(obj.name)
+
+
+class RoleListFilter(admin.SimpleListFilter):
+    title = _("角色")
+    parameter_name = "role"
+
+    def lookups(self, request: Any, model_admin: Any) -> Any:
+        return m.Role.choices
+
+    def queryset(self, request: Any, queryset: Any) -> Any:
+        return queryset.filter(groups__name=self.value()) if self.value() else queryset
 
 
 @admin.register(m.User)
@@ -11,11 +38,39 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.fieldsets,  # type: ignore[misc]
         (_("组织"), {"fields": ("display_name", "phone", "department", "manager", "industries")}),
     )
-    list_display = ("username", "display_name", "department", "manager", "is_active")
-    list_filter = ("groups", "department", "is_active")
+    list_display = ("username", "display_name", "department", "manager", "roles_display", "is_active")
+    list_filter = (RoleListFilter, "department", "is_active")
+
+    def get_queryset(self, request: Any) -> Any:
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description=_("角色"))
+    def roles_display(self, obj: m.User) -> str:
+        return "、".join(role_labels(g.name for g in obj.groups.all()))
+
+    def formfield_for_manytomany(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
+        if db_field.name == "groups":
+            kwargs["form_class"] = RoleChoiceField
+            kwargs["label"] = _("角色")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
     search_fields = ("username", "display_name", "phone")
     autocomplete_fields = ("department", "manager")
     filter_horizontal = ("groups", "user_permissions", "industries")
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleGroupAdmin(BaseGroupAdmin):
+    """Roles are groups named by their code; the admin shows them by their Chinese name."""
+
+    list_display = ("role_name", "name")
+
+    @admin.display(description=_("角色"), ordering="name")
+    def role_name(self, obj: Group) -> str:
+        return role_label(obj.name)
 
 
 @admin.register(m.Region)

@@ -4,9 +4,11 @@ stages (L2), the lead assignment table (L1) and the pipeline policy (L2/Q6 defau
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from crm import models as m
+from crm.services.authority import chain_words as authority_chain_words
 
 
 @admin.register(m.AuthorityRule)
@@ -19,12 +21,17 @@ class AuthorityRuleAdmin(SimpleHistoryAdmin):
         "ratio_max",
         "amount_max",
         "requires_standard_template",
-        "chain",
+        "chain_words",
         "effective_from",
         "effective_to",
     )
     list_filter = ("kind",)
     ordering = ("kind", "priority")
+
+    @admin.display(description=_("审批链"))
+    def chain_words(self, obj: m.AuthorityRule) -> str:
+        """The chain by role name (销售管理部经理 → 研发副总裁), not by role code."""
+        return " → ".join(authority_chain_words(obj.chain))
 
 
 @admin.register(m.PipelineStage)

@@ -45,5 +45,14 @@ def register_menu() -> None:
             policy.can_open_receivables,
             order=40,
         ),
+        MenuEntry("system", _("组织架构"), "crm:org", "sitemap", policy.can_manage_org, order=10),
+        MenuEntry(
+            "system",
+            _("权限矩阵"),
+            "crm:authority_matrix",
+            "shield-check",
+            policy.can_manage_authority_matrix,
+            order=15,
+        ),
         MenuEntry("system", _("后台管理"), "admin:index", "settings", policy.can_open_admin, order=90),
     )

@@ -95,7 +95,7 @@ class StageForm(forms.Form):
 
     def __init__(self, *args, stages, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.fields["stage"].choices = [(s.code, s.name) for s in stages]  # type: ignore[attr-defined]
+        self.fields["stage"].choices = [(s.code, s.label) for s in stages]  # type: ignore[attr-defined]
 
 
 class ActivityForm(forms.Form):

@@ -274,6 +274,22 @@ def can_record_money_decisions(user: Any) -> bool:
     return is_signed_in(user) and (is_finance(user) or bool(user.sees_everything))
 
 
+def is_system_admin(user: Any) -> bool:
+    """SPEC §0 系统管理员: users, org structure, rule settings (and superusers)."""
+    return is_signed_in(user) and (bool(user.is_superuser) or user.has_role(Role.ADMIN))
+
+
+def can_manage_org(user: Any) -> bool:
+    """Issue 15: the org page (regions, departments, people, their roles) is the administrator's."""
+    return is_system_admin(user)
+
+
+def can_manage_authority_matrix(user: Any) -> bool:
+    """Q2: the authority matrix (who approves which discount or amount) is a rule setting: the
+    administrator's."""
+    return is_system_admin(user)
+
+
 def can_open_admin(user: Any) -> bool:
     """The Django admin (org, users, roles, rule settings)."""
     return is_signed_in(user) and bool(user.is_staff)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from crm.views import approvals as approval_views
+from crm.views import authority as authority_views
 from crm.views import contracts as contract_views
 from crm.views import customers as views
 from crm.views import imports as import_views
@@ -8,6 +9,7 @@ from crm.views import leads as lead_views
 from crm.views import my_day, outings, reviews
 from crm.views import opportunities as opportunity_views
 from crm.views import orders as order_views
+from crm.views import org as org_views
 from crm.views import pool as pool_views
 from crm.views import products as product_views
 from crm.views import quotes as quote_views
@@ -67,6 +69,18 @@ urlpatterns = [
     path(
         "approvals/centre/<slug:tab>/bulk/", approval_views.approval_centre_bulk, name="approval_centre_bulk"
     ),
+    # issue 15: the org page (regions → departments → people), for the system administrator
+    path("org/", org_views.org_overview, name="org"),
+    path("org/regions/new/", org_views.org_region_edit, name="org_region_create"),
+    path("org/regions/<int:pk>/", org_views.org_region_edit, name="org_region_edit"),
+    path("org/departments/new/", org_views.org_department_edit, name="org_department_create"),
+    path("org/departments/<int:pk>/", org_views.org_department_edit, name="org_department_edit"),
+    path("org/people/new/", org_views.org_person_edit, name="org_person_create"),
+    path("org/people/<int:pk>/", org_views.org_person_edit, name="org_person_edit"),
+    # Q2 / issue 15: the authority matrix, edited in a form by the system administrator
+    path("authority-matrix/", authority_views.authority_matrix, name="authority_matrix"),
+    path("authority-matrix/new/", authority_views.authority_rule_edit, name="authority_rule_create"),
+    path("authority-matrix/<int:pk>/", authority_views.authority_rule_edit, name="authority_rule_edit"),
     path("products/", product_views.product_list, name="product_list"),
     path("products/new/", product_views.product_edit, name="product_create"),
     path("products/import/", product_views.product_import, name="product_import"),

@@ -18,7 +18,17 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from commissions import policy as commissions_policy
 from common.menu import nav_for
 from crm import policy as crm_policy
-from crm.models import Category, Customer, ImportJob, ImportStatus, Product, ReviewStatus, Role, User
+from crm.models import (
+    AuthorityRule,
+    Category,
+    Customer,
+    ImportJob,
+    ImportStatus,
+    Product,
+    ReviewStatus,
+    Role,
+    User,
+)
 from crm.services import opportunities as opp_services
 from crm.services.approvals import authority_rules_seed_defaults
 from partners import policy as partners_policy
@@ -26,6 +36,7 @@ from reports import policy as reports_policy
 from settlements import policy as settlements_policy
 from settlements.models import ExportJob, Settlement
 from settlements.services.generation import settlement_generate
+from tests.commissions.factories import install_plan
 from tests.crm.factories import build_approvers
 from tests.factories import CustomerFactory, UserFactory, build_org
 from tests.settlements.factories import cline
@@ -120,6 +131,16 @@ PAGES: dict[str, Rule] = {
     "crm:quote_create": Rule(c.can_open_pipeline),
     "crm:quote_detail": Rule(c.can_open_pipeline, "quote"),
     "crm:quote_print": Rule(c.can_open_pipeline, "quote"),
+    "crm:org": Rule(c.can_manage_org, menu=True),
+    "crm:org_region_create": Rule(c.can_manage_org),
+    "crm:org_region_edit": Rule(c.can_manage_org, "region"),
+    "crm:org_department_create": Rule(c.can_manage_org),
+    "crm:org_department_edit": Rule(c.can_manage_org, "department"),
+    "crm:org_person_create": Rule(c.can_manage_org),
+    "crm:org_person_edit": Rule(c.can_manage_org, "user"),
+    "crm:authority_matrix": Rule(c.can_manage_authority_matrix, menu=True),
+    "crm:authority_rule_create": Rule(c.can_manage_authority_matrix),
+    "crm:authority_rule_edit": Rule(c.can_manage_authority_matrix, "authority_rule"),
     "crm:product_list": Rule(c.can_open_price_book, menu=True),
     "crm:product_export": Rule(c.can_open_price_book),
     "crm:product_detail": Rule(c.can_open_price_book, "product"),
@@ -157,6 +178,8 @@ PAGES: dict[str, Rule] = {
     "commissions:what_if": Rule(k.can_open_what_if, menu=True),
     "commissions:my_plan": Rule(k.can_open_my_plan, menu=True),
     "commissions:forfeit": Rule(k.can_forfeit, menu=True),
+    "commissions:plan_list": Rule(k.can_manage_plans, menu=True),
+    "commissions:plan_edit": Rule(k.can_manage_plans, "plan"),
     "settlements:list": Rule(s.can_open_settlements, menu=True),
     "settlements:dashboard": Rule(s.can_open_settlement_dashboard, menu=True),
     "settlements:inbox": Rule(s.can_open_settlement_inbox),  # staff: the approvals centre's tab
@@ -523,6 +546,8 @@ def build_world() -> World:
         "import_job": import_jobs,
         "export_file": [export, other_export],
         "region": [org.region],
+        "authority_rule": [AuthorityRule.objects.order_by("pk").first()],
+        "plan": [install_plan("sales_progressive")],
         "department": [org.dept_a],
         "industry": [Industry.objects.create(name="制造业")],
         "user": [org.rep_b1],

@@ -24,6 +24,7 @@ class OpportunitySerializer(serializers.ModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     owner_name = serializers.CharField(source="owner.__str__", read_only=True)
     customer = serializers.IntegerField(source="customer_id")
+    stage_display = serializers.SerializerMethodField()
 
     class Meta:
         model = Opportunity
@@ -35,6 +36,7 @@ class OpportunitySerializer(serializers.ModelSerializer):
             "owner_name",
             "name",
             "stage",
+            "stage_display",
             "amount",
             "expected_sign_date",
             "competitors",
@@ -60,6 +62,14 @@ class OpportunitySerializer(serializers.ModelSerializer):
             "late_confirm_reason",
         ]
 
+    def get_stage_display(self, obj: Opportunity) -> str:
+        """Issue 15: the stage in words; the stage names are read once per response (shared context)."""
+        names = self.context.get("_stage_names")
+        if names is None:
+            names = {s.code: s.label for s in PipelineStage.objects.all()}
+            self.context["_stage_names"] = names
+        return str(names.get(obj.stage, obj.stage))
+
 
 class StageMoveSerializer(serializers.Serializer):
     stage = serializers.CharField(max_length=20)
@@ -74,7 +84,7 @@ class ConfirmCloseSerializer(serializers.Serializer):
 class StageSerializer(serializers.ModelSerializer):
     class Meta:
         model = PipelineStage
-        fields = ["code", "name", "position", "probability", "is_won", "is_lost"]
+        fields = ["code", "name", "label", "position", "probability", "is_won", "is_lost"]
 
 
 class AttachmentSerializer(serializers.ModelSerializer):

@@ -181,6 +181,14 @@ class PipelineStage(models.Model):
         return self.name
 
     @property
+    def label(self) -> str:
+        """Issue 15: the stage's name in the reader's language — the default funnel's names are in the
+        translation files (OpportunityStage labels); a stage an admin named is shown as named."""
+        from django.utils.translation import gettext
+
+        return gettext(self.name) if self.name else self.code
+
+    @property
     def is_closed(self) -> bool:
         return self.is_won or self.is_lost
 

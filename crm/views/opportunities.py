@@ -47,7 +47,7 @@ def opportunity_list(request: AuthedRequest) -> HttpResponse:
         qs = qs.filter(stage=stage)
     if request.GET.get("view") == "list":
         ctx = page_context(request, qs)
-        names = {s.code: s.name for s in stages}
+        names = {s.code: s.label for s in stages}
         for o in ctx["rows"]:
             o.stage_name = names.get(o.stage, o.stage)
         return render(request, "crm/opportunity_list.html", {"stages": stages, "q": q, "stage": stage, **ctx})
@@ -88,7 +88,9 @@ def opportunity_create(request: AuthedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def opportunity_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     opp = _opp_or_404(request, pk)
-    stages = list(PipelineStage.objects.filter(active=True))
+    every_stage = list(PipelineStage.objects.all())
+    stages = [s for s in every_stage if s.active]
+    stage_names = {s.code: s.label for s in every_stage}
     form = StageForm(request.POST or None, stages=stages, initial={"stage": opp.stage})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -112,8 +114,12 @@ def opportunity_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         {
             "opp": opp,
             "form": form,
-            "stage_name": {s.code: s.name for s in stages}.get(opp.stage, opp.stage),
-            "history": opp.stage_changes.select_related("changed_by"),
+            "stage_name": stage_names.get(opp.stage, opp.stage),
+            # Issue 15: the stage history in words ("信息开发 → 立项"), never the stage codes.
+            "history": [
+                (h, stage_names.get(h.from_stage, h.from_stage), stage_names.get(h.to_stage, h.to_stage))
+                for h in opp.stage_changes.select_related("changed_by")
+            ],
             "activities": opp.followups.select_related("author")[:50],  # type: ignore[attr-defined]
             "attachments": opp.attachments.all(),  # type: ignore[attr-defined]
             "attach_form": AttachmentForm(),

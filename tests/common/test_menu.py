@@ -85,6 +85,7 @@ def test_finance_sees_money_and_the_lists_it_may_open(org) -> None:  # type: ign
             "结算单",
             "门票登记",
             "应收账龄",
+            "提成方案管理",
             "提成没收",
         ],
         "reports": ["合同与回款趋势", "排行榜", "CRM 使用排名", "月度销售报表"],
@@ -106,7 +107,7 @@ def test_a_partner_sees_only_the_partner_portal(org) -> None:  # type: ignore[no
 @pytest.mark.django_db
 def test_the_admin_sees_the_system_group(org) -> None:  # type: ignore[no-untyped-def]
     menu = _menu(org.admin)
-    assert menu["system"] == ["合伙人", "后台管理"]
+    assert menu["system"] == ["组织架构", "权限矩阵", "合伙人", "后台管理"]
 
 
 @pytest.mark.django_db

@@ -49,6 +49,11 @@ def _people():  # type: ignore[no-untyped-def]
 
 def _journeys(org, customer, partner_login):  # type: ignore[no-untyped-def]
     """Each role's main pages (what they open every day), after its home page."""
+    from crm.services.approvals import authority_rules_seed_defaults
+    from tests.commissions.factories import install_plan
+
+    authority_rules_seed_defaults()
+    plan = install_plan("sales_progressive")
     return {
         "rep": (
             org.rep_a1,
@@ -57,7 +62,11 @@ def _journeys(org, customer, partner_login):  # type: ignore[no-untyped-def]
         "manager": (org.manager_a, ["/", "/approvals/", "/customers/", "/orders/"]),
         "finance": (org.finance, ["/", "/settlements/dashboard/", "/settlements/", "/orders/"]),
         "partner": (partner_login, ["/partners/portal/"]),
-        "admin": (org.admin, ["/", "/customers/"]),
+        # issue 15: administration inside the product (the org page, the matrix, the plan editor)
+        "admin": (
+            org.admin,
+            ["/", "/customers/", "/org/", "/authority-matrix/", f"/commissions/plans/{plan.pk}/"],
+        ),
     }
 
 

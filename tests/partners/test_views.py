@@ -216,6 +216,7 @@ class TestOrderCredit:
         credit_shares_freeze(order=order)
         body = client_for(org.rep_a1).get(reverse("partners:order_credit", args=[order.pk])).content.decode()
         assert "70%" in body and "30%" in body
+        assert "0.700000" not in body  # issue 15: shares in percent only
         data = api_for(org.executive).get(f"/api/partners/orders/{order.pk}/credit/").json()
         assert data["total"] == "1.000000"
         assert {s["role"]: s["share"] for s in data["shares"]} == {

@@ -1,0 +1,114 @@
+"""Issue 15: the commission plan editor's rules — which band row a validation message belongs to, what
+a plan would pay on a sample month, and saving the edited plan as a version. Every rule is the
+calculator's (`_check_bands`, `validate_plan`, `calculate`) or the plan services' (K12 notice, frozen
+versions): this module only routes them to the form."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.utils.translation import gettext as _
+
+from commissions import calculator as calc
+from commissions.models import CommissionPlan
+from commissions.services.plans import plan_save
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from crm.models import User
+
+BAND_TYPES = ("progressive", "bracket")
+# A calculator message names its place as "<where>.bands[i].<key>：<text>"; the form shows the text
+# next to the row and field it is about.
+_WHERE = re.compile(r"^\.bands(?:\[(\d+)\])?(?:\.(\w+))?：(.*)$", re.S)
+FIELD_OF_KEY = {
+    "from": "low",
+    "min": "low",
+    "to": "high",
+    "max": "high",
+    "rate": "rate",
+    "min_inclusive": "low_inclusive",
+    "max_inclusive": "high_inclusive",
+}
+
+
+@dataclass
+class BandErrors:
+    """Validation messages of one banded component: per row and field, and for the whole table."""
+
+    rows: dict[int, dict[str, list[str]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(list))
+    )
+    table: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.table) or any(self.rows.values())
+
+
+def _plain(text: str) -> str:
+    """The calculator speaks of the JSON file; the form has an empty "up to" box instead."""
+    return re.sub(r'（"(?:to|max)": null）', _("（上限留空）"), text)
+
+
+def band_errors(component: dict[str, Any]) -> BandErrors:
+    """K1/K2: the calculator's band checks on one component, each message placed on its row/field."""
+    messages: list[str] = []
+    calc._check_bands(component, "", messages, edges=component.get("type") == "bracket")
+    out = BandErrors()
+    for message in messages:
+        match = _WHERE.match(message)
+        if match is None:
+            out.table.append(_plain(message))
+            continue
+        index, key, text = match.groups()
+        if index is None:
+            out.table.append(_plain(text))
+        else:
+            out.rows[int(index)][FIELD_OF_KEY.get(key or "", "__all__")].append(_plain(text))
+    return out
+
+
+@dataclass(frozen=True)
+class Preview:
+    sales: Decimal
+    result: calc.Result | None
+    errors: tuple[str, ...] = ()
+
+
+def plan_preview(*, definition: dict[str, Any], sales: Decimal) -> Preview:
+    """What the plan would pay a rep for a month with `sales` of regular business (no target known,
+    not a leaver): the calculator's own result with its explanation, or the plan's problems."""
+    errors = calc.validate_plan(definition)
+    if errors:
+        return Preview(sales=sales, result=None, errors=tuple(errors))
+    facts = calc.Facts(sales=sales, lines=(calc.LineFact(category="regular", amount=sales),))
+    return Preview(sales=sales, result=calc.calculate(definition, facts))
+
+
+def plan_version_save(
+    *,
+    by: User,
+    base: CommissionPlan,
+    definition: dict[str, Any],
+    effective_from: dt.date,
+    effective_to: dt.date | None,
+    publish: bool,
+    override_reason: str = "",
+) -> CommissionPlan:
+    """Save the edited plan as the version starting `effective_from` (a new version unless that date is
+    a draft of the same plan). The plan services keep K12: notice before it takes effect, no edits to a
+    version in force or used by a closed month."""
+    definition = {**definition, "code": base.code}
+    return plan_save(
+        definition=definition,
+        effective_from=effective_from,
+        effective_to=effective_to,
+        publish=publish,
+        override_reason=override_reason,
+        by=by,
+    )

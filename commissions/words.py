@@ -1,0 +1,44 @@
+"""Issue 15 "business language": commission lines read in words — the plan by its name, the component
+by its label in the plan (never its id such as "base"), rates as percentages (3%, not 0.030000)."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+
+def component_label(definition: Any, component: str) -> str:
+    """The label a plan gives one of its components; the id itself when the plan does not name it."""
+    if not component:
+        return ""
+    components = definition.get("components", []) if isinstance(definition, dict) else []
+    for comp in components:
+        if isinstance(comp, dict) and comp.get("id") == component:
+            return str(comp.get("label") or component)
+    return component
+
+
+def line_component_label(line: Any) -> str:
+    """A commission line's component in words (its plan must be loaded with it: select_related)."""
+    plan = getattr(line, "plan", None)
+    return component_label(plan.definition if plan is not None else None, line.component or "")
+
+
+def percent(rate: Any) -> str | None:
+    """0.030000 → "3%", 0.0125 → "1.25%"; None stays None."""
+    if rate is None or rate == "":
+        return None
+    try:
+        value = (Decimal(str(rate)) * 100).normalize()
+    except (InvalidOperation, ValueError):
+        return None
+    return f"{value:f}%"
+
+
+def plan_words(definition: dict[str, Any]) -> list[str]:
+    """K12: a plan in words (the calculator's `describe_plan`), categories named as the price book names
+    them (外包 / Outsourced), not by their codes."""
+    from commissions.calculator.describe import describe_plan
+    from crm.services.catalog import category_labels
+
+    return describe_plan(definition, category_labels())
