@@ -136,7 +136,7 @@ def kanban_columns(
     columns = []
     for s in stages:
         n, total = totals.get(s.code, (0, ZERO))
-        cards = list(cards_qs.filter(stage=s.code).order_by("-id")[:per_column])
+        cards: list[Opportunity] = list(cards_qs.filter(stage=s.code).order_by("-id")[:per_column])
         for card in cards:
             since = card.stage_since or card.registered_at  # type: ignore[attr-defined]
             card.days_in_stage = (today - local_date(since)).days  # type: ignore[attr-defined]
