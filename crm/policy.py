@@ -12,7 +12,19 @@ from django.db.models import QuerySet
 
 from common.menu import count_capped
 from crm import pipeline_selectors, selectors
-from crm.models import ApprovalRequest, Contract, Customer, Lead, Opportunity, Order, Quote, Role, User
+from crm.extensions import SearchScope, search_scope_from_extensions
+from crm.models import (
+    ApprovalRequest,
+    Contact,
+    Contract,
+    Customer,
+    Lead,
+    Opportunity,
+    Order,
+    Quote,
+    Role,
+    User,
+)
 from crm.services import approvals as approval_services
 from crm.services import customers as customer_services
 from crm.services import pool as pool_services
@@ -119,9 +131,31 @@ def approvals_visible_to(user: Any) -> QuerySet[ApprovalRequest]:
     return approval_services.approval_requests_visible_to(user=user)
 
 
+def search_scope(user: Any) -> SearchScope | None:
+    """Issue 16: what the global search looks through — exactly what the user may see in each list
+    (C11); a partner's login gets its portal's scope from the partners app; anyone else nothing."""
+    if not is_signed_in(user):
+        return None
+    if is_internal(user):
+        customers = customers_visible_to(user)
+        return SearchScope(
+            customers=customers,
+            contacts=Contact.objects.filter(customer__in=customers.values("id")),
+            opportunities=opportunities_visible_to(user),
+            contracts=contracts_visible_to(user),
+            orders=orders_visible_to(user),
+        )
+    return search_scope_from_extensions(user=user)
+
+
 # --------------------------------------------------------------------------------------------------
 # Pages a role may open
 # --------------------------------------------------------------------------------------------------
+
+
+def can_search(user: Any) -> bool:
+    """The header's global search: every employee, and a partner within their portal."""
+    return search_scope(user) is not None
 
 
 def can_open_my_day(user: Any) -> bool:

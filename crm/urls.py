@@ -11,6 +11,7 @@ from crm.views import pool as pool_views
 from crm.views import products as product_views
 from crm.views import quotes as quote_views
 from crm.views import receivables as receivable_views
+from crm.views import search as search_views
 
 app_name = "crm"
 urlpatterns = [
@@ -84,4 +85,5 @@ urlpatterns = [
     path("pool/<int:pk>/claim/", pool_views.pool_claim, name="pool_claim"),
     path("pool/<int:pk>/assign/", pool_views.pool_assign, name="pool_assign"),
     path("notifications/", pool_views.notification_list, name="notifications"),
+    path("search/", search_views.search, name="search"),
 ]

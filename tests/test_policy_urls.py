@@ -136,6 +136,7 @@ PAGES: dict[str, Rule] = {
     "crm:pool_claim": Rule(c.can_open_pool, "pool"),
     "crm:pool_assign": Rule(c.can_assign_from_pool, "pool"),
     "crm:notifications": Rule(signed_in),  # the header's bell, not a menu entry
+    "crm:search": Rule(c.can_search),  # the header's search box, not a menu entry
     "partners:partner_list": Rule(p.can_manage_partners, menu=True),
     "partners:partner_create": Rule(p.can_manage_partners),
     "partners:portal": Rule(p.can_open_portal, menu=True),
@@ -249,6 +250,7 @@ API: dict[str, Rule] = {
     "crm_api:pool-assign": Rule(c.can_assign_from_pool, "pool"),
     "crm_api:notification-list": Rule(signed_in),
     "crm_api:notification-unread": Rule(signed_in),
+    "crm_api:search": Rule(c.can_search),
     "crm_api:notification-mark-read": Rule(signed_in),
     "crm_api:region-list": Rule(c.is_internal),
     "crm_api:region-detail": Rule(c.is_internal, "region"),

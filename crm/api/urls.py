@@ -1,7 +1,9 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from crm.api import approvals, contracts, leads, opportunities, orders, products, quotes, views
 from crm.api import pool as pool_views
+from crm.api.search import SearchView
 
 app_name = "crm_api"
 router = DefaultRouter()
@@ -23,4 +25,4 @@ router.register("org/regions", views.RegionViewSet, basename="region")
 router.register("org/departments", views.DepartmentViewSet, basename="department")
 router.register("org/industries", views.IndustryViewSet, basename="industry")
 router.register("org/users", views.UserViewSet, basename="user")
-urlpatterns = router.urls
+urlpatterns = [path("search/", SearchView.as_view(), name="search"), *router.urls]
