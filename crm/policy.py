@@ -23,11 +23,13 @@ from crm.models import (
     Order,
     Quote,
     Role,
+    Task,
     User,
 )
 from crm.services import approvals as approval_services
 from crm.services import customers as customer_services
 from crm.services import pool as pool_services
+from crm.services import tasks as task_services
 
 # --------------------------------------------------------------------------------------------------
 # Who someone is
@@ -131,6 +133,15 @@ def approvals_visible_to(user: Any) -> QuerySet[ApprovalRequest]:
     return approval_services.approval_requests_visible_to(user=user)
 
 
+def tasks_visible_to(user: Any) -> QuerySet[Task]:
+    """Issue 16: my own tasks; a manager also their team's (to follow up overdue ones)."""
+    if not works_in_sales(user):
+        return Task.objects.none()
+    if user.sees_everything:
+        return Task.objects.all()
+    return Task.objects.filter(owner_id__in=team_member_ids(user))
+
+
 def search_scope(user: Any) -> SearchScope | None:
     """Issue 16: what the global search looks through — exactly what the user may see in each list
     (C11); a partner's login gets its portal's scope from the partners app; anyone else nothing."""
@@ -156,6 +167,16 @@ def search_scope(user: Any) -> SearchScope | None:
 def can_search(user: Any) -> bool:
     """The header's global search: every employee, and a partner within their portal."""
     return search_scope(user) is not None
+
+
+def can_open_tasks(user: Any) -> bool:
+    """Tasks (待办) are the sales people's: finance and partners have none."""
+    return works_in_sales(user)
+
+
+def can_change_task(user: Any, task: Task) -> bool:
+    """Done / undo: the task's owner or whoever made it (a manager only reads the team's)."""
+    return is_signed_in(user) and task_services.task_can_change(task=task, user=user)
 
 
 def can_open_my_day(user: Any) -> bool:

@@ -12,6 +12,7 @@ from crm.views import products as product_views
 from crm.views import quotes as quote_views
 from crm.views import receivables as receivable_views
 from crm.views import search as search_views
+from crm.views import tasks as task_views
 
 app_name = "crm"
 urlpatterns = [
@@ -86,4 +87,7 @@ urlpatterns = [
     path("pool/<int:pk>/assign/", pool_views.pool_assign, name="pool_assign"),
     path("notifications/", pool_views.notification_list, name="notifications"),
     path("search/", search_views.search, name="search"),
+    path("tasks/", task_views.task_list, name="task_list"),
+    path("tasks/new/", task_views.task_create, name="task_create"),
+    path("tasks/<int:pk>/done/", task_views.task_done, name="task_done"),
 ]

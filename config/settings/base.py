@@ -288,3 +288,7 @@ REPORTS_USAGE_TOP_N = 3
 REPORTS_SALES_PAGE_LINES = 500
 # S4–S6: the company name in the title of the exported settlement forms (000: 圣仁谷教育集团).
 COMPANY_NAME = os.environ.get("COMPANY_NAME", "圣仁谷教育集团")
+
+# Issue 16, tasks (待办): an unfinished task is flagged to the owner's manager this many days after its
+# due date (once); reminders are sent by the half-hourly job at or after each task's reminder time.
+CRM_TASK_OVERDUE_FLAG_AFTER_DAYS = 1

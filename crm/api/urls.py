@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 from crm.api import approvals, contracts, leads, opportunities, orders, products, quotes, views
 from crm.api import pool as pool_views
 from crm.api.search import SearchView
+from crm.api.tasks import TaskViewSet
 
 app_name = "crm_api"
 router = DefaultRouter()
@@ -20,6 +21,7 @@ router.register("contracts", contracts.ContractViewSet, basename="contract")
 router.register("orders", orders.OrderViewSet, basename="order")
 router.register("receivables", orders.ReceivableViewSet, basename="receivable")
 router.register("pool", pool_views.PoolViewSet, basename="pool")
+router.register("tasks", TaskViewSet, basename="task")
 router.register("notifications", pool_views.NotificationViewSet, basename="notification")
 router.register("org/regions", views.RegionViewSet, basename="region")
 router.register("org/departments", views.DepartmentViewSet, basename="department")

@@ -65,6 +65,7 @@ from crm.models.sales import (
     WriteOffStatus,
     order_category_valid,
 )
+from crm.models.tasks import Task
 
 __all__ = [
     "ORDER_CATEGORY_CHOICES",
@@ -129,6 +130,7 @@ __all__ = [
     "Role",
     "StatusChange",
     "StepStatus",
+    "Task",
     "User",
     "WriteOff",
     "WriteOffStatus",
