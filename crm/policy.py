@@ -329,6 +329,11 @@ def is_on_owner_side(user: Any, owner_id: int | None) -> bool:
     return is_signed_in(user) and owner_id is not None and owner_id in team_member_ids(user)
 
 
+def can_edit_payment_plan(user: Any, contract: Contract) -> bool:
+    """Issue 16: the contract's owner (or someone above them) plans its instalments (回款计划)."""
+    return works_in_sales(user) and is_on_owner_side(user, contract.owner_id)
+
+
 def can_confirm_close(user: Any, opportunity: Opportunity) -> bool:
     """L2: a won/lost close is confirmed by the owner's manager (never the owner)."""
     return (

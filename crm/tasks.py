@@ -46,16 +46,22 @@ def ensure_pool_schedule(**_: Any) -> None:
 
 
 TASK_JOBS_TASK = "crm.tasks.task_reminders"
-TASK_JOBS_SCHEDULE_NAME = "待办：提醒与逾期上报，每半小时 (crm.task_reminders)"
+TASK_JOBS_SCHEDULE_NAME = "待办与回款计划：提醒与逾期上报，每半小时 (crm.task_reminders)"
 
 
 @shared_task(name=TASK_JOBS_TASK)
 def task_reminders() -> dict[str, Any]:
-    """Issue 16, every half hour: remind owners of tasks whose reminder time has come, and flag
-    overdue ones to the owner's manager. Each task is reminded and flagged once, however often it runs."""
+    """Issue 16, every half hour: remind owners of tasks whose reminder time has come, flag overdue
+    ones to the owner's manager, and send payment-plan (回款计划) reminders before and after each due
+    date. Each is sent once, however often the job runs."""
+    from crm.services.payment_plans import payment_plan_reminders
     from crm.services.tasks import tasks_flag_overdue, tasks_send_reminders
 
-    return {"reminded": tasks_send_reminders(), "flagged": tasks_flag_overdue()}
+    return {
+        "reminded": tasks_send_reminders(),
+        "flagged": tasks_flag_overdue(),
+        "payment_plans": payment_plan_reminders(),
+    }
 
 
 def ensure_task_schedule(**_: Any) -> None:

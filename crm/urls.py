@@ -71,6 +71,9 @@ urlpatterns = [
     path("contracts/new/", contract_views.contract_create, name="contract_create"),
     path("contracts/<int:pk>/", contract_views.contract_detail, name="contract_detail"),
     path("contracts/<int:pk>/transition/", contract_views.contract_transition, name="contract_transition"),
+    path(
+        "contracts/<int:pk>/payment-plan/", contract_views.contract_payment_plan, name="contract_payment_plan"
+    ),
     path("contracts/<int:contract_pk>/orders/new/", order_views.order_create, name="order_create"),
     path("orders/", order_views.order_list, name="order_list"),
     path("orders/<int:pk>/", order_views.order_detail, name="order_detail"),

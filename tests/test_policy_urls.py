@@ -124,6 +124,7 @@ PAGES: dict[str, Rule] = {
     "crm:contract_list": Rule(c.can_open_contracts, menu=True),
     "crm:contract_create": Rule(c.can_open_contracts),
     "crm:contract_detail": Rule(c.is_internal, "contract"),
+    "crm:contract_payment_plan": Rule(c.is_internal, "contract_plan"),  # owner side only (404 otherwise)
     "crm:contract_transition": Rule(c.is_internal, "contract"),
     "crm:order_create": Rule(c.can_open_contracts, "contract"),
     "crm:order_list": Rule(c.can_open_orders, menu=True),
@@ -239,6 +240,7 @@ API: dict[str, Rule] = {
     "crm_api:quote-transition": Rule(c.can_open_pipeline, "quote"),
     "crm_api:contract-list": Rule(c.is_internal),
     "crm_api:contract-detail": Rule(c.is_internal, "contract"),
+    "crm_api:contract-payment-plan": Rule(c.is_internal, "contract"),  # GET for all who see it
     "crm_api:contract-transition": Rule(c.is_internal, "contract"),
     "crm_api:order-list": Rule(c.can_open_orders),
     "crm_api:order-detail": Rule(c.can_open_orders, "order"),
@@ -505,6 +507,7 @@ def build_world() -> World:
         "category": [Category.objects.get(code="regular")],
         "approval": [a["approval"], b["approval"]],
         "contract": [a["contract"], b["contract"]],
+        "contract_plan": [a["contract"], b["contract"]],
         "order": [a["order"], b["order"]],
         "order_credit": [a["order"], b["order"]],
         "attachment": [a["attachment"], b["attachment"]],
@@ -543,6 +546,10 @@ def _visible(kind: str, user: Any, obj: Any) -> bool:
         return crm_policy.opportunities_visible_to(user).filter(pk=obj.pk).exists()
     if kind == "quote":
         return crm_policy.quotes_visible_to(user).filter(pk=obj.pk).exists()
+    if kind == "contract_plan":
+        return crm_policy.contracts_visible_to(user).filter(pk=obj.pk).exists() and (
+            crm_policy.can_edit_payment_plan(user, obj)
+        )
     if kind == "task":
         return crm_policy.tasks_visible_to(user).filter(pk=obj.pk).exists()
     if kind == "contract":

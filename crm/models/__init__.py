@@ -23,6 +23,7 @@ from crm.models.customers import (
 )
 from crm.models.org import Department, Industry, IndustryPermit, Region, Role, User
 from crm.models.ownership import OwnershipChange, OwnershipReason
+from crm.models.payment_plans import PaymentInstalment
 from crm.models.pipeline import (
     Concession,
     ConcessionKind,
@@ -110,6 +111,7 @@ __all__ = [
     "OwnershipReason",
     "PartnerCategory",
     "Payment",
+    "PaymentInstalment",
     "PaymentKind",
     "PipelinePolicy",
     "PipelineStage",

@@ -15,7 +15,7 @@ from common.errors import DomainError
 from common.forms import add_domain_error
 from common.timeutil import local_today
 from crm import policy
-from crm.forms_tasks import TaskForm
+from crm.forms_sales_tools import TaskForm
 from crm.selectors_tasks import STATES, tasks_filtered
 from crm.services import tasks as services
 from crm.views.paging import page_context

@@ -146,8 +146,8 @@ def test_overdue_task_is_flagged_to_the_manager_once(org, client_for, settings):
     _task(org.rep_a1, "今天到期", due=TODAY)  # not overdue yet
     done = _task(org.rep_a1, "已做完", due=due)
     services.task_set_done(task=done, by=org.rep_a1)
-    assert task_reminders() == {"reminded": 0, "flagged": 1}
-    assert task_reminders() == {"reminded": 0, "flagged": 0}
+    assert task_reminders() == {"reminded": 0, "flagged": 1, "payment_plans": {"before": 0, "after": 0}}
+    assert task_reminders() == {"reminded": 0, "flagged": 0, "payment_plans": {"before": 0, "after": 0}}
     texts = list(Notification.objects.filter(user=org.manager_a).values_list("text", flat=True))
     assert texts == [f"销售甲一 的待办“催款”已逾期（截止 {due}）。"]
     home = client_for(org.manager_a).get(reverse("crm:my_day")).content.decode()

@@ -1,3 +1,5 @@
+"""Forms of the sales tools (issue 16): tasks (待办) and payment plans (回款计划)."""
+
 from __future__ import annotations
 
 from django import forms
@@ -20,3 +22,11 @@ class TaskForm(forms.Form):
     def __init__(self, *args, customers, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.fields["customer"].queryset = customers  # type: ignore[attr-defined]
+
+
+class EvenPaymentPlanForm(forms.Form):
+    """Issue 16: a payment plan (回款计划) in equal instalments (the odd fens go to the first ones)."""
+
+    count = forms.IntegerField(label=_("期数"), min_value=1, max_value=60, initial=3)
+    first_due = forms.DateField(label=_("第一期回款日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    every_months = forms.IntegerField(label=_("每期间隔（月）"), min_value=1, max_value=12, initial=1)
