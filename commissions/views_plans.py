@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from commissions import calculator as calc
 from commissions import policy
+from commissions.calculator.describe import describe_plan
 from commissions.forms_plans import PlanEditor
 from commissions.models import CommissionPlan
 from commissions.services.plan_editing import BAND_TYPES, plan_preview, plan_version_save
@@ -196,4 +196,4 @@ def _render(
 
 
 def _component_words(definition: dict[str, Any]) -> list[str]:
-    return [calc.describe_plan({"components": [comp]})[0] for comp in definition.get("components", [])]
+    return [describe_plan({"components": [comp]})[0] for comp in definition.get("components", [])]

@@ -10,7 +10,9 @@ and the higher app registers its handler in its `AppConfig.ready()`:
 - an order is booked (SPEC P4) → every `order_booked_handlers()` runs (partners freezes the credit
   shares, after settling a "closer wins" collision);
 - the customer page is shown → each registered provider may add a button (`PageAction`, e.g. partners'
-  "arrange an account executive") or a section (rendered HTML, e.g. partners' collision cases).
+  "arrange an account executive") or a section (rendered HTML, e.g. partners' collision cases);
+- the global search → a registered provider may give the scope of a user outside the CRM's roles (a
+  partner searches their portal's customers and orders).
 
 Handlers run synchronously, inside the caller's transaction: what they write commits or rolls back
 with the CRM change, and what they raise reaches the caller unchanged. This is deliberately not a
@@ -216,3 +218,42 @@ def register_approval_tab(tab: ApprovalTab) -> None:
 
 def approval_tabs() -> list[ApprovalTab]:
     return sorted(_approval_tabs.values(), key=lambda t: (t.order, t.key))
+
+
+# --- global search (issue 16) ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchScope:
+    """What the global search may look through for one user (C11): a queryset per kind (customers,
+    contacts, opportunities, contracts, orders; None = that kind is not searched). `link`, when set,
+    is the page every hit opens instead of its own (a partner opens their portal, not the CRM pages)."""
+
+    customers: Any = None
+    contacts: Any = None
+    opportunities: Any = None
+    contracts: Any = None
+    orders: Any = None
+    link: str = ""
+
+
+class SearchScopeProvider(Protocol):
+    """The search scope of a user who is not in the CRM's own roles (e.g. a partner's login), or None."""
+
+    def __call__(self, *, user: User) -> SearchScope | None: ...
+
+
+_search_scopes: list[SearchScopeProvider] = []
+
+
+def register_search_scope(provider: SearchScopeProvider) -> None:
+    if provider not in _search_scopes:
+        _search_scopes.append(provider)
+
+
+def search_scope_from_extensions(*, user: User) -> SearchScope | None:
+    for provider in _search_scopes:
+        scope = provider(user=user)
+        if scope is not None:
+            return scope
+    return None

@@ -12,8 +12,10 @@ from django.db.models import Q, QuerySet
 
 from common.menu import count_capped
 from crm import pipeline_selectors, selectors
+from crm.extensions import SearchScope, search_scope_from_extensions
 from crm.models import (
     ApprovalRequest,
+    Contact,
     Contract,
     Customer,
     Department,
@@ -24,11 +26,13 @@ from crm.models import (
     Quote,
     ReviewStatus,
     Role,
+    Task,
     User,
 )
 from crm.services import approvals as approval_services
 from crm.services import customers as customer_services
 from crm.services import pool as pool_services
+from crm.services import tasks as task_services
 
 # --------------------------------------------------------------------------------------------------
 # Who someone is
@@ -184,9 +188,50 @@ def approvals_visible_to(user: Any) -> QuerySet[ApprovalRequest]:
     return approval_services.approval_requests_visible_to(user=user)
 
 
+def tasks_visible_to(user: Any) -> QuerySet[Task]:
+    """Issue 16: my own tasks; a manager also their team's (to follow up overdue ones)."""
+    if not works_in_sales(user):
+        return Task.objects.none()
+    if user.sees_everything:
+        return Task.objects.all()
+    return Task.objects.filter(owner_id__in=team_member_ids(user))
+
+
+def search_scope(user: Any) -> SearchScope | None:
+    """Issue 16: what the global search looks through — exactly what the user may see in each list
+    (C11); a partner's login gets its portal's scope from the partners app; anyone else nothing."""
+    if not is_signed_in(user):
+        return None
+    if is_internal(user):
+        customers = customers_visible_to(user)
+        return SearchScope(
+            customers=customers,
+            contacts=Contact.objects.filter(customer__in=customers.values("id")),
+            opportunities=opportunities_visible_to(user),
+            contracts=contracts_visible_to(user),
+            orders=orders_visible_to(user),
+        )
+    return search_scope_from_extensions(user=user)
+
+
 # --------------------------------------------------------------------------------------------------
 # Pages a role may open
 # --------------------------------------------------------------------------------------------------
+
+
+def can_search(user: Any) -> bool:
+    """The header's global search: every employee, and a partner within their portal."""
+    return search_scope(user) is not None
+
+
+def can_open_tasks(user: Any) -> bool:
+    """Tasks (待办) are the sales people's: finance and partners have none."""
+    return works_in_sales(user)
+
+
+def can_change_task(user: Any, task: Task) -> bool:
+    """Done / undo: the task's owner or whoever made it (a manager only reads the team's)."""
+    return is_signed_in(user) and task_services.task_can_change(task=task, user=user)
 
 
 def can_open_my_day(user: Any) -> bool:
@@ -374,6 +419,11 @@ def is_owners_manager(user: Any, owner_id: int | None) -> bool:
 def is_on_owner_side(user: Any, owner_id: int | None) -> bool:
     """The owner or someone above them."""
     return is_signed_in(user) and owner_id is not None and owner_id in team_member_ids(user)
+
+
+def can_edit_payment_plan(user: Any, contract: Contract) -> bool:
+    """Issue 16: the contract's owner (or someone above them) plans its instalments (回款计划)."""
+    return works_in_sales(user) and is_on_owner_side(user, contract.owner_id)
 
 
 def can_confirm_close(user: Any, opportunity: Opportunity) -> bool:

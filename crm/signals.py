@@ -61,6 +61,7 @@ def _seed_pipeline_defaults(sender, **kwargs):  # type: ignore[no-untyped-def]
 def _register_pool_schedule(sender, **kwargs):  # type: ignore[no-untyped-def]
     # C9: the daily pool sweep, as an admin-editable django_celery_beat task (once both apps are migrated).
     if getattr(sender, "name", "") == "crm":
-        from crm.tasks import ensure_pool_schedule
+        from crm.tasks import ensure_pool_schedule, ensure_task_schedule
 
         ensure_pool_schedule()
+        ensure_task_schedule()  # issue 16: task reminders and overdue flags

@@ -52,3 +52,43 @@ def ensure_pool_schedule(**_: Any) -> None:
         name=POOL_SWEEP_SCHEDULE_NAME,
         defaults={"task": POOL_SWEEP_TASK, "crontab": crontab, "kwargs": json.dumps({})},
     )
+
+
+TASK_JOBS_TASK = "crm.tasks.task_reminders"
+TASK_JOBS_SCHEDULE_NAME = "待办与回款计划：提醒与逾期上报，每半小时 (crm.task_reminders)"
+
+
+@shared_task(name=TASK_JOBS_TASK)
+def task_reminders() -> dict[str, Any]:
+    """Issue 16, every half hour: remind owners of tasks whose reminder time has come, flag overdue
+    ones to the owner's manager, and send payment-plan (回款计划) reminders before and after each due
+    date. Each is sent once, however often the job runs."""
+    from crm.services.payment_plans import payment_plan_reminders
+    from crm.services.tasks import tasks_flag_overdue, tasks_send_reminders
+
+    return {
+        "reminded": tasks_send_reminders(),
+        "flagged": tasks_flag_overdue(),
+        "payment_plans": payment_plan_reminders(),
+    }
+
+
+def ensure_task_schedule(**_: Any) -> None:
+    """Register the half-hourly task job with django_celery_beat once; admins edit it after."""
+    from django.conf import settings
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    if PeriodicTask.objects.filter(name=TASK_JOBS_SCHEDULE_NAME).exists():
+        return
+    crontab, _created = CrontabSchedule.objects.get_or_create(
+        minute="*/30",
+        hour="*",
+        day_of_week="*",
+        day_of_month="*",
+        month_of_year="*",
+        timezone=settings.TIME_ZONE,
+    )
+    PeriodicTask.objects.get_or_create(
+        name=TASK_JOBS_SCHEDULE_NAME,
+        defaults={"task": TASK_JOBS_TASK, "crontab": crontab, "kwargs": json.dumps({})},
+    )

@@ -14,6 +14,8 @@ from crm.views import pool as pool_views
 from crm.views import products as product_views
 from crm.views import quotes as quote_views
 from crm.views import receivables as receivable_views
+from crm.views import search as search_views
+from crm.views import tasks as task_views
 
 app_name = "crm"
 urlpatterns = [
@@ -96,6 +98,9 @@ urlpatterns = [
     path("contracts/new/", contract_views.contract_create, name="contract_create"),
     path("contracts/<int:pk>/", contract_views.contract_detail, name="contract_detail"),
     path("contracts/<int:pk>/transition/", contract_views.contract_transition, name="contract_transition"),
+    path(
+        "contracts/<int:pk>/payment-plan/", contract_views.contract_payment_plan, name="contract_payment_plan"
+    ),
     path("contracts/<int:contract_pk>/orders/new/", order_views.order_create, name="order_create"),
     path("orders/", order_views.order_list, name="order_list"),
     path("orders/<int:pk>/", order_views.order_detail, name="order_detail"),
@@ -111,4 +116,8 @@ urlpatterns = [
     path("pool/<int:pk>/claim/", pool_views.pool_claim, name="pool_claim"),
     path("pool/<int:pk>/assign/", pool_views.pool_assign, name="pool_assign"),
     path("notifications/", pool_views.notification_list, name="notifications"),
+    path("search/", search_views.search, name="search"),
+    path("tasks/", task_views.task_list, name="task_list"),
+    path("tasks/new/", task_views.task_create, name="task_create"),
+    path("tasks/<int:pk>/done/", task_views.task_done, name="task_done"),
 ]

@@ -17,8 +17,10 @@ class PartnersConfig(AppConfig):
             register_customer_page_action,
             register_customer_page_section,
             register_order_booked_handler,
+            register_search_scope,
         )
         from partners.customer_page import collisions_section, executive_attach_action
+        from partners.policy import search_scope as partner_search_scope
         from partners.services import collision_open, credit_shares_freeze
         from partners.signals import on_post_migrate
 
@@ -30,6 +32,8 @@ class PartnersConfig(AppConfig):
         # crm's customer page: the account-executive button (P2) and the collision cases (P3).
         register_customer_page_action(executive_attach_action)
         register_customer_page_section(collisions_section)
+        # The header's global search: a partner's login searches its portal's customers and orders.
+        register_search_scope(partner_search_scope)
 
         from partners.approvals_tab import register_tab
         from partners.menu import register_menu

@@ -7,9 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.urls import reverse
 
 from common.menu import count_capped
 from crm import policy as crm_policy
+from crm.extensions import SearchScope
 from crm.models import Customer, Order, Role
 from partners import selectors
 from partners.disclosure import CaseDisclosure, disclosure_for, party_user_ids
@@ -153,3 +155,17 @@ def collisions_waiting_count(user: Any) -> int:
     if not can_open_collisions(user):
         return 0
     return count_capped(collision_inbox(user))
+
+
+def search_scope(*, user: Any) -> SearchScope | None:
+    """Issue 16: a partner's login searches only its portal's scope (P2) — its own and referred
+    customers and the orders it holds credit on — and every hit opens the portal (a partner never
+    opens a CRM page). Registered with crm's global search (crm.extensions)."""
+    partner = partner_of(user)
+    if partner is None:
+        return None
+    return SearchScope(
+        customers=selectors.partner_customers(partner),
+        orders=selectors.partner_orders(partner),
+        link=reverse("partners:portal"),
+    )

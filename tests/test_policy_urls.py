@@ -151,6 +151,7 @@ PAGES: dict[str, Rule] = {
     "crm:contract_list": Rule(c.can_open_contracts, menu=True),
     "crm:contract_create": Rule(c.can_open_contracts),
     "crm:contract_detail": Rule(c.is_internal, "contract"),
+    "crm:contract_payment_plan": Rule(c.is_internal, "contract_plan"),  # owner side only (404 otherwise)
     "crm:contract_transition": Rule(c.is_internal, "contract"),
     "crm:order_create": Rule(c.can_open_contracts, "contract"),
     "crm:order_list": Rule(c.can_open_orders, menu=True),
@@ -163,6 +164,10 @@ PAGES: dict[str, Rule] = {
     "crm:pool_claim": Rule(c.can_open_pool, "pool"),
     "crm:pool_assign": Rule(c.can_assign_from_pool, "pool"),
     "crm:notifications": Rule(signed_in),  # the header's bell, not a menu entry
+    "crm:search": Rule(c.can_search),  # the header's search box, not a menu entry
+    "crm:task_list": Rule(c.can_open_tasks),  # reached from "my day"
+    "crm:task_create": Rule(c.can_open_tasks),
+    "crm:task_done": Rule(c.can_open_tasks, "task"),
     "partners:partner_list": Rule(p.can_manage_partners, menu=True),
     "partners:partner_create": Rule(p.can_manage_partners),
     "partners:portal": Rule(p.can_open_portal, menu=True),
@@ -267,6 +272,7 @@ API: dict[str, Rule] = {
     "crm_api:quote-transition": Rule(c.can_open_pipeline, "quote"),
     "crm_api:contract-list": Rule(c.is_internal),
     "crm_api:contract-detail": Rule(c.is_internal, "contract"),
+    "crm_api:contract-payment-plan": Rule(c.is_internal, "contract"),  # GET for all who see it
     "crm_api:contract-transition": Rule(c.is_internal, "contract"),
     "crm_api:order-list": Rule(c.can_open_orders),
     "crm_api:order-detail": Rule(c.can_open_orders, "order"),
@@ -281,6 +287,11 @@ API: dict[str, Rule] = {
     "crm_api:pool-assign": Rule(c.can_assign_from_pool, "pool"),
     "crm_api:notification-list": Rule(signed_in),
     "crm_api:notification-unread": Rule(signed_in),
+    "crm_api:search": Rule(c.can_search),
+    "crm_api:task-list": Rule(c.can_open_tasks),
+    "crm_api:task-detail": Rule(c.can_open_tasks, "task"),
+    "crm_api:task-done": Rule(c.can_open_tasks, "task"),
+    "crm_api:task-undo": Rule(c.can_open_tasks, "task"),
     "crm_api:notification-mark-read": Rule(signed_in),
     "crm_api:region-list": Rule(c.is_internal),
     "crm_api:region-detail": Rule(c.is_internal, "region"),
@@ -388,6 +399,7 @@ def _pipeline(rep: User, manager: User, finance: User, tag: str) -> dict[str, An
     from crm.services import orders as order_services
     from crm.services import payments as payment_services
     from crm.services import quotes as quote_services
+    from crm.services import tasks as task_services
     from tests.crm.factories import priced_product, signed_contract, visited_customer
 
     lead = lead_services.lead_create(by=rep, company=f"线索{tag}有限公司", source="call", contact_person="王")
@@ -428,7 +440,9 @@ def _pipeline(rep: User, manager: User, finance: User, tag: str) -> dict[str, An
         base_amount=Decimal("1000.00"),
         by=rep,
     )
+    task = task_services.task_create(by=rep, title=f"回访{tag}", due_on=SEP, customer=customer)
     return {
+        "task": task,
         "attachment": attachment,
         "writeoff": (order, writeoff),
         "concession": concession,
@@ -525,11 +539,13 @@ def build_world() -> World:
         "customer_assign": [a["customer"], b["customer"]],
         "lead": [a["lead"], b["lead"]],
         "opportunity": [a["opportunity"], b["opportunity"]],
+        "task": [a["task"], b["task"]],
         "quote": [a["quote"], b["quote"]],
         "product": [Product.objects.get(code="A")],
         "category": [Category.objects.get(code="regular")],
         "approval": [a["approval"], b["approval"]],
         "contract": [a["contract"], b["contract"]],
+        "contract_plan": [a["contract"], b["contract"]],
         "order": [a["order"], b["order"]],
         "order_credit": [a["order"], b["order"]],
         "attachment": [a["attachment"], b["attachment"]],
@@ -571,6 +587,12 @@ def _visible(kind: str, user: Any, obj: Any) -> bool:
         return crm_policy.opportunities_visible_to(user).filter(pk=obj.pk).exists()
     if kind == "quote":
         return crm_policy.quotes_visible_to(user).filter(pk=obj.pk).exists()
+    if kind == "contract_plan":
+        return crm_policy.contracts_visible_to(user).filter(pk=obj.pk).exists() and (
+            crm_policy.can_edit_payment_plan(user, obj)
+        )
+    if kind == "task":
+        return crm_policy.tasks_visible_to(user).filter(pk=obj.pk).exists()
     if kind == "contract":
         return crm_policy.contracts_visible_to(user).filter(pk=obj.pk).exists()
     if kind == "order":

@@ -82,7 +82,7 @@ def _rate_map(value: Any, where: str, errors: list[str]) -> None:
             _rate(rate, f"{where}.{key}", errors)
 
 
-def _check_bands(comp: dict[str, Any], where: str, errors: list[str], *, edges: bool) -> None:
+def check_bands(comp: dict[str, Any], where: str, errors: list[str], *, edges: bool) -> None:
     """K1 (`from`/`to`) and K2 (`min`/`max`) bands: they cover [0, ∞) without gap or overlap, each upper
     bound above its lower, only the last open-ended. With `edges` (K2, whole-amount brackets) every band
     states whether it includes its min and max, and every edge value belongs to exactly one band."""
@@ -213,9 +213,9 @@ def validate_plan(plan: Any) -> list[str]:
             )
             continue
         if ctype == "progressive":
-            _check_bands(comp, where, errors, edges=False)
+            check_bands(comp, where, errors, edges=False)
         elif ctype == "bracket":
-            _check_bands(comp, where, errors, edges=True)
+            check_bands(comp, where, errors, edges=True)
         elif ctype == "target_bonus":
             _check_steps(comp, where, errors)
             if comp.get("period", "month") not in ("month", "year"):

@@ -1,6 +1,6 @@
 """Issue 15: the commission plan editor's rules — which band row a validation message belongs to, what
 a plan would pay on a sample month, and saving the edited plan as a version. Every rule is the
-calculator's (`_check_bands`, `validate_plan`, `calculate`) or the plan services' (K12 notice, frozen
+calculator's (`check_bands`, `validate_plan`, `calculate`) or the plan services' (K12 notice, frozen
 versions): this module only routes them to the form."""
 
 from __future__ import annotations
@@ -13,7 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
-from commissions import calculator as calc
+from commissions.calculator.engine import calculate
+from commissions.calculator.facts import Facts, LineFact
+from commissions.calculator.result import Result
+from commissions.calculator.validation import check_bands, validate_plan
 from commissions.models import CommissionPlan
 from commissions.services.plans import plan_save
 
@@ -58,7 +61,7 @@ def _plain(text: str) -> str:
 def band_errors(component: dict[str, Any]) -> BandErrors:
     """K1/K2: the calculator's band checks on one component, each message placed on its row/field."""
     messages: list[str] = []
-    calc._check_bands(component, "", messages, edges=component.get("type") == "bracket")
+    check_bands(component, "", messages, edges=component.get("type") == "bracket")
     out = BandErrors()
     for message in messages:
         match = _WHERE.match(message)
@@ -76,18 +79,18 @@ def band_errors(component: dict[str, Any]) -> BandErrors:
 @dataclass(frozen=True)
 class Preview:
     sales: Decimal
-    result: calc.Result | None
+    result: Result | None
     errors: tuple[str, ...] = ()
 
 
 def plan_preview(*, definition: dict[str, Any], sales: Decimal) -> Preview:
     """What the plan would pay a rep for a month with `sales` of regular business (no target known,
     not a leaver): the calculator's own result with its explanation, or the plan's problems."""
-    errors = calc.validate_plan(definition)
+    errors = validate_plan(definition)
     if errors:
         return Preview(sales=sales, result=None, errors=tuple(errors))
-    facts = calc.Facts(sales=sales, lines=(calc.LineFact(category="regular", amount=sales),))
-    return Preview(sales=sales, result=calc.calculate(definition, facts))
+    facts = Facts(sales=sales, lines=(LineFact(category="regular", amount=sales),))
+    return Preview(sales=sales, result=calculate(definition, facts))
 
 
 def plan_version_save(

@@ -294,3 +294,12 @@ REPORTS_USAGE_TOP_N = 3
 REPORTS_SALES_PAGE_LINES = 500
 # S4–S6: the company name in the title of the exported settlement forms (000: 圣仁谷教育集团).
 COMPANY_NAME = os.environ.get("COMPANY_NAME", "圣仁谷教育集团")
+
+# Issue 16, tasks (待办): an unfinished task is flagged to the owner's manager this many days after its
+# due date (once); reminders are sent by the half-hourly job at or after each task's reminder time.
+CRM_TASK_OVERDUE_FLAG_AFTER_DAYS = 1
+
+# Issue 16, payment plans (回款计划): the owner is reminded this many days before an instalment falls
+# due, and the owner and their manager this many days after it if it is still not fully received.
+CRM_PAYMENT_PLAN_REMIND_BEFORE_DAYS = 3
+CRM_PAYMENT_PLAN_REMIND_AFTER_DAYS = 1

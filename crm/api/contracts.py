@@ -16,6 +16,7 @@ from common.errors import DomainError
 from crm import policy
 from crm.models import Contract, ContractStatus
 from crm.services import contracts as services
+from crm.services import payment_plans as plan_services
 
 
 class ContractSerializer(serializers.ModelSerializer):
@@ -49,6 +50,42 @@ class ContractSerializer(serializers.ModelSerializer):
 class ContractTransitionSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=ContractStatus.choices)
     comment = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class InstalmentInSerializer(serializers.Serializer):
+    due_on = serializers.DateField()
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2)
+
+
+class PaymentPlanInSerializer(serializers.Serializer):
+    """Either explicit instalments (adding up to the contract amount) or an even plan."""
+
+    instalments = InstalmentInSerializer(many=True, required=False)
+    count = serializers.IntegerField(required=False, min_value=1, max_value=60)
+    first_due = serializers.DateField(required=False)
+    every_months = serializers.IntegerField(required=False, min_value=1, max_value=12, default=1)
+
+    def validate(self, attrs: dict) -> dict:  # type: ignore[type-arg]
+        if not attrs.get("instalments") and not (attrs.get("count") and attrs.get("first_due")):
+            raise serializers.ValidationError(_("请填写各期回款计划，或期数和第一期回款日期。"))
+        return attrs
+
+
+class InstalmentOutSerializer(serializers.Serializer):
+    seq = serializers.IntegerField(source="instalment.seq")
+    due_on = serializers.DateField(source="instalment.due_on")
+    amount = serializers.DecimalField(source="instalment.amount", max_digits=16, decimal_places=2)
+    received = serializers.DecimalField(max_digits=16, decimal_places=2)
+    outstanding = serializers.DecimalField(max_digits=16, decimal_places=2)
+    state = serializers.CharField(help_text="received, partly, overdue or upcoming")
+
+
+class PlanVsActualSerializer(serializers.Serializer):
+    rows = InstalmentOutSerializer(many=True)
+    planned = serializers.DecimalField(max_digits=16, decimal_places=2)
+    received = serializers.DecimalField(max_digits=16, decimal_places=2)
+    due_to_date = serializers.DecimalField(max_digits=16, decimal_places=2)
+    overdue = serializers.DecimalField(max_digits=16, decimal_places=2)
 
 
 class ContractViewSet(
@@ -93,3 +130,33 @@ class ContractViewSet(
         ser.is_valid(raise_exception=True)
         contract = services.contract_transition(contract=obj, by=request_user(request), **ser.validated_data)
         return Response(ContractSerializer(contract).data)
+
+    @extend_schema(request=PaymentPlanInSerializer, responses=PlanVsActualSerializer)
+    @action(detail=True, methods=["get", "post"], url_path="payment-plan")
+    def payment_plan(self, request: Request, pk: str | None = None) -> Response:
+        """Issue 16: the contract's payment plan (回款计划), plan vs actual; POST replaces it."""
+        contract = self.get_object()
+        user = request_user(request)
+        if request.method == "POST":
+            if not policy.can_edit_payment_plan(user, contract):
+                raise DomainError(
+                    _("只有合同负责人或其上级可以制定回款计划。"), code="not_allowed", status=403
+                )
+            ser = PaymentPlanInSerializer(data=request.data)
+            ser.is_valid(raise_exception=True)
+            d = ser.validated_data
+            if d.get("instalments"):
+                plan_services.payment_plan_set(
+                    contract=contract,
+                    by=user,
+                    instalments=[(i["due_on"], i["amount"]) for i in d["instalments"]],
+                )
+            else:
+                plan_services.payment_plan_generate_even(
+                    contract=contract,
+                    by=user,
+                    count=d["count"],
+                    first_due=d["first_due"],
+                    every_months=d["every_months"],
+                )
+        return Response(PlanVsActualSerializer(plan_services.contract_plan_vs_actual(contract)).data)

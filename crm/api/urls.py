@@ -1,7 +1,10 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from crm.api import approvals, contracts, imports, leads, opportunities, orders, products, quotes, views
 from crm.api import pool as pool_views
+from crm.api.search import SearchView
+from crm.api.tasks import TaskViewSet
 
 app_name = "crm_api"
 router = DefaultRouter()
@@ -19,9 +22,10 @@ router.register("contracts", contracts.ContractViewSet, basename="contract")
 router.register("orders", orders.OrderViewSet, basename="order")
 router.register("receivables", orders.ReceivableViewSet, basename="receivable")
 router.register("pool", pool_views.PoolViewSet, basename="pool")
+router.register("tasks", TaskViewSet, basename="task")
 router.register("notifications", pool_views.NotificationViewSet, basename="notification")
 router.register("org/regions", views.RegionViewSet, basename="region")
 router.register("org/departments", views.DepartmentViewSet, basename="department")
 router.register("org/industries", views.IndustryViewSet, basename="industry")
 router.register("org/users", views.UserViewSet, basename="user")
-urlpatterns = router.urls
+urlpatterns = [path("search/", SearchView.as_view(), name="search"), *router.urls]

@@ -24,6 +24,7 @@ from crm.models.customers import (
 from crm.models.imports import ImportJob, ImportKind, ImportStatus, RowOutcome
 from crm.models.org import Department, Industry, IndustryPermit, Region, Role, User
 from crm.models.ownership import OwnershipChange, OwnershipReason
+from crm.models.payment_plans import PaymentInstalment
 from crm.models.pipeline import (
     Concession,
     ConcessionKind,
@@ -66,6 +67,7 @@ from crm.models.sales import (
     WriteOffStatus,
     order_category_valid,
 )
+from crm.models.tasks import Task
 
 __all__ = [
     "ORDER_CATEGORY_CHOICES",
@@ -113,6 +115,7 @@ __all__ = [
     "OwnershipReason",
     "PartnerCategory",
     "Payment",
+    "PaymentInstalment",
     "PaymentKind",
     "PipelinePolicy",
     "PipelineStage",
@@ -134,6 +137,7 @@ __all__ = [
     "RowOutcome",
     "StatusChange",
     "StepStatus",
+    "Task",
     "User",
     "WriteOff",
     "WriteOffStatus",

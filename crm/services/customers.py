@@ -34,6 +34,7 @@ from crm.models import (
     User,
 )
 from crm.selectors import customer_find_duplicate, normalize_name, normalize_phone
+from crm.services.tasks import task_from_followup
 
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}\d{7,8}(\d{1,6})?|400\d{7})$")
 CREDIT_CODE_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
@@ -544,6 +545,8 @@ def followup_create(*, customer: Customer, by: User, **data: Any) -> FollowUp:
         first_contact_at=occurred_at
     )
     customer.refresh_from_db(fields=["last_contacted_at", "first_contact_at"])
+    # Issue 16: the next step (下一步) with its date lands on the author's "my day" as a task.
+    task_from_followup(followup=followup, by=by)
     return followup
 
 

@@ -45,7 +45,9 @@ from crm.models import (
     Role,
     User,
 )
-from crm.services.customers import partner_rights_check
+from crm.services import (
+    customers as customer_services,
+)  # module: crm.services.customers imports the policy, which imports this
 from crm.services.industry import industry_check
 
 # C9: a signed contract still being delivered exempts the customer.
@@ -579,7 +581,7 @@ def pool_claim(*, customer: Customer | int, by: User) -> Customer:
         customer = _pool_customer(customer)
         if customer.owner_id is not None:
             raise Conflict(_("客户“%(name)s”已不在公海中。") % {"name": customer.name}, code="not_in_pool")
-        partner_rights_check(user=by, region_id=customer.region_id)
+        customer_services.partner_rights_check(user=by, region_id=customer.region_id)
         industry_check(user=by, industry_id=customer.industry_id)  # 001 第八章
         today = timezone.localdate()
         claimed_today = PoolClaim.objects.filter(
@@ -637,7 +639,7 @@ def pool_assign(*, customer: Customer | int, to_user: User, by: User) -> Custome
         customer = _pool_customer(customer)
         if customer.owner_id is not None:
             raise Conflict(_("客户“%(name)s”已不在公海中。") % {"name": customer.name}, code="not_in_pool")
-        partner_rights_check(user=to_user, region_id=customer.region_id)
+        customer_services.partner_rights_check(user=to_user, region_id=customer.region_id)
         customer = _take_from_pool(
             customer=customer, to_user=to_user, by=by, assigned_by=by, reason=OwnershipReason.ASSIGNED
         )

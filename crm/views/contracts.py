@@ -13,10 +13,12 @@ from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
 from crm import policy
+from crm.forms_sales_tools import EvenPaymentPlanForm
 from crm.models import Contract, ContractStatus, QuoteStatus
 from crm.pipeline_forms import ContractForm, ContractTransitionForm
 from crm.services import contracts as services
 from crm.services import orders as order_services
+from crm.services import payment_plans as plan_services
 from crm.services.approvals import approval_chain, latest_request_for
 from crm.views.paging import render_document_list
 
@@ -85,7 +87,12 @@ def contract_create(request: AuthedRequest) -> HttpResponse:
 
 @page_open_to(policy.is_internal)
 def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    contract = _contract_or_404(request, pk)
+    return _detail(request, _contract_or_404(request, pk))
+
+
+def _detail(
+    request: AuthedRequest, contract: Contract, plan_form: EvenPaymentPlanForm | None = None
+) -> HttpResponse:
     req = latest_request_for(contract)
     moves = [
         (to, label)
@@ -111,8 +118,38 @@ def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "moves": moves,
             "can_order": contract.status in (ContractStatus.SIGNED, ContractStatus.IN_DELIVERY)
             and policy.is_on_owner_side(request.user, contract.owner_id),
+            # Issue 16: the payment plan (回款计划), plan vs actual.
+            "plan": plan_services.contract_plan_vs_actual(contract),
+            "can_plan": policy.can_edit_payment_plan(request.user, contract),
+            "plan_form": plan_form or EvenPaymentPlanForm(),
         },
     )
+
+
+@page_open_to(policy.is_internal)
+@require_POST
+def contract_payment_plan(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Issue 16: (re)make the plan in equal instalments; bad input shows on the contract page."""
+    contract = _contract_or_404(request, pk)
+    if not policy.can_edit_payment_plan(request.user, contract):
+        raise Http404
+    form = EvenPaymentPlanForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            plan_services.payment_plan_generate_even(
+                contract=contract,
+                by=request.user,
+                count=d["count"],
+                first_due=d["first_due"],
+                every_months=d["every_months"],
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("回款计划已生成。"))
+            return redirect("crm:contract_detail", pk=contract.pk)
+    return _detail(request, contract, plan_form=form)
 
 
 @page_open_to(policy.is_internal)

@@ -20,6 +20,7 @@ from crm.selectors import (
     outings_on,
     visits_without_outing,
 )
+from crm.selectors_tasks import tasks_for_my_day, team_overdue_tasks
 from crm.services import customers as services
 
 
@@ -38,13 +39,23 @@ def my_day_context(user: User) -> dict[str, Any]:
         .order_by("-occurred_at")[:10],
         "my_outings": outings_on(user=user, day=today, team=False),
         "is_manager": policy.is_manager(user),
+        # Issue 16: my tasks due today or overdue (and those done today, to undo a slip).
+        "can_tasks": policy.can_open_tasks(user),
+        "today": today,
     }
+    if context["can_tasks"]:
+        context["my_tasks"] = tasks_for_my_day(qs=policy.tasks_visible_to(user), user=user, today=today)
     if context["is_manager"]:
         context["pending_review"] = customer_review_queue(user=user)[:10]
         context["team_outings"] = outings_on(user=user, day=today, team=True)
         context["unregistered"] = visits_without_outing(
             user=user, since=today - dt.timedelta(days=7), until=today
         )[:10]
+        if context["can_tasks"]:
+            # Issue 16: the team's overdue tasks are flagged to the manager here (and by notification).
+            context["team_overdue_tasks"] = team_overdue_tasks(
+                qs=policy.tasks_visible_to(user), user=user, today=today
+            )
     return context
 
 

@@ -12,15 +12,19 @@ from django.views.decorators.http import require_http_methods, require_POST
 from common.access import page_open_to
 from common.auth import AuthedRequest
 from common.errors import DomainError
+from common.fen import ZERO
 from common.forms import add_domain_error
 from common.stored_files import file_response
+from common.timeutil import local_today
 from crm import policy
 from crm.models import Opportunity, OpportunityAttachment, PipelineStage
 from crm.pipeline_forms import ActivityForm, AttachmentForm, OpportunityForm, StageForm
+from crm.pipeline_selectors import kanban_columns
 from crm.services import opportunities as services
 from crm.views.paging import page_context
 
-KANBAN_LIMIT = 300
+# The newest cards of each column; the column's count and amounts cover all of it.
+KANBAN_PER_COLUMN = 50
 
 
 def _opp_or_404(request: AuthedRequest, pk: int) -> Opportunity:
@@ -51,10 +55,20 @@ def opportunity_list(request: AuthedRequest) -> HttpResponse:
         for o in ctx["rows"]:
             o.stage_name = names.get(o.stage, o.stage)
         return render(request, "crm/opportunity_list.html", {"stages": stages, "q": q, "stage": stage, **ctx})
-    cards = list(qs.order_by("-id")[:KANBAN_LIMIT])
-    columns = [(s, [c for c in cards if c.stage == s.code]) for s in stages]
+    shown = [s for s in stages if s.code == stage] if stage else stages
+    columns = kanban_columns(qs=qs, stages=shown, per_column=KANBAN_PER_COLUMN, today=local_today())
     return render(
-        request, "crm/opportunity_kanban.html", {"columns": columns, "stages": stages, "q": q, "stage": stage}
+        request,
+        "crm/opportunity_kanban.html",
+        {
+            "columns": columns,
+            "stages": stages,
+            "q": q,
+            "stage": stage,
+            "count": sum(c.count for c in columns),
+            "amount": sum((c.amount for c in columns), ZERO),
+            "weighted": sum((c.weighted for c in columns if not c.stage.is_closed), ZERO),
+        },
     )
 
 

@@ -1,0 +1,111 @@
+"""Issue 16: the global search in the header — customers, contacts, opportunities, contracts and orders
+by name, phone or number, only among what the user may see (the scope comes from `crm.policy`). One
+query per kind, whatever the size of the book: each kind shows its first `limit` hits and says whether
+there are more."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from crm.extensions import SearchScope
+
+MIN_QUERY = 2
+MAX_QUERY = 100
+MIN_PHONE_DIGITS = 4
+
+
+@dataclass
+class SearchHit:
+    label: str
+    detail: str
+    url: str
+
+
+@dataclass
+class SearchGroup:
+    kind: str
+    title: str
+    hits: list[SearchHit] = field(default_factory=list)
+    more: bool = False
+
+
+def _phone_digits(q: str) -> str:
+    digits = re.sub(r"\D", "", q)
+    return digits if len(digits) >= MIN_PHONE_DIGITS and len(digits) >= len(q.replace(" ", "")) - 2 else ""
+
+
+def _first(qs: QuerySet, cond: Q, limit: int) -> tuple[list, bool]:
+    rows = list(qs.filter(cond).order_by("-id")[: limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
+def global_search(*, scope: SearchScope, q: str, limit: int = 10) -> list[SearchGroup]:
+    """Groups in a fixed order (customers, contacts, opportunities, contracts, orders); a kind the user
+    may not search is left out, a kind with no hit is an empty group."""
+    q = (q or "").strip()[:MAX_QUERY]
+    if len(q) < MIN_QUERY:
+        return []
+    phone = _phone_digits(q)
+    groups: list[SearchGroup] = []
+
+    def link(name: str, pk: int) -> str:
+        return scope.link or reverse(name, args=[pk])
+
+    def add(kind: str, title: str, qs: QuerySet, cond: Q, hit) -> None:  # type: ignore[no-untyped-def]
+        rows, more = _first(qs, cond, limit)
+        groups.append(SearchGroup(kind, title, [hit(r) for r in rows], more))
+
+    if scope.customers is not None:
+        cond = Q(name__icontains=q) | Q(credit_code__iexact=q)
+        if phone:
+            cond |= Q(phone__contains=phone)
+        add(
+            "customers",
+            str(_("客户")),
+            scope.customers.select_related("owner"),
+            cond,
+            lambda c: SearchHit(c.name, f"{c.phone} · {c.owner or ''}", link("crm:customer_detail", c.pk)),
+        )
+    if scope.contacts is not None:
+        cond = Q(name__icontains=q)
+        if phone:
+            cond |= Q(phone__contains=phone)
+        add(
+            "contacts",
+            str(_("联系人")),
+            scope.contacts.select_related("customer"),
+            cond,
+            lambda c: SearchHit(
+                c.name, f"{c.customer.name} · {c.phone}", link("crm:customer_detail", c.customer_id)
+            ),
+        )
+    if scope.opportunities is not None:
+        add(
+            "opportunities",
+            str(_("商机")),
+            scope.opportunities.select_related("customer"),
+            Q(name__icontains=q) | Q(customer__name__icontains=q),
+            lambda o: SearchHit(o.name, o.customer.name, link("crm:opportunity_detail", o.pk)),
+        )
+    if scope.contracts is not None:
+        add(
+            "contracts",
+            str(_("合同")),
+            scope.contracts.select_related("customer"),
+            Q(number__icontains=q) | Q(title__icontains=q) | Q(customer__name__icontains=q),
+            lambda c: SearchHit(f"{c.number} {c.title}", c.customer.name, link("crm:contract_detail", c.pk)),
+        )
+    if scope.orders is not None:
+        add(
+            "orders",
+            str(_("订单")),
+            scope.orders.select_related("customer"),
+            Q(number__icontains=q) | Q(customer__name__icontains=q),
+            lambda o: SearchHit(o.number, o.customer.name, link("crm:order_detail", o.pk)),
+        )
+    return groups
