@@ -117,3 +117,13 @@ def can_comment_work_report(user: Any, report: Any) -> bool:
         return False
     ids = work_report_author_ids(user)
     return ids is None or report.author_id in ids
+
+
+def can_open_home_charts(user: Any) -> bool:
+    """Everyone signed in has a home with charts (a partner's shows their rebates)."""
+    return crm_policy.is_signed_in(user)
+
+
+def can_export_charts(user: Any) -> bool:
+    """A chart's table may be exported by whoever sees the chart (the export asks the report's own rule)."""
+    return crm_policy.is_signed_in(user)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("usage/", views.usage, name="usage"),
     path("sales/", views.sales, name="sales"),
     path("sales.xlsx", views.sales_export, name="sales_export"),
+    path("chart.xlsx", views.chart_export, name="chart_export"),
     path("worklogs/", worklog_views.worklog_list, name="worklogs"),
     path("worklogs/write/", worklog_views.worklog_write, name="worklog_write"),
     path("worklogs/team/", worklog_views.worklog_team, name="worklog_team"),

@@ -177,6 +177,7 @@ PAGES: dict[str, Rule] = {
     "reports:usage": Rule(r.can_open_rankings, menu=True),
     "reports:sales": Rule(r.can_open_money_reports, menu=True),
     "reports:sales_export": Rule(r.can_open_money_reports),
+    "reports:chart_export": Rule(r.can_export_charts),  # each chart asks its report's rule (404)
     "reports:worklogs": Rule(r.can_open_work_reports, menu=True),
     "reports:worklog_write": Rule(r.can_write_work_reports),
     "reports:worklog_team": Rule(r.can_open_team_work_reports, menu=True),
