@@ -350,3 +350,22 @@ def test_list_and_team_pages_cost_the_same_queries_at_any_size(client, org) -> N
     worklog_save(author=org.rep_b1, kind="daily", day=WED, summary="b", submit=True, now=at(WED, 17))
     assert (queries(list_url), queries(team_url)) == small
     assert small[0] <= NAV_QUERIES + 8 and small[1] <= NAV_QUERIES + 8
+
+
+@pytest.mark.django_db
+def test_list_and_team_apis_cost_the_same_queries_at_any_size(client, org) -> None:  # type: ignore[no-untyped-def]
+    def queries(url: str) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    client.force_login(org.regional_manager)
+    urls = (reverse("reports_api:worklogs"), reverse("reports_api:worklog_team") + "?date=2026-11-18")
+    worklog_save(author=org.rep_a1, kind="daily", day=WED, summary="a", submit=True, now=at(WED, 17))
+    small = [queries(u) for u in urls]
+    for day in (dt.date(2026, 11, d) for d in range(2, 14)):
+        for rep in (org.rep_a1, org.rep_a2, org.rep_b1):
+            worklog_save(author=rep, kind="daily", day=day, summary="x", submit=True, now=at(WED, 17))
+    worklog_save(author=org.rep_b1, kind="daily", day=WED, summary="b", submit=True, now=at(WED, 17))
+    assert [queries(u) for u in urls] == small
+    assert client.get(urls[0]).json()["count"] == 38
