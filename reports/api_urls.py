@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import api
+from reports import api, worklog_api
 
 app_name = "reports_api"
 urlpatterns = [
@@ -11,4 +11,9 @@ urlpatterns = [
     path("rankings/", api.RankingsApi.as_view(), name="rankings"),
     path("usage/", api.UsageApi.as_view(), name="usage"),
     path("sales/", api.SalesApi.as_view(), name="sales"),
+    path("worklogs/", worklog_api.WorkReportListApi.as_view(), name="worklogs"),
+    path("worklogs/prefill/", worklog_api.WorkReportPrefillApi.as_view(), name="worklog_prefill"),
+    path("worklogs/team/", worklog_api.WorkReportTeamApi.as_view(), name="worklog_team"),
+    path("worklogs/<int:pk>/", worklog_api.WorkReportDetailApi.as_view(), name="worklog_detail"),
+    path("worklogs/<int:pk>/comment/", worklog_api.WorkReportCommentApi.as_view(), name="worklog_comment"),
 ]

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,5 +11,7 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         from reports.menu import register_menu
+        from reports.tasks import ensure_worklog_schedule
 
         register_menu()
+        post_migrate.connect(ensure_worklog_schedule, dispatch_uid="reports_worklog_schedule")

@@ -15,6 +15,7 @@ from reports import policy
 def register_menu() -> None:
     sales, money = policy.can_open_sales_reports, policy.can_open_money_reports
     ranks = policy.can_open_rankings
+    worklogs = policy.can_open_work_reports
     register(
         MenuEntry("home", _("我的一天"), "crm:my_day", "sun", policy.can_open_my_day, order=10),
         MenuEntry("home", _("我的看板"), "home", "layout-dashboard", policy.can_open_dashboard, order=10),
@@ -24,4 +25,13 @@ def register_menu() -> None:
         MenuEntry("reports", _("排行榜"), "reports:rankings", "trophy", ranks, order=40),
         MenuEntry("reports", _("CRM 使用排名"), "reports:usage", "medal", ranks, order=45),
         MenuEntry("reports", _("月度销售报表"), "reports:sales", "table", money, order=55),
+        MenuEntry("reports", _("工作报告"), "reports:worklogs", "notebook", worklogs, order=60),
+        MenuEntry(
+            "reports",
+            _("团队报告提交"),
+            "reports:worklog_team",
+            "checkup-list",
+            policy.can_open_team_work_reports,
+            order=65,
+        ),
     )

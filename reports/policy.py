@@ -69,3 +69,61 @@ def report_access(user: Any) -> dict[str, bool]:
         "usage": ranks,
         "sales": money,
     }
+
+
+# --- A4 work reports (日报 / 周报 / 月报) ---------------------------------------------------------------
+
+
+def can_write_work_reports(user: Any) -> bool:
+    """001 第五章: salespeople write a daily, a weekly and a monthly report (the roles are a setting)."""
+    from django.conf import settings
+
+    return crm_policy.works_in_sales(user) and user.has_role(*settings.REPORTS_WORKLOG_AUTHOR_ROLES)
+
+
+def can_open_team_work_reports(user: Any) -> bool:
+    """Managers read their team's reports, comment on them and see who has not submitted (C11 scope)."""
+    return crm_policy.works_in_sales(user) and (
+        bool(user.sees_everything) or user.has_role(Role.SALES_MANAGER, Role.REGIONAL_MANAGER, Role.DIRECTOR)
+    )
+
+
+def can_open_work_reports(user: Any) -> bool:
+    return can_write_work_reports(user) or can_open_team_work_reports(user)
+
+
+def work_report_author_ids(user: Any) -> set[int] | None:
+    """Whose reports a user reads: their own; a manager's team (C11); None: everyone's."""
+    from reports.scope import member_ids
+
+    if not can_open_work_reports(user):
+        return set()
+    if not can_open_team_work_reports(user):
+        return {user.pk}
+    return member_ids(user)
+
+
+def work_reports_visible_to(user: Any) -> Any:
+    from reports.models import WorkReport
+
+    ids = work_report_author_ids(user)
+    qs = WorkReport.objects.all()
+    return qs if ids is None else qs.filter(author_id__in=ids)
+
+
+def can_comment_work_report(user: Any, report: Any) -> bool:
+    """The manager's comment: on a submitted report of someone in their team, never on their own."""
+    if not (report.is_submitted and can_open_team_work_reports(user)) or report.author_id == user.pk:
+        return False
+    ids = work_report_author_ids(user)
+    return ids is None or report.author_id in ids
+
+
+def can_open_home_charts(user: Any) -> bool:
+    """Everyone signed in has a home with charts (a partner's shows their rebates)."""
+    return crm_policy.is_signed_in(user)
+
+
+def can_export_charts(user: Any) -> bool:
+    """A chart's table may be exported by whoever sees the chart (the export asks the report's own rule)."""
+    return crm_policy.is_signed_in(user)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import views
+from reports import views, worklog_views
 
 app_name = "reports"
 urlpatterns = [
@@ -11,4 +11,10 @@ urlpatterns = [
     path("usage/", views.usage, name="usage"),
     path("sales/", views.sales, name="sales"),
     path("sales.xlsx", views.sales_export, name="sales_export"),
+    path("chart.xlsx", views.chart_export, name="chart_export"),
+    path("worklogs/", worklog_views.worklog_list, name="worklogs"),
+    path("worklogs/write/", worklog_views.worklog_write, name="worklog_write"),
+    path("worklogs/team/", worklog_views.worklog_team, name="worklog_team"),
+    path("worklogs/<int:pk>/", worklog_views.worklog_detail, name="worklog_detail"),
+    path("worklogs/<int:pk>/comment/", worklog_views.worklog_comment_view, name="worklog_comment"),
 ]

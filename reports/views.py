@@ -6,14 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from common.access import page_open_to
 from common.auth import AuthedRequest
+from common.exports import export_log_record
 from crm.views.my_day import my_day_context
 from reports import payloads, policy
+from reports.chart_export import ChartClosed, chart_for, chart_table, chart_workbook
 from reports.export import sales_workbook
 from reports.filters import parse_filters
 from reports.selectors_common import departments_for_filter
@@ -36,13 +40,16 @@ def home(request: AuthedRequest) -> HttpResponse:
         "home": data,
         "charts": data["charts"],
         "access": policy.report_access(request.user),
+        "chart_report": "home",
     }
     if data["kind"] in ("rep", "manager"):  # managers keep "my day" (review queue, who is out) too
         context.update(my_day_context(request.user))
     return render(request, HOME_TEMPLATES[data["kind"]], context)
 
 
-def _report(request: AuthedRequest, template: str, build: Any, **extra: Any) -> HttpResponse:
+def _report(
+    request: AuthedRequest, template: str, build: Any, chart_report: str = "", **extra: Any
+) -> HttpResponse:
     form, period, dept = parse_filters(request.GET)
     data = build(request.user, period, dept)
     return render(
@@ -55,6 +62,7 @@ def _report(request: AuthedRequest, template: str, build: Any, **extra: Any) -> 
             "query": request.GET.urlencode(),
             "departments": departments_for_filter(),
             "access": policy.report_access(request.user),
+            "chart_report": chart_report,
             **extra,
         },
     )
@@ -69,19 +77,19 @@ def _allowed(request: AuthedRequest, check: Callable[[Any], bool]) -> None:
 @login_required
 def funnel(request: AuthedRequest) -> HttpResponse:
     _allowed(request, policy.can_open_sales_reports)
-    return _report(request, "reports/funnel.html", payloads.funnel_report)
+    return _report(request, "reports/funnel.html", payloads.funnel_report, "funnel")
 
 
 @login_required
 def trend(request: AuthedRequest) -> HttpResponse:
     _allowed(request, policy.can_open_money_reports)
-    return _report(request, "reports/trend.html", payloads.trend_report)
+    return _report(request, "reports/trend.html", payloads.trend_report, "trend")
 
 
 @login_required
 def activity(request: AuthedRequest) -> HttpResponse:
     _allowed(request, policy.can_open_sales_reports)
-    return _report(request, "reports/activity.html", payloads.activity_report)
+    return _report(request, "reports/activity.html", payloads.activity_report, "activity")
 
 
 @login_required
@@ -92,6 +100,7 @@ def rankings(request: AuthedRequest) -> HttpResponse:
         request,
         "reports/rankings.html",
         lambda _user, period, dept: payloads.rankings_report(period, dept, metric),
+        "rankings",
     )
 
 
@@ -99,7 +108,10 @@ def rankings(request: AuthedRequest) -> HttpResponse:
 def usage(request: AuthedRequest) -> HttpResponse:
     _allowed(request, policy.can_open_rankings)
     return _report(
-        request, "reports/usage.html", lambda _user, period, dept: payloads.usage_report(period, dept)
+        request,
+        "reports/usage.html",
+        lambda _user, period, dept: payloads.usage_report(period, dept),
+        "usage",
     )
 
 
@@ -125,5 +137,29 @@ def sales_export(request: AuthedRequest) -> FileResponse:
         sales_workbook(rows, title=title),
         as_attachment=True,
         filename=f"sales-{period.label().replace(' ', '-')}.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@page_open_to(policy.can_export_charts)
+def chart_export(request: AuthedRequest) -> HttpResponse | FileResponse:
+    """A chart's table as Excel (`?report=<page>&chart=<name>` plus the page's filters): the figures the
+    page drew for this user, so the same scope; a chart the user may not open is a 404."""
+    report, name = request.GET.get("report", ""), request.GET.get("chart", "")
+    try:
+        found = chart_for(user=request.user, report=report, chart=name, params=request.GET)
+    except ChartClosed:
+        raise Http404 from None
+    if found is None:  # a mistyped or stale link: say so on the home page, never a 500
+        messages.warning(request, _("没有这个图表，请从报表页面导出。"))
+        return redirect("home")
+    title, data = found
+    headers, rows = chart_table(data)
+    export_log_record(user=request.user, kind="report_chart", rows=len(rows), filters=request.GET.urlencode())
+    safe = "".join(ch for ch in f"{report}-{name}" if ch.isalnum() or ch == "-")
+    return FileResponse(
+        chart_workbook(title=title, headers=headers, rows=rows),
+        as_attachment=True,
+        filename=f"{safe}.xlsx",
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )

@@ -33,6 +33,7 @@ from crm.services import opportunities as opp_services
 from crm.services.approvals import authority_rules_seed_defaults
 from partners import policy as partners_policy
 from reports import policy as reports_policy
+from reports.worklogs import worklog_save
 from settlements import policy as settlements_policy
 from settlements.models import ExportJob, Settlement
 from settlements.services.generation import settlement_generate
@@ -211,6 +212,12 @@ PAGES: dict[str, Rule] = {
     "reports:usage": Rule(r.can_open_rankings, menu=True),
     "reports:sales": Rule(r.can_open_money_reports, menu=True),
     "reports:sales_export": Rule(r.can_open_money_reports),
+    "reports:chart_export": Rule(r.can_export_charts),  # each chart asks its report's rule (404)
+    "reports:worklogs": Rule(r.can_open_work_reports, menu=True),
+    "reports:worklog_write": Rule(r.can_write_work_reports),
+    "reports:worklog_team": Rule(r.can_open_team_work_reports, menu=True),
+    "reports:worklog_detail": Rule(r.can_open_work_reports, "work_report"),
+    "reports:worklog_comment": Rule(r.can_open_team_work_reports, "work_report"),
     # one's own password (signed in); a forgotten one (signed out too)
     "password_change": Rule(signed_in),
     "password_change_done": Rule(signed_in),
@@ -308,6 +315,11 @@ API: dict[str, Rule] = {
     "reports_api:rankings": Rule(r.can_open_rankings),
     "reports_api:usage": Rule(r.can_open_rankings),
     "reports_api:sales": Rule(r.can_open_money_reports),
+    "reports_api:worklogs": Rule(r.can_open_work_reports),
+    "reports_api:worklog_prefill": Rule(r.can_write_work_reports),
+    "reports_api:worklog_team": Rule(r.can_open_team_work_reports),
+    "reports_api:worklog_detail": Rule(r.can_open_work_reports, "work_report"),
+    "reports_api:worklog_comment": Rule(r.can_open_team_work_reports, "work_report"),
     "partners_api:api-root": Rule(signed_in),
     "partners_api:collision-list": Rule(p.can_open_collisions),
     "partners_api:collision-detail": Rule(p.can_open_collisions, "collision"),
@@ -528,6 +540,10 @@ def build_world() -> World:
             )
         )
     export = ExportJob.objects.create(month=SEP, requested_by=org.finance, unmasked=True)
+    work_reports = [
+        worklog_save(author=rep, kind="daily", day=SEP, summary="拜访", submit=True)
+        for rep in (org.rep_a1, org.rep_b1)
+    ]
     other_export = ExportJob.objects.create(month=SEP, requested_by=org.admin, unmasked=False)
     import_jobs = [
         ImportJob.objects.create(kind=k, requested_by=u, filename="x.csv", status=ImportStatus.DONE)
@@ -568,6 +584,7 @@ def build_world() -> World:
         "industry": [Industry.objects.create(name="制造业")],
         "user": [org.rep_b1],
         "partner": [partner],
+        "work_report": work_reports,
     }
     assert Region.objects.exists() and Department.objects.exists()
     return world
@@ -615,6 +632,8 @@ def _visible(kind: str, user: Any, obj: Any) -> bool:
         return settlements_policy.settlements_visible_to(user).filter(pk=obj[0].pk).exists()
     if kind == "dispute":
         return settlements_policy.settlements_visible_to(user).filter(pk=obj.settlement_id).exists()
+    if kind == "work_report":
+        return reports_policy.work_reports_visible_to(user).filter(pk=obj.pk).exists()
     if kind == "export":
         return bool(obj.requested_by_id == user.pk)
     if kind == "import_job":

@@ -292,6 +292,17 @@ REPORTS_USAGE_MIN_NEW_OPPORTUNITIES = 5
 REPORTS_USAGE_TOP_N = 3
 # A5 monthly sales report: lines shown on the page (the Excel export has them all).
 REPORTS_SALES_PAGE_LINES = 500
+# A4 work reports (001 第五章): the daily report is due before the end of the working day, the weekly one
+# on Friday (Mon=0 … Sun=6) before the end of the day, the monthly one on the month's last day. Reminders
+# go out this many minutes before the due time to those who have not submitted (once per period).
+REPORTS_WORKLOG_DAILY_DUE = "18:00"
+REPORTS_WORKLOG_WEEKLY_DUE_WEEKDAY = 4
+REPORTS_WORKLOG_WEEKLY_DUE = "18:00"
+REPORTS_WORKLOG_MONTHLY_DUE = "18:00"
+REPORTS_WORKLOG_REMIND_BEFORE_MINUTES = 60
+# Who must write them (001: 销售人员); managers read their team's and comment.
+REPORTS_WORKLOG_AUTHOR_ROLES = ["rep", "account_executive"]
+REPORTS_WORKLOG_PAGE_SIZE = 20
 # S4–S6: the company name in the title of the exported settlement forms (000: 圣仁谷教育集团).
 COMPANY_NAME = os.environ.get("COMPANY_NAME", "圣仁谷教育集团")
 

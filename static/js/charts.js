@@ -19,7 +19,27 @@
 
   function num(v) { var n = Number(v); return isFinite(n) ? n : 0; }
 
-  var toolbox = { feature: { saveAsImage: { title: "PNG", pixelRatio: 2 } }, right: 8 };
+  var toolbox = { show: false };
+  var drawn = {};  // element id -> ECharts instance, for the "save as image" buttons
+
+  /* <button data-chart-save="<chart element id>" data-filename="…png">: the chart as a PNG (getDataURL),
+   * downloaded through a temporary link; the buttons stay hidden until their chart is drawn. */
+  function saveButtons() {
+    var buttons = document.querySelectorAll("[data-chart-save]");
+    Array.prototype.forEach.call(buttons, function (button) {
+      var chart = drawn[button.getAttribute("data-chart-save")];
+      if (!chart) { return; }
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var link = document.createElement("a");
+        link.href = chart.getDataURL({ type: "png", pixelRatio: 2, backgroundColor: "#fff" });
+        link.download = button.getAttribute("data-filename") || "chart.png";
+        document.body.appendChild(link);
+        link.click();
+        document.body.removeChild(link);
+      });
+    });
+  }
 
   function optionFor(kind, data, el) {
     var title = el.getAttribute("data-title") || "";
@@ -63,7 +83,9 @@
       chart.setOption(optionFor(el.getAttribute("data-chart"), data, el));
       el.setAttribute("data-chart-drawn", "1");
       charts.push(chart);
+      drawn[el.id] = chart;
     });
+    saveButtons();
     var pending = null;
     window.addEventListener("resize", function () {
       if (pending) { window.clearTimeout(pending); }

@@ -44,7 +44,15 @@ def test_a_rep_sees_their_daily_tools_grouped_in_order(org) -> None:  # type: ig
     menu = _menu(org.rep_a1)
     assert list(menu) == ["home", "customers", "sales", "approvals", "money", "reports"]
     assert menu["home"] == ["我的一天"]
-    reports = ["销售漏斗与预测", "合同与回款趋势", "销售活动", "排行榜", "CRM 使用排名", "月度销售报表"]
+    reports = [
+        "销售漏斗与预测",
+        "合同与回款趋势",
+        "销售活动",
+        "排行榜",
+        "CRM 使用排名",
+        "月度销售报表",
+        "工作报告",
+    ]
     assert menu["reports"] == reports
     assert menu["customers"] == ["客户", "公海", "去向登记", "外出情况", "撞单"]
     assert menu["sales"] == ["线索", "商机", "报价", "产品与价格表", "合同", "订单回款"]
@@ -66,6 +74,8 @@ def test_a_manager_also_reviews_records_referrals_and_reads_the_collision_report
         "CRM 使用排名",
         "撞单月报",
         "月度销售报表",
+        "工作报告",
+        "团队报告提交",
     ]
     assert "system" not in menu
 

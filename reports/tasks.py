@@ -1,0 +1,45 @@
+"""Celery jobs of the reports app. Each calls a service and is safe to run twice."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from celery import shared_task
+
+WORKLOG_REMIND_TASK = "reports.tasks.worklog_remind"
+WORKLOG_REMIND_SCHEDULE_NAME = "工作报告：提交提醒 (reports.worklog_remind)"
+
+
+@shared_task(name=WORKLOG_REMIND_TASK)
+def worklog_remind(now: str | None = None) -> dict[str, int]:
+    """A4, daily before the end of the day: remind who has not submitted the report due today."""
+    import datetime as dt
+
+    from reports.worklogs import worklog_remind as remind
+
+    return remind(now=dt.datetime.fromisoformat(now) if now else None)
+
+
+def ensure_worklog_schedule(sender: object = None, using: str = "default", **_: Any) -> None:
+    """Register the reminder with django_celery_beat once (17:00 Asia/Shanghai, an hour before the
+    default due time); admins edit it after."""
+    from django.conf import settings
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    if getattr(sender, "name", "") != "reports":
+        return
+    if PeriodicTask.objects.using(using).filter(name=WORKLOG_REMIND_SCHEDULE_NAME).exists():
+        return
+    crontab, _created = CrontabSchedule.objects.using(using).get_or_create(
+        minute="0",
+        hour="17",
+        day_of_week="*",
+        day_of_month="*",
+        month_of_year="*",
+        timezone=settings.TIME_ZONE,
+    )
+    PeriodicTask.objects.using(using).get_or_create(
+        name=WORKLOG_REMIND_SCHEDULE_NAME,
+        defaults={"task": WORKLOG_REMIND_TASK, "crontab": crontab, "kwargs": json.dumps({})},
+    )
