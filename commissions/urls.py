@@ -1,6 +1,6 @@
 from django.urls import path
 
-from commissions import views
+from commissions import reward_views, views
 
 app_name = "commissions"
 urlpatterns = [
@@ -9,4 +9,8 @@ urlpatterns = [
     path("what-if/", views.what_if, name="what_if"),
     path("forfeit/", views.forfeit, name="forfeit"),
     path("my-plan/", views.my_plan, name="my_plan"),
+    path("rewards/champions/", reward_views.champion_list, name="champion_list"),
+    path("rewards/perks/", reward_views.perk_list, name="perk_list"),
+    path("rewards/perks/<int:pk>/", reward_views.perk_detail, name="perk_detail"),
+    path("rewards/review/", reward_views.upgrade_review_page, name="upgrade_review"),
 ]

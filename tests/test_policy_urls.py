@@ -16,6 +16,7 @@ from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from commissions import policy as commissions_policy
+from commissions.models import PartnerPerk, PerkKind
 from common.menu import nav_for
 from crm import policy as crm_policy
 from crm.models import Category, Customer, Product, ReviewStatus, Role, User
@@ -151,6 +152,10 @@ PAGES: dict[str, Rule] = {
     "commissions:what_if": Rule(k.can_open_what_if, menu=True),
     "commissions:my_plan": Rule(k.can_open_my_plan, menu=True),
     "commissions:forfeit": Rule(k.can_forfeit, menu=True),
+    "commissions:champion_list": Rule(k.can_open_champions),  # linked from the perks page
+    "commissions:perk_list": Rule(k.can_open_perks, menu=True),
+    "commissions:perk_detail": Rule(k.can_open_perks, "perk"),
+    "commissions:upgrade_review": Rule(k.can_open_upgrade_review, menu=True),
     "settlements:list": Rule(s.can_open_settlements, menu=True),
     "settlements:dashboard": Rule(s.can_open_settlement_dashboard, menu=True),
     "settlements:inbox": Rule(s.can_open_settlement_inbox, menu=True),
@@ -285,6 +290,11 @@ API: dict[str, Rule] = {
     "commissions_api:plan_objection": Rule(k.can_open_my_plan),
     "commissions_api:line-list": Rule(k.can_open_statement),
     "commissions_api:line-detail": Rule(k.can_open_statement, "line"),
+    "commissions_api:champions": Rule(k.can_open_champions),
+    "commissions_api:upgrade_review": Rule(k.can_open_upgrade_review),
+    "commissions_api:perk-list": Rule(k.can_open_perks),
+    "commissions_api:perk-detail": Rule(k.can_open_perks, "perk"),
+    "commissions_api:perk-redeem": Rule(k.can_open_perks, "perk"),  # the partner itself: 403
     "settlements_api:api-root": Rule(signed_in),
     "settlements_api:settlement-list": Rule(s.can_open_settlements),
     "settlements_api:settlement-inbox": Rule(s.can_open_settlements),
@@ -467,6 +477,19 @@ def build_world() -> World:
     partner_case = collision_open(customer=partner_clash, claimant=partner, source="manual")
     lines = [cline(user=org.rep_a1, amount="100.00"), cline(user=org.rep_b1, amount="300.00")]
     cline(partner=partner, kind="rebate", category="微课程", amount="50.00")
+    other_partner = make_partner(name="别区合伙人", region=org.region_b)
+    perks = [
+        PartnerPerk.objects.create(
+            partner=pp,
+            kind=PerkKind.MARKET_GUIDANCE,
+            earned_for=SEP,
+            valid_from=dt.date(2026, 10, 1),
+            valid_until=dt.date(2026, 10, 31),
+            reason="2026年9月业务总额 ¥10,000.00",
+            source_key=f"perk:test:{pp.pk}",
+        )
+        for pp in (partner, other_partner)
+    ]
     settlement_generate(month=SEP, by=org.finance)
     sa = Settlement.objects.get(payee_user=org.rep_a1, month=SEP)
     sb = Settlement.objects.get(payee_user=org.rep_b1, month=SEP)
@@ -511,6 +534,7 @@ def build_world() -> World:
         "industry": [Industry.objects.create(name="制造业")],
         "user": [org.rep_b1],
         "partner": [partner],
+        "perk": perks,
     }
     assert Region.objects.exists() and Department.objects.exists()
     return world
@@ -544,6 +568,8 @@ def _visible(kind: str, user: Any, obj: Any) -> bool:
         return partners_policy.order_credit_visible(user, obj.pk) is not None
     if kind == "collision":
         return partners_policy.collisions_visible_to(user).filter(pk=obj.pk).exists()
+    if kind == "perk":
+        return commissions_policy.perks_visible_to(user).filter(pk=obj.pk).exists()
     if kind == "line":
         return commissions_policy.lines_visible_to(user).filter(pk=obj.pk).exists()
     if kind in ("settlement", "settlement_line"):
