@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import api
+from reports import api, consumption_api
 
 app_name = "reports_api"
 urlpatterns = [
@@ -11,4 +11,8 @@ urlpatterns = [
     path("rankings/", api.RankingsApi.as_view(), name="rankings"),
     path("usage/", api.UsageApi.as_view(), name="usage"),
     path("sales/", api.SalesApi.as_view(), name="sales"),
+    path("a3/", consumption_api.a3_list, name="a3_list"),
+    path("a3/mine/", consumption_api.a3_mine, name="a3_mine"),
+    path("a3/<int:pk>/", consumption_api.a3_detail, name="a3_detail"),
+    path("a3/<int:pk>/comment/", consumption_api.a3_comment, name="a3_comment"),
 ]

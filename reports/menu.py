@@ -6,10 +6,16 @@ else gets "我的看板" for the same URL — one home link per person, never tw
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from common.menu import MenuEntry, register
 from reports import policy
+
+
+def _staff_a3(user: Any) -> bool:
+    return policy.can_open_a3(user) and not policy.can_fill_a3(user)
 
 
 def register_menu() -> None:
@@ -24,4 +30,13 @@ def register_menu() -> None:
         MenuEntry("reports", _("排行榜"), "reports:rankings", "trophy", ranks, order=40),
         MenuEntry("reports", _("CRM 使用排名"), "reports:usage", "medal", ranks, order=45),
         MenuEntry("reports", _("月度销售报表"), "reports:sales", "table", money, order=55),
+        MenuEntry("reports", _("合伙人消费追踪"), "reports:a3_list", "clipboard-data", _staff_a3, order=60),
+        MenuEntry(
+            "partner",
+            _("月度消费追踪分析"),
+            "reports:a3_mine",
+            "clipboard-data",
+            policy.can_fill_a3,
+            order=40,
+        ),
     )

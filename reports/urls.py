@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import views
+from reports import consumption_views, views
 
 app_name = "reports"
 urlpatterns = [
@@ -11,4 +11,7 @@ urlpatterns = [
     path("usage/", views.usage, name="usage"),
     path("sales/", views.sales, name="sales"),
     path("sales.xlsx", views.sales_export, name="sales_export"),
+    path("a3/", consumption_views.a3_list, name="a3_list"),
+    path("a3/mine/", consumption_views.a3_mine, name="a3_mine"),
+    path("a3/<int:pk>/", consumption_views.a3_detail, name="a3_detail"),
 ]

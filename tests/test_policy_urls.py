@@ -24,6 +24,7 @@ from crm.services import opportunities as opp_services
 from crm.services.approvals import authority_rules_seed_defaults
 from partners import policy as partners_policy
 from reports import policy as reports_policy
+from reports.models import PartnerMonthlyAnalysis
 from settlements import policy as settlements_policy
 from settlements.models import ExportJob, Settlement
 from settlements.services.generation import settlement_generate
@@ -180,6 +181,9 @@ PAGES: dict[str, Rule] = {
     "reports:rankings": Rule(r.can_open_rankings, menu=True),
     "reports:usage": Rule(r.can_open_rankings, menu=True),
     "reports:sales": Rule(r.can_open_money_reports, menu=True),
+    "reports:a3_list": Rule(r.can_open_a3),  # staff's menu entry; the partner's is its own month
+    "reports:a3_mine": Rule(r.can_fill_a3, menu=True),
+    "reports:a3_detail": Rule(r.can_open_a3, "a3"),
     "reports:sales_export": Rule(r.can_open_money_reports),
     # one's own password (signed in); a forgotten one (signed out too)
     "password_change": Rule(signed_in),
@@ -270,6 +274,10 @@ API: dict[str, Rule] = {
     "reports_api:rankings": Rule(r.can_open_rankings),
     "reports_api:usage": Rule(r.can_open_rankings),
     "reports_api:sales": Rule(r.can_open_money_reports),
+    "reports_api:a3_list": Rule(r.can_open_a3),
+    "reports_api:a3_mine": Rule(r.can_fill_a3),
+    "reports_api:a3_detail": Rule(r.can_open_a3, "a3"),
+    "reports_api:a3_comment": Rule(r.can_open_a3, "a3"),  # the partner itself, a draft: 403
     "partners_api:api-root": Rule(signed_in),
     "partners_api:collision-list": Rule(p.can_open_collisions),
     "partners_api:collision-detail": Rule(p.can_open_collisions, "collision"),
@@ -490,6 +498,12 @@ def build_world() -> World:
         )
         for pp in (partner, other_partner)
     ]
+    analyses = [
+        PartnerMonthlyAnalysis.objects.create(
+            partner=pp, month=SEP, status="submitted", next_month_plan="计划"
+        )
+        for pp in (partner, other_partner)
+    ]
     settlement_generate(month=SEP, by=org.finance)
     sa = Settlement.objects.get(payee_user=org.rep_a1, month=SEP)
     sb = Settlement.objects.get(payee_user=org.rep_b1, month=SEP)
@@ -535,6 +549,7 @@ def build_world() -> World:
         "user": [org.rep_b1],
         "partner": [partner],
         "perk": perks,
+        "a3": analyses,
     }
     assert Region.objects.exists() and Department.objects.exists()
     return world
@@ -568,6 +583,8 @@ def _visible(kind: str, user: Any, obj: Any) -> bool:
         return partners_policy.order_credit_visible(user, obj.pk) is not None
     if kind == "collision":
         return partners_policy.collisions_visible_to(user).filter(pk=obj.pk).exists()
+    if kind == "a3":
+        return reports_policy.a3_visible_to(user).filter(pk=obj.pk).exists()
     if kind == "perk":
         return commissions_policy.perks_visible_to(user).filter(pk=obj.pk).exists()
     if kind == "line":

@@ -307,3 +307,8 @@ REWARDS_TRIAL_MONTHS = 6
 # partner's annual target (six months of a twelve-month target).
 REWARDS_TRIAL_TARGET_SHARE = "0.50"
 REWARDS_BRANCH_PRIORITY_MONTHS = 12
+# A3 (000 §4.2.2): the partner's monthly consumption analysis is due on this day of the month; the
+# reminder job tells partners on these days and the regional manager the day after the due day.
+REPORTS_A3_DUE_DAY = 25
+REPORTS_A3_REMIND_DAYS = [22, 25]
+REPORTS_A3_BEST_ITEMS = 3
