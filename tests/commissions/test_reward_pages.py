@@ -148,3 +148,13 @@ def test_the_perks_page_in_english(client_for, world) -> None:  # type: ignore[n
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     html = client.get("/commissions/rewards/perks/").content.decode()
     assert "My rewards" in html and "Free market guidance" in html and "Available" in html
+
+
+def test_the_partner_home_lists_the_perks_it_may_use_and_until_when(client_for, world) -> None:  # type: ignore[no-untyped-def]
+    login, mine, _other, own, _others = world
+    old = perk(mine, kind=PerkKind.PUBLIC_LECTURE, month=dt.date(2025, 1, 1))
+    PartnerPerk.objects.filter(pk=old.pk).update(status=PerkStatus.EXPIRED)
+    html = client_for(login).get("/").content.decode()
+    assert "免费市场指导" in html and f"{own.valid_until:%Y-%m-%d}" in html
+    assert f"/commissions/rewards/perks/{own.pk}/" in html
+    assert f"/commissions/rewards/perks/{old.pk}/" not in html  # expired: not offered on the home
