@@ -254,3 +254,10 @@ def test_a_strategic_partner_at_150_percent_gets_branch_training_and_priority(or
         PerkKind.BRANCH_TRAINING: dt.date(2027, 1, 31),
         PerkKind.BRANCH_PRIORITY: dt.date(2027, 12, 31),
     }
+
+
+def test_the_reward_and_a3_reminder_jobs_are_scheduled_on_migrate() -> None:
+    from django_celery_beat.models import PeriodicTask
+
+    tasks = set(PeriodicTask.objects.values_list("task", flat=True))
+    assert {"commissions.tasks.rewards_nightly", "reports.tasks.a3_reminders"} <= tasks
