@@ -19,6 +19,10 @@ def _partner_statement(user: Any) -> bool:
     return crm_policy.is_partner(user) and policy.can_open_statement(user)
 
 
+def _partner_perks(user: Any) -> bool:
+    return crm_policy.is_partner(user) and policy.can_open_perks(user)
+
+
 def register_menu() -> None:
     register(
         MenuEntry("money", _("我的提成"), "commissions:statement", "coin-yuan", _staff_statement, order=10),
@@ -37,6 +41,23 @@ def register_menu() -> None:
             order=75,
         ),
         MenuEntry("money", _("提成没收"), "commissions:forfeit", "user-x", policy.can_forfeit, order=80),
+        MenuEntry(
+            "money",
+            _("合伙人奖励"),
+            "commissions:perk_list",
+            "gift",
+            policy.manages_partner_rewards,
+            order=60,
+        ),
+        MenuEntry(
+            "money",
+            _("合伙人年度考核"),
+            "commissions:upgrade_review",
+            "trophy",
+            policy.can_open_upgrade_review,
+            order=65,
+        ),
+        MenuEntry("partner", _("我的奖励"), "commissions:perk_list", "gift", _partner_perks, order=35),
         MenuEntry(
             "partner", _("我的返佣"), "commissions:statement", "coin-yuan", _partner_statement, order=30
         ),

@@ -406,3 +406,13 @@ class PlanObjection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan} {self.user}"
+
+
+# K14 partner perks (their own module; registered here so Django finds them).
+from commissions.reward_models import (  # noqa: E402, F401
+    PartnerPerk,
+    PartnerPerkEvent,
+    PerkAction,
+    PerkKind,
+    PerkStatus,
+)

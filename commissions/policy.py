@@ -9,9 +9,11 @@ from typing import Any
 from django.db.models import QuerySet
 
 from commissions import selectors
-from commissions.models import CommissionLine
+from commissions.models import CommissionLine, LineKind, PartnerPerk
 from crm import policy as crm_policy
 from crm.models import Role
+from partners import policy as partners_policy
+from partners.models import Partner
 
 
 def visible_payee_ids(user: Any) -> set[int] | None:
@@ -66,3 +68,73 @@ def can_manage_plans(user: Any) -> bool:
     """Issue 15 / K12: commission plans are edited (new versions, bands, publishing) by finance and the
     system administrator; an early effective date still needs the administrator (plan services)."""
     return crm_policy.is_signed_in(user) and (user.is_superuser or user.has_role(Role.FINANCE, Role.ADMIN))
+
+
+# --------------------------------------------------------------------------------------------------
+# K14 rewards: sales champions, partner perks, the annual upgrade review
+# --------------------------------------------------------------------------------------------------
+
+
+def _partner_of(user: Any) -> Partner | None:
+    return partners_policy.partner_of(user)
+
+
+def manages_partner_rewards(user: Any) -> bool:
+    """Perks are arranged (and recorded as used) by the regional managers for their region's partners,
+    and by admin and the top roles for everyone."""
+    return crm_policy.is_internal(user) and (
+        crm_policy.sees_everything(user) or user.has_role(Role.ADMIN, Role.REGIONAL_MANAGER)
+    )
+
+
+def perks_visible_to(user: Any) -> QuerySet[PartnerPerk]:
+    """A partner its own perks; a regional manager its region's partners'; admin and the top roles all."""
+    if not crm_policy.is_signed_in(user):
+        return PartnerPerk.objects.none()
+    partner = _partner_of(user)
+    if partner is not None:
+        return PartnerPerk.objects.filter(partner=partner)
+    if not manages_partner_rewards(user):
+        return PartnerPerk.objects.none()
+    if crm_policy.sees_everything(user) or user.has_role(Role.ADMIN):
+        return PartnerPerk.objects.all()
+    return PartnerPerk.objects.filter(partner__region__manager=user)
+
+
+def can_open_perks(user: Any) -> bool:
+    return _partner_of(user) is not None or manages_partner_rewards(user)
+
+
+def can_redeem_perk(user: Any, perk: PartnerPerk) -> bool:
+    """Recording that a perk was used is the staff's (never the partner's own) for a perk they see."""
+    return manages_partner_rewards(user) and perks_visible_to(user).filter(pk=perk.pk).exists()
+
+
+def can_open_upgrade_review(user: Any) -> bool:
+    """The quarterly review of annual targets and upgrade candidates (000 §4.3.4–4.3.5)."""
+    return manages_partner_rewards(user)
+
+
+def can_open_champions(user: Any) -> bool:
+    """Sales champions are announced to the company; a partner sees only its own awards."""
+    return crm_policy.is_signed_in(user)
+
+
+def champion_lines_visible_to(user: Any) -> QuerySet[CommissionLine]:
+    """The champion award lines: every employee sees them all (they are announced); a partner its own."""
+    qs = CommissionLine.objects.filter(kind=LineKind.REWARD, source_key__startswith="k14:")
+    if not crm_policy.is_signed_in(user):
+        return qs.none()
+    partner = _partner_of(user)
+    if partner is not None:
+        return qs.filter(payee_partner=partner)
+    return qs if crm_policy.is_internal(user) else qs.none()
+
+
+def review_partners_visible_to(user: Any) -> QuerySet[Partner]:
+    """The partners in a reviewer's upgrade review: a regional manager's region, everyone for the top."""
+    if not manages_partner_rewards(user):
+        return Partner.objects.none()
+    if crm_policy.sees_everything(user) or user.has_role(Role.ADMIN):
+        return Partner.objects.all()
+    return Partner.objects.filter(region__manager=user)

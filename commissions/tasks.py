@@ -32,3 +32,11 @@ def ledger_run_open_months() -> dict[str, int]:
 @shared_task
 def payable_refresh() -> int:
     return commission_payable_refresh()
+
+
+@shared_task
+def rewards_nightly() -> dict[str, int]:
+    """K14: champions of closed periods, perks, trial upgrades, expiry (idempotent; see services.perks)."""
+    from commissions.services.perks import rewards_nightly as run
+
+    return run()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from commissions import views, views_plans
+from commissions import reward_views, views, views_plans
 
 app_name = "commissions"
 urlpatterns = [
@@ -12,4 +12,8 @@ urlpatterns = [
     # issue 15: commission plans in a form (finance and the administrator)
     path("plans/", views_plans.plan_list, name="plan_list"),
     path("plans/<int:pk>/", views_plans.plan_edit, name="plan_edit"),
+    path("rewards/champions/", reward_views.champion_list, name="champion_list"),
+    path("rewards/perks/", reward_views.perk_list, name="perk_list"),
+    path("rewards/perks/<int:pk>/", reward_views.perk_detail, name="perk_detail"),
+    path("rewards/review/", reward_views.upgrade_review_page, name="upgrade_review"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import api, worklog_api
+from reports import api, consumption_api, worklog_api
 
 app_name = "reports_api"
 urlpatterns = [
@@ -16,4 +16,8 @@ urlpatterns = [
     path("worklogs/team/", worklog_api.WorkReportTeamApi.as_view(), name="worklog_team"),
     path("worklogs/<int:pk>/", worklog_api.WorkReportDetailApi.as_view(), name="worklog_detail"),
     path("worklogs/<int:pk>/comment/", worklog_api.WorkReportCommentApi.as_view(), name="worklog_comment"),
+    path("a3/", consumption_api.a3_list, name="a3_list"),
+    path("a3/mine/", consumption_api.a3_mine, name="a3_mine"),
+    path("a3/<int:pk>/", consumption_api.a3_detail, name="a3_detail"),
+    path("a3/<int:pk>/comment/", consumption_api.a3_comment, name="a3_comment"),
 ]

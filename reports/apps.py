@@ -10,6 +10,7 @@ class ReportsConfig(AppConfig):
     verbose_name = _("报表")
 
     def ready(self) -> None:
+        from reports import signals  # noqa: F401
         from reports.menu import register_menu
         from reports.tasks import ensure_worklog_schedule
 

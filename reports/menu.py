@@ -6,10 +6,16 @@ else gets "我的看板" for the same URL — one home link per person, never tw
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from common.menu import MenuEntry, register
 from reports import policy
+
+
+def _staff_a3(user: Any) -> bool:
+    return policy.can_open_a3(user) and not policy.can_fill_a3(user)
 
 
 def register_menu() -> None:
@@ -33,5 +39,14 @@ def register_menu() -> None:
             "checkup-list",
             policy.can_open_team_work_reports,
             order=65,
+        ),
+        MenuEntry("reports", _("合伙人消费追踪"), "reports:a3_list", "clipboard-data", _staff_a3, order=62),
+        MenuEntry(
+            "partner",
+            _("月度消费追踪分析"),
+            "reports:a3_mine",
+            "clipboard-data",
+            policy.can_fill_a3,
+            order=40,
         ),
     )

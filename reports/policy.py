@@ -127,3 +127,59 @@ def can_open_home_charts(user: Any) -> bool:
 def can_export_charts(user: Any) -> bool:
     """A chart's table may be exported by whoever sees the chart (the export asks the report's own rule)."""
     return crm_policy.is_signed_in(user)
+
+
+# --- A3 partner consumption tracking (000 §4.2.2) ---
+
+
+def a3_partner(user: Any) -> Any:
+    """The partner a login fills the monthly analysis for, or None."""
+    from partners.policy import partner_of
+
+    return partner_of(user)
+
+
+def _reviews_partners(user: Any) -> bool:
+    return crm_policy.is_internal(user) and (
+        crm_policy.sees_everything(user) or user.has_role(Role.ADMIN, Role.REGIONAL_MANAGER)
+    )
+
+
+def can_fill_a3(user: Any) -> bool:
+    return a3_partner(user) is not None
+
+
+def can_open_a3(user: Any) -> bool:
+    """The partner its own analyses; the regional manager its region's partners'; admin and the top all."""
+    return can_fill_a3(user) or _reviews_partners(user)
+
+
+def a3_partners_visible_to(user: Any) -> Any:
+    from partners.models import Partner
+
+    partner = a3_partner(user)
+    if partner is not None:
+        return Partner.objects.filter(pk=partner.pk)
+    if not _reviews_partners(user):
+        return Partner.objects.none()
+    if crm_policy.sees_everything(user) or user.has_role(Role.ADMIN):
+        return Partner.objects.all()
+    return Partner.objects.filter(region__manager=user)
+
+
+def a3_visible_to(user: Any) -> Any:
+    from reports.models import PartnerMonthlyAnalysis
+
+    if not crm_policy.is_signed_in(user):
+        return PartnerMonthlyAnalysis.objects.none()
+    return PartnerMonthlyAnalysis.objects.filter(partner__in=a3_partners_visible_to(user))
+
+
+def can_comment_a3(user: Any, analysis: Any) -> bool:
+    """The regional manager of the partner's region comments (批示); the top roles and admin may too."""
+    if not _reviews_partners(user) or analysis.status == "draft":
+        return False
+    if crm_policy.sees_everything(user) or user.has_role(Role.ADMIN):
+        return True
+    region = analysis.partner.region
+    return region is not None and region.manager_id == user.pk

@@ -1,4 +1,5 @@
-"""Celery jobs of the reports app. Each calls a service and is safe to run twice."""
+"""Celery jobs of the reports app: A4 work-report reminders and the A3 reminders (000 §4.2.2, the
+25th-of-month analysis). Each calls a service and is safe to run twice."""
 
 from __future__ import annotations
 
@@ -43,3 +44,11 @@ def ensure_worklog_schedule(sender: object = None, using: str = "default", **_: 
         name=WORKLOG_REMIND_SCHEDULE_NAME,
         defaults={"task": WORKLOG_REMIND_TASK, "crontab": crontab, "kwargs": json.dumps({})},
     )
+
+
+@shared_task
+def a3_reminders() -> int:
+    from common.timeutil import local_today
+    from reports.consumption import a3_reminders as run
+
+    return run(today=local_today())

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import views, worklog_views
+from reports import consumption_views, views, worklog_views
 
 app_name = "reports"
 urlpatterns = [
@@ -17,4 +17,7 @@ urlpatterns = [
     path("worklogs/team/", worklog_views.worklog_team, name="worklog_team"),
     path("worklogs/<int:pk>/", worklog_views.worklog_detail, name="worklog_detail"),
     path("worklogs/<int:pk>/comment/", worklog_views.worklog_comment_view, name="worklog_comment"),
+    path("a3/", consumption_views.a3_list, name="a3_list"),
+    path("a3/mine/", consumption_views.a3_mine, name="a3_mine"),
+    path("a3/<int:pk>/", consumption_views.a3_detail, name="a3_detail"),
 ]

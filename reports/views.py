@@ -12,6 +12,8 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from commissions import policy as commissions_policy
+from commissions.models import PerkStatus
 from common.access import page_open_to
 from common.auth import AuthedRequest
 from common.exports import export_log_record
@@ -44,6 +46,12 @@ def home(request: AuthedRequest) -> HttpResponse:
     }
     if data["kind"] in ("rep", "manager"):  # managers keep "my day" (review queue, who is out) too
         context.update(my_day_context(request.user))
+    if data["kind"] == "partner":  # K14: the perks I may use and until when (the commissions policy)
+        context["perks"] = list(
+            commissions_policy.perks_visible_to(request.user)
+            .filter(status=PerkStatus.GRANTED)
+            .order_by("valid_until", "id")[:10]
+        )
     return render(request, HOME_TEMPLATES[data["kind"]], context)
 
 

@@ -25,7 +25,7 @@ from crm.models import (
 from crm.models.customers import ONSITE_CHANNELS
 from reports import policy
 from reports.models import WorkReport, WorkReportStatus
-from reports.selectors import stages
+from reports.selectors_pipeline import stages
 from reports.worklog_periods import worklog_due_at, worklog_period
 
 # The prefill lists at most this many follow-ups (a month can have hundreds; the counts stay exact).

@@ -16,6 +16,7 @@ from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from commissions import policy as commissions_policy
+from commissions.models import PartnerPerk, PerkKind
 from common.menu import nav_for
 from crm import policy as crm_policy
 from crm.models import (
@@ -33,6 +34,7 @@ from crm.services import opportunities as opp_services
 from crm.services.approvals import authority_rules_seed_defaults
 from partners import policy as partners_policy
 from reports import policy as reports_policy
+from reports.models import PartnerMonthlyAnalysis
 from reports.worklogs import worklog_save
 from settlements import policy as settlements_policy
 from settlements.models import ExportJob, Settlement
@@ -186,6 +188,10 @@ PAGES: dict[str, Rule] = {
     "commissions:forfeit": Rule(k.can_forfeit, menu=True),
     "commissions:plan_list": Rule(k.can_manage_plans, menu=True),
     "commissions:plan_edit": Rule(k.can_manage_plans, "plan"),
+    "commissions:champion_list": Rule(k.can_open_champions),  # linked from the perks page
+    "commissions:perk_list": Rule(k.can_open_perks, menu=True),
+    "commissions:perk_detail": Rule(k.can_open_perks, "perk"),
+    "commissions:upgrade_review": Rule(k.can_open_upgrade_review, menu=True),
     "settlements:list": Rule(s.can_open_settlements, menu=True),
     "settlements:dashboard": Rule(s.can_open_settlement_dashboard, menu=True),
     "settlements:inbox": Rule(s.can_open_settlement_inbox),  # staff: the approvals centre's tab
@@ -211,6 +217,9 @@ PAGES: dict[str, Rule] = {
     "reports:rankings": Rule(r.can_open_rankings, menu=True),
     "reports:usage": Rule(r.can_open_rankings, menu=True),
     "reports:sales": Rule(r.can_open_money_reports, menu=True),
+    "reports:a3_list": Rule(r.can_open_a3),  # staff's menu entry; the partner's is its own month
+    "reports:a3_mine": Rule(r.can_fill_a3, menu=True),
+    "reports:a3_detail": Rule(r.can_open_a3, "a3"),
     "reports:sales_export": Rule(r.can_open_money_reports),
     "reports:chart_export": Rule(r.can_export_charts),  # each chart asks its report's rule (404)
     "reports:worklogs": Rule(r.can_open_work_reports, menu=True),
@@ -320,6 +329,10 @@ API: dict[str, Rule] = {
     "reports_api:worklog_team": Rule(r.can_open_team_work_reports),
     "reports_api:worklog_detail": Rule(r.can_open_work_reports, "work_report"),
     "reports_api:worklog_comment": Rule(r.can_open_team_work_reports, "work_report"),
+    "reports_api:a3_list": Rule(r.can_open_a3),
+    "reports_api:a3_mine": Rule(r.can_fill_a3),
+    "reports_api:a3_detail": Rule(r.can_open_a3, "a3"),
+    "reports_api:a3_comment": Rule(r.can_open_a3, "a3"),  # the partner itself, a draft: 403
     "partners_api:api-root": Rule(signed_in),
     "partners_api:collision-list": Rule(p.can_open_collisions),
     "partners_api:collision-detail": Rule(p.can_open_collisions, "collision"),
@@ -340,6 +353,11 @@ API: dict[str, Rule] = {
     "commissions_api:plan_objection": Rule(k.can_open_my_plan),
     "commissions_api:line-list": Rule(k.can_open_statement),
     "commissions_api:line-detail": Rule(k.can_open_statement, "line"),
+    "commissions_api:champions": Rule(k.can_open_champions),
+    "commissions_api:upgrade_review": Rule(k.can_open_upgrade_review),
+    "commissions_api:perk-list": Rule(k.can_open_perks),
+    "commissions_api:perk-detail": Rule(k.can_open_perks, "perk"),
+    "commissions_api:perk-redeem": Rule(k.can_open_perks, "perk"),  # the partner itself: 403
     "settlements_api:api-root": Rule(signed_in),
     "settlements_api:settlement-list": Rule(s.can_open_settlements),
     "settlements_api:settlement-inbox": Rule(s.can_open_settlements),
@@ -527,6 +545,25 @@ def build_world() -> World:
     partner_case = collision_open(customer=partner_clash, claimant=partner, source="manual")
     lines = [cline(user=org.rep_a1, amount="100.00"), cline(user=org.rep_b1, amount="300.00")]
     cline(partner=partner, kind="rebate", category="微课程", amount="50.00")
+    other_partner = make_partner(name="别区合伙人", region=org.region_b)
+    perks = [
+        PartnerPerk.objects.create(
+            partner=pp,
+            kind=PerkKind.MARKET_GUIDANCE,
+            earned_for=SEP,
+            valid_from=dt.date(2026, 10, 1),
+            valid_until=dt.date(2026, 10, 31),
+            reason="2026年9月业务总额 ¥10,000.00",
+            source_key=f"perk:test:{pp.pk}",
+        )
+        for pp in (partner, other_partner)
+    ]
+    analyses = [
+        PartnerMonthlyAnalysis.objects.create(
+            partner=pp, month=SEP, status="submitted", next_month_plan="计划"
+        )
+        for pp in (partner, other_partner)
+    ]
     settlement_generate(month=SEP, by=org.finance)
     sa = Settlement.objects.get(payee_user=org.rep_a1, month=SEP)
     sb = Settlement.objects.get(payee_user=org.rep_b1, month=SEP)
@@ -585,6 +622,8 @@ def build_world() -> World:
         "user": [org.rep_b1],
         "partner": [partner],
         "work_report": work_reports,
+        "perk": perks,
+        "a3": analyses,
     }
     assert Region.objects.exists() and Department.objects.exists()
     return world
@@ -624,6 +663,10 @@ def _visible(kind: str, user: Any, obj: Any) -> bool:
         return partners_policy.order_credit_visible(user, obj.pk) is not None
     if kind == "collision":
         return partners_policy.collisions_visible_to(user).filter(pk=obj.pk).exists()
+    if kind == "a3":
+        return reports_policy.a3_visible_to(user).filter(pk=obj.pk).exists()
+    if kind == "perk":
+        return commissions_policy.perks_visible_to(user).filter(pk=obj.pk).exists()
     if kind == "line":
         return commissions_policy.lines_visible_to(user).filter(pk=obj.pk).exists()
     if kind in ("settlement", "settlement_line"):

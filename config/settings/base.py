@@ -314,3 +314,27 @@ CRM_TASK_OVERDUE_FLAG_AFTER_DAYS = 1
 # due, and the owner and their manager this many days after it if it is still not fully received.
 CRM_PAYMENT_PLAN_REMIND_BEFORE_DAYS = 3
 CRM_PAYMENT_PLAN_REMIND_AFTER_DAYS = 1
+# K14 rewards (000 §4.3; README "Rewards"). Sales champions: the amount per period (split between tied
+# winners with common.fen.allocate) and who competes — "partner" (the seed's rule book is the partners')
+# and/or "staff" (the company's own sales people).
+REWARDS_CHAMPION_AMOUNTS = {"month": "300.00", "quarter": "500.00", "year": "5000.00"}
+REWARDS_CHAMPION_POOLS = ["partner"]
+# Partner perks, next month, stackable, expire unused (000 §4.3.1–4.3.2).
+REWARDS_GUIDANCE_MONTH_MIN = "10000.00"  # free market guidance: ≥ this in the month …
+REWARDS_GUIDANCE_THREE_MONTHS_MIN = "30000.00"  # … or ≥ this over three consecutive months
+REWARDS_GUIDANCE_DAYS = 2
+REWARDS_LECTURE_MONTH_MIN = "20000.00"  # free public lecture: ≥ this in the month …
+REWARDS_LECTURE_THREE_MONTHS_MIN = "50000.00"  # … or over three months, and first in the region
+# Annual targets and upgrades (000 §4.3.4–4.3.5): beating the annual target by this share …
+REWARDS_UPGRADE_OVER_TARGET = "0.50"
+REWARDS_STRATEGIC_DISCOUNT_MONTHS = 1
+REWARDS_TRIAL_MONTHS = 6
+# … the trial is made permanent when the trial months' sales reach this share of the regional strategic
+# partner's annual target (six months of a twelve-month target).
+REWARDS_TRIAL_TARGET_SHARE = "0.50"
+REWARDS_BRANCH_PRIORITY_MONTHS = 12
+# A3 (000 §4.2.2): the partner's monthly consumption analysis is due on this day of the month; the
+# reminder job tells partners on these days and the regional manager the day after the due day.
+REPORTS_A3_DUE_DAY = 25
+REPORTS_A3_REMIND_DAYS = [22, 25]
+REPORTS_A3_BEST_ITEMS = 3

@@ -109,7 +109,7 @@ def test_a_partner_sees_only_the_partner_portal(org) -> None:  # type: ignore[no
     menu = _menu(login)
     assert menu == {
         "home": ["我的看板"],
-        "partner": ["合伙人门户", "撞单", "我的返佣", "结算单", "待我确认"],
+        "partner": ["合伙人门户", "撞单", "我的返佣", "我的奖励", "月度消费追踪分析", "结算单", "待我确认"],
     }
     assert [str(label) for label, _icon in [GROUPS["partner"]]] == ["合作伙伴门户"]
 

@@ -1,0 +1,120 @@
+"""A3 pages: the partner's monthly consumption analysis (prefilled, saved, submitted), the regional
+manager's team view (who has not submitted) and the analysis page with the manager's comment."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from common.access import page_open_to
+from common.auth import AuthedRequest
+from common.errors import DomainError
+from common.forms import add_domain_error
+from common.timeutil import local_today, month_start, parse_month
+from reports import policy
+from reports.consumption import EDITABLE, analysis_comment, analysis_for, analysis_save, team_overview
+from reports.consumption_forms import A3MonthForm, AnalysisForm, CommentForm
+from reports.models import AnalysisStatus
+
+PAGE_SIZE = 50
+
+
+@page_open_to(policy.can_open_a3)
+def a3_list(request: AuthedRequest) -> HttpResponse:
+    form = A3MonthForm(request.GET or None)
+    month, status, q = month_start(local_today()), "", ""
+    if form.is_valid():
+        month = form.cleaned_data["month"] or month
+        status, q = form.cleaned_data["status"], form.cleaned_data["q"]
+    partners = policy.a3_partners_visible_to(request.user)
+    if q:
+        partners = partners.filter(name__icontains=q)
+    rows = team_overview(partners=partners, month=month)
+    if status == "missing":
+        rows = [r for r in rows if r.analysis is None or r.analysis.status == AnalysisStatus.DRAFT]
+    elif status:
+        rows = [r for r in rows if r.analysis is not None and r.analysis.status == status]
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "reports/a3_list.html",
+        {
+            "form": form,
+            "month": month,
+            "page": page,
+            "params": params.urlencode(),
+            "may_fill": policy.can_fill_a3(request.user),
+        },
+    )
+
+
+@page_open_to(policy.can_fill_a3)
+@require_http_methods(["GET", "POST"])
+def a3_mine(request: AuthedRequest) -> HttpResponse:
+    partner = policy.a3_partner(request.user)
+    month = parse_month(request.GET.get("month")) or month_start(local_today())
+    analysis, figures = analysis_for(partner=partner, month=month)
+    form = AnalysisForm(request.POST or None, instance=analysis)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data.get(name) for name in EDITABLE}
+        try:
+            saved = analysis_save(
+                partner=partner, month=month, by=request.user, data=data, submit="submit" in request.POST
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("已提交大区经理。") if saved.status == AnalysisStatus.SUBMITTED else _("已保存草稿。"),
+            )
+            return redirect(f"{request.path}?month={month:%Y-%m}")
+    return render(
+        request,
+        "reports/a3_form.html",
+        {
+            "form": form,
+            "analysis": analysis,
+            "f": figures,
+            "month": month,
+            "editable": analysis.status == AnalysisStatus.DRAFT,
+        },
+    )
+
+
+@page_open_to(policy.can_open_a3)
+@require_http_methods(["GET", "POST"])
+def a3_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    analysis = (
+        policy.a3_visible_to(request.user)
+        .select_related("partner__region", "commented_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if analysis is None:
+        raise Http404
+    may_comment = policy.can_comment_a3(request.user, analysis)
+    form = CommentForm(request.POST or None, initial={"comment": analysis.manager_comment})
+    if request.method == "POST":
+        if not may_comment:
+            raise Http404
+        if form.is_valid():
+            try:
+                analysis_comment(analysis=analysis, by=request.user, comment=form.cleaned_data["comment"])
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                messages.success(request, _("已批示。"))
+                return redirect("reports:a3_detail", pk=analysis.pk)
+    _analysis, figures = analysis_for(partner=analysis.partner, month=analysis.month)
+    return render(
+        request,
+        "reports/a3_detail.html",
+        {"analysis": analysis, "f": figures, "form": form, "may_comment": may_comment},
+    )

@@ -1,0 +1,24 @@
+"""post_migrate: register the daily A3 reminder job (idempotent; admins may edit its schedule)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models.signals import post_migrate
+from django.dispatch import receiver
+
+TASK_NAME = "报表：提醒合伙人提交月度消费追踪分析"
+
+
+@receiver(post_migrate)
+def register_periodic_tasks(sender: Any, **kwargs: Any) -> None:
+    if getattr(sender, "name", "") != "reports":
+        return
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    schedule, _ = CrontabSchedule.objects.get_or_create(
+        minute="0", hour="9", day_of_week="*", day_of_month="*", month_of_year="*", timezone="Asia/Shanghai"
+    )
+    PeriodicTask.objects.get_or_create(
+        name=TASK_NAME, defaults={"task": "reports.tasks.a3_reminders", "crontab": schedule}
+    )
