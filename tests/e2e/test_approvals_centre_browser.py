@@ -59,7 +59,7 @@ def test_manager_approves_a_quote_inline_in_the_approvals_centre(live_server, si
             page.set_default_timeout(15_000)
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             page.goto(f"{live_server.url}/accounts/login/")
-            page.fill("input[name=username]", "manager_a")
+            page.fill("input[name=username]", org.manager_a.username)
             page.fill("input[name=password]", "pass12345")
             page.click("form[method=post] button.btn-primary")
             page.wait_for_load_state("load")
