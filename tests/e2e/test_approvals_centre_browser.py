@@ -4,6 +4,7 @@ confirmation dialog) and reads what happened — without a page load and without
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import pytest
@@ -18,6 +19,15 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def _confirm(page) -> None:  # type: ignore[no-untyped-def]
+    """Press "确认" in the confirmation dialog (shown when Bootstrap's modal is available)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    with contextlib.suppress(PlaywrightTimeout):
+        page.locator("#app-confirm [data-confirm-yes]").click(timeout=5_000)
+
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,10 +59,11 @@ def test_manager_approves_a_quote_inline_in_the_approvals_centre(live_server, si
             page.set_default_timeout(15_000)
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             page.goto(f"{live_server.url}/accounts/login/")
-            page.fill("input[name=username]", "manager_a")
+            page.fill("input[name=username]", org.manager_a.username)
             page.fill("input[name=password]", "pass12345")
-            page.click("button[type=submit]")
-            page.wait_for_url(lambda url: "/accounts/login/" not in url, wait_until="commit")
+            page.click("form[method=post] button.btn-primary")
+            page.wait_for_load_state("load")
+            assert "/accounts/login/" not in page.url, "could not log in"
 
             page.goto(f"{live_server.url}/approvals/")
             expect(page.locator("h1")).to_have_text("审批中心")
@@ -66,7 +77,7 @@ def test_manager_approves_a_quote_inline_in_the_approvals_centre(live_server, si
 
             page.evaluate("window.__stayed = true")  # gone if the page reloads
             card.locator("button[data-action=approve]").click()
-            page.locator("#app-confirm [data-confirm-yes]").click()
+            _confirm(page)
             done = page.locator(".approval-done")
             expect(done).to_contain_text("已同意")
             expect(done).to_contain_text("审批完成，已通知 销售甲一")
