@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -160,7 +160,11 @@ def analysis_save(
         a.status = AnalysisStatus.SUBMITTED
         a.submitted_at, a.submitted_by = timezone.now(), by
         a.target, a.actual = figures.target, figures.actual
-    a.save()
+    try:
+        with transaction.atomic():  # a second tab creating the same month at once: a clear refusal
+            a.save()
+    except IntegrityError:
+        raise Conflict(_("本月分析刚被另一处保存，请刷新后再试。")) from None
     if submit and partner.region_id and partner.region and partner.region.manager_id:
         notify(
             users=[partner.region.manager],
@@ -177,7 +181,11 @@ def analysis_comment(
 ) -> PartnerMonthlyAnalysis:
     """The regional manager's comment on a submitted analysis (批示); the partner is told."""
     pk = analysis.pk if isinstance(analysis, PartnerMonthlyAnalysis) else analysis
-    a = PartnerMonthlyAnalysis.objects.select_for_update().select_related("partner__user").get(pk=pk)
+    a = (
+        PartnerMonthlyAnalysis.objects.select_for_update(of=("self",))
+        .select_related("partner__user")
+        .get(pk=pk)
+    )
     if a.status == AnalysisStatus.DRAFT:
         raise Conflict(_("合伙人尚未提交本月分析。"))
     if not comment.strip():
