@@ -51,5 +51,13 @@ def register_menu() -> None:
             policy.can_open_receivables,
             order=40,
         ),
+        MenuEntry(
+            "money",
+            _("客户佣金支付"),
+            "crm:rebate_payments",
+            "cash",
+            policy.can_open_rebate_payments,
+            order=45,
+        ),
         MenuEntry("system", _("后台管理"), "admin:index", "settings", policy.can_open_admin, order=90),
     )

@@ -10,6 +10,7 @@ from crm.views import orders as order_views
 from crm.views import pool as pool_views
 from crm.views import products as product_views
 from crm.views import quotes as quote_views
+from crm.views import rebate_payments as rebate_payment_views
 from crm.views import receivables as receivable_views
 
 app_name = "crm"
@@ -52,6 +53,7 @@ urlpatterns = [
     ),
     path("approvals/", approval_views.approval_inbox, name="approval_inbox"),
     path("approvals/concessions/new/", approval_views.concession_create, name="concession_create"),
+    path("rebate-payments/", rebate_payment_views.rebate_payments, name="rebate_payments"),
     path("approvals/<int:pk>/", approval_views.approval_detail, name="approval_detail"),
     path("approvals/<int:pk>/decide/", approval_views.approval_decide, name="approval_decide"),
     path("products/", product_views.product_list, name="product_list"),

@@ -1,6 +1,16 @@
 from rest_framework.routers import DefaultRouter
 
-from crm.api import approvals, contracts, leads, opportunities, orders, products, quotes, views
+from crm.api import (
+    approvals,
+    contracts,
+    leads,
+    opportunities,
+    orders,
+    products,
+    quotes,
+    rebate_payments,
+    views,
+)
 from crm.api import pool as pool_views
 
 app_name = "crm_api"
@@ -11,6 +21,7 @@ router.register("leads", leads.LeadViewSet, basename="lead")
 router.register("opportunities", opportunities.OpportunityViewSet, basename="opportunity")
 router.register("approvals", approvals.ApprovalViewSet, basename="approval")
 router.register("concessions", approvals.ConcessionViewSet, basename="concession")
+router.register("rebate-payments", rebate_payments.RebatePaymentViewSet, basename="rebate-payment")
 router.register("product-categories", products.ProductCategoryViewSet, basename="product-category")
 router.register("products", products.ProductViewSet, basename="product")
 router.register("quotes", quotes.QuoteViewSet, basename="quote")
