@@ -23,7 +23,7 @@ def test_finance_pays_an_approved_rebate_in_full_from_the_page(org, client_for):
     c = _approved_rebate(org, received="12000.00")
     page = client_for(org.finance)
     body = page.get(URL).content.decode()
-    assert "¥400.00" in body and 'value="400.00"' in body
+    assert "¥400.00" in body and 'value="400.00"' in body and "4%" in body
     r = page.post(
         URL, {"concession": c.pk, "amount": "400.00", "paid_on": "2026-11-20", "payment_form_no": "LW-9"}
     )
