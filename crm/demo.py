@@ -115,6 +115,8 @@ def seed(ctx: dict[str, Any]) -> None:
     executive = _user(
         "exec1", "何执行", [Role.ACCOUNT_EXECUTIVE], manager=reps[0].manager, department=reps[0].department
     )
+    # 003 §4.2: 销售一部's assistant reviews the department's new customers with its manager.
+    _user("dept_assistant1", "苏助理", [Role.DEPARTMENT_ASSISTANT], department=reps[0].department)
     ctx.update(
         admin=admin,
         president=president,

@@ -54,5 +54,13 @@ def register_menu() -> None:
             policy.can_manage_authority_matrix,
             order=15,
         ),
+        MenuEntry(
+            "money",
+            _("客户佣金支付"),
+            "crm:rebate_payments",
+            "cash",
+            policy.can_open_rebate_payments,
+            order=45,
+        ),
         MenuEntry("system", _("后台管理"), "admin:index", "settings", policy.can_open_admin, order=90),
     )

@@ -335,6 +335,11 @@ def can_manage_authority_matrix(user: Any) -> bool:
     return is_system_admin(user)
 
 
+def can_open_rebate_payments(user: Any) -> bool:
+    """002 §6: the page (and list API) where finance pays approved customer rebates: finance only."""
+    return is_finance(user)
+
+
 def can_open_admin(user: Any) -> bool:
     """The Django admin (org, users, roles, rule settings)."""
     return is_signed_in(user) and bool(user.is_staff)

@@ -13,6 +13,7 @@ from crm.views import org as org_views
 from crm.views import pool as pool_views
 from crm.views import products as product_views
 from crm.views import quotes as quote_views
+from crm.views import rebate_payments as rebate_payment_views
 from crm.views import receivables as receivable_views
 from crm.views import search as search_views
 from crm.views import tasks as task_views
@@ -61,6 +62,7 @@ urlpatterns = [
     ),
     path("approvals/", approval_views.approval_inbox, name="approval_inbox"),
     path("approvals/concessions/new/", approval_views.concession_create, name="concession_create"),
+    path("rebate-payments/", rebate_payment_views.rebate_payments, name="rebate_payments"),
     path("approvals/<int:pk>/", approval_views.approval_detail, name="approval_detail"),
     path("approvals/<int:pk>/decide/", approval_views.approval_decide, name="approval_decide"),
     path(

@@ -17,7 +17,14 @@ from common.money import round_fen
 from common.timeutil import local_today, month_start
 from crm.models import Role, User
 from partners.models import Partner, PartnerKind
-from settlements.models import PayeeBankAccount, Settlement, SettlementStatus
+from settlements.models import (
+    Gender,
+    PartnerTicketStock,
+    PayeeBankAccount,
+    Settlement,
+    SettlementStatus,
+    TicketSale,
+)
 from settlements.policy import month_calendar
 from settlements.services.disputes import dispute_create
 from settlements.services.generation import settlement_generate
@@ -162,6 +169,48 @@ def _walk(s: Settlement, ctx: dict[str, Any], until: str) -> Settlement:
     return s
 
 
+COURSES = ("家庭教育讲座", "学生特训营体验课")
+ATTENDEES = ("李华", "王芳", "张伟", "刘洋", "陈静", "杨磊", "赵敏", "周杰")
+
+
+def _tickets(partners: list[Partner], months: tuple[dt.date, ...], rng: random.Random) -> None:
+    """K13: each partner owns tickets bought before the first month and brings attendees every month, so
+    the 结算信息一览表 shows deductions and a ticket balance running from month to month."""
+    if PartnerTicketStock.objects.exists() or not partners:
+        return
+    stock, sales = [], []
+    for n, partner in enumerate(partners):
+        course = COURSES[n % len(COURSES)]
+        stock.append(
+            PartnerTicketStock(
+                partner=partner,
+                course_name=course,
+                ticket_price=Decimal("200.00"),
+                quantity=10,
+                acquired_on=_prev(months[0]) + dt.timedelta(days=9),
+            )
+        )
+        for i, month in enumerate(months):
+            name = ATTENDEES[(n * 3 + i) % len(ATTENDEES)]
+            sales.append(
+                TicketSale(
+                    partner=partner,
+                    month=month,
+                    attendee_name=name,
+                    gender=Gender.FEMALE if i % 2 else Gender.MALE,
+                    id_number=f"1101011990030{n}{i}23X",
+                    phone=f"1380000{n}{i}{rng.randint(100, 999)}",
+                    attended_on=month + dt.timedelta(days=14),
+                    course_name=course,
+                    signed_price=Decimal("200.00"),
+                    sold_price=Decimal("330.00"),
+                    quantity=2 + i,
+                )
+            )
+    PartnerTicketStock.objects.bulk_create(stock)
+    TicketSale.objects.bulk_create(sales)
+
+
 def seed(ctx: dict[str, Any]) -> None:
     rng: random.Random = ctx["rng"]
     finance: User | None = ctx.get("finance")
@@ -191,6 +240,7 @@ def seed(ctx: dict[str, Any]) -> None:
         if CommissionLine.objects.filter(status=LineStatus.PAYABLE, period=month).count() < 5:
             new.extend(_lines_for(month, payees, partners, rng))
     CommissionLine.objects.bulk_create(new, ignore_conflicts=True)
+    _tickets(partners, (oldest, previous, current), rng)
 
     # Oldest month: approved by everyone and paid.
     settlement_generate(month=oldest, by=finance)

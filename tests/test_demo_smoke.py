@@ -28,6 +28,7 @@ ROLE_USERS = [
     "admin",
     "partner1",
     "exec1",
+    "dept_assistant1",
 ]
 DETAIL_RE = re.compile(r"^/[^?#]*/\d+/$")
 # how many distinct detail pages each role must at least reach from its menu (guards the link parsing)
@@ -145,7 +146,7 @@ def test_every_menu_page_and_first_detail_opens(demo, db, username):  # type: ig
 
 # Lists open only to some roles (everyone else gets 404, as for an unknown page). Every other list
 # route must answer 200 to every role (filtered to what they may see).
-POOL_ROLES = set(ROLE_USERS) - {"assistant", "finance", "partner1"}
+POOL_ROLES = set(ROLE_USERS) - {"assistant", "dept_assistant1", "finance", "partner1"}
 INTERNAL = set(ROLE_USERS) - {"partner1"}  # crm.policy.is_internal: a partner sees only the portal
 SALES = INTERNAL - {"finance"}  # crm.policy.works_in_sales: finance has no customer book or pipeline
 RESTRICTED = {
@@ -162,6 +163,9 @@ RESTRICTED = {
     "/api/partners/portal/customers/": {"partner1"},
     "/api/partners/portal/orders/": {"partner1"},
     "/api/partners/portal/referrals/": {"partner1"},
+    # finance's entry lists: K13 tickets and 002 §6 customer rebate payments
+    **{f"/api/{path}/": {"finance"} for path in ("settlements/ticket-stock", "settlements/ticket-sales")},
+    "/api/rebate-payments/": {"finance"},
 }
 
 

@@ -126,6 +126,7 @@ PAGES: dict[str, Rule] = {
     "crm:opportunity_attachment_download": Rule(c.can_open_pipeline, "attachment"),
     "crm:approval_inbox": Rule(c.can_open_approvals, menu=True),
     "crm:concession_create": Rule(c.can_open_pipeline),
+    "crm:rebate_payments": Rule(c.can_open_rebate_payments, menu=True),
     "crm:approval_detail": Rule(c.can_open_approvals, "approval"),
     "crm:approval_decide": Rule(c.can_open_approvals, "approval"),
     "crm:approval_centre_decide": Rule(c.can_open_approvals),
@@ -379,6 +380,7 @@ API: dict[str, Rule] = {
     "settlements_api:export-list": Rule(s.can_export),
     "settlements_api:export-detail": Rule(s.can_export, "export"),
     "settlements_api:ticket-stock-list": Rule(s.can_record_tickets),
+    "crm_api:rebate-payment-list": Rule(c.can_open_rebate_payments),
     "settlements_api:ticket-sale-list": Rule(s.can_record_tickets),
 }
 

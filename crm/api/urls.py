@@ -1,7 +1,18 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from crm.api import approvals, contracts, imports, leads, opportunities, orders, products, quotes, views
+from crm.api import (
+    approvals,
+    contracts,
+    imports,
+    leads,
+    opportunities,
+    orders,
+    products,
+    quotes,
+    rebate_payments,
+    views,
+)
 from crm.api import pool as pool_views
 from crm.api.search import SearchView
 from crm.api.tasks import TaskViewSet
@@ -15,6 +26,7 @@ router.register("imports", imports.ImportJobViewSet, basename="import-job")
 router.register("opportunities", opportunities.OpportunityViewSet, basename="opportunity")
 router.register("approvals", approvals.ApprovalViewSet, basename="approval")
 router.register("concessions", approvals.ConcessionViewSet, basename="concession")
+router.register("rebate-payments", rebate_payments.RebatePaymentViewSet, basename="rebate-payment")
 router.register("product-categories", products.ProductCategoryViewSet, basename="product-category")
 router.register("products", products.ProductViewSet, basename="product")
 router.register("quotes", quotes.QuoteViewSet, basename="quote")

@@ -618,6 +618,7 @@ def customer_rebate_pay(
 
     from common.money import round_fen
     from crm.models import Concession, Payment
+    from crm.services.rebate_payments import customer_rebate_due
 
     if not (by.has_role(Role.FINANCE) or by.sees_everything):
         raise DomainError(_("只有财务中心可以支付客户佣金。"), code="not_allowed", status=403)
@@ -640,7 +641,7 @@ def customer_rebate_pay(
             code="base_above_received",
             status=409,
         )
-    due = round_fen(c.base_amount * c.ratio)
+    due = customer_rebate_due(c)
     try:
         paying = round_fen(D(str(amount)))
     except Exception:

@@ -96,6 +96,7 @@ def test_finance_sees_money_and_the_lists_it_may_open(org) -> None:  # type: ign
             "门票登记",
             "应收账龄",
             "提成方案管理",
+            "客户佣金支付",
             "提成没收",
         ],
         "reports": ["合同与回款趋势", "排行榜", "CRM 使用排名", "月度销售报表"],
