@@ -19,6 +19,7 @@ urlpatterns = [
     path("customers/new/", views.customer_create, name="customer_create"),
     path("customers/export/", views.customer_export, name="customer_export"),
     path("customers/<int:pk>/", views.customer_detail, name="customer_detail"),
+    path("customers/<int:pk>/tabs/<slug:tab>/", views.customer_tab, name="customer_tab"),
     path("customers/<int:pk>/edit/", views.customer_edit, name="customer_edit"),
     path("customers/<int:pk>/assign/", views.customer_assign, name="customer_assign"),
     path("customers/<int:pk>/followups/new/", views.followup_create, name="followup_create"),

@@ -87,6 +87,7 @@ PAGES: dict[str, Rule] = {
     "crm:customer_create": Rule(c.can_open_customers),
     "crm:customer_detail": Rule(c.can_open_customers, "customer"),
     "crm:customer_edit": Rule(c.can_open_customers, "customer"),
+    "crm:customer_tab": Rule(c.can_open_customers, "customer"),  # issue 16: one tab of the customer 360
     "crm:customer_assign": Rule(c.can_open_customers, "customer_assign"),
     "crm:followup_create": Rule(c.can_open_customers, "customer"),
     "crm:contact_create": Rule(c.can_open_customers, "customer"),
@@ -570,6 +571,8 @@ def _kwargs(kind: str, obj: Any, route: str) -> dict[str, Any]:
         return {"pk": order.pk, key: writeoff.pk}
     if "<int:contract_pk>" in route:
         return {"contract_pk": obj.pk}
+    if "<slug:tab>" in route:
+        return {"pk": obj.pk, "tab": "orders"}
     return {"pk": obj.pk}
 
 

@@ -254,6 +254,8 @@ LOGGING = {
 # Rules that affect money or that admins tune live in database-backed policy models (see each app's
 # admin); these are only the first values those policies are created with.
 CRM_CUSTOMER_LIST_PAGE_SIZE = 50
+# Issue 16: rows per page in a customer-page tab (contacts, orders, …).
+CRM_CUSTOMER_TAB_PAGE_SIZE = 20
 # Issue 17: dates and months people type must fall in these years (inclusive).
 CRM_SANE_YEARS = (2000, 2099)
 # C8: words that do not name a customer; an outing registered with only these is refused.

@@ -42,6 +42,7 @@ from crm.selectors import (
 from crm.services import customer_export as export_services
 from crm.services import customers as services
 from crm.services.customer_export import can_export_customers
+from crm.views.customer360 import DEFAULT_TAB, tab_context
 
 
 def visible_customer_or_404(request: AuthedRequest, pk: int) -> Customer:
@@ -207,26 +208,40 @@ def customer_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
+def customer_detail_context(request: AuthedRequest, customer: Customer, *, tab: str) -> dict[str, Any]:
+    return {
+        "customer": customer,
+        "timeline": timeline_for(customer),
+        "days_without_contact": services.touch_days_without_contact(customer),
+        "can_review": customer.review_status == ReviewStatus.PENDING
+        and policy.can_review_customer(request.user, customer),
+        "can_assign": policy.can_assign_customer(request.user, customer),
+        "quick_form": QuickFollowUpForm(auto_id="quick_%s"),
+        # What the apps above crm add to the page (partners: executive button, collision cases).
+        "extra_actions": customer_page_actions(customer=customer, user=request.user),
+        "extra_sections": customer_page_sections(customer=customer, user=request.user),
+        **tab_context(request, customer, tab),
+    }
+
+
 @page_open_to(policy.can_open_customers)
 def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = visible_customer_or_404(request, pk)
     return render(
-        request,
-        "crm/customer_detail.html",
-        {
-            "customer": customer,
-            "contacts": customer.contacts.all(),
-            "timeline": timeline_for(customer),
-            "days_without_contact": services.touch_days_without_contact(customer),
-            "can_review": customer.review_status == ReviewStatus.PENDING
-            and policy.can_review_customer(request.user, customer),
-            "can_assign": policy.can_assign_customer(request.user, customer),
-            "quick_form": QuickFollowUpForm(auto_id="quick_%s"),
-            # What the apps above crm add to the page (partners: executive button, collision cases).
-            "extra_actions": customer_page_actions(customer=customer, user=request.user),
-            "extra_sections": customer_page_sections(customer=customer, user=request.user),
-        },
+        request, "crm/customer_detail.html", customer_detail_context(request, customer, tab=DEFAULT_TAB)
     )
+
+
+@page_open_to(policy.can_open_customers)
+def customer_tab(request: AuthedRequest, pk: int, tab: str) -> HttpResponse:
+    """Issue 16: one tab of the customer page. htmx gets the tab strip and body only; a plain visit (a
+    bookmark, a new browser tab) gets the whole page with this tab open."""
+    customer = visible_customer_or_404(request, pk)
+    if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):
+        return render(
+            request, "crm/_customer_tabs.html", {"customer": customer, **tab_context(request, customer, tab)}
+        )
+    return render(request, "crm/customer_detail.html", customer_detail_context(request, customer, tab=tab))
 
 
 @page_open_to(policy.can_open_customers)
