@@ -49,3 +49,29 @@ class KeysetPagination(CursorPagination):
             raise DomainError(
                 _("分页游标无效，请从第一页重新开始。"), code="invalid_cursor", field="cursor"
             ) from None
+
+
+class ListToolsPagination(KeysetPagination):
+    """Keyset pages in the order the list tools chose (`view.list_ordering`), with the list's total
+    (estimated on very large PostgreSQL tables, see common.listtools.list_total)."""
+
+    def get_ordering(self, request, queryset, view):  # type: ignore[no-untyped-def]
+        return getattr(view, "list_ordering", None) or super().get_ordering(request, queryset, view)
+
+    def paginate_queryset(self, queryset, request, view=None):  # type: ignore[no-untyped-def]
+        from common.listtools import list_total
+
+        self.total = list_total(queryset.order_by())
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data):  # type: ignore[no-untyped-def]
+        response = super().get_paginated_response(data)
+        response.data["total"] = self.total.value
+        response.data["total_estimated"] = self.total.estimated
+        return response
+
+    def get_paginated_response_schema(self, schema):  # type: ignore[no-untyped-def]
+        out = super().get_paginated_response_schema(schema)
+        out["properties"]["total"] = {"type": "integer"}
+        out["properties"]["total_estimated"] = {"type": "boolean"}
+        return out

@@ -1,0 +1,42 @@
+"""Issue 16: how the CRM's lists describe themselves to the list tools (common.listtools): their
+columns, which column sorts by which field, and what "team" means (a department with its
+sub-departments, by the row owner's department)."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from common.listtools import Column, ListSpec
+from crm.models import Department
+
+
+def owner_in_department(department_id: int) -> Q:
+    """The rows whose owner works in this department or one below it."""
+    path = Department.objects.filter(pk=department_id).values_list("path", flat=True).first()
+    if not path:
+        return Q(pk__in=[])
+    return Q(owner__department__path__startswith=path)
+
+
+CUSTOMER_LIST = ListSpec(
+    key="customers",
+    columns=(
+        Column("name", _("客户名称"), sort="name", required=True, cursor_safe=True),
+        Column("grade", _("等级"), sort="grade", cursor_safe=True),
+        Column("status", _("状态"), sort="status", cursor_safe=True),
+        Column("region", _("大区"), sort="region__name"),
+        Column("industry", _("行业"), sort="industry__name"),
+        Column("owner", _("负责人"), sort="owner__display_name"),
+        Column("last_contacted", _("最近联系"), sort="last_contacted_at"),
+        Column("contact", _("联系人"), default=False),
+        Column("phone", _("联系电话"), default=False),
+        Column("created", _("创建时间"), sort="created_at", default=False, cursor_safe=True),
+    ),
+    filter_params=("q", "grade", "region", "industry", "status"),
+    date_field="created_at",
+    date_label=_("创建时间"),
+    team_condition=owner_in_department,
+)
+
+LIST_SPECS = {spec.key: spec for spec in (CUSTOMER_LIST,)}
