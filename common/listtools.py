@@ -38,12 +38,14 @@ class Column:
     required: bool = False  # always shown (the row's name/link)
     # The API's cursor pages can sort by it: a field of the row itself that is never empty.
     cursor_safe: bool = False
+    numeric: bool = False  # right-aligned (money, counts)
 
 
 @dataclass(frozen=True)
 class ListSpec:
     key: str  # stable id, e.g. "customers": saved filters and column choices are stored under it
     columns: tuple[Column, ...]
+    page_url_name: str = ""  # the list page's URL name (saved filters lead back to it)
     filter_params: tuple[str, ...] = ()  # the list's own filters, kept in the URL and in saved filters
     owner_field: str = "owner_id"
     date_field: str = "created_at"

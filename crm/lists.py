@@ -21,6 +21,7 @@ def owner_in_department(department_id: int) -> Q:
 
 CUSTOMER_LIST = ListSpec(
     key="customers",
+    page_url_name="crm:customer_list",
     columns=(
         Column("name", _("客户名称"), sort="name", required=True, cursor_safe=True),
         Column("grade", _("等级"), sort="grade", cursor_safe=True),
@@ -39,4 +40,23 @@ CUSTOMER_LIST = ListSpec(
     team_condition=owner_in_department,
 )
 
-LIST_SPECS = {spec.key: spec for spec in (CUSTOMER_LIST,)}
+CONTRACT_LIST = ListSpec(
+    key="contracts",
+    page_url_name="crm:contract_list",
+    columns=(
+        Column("number", _("编号"), sort="number", required=True, cursor_safe=True),
+        Column("title", _("合同名称"), sort="title", cursor_safe=True),
+        Column("customer", _("客户"), sort="customer__name"),
+        Column("amount", _("金额"), sort="amount", cursor_safe=True, numeric=True),
+        Column("status", _("状态"), sort="status", cursor_safe=True),
+        Column("owner", _("负责人"), sort="owner__display_name"),
+        Column("signed_on", _("签约日期"), sort="signed_on", default=False),
+        Column("created", _("创建时间"), sort="created_at", default=False, cursor_safe=True),
+    ),
+    filter_params=("q", "status"),
+    date_field="created_at",
+    date_label=_("创建时间"),
+    team_condition=owner_in_department,
+)
+
+LIST_SPECS = {spec.key: spec for spec in (CUSTOMER_LIST, CONTRACT_LIST)}

@@ -21,17 +21,7 @@ from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.exports import xlsx_download
 from common.forms import add_domain_error
-from common.list_preferences import columns_shown, saved_filters_for
-from common.listtools import (
-    ListQuery,
-    clean_saved_query,
-    list_filter,
-    list_headers,
-    list_order,
-    list_page,
-    list_query_parse,
-    list_total,
-)
+from common.listtools import ListQuery, clean_saved_query
 from crm import policy
 from crm.extensions import customer_page_actions, customer_page_sections
 from crm.forms import (
@@ -57,6 +47,7 @@ from crm.services import customer_export as export_services
 from crm.services import customers as services
 from crm.services.customer_export import can_export_customers
 from crm.views.customer360 import DEFAULT_TAB, tab_context
+from crm.views.list_context import list_query_for, list_tools_context
 
 
 def visible_customer_or_404(request: AuthedRequest, pk: int) -> Customer:
@@ -95,23 +86,15 @@ def customer_list_queryset(
         )
     elif form.is_bound:
         qs = qs.none()
-    lq = list_query_parse(CUSTOMER_LIST, request.GET)
-    return form, list_filter(qs, CUSTOMER_LIST, lq), lq
+    qs, lq = list_query_for(request, CUSTOMER_LIST, qs)
+    return form, qs, lq
 
 
 @page_open_to(policy.can_open_customers)
 def customer_list(request: AuthedRequest) -> HttpResponse:
     form, qs, lq = customer_list_queryset(request)
-    for error in dict.fromkeys(lq.errors):
-        messages.warning(request, error)
-    raw_after = request.GET.get("after")
-    if raw_after and parse_cursor(raw_after) is None:
-        messages.warning(request, _("分页参数无效，已回到第一页。"))
-    page = list_page(
-        list_order(customer_list_rows(qs), CUSTOMER_LIST, lq),
-        lq,
-        request.GET,
-        size=settings.CRM_CUSTOMER_LIST_PAGE_SIZE,
+    tools = list_tools_context(
+        request, CUSTOMER_LIST, qs, lq, size=settings.CRM_CUSTOMER_LIST_PAGE_SIZE, rows=customer_list_rows(qs)
     )
     # The filter selects as plain (value, label) lists: rendering them through Django's per-option
     # widget templates costs more than the 50 rows of the list itself.
@@ -126,33 +109,16 @@ def customer_list(request: AuthedRequest) -> HttpResponse:
                 "choices": [(str(v), label) for v, label in field.choices],
             }
         )
-    shown = columns_shown(user=request.user, spec=CUSTOMER_LIST)
     can_transfer = policy.can_bulk_transfer_customers(request.user)
     can_export = can_export_customers(request.user)
     return render(
         request,
         "crm/customer_list.html",
         {
+            **tools,
             "form": form,
-            "customers": page.rows,
-            "page": page,
-            "next_cursor": page.next_cursor,
-            "total": list_total(qs),
-            "list_query": lq,
-            "spec": CUSTOMER_LIST,
-            "columns": [c.key for c in shown],
-            "headers": list_headers(CUSTOMER_LIST, lq, request.GET, shown),
-            "all_columns": CUSTOMER_LIST.columns,
-            "params": clean_saved_query(CUSTOMER_LIST, request.GET),
+            "customers": tools["rows"],
             "filter_selects": filter_selects,
-            "owner_choices": list(
-                policy.list_owner_choices(request.user).only(
-                    "id", "username", "display_name", "first_name", "last_name"
-                )
-            ),
-            "team_choices": list(policy.list_team_choices(request.user).only("id", "name")),
-            "saved_filters": list(saved_filters_for(user=request.user, spec=CUSTOMER_LIST)),
-            "may_share": policy.can_share_list_filters(request.user),
             "can_transfer": can_transfer,
             "can_export": can_export,
             "bulk": can_transfer or can_export,

@@ -18,8 +18,6 @@ from common.listtools import ListSpec, clean_saved_query
 from crm import policy
 from crm.lists import LIST_SPECS
 
-LIST_PAGES = {"customers": "crm:customer_list"}
-
 
 class UnknownList(Exception):
     pass
@@ -41,7 +39,7 @@ def _unknown_list() -> HttpResponse:
 
 
 def _back(spec: ListSpec, query: str) -> HttpResponse:
-    return redirect(reverse(LIST_PAGES[spec.key]) + "?" + clean_saved_query(spec, query))
+    return redirect(reverse(spec.page_url_name) + "?" + clean_saved_query(spec, query))
 
 
 @page_open_to(policy.can_use_list_tools)

@@ -329,3 +329,40 @@ def test_api_team_filter_never_widens_the_scope(api_for, org):
     CustomerFactory(owner=org.rep_b1, name="乙队的")
     body = api_for(org.manager_a).get("/api/customers/", {"team": org.dept_b.pk}).json()
     assert body["results"] == [] and body["total"] == 0
+
+
+# --- the same tools on the contract list ----------------------------------------------------------------
+
+
+def test_contract_list_sorts_filters_by_owner_and_counts(client_for, org):
+    from crm.models import Contract
+
+    for owner, number, amount in (
+        (org.rep_a1, "HT-2", "300.00"),
+        (org.rep_a2, "HT-1", "100.00"),
+        (org.rep_a1, "HT-3", "200.00"),
+        (org.rep_b1, "HT-9", "900.00"),
+    ):
+        Contract.objects.create(
+            number=number,
+            customer=CustomerFactory(owner=owner),
+            owner=owner,
+            title=f"合同{number}",
+            amount=amount,
+        )
+    client = client_for(org.manager_a)
+    by_amount = client.get(reverse("crm:contract_list"), {"sort": "-amount"})
+    assert [c.number for c in by_amount.context["rows"]] == ["HT-2", "HT-3", "HT-1"]
+    assert by_amount.context["total"].value == 3
+    mine = client.get(reverse("crm:contract_list"), {"owner": org.rep_a1.pk, "sort": "number"})
+    assert [c.number for c in mine.context["rows"]] == ["HT-2", "HT-3"]
+    body = mine.content.decode()
+    assert "¥300.00" in body and "¥200.00" in body and "¥900.00" not in body
+
+
+def test_contract_list_saved_filter_goes_back_to_the_contract_list(client_for, org):
+    response = client_for(org.rep_a1).post(
+        reverse("crm:list_filter_save"), {"list": "contracts", "name": "已签", "query": "status=signed"}
+    )
+    assert response["Location"] == reverse("crm:contract_list") + "?status=signed"
+    assert SavedListFilter.objects.get().list_key == "contracts"
