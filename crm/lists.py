@@ -59,4 +59,25 @@ CONTRACT_LIST = ListSpec(
     team_condition=owner_in_department,
 )
 
-LIST_SPECS = {spec.key: spec for spec in (CUSTOMER_LIST, CONTRACT_LIST)}
+ORDER_LIST = ListSpec(
+    key="orders",
+    page_url_name="crm:order_list",
+    columns=(
+        Column("number", _("订单号"), sort="number", required=True, cursor_safe=True),
+        Column("customer", _("客户"), sort="customer__name"),
+        Column("booked", _("下单时间"), sort="booked_at", cursor_safe=True),
+        Column("total", _("金额"), sort="total", cursor_safe=True, numeric=True),
+        Column("invoiced", _("已开票"), sort="invoiced_sum", numeric=True),
+        Column("received", _("已回款"), sort="received_sum", numeric=True),
+        Column("outstanding", _("未收"), sort="outstanding_sum", numeric=True),
+        Column("status", _("状态"), sort="status", cursor_safe=True),
+        Column("owner", _("负责人"), sort="owner__display_name"),
+        Column("due", _("到期日"), sort="due_on", default=False),
+    ),
+    filter_params=("q", "status"),
+    date_field="booked_at",
+    date_label=_("下单时间"),
+    team_condition=owner_in_department,
+)
+
+LIST_SPECS = {spec.key: spec for spec in (CUSTOMER_LIST, CONTRACT_LIST, ORDER_LIST)}

@@ -337,7 +337,11 @@ def receivables_visible_to(user: Any) -> QuerySet[Order]:
 # --------------------------------------------------------------------------------------------------
 
 # Which page rule opens each list that has the list tools (the key its saved filters are stored under).
-LIST_PAGE_RULES = {"customers": can_open_customers, "contracts": can_open_contracts}
+LIST_PAGE_RULES = {
+    "customers": can_open_customers,
+    "contracts": can_open_contracts,
+    "orders": can_open_orders,
+}
 
 
 def can_use_list_tools(user: Any) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from decimal import Decimal
 
 import pytest
 from django.contrib.messages import get_messages
@@ -15,7 +16,7 @@ from openpyxl import load_workbook
 
 from common.models import ExportLog, ListColumnChoice, SavedListFilter
 from crm.models import Customer, OwnershipChange
-from tests.factories import CustomerFactory
+from tests.factories import CustomerFactory, make_order
 
 pytestmark = pytest.mark.django_db
 
@@ -366,3 +367,65 @@ def test_contract_list_saved_filter_goes_back_to_the_contract_list(client_for, o
     )
     assert response["Location"] == reverse("crm:contract_list") + "?status=signed"
     assert SavedListFilter.objects.get().list_key == "contracts"
+
+
+# --- the same tools on the order list (finance opens it too) ---------------------------------------------
+
+
+def test_order_list_sorts_by_outstanding_and_filters_by_booking_date(client_for, org):
+    from crm.models import Payment
+
+    early = make_order(owner=org.rep_a1, booked_at=dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC))
+    late = make_order(owner=org.rep_a2, booked_at=dt.datetime(2026, 5, 2, 9, tzinfo=dt.UTC))
+    Payment.objects.create(
+        order=late, amount=Decimal("7500.00"), received_on=dt.date(2026, 5, 3), recorded_by=org.finance
+    )
+    client = client_for(org.finance)
+    by_outstanding = client.get(reverse("crm:order_list"), {"sort": "-outstanding"})
+    assert [o.number for o in by_outstanding.context["rows"]] == [early.number, late.number]
+    assert "¥2,500.00" in by_outstanding.content.decode()
+    march = client.get(reverse("crm:order_list"), {"date_from": "2026-03-01", "date_to": "2026-03-31"})
+    assert [o.number for o in march.context["rows"]] == [early.number]
+    assert march.context["total"].value == 1
+
+
+@pytest.mark.parametrize("url_name", ["crm:contract_list", "crm:order_list"])
+def test_contract_and_order_list_queries_do_not_grow(client_for, org, url_name):
+    from crm.models import Contract
+
+    client = client_for(org.manager_a)
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            customer = CustomerFactory(owner=org.rep_a1)
+            make_order(owner=org.rep_a1, customer=customer)
+            Contract.objects.create(
+                number=f"HT{Contract.objects.count() + 1:05d}",
+                customer=customer,
+                owner=org.rep_a1,
+                title="合同",
+                amount=Decimal("1.00"),
+            )
+
+    add(1)
+    _queries(client, reverse(url_name), {"sort": "-created" if "contract" in url_name else "-total"})
+    few = _queries(client, reverse(url_name), {})
+    add(20)
+    assert _queries(client, reverse(url_name), {}) == few
+
+
+# --- PostgreSQL: the estimated total on very large tables -----------------------------------------------
+
+
+@pytest.mark.postgres
+def test_total_is_the_planner_estimate_above_the_threshold_on_postgres(client_for, org, settings):
+    for _ in range(3):
+        CustomerFactory(owner=org.rep_a1)
+    client = client_for(org.rep_a1)
+    settings.CRM_LIST_ESTIMATE_ABOVE = 1_000_000
+    exact = client.get(LIST).context["total"]
+    assert (exact.value, exact.estimated) == (3, False)
+    settings.CRM_LIST_ESTIMATE_ABOVE = -1  # any estimate is "very large"
+    response = client.get(LIST)
+    assert response.context["total"].estimated is True
+    assert "约 " in response.content.decode()
