@@ -75,3 +75,23 @@ class ListToolsPagination(KeysetPagination):
         out["properties"]["total"] = {"type": "integer"}
         out["properties"]["total_estimated"] = {"type": "boolean"}
         return out
+
+
+class ListToolsMixin:
+    """A list API with the list page's tools: `sort`, `owner`, `team`, `date_from`, `date_to` (bad values
+    are a 400 with the reason), cursor pages in that order and the total. The view sets `list_spec`
+    and passes its scoped queryset through `list_tools()` for the list action."""
+
+    list_spec: Any = None  # common.listtools.ListSpec
+    list_ordering: tuple[str, ...] | None = None
+    pagination_class: Any = ListToolsPagination
+    request: Any
+
+    def list_tools(self, qs: Any) -> Any:
+        from common.listtools import api_ordering, list_filter, list_query_parse
+
+        lq = list_query_parse(self.list_spec, self.request.query_params, api=True)
+        if lq.errors:
+            raise DomainError(lq.errors[0], code="invalid_list_query")
+        self.list_ordering = api_ordering(self.list_spec, lq)
+        return list_filter(qs, self.list_spec, lq)

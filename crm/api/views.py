@@ -17,10 +17,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.access import api_open_to
-from common.api import ListToolsPagination
+from common.api import ListToolsMixin
 from common.auth import request_user
 from common.errors import DomainError
-from common.listtools import api_ordering, list_filter, list_query_parse
 from common.timeutil import parse_day, sane_range_message
 from crm import policy
 from crm.api.serializers import (
@@ -84,6 +83,7 @@ LIST_TOOL_PARAMETERS = [
 
 
 class CustomerViewSet(
+    ListToolsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -97,18 +97,13 @@ class CustomerViewSet(
 
     filterset_class = CustomerFilter
     queryset = Customer.objects.none()
-    pagination_class = ListToolsPagination
-    list_ordering: tuple[str, ...] | None = None
+    list_spec = CUSTOMER_LIST
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         qs = policy.customers_visible_to(request_user(self.request))
         if self.action in ("list", "export"):
             # Issue 16: the list page's tools — sort, owner / team / date filters — on the API too.
-            lq = list_query_parse(CUSTOMER_LIST, self.request.query_params, api=True)
-            if lq.errors:
-                raise DomainError(lq.errors[0], code="invalid_list_query")
-            self.list_ordering = api_ordering(CUSTOMER_LIST, lq)
-            qs = list_filter(qs, CUSTOMER_LIST, lq)
+            qs = self.list_tools(qs)
         return customer_list_rows(qs) if self.action == "list" else qs.select_related("owner")
 
     @extend_schema(parameters=LIST_TOOL_PARAMETERS)

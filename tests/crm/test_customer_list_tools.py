@@ -429,3 +429,24 @@ def test_total_is_the_planner_estimate_above_the_threshold_on_postgres(client_fo
     response = client.get(LIST)
     assert response.context["total"].estimated is True
     assert "约 " in response.content.decode()
+
+
+def test_contract_and_order_apis_sort_filter_and_count(api_for, org):
+    from crm.models import Contract
+
+    for owner, number, amount in ((org.rep_a1, "HT-2", "300.00"), (org.rep_a2, "HT-1", "100.00")):
+        Contract.objects.create(
+            number=number,
+            customer=CustomerFactory(owner=owner),
+            owner=owner,
+            title="合同",
+            amount=Decimal(amount),
+        )
+    make_order(owner=org.rep_a1, booked_at=dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC))
+    make_order(owner=org.rep_a2, booked_at=dt.datetime(2026, 5, 2, 9, tzinfo=dt.UTC))
+    api = api_for(org.manager_a)
+    contracts = api.get("/api/contracts/", {"sort": "amount"}).json()
+    assert [c["number"] for c in contracts["results"]] == ["HT-1", "HT-2"] and contracts["total"] == 2
+    orders = api.get("/api/orders/", {"date_to": "2026-03-31"}).json()
+    assert orders["total"] == 1 and len(orders["results"]) == 1
+    assert api.get("/api/orders/", {"sort": "outstanding"}).status_code == 400
