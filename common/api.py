@@ -52,8 +52,11 @@ class KeysetPagination(CursorPagination):
 
 
 class ListToolsPagination(KeysetPagination):
-    """Keyset pages in the order the list tools chose (`view.list_ordering`), with the list's total
-    (estimated on very large PostgreSQL tables, see common.listtools.list_total)."""
+    """Keyset pages in the order the list tools chose (`view.list_ordering`); with `with_total=true`
+    also the list's total (estimated on very large PostgreSQL tables, see common.listtools.list_total).
+    The total is asked for, not given by default: a client walking the pages does not pay a COUNT each."""
+
+    total: Any = None
 
     def get_ordering(self, request, queryset, view):  # type: ignore[no-untyped-def]
         return getattr(view, "list_ordering", None) or super().get_ordering(request, queryset, view)
@@ -61,13 +64,15 @@ class ListToolsPagination(KeysetPagination):
     def paginate_queryset(self, queryset, request, view=None):  # type: ignore[no-untyped-def]
         from common.listtools import list_total
 
-        self.total = list_total(queryset.order_by())
+        wanted = str(request.query_params.get("with_total", "")).lower() in ("1", "true", "yes")
+        self.total = list_total(queryset.order_by()) if wanted else None
         return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data):  # type: ignore[no-untyped-def]
         response = super().get_paginated_response(data)
-        response.data["total"] = self.total.value
-        response.data["total_estimated"] = self.total.estimated
+        if self.total is not None:
+            response.data["total"] = self.total.value
+            response.data["total_estimated"] = self.total.estimated
         return response
 
     def get_paginated_response_schema(self, schema):  # type: ignore[no-untyped-def]

@@ -79,6 +79,7 @@ LIST_TOOL_PARAMETERS = [
     OpenApiParameter("team", int, description="department id (with its sub-departments)"),
     OpenApiParameter("date_from", str, description="created on or after (YYYY-MM-DD)"),
     OpenApiParameter("date_to", str, description="created on or before (YYYY-MM-DD)"),
+    OpenApiParameter("with_total", bool, description="add total / total_estimated to the page"),
 ]
 
 

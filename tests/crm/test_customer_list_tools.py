@@ -298,7 +298,7 @@ def test_api_sorts_filters_and_gives_the_total(api_for, org):
         CustomerFactory(owner=org.rep_a1, name=name)
     CustomerFactory(owner=org.rep_a2, name="D公司")
     api = api_for(org.manager_a)
-    body = api.get("/api/customers/", {"sort": "name", "owner": org.rep_a1.pk}).json()
+    body = api.get("/api/customers/", {"sort": "name", "owner": org.rep_a1.pk, "with_total": "true"}).json()
     assert [c["name"] for c in body["results"]] == ["A公司", "B公司", "C公司"]
     assert (body["total"], body["total_estimated"]) == (3, False)
     assert [c["name"] for c in api.get("/api/customers/", {"sort": "-name"}).json()["results"]] == [
@@ -328,7 +328,7 @@ def test_api_bad_list_parameters_are_a_400_with_a_message(api_for, org, params):
 
 def test_api_team_filter_never_widens_the_scope(api_for, org):
     CustomerFactory(owner=org.rep_b1, name="乙队的")
-    body = api_for(org.manager_a).get("/api/customers/", {"team": org.dept_b.pk}).json()
+    body = api_for(org.manager_a).get("/api/customers/", {"team": org.dept_b.pk, "with_total": "1"}).json()
     assert body["results"] == [] and body["total"] == 0
 
 
@@ -445,8 +445,8 @@ def test_contract_and_order_apis_sort_filter_and_count(api_for, org):
     make_order(owner=org.rep_a1, booked_at=dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC))
     make_order(owner=org.rep_a2, booked_at=dt.datetime(2026, 5, 2, 9, tzinfo=dt.UTC))
     api = api_for(org.manager_a)
-    contracts = api.get("/api/contracts/", {"sort": "amount"}).json()
+    contracts = api.get("/api/contracts/", {"sort": "amount", "with_total": "1"}).json()
     assert [c["number"] for c in contracts["results"]] == ["HT-1", "HT-2"] and contracts["total"] == 2
-    orders = api.get("/api/orders/", {"date_to": "2026-03-31"}).json()
+    orders = api.get("/api/orders/", {"date_to": "2026-03-31", "with_total": "1"}).json()
     assert orders["total"] == 1 and len(orders["results"]) == 1
     assert api.get("/api/orders/", {"sort": "outstanding"}).status_code == 400
