@@ -49,3 +49,54 @@ class KeysetPagination(CursorPagination):
             raise DomainError(
                 _("分页游标无效，请从第一页重新开始。"), code="invalid_cursor", field="cursor"
             ) from None
+
+
+class ListToolsPagination(KeysetPagination):
+    """Keyset pages in the order the list tools chose (`view.list_ordering`); with `with_total=true`
+    also the list's total (estimated on very large PostgreSQL tables, see common.listtools.list_total).
+    The total is asked for, not given by default: a client walking the pages does not pay a COUNT each."""
+
+    total: Any = None
+
+    def get_ordering(self, request, queryset, view):  # type: ignore[no-untyped-def]
+        return getattr(view, "list_ordering", None) or super().get_ordering(request, queryset, view)
+
+    def paginate_queryset(self, queryset, request, view=None):  # type: ignore[no-untyped-def]
+        from common.listtools import list_total
+
+        wanted = str(request.query_params.get("with_total", "")).lower() in ("1", "true", "yes")
+        self.total = list_total(queryset.order_by()) if wanted else None
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data):  # type: ignore[no-untyped-def]
+        response = super().get_paginated_response(data)
+        if self.total is not None:
+            response.data["total"] = self.total.value
+            response.data["total_estimated"] = self.total.estimated
+        return response
+
+    def get_paginated_response_schema(self, schema):  # type: ignore[no-untyped-def]
+        out = super().get_paginated_response_schema(schema)
+        out["properties"]["total"] = {"type": "integer"}
+        out["properties"]["total_estimated"] = {"type": "boolean"}
+        return out
+
+
+class ListToolsMixin:
+    """A list API with the list page's tools: `sort`, `owner`, `team`, `date_from`, `date_to` (bad values
+    are a 400 with the reason), cursor pages in that order and the total. The view sets `list_spec`
+    and passes its scoped queryset through `list_tools()` for the list action."""
+
+    list_spec: Any = None  # common.listtools.ListSpec
+    list_ordering: tuple[str, ...] | None = None
+    pagination_class: Any = ListToolsPagination
+    request: Any
+
+    def list_tools(self, qs: Any) -> Any:
+        from common.listtools import api_ordering, list_filter, list_query_parse
+
+        lq = list_query_parse(self.list_spec, self.request.query_params, api=True)
+        if lq.errors:
+            raise DomainError(lq.errors[0], code="invalid_list_query")
+        self.list_ordering = api_ordering(self.list_spec, lq)
+        return list_filter(qs, self.list_spec, lq)

@@ -166,3 +166,49 @@ class JobSuccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.finished_at:%Y-%m-%d %H:%M}"
+
+
+class SavedListFilter(models.Model):
+    """Issue 16: a saved filter (场景) of a list — the list's URL filters under a name; personal, or
+    shared with everyone who opens that list (sharing is for whom the list's policy allows)."""
+
+    list_key = models.CharField(_("列表"), max_length=40)
+    name = models.CharField(_("名称"), max_length=50)
+    query = models.CharField(_("筛选条件"), max_length=500, blank=True, default="")
+    shared = models.BooleanField(_("共享"), default=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("创建人"), on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("保存的筛选")
+        verbose_name_plural = _("保存的筛选")
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["list_key", "owner"], name="savedfilter_list_owner_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["list_key", "owner", "name"], name="savedfilter_one_name_per_owner"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ListColumnChoice(models.Model):
+    """Issue 16: the columns one user chose for one list (remembered across visits)."""
+
+    list_key = models.CharField(_("列表"), max_length=40)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="+"
+    )
+    columns = models.CharField(_("显示的列"), max_length=500)
+
+    class Meta:
+        verbose_name = _("列表列设置")
+        verbose_name_plural = _("列表列设置")
+        constraints = [models.UniqueConstraint(fields=["user", "list_key"], name="listcolumns_one_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.list_key}: {self.columns}"

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.functional import Promise
 from django.utils.safestring import SafeString
 
 if TYPE_CHECKING:
@@ -257,3 +258,51 @@ def search_scope_from_extensions(*, user: User) -> SearchScope | None:
         if scope is not None:
             return scope
     return None
+
+
+# --------------------------------------------------------------------------------------------------
+# Customer 360: tabs that apps above crm add to the customer page
+# --------------------------------------------------------------------------------------------------
+
+# The slot reserved for the payment plans (回款计划) of issue 16, built on the "pipeline" branch: a tab
+# registered under this key is shown between the orders and the payments tabs.
+PAYMENT_PLANS_TAB = "payment_plans"
+# The slot partners fills with the customer's collision cases (P3).
+COLLISIONS_TAB = "collisions"
+
+
+class CustomerTabCount(Protocol):
+    """How many rows the tab shows this user for this customer: one query, whatever the size."""
+
+    def __call__(self, *, customer: Customer, user: User) -> int: ...
+
+
+class CustomerTabRender(Protocol):
+    """The tab's body (rendered HTML) for one page of `size` rows starting at `offset`."""
+
+    def __call__(self, *, customer: Customer, user: User, offset: int, size: int) -> SafeString: ...
+
+
+@dataclass(frozen=True)
+class CustomerTab:
+    """A tab of the customer page supplied by a higher app (its own policy decides what it shows)."""
+
+    key: str
+    label: str | Promise
+    count: CustomerTabCount
+    render: CustomerTabRender
+
+
+_customer_tabs: dict[str, CustomerTab] = {}
+
+
+def register_customer_tab(tab: CustomerTab) -> None:
+    """One provider per key; registering the same tab again is a no-op."""
+    existing = _customer_tabs.get(tab.key)
+    if existing is not None and existing != tab:
+        raise ImproperlyConfigured(f"A customer tab {tab.key!r} is already registered: {existing!r}")
+    _customer_tabs[tab.key] = tab
+
+
+def customer_tab(key: str) -> CustomerTab | None:
+    return _customer_tabs.get(key)

@@ -519,3 +519,56 @@ def receivables_visible_to(user: Any) -> QuerySet[Order]:
     if not can_open_receivables(user):
         return Order.objects.none()
     return receivables(user=user)
+
+
+# --------------------------------------------------------------------------------------------------
+# List tools (issue 16): saved filters, column choice, owner/team filters, bulk actions
+# --------------------------------------------------------------------------------------------------
+
+# Which page rule opens each list that has the list tools (the key its saved filters are stored under).
+LIST_PAGE_RULES = {
+    "customers": can_open_customers,
+    "contracts": can_open_contracts,
+    "orders": can_open_orders,
+}
+
+
+def can_use_list_tools(user: Any) -> bool:
+    """Saving a filter or choosing columns: anyone who opens a list with the tools."""
+    return any(rule(user) for rule in LIST_PAGE_RULES.values())
+
+
+def can_open_list(user: Any, list_key: str) -> bool:
+    rule = LIST_PAGE_RULES.get(list_key)
+    return rule is not None and rule(user)
+
+
+def can_share_list_filters(user: Any) -> bool:
+    """A shared filter (场景) shows for everyone who opens the list: managers publish them."""
+    return is_manager(user)
+
+
+def can_bulk_transfer_customers(user: Any) -> bool:
+    """Bulk transfer offers what one-by-one assignment does (customer_assign refuses per customer)."""
+    return works_in_sales(user) and is_manager(user)
+
+
+def list_owner_choices(user: Any) -> QuerySet[User]:
+    """Whom the owner filter offers: the people whose rows the user sees (none for a rep alone)."""
+    if not works_in_sales(user):
+        return User.objects.none()
+    return selectors.assignable_users(user=user)
+
+
+def list_team_choices(user: Any) -> QuerySet[Any]:
+    """Which teams (departments) the team filter offers: all for the top roles, those a manager runs."""
+    from crm.models import Department
+
+    if not works_in_sales(user):
+        return Department.objects.none()
+    if user.sees_everything:
+        return Department.objects.order_by("path")
+    members = team_member_ids(user)
+    if len(members) == 1:
+        return Department.objects.none()
+    return Department.objects.filter(members__in=members).distinct().order_by("path")

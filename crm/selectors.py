@@ -126,6 +126,8 @@ LIST_COLUMNS = (
     "last_contacted_at",
     "owned_since",  # C9 badges count days from here
     "created_at",
+    "contact_person",
+    "phone",
     "region__name",
     "industry__name",
     "owner__username",

@@ -6,7 +6,7 @@ from crm.views import contracts as contract_views
 from crm.views import customers as views
 from crm.views import imports as import_views
 from crm.views import leads as lead_views
-from crm.views import my_day, outings, reviews
+from crm.views import list_tools, my_day, outings, reviews
 from crm.views import opportunities as opportunity_views
 from crm.views import orders as order_views
 from crm.views import org as org_views
@@ -24,7 +24,13 @@ urlpatterns = [
     path("customers/", views.customer_list, name="customer_list"),
     path("customers/new/", views.customer_create, name="customer_create"),
     path("customers/export/", views.customer_export, name="customer_export"),
+    path("customers/bulk/", views.customer_bulk, name="customer_bulk"),
+    # issue 16: list tools (saved filters, columns) for every list that has them
+    path("lists/filters/save/", list_tools.list_filter_save, name="list_filter_save"),
+    path("lists/filters/delete/", list_tools.list_filter_delete, name="list_filter_delete"),
+    path("lists/columns/", list_tools.list_columns_save, name="list_columns_save"),
     path("customers/<int:pk>/", views.customer_detail, name="customer_detail"),
+    path("customers/<int:pk>/tabs/<slug:tab>/", views.customer_tab, name="customer_tab"),
     path("customers/<int:pk>/edit/", views.customer_edit, name="customer_edit"),
     path("customers/<int:pk>/assign/", views.customer_assign, name="customer_assign"),
     path("customers/<int:pk>/followups/new/", views.followup_create, name="followup_create"),

@@ -15,11 +15,11 @@ class PartnersConfig(AppConfig):
         from crm.extensions import (
             register_collision_handler,
             register_customer_page_action,
-            register_customer_page_section,
+            register_customer_tab,
             register_order_booked_handler,
             register_search_scope,
         )
-        from partners.customer_page import collisions_section, executive_attach_action
+        from partners.customer_page import COLLISIONS_TAB, executive_attach_action
         from partners.policy import search_scope as partner_search_scope
         from partners.services import collision_open, credit_shares_freeze
         from partners.signals import on_post_migrate
@@ -29,9 +29,9 @@ class PartnersConfig(AppConfig):
         # open a case here; P4 credit shares freeze when crm books an order.
         register_collision_handler(collision_open)
         register_order_booked_handler(credit_shares_freeze)
-        # crm's customer page: the account-executive button (P2) and the collision cases (P3).
+        # crm's customer page: the account-executive button (P2) and the collision cases tab (P3).
         register_customer_page_action(executive_attach_action)
-        register_customer_page_section(collisions_section)
+        register_customer_tab(COLLISIONS_TAB)
         # The header's global search: a partner's login searches its portal's customers and orders.
         register_search_scope(partner_search_scope)
 

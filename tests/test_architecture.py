@@ -17,7 +17,7 @@ from crm import extensions
 from crm.management.commands.seed_demo import demo_modules
 from crm.models import Customer, OwnershipChange, OwnershipReason, Role
 from crm.services.customers import CollisionOpened, customer_create
-from partners.customer_page import collisions_section, executive_attach_action
+from partners.customer_page import COLLISIONS_TAB, executive_attach_action
 from partners.models import CollisionCase
 from partners.services import collision_open, credit_shares_freeze
 from tests.factories import CustomerFactory
@@ -42,7 +42,7 @@ def test_partners_registers_its_reactions_with_crm():
     extensions.register_collision_handler(collision_open)
     assert extensions.order_booked_handlers() == (credit_shares_freeze,)
     assert executive_attach_action in extensions._customer_actions
-    assert collisions_section in extensions._customer_sections
+    assert extensions.customer_tab(extensions.COLLISIONS_TAB) is COLLISIONS_TAB
 
 
 def test_a_second_collision_workflow_is_refused():
@@ -65,13 +65,14 @@ def test_creating_someone_elses_customer_opens_a_case_and_links_the_ownership_ch
     assert Customer.objects.filter(name=NEW_CUSTOMER["name"]).count() == 1
 
 
-def test_customer_page_shows_the_executive_button_and_the_collision_box(org, client_for):
+def test_customer_page_shows_the_executive_button_and_the_collision_tab(org, client_for):
     customer = CustomerFactory(owner=org.rep_a1)
     client = client_for(org.rep_a1)
     body = client.get(reverse("crm:customer_detail", args=[customer.pk])).content.decode()
     assert reverse("partners:executive_attach", args=[customer.pk]) in body
     assert "安排客户执行" in body
-    assert "<h2>撞单</h2>" not in body  # no case, no box
+    tab = reverse("crm:customer_tab", args=[customer.pk, "collisions"])
+    assert 'data-tab="collisions"' in body  # issue 16: the 撞单 tab of the customer 360, empty
 
     case = collision_open(customer=customer, claimant=org.rep_b1, source="customer_create")
     assert case is not None
@@ -79,9 +80,9 @@ def test_customer_page_shows_the_executive_button_and_the_collision_box(org, cli
     customer.save(update_fields=["account_executive"])
     body = client.get(reverse("crm:customer_detail", args=[customer.pk])).content.decode()
     assert reverse("partners:executive_attach", args=[customer.pk]) not in body
+    body = client.get(tab).content.decode()
     assert f'href="{reverse("partners:collision_detail", args=[case.pk])}">#{case.pk}</a>' in body
     assert case.get_status_display() in body
-    assert "<h2>撞单</h2>" in body
 
 
 def test_ownership_history_is_a_crm_model_on_its_original_table(org):

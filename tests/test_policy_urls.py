@@ -98,9 +98,14 @@ PAGES: dict[str, Rule] = {
     "crm:my_day": Rule(signed_in, menu=True),  # a partner is sent to the portal (302)
     "crm:customer_list": Rule(c.can_open_customers, menu=True),
     "crm:customer_export": Rule(c.can_export_customers),  # managers only (003 export log)
+    "crm:customer_bulk": Rule(c.can_open_customers),  # each action asks its own rule (transfer, export)
+    "crm:list_filter_save": Rule(c.can_use_list_tools),  # issue 16: the list's own rule decides (404)
+    "crm:list_filter_delete": Rule(c.can_use_list_tools),
+    "crm:list_columns_save": Rule(c.can_use_list_tools),
     "crm:customer_create": Rule(c.can_open_customers),
     "crm:customer_detail": Rule(c.can_open_customers, "customer"),
     "crm:customer_edit": Rule(c.can_open_customers, "customer"),
+    "crm:customer_tab": Rule(c.can_open_customers, "customer"),  # issue 16: one tab of the customer 360
     "crm:customer_assign": Rule(c.can_open_customers, "customer_assign"),
     "crm:followup_create": Rule(c.can_open_customers, "customer"),
     "crm:contact_create": Rule(c.can_open_customers, "customer"),
@@ -699,6 +704,8 @@ def _kwargs(kind: str, obj: Any, route: str) -> dict[str, Any]:
         return {"pk": order.pk, key: writeoff.pk}
     if "<int:contract_pk>" in route:
         return {"contract_pk": obj.pk}
+    if "<slug:tab>" in route:
+        return {"pk": obj.pk, "tab": "orders"}
     return {"pk": obj.pk}
 
 

@@ -260,6 +260,12 @@ LOGGING = {
 # Rules that affect money or that admins tune live in database-backed policy models (see each app's
 # admin); these are only the first values those policies are created with.
 CRM_CUSTOMER_LIST_PAGE_SIZE = 50
+# Issue 16: rows per page in a customer-page tab (contacts, orders, …).
+CRM_CUSTOMER_TAB_PAGE_SIZE = 20
+# Issue 16: above this many rows (PostgreSQL planner estimate) a list shows "about N" instead of counting.
+CRM_LIST_ESTIMATE_ABOVE = int(os.environ.get("CRM_LIST_ESTIMATE_ABOVE", "20000"))
+# Issue 16: at most this many rows in one bulk action (transfer, export of the ticked rows).
+CRM_LIST_BULK_MAX = 200
 # Issue 17: dates and months people type must fall in these years (inclusive).
 CRM_SANE_YEARS = (2000, 2099)
 # C8: words that do not name a customer; an outing registered with only these is refused.

@@ -11,9 +11,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.access import api_open_to
+from common.api import ListToolsMixin
 from common.auth import request_user
 from common.errors import DomainError
 from crm import policy
+from crm.lists import CONTRACT_LIST
 from crm.models import Contract, ContractStatus
 from crm.services import contracts as services
 from crm.services import payment_plans as plan_services
@@ -89,11 +91,16 @@ class PlanVsActualSerializer(serializers.Serializer):
 
 
 class ContractViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    ListToolsMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     permission_classes = [api_open_to(policy.is_internal)]
     serializer_class = ContractSerializer
     queryset = Contract.objects.none()
+    list_spec = CONTRACT_LIST
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         qs = policy.contracts_visible_to(request_user(self.request)).select_related("customer")
@@ -103,7 +110,8 @@ class ContractViewSet(
         st = self.request.query_params.get("status")
         if st in ContractStatus.values:
             qs = qs.filter(status=st)
-        return qs
+        # Issue 16: sort, owner / team / date filters and the total, as on the list page.
+        return self.list_tools(qs) if self.action == "list" else qs
 
     def perform_create(self, serializer):  # type: ignore[no-untyped-def]
         user = request_user(self.request)

@@ -15,10 +15,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.access import api_open_to
+from common.api import ListToolsMixin
 from common.auth import request_user
 from common.errors import DomainError
 from common.timeutil import local_today
 from crm import policy as crm_policy
+from crm.lists import ORDER_LIST
 from crm.models import Order, OrderLine, OrderStatus, Payment
 from crm.services import orders as services
 from crm.services import payments as payment_services
@@ -129,9 +131,10 @@ class BoardResolutionSerializer(serializers.Serializer):
     file = serializers.FileField(required=False, allow_null=True, default=None)
 
 
-class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class OrderViewSet(ListToolsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = [api_open_to(crm_policy.can_open_orders)]
     queryset = Order.objects.none()
+    list_spec = ORDER_LIST
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         qs = receivable_services.orders_with_money(
@@ -145,7 +148,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         st = self.request.query_params.get("status")
         if st in OrderStatus.values:
             qs = qs.filter(status=st)
-        return qs
+        # Issue 16: sort, owner / team / booking-date filters and the total, as on the list page.
+        return self.list_tools(qs) if self.action == "list" else qs
 
     def get_serializer_class(self):  # type: ignore[no-untyped-def]
         return OrderDetailSerializer if self.action == "retrieve" else OrderSerializer

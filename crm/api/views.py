@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.access import api_open_to
+from common.api import ListToolsMixin
 from common.auth import request_user
 from common.errors import DomainError
 from common.timeutil import parse_day, sane_range_message
@@ -35,6 +36,7 @@ from crm.api.serializers import (
     TimelineItemSerializer,
     UserLiteSerializer,
 )
+from crm.lists import CUSTOMER_LIST
 from crm.models import (
     Customer,
     CustomerStatus,
@@ -71,7 +73,18 @@ class CustomerFilter(django_filters.FilterSet):
         return customer_filter(qs, q=value)
 
 
+LIST_TOOL_PARAMETERS = [
+    OpenApiParameter("sort", str, description="name, grade, status or created; '-' first for descending"),
+    OpenApiParameter("owner", int, description="owner's user id"),
+    OpenApiParameter("team", int, description="department id (with its sub-departments)"),
+    OpenApiParameter("date_from", str, description="created on or after (YYYY-MM-DD)"),
+    OpenApiParameter("date_to", str, description="created on or before (YYYY-MM-DD)"),
+    OpenApiParameter("with_total", bool, description="add total / total_estimated to the page"),
+]
+
+
 class CustomerViewSet(
+    ListToolsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -85,10 +98,19 @@ class CustomerViewSet(
 
     filterset_class = CustomerFilter
     queryset = Customer.objects.none()
+    list_spec = CUSTOMER_LIST
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         qs = policy.customers_visible_to(request_user(self.request))
+        if self.action in ("list", "export"):
+            # Issue 16: the list page's tools — sort, owner / team / date filters — on the API too.
+            qs = self.list_tools(qs)
         return customer_list_rows(qs) if self.action == "list" else qs.select_related("owner")
+
+    @extend_schema(parameters=LIST_TOOL_PARAMETERS)
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Customers the caller may see, filtered and sorted like the list page, with the total."""
+        return super().list(request, *args, **kwargs)
 
     def get_serializer_class(self):  # type: ignore[no-untyped-def]
         if self.action in ("list", "review_queue"):
@@ -117,13 +139,14 @@ class CustomerViewSet(
     @extend_schema(responses={(200, "text/csv"): str})
     @action(detail=False, methods=["get"], permission_classes=[api_open_to(policy.can_export_customers)])
     def export(self, request: Request) -> HttpResponseBase:
-        """The customer list as CSV (managers only; every export is logged), with the list's filters."""
+        """The customer list as CSV, or Excel with file=xlsx (managers only; every export is logged), with
+        the list's filters."""
         from crm.services.customer_export import customer_export
-        from crm.views.customers import csv_download
+        from crm.views.customers import export_response
 
-        qs = self.filter_queryset(Customer.objects.all())
+        qs = self.filter_queryset(self.get_queryset())
         rows = customer_export(user=request_user(request), qs=qs, filters=request.GET.urlencode())
-        return csv_download(rows, filename="customers.csv")
+        return export_response(rows, fmt=request.GET.get("file", "csv"))
 
     @action(detail=False, methods=["get"], url_path="review-queue", filterset_class=None)
     def review_queue(self, request: Request) -> Response:

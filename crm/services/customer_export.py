@@ -1,4 +1,5 @@
-"""Customer-list export (CSV): managers only, every export logged (who, when, how many rows)."""
+"""Customer-list export (CSV or Excel, text formula-escaped): managers only, every export logged
+(who, when, how many rows)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from common.errors import DomainError
 from common.exports import export_log_record
+from common.spreadsheet import spreadsheet_row
 from crm import policy
 from crm.models import Customer, Role, User
 
@@ -45,13 +47,15 @@ def _rows(qs: QuerySet[Customer]) -> Iterator[list[str]]:
         str(_("联系电话")),
     ]
     for c in qs.iterator(chunk_size=1000):
-        yield [
-            c.name,
-            c.get_grade_display(),
-            c.get_status_display(),
-            str(c.region or ""),
-            str(c.industry or ""),
-            str(c.owner or ""),
-            c.contact_person,
-            c.phone,
-        ]
+        yield spreadsheet_row(
+            [
+                c.name,
+                c.get_grade_display(),
+                c.get_status_display(),
+                str(c.region or ""),
+                str(c.industry or ""),
+                str(c.owner or ""),
+                c.contact_person,
+                c.phone,
+            ]
+        )

@@ -8,18 +8,21 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from common.access import page_open_to
 from common.auth import AuthedRequest
 from common.errors import DomainError
+from common.exports import xlsx_download
 from common.forms import add_domain_error
+from common.listtools import ListQuery, clean_saved_query
 from crm import policy
 from crm.extensions import customer_page_actions, customer_page_sections
 from crm.forms import (
@@ -31,17 +34,20 @@ from crm.forms import (
     FollowUpForm,
     QuickFollowUpForm,
 )
+from crm.lists import CUSTOMER_LIST
 from crm.models import Customer, ReviewStatus
 from crm.selectors import (
     assignable_users,
     customer_filter,
     customer_list_rows,
-    keyset_page,
     timeline_for,
 )
+from crm.services import customer_bulk as bulk_services
 from crm.services import customer_export as export_services
 from crm.services import customers as services
 from crm.services.customer_export import can_export_customers
+from crm.views.customer360 import DEFAULT_TAB, tab_context
+from crm.views.list_context import list_query_for, list_tools_context
 
 
 def visible_customer_or_404(request: AuthedRequest, pk: int) -> Customer:
@@ -61,8 +67,11 @@ def parse_cursor(raw: str | None) -> int | None:
     return value if value > 0 else None
 
 
-@page_open_to(policy.can_open_customers)
-def customer_list(request: AuthedRequest) -> HttpResponse:
+def customer_list_queryset(
+    request: AuthedRequest,
+) -> tuple[CustomerFilterForm, QuerySet[Customer], ListQuery]:
+    """The customer list as the URL filters it (the list's own filters, then owner / team / dates),
+    within what the user may see (C11): the page, its export and its bulk actions use the same rows."""
     form = CustomerFilterForm(request.GET or None)
     qs = policy.customers_visible_to(request.user)
     if form.is_bound and form.is_valid():
@@ -77,17 +86,16 @@ def customer_list(request: AuthedRequest) -> HttpResponse:
         )
     elif form.is_bound:
         qs = qs.none()
-    raw_after = request.GET.get("after")
-    after = parse_cursor(raw_after)
-    if raw_after and after is None:
-        messages.warning(request, _("分页参数无效，已回到第一页。"))
-    rows, next_cursor = keyset_page(
-        customer_list_rows(qs),
-        after=after,
-        size=settings.CRM_CUSTOMER_LIST_PAGE_SIZE,
+    qs, lq = list_query_for(request, CUSTOMER_LIST, qs)
+    return form, qs, lq
+
+
+@page_open_to(policy.can_open_customers)
+def customer_list(request: AuthedRequest) -> HttpResponse:
+    form, qs, lq = customer_list_queryset(request)
+    tools = list_tools_context(
+        request, CUSTOMER_LIST, qs, lq, size=settings.CRM_CUSTOMER_LIST_PAGE_SIZE, rows=customer_list_rows(qs)
     )
-    params = request.GET.copy()
-    params.pop("after", None)
     # The filter selects as plain (value, label) lists: rendering them through Django's per-option
     # widget templates costs more than the 50 rows of the list itself.
     filter_selects = []
@@ -101,19 +109,22 @@ def customer_list(request: AuthedRequest) -> HttpResponse:
                 "choices": [(str(v), label) for v, label in field.choices],
             }
         )
+    can_transfer = policy.can_bulk_transfer_customers(request.user)
+    can_export = can_export_customers(request.user)
     return render(
         request,
         "crm/customer_list.html",
         {
+            **tools,
             "form": form,
-            "customers": rows,
-            "next_cursor": next_cursor,
-            "params": params.urlencode(),
-            "after": after,
+            "customers": tools["rows"],
             "filter_selects": filter_selects,
+            "can_transfer": can_transfer,
+            "can_export": can_export,
+            "bulk": can_transfer or can_export,
+            "transfer_targets": list(assignable_users(user=request.user)) if can_transfer else [],
             # One reverse() for the page instead of one per row.
             "detail_base": reverse("crm:customer_list"),
-            "can_export": can_export_customers(request.user),
         },
     )
 
@@ -137,27 +148,85 @@ def csv_download(rows: Iterator[list[str]], *, filename: str) -> StreamingHttpRe
     return response
 
 
+def export_response(rows: Iterator[list[str]], *, fmt: str) -> HttpResponseBase:
+    if fmt == "xlsx":
+        return xlsx_download(rows, filename="customers.xlsx", sheet=_("客户"))
+    return csv_download(rows, filename="customers.csv")
+
+
 @page_open_to(policy.can_export_customers)
 def customer_export(request: AuthedRequest) -> HttpResponseBase:
-    """The customer list as CSV (managers only, logged), with the list page's filters."""
-    form = CustomerFilterForm(request.GET or None)
-    qs = None
-    if form.is_bound and form.is_valid():
-        d = form.cleaned_data
-        qs = customer_filter(
-            Customer.objects.all(),
-            q=d["q"],
-            grade=d["grade"],
-            region=d["region"].pk if d["region"] else None,
-            industry=d["industry"].pk if d["industry"] else None,
-            status=d["status"],
-        )
+    """The customer list as Excel (file=xlsx) or CSV (managers only, logged), with the list page's
+    filters and the user's scope."""
+    _form, qs, _lq = customer_list_queryset(request)
     try:
-        rows = export_services.customer_export(user=request.user, qs=qs, filters=request.GET.urlencode())
+        rows = export_services.customer_export(
+            user=request.user, qs=qs, filters=clean_saved_query(CUSTOMER_LIST, request.GET)
+        )
     except DomainError as exc:
         messages.error(request, str(exc.message))
         return redirect("crm:customer_list")
-    return csv_download(rows, filename="customers.csv")
+    return export_response(rows, fmt=request.GET.get("file", "csv"))
+
+
+def _selected_ids(request: AuthedRequest) -> list[int]:
+    ids = []
+    for raw in request.POST.getlist("ids"):
+        try:
+            ids.append(int(raw))
+        except ValueError:
+            continue
+    return ids
+
+
+@page_open_to(policy.can_open_customers)
+@require_POST
+def customer_bulk(request: AuthedRequest) -> HttpResponseBase:
+    """Bulk actions on the ticked customers: transfer (managers, each through customer_assign) or export
+    (managers, logged). The answer comes back on the list, with the same filters."""
+    back = reverse("crm:customer_list") + "?" + clean_saved_query(CUSTOMER_LIST, request.POST.get("back", ""))
+    action = request.POST.get("action", "")
+    ids = _selected_ids(request)
+    if action == "export" and policy.can_export_customers(request.user):
+        if not ids:
+            messages.error(request, _("请先勾选客户。"))
+            return redirect(back)
+        rows = export_services.customer_export(
+            user=request.user,
+            qs=Customer.objects.filter(pk__in=ids[: settings.CRM_LIST_BULK_MAX]),
+            filters=f"ids={len(ids)}",
+        )
+        return export_response(rows, fmt="xlsx")
+    if action == "transfer" and policy.can_bulk_transfer_customers(request.user):
+        to_user = (
+            assignable_users(user=request.user).filter(pk=_positive(request.POST.get("to_user"))).first()
+        )
+        if to_user is None:
+            messages.error(request, _("请选择接收客户的团队成员。"))
+            return redirect(back)
+        try:
+            result = bulk_services.customers_bulk_transfer(
+                customer_ids=ids, to_user=to_user, by=request.user, note=request.POST.get("note", "")[:500]
+            )
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+            return redirect(back)
+        if result.done:
+            messages.success(
+                request, _("已将 %(n)d 个客户转给%(user)s。") % {"n": len(result.done), "user": to_user}
+            )
+        for name, reason in result.refused:
+            messages.error(request, _("%(customer)s：%(reason)s") % {"customer": name, "reason": reason})
+        return redirect(back)
+    messages.error(request, _("请选择一个您可以执行的批量操作。"))
+    return redirect(back)
+
+
+def _positive(raw: str | None) -> int:
+    try:
+        return max(int(raw or 0), 0)
+    except ValueError:
+        return 0
 
 
 @page_open_to(policy.can_open_customers)
@@ -207,31 +276,50 @@ def customer_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
+def _days_since(moment: Any) -> int | None:
+    """Whole days from a moment's local date to today (None when there was none)."""
+    return (timezone.localdate() - timezone.localtime(moment).date()).days if moment else None
+
+
+def customer_detail_context(request: AuthedRequest, customer: Customer, *, tab: str) -> dict[str, Any]:
+    return {
+        "customer": customer,
+        "timeline": timeline_for(customer),
+        "days_without_contact": services.touch_days_without_contact(customer),
+        "days_since_contact": (
+            timezone.localdate() - timezone.localtime(customer.last_contacted_at).date()
+        ).days
+        if customer.last_contacted_at
+        else None,
+        "can_review": customer.review_status == ReviewStatus.PENDING
+        and policy.can_review_customer(request.user, customer),
+        "can_assign": policy.can_assign_customer(request.user, customer),
+        "quick_form": QuickFollowUpForm(auto_id="quick_%s"),
+        # What the apps above crm add to the page (partners: executive button, collision cases).
+        "extra_actions": customer_page_actions(customer=customer, user=request.user),
+        "extra_sections": customer_page_sections(customer=customer, user=request.user),
+        **tab_context(request, customer, tab),
+    }
+
+
 @page_open_to(policy.can_open_customers)
 def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = visible_customer_or_404(request, pk)
     return render(
-        request,
-        "crm/customer_detail.html",
-        {
-            "customer": customer,
-            "contacts": customer.contacts.all(),
-            "timeline": timeline_for(customer),
-            "days_without_contact": services.touch_days_without_contact(customer),
-            "days_since_contact": (
-                timezone.localdate() - timezone.localtime(customer.last_contacted_at).date()
-            ).days
-            if customer.last_contacted_at
-            else None,
-            "can_review": customer.review_status == ReviewStatus.PENDING
-            and policy.can_review_customer(request.user, customer),
-            "can_assign": policy.can_assign_customer(request.user, customer),
-            "quick_form": QuickFollowUpForm(auto_id="quick_%s"),
-            # What the apps above crm add to the page (partners: executive button, collision cases).
-            "extra_actions": customer_page_actions(customer=customer, user=request.user),
-            "extra_sections": customer_page_sections(customer=customer, user=request.user),
-        },
+        request, "crm/customer_detail.html", customer_detail_context(request, customer, tab=DEFAULT_TAB)
     )
+
+
+@page_open_to(policy.can_open_customers)
+def customer_tab(request: AuthedRequest, pk: int, tab: str) -> HttpResponse:
+    """Issue 16: one tab of the customer page. htmx gets the tab strip and body only; a plain visit (a
+    bookmark, a new browser tab) gets the whole page with this tab open."""
+    customer = visible_customer_or_404(request, pk)
+    if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):
+        return render(
+            request, "crm/_customer_tabs.html", {"customer": customer, **tab_context(request, customer, tab)}
+        )
+    return render(request, "crm/customer_detail.html", customer_detail_context(request, customer, tab=tab))
 
 
 @page_open_to(policy.can_open_customers)

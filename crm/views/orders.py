@@ -15,6 +15,7 @@ from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
 from crm import policy
+from crm.lists import ORDER_LIST
 from crm.models import Category, Order, OrderLine, OrderStatus, Product
 from crm.pipeline_forms import (
     BoardResolutionForm,
@@ -28,7 +29,8 @@ from crm.services import orders as services
 from crm.services import payments as payment_services
 from crm.services.approvals import approval_chain, latest_request_for
 from crm.services.receivables import orders_with_money, writeoff_eligibility
-from crm.views.paging import page_context
+from crm.views.list_context import list_query_for, list_tools_context
+from crm.views.paging import PAGE_SIZE
 
 
 def _lines_with_labels(order: Order) -> list[OrderLine]:
@@ -52,17 +54,21 @@ def _order_or_404(request: AuthedRequest, pk: int) -> Order:
 
 @page_open_to(policy.can_open_orders)
 def order_list(request: AuthedRequest) -> HttpResponse:
-    qs = orders_with_money(policy.orders_visible_to(request.user)).select_related("customer", "owner")
+    qs = policy.orders_visible_to(request.user)
     q = (request.GET.get("q") or "").strip()
     if q:
         qs = qs.filter(Q(number=q) | Q(customer__name__icontains=q))
     status = request.GET.get("status") or ""
     if status:
         qs = qs.filter(status=status)
+    # Issue 16: the list tools (sort, owner / team / booking dates, total, saved filters, columns).
+    qs, lq = list_query_for(request, ORDER_LIST, qs)
+    rows = orders_with_money(qs).select_related("customer", "owner")
+    tools = list_tools_context(request, ORDER_LIST, qs, lq, size=PAGE_SIZE, rows=rows)
     return render(
         request,
         "crm/order_list.html",
-        {"q": q, "status": status, "statuses": OrderStatus.choices, **page_context(request, qs)},
+        {**tools, "q": q, "status": status, "statuses": OrderStatus.choices},
     )
 
 

@@ -24,16 +24,22 @@ def page_context(request: HttpRequest, qs: QuerySet, *, size: int = PAGE_SIZE) -
     return {"rows": rows, "next_cursor": next_cursor, "after": after, "params": params.urlencode()}
 
 
-def render_document_list(
-    request: HttpRequest, qs: QuerySet, *, template: str, statuses: list[tuple[str, Any]]
-) -> HttpResponse:
-    """Quote and contract lists: search by title, customer or exact number, filter by status, keyset pages."""
+def document_filter(request: HttpRequest, qs: QuerySet) -> tuple[QuerySet, str, str]:
+    """Quote and contract lists: search by title, customer or exact number, filter by status."""
     q = (request.GET.get("q") or "").strip()
     if q:
         qs = qs.filter(Q(title__icontains=q) | Q(customer__name__icontains=q) | Q(number=q))
     status = request.GET.get("status") or ""
     if status:
         qs = qs.filter(status=status)
+    return qs, q, status
+
+
+def render_document_list(
+    request: HttpRequest, qs: QuerySet, *, template: str, statuses: list[tuple[str, Any]]
+) -> HttpResponse:
+    """Quote and contract lists: search by title, customer or exact number, filter by status, keyset pages."""
+    qs, q, status = document_filter(request, qs)
     return render(
         request, template, {"q": q, "status": status, "statuses": statuses, **page_context(request, qs)}
     )

@@ -473,7 +473,7 @@ def test_switching_to_english_renders_english(client_for, rep):
     assert "我的一天" in client.get(reverse("crm:my_day")).content.decode()
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     body = client.get(detail_url(customer)).content.decode()
-    assert "Timeline" in body and "Quick follow-up" in body and "No contacts yet." in body
+    assert "Timeline" in body and "Quick follow-up" in body and "No contacts yet:" in body
     assert "时间线" not in body
     body = client.get(reverse("crm:my_day")).content.decode()
     assert "My day" in body and "Customers to contact today" in body

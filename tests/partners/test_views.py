@@ -441,8 +441,10 @@ def test_portal_and_inbox_api_query_counts(org, api_for, django_assert_max_num_q
 
 
 def test_owner_sees_the_case_on_the_customer_page(org, client_for):
+    # issue 16: the customer 360's 撞单 tab (its own URL; the page's tab header counts it)
     (case,) = make_cases(org, 1)
-    body = (
-        client_for(org.rep_a1).get(reverse("crm:customer_detail", args=[case.customer_id])).content.decode()
-    )
-    assert reverse("partners:collision_detail", args=[case.pk]) in body
+    client = client_for(org.rep_a1)
+    page = client.get(reverse("crm:customer_detail", args=[case.customer_id])).content.decode()
+    assert 'data-tab="collisions"' in page
+    tab = client.get(reverse("crm:customer_tab", args=[case.customer_id, "collisions"])).content.decode()
+    assert reverse("partners:collision_detail", args=[case.pk]) in tab

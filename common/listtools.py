@@ -1,0 +1,260 @@
+"""Issue 16: the list tools every list page and list API share — sort by a whitelisted column, owner /
+team / date filters, a total (estimated on very large PostgreSQL tables), page links, the columns a user
+chose and the saved filters (场景). The filters live in the URL; a list describes itself once in a
+`ListSpec` (its columns, which column sorts by which field, how "team" narrows it) and calls these.
+
+`common` imports no domain app: what is domain-specific (how a team narrows the rows, who may share a
+filter) is passed in by the app that owns the list."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.db import connections
+from django.db.models import F, Q, QuerySet
+from django.http import QueryDict
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+
+from common.timeutil import parse_day, start_of_local_day
+
+# Parameters the tools own; a list's own filters (q, grade, …) are named in its spec.
+TOOL_PARAMS = ("sort", "owner", "team", "date_from", "date_to")
+PAGING_PARAMS = ("page", "after")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str | Promise
+    sort: str = ""  # the ORM field this column sorts by; "" = not sortable
+    default: bool = True  # shown until the user chooses their own columns
+    required: bool = False  # always shown (the row's name/link)
+    # The API's cursor pages can sort by it: a field of the row itself that is never empty.
+    cursor_safe: bool = False
+    numeric: bool = False  # right-aligned (money, counts)
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    key: str  # stable id, e.g. "customers": saved filters and column choices are stored under it
+    columns: tuple[Column, ...]
+    page_url_name: str = ""  # the list page's URL name (saved filters lead back to it)
+    filter_params: tuple[str, ...] = ()  # the list's own filters, kept in the URL and in saved filters
+    owner_field: str = "owner_id"
+    date_field: str = "created_at"
+    date_label: str | Promise = ""
+    # department id → condition (the owning app knows what a team is); None: no team filter
+    team_condition: Callable[[int], Q] | None = None
+
+    @property
+    def sortable(self) -> dict[str, str]:
+        return {c.key: c.sort for c in self.columns if c.sort}
+
+    @property
+    def cursor_sortable(self) -> dict[str, str]:
+        return {c.key: c.sort for c in self.columns if c.sort and c.cursor_safe}
+
+    @property
+    def saved_params(self) -> tuple[str, ...]:
+        return (*self.filter_params, *TOOL_PARAMS)
+
+    def column(self, key: str) -> Column | None:
+        return next((c for c in self.columns if c.key == key), None)
+
+
+@dataclass
+class ListQuery:
+    """The tools' part of a list URL, validated (a bad value is dropped with a message, never a 500)."""
+
+    sort: str = ""  # column key, "-" prefixed for descending; "" = the list's default (newest first)
+    owner: int | None = None
+    team: int | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    page: int = 1
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def sort_key(self) -> str:
+        return self.sort.lstrip("-")
+
+    @property
+    def descending(self) -> bool:
+        return self.sort.startswith("-")
+
+
+def _positive_int(raw: str | None) -> int | None:
+    try:
+        value = int(raw or "")
+    except ValueError:
+        return None
+    return value if value > 0 else None
+
+
+def list_query_parse(spec: ListSpec, params: QueryDict | dict[str, Any], *, api: bool = False) -> ListQuery:
+    """`api`: the API's cursor pages sort only by the columns that are safe for a cursor."""
+    lq = ListQuery()
+    sort = str(params.get("sort") or "").strip()
+    if sort:
+        if sort.lstrip("-") in (spec.cursor_sortable if api else spec.sortable):
+            lq.sort = sort
+        else:
+            lq.errors.append(_("无法按该列排序，已按默认顺序显示。"))
+    for name in ("owner", "team"):
+        raw = params.get(name)
+        if raw:
+            value = _positive_int(str(raw))
+            if value is None:
+                lq.errors.append(_("筛选条件无效，已忽略。"))
+            setattr(lq, name, value)
+    for name in ("date_from", "date_to"):
+        raw = params.get(name)
+        if raw:
+            day = parse_day(str(raw))
+            if day is None:
+                lq.errors.append(_("日期格式应为 YYYY-MM-DD，已忽略。"))
+            setattr(lq, name, day)
+    if lq.date_from and lq.date_to and lq.date_from > lq.date_to:
+        lq.errors.append(_("开始日期晚于结束日期，已交换。"))
+        lq.date_from, lq.date_to = lq.date_to, lq.date_from
+    lq.page = _positive_int(str(params.get("page") or "")) or 1
+    return lq
+
+
+def list_filter(qs: QuerySet[Any], spec: ListSpec, lq: ListQuery) -> QuerySet[Any]:
+    """Owner, team and date filters (the caller's queryset is already scoped to what the user may see)."""
+    if lq.owner:
+        qs = qs.filter(**{spec.owner_field: lq.owner})
+    if lq.team and spec.team_condition is not None:
+        qs = qs.filter(spec.team_condition(lq.team))
+    if lq.date_from:
+        qs = qs.filter(**{f"{spec.date_field}__gte": start_of_local_day(lq.date_from)})
+    if lq.date_to:
+        qs = qs.filter(**{f"{spec.date_field}__lt": start_of_local_day(lq.date_to + dt.timedelta(days=1))})
+    return qs
+
+
+def api_ordering(spec: ListSpec, lq: ListQuery) -> tuple[str, ...]:
+    """The cursor pagination's ordering for a validated API sort (newest first by default)."""
+    if not lq.sort:
+        return ("-id",)
+    field_name = spec.cursor_sortable[lq.sort_key]
+    return (f"-{field_name}" if lq.descending else field_name, "-id")
+
+
+def list_order(qs: QuerySet[Any], spec: ListSpec, lq: ListQuery) -> QuerySet[Any]:
+    """The chosen column (empty values last either way), then newest first so pages are stable."""
+    if not lq.sort:
+        return qs.order_by("-id")
+    expr = F(spec.sortable[lq.sort_key])
+    ordered = expr.desc(nulls_last=True) if lq.descending else expr.asc(nulls_last=True)
+    return qs.order_by(ordered, "-id")
+
+
+@dataclass(frozen=True)
+class ListTotal:
+    value: int
+    estimated: bool
+
+
+def _planner_rows(qs: QuerySet[Any]) -> int | None:
+    """PostgreSQL's own row estimate for the query (EXPLAIN, no scan)."""
+    sql, params = qs.order_by().values("pk").query.sql_with_params()
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    try:
+        return int(plan[0]["Plan"]["Plan Rows"])
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+
+
+def list_total(qs: QuerySet[Any]) -> ListTotal:
+    """The number of rows the filters match. On PostgreSQL, when the planner expects more than
+    CRM_LIST_ESTIMATE_ABOVE rows, its estimate is shown ("about …") instead of counting a huge table."""
+    if connections[qs.db].vendor == "postgresql":
+        estimate = _planner_rows(qs)
+        if estimate is not None and estimate > settings.CRM_LIST_ESTIMATE_ABOVE:
+            return ListTotal(estimate, True)
+    return ListTotal(qs.count(), False)
+
+
+@dataclass(frozen=True)
+class ListPage:
+    rows: list[Any]
+    page: int
+    first_url: str | None
+    prev_url: str | None
+    next_url: str | None
+    next_cursor: int | None = None  # keyset pages: the id the next page starts after
+
+
+def _query_string(params: Iterable[tuple[str, str]], **extra: Any) -> str:
+    items = [(k, v) for k, v in params if k not in PAGING_PARAMS and v != ""]
+    items += [(k, str(v)) for k, v in extra.items()]
+    return "?" + urlencode(items)
+
+
+def list_page(qs: QuerySet[Any], lq: ListQuery, params: QueryDict, *, size: int) -> ListPage:
+    """One page. In the default order (newest first) pages are keyset (`after`: the same cost on page
+    1 and page 10,000); sorted by a column, pages are numbered."""
+    base = list(params.lists())
+    flat = [(k, v) for k, values in base for v in values]
+    if not lq.sort:
+        after = _positive_int(params.get("after"))
+        page_qs = qs.filter(pk__lt=after) if after else qs
+        rows = list(page_qs[: size + 1])
+        has_more = len(rows) > size
+        rows = rows[:size]
+        cursor = rows[-1].pk if has_more and rows else None
+        first = _query_string(flat) if after else None
+        return ListPage(rows, 1, first, None, _query_string(flat, after=cursor) if cursor else None, cursor)
+    offset = (lq.page - 1) * size
+    rows = list(qs[offset : offset + size + 1])
+    has_more = len(rows) > size
+    rows = rows[:size]
+    return ListPage(
+        rows,
+        lq.page,
+        _query_string(flat) if lq.page > 1 else None,
+        _query_string(flat, page=lq.page - 1) if lq.page > 1 else None,
+        _query_string(flat, page=lq.page + 1) if has_more else None,
+    )
+
+
+@dataclass(frozen=True)
+class HeaderCell:
+    column: Column
+    sort_url: str | None  # None: not sortable
+    sorted: str  # "asc", "desc" or ""
+
+
+def list_headers(spec: ListSpec, lq: ListQuery, params: QueryDict, shown: list[Column]) -> list[HeaderCell]:
+    """The table's header: each sortable column links to its sort (clicking again reverses it)."""
+    flat = [(k, v) for k, values in params.lists() if k != "sort" for v in values]
+    cells = []
+    for column in shown:
+        if not column.sort:
+            cells.append(HeaderCell(column, None, ""))
+            continue
+        current = "desc" if lq.sort == f"-{column.key}" else "asc" if lq.sort == column.key else ""
+        next_sort = f"-{column.key}" if current == "asc" else column.key
+        cells.append(HeaderCell(column, _query_string(flat, sort=next_sort), current))
+    return cells
+
+
+def clean_saved_query(spec: ListSpec, params: QueryDict | str) -> str:
+    """What a saved filter keeps of a URL: the list's filters and the tools' parameters, nothing else
+    (no page position, no stray parameters)."""
+    qd = QueryDict(params) if isinstance(params, str) else params
+    items = [(k, v) for k in spec.saved_params for v in qd.getlist(k) if v != ""]
+    return urlencode(items)

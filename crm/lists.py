@@ -1,0 +1,83 @@
+"""Issue 16: how the CRM's lists describe themselves to the list tools (common.listtools): their
+columns, which column sorts by which field, and what "team" means (a department with its
+sub-departments, by the row owner's department)."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from common.listtools import Column, ListSpec
+from crm.models import Department
+
+
+def owner_in_department(department_id: int) -> Q:
+    """The rows whose owner works in this department or one below it."""
+    path = Department.objects.filter(pk=department_id).values_list("path", flat=True).first()
+    if not path:
+        return Q(pk__in=[])
+    return Q(owner__department__path__startswith=path)
+
+
+CUSTOMER_LIST = ListSpec(
+    key="customers",
+    page_url_name="crm:customer_list",
+    columns=(
+        Column("name", _("客户名称"), sort="name", required=True, cursor_safe=True),
+        Column("grade", _("等级"), sort="grade", cursor_safe=True),
+        Column("status", _("状态"), sort="status", cursor_safe=True),
+        Column("region", _("大区"), sort="region__name"),
+        Column("industry", _("行业"), sort="industry__name"),
+        Column("owner", _("负责人"), sort="owner__display_name"),
+        Column("last_contacted", _("最近联系"), sort="last_contacted_at"),
+        Column("contact", _("联系人"), default=False),
+        Column("phone", _("联系电话"), default=False),
+        Column("created", _("创建时间"), sort="created_at", default=False, cursor_safe=True),
+    ),
+    filter_params=("q", "grade", "region", "industry", "status"),
+    date_field="created_at",
+    date_label=_("创建时间"),
+    team_condition=owner_in_department,
+)
+
+CONTRACT_LIST = ListSpec(
+    key="contracts",
+    page_url_name="crm:contract_list",
+    columns=(
+        Column("number", _("编号"), sort="number", required=True, cursor_safe=True),
+        Column("title", _("合同名称"), sort="title", cursor_safe=True),
+        Column("customer", _("客户"), sort="customer__name"),
+        Column("amount", _("金额"), sort="amount", cursor_safe=True, numeric=True),
+        Column("status", _("状态"), sort="status", cursor_safe=True),
+        Column("owner", _("负责人"), sort="owner__display_name"),
+        Column("signed_on", _("签约日期"), sort="signed_on", default=False),
+        Column("created", _("创建时间"), sort="created_at", default=False, cursor_safe=True),
+    ),
+    filter_params=("q", "status"),
+    date_field="created_at",
+    date_label=_("创建时间"),
+    team_condition=owner_in_department,
+)
+
+ORDER_LIST = ListSpec(
+    key="orders",
+    page_url_name="crm:order_list",
+    columns=(
+        Column("number", _("订单号"), sort="number", required=True, cursor_safe=True),
+        Column("customer", _("客户"), sort="customer__name"),
+        Column("booked", _("下单时间"), sort="booked_at", cursor_safe=True),
+        Column("total", _("金额"), sort="total", cursor_safe=True, numeric=True),
+        Column("invoiced", _("已开票"), sort="invoiced_sum", numeric=True),
+        Column("received", _("已回款"), sort="received_sum", numeric=True),
+        Column("outstanding", _("未收"), sort="outstanding_sum", numeric=True),
+        Column("status", _("状态"), sort="status", cursor_safe=True),
+        Column("owner", _("负责人"), sort="owner__display_name"),
+        Column("due", _("到期日"), sort="due_on", default=False),
+    ),
+    filter_params=("q", "status"),
+    date_field="booked_at",
+    date_label=_("下单时间"),
+    team_condition=owner_in_department,
+)
+
+LIST_SPECS = {spec.key: spec for spec in (CUSTOMER_LIST, CONTRACT_LIST, ORDER_LIST)}

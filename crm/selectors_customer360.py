@@ -1,0 +1,136 @@
+"""Customer 360 (issue 16): what the customer page's tabs show a user, and how many rows each holds.
+
+Every tab is scoped by crm.policy (C11: a manager sees the team's opportunities of this customer, a rep
+only their own); the counts in the tab headers come from one query however long the history (plus one
+per tab a higher app adds through crm.extensions: partners' collisions, the payment plans)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import IntegerField, QuerySet, Subquery
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from crm import policy
+from crm.extensions import COLLISIONS_TAB, PAYMENT_PLANS_TAB, CustomerTab, customer_tab
+from crm.models import Customer, FollowUp, OpportunityAttachment, OwnershipChange, Payment, User
+from crm.services.receivables import orders_with_money
+
+
+class SubqueryCount(Subquery):
+    """COUNT(*) of a queryset as a scalar subquery (no GROUP BY, no fan-out)."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) _rows)"
+    output_field = IntegerField()
+
+
+@dataclass(frozen=True)
+class Tab:
+    key: str
+    label: str | Promise
+    count: int
+    empty_hint: str | Promise = ""
+    extension: CustomerTab | None = None
+
+
+# Tab order on the page; the two extension slots show only when a higher app fills them.
+TAB_ORDER = (
+    "contacts",
+    "followups",
+    "opportunities",
+    "quotes",
+    "contracts",
+    "orders",
+    PAYMENT_PLANS_TAB,
+    "payments",
+    "receivables",
+    COLLISIONS_TAB,
+    "ownership",
+    "attachments",
+)
+
+LABELS: dict[str, Promise] = {
+    "contacts": _("联系人"),
+    "followups": _("跟进记录"),
+    "opportunities": _("商机"),
+    "quotes": _("报价单"),
+    "contracts": _("合同"),
+    "orders": _("订单"),
+    "payments": _("回款"),
+    "receivables": _("应收"),
+    "ownership": _("负责人变更"),
+    "attachments": _("附件"),
+}
+
+# What the empty tab tells the user to do.
+EMPTY_HINTS: dict[str, Promise] = {
+    "contacts": _("还没有联系人：点击“添加联系人”录入对方的决策人和经办人。"),
+    "followups": _("还没有跟进记录：用上方的“快速记录沟通”记下第一次沟通。"),
+    "opportunities": _("还没有您可见的商机：点击“报备商机”为该客户登记一个项目。"),
+    "quotes": _("还没有您可见的报价单：从商机或“新建报价”开始报价。"),
+    "contracts": _("还没有您可见的合同：报价被接受后可转为合同。"),
+    "orders": _("还没有您可见的订单：合同签订后在合同页下单。"),
+    "payments": _("还没有回款：财务登记到账后会显示在这里。"),
+    "receivables": _("没有未收的应收款。"),
+    "ownership": _("负责人从未变更。"),
+    "attachments": _("还没有附件：在商机页面上传合同扫描件等文件。"),
+}
+
+
+def tab_querysets(*, customer: Customer, user: User) -> dict[str, QuerySet[Any]]:
+    """The rows of each built-in tab this user may see, in the order the tab lists them."""
+    opportunities = policy.opportunities_visible_to(user).filter(customer=customer)
+    orders = policy.orders_visible_to(user).filter(customer=customer)
+    return {
+        "contacts": customer.contacts.order_by("id"),
+        "followups": FollowUp.objects.filter(customer=customer)
+        .select_related("author", "contact")
+        .order_by("-occurred_at", "-id"),
+        "opportunities": opportunities.select_related("owner").order_by("-registered_at", "-id"),
+        "quotes": policy.quotes_visible_to(user)
+        .filter(customer=customer)
+        .select_related("owner")
+        .order_by("-id"),
+        "contracts": policy.contracts_visible_to(user)
+        .filter(customer=customer)
+        .select_related("owner")
+        .order_by("-id"),
+        "orders": orders.select_related("owner", "contract").order_by("-booked_at", "-id"),
+        "payments": Payment.objects.filter(order__in=orders.values("pk"))
+        .select_related("order")
+        .order_by("-received_on", "-id"),
+        "receivables": orders_with_money(policy.receivables_visible_to(user).filter(customer=customer))
+        .filter(outstanding_sum__gt=0)  # type: ignore[misc]
+        .select_related("owner")
+        .order_by("due_on", "id"),
+        "ownership": OwnershipChange.objects.filter(customer=customer)
+        .select_related("from_user", "to_user", "changed_by")
+        .order_by("-changed_at", "-id"),
+        "attachments": OpportunityAttachment.objects.filter(opportunity__in=opportunities.values("pk"))
+        .select_related("opportunity", "uploaded_by")
+        .order_by("-id"),
+    }
+
+
+def customer_tabs(*, customer: Customer, user: User) -> list[Tab]:
+    """The tabs with their counts: one query for crm's own, one per tab added by a higher app."""
+    querysets = tab_querysets(customer=customer, user=user)
+    counts = (
+        Customer.objects.filter(pk=customer.pk)
+        .annotate(**{f"n_{key}": SubqueryCount(qs.order_by().values("pk")) for key, qs in querysets.items()})
+        .values(*(f"n_{key}" for key in querysets))
+        .get()
+    )
+    tabs = []
+    for key in TAB_ORDER:
+        if key in querysets:
+            tabs.append(Tab(key, LABELS[key], counts[f"n_{key}"], EMPTY_HINTS[key]))
+            continue
+        extension = customer_tab(key)
+        if extension is not None:
+            tabs.append(
+                Tab(key, extension.label, extension.count(customer=customer, user=user), extension=extension)
+            )
+    return tabs
