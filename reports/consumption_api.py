@@ -70,7 +70,7 @@ def _month(request: Request) -> dt.date:
     return month
 
 
-@extend_schema(responses=dict)
+@extend_schema(operation_id="reports_a3_list", responses=dict)
 @api_view(["GET"])
 @permission_classes([api_open_to(policy.can_open_a3)])
 def a3_list(request: Request) -> Response:

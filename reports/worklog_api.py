@@ -73,7 +73,7 @@ class WorkReportListApi(APIView):
 
     permission_classes = [IsAuthenticated, api_open_to(policy.can_open_work_reports)]
 
-    @extend_schema(responses=dict)
+    @extend_schema(operation_id="reports_worklogs_list", responses=dict)
     def get(self, request: Request) -> Response:
         form = WorkReportFilterForm(request.query_params or None)
         if form.is_bound and not form.is_valid():
@@ -120,20 +120,20 @@ class WorkReportDetailApi(APIView):
         return Response(report_json(report))
 
 
-class CommentInput(serializers.Serializer):
+class WorkReportCommentInput(serializers.Serializer):
     comment = serializers.CharField(max_length=2000)
 
 
 class WorkReportCommentApi(APIView):
     permission_classes = [IsAuthenticated, api_open_to(policy.can_open_team_work_reports)]
 
-    @extend_schema(request=CommentInput, responses=dict)
+    @extend_schema(request=WorkReportCommentInput, responses=dict)
     def post(self, request: Request, pk: int) -> Response:
         user = request_user(request)
         report = get_object_or_404(
             policy.work_reports_visible_to(user).select_related("author", "commented_by"), pk=pk
         )
-        data = CommentInput(data=request.data)
+        data = WorkReportCommentInput(data=request.data)
         data.is_valid(raise_exception=True)
         text = data.validated_data["comment"]
         return Response(report_json(worklog_comment(report=report, by=user, text=text)))

@@ -166,6 +166,10 @@ RESTRICTED = {
     # finance's entry lists: K13 tickets and 002 §6 customer rebate payments
     **{f"/api/{path}/": {"finance"} for path in ("settlements/ticket-stock", "settlements/ticket-sales")},
     "/api/rebate-payments/": {"finance"},
+    # issue 16: imports and tasks belong to the customer book (finance and partners have none)
+    **{f"/api/{path}/": SALES for path in ("imports", "tasks")},
+    # K14 perks: the partner's own, its regional manager's region, the top roles and admin
+    "/api/commissions/perks/": {"rm_east", "vp", "president", "admin", "partner1"},
 }
 
 

@@ -44,7 +44,7 @@ def test_sidebar_lists_the_role_menu_in_groups_with_icons(client_for, org):
 
 def test_header_has_search_notifications_user_menu_and_a_language_form_without_script(client_for, org):
     html = client_for(org.rep_a1).get("/").content.decode()
-    assert re.search(r'<form class="app-search" method="get" action="/customers/" role="search">', html)
+    assert re.search(r'<form class="app-search" method="get" action="/search/" role="search">', html)
     # The unread count is filled in after the page loads; nothing unread shows no badge at all.
     assert re.search(r'<span class="badge bg-red text-red-fg badge-notification" data-unread hidden>', html)
     assert 'action="/i18n/setlang/"' in html

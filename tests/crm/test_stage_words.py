@@ -42,7 +42,7 @@ def test_english_pages_translate_the_stage_names(client_for, org, opp) -> None: 
     listing = client.get(reverse("crm:opportunity_list") + "?view=list").content.decode()
     assert '<td data-label="Stage">Qualified</td>' in listing
     kanban = client.get(reverse("crm:opportunity_list")).content.decode()
-    assert '<h2 class="card-title">Negotiation ' in kanban and "商务谈判" not in kanban
+    assert '>Negotiation <span class="badge" data-count>' in kanban and "商务谈判" not in kanban
 
 
 def test_a_stage_an_admin_renamed_shows_as_named(client_for, org, opp) -> None:  # type: ignore[no-untyped-def]
