@@ -18,19 +18,7 @@ def register_periodic_tasks(sender: Any, **kwargs: Any) -> None:
     from commissions.db import install_ledger_triggers
 
     install_ledger_triggers(using=kwargs.get("using", "default"))
-    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+    from common.schedules import beat_job_ensure
 
-    schedule, _ = CrontabSchedule.objects.get_or_create(
-        minute="30", hour="2", day_of_week="*", day_of_month="*", month_of_year="*", timezone="Asia/Shanghai"
-    )
-    PeriodicTask.objects.get_or_create(
-        name=TASK_NAME,
-        defaults={"task": "commissions.tasks.ledger_run_open_months", "crontab": schedule},
-    )
-    rewards_schedule, _ = CrontabSchedule.objects.get_or_create(
-        minute="0", hour="3", day_of_week="*", day_of_month="*", month_of_year="*", timezone="Asia/Shanghai"
-    )
-    PeriodicTask.objects.get_or_create(
-        name=REWARDS_TASK_NAME,
-        defaults={"task": "commissions.tasks.rewards_nightly", "crontab": rewards_schedule},
-    )
+    beat_job_ensure(TASK_NAME, "commissions.tasks.ledger_run_open_months", minute="30", hour="2")
+    beat_job_ensure(REWARDS_TASK_NAME, "commissions.tasks.rewards_nightly", minute="0", hour="3")

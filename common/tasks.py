@@ -31,27 +31,12 @@ def work_calendar_check(today: str | None = None) -> int:
 
 def ensure_work_calendar_schedule(sender: object = None, using: str = "default", **_: object) -> None:
     """Register the daily check with django_celery_beat once (07:00 Asia/Shanghai); admins edit it after."""
-    import json
+    from common.schedules import beat_job_ensure
 
-    from django.conf import settings
-    from django_celery_beat.models import CrontabSchedule, PeriodicTask
-
-    if getattr(sender, "name", "") != "common":
-        return
-    if PeriodicTask.objects.using(using).filter(name=WORK_CALENDAR_CHECK_SCHEDULE_NAME).exists():
-        return
-    crontab, _created = CrontabSchedule.objects.using(using).get_or_create(
-        minute="0",
-        hour="7",
-        day_of_week="*",
-        day_of_month="*",
-        month_of_year="*",
-        timezone=settings.TIME_ZONE,
-    )
-    PeriodicTask.objects.using(using).get_or_create(
-        name=WORK_CALENDAR_CHECK_SCHEDULE_NAME,
-        defaults={"task": WORK_CALENDAR_CHECK_TASK, "crontab": crontab, "kwargs": json.dumps({})},
-    )
+    if getattr(sender, "name", "") == "common":
+        beat_job_ensure(
+            WORK_CALENDAR_CHECK_SCHEDULE_NAME, WORK_CALENDAR_CHECK_TASK, minute="0", hour="7", using=using
+        )
 
 
 @shared_task(name="common.tasks.nightly_jobs_check")

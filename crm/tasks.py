@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from celery import shared_task
@@ -35,23 +34,9 @@ def import_job_run_task(job_id: int) -> str:
 
 def ensure_pool_schedule(**_: Any) -> None:
     """Register the daily sweep with django_celery_beat once (01:30 Asia/Shanghai); admins edit it after."""
-    from django.conf import settings
-    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+    from common.schedules import beat_job_ensure
 
-    if PeriodicTask.objects.filter(name=POOL_SWEEP_SCHEDULE_NAME).exists():
-        return
-    crontab, _created = CrontabSchedule.objects.get_or_create(
-        minute="30",
-        hour="1",
-        day_of_week="*",
-        day_of_month="*",
-        month_of_year="*",
-        timezone=settings.TIME_ZONE,
-    )
-    PeriodicTask.objects.get_or_create(
-        name=POOL_SWEEP_SCHEDULE_NAME,
-        defaults={"task": POOL_SWEEP_TASK, "crontab": crontab, "kwargs": json.dumps({})},
-    )
+    beat_job_ensure(POOL_SWEEP_SCHEDULE_NAME, POOL_SWEEP_TASK, minute="30", hour="1")
 
 
 TASK_JOBS_TASK = "crm.tasks.task_reminders"
@@ -75,20 +60,6 @@ def task_reminders() -> dict[str, Any]:
 
 def ensure_task_schedule(**_: Any) -> None:
     """Register the half-hourly task job with django_celery_beat once; admins edit it after."""
-    from django.conf import settings
-    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+    from common.schedules import beat_job_ensure
 
-    if PeriodicTask.objects.filter(name=TASK_JOBS_SCHEDULE_NAME).exists():
-        return
-    crontab, _created = CrontabSchedule.objects.get_or_create(
-        minute="*/30",
-        hour="*",
-        day_of_week="*",
-        day_of_month="*",
-        month_of_year="*",
-        timezone=settings.TIME_ZONE,
-    )
-    PeriodicTask.objects.get_or_create(
-        name=TASK_JOBS_SCHEDULE_NAME,
-        defaults={"task": TASK_JOBS_TASK, "crontab": crontab, "kwargs": json.dumps({})},
-    )
+    beat_job_ensure(TASK_JOBS_SCHEDULE_NAME, TASK_JOBS_TASK, minute="*/30")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from common.db import postgres_sql_install
@@ -29,16 +28,9 @@ CREATE TRIGGER partners_customer_executive_locked
 def on_post_migrate(sender: Any, **kwargs: Any) -> None:
     if getattr(sender, "name", "") != "partners":
         return
-    from django_celery_beat.models import CrontabSchedule, PeriodicTask
-
+    from common.schedules import beat_job_ensure
     from partners.selectors import policy_for
 
     policy_for()  # creates the default policy row when there is none
-    schedule, _created = CrontabSchedule.objects.get_or_create(
-        minute="30", hour="8", day_of_week="*", day_of_month="*", month_of_year="*", timezone="Asia/Shanghai"
-    )
-    PeriodicTask.objects.get_or_create(
-        name="撞单超期提交大区经理 (partners)",
-        defaults={"task": ESCALATION_TASK, "crontab": schedule, "kwargs": json.dumps({})},
-    )
+    beat_job_ensure("撞单超期提交大区经理 (partners)", ESCALATION_TASK, minute="30", hour="8")
     postgres_sql_install(EXECUTIVE_LOCK_SQL)

@@ -14,11 +14,8 @@ TASK_NAME = "报表：提醒合伙人提交月度消费追踪分析"
 def register_periodic_tasks(sender: Any, **kwargs: Any) -> None:
     if getattr(sender, "name", "") != "reports":
         return
-    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+    from common.schedules import beat_job_ensure
 
-    schedule, _ = CrontabSchedule.objects.get_or_create(
-        minute="0", hour="9", day_of_week="*", day_of_month="*", month_of_year="*", timezone="Asia/Shanghai"
-    )
-    PeriodicTask.objects.get_or_create(
-        name=TASK_NAME, defaults={"task": "reports.tasks.a3_reminders", "crontab": schedule}
+    beat_job_ensure(
+        TASK_NAME, "reports.tasks.a3_reminders", minute="0", hour="9", using=kwargs.get("using", "default")
     )

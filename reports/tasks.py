@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from celery import shared_task
@@ -25,25 +24,10 @@ def worklog_remind(now: str | None = None) -> dict[str, int]:
 def ensure_worklog_schedule(sender: object = None, using: str = "default", **_: Any) -> None:
     """Register the reminder with django_celery_beat once (17:00 Asia/Shanghai, an hour before the
     default due time); admins edit it after."""
-    from django.conf import settings
-    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+    from common.schedules import beat_job_ensure
 
-    if getattr(sender, "name", "") != "reports":
-        return
-    if PeriodicTask.objects.using(using).filter(name=WORKLOG_REMIND_SCHEDULE_NAME).exists():
-        return
-    crontab, _created = CrontabSchedule.objects.using(using).get_or_create(
-        minute="0",
-        hour="17",
-        day_of_week="*",
-        day_of_month="*",
-        month_of_year="*",
-        timezone=settings.TIME_ZONE,
-    )
-    PeriodicTask.objects.using(using).get_or_create(
-        name=WORKLOG_REMIND_SCHEDULE_NAME,
-        defaults={"task": WORKLOG_REMIND_TASK, "crontab": crontab, "kwargs": json.dumps({})},
-    )
+    if getattr(sender, "name", "") == "reports":
+        beat_job_ensure(WORKLOG_REMIND_SCHEDULE_NAME, WORKLOG_REMIND_TASK, minute="0", hour="17", using=using)
 
 
 @shared_task

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.db.models.signals import post_migrate
@@ -36,17 +35,7 @@ def _settlements_post_migrate(sender: Any, using: str = "default", **kwargs: Any
 
 
 def register_beat_jobs(*, using: str = "default") -> None:
-    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+    from common.schedules import beat_job_ensure
 
     for name, task, hour, minute in BEAT_JOBS:
-        schedule, _ = CrontabSchedule.objects.using(using).get_or_create(
-            minute=minute,
-            hour=hour,
-            day_of_week="*",
-            day_of_month="*",
-            month_of_year="*",
-            timezone="Asia/Shanghai",
-        )
-        PeriodicTask.objects.using(using).get_or_create(
-            name=name, defaults={"task": task, "crontab": schedule, "kwargs": json.dumps({})}
-        )
+        beat_job_ensure(name, task, minute=minute, hour=hour, using=using)
