@@ -157,6 +157,9 @@ PAGES: dict[str, Rule] = {
     "crm:contract_payment_plan": Rule(c.is_internal, "contract_plan"),  # owner side only (404 otherwise)
     "crm:contract_transition": Rule(c.is_internal, "contract"),
     "crm:order_create": Rule(c.can_open_contracts, "contract"),
+    "crm:execution_order_list": Rule(c.can_open_contracts),  # reached from the contract pages
+    "crm:execution_order_detail": Rule(c.is_internal, "execution_order"),
+    "crm:execution_order_create": Rule(c.is_internal, "execution_order_raise"),  # the owner only
     "crm:order_list": Rule(c.can_open_orders, menu=True),
     "crm:order_detail": Rule(c.can_open_orders, "order"),
     "crm:order_writeoff": Rule(c.can_open_orders, "order"),
@@ -290,6 +293,8 @@ API: dict[str, Rule] = {
     "crm_api:contract-detail": Rule(c.is_internal, "contract"),
     "crm_api:contract-payment-plan": Rule(c.is_internal, "contract"),  # GET for all who see it
     "crm_api:contract-transition": Rule(c.is_internal, "contract"),
+    "crm_api:execution-order-list": Rule(c.is_internal),
+    "crm_api:execution-order-detail": Rule(c.is_internal, "execution_order"),
     "crm_api:order-list": Rule(c.can_open_orders),
     "crm_api:order-detail": Rule(c.can_open_orders, "order"),
     "crm_api:order-money": Rule(c.can_open_orders, "order"),
@@ -425,6 +430,7 @@ def _pipeline(rep: User, manager: User, finance: User, tag: str) -> dict[str, An
 
     from crm.models import ApprovalRequest, ConcessionKind, OpportunityAttachment, QuoteStatus, WriteOff
     from crm.services import approvals as approval_services
+    from crm.services import execution_orders as eo_services
     from crm.services import leads as lead_services
     from crm.services import orders as order_services
     from crm.services import payments as payment_services
@@ -471,7 +477,16 @@ def _pipeline(rep: User, manager: User, finance: User, tag: str) -> dict[str, An
         by=rep,
     )
     task = task_services.task_create(by=rep, title=f"回访{tag}", due_on=SEP, customer=customer)
+    execution_order = eo_services.execution_order_create(
+        contract=contract,
+        by=rep,
+        deliverables=f"软件许可{tag}",
+        ship_on=SEP,
+        collect_amount=Decimal("1000.00"),
+        collect_on=SEP,
+    )
     return {
+        "execution_order": execution_order,
         "task": task,
         "attachment": attachment,
         "writeoff": (order, writeoff),
@@ -599,6 +614,8 @@ def build_world() -> World:
         "approval": [a["approval"], b["approval"]],
         "contract": [a["contract"], b["contract"]],
         "contract_plan": [a["contract"], b["contract"]],
+        "execution_order": [a["execution_order"], b["execution_order"]],
+        "execution_order_raise": [a["contract"], b["contract"]],
         "order": [a["order"], b["order"]],
         "order_credit": [a["order"], b["order"]],
         "attachment": [a["attachment"], b["attachment"]],
@@ -646,6 +663,12 @@ def _visible(kind: str, user: Any, obj: Any) -> bool:
     if kind == "contract_plan":
         return crm_policy.contracts_visible_to(user).filter(pk=obj.pk).exists() and (
             crm_policy.can_edit_payment_plan(user, obj)
+        )
+    if kind == "execution_order":
+        return crm_policy.execution_orders_visible_to(user).filter(pk=obj.pk).exists()
+    if kind == "execution_order_raise":
+        return crm_policy.contracts_visible_to(user).filter(pk=obj.pk).exists() and (
+            crm_policy.can_raise_execution_order(user, obj)
         )
     if kind == "task":
         return crm_policy.tasks_visible_to(user).filter(pk=obj.pk).exists()

@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from crm.api import approvals, contracts, imports, leads, opportunities, orders, products, quotes, views
+from crm.api import execution_orders as eo_api
 from crm.api import pool as pool_views
 from crm.api.search import SearchView
 from crm.api.tasks import TaskViewSet
@@ -19,6 +20,7 @@ router.register("product-categories", products.ProductCategoryViewSet, basename=
 router.register("products", products.ProductViewSet, basename="product")
 router.register("quotes", quotes.QuoteViewSet, basename="quote")
 router.register("contracts", contracts.ContractViewSet, basename="contract")
+router.register("execution-orders", eo_api.ExecutionOrderViewSet, basename="execution-order")
 router.register("orders", orders.OrderViewSet, basename="order")
 router.register("receivables", orders.ReceivableViewSet, basename="receivable")
 router.register("pool", pool_views.PoolViewSet, basename="pool")
