@@ -139,3 +139,30 @@ def test_only_a_signed_contract_can_be_executed(rep, manager):  # type: ignore[n
     with pytest.raises(DomainError, match="合同签约后才能发起执行单"):
         _raise(draft, rep, "500.00")
     assert ExecutionOrder.objects.count() == 0
+
+
+def _queries(client, url: str) -> int:  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_list_page_and_api_cost_the_same_for_2_or_8_orders(rep, manager, client_for):  # type: ignore[no-untyped-def]
+    from tests.factories import NAV_QUERIES
+
+    contract = signed_contract(rep, manager)
+    for _ in range(2):
+        _raise(contract, rep, "1000.00")
+    client = client_for(rep)
+    page, api = reverse("crm:execution_order_list"), reverse("crm_api:execution-order-list")
+    client.get(page), client.get(api)  # warm-up
+    small_page, small_api = _queries(client, page), _queries(client, api)
+    for _ in range(6):
+        _raise(contract, rep, "1000.00")
+    assert _queries(client, page) == small_page <= 6 + NAV_QUERIES
+    assert _queries(client, api) == small_api
+    body = client.get(page, {"q": contract.number}).content.decode()
+    assert body.count("¥1,000.00") == 8
