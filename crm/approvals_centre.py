@@ -34,7 +34,7 @@ K = ApprovalKind
 TAB_KINDS: dict[str, tuple[str, ...]] = {
     "quotes": (K.QUOTE_DISCOUNT,),
     "discounts": (K.CUSTOMER_REBATE, K.MAKE_GOOD_PLATFORM, K.MAKE_GOOD_DATABASE, K.BELOW_FLOOR),
-    "contracts": (K.CONTRACT, K.AGREEMENT_CHANGE, K.ORDER_OVER_CONTRACT),
+    "contracts": (K.CONTRACT, K.AGREEMENT_CHANGE, K.ORDER_OVER_CONTRACT, K.EXECUTION_ORDER),
     "other": (K.WRITE_OFF, K.KEY_ACCOUNT_CLASS),
 }
 # Bulk approval is offered where approving needs nothing but a yes: quotes and discounts (a below-floor

@@ -19,6 +19,7 @@ from crm.models import (
     Contract,
     Customer,
     Department,
+    ExecutionOrder,
     ImportJob,
     Lead,
     Opportunity,
@@ -173,6 +174,14 @@ def contracts_visible_to(user: Any) -> QuerySet[Contract]:
     if not is_internal(user):
         return Contract.objects.none()
     return pipeline_selectors.contracts_visible_to(user=user)
+
+
+def execution_orders_visible_to(user: Any) -> QuerySet[ExecutionOrder]:
+    """003 §9.3: an execution order is seen with its contract, and by whoever is on its approval chain."""
+    if not is_internal(user):
+        return ExecutionOrder.objects.none()
+    on_chain = approvals_visible_to(user).filter(kind="execution_order").values("object_id")
+    return ExecutionOrder.objects.filter(Q(contract__in=contracts_visible_to(user)) | Q(pk__in=on_chain))
 
 
 def orders_visible_to(user: Any) -> QuerySet[Order]:
@@ -429,6 +438,11 @@ def is_on_owner_side(user: Any, owner_id: int | None) -> bool:
 def can_edit_payment_plan(user: Any, contract: Contract) -> bool:
     """Issue 16: the contract's owner (or someone above them) plans its instalments (回款计划)."""
     return works_in_sales(user) and is_on_owner_side(user, contract.owner_id)
+
+
+def can_raise_execution_order(user: Any, contract: Contract) -> bool:
+    """003 §9.3: the contract's owner raises its execution orders (执行单)."""
+    return works_in_sales(user) and contract.owner_id == user.pk
 
 
 def can_confirm_close(user: Any, opportunity: Opportunity) -> bool:

@@ -4,6 +4,7 @@ from crm.views import approvals as approval_views
 from crm.views import authority as authority_views
 from crm.views import contracts as contract_views
 from crm.views import customers as views
+from crm.views import execution_orders as eo_views
 from crm.views import imports as import_views
 from crm.views import leads as lead_views
 from crm.views import list_tools, my_day, outings, reviews
@@ -109,6 +110,13 @@ urlpatterns = [
     path(
         "contracts/<int:pk>/payment-plan/", contract_views.contract_payment_plan, name="contract_payment_plan"
     ),
+    path(
+        "contracts/<int:pk>/execution-orders/new/",
+        eo_views.execution_order_create,
+        name="execution_order_create",
+    ),
+    path("execution-orders/", eo_views.execution_order_list, name="execution_order_list"),
+    path("execution-orders/<int:pk>/", eo_views.execution_order_detail, name="execution_order_detail"),
     path("contracts/<int:contract_pk>/orders/new/", order_views.order_create, name="order_create"),
     path("orders/", order_views.order_list, name="order_list"),
     path("orders/<int:pk>/", order_views.order_detail, name="order_detail"),

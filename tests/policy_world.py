@@ -53,6 +53,7 @@ def _pipeline(rep: User, manager: User, finance: User, tag: str) -> dict[str, An
 
     from crm.models import ApprovalRequest, ConcessionKind, OpportunityAttachment, QuoteStatus, WriteOff
     from crm.services import approvals as approval_services
+    from crm.services import execution_orders as eo_services
     from crm.services import leads as lead_services
     from crm.services import orders as order_services
     from crm.services import payments as payment_services
@@ -99,7 +100,16 @@ def _pipeline(rep: User, manager: User, finance: User, tag: str) -> dict[str, An
         by=rep,
     )
     task = task_services.task_create(by=rep, title=f"回访{tag}", due_on=SEP, customer=customer)
+    execution_order = eo_services.execution_order_create(
+        contract=contract,
+        by=rep,
+        deliverables=f"软件许可{tag}",
+        ship_on=SEP,
+        collect_amount=Decimal("1000.00"),
+        collect_on=SEP,
+    )
     return {
+        "execution_order": execution_order,
         "task": task,
         "attachment": attachment,
         "writeoff": (order, writeoff),
@@ -227,6 +237,8 @@ def build_world() -> World:
         "approval": [a["approval"], b["approval"]],
         "contract": [a["contract"], b["contract"]],
         "contract_plan": [a["contract"], b["contract"]],
+        "execution_order": [a["execution_order"], b["execution_order"]],
+        "execution_order_raise": [a["contract"], b["contract"]],
         "order": [a["order"], b["order"]],
         "order_credit": [a["order"], b["order"]],
         "attachment": [a["attachment"], b["attachment"]],

@@ -142,6 +142,9 @@ PAGES: dict[str, Rule] = {
     "crm:contract_payment_plan": Rule(c.is_internal, "contract_plan"),  # owner side only (404 otherwise)
     "crm:contract_transition": Rule(c.is_internal, "contract"),
     "crm:order_create": Rule(c.can_open_contracts, "contract"),
+    "crm:execution_order_list": Rule(c.can_open_contracts),  # reached from the contract pages
+    "crm:execution_order_detail": Rule(c.is_internal, "execution_order"),
+    "crm:execution_order_create": Rule(c.is_internal, "execution_order_raise"),  # the owner only
     "crm:order_list": Rule(c.can_open_orders, menu=True),
     "crm:order_detail": Rule(c.can_open_orders, "order"),
     "crm:order_writeoff": Rule(c.can_open_orders, "order"),
@@ -275,6 +278,8 @@ API: dict[str, Rule] = {
     "crm_api:contract-detail": Rule(c.is_internal, "contract"),
     "crm_api:contract-payment-plan": Rule(c.is_internal, "contract"),  # GET for all who see it
     "crm_api:contract-transition": Rule(c.is_internal, "contract"),
+    "crm_api:execution-order-list": Rule(c.is_internal),
+    "crm_api:execution-order-detail": Rule(c.is_internal, "execution_order"),
     "crm_api:order-list": Rule(c.can_open_orders),
     "crm_api:order-detail": Rule(c.can_open_orders, "order"),
     "crm_api:order-money": Rule(c.can_open_orders, "order"),
@@ -410,6 +415,12 @@ def _visible(kind: str, user: Any, obj: Any) -> bool:
     if kind == "contract_plan":
         return crm_policy.contracts_visible_to(user).filter(pk=obj.pk).exists() and (
             crm_policy.can_edit_payment_plan(user, obj)
+        )
+    if kind == "execution_order":
+        return crm_policy.execution_orders_visible_to(user).filter(pk=obj.pk).exists()
+    if kind == "execution_order_raise":
+        return crm_policy.contracts_visible_to(user).filter(pk=obj.pk).exists() and (
+            crm_policy.can_raise_execution_order(user, obj)
         )
     if kind == "task":
         return crm_policy.tasks_visible_to(user).filter(pk=obj.pk).exists()

@@ -13,6 +13,7 @@ from crm.api import (
     rebate_payments,
     views,
 )
+from crm.api import execution_orders as eo_api
 from crm.api import pool as pool_views
 from crm.api.search import SearchView
 from crm.api.tasks import TaskViewSet
@@ -31,6 +32,7 @@ router.register("product-categories", products.ProductCategoryViewSet, basename=
 router.register("products", products.ProductViewSet, basename="product")
 router.register("quotes", quotes.QuoteViewSet, basename="quote")
 router.register("contracts", contracts.ContractViewSet, basename="contract")
+router.register("execution-orders", eo_api.ExecutionOrderViewSet, basename="execution-order")
 router.register("orders", orders.OrderViewSet, basename="order")
 router.register("receivables", orders.ReceivableViewSet, basename="receivable")
 router.register("pool", pool_views.PoolViewSet, basename="pool")

@@ -21,6 +21,7 @@ from crm.models.customers import (
     Outing,
     ReviewStatus,
 )
+from crm.models.execution_orders import ExecutionOrder, ExecutionOrderStatus
 from crm.models.imports import ImportJob, ImportKind, ImportStatus, RowOutcome
 from crm.models.org import Department, Industry, IndustryPermit, Region, Role, User
 from crm.models.ownership import OwnershipChange, OwnershipReason
@@ -87,6 +88,8 @@ __all__ = [
     "Customer",
     "CustomerStatus",
     "Department",
+    "ExecutionOrder",
+    "ExecutionOrderStatus",
     "FollowUp",
     "FollowUpChannel",
     "Grade",

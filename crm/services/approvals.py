@@ -48,6 +48,7 @@ HANDLERS: dict[str, str] = {
     ApprovalKind.CUSTOMER_REBATE: "crm.services.approvals.concession_on_approval",
     ApprovalKind.MAKE_GOOD_PLATFORM: "crm.services.approvals.concession_on_approval",
     ApprovalKind.MAKE_GOOD_DATABASE: "crm.services.approvals.concession_on_approval",
+    ApprovalKind.EXECUTION_ORDER: "crm.services.execution_orders.execution_order_on_approval",
 }
 
 D = Decimal
@@ -206,6 +207,13 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "name": "订单超出合同余额：大区经理及以上",
         "priority": 10,
         "chain": [EVERYONE_ABOVE_REGION],
+    },
+    # execution order (执行单) [003 §9.3]: the 销售管理部商务经理 reviews it before delivery starts
+    {
+        "kind": ApprovalKind.EXECUTION_ORDER,
+        "name": "执行单：销售管理部商务经理审核",
+        "priority": 10,
+        "chain": [[Role.SALES_ADMIN_MANAGER]],
     },
     # bad-debt write-off (Q6): finance approves
     {

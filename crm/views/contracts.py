@@ -131,6 +131,11 @@ def _detail(
             "plan": plan_services.contract_plan_vs_actual(contract),
             "can_plan": policy.can_edit_payment_plan(request.user, contract),
             "plan_form": plan_form or EvenPaymentPlanForm(),
+            # 003 §9.3: the contract's execution orders (执行单) with their approval state.
+            "execution_orders": contract.execution_orders.all(),  # type: ignore[attr-defined]
+            "can_raise_execution_order": contract.status
+            in (ContractStatus.SIGNED, ContractStatus.IN_DELIVERY)
+            and policy.can_raise_execution_order(request.user, contract),
         },
     )
 
