@@ -21,7 +21,7 @@ from commissions.calculator.describe import describe_plan
 from commissions.forms_plans import PlanEditor
 from commissions.models import CommissionPlan, PlanApproval
 from commissions.services.plan_editing import BAND_TYPES, plan_preview, plan_version_save
-from commissions.words import plan_words
+from commissions.words import plan_state_label, plan_words
 from common.access import page_open_to
 from common.auth import AuthedRequest
 from common.errors import DomainError
@@ -81,15 +81,7 @@ def plan_list(request: AuthedRequest) -> HttpResponse:
 
 
 def _state(plan: CommissionPlan, today: Any) -> str:
-    if plan.published_at is None:
-        if plan.approval_status in (PlanApproval.PENDING, PlanApproval.REJECTED):
-            return str(plan.get_approval_status_display())
-        return _("草稿")
-    if plan.effective_from > today:
-        return _("已公布待生效")
-    if plan.effective_to is not None and plan.effective_to < today:
-        return _("已失效")
-    return _("生效中")
+    return plan_state_label(plan, today)
 
 
 def _sample(raw: Any) -> tuple[Decimal, str]:

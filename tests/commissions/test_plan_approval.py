@@ -105,3 +105,65 @@ def test_the_editor_says_it_was_submitted_not_published(client, org, director):
     plan_save(definition=plan.definition, effective_from=plan.effective_from, publish=True, by=org.admin)
     html = client.get(reverse("commissions:plan_edit", args=[plan.pk])).content.decode()
     assert "发布审批：待审批" in html and "财务中心审核 → 销售总监审核 → 总裁审批" in html
+
+
+def test_api_publish_submits_then_shows_the_state_and_the_reason(client, org, director):
+    plan = CommissionPlan.objects.create(
+        code="sales_bracket",
+        name="销售提成",
+        effective_from=timezone.localdate() + dt.timedelta(days=40),
+        definition=plan_definition("sales_bracket"),
+    )
+    client.force_login(org.rep_a1)
+    assert client.post(reverse("commissions_api:plan_publish", args=[plan.pk])).status_code in (403, 404)
+    client.force_login(org.admin)
+    resp = client.post(reverse("commissions_api:plan_publish", args=[plan.pk]))
+    assert resp.status_code == 202
+    assert resp.json()["approval_status"] == "pending" and resp.json()["state"] == "待审批"
+    assert resp.json()["published_at"] is None
+    request = latest_request_for(plan)
+    approval_decide(request=request, by=org.finance, approve=False, reason="未会同人力资源部审核")
+    row = client.get(reverse("commissions_api:plans")).json()["results"][0]
+    assert (row["id"], row["state"], row["approval_reason"], row["published_at"]) == (
+        plan.pk,
+        "已驳回",
+        "未会同人力资源部审核",
+        None,
+    )
+
+
+def test_api_early_date_is_a_clear_error_not_a_500(client, org, director):
+    plan = CommissionPlan.objects.create(
+        code="sales_bracket",
+        name="销售提成",
+        effective_from=timezone.localdate() + dt.timedelta(days=5),
+        definition=plan_definition("sales_bracket"),
+    )
+    client.force_login(org.finance)
+    resp = client.post(reverse("commissions_api:plan_publish", args=[plan.pk]))
+    assert resp.status_code == 400 and "方案须提前 30 天公布" in resp.content.decode()
+    plan.refresh_from_db()
+    assert plan.approval_status == "" and latest_request_for(plan) is None
+
+
+def test_api_plan_list_costs_the_same_queries_for_one_or_many_plans(client, org, director):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def make(n: int) -> None:
+        for i in range(n):
+            CommissionPlan.objects.create(
+                code=f"p{CommissionPlan.objects.count()}",
+                name="方案",
+                effective_from=timezone.localdate() + dt.timedelta(days=40 + i),
+                definition=plan_definition("sales_bracket"),
+            )
+
+    client.force_login(org.finance)
+    make(1)
+    with CaptureQueriesContext(connection) as one:
+        assert len(client.get(reverse("commissions_api:plans")).json()["results"]) == 1
+    make(5)
+    with CaptureQueriesContext(connection) as many:
+        assert len(client.get(reverse("commissions_api:plans")).json()["results"]) == 6
+    assert len(many) == len(one) <= 4
