@@ -81,12 +81,16 @@ class CommissionPlanAdmin(admin.ModelAdmin):
         "name",
         "effective_from",
         "effective_to",
+        "approval_status",
         "published_at",
         "notice_override_reason",
     )
+    list_filter = ("approval_status",)
     readonly_fields = (
         "code",
         "name",
+        "approval_status",
+        "approval_reason",
         "published_at",
         "published_by",
         "notice_override_reason",

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from commissions import policy
 from commissions.estimator import what_if_estimate
 from commissions.forms import parse_month
-from commissions.models import CommissionLine, LineKind, LineStatus, PeriodCalculation
+from commissions.models import CommissionLine, CommissionPlan, LineKind, LineStatus, PeriodCalculation
 from commissions.selectors import (
     line_calculation,
     line_explanation,
@@ -24,8 +24,8 @@ from commissions.selectors import (
     statement_lines,
     statement_summary,
 )
-from commissions.services.plans import plan_objection_raise
-from commissions.words import line_component_label, percent
+from commissions.services.plans import plan_objection_raise, plan_publish
+from commissions.words import line_component_label, percent, plan_state_label
 from common.access import api_open_to
 from common.auth import request_user
 from common.timeutil import local_today, month_start
@@ -240,3 +240,59 @@ def plan_objection(request: Request) -> Response:
         plan=data.validated_data["plan"], by=request_user(request), text=data.validated_data["text"]
     )
     return Response({"id": o.pk, "plan": o.plan_id, "text": o.text}, status=201)
+
+
+def _plan_row(plan: CommissionPlan) -> dict[str, Any]:
+    return {
+        "id": plan.pk,
+        "code": plan.code,
+        "name": plan.name,
+        "effective_from": plan.effective_from.isoformat(),
+        "effective_to": plan.effective_to.isoformat() if plan.effective_to else None,
+        "state": plan_state_label(plan, local_today()),
+        "approval_status": plan.approval_status,
+        "approval_status_display": plan.get_approval_status_display(),
+        "approval_reason": plan.approval_reason,
+        "published_at": plan.published_at.isoformat() if plan.published_at else None,
+    }
+
+
+@extend_schema(responses=dict)
+@api_view(["GET"])
+@permission_classes([api_open_to(policy.can_manage_plans)])
+def plans(request: Request) -> Response:
+    """K12: the plan versions with where each stands (草稿 / 待审批 / 已驳回 + reason / 已公布…), newest
+    first, 50 a page (?after=<id> for the next)."""
+    qs = CommissionPlan.objects.order_by("-id")
+    try:
+        after = int(request.query_params.get("after") or 0)
+    except ValueError:
+        after = 0
+    if after:
+        qs = qs.filter(id__lt=after)
+    rows = list(qs[:51])
+    page = rows[:50]
+    return Response(
+        {"results": [_plan_row(p) for p in page], "next_after": page[-1].pk if len(rows) > 50 else None}
+    )
+
+
+class PublishSerializer(serializers.Serializer):
+    override_reason = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+@extend_schema(request=PublishSerializer, responses=dict)
+@api_view(["POST"])
+@permission_classes([api_open_to(policy.can_manage_plans)])
+def plan_publish_request(request: Request, pk: int) -> Response:
+    """K12: ask to publish a plan version — it goes to its approval chain (财务中心 → 销售总监 → 总裁) and
+    is published when the chain completes."""
+    plan = CommissionPlan.objects.filter(pk=pk).first()
+    if plan is None:
+        raise Http404
+    data = PublishSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    plan = plan_publish(
+        plan=plan, by=request_user(request), override_reason=data.validated_data["override_reason"]
+    )
+    return Response(_plan_row(plan), status=202 if plan.published_at is None else 200)

@@ -12,6 +12,8 @@ urlpatterns = [
     path("what-if/", api.what_if, name="what_if"),
     path("my-plan/", api.my_plan, name="my_plan"),
     path("my-plan/objections/", api.plan_objection, name="plan_objection"),
+    path("plans/", api.plans, name="plans"),
+    path("plans/<int:pk>/publish/", api.plan_publish_request, name="plan_publish"),
     path("champions/", reward_api.ChampionList.as_view(), name="champions"),
     path("upgrade-review/", reward_api.upgrade_review_api, name="upgrade_review"),
     *router.urls,

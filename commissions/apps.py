@@ -15,3 +15,9 @@ class CommissionsConfig(AppConfig):
         from commissions.menu import register_menu
 
         register_menu()
+
+        from commissions.services.plans import plan_on_approval
+        from crm.extensions import register_approval_outcome_handler
+        from crm.models import ApprovalKind
+
+        register_approval_outcome_handler(ApprovalKind.COMMISSION_PLAN, plan_on_approval)

@@ -42,6 +42,7 @@ def seed(ctx: dict[str, Any]) -> None:
             publish=admin is not None,
             override_reason="演示数据：方案追溯生效" if admin is not None else "",
             by=admin,
+            skip_approval=True,  # the shipped rule books, loaded at installation
         )
         plans[name] = plan
         if who.get("role"):

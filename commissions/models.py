@@ -14,6 +14,15 @@ from common.models import TimeStampedModel
 from common.money import MoneyField
 
 
+class PlanApproval(models.TextChoices):
+    """K12 / 001 第4条: where a version stands on its way to publication (published_at set = approved)."""
+
+    NONE = "", _("未提交")
+    PENDING = "pending", _("待审批")
+    APPROVED = "approved", _("已批准并公布")
+    REJECTED = "rejected", _("已驳回")
+
+
 class CommissionPlan(TimeStampedModel):
     code = models.CharField(_("方案代码"), max_length=50)
     name = models.CharField(_("方案名称"), max_length=100)
@@ -38,6 +47,11 @@ class CommissionPlan(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # K12: publishing goes through the approval chain (crm ApprovalKind.COMMISSION_PLAN) first.
+    approval_status = models.CharField(
+        _("审批状态"), max_length=10, choices=PlanApproval.choices, default=PlanApproval.NONE, blank=True
+    )
+    approval_reason = models.CharField(_("驳回原因"), max_length=500, blank=True)
     # The whole plan as the calculator reads it (the same JSON as commissions/plans/*.json).
     definition = models.JSONField(_("方案定义"), default=dict)
 

@@ -19,9 +19,9 @@ from django.views.decorators.http import require_http_methods
 from commissions import policy
 from commissions.calculator.describe import describe_plan
 from commissions.forms_plans import PlanEditor
-from commissions.models import CommissionPlan
+from commissions.models import CommissionPlan, PlanApproval
 from commissions.services.plan_editing import BAND_TYPES, plan_preview, plan_version_save
-from commissions.words import plan_words
+from commissions.words import plan_state_label, plan_words
 from common.access import page_open_to
 from common.auth import AuthedRequest
 from common.errors import DomainError
@@ -44,6 +44,8 @@ def plan_list(request: AuthedRequest) -> HttpResponse:
     today = local_today()
     if state == "draft":
         qs = qs.filter(published_at__isnull=True)
+    elif state in (PlanApproval.PENDING, PlanApproval.REJECTED):
+        qs = qs.filter(published_at__isnull=True, approval_status=state)
     elif state == "announced":
         qs = qs.filter(published_at__isnull=False, effective_from__gt=today)
     elif state == "in_force":
@@ -66,6 +68,8 @@ def plan_list(request: AuthedRequest) -> HttpResponse:
             "state": state,
             "states": [
                 ("draft", _("草稿")),
+                (PlanApproval.PENDING.value, _("待审批")),
+                (PlanApproval.REJECTED.value, _("已驳回")),
                 ("announced", _("已公布待生效")),
                 ("in_force", _("生效中")),
             ],
@@ -77,13 +81,7 @@ def plan_list(request: AuthedRequest) -> HttpResponse:
 
 
 def _state(plan: CommissionPlan, today: Any) -> str:
-    if plan.published_at is None:
-        return _("草稿")
-    if plan.effective_from > today:
-        return _("已公布待生效")
-    if plan.effective_to is not None and plan.effective_to < today:
-        return _("已失效")
-    return _("生效中")
+    return plan_state_label(plan, today)
 
 
 def _sample(raw: Any) -> tuple[Decimal, str]:
@@ -138,7 +136,11 @@ def plan_edit(request: AuthedRequest, pk: int) -> HttpResponse:
                     % {
                         "name": saved.name,
                         "date": saved.effective_from,
-                        "published": _("，并已公布") if saved.published_at else _("（草稿，尚未公布）"),
+                        "published": _("，并已公布")
+                        if saved.published_at
+                        else _("，已提交审批（财务中心→销售总监→总裁），审批通过后公布")
+                        if saved.approval_status == PlanApproval.PENDING
+                        else _("（草稿，尚未公布）"),
                     },
                 )
                 return redirect("commissions:plan_edit", pk=saved.pk)
@@ -182,6 +184,8 @@ def _render(
     ]
     context = {
         "plan": plan,
+        "approval_state": _state(plan, local_today()),
+        "approval_link": _approval_link(plan),
         "editor": editor,
         "others": others,
         "rules": plan_words({**plan.definition, "components": []}),
@@ -193,6 +197,16 @@ def _render(
     if request.headers.get("HX-Request"):
         return render(request, "commissions/_plan_preview.html", context)
     return render(request, "commissions/plan_edit.html", context)
+
+
+def _approval_link(plan: CommissionPlan) -> str:
+    """The plan's latest approval request page (its chain, who decided, why), when it has one."""
+    from django.urls import reverse
+
+    from crm.services.approvals import latest_request_for
+
+    request = latest_request_for(plan) if plan.approval_status else None
+    return reverse("crm:approval_detail", args=[request.pk]) if request else ""
 
 
 def _component_words(definition: dict[str, Any]) -> list[str]:

@@ -42,3 +42,19 @@ def plan_words(definition: dict[str, Any]) -> list[str]:
     from crm.services.catalog import category_labels
 
     return describe_plan(definition, category_labels())
+
+
+def plan_state_label(plan: Any, today: Any) -> str:
+    """Where a plan version stands, in words (K12): 草稿 / 待审批 / 已驳回 before it is published, then
+    已公布待生效 / 生效中 / 已失效."""
+    from django.utils.translation import gettext as _
+
+    if plan.published_at is None:
+        if plan.approval_status in ("pending", "rejected"):
+            return str(plan.get_approval_status_display())
+        return _("草稿")
+    if plan.effective_from > today:
+        return _("已公布待生效")
+    if plan.effective_to is not None and plan.effective_to < today:
+        return _("已失效")
+    return _("生效中")

@@ -11,6 +11,8 @@ and the higher app registers its handler in its `AppConfig.ready()`:
   shares, after settling a "closer wins" collision);
 - the customer page is shown → each registered provider may add a button (`PageAction`, e.g. partners'
   "arrange an account executive") or a section (rendered HTML, e.g. partners' collision cases);
+- an approval request of a kind a higher app owns is finally decided → the handler registered with
+  `register_approval_outcome_handler(kind, handler)` runs (commissions publishes an approved plan);
 - the global search → a registered provider may give the scope of a user outside the CRM's roles (a
   partner searches their portal's customers and orders).
 
@@ -31,7 +33,7 @@ from django.utils.functional import Promise
 from django.utils.safestring import SafeString
 
 if TYPE_CHECKING:
-    from crm.models import Customer, Order, User
+    from crm.models import ApprovalRequest, Customer, Order, User
 
 
 class CollisionCaseRef(Protocol):
@@ -219,6 +221,34 @@ def register_approval_tab(tab: ApprovalTab) -> None:
 
 def approval_tabs() -> list[ApprovalTab]:
     return sorted(_approval_tabs.values(), key=lambda t: (t.order, t.key))
+
+
+# --- approval outcomes of kinds owned by a higher app (K12: commission plans) -----------------------
+
+
+class ApprovalOutcomeHandler(Protocol):
+    """React to the final decision of an approval request of one kind (approved: the whole chain agreed;
+    else rejected, the reason is on the rejected step). Runs inside `approval_decide`'s transaction:
+    raising DomainError refuses the decision."""
+
+    def __call__(self, *, request: ApprovalRequest, approved: bool, by: User) -> object: ...
+
+
+_approval_outcome_handlers: dict[str, ApprovalOutcomeHandler] = {}
+
+
+def register_approval_outcome_handler(kind: str, handler: ApprovalOutcomeHandler) -> None:
+    """One handler per approval kind; registering the same handler again is a no-op."""
+    current = _approval_outcome_handlers.get(kind)
+    if current is not None and current is not handler:
+        raise ImproperlyConfigured(
+            f"An approval outcome handler for {kind!r} is already registered: {current!r}"
+        )
+    _approval_outcome_handlers[kind] = handler
+
+
+def approval_outcome_handler(kind: str) -> ApprovalOutcomeHandler | None:
+    return _approval_outcome_handlers.get(kind)
 
 
 # --- global search (issue 16) ----------------------------------------------------------------------

@@ -341,6 +341,8 @@ API: dict[str, Rule] = {
     "commissions_api:what_if": Rule(k.can_open_what_if),
     "commissions_api:my_plan": Rule(k.can_open_my_plan),
     "commissions_api:plan_objection": Rule(k.can_open_my_plan),
+    "commissions_api:plans": Rule(k.can_manage_plans),
+    "commissions_api:plan_publish": Rule(k.can_manage_plans, "plan"),
     "commissions_api:line-list": Rule(k.can_open_statement),
     "commissions_api:line-detail": Rule(k.can_open_statement, "line"),
     "commissions_api:champions": Rule(k.can_open_champions),

@@ -1,7 +1,12 @@
 """Commission plans (K12): validate, check, save, publish, export/import and assign plan versions.
 
 A plan version is its code + effective date; a published version whose date has come, or that a closed
-month used, is frozen (save a new version instead); publishing respects the K12 notice period."""
+month used, is frozen (save a new version instead); publishing respects the K12 notice period.
+
+Publishing passes the approval chain first (001 第4条: finance reviews, the sales director and the
+general manager approve — crm ApprovalKind.COMMISSION_PLAN, chain in the authority matrix): asking to
+publish makes the version "待审批"; it is published (announced, its notice period counted from then) only
+when the whole chain agrees (`plan_on_approval`), and a rejection leaves it a draft with the reason."""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from commissions.calculator.validation import validate_plan
-from commissions.models import CommissionLine, CommissionPlan, PlanAssignment, PlanObjection
+from commissions.models import CommissionLine, CommissionPlan, PlanApproval, PlanAssignment, PlanObjection
 from commissions.selectors import LOCKED_STATUSES, policy_on
 from common.errors import Conflict, DomainError
 
@@ -72,6 +77,12 @@ def plan_check(
                 _("该方案版本已生效或已用于已结算月份，不能修改；请以新的生效日期另存一个版本。"),
                 field="definition",
             )
+    waiting = plan is not None and plan.approval_status == PlanApproval.PENDING and plan.published_at is None
+    if waiting and plan is not None and (plan.definition != definition or plan.effective_to != effective_to):
+        raise Conflict(
+            _("该方案版本正在审批中，不能修改；请等待审批结果，或另存一个生效日期不同的版本。"),
+            field="definition",
+        )
     if publish and (plan is None or plan.published_at is None):
         _check_notice(
             effective_from=effective_from, published_at=timezone.now(), override_reason=override_reason, by=by
@@ -88,9 +99,13 @@ def plan_save(
     publish: bool = False,
     override_reason: str = "",
     by: User | None = None,
+    skip_approval: bool = False,
 ) -> CommissionPlan:
     """Create or replace a plan version (code + effective_from). A published version whose effective date
-    has come, or that a closed period used, is frozen: change it by saving a new version (K12)."""
+    has come, or that a closed period used, is frozen: change it by saving a new version (K12).
+
+    `publish` submits the version to its approval chain; only the installation loaders (demo data, the
+    `plan_import` command run by the operator) pass `skip_approval` and publish at once."""
     plan = plan_check(
         definition=definition,
         effective_from=effective_from,
@@ -106,14 +121,66 @@ def plan_save(
     plan.name = definition["name"]
     plan.definition = definition
     plan.effective_to = effective_to
+    submit = False
     if publish and plan.published_at is None:
-        plan.published_at = timezone.now()
-        plan.published_by = by
         if override_reason.strip():
             plan.notice_override_reason = override_reason.strip()
             plan.notice_override_by = by
+        if skip_approval:
+            plan.published_at = timezone.now()
+            plan.published_by = by
+            plan.approval_status = PlanApproval.APPROVED
+        elif plan.approval_status != PlanApproval.PENDING:
+            if by is None:
+                raise DomainError(_("发布方案须由具体人员提交审批。"), code="requester_required")
+            plan.approval_status = PlanApproval.PENDING
+            plan.approval_reason = ""
+            submit = True
     plan.save()
+    if submit:
+        assert by is not None
+        from crm.models import ApprovalKind
+        from crm.services.approvals import approval_request_create
+
+        approval_request_create(
+            kind=ApprovalKind.COMMISSION_PLAN,
+            subject=plan,
+            requested_by=by,
+            title=_("发布提成方案“%(name)s”（自 %(date)s 起生效）")
+            % {"name": plan.name, "date": plan.effective_from.isoformat()},
+        )
     return plan
+
+
+def plan_on_approval(*, request: Any, approved: bool, by: User) -> None:
+    """The end of a plan's approval chain (registered in crm.extensions by CommissionsConfig.ready()).
+    Approved: the version is published now — the K12 notice counts from today, so an effective date that
+    came too close while it waited is refused (reject it and save it with a later date). Rejected: it
+    stays a draft with the reason."""
+    plan = CommissionPlan.objects.select_for_update().filter(pk=request.object_id).first()
+    if plan is None or plan.published_at is not None:
+        return
+    if approved:
+        now = timezone.now()
+        _check_notice(
+            effective_from=plan.effective_from,
+            published_at=now,
+            override_reason=plan.notice_override_reason,
+            by=plan.notice_override_by,
+        )
+        plan.published_at = now
+        plan.published_by = request.requested_by
+        plan.approval_status = PlanApproval.APPROVED
+        plan.approval_reason = ""
+    else:
+        from crm.models import StepStatus
+
+        rejected = request.steps.filter(status=StepStatus.REJECTED).order_by("-order").first()
+        plan.approval_status = PlanApproval.REJECTED
+        plan.approval_reason = (rejected.reason if rejected else "")[:500]
+        plan.notice_override_reason = ""
+        plan.notice_override_by = None
+    plan.save()
 
 
 def plan_publish(*, plan: CommissionPlan, by: User, override_reason: str = "") -> CommissionPlan:
@@ -145,6 +212,7 @@ def plan_import(
     publish: bool = False,
     override_reason: str = "",
     by: User | None = None,
+    skip_approval: bool = False,
 ) -> CommissionPlan:
     if not isinstance(data, dict):
         raise DomainError(_("方案文件必须是 JSON 对象。"))
@@ -165,6 +233,7 @@ def plan_import(
         publish=publish,
         override_reason=override_reason,
         by=by,
+        skip_approval=skip_approval,
     )
 
 

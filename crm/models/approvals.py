@@ -27,6 +27,7 @@ class ApprovalKind(models.TextChoices):
     KEY_ACCOUNT_CLASS = "key_account_class", _("大客户分类变更")
     ORDER_OVER_CONTRACT = "order_over_contract", _("订单超出合同余额")
     EXECUTION_ORDER = "execution_order", _("执行单")
+    COMMISSION_PLAN = "commission_plan", _("提成方案发布")
 
 
 class AuthorityRule(models.Model):

@@ -215,6 +215,14 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "priority": 10,
         "chain": [[Role.SALES_ADMIN_MANAGER]],
     },
+    # K12 / 001 第4条: a commission plan is reviewed by finance (会同人力资源部、财务部审核), then the
+    # sales director and the general manager (报销售总监和总经理审核、审批) before it is published
+    {
+        "kind": ApprovalKind.COMMISSION_PLAN,
+        "name": "提成方案发布：财务中心→销售总监→总裁",
+        "priority": 10,
+        "chain": [[Role.FINANCE], [Role.DIRECTOR], [Role.PRESIDENT]],
+    },
     # bad-debt write-off (Q6): finance approves
     {
         "kind": ApprovalKind.WRITE_OFF,
@@ -382,6 +390,13 @@ def can_decide_step(*, step: ApprovalStep, user: User) -> bool:
 def _run_handler(request: ApprovalRequest, *, approved: bool, by: User, rate: Decimal | None) -> None:
     dotted = HANDLERS.get(request.kind)
     if not dotted:
+        # a kind owned by a higher app (e.g. commission plans): its handler is registered in
+        # crm.extensions by that app's AppConfig.ready()
+        from crm.extensions import approval_outcome_handler
+
+        outcome = approval_outcome_handler(request.kind)
+        if outcome is not None:
+            outcome(request=request, approved=approved, by=by)
         return
     module_name, func_name = dotted.rsplit(".", 1)
     handler = getattr(importlib.import_module(module_name), func_name)

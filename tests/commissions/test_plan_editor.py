@@ -124,7 +124,8 @@ def test_saving_creates_a_new_version_with_rows_added_and_rates_as_fractions(cli
     )
     assert resp.status_code == 302
     new = CommissionPlan.objects.get(code="sales_progressive", effective_from=start)
-    assert new.pk != plan.pk and new.published_at is not None
+    # publishing submits the new version to its approval chain; it is not announced yet
+    assert new.pk != plan.pk and new.published_at is None and new.approval_status == "pending"
     bands_saved = new.definition["components"][0]["bands"]
     assert [(b["from"], b["to"], b["rate"]) for b in bands_saved[-2:]] == [
         ("10000000", "20000000", "0.1"),

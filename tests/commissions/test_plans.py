@@ -15,7 +15,10 @@ from commissions.models import CommissionLine, CommissionPlan, LineStatus
 from commissions.services.periods import commission_period_close
 from commissions.services.plans import plan_save
 from common.errors import Conflict, DomainError
+from crm.models import Role
+from crm.services.approvals import approval_decide, latest_request_for
 from tests.commissions.factories import PLANS, plan_definition
+from tests.factories import UserFactory
 
 
 def run_preview(*args: str) -> str:
@@ -102,13 +105,20 @@ def test_k12_publish_needs_30_days_notice_or_an_admin_reason(org):
         override_reason="总经理批准，市场调整",
         by=org.admin,
     )
-    assert plan.published_at and plan.notice_override_reason == "总经理批准，市场调整"
-    assert plan.notice_override_by == org.admin
+    # submitted to its approval chain (finance → sales director → president); the admin's early date holds
+    assert plan.published_at is None and plan.approval_status == "pending"
+    assert plan.notice_override_reason == "总经理批准，市场调整" and plan.notice_override_by == org.admin
+    director = UserFactory(username="director", roles=[Role.DIRECTOR])
+    request = latest_request_for(plan)
+    for approver in (org.finance, director, org.president):
+        approval_decide(request=request, by=approver, approve=True)
+    plan.refresh_from_db()
+    assert plan.published_at and plan.effective_from == soon
     later = timezone.localdate() + dt.timedelta(days=30)
     ok = plan_save(
         definition=plan_definition("sales_bracket"), effective_from=later, publish=True, by=org.finance
     )
-    assert ok.published_at and ok.notice_override_reason == ""
+    assert ok.approval_status == "pending" and ok.notice_override_reason == ""
 
 
 def test_k12_a_version_in_force_or_used_by_a_closed_month_is_frozen(org):

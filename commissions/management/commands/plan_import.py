@@ -51,6 +51,7 @@ class Command(BaseCommand):
                     publish=opts["publish"],
                     override_reason=opts["override_reason"],
                     by=by,
+                    skip_approval=True,  # the operator installs the company's approved plan files
                 )
             except DomainError as exc:
                 raise CommandError(f"{name}：{exc.message}") from None
