@@ -168,6 +168,7 @@ RESTRICTED = {
     "/api/rebate-payments/": {"finance"},
     # issue 16: imports and tasks belong to the customer book (finance and partners have none)
     **{f"/api/{path}/": SALES for path in ("imports", "tasks")},
+    "/api/execution-orders/": INTERNAL,  # 003 §9.3: staff only, scoped like the contracts
     # K14 perks: the partner's own, its regional manager's region, the top roles and admin
     "/api/commissions/perks/": {"rm_east", "vp", "president", "admin", "partner1"},
 }
