@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import F, Q, QuerySet
 from django.http import QueryDict
@@ -165,8 +166,12 @@ class ListTotal:
 
 
 def _planner_rows(qs: QuerySet[Any]) -> int | None:
-    """PostgreSQL's own row estimate for the query (EXPLAIN, no scan)."""
-    sql, params = qs.order_by().values("pk").query.sql_with_params()
+    """PostgreSQL's own row estimate for the query (EXPLAIN, no scan); 0 for a query that can match
+    nothing (e.g. a filter value no row can have, which Django turns into an empty result)."""
+    try:
+        sql, params = qs.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return 0
     with connections[qs.db].cursor() as cursor:
         cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
         plan = cursor.fetchone()[0]
