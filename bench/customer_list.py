@@ -22,6 +22,8 @@ import sys
 import time
 from pathlib import Path
 
+from sqlfill import fill_not_null  # bench/ is the script's own directory
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -103,6 +105,38 @@ def build_org() -> dict:
     }
 
 
+CUSTOMER_COLUMNS = [
+    "created_at",
+    "updated_at",
+    "name",
+    "name_normalized",
+    "credit_code",
+    "contact_person",
+    "contact_position",
+    "phone",
+    "status",
+    "grade",
+    "key_account_class",
+    "region_id",
+    "industry_id",
+    "address",
+    "website",
+    "source",
+    "notes",
+    "tags",
+    "owner_id",
+    "owned_since",
+    "account_executive_id",
+    "created_by_id",
+    "first_contact_at",
+    "last_contacted_at",
+    "review_status",
+    "reviewed_by_id",
+    "reviewed_at",
+    "review_reason",
+]
+
+
 def load(org: dict, start: int, end: int) -> float:
     """Customers start..end (inclusive) with one contact and two follow-ups each. Returns seconds."""
     from django.db import connection
@@ -116,6 +150,8 @@ def load(org: dict, start: int, end: int) -> float:
     ind = ",".join(str(i) for i in org["industry_ids"])
     n_reps = len(org["reps"])
     with connection.cursor() as cur:
+        # Columns other apps add later (NOT NULL, no default) get a neutral value, so the bench keeps working.
+        cust_cols, cust_vals = fill_not_null(cur, "crm_customer", CUSTOMER_COLUMNS)
         cur.execute("SET synchronous_commit = off")
         cur.execute("SET maintenance_work_mem = '512MB'")
         cur.execute(
@@ -125,7 +161,7 @@ def load(org: dict, start: int, end: int) -> float:
               contact_position, phone, status, grade, key_account_class, region_id, industry_id, address,
               website, source, notes,
               tags, owner_id, owned_since, account_executive_id, created_by_id, first_contact_at,
-              last_contacted_at, review_status, reviewed_by_id, reviewed_at, review_reason)
+              last_contacted_at, review_status, reviewed_by_id, reviewed_at, review_reason{cust_cols})
             SELECT i, now() - interval '400 days', now(), nm, lower(nm), '', '王经理', '采购经理',
               '13' || lpad(i::text, 9, '0'),
               (ARRAY['prospect','intent','customer','dormant'])[1 + i %% 4],
@@ -136,7 +172,7 @@ def load(org: dict, start: int, end: int) -> float:
               (ARRAY[{rep_ids}])[1 + i %% {n_reps}], now() - interval '400 days', NULL,
               (ARRAY[{rep_ids}])[1 + i %% {n_reps}], now() - interval '400 days',
               now() - ((i * 7919) %% 120) * interval '1 day' - (i %% 24) * interval '1 hour',
-              CASE WHEN i %% 25 = 0 THEN 'pending' ELSE 'approved' END, NULL, NULL, ''
+              CASE WHEN i %% 25 = 0 THEN 'pending' ELSE 'approved' END, NULL, NULL, ''{cust_vals}
             FROM (
               SELECT i, {sql_array(CITY)}[1 + i %% 10] || {sql_array(WORDS)}[1 + (i / 10) %% 13]
                      || {sql_array(WORDS)}[1 + (i / 130) %% 13] || i::text
