@@ -4,6 +4,8 @@ may sign in. crm.policy decides who may open it; crm.services.org holds every ru
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -59,22 +61,43 @@ def org_overview(request: AuthedRequest) -> HttpResponse:
     )
 
 
+def _save_or_render(
+    request: AuthedRequest,
+    form: Any,
+    *,
+    obj: Any,
+    title: str,
+    save: Callable[..., Any],
+    saved_message: str,
+    next_url: Callable[[Any], str],
+) -> HttpResponse:
+    """The org page's edit forms: a valid form goes to its service; a refusal shows on the form (input
+    kept); a save says what was saved and returns to the org page."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save(by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, saved_message % {"name": saved})
+            return redirect(next_url(saved))
+    return render(request, "crm/org_form.html", {"form": form, "title": title, "obj": obj})
+
+
 @page_open_to(policy.can_manage_org)
 @require_http_methods(["GET", "POST"])
 def org_region_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     region: Region | None = _get_or_404(Region, pk)
     initial = {"name": region.name, "manager": region.manager_id} if region else None
-    form = RegionForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = org_services.region_save(by=request.user, region=region, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("大区“%(name)s”已保存。") % {"name": saved.name})
-            return redirect("crm:org")
-    title = _("编辑大区") if region else _("新建大区")
-    return render(request, "crm/org_form.html", {"form": form, "title": title, "obj": region})
+    return _save_or_render(
+        request,
+        RegionForm(request.POST or None, initial=initial),
+        obj=region,
+        title=_("编辑大区") if region else _("新建大区"),
+        save=partial(org_services.region_save, region=region),
+        saved_message=_("大区“%(name)s”已保存。"),
+        next_url=lambda saved: reverse("crm:org"),
+    )
 
 
 @page_open_to(policy.can_manage_org)
@@ -90,17 +113,15 @@ def org_department_edit(request: AuthedRequest, pk: int | None = None) -> HttpRe
         }
     else:
         initial = {"region": request.GET.get("region"), "parent": request.GET.get("parent")}
-    form = DepartmentForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = org_services.department_save(by=request.user, department=department, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("部门“%(name)s”已保存。") % {"name": saved.name})
-            return redirect(reverse("crm:org") + f"?department={saved.pk}")
-    title = _("编辑部门") if department else _("新建部门")
-    return render(request, "crm/org_form.html", {"form": form, "title": title, "obj": department})
+    return _save_or_render(
+        request,
+        DepartmentForm(request.POST or None, initial=initial),
+        obj=department,
+        title=_("编辑部门") if department else _("新建部门"),
+        save=partial(org_services.department_save, department=department),
+        saved_message=_("部门“%(name)s”已保存。"),
+        next_url=lambda saved: reverse("crm:org") + f"?department={saved.pk}",
+    )
 
 
 @page_open_to(policy.can_manage_org)
@@ -120,14 +141,12 @@ def org_person_edit(request: AuthedRequest, pk: int | None = None) -> HttpRespon
         }
     else:
         initial = {"department": request.GET.get("department"), "roles": [Role.REP], "is_active": True}
-    form = PersonForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = org_services.person_save(by=request.user, person=person, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("人员“%(name)s”已保存。") % {"name": saved})
-            return redirect(reverse("crm:org") + f"?department={saved.department_id or ''}")
-    title = _("编辑人员") if person else _("新建人员")
-    return render(request, "crm/org_form.html", {"form": form, "title": title, "obj": person})
+    return _save_or_render(
+        request,
+        PersonForm(request.POST or None, initial=initial),
+        obj=person,
+        title=_("编辑人员") if person else _("新建人员"),
+        save=partial(org_services.person_save, person=person),
+        saved_message=_("人员“%(name)s”已保存。"),
+        next_url=lambda saved: reverse("crm:org") + f"?department={saved.department_id or ''}",
+    )
