@@ -3,7 +3,6 @@ by its label in the plan (never its id such as "base"), rates as percentages (3%
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 
@@ -25,14 +24,10 @@ def line_component_label(line: Any) -> str:
 
 
 def percent(rate: Any) -> str | None:
-    """0.030000 → "3%", 0.0125 → "1.25%"; None stays None."""
-    if rate is None or rate == "":
-        return None
-    try:
-        value = (Decimal(str(rate)) * 100).normalize()
-    except (InvalidOperation, ValueError):
-        return None
-    return f"{value:f}%"
+    """0.030000 → "3%", 0.0125 → "1.25%"; None stays None (the one rate formatter: `common` `pct`)."""
+    from common.templatetags.money import pct
+
+    return pct(rate) or None
 
 
 def plan_words(definition: dict[str, Any]) -> list[str]:
