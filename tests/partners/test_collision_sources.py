@@ -168,7 +168,9 @@ def test_claiming_a_pool_customer_someone_registered_opens_a_case(org, django_ca
 
 
 def test_assigning_from_the_pool_also_checks_registrations(org):  # type: ignore[no-untyped-def]
-    customer, _ = _pool_customer_with_open_opp(org, registered_at=timezone.now() - dt.timedelta(hours=1))
+    # earlier the same local day (an hour back would be yesterday just after midnight in Shanghai)
+    start_of_today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    customer, _ = _pool_customer_with_open_opp(org, registered_at=start_of_today)
     pool_assign(customer=customer, to_user=org.rep_a2, by=org.manager_a)
     case = CollisionCase.objects.get(customer=customer)
     # same day: the times cannot tell them apart, the closer will win
