@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from common.menu import count_capped
-from crm import pipeline_selectors, selectors
+from crm import selectors
 from crm.extensions import SearchScope, search_scope_from_extensions
 from crm.models import (
     ApprovalRequest,
@@ -152,28 +152,92 @@ def customer_visible(user: Any, pk: int) -> Customer | None:
     return customer_scope(user).filter(pk=pk).first()
 
 
+def _owned(qs: QuerySet, user: User) -> QuerySet:
+    if not user.is_authenticated:
+        return qs.none()
+    if user.sees_everything:
+        return qs
+    return qs.filter(owner_id__in=team_member_ids(user))
+
+
+def _on_my_chain(user: User, model: type[Model]) -> QuerySet:
+    """Ids of subjects whose approval chain includes me (assignee, decider, or a company-wide role
+    of a step): an approver must see what they approve."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from crm.models import ApprovalStep
+
+    q = Q(assignee=user) | Q(decided_by=user)
+    for role in set(user.roles) - set(approval_services.SCOPED_ROLES):
+        q |= Q(roles__contains=f",{role},")
+    return ApprovalStep.objects.filter(
+        q, request__content_type=ContentType.objects.get_for_model(model)
+    ).values("request__object_id")
+
+
+def _owned_or_approving(qs: QuerySet, user: User) -> QuerySet:
+    if not user.is_authenticated:
+        return qs.none()
+    if user.sees_everything:
+        return qs
+    return qs.filter(Q(owner_id__in=team_member_ids(user)) | Q(pk__in=_on_my_chain(user, qs.model)))
+
+
+def lead_scope(user: User) -> QuerySet[Lead]:
+    """C11 for leads: those assigned to or created by me or my team; everything for the top roles."""
+    qs = Lead.objects.all()
+    if not user.is_authenticated:
+        return qs.none()
+    if user.sees_everything:
+        return qs
+    members = team_member_ids(user)
+    return qs.filter(Q(assigned_to_id__in=members) | Q(created_by_id__in=members))
+
+
+def opportunity_scope(user: User) -> QuerySet[Opportunity]:
+    """C11 for opportunities: my team's (by owner); everything for the top roles."""
+    return _owned(Opportunity.objects.all(), user)
+
+
+def quote_scope(user: User) -> QuerySet[Quote]:
+    """C11 for quotes: my team's, and those whose approval chain includes me."""
+    return _owned_or_approving(Quote.objects.all(), user)
+
+
+def contract_scope(user: User) -> QuerySet[Contract]:
+    """C11 for contracts: my team's, and those whose approval chain includes me."""
+    return _owned_or_approving(Contract.objects.all(), user)
+
+
+def order_scope(user: User) -> QuerySet[Order]:
+    """C11 for orders: finance sees every order (money in); others their team's and what they approve."""
+    if user.is_authenticated and user.has_role(Role.FINANCE):
+        return Order.objects.all()
+    return _owned_or_approving(Order.objects.all(), user)
+
+
 def leads_visible_to(user: Any) -> QuerySet[Lead]:
     if not works_in_sales(user):
         return Lead.objects.none()
-    return pipeline_selectors.leads_visible_to(user=user)
+    return lead_scope(user)
 
 
 def opportunities_visible_to(user: Any) -> QuerySet[Opportunity]:
     if not works_in_sales(user):
         return Opportunity.objects.none()
-    return pipeline_selectors.opportunities_visible_to(user=user)
+    return opportunity_scope(user)
 
 
 def quotes_visible_to(user: Any) -> QuerySet[Quote]:
     if not works_in_sales(user):
         return Quote.objects.none()
-    return pipeline_selectors.quotes_visible_to(user=user)
+    return quote_scope(user)
 
 
 def contracts_visible_to(user: Any) -> QuerySet[Contract]:
     if not is_internal(user):
         return Contract.objects.none()
-    return pipeline_selectors.contracts_visible_to(user=user)
+    return contract_scope(user)
 
 
 def execution_orders_visible_to(user: Any) -> QuerySet[ExecutionOrder]:
@@ -188,7 +252,7 @@ def orders_visible_to(user: Any) -> QuerySet[Order]:
     """Finance sees every order (money in); others their team's and what they approve."""
     if not is_internal(user):
         return Order.objects.none()
-    return pipeline_selectors.orders_visible_to(user=user)
+    return order_scope(user)
 
 
 def approvals_visible_to(user: Any) -> QuerySet[ApprovalRequest]:
