@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from common.errors import NotFound
 from common.fen import format_cny
 from common.menu import count_capped
+from common.templatetags.money import pct
 from crm import policy
 from crm.extensions import ApprovalCard, ApprovalTab, approval_tabs, register_approval_tab
 from crm.models import ApprovalKind, ApprovalRequest, ApprovalStep, StepStatus, User
@@ -41,12 +42,6 @@ TAB_KINDS: dict[str, tuple[str, ...]] = {
 # sale needs the rate its approver sets, so its card is left out of the bulk selection). Contracts and
 # the other kinds are read one by one.
 BULK_TABS = frozenset({"quotes", "discounts"})
-
-
-def pct_text(value: Decimal | None) -> str:
-    if value is None:
-        return ""
-    return f"{(Decimal(value) * 100).quantize(Decimal('0.01')).normalize():f}%"
 
 
 def when_text(value: Any) -> str:
@@ -130,12 +125,12 @@ def _facts(req: ApprovalRequest, subject: Model | None) -> tuple[tuple[str, str]
         facts += [
             (_("报价总额"), format_cny(quote.quoted_total)),
             (_("标准价总额"), format_cny(quote.list_total)),
-            (_("折扣"), pct_text(quote.discount_ratio)),
+            (_("折扣"), pct(quote.discount_ratio, 2)),
         ]
         if floor_total:
             facts.append((_("高出最低价"), format_cny(quote.quoted_total - floor_total)))
     elif kind in (K.CUSTOMER_REBATE, K.MAKE_GOOD_PLATFORM, K.MAKE_GOOD_DATABASE):
-        facts.append((_("比例"), pct_text(req.ratio)))
+        facts.append((_("比例"), pct(req.ratio, 2)))
         base = getattr(subject, "base_amount", None)
         if base:
             facts.append((_("基数（回款或月用量）"), format_cny(base)))
@@ -145,7 +140,7 @@ def _facts(req: ApprovalRequest, subject: Model | None) -> tuple[tuple[str, str]
         if req.amount is not None:
             facts.append((_("金额"), format_cny(req.amount)))
         if req.ratio is not None:
-            facts.append((_("价格为标准价的"), pct_text(req.ratio)))
+            facts.append((_("价格为标准价的"), pct(req.ratio, 2)))
     facts.append((_("适用规则"), req.rule.name))
     return tuple(facts)
 

@@ -14,12 +14,9 @@ from django.utils.translation import gettext as _
 
 from common.errors import DomainError
 from common.money import format_cny
+from common.templatetags.money import pct
 from crm.models import AuthorityRule, Role, User
 from crm.services.org import role_labels
-
-
-def _pct(rate: Decimal) -> str:
-    return f"{(rate * 100).normalize():f}%"
 
 
 def chain_words(chain: Any) -> list[str]:
@@ -42,7 +39,7 @@ def _range_words(low: Decimal | None, low_inc: bool, high: Decimal | None, high_
 def ratio_words(rule: AuthorityRule) -> str:
     """The ratio range as percentages ("≥ 45% 且 < 50%")."""
     return _range_words(
-        rule.ratio_min, rule.ratio_min_inclusive, rule.ratio_max, rule.ratio_max_inclusive, _pct
+        rule.ratio_min, rule.ratio_min_inclusive, rule.ratio_max, rule.ratio_max_inclusive, pct
     )
 
 

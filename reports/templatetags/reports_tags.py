@@ -1,4 +1,4 @@
-"""Chart containers (data through json_script, drawn by static/js/charts.js) and percentage display."""
+"""Chart containers (data through json_script, drawn by static/js/charts.js) and signed changes in percent."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils.html import format_html, json_script
 from django.utils.translation import gettext as _
+
+from common.templatetags.money import pct
 
 register = template.Library()
 
@@ -56,18 +58,12 @@ def chart(
 
 
 @register.filter
-def percent(value: Decimal | None) -> str:
-    """12.5 → "12.5%", a change → "+12.5%" / "-3.0%" is left to `change`; None → "—"."""
-    if value is None:
-        return "—"
-    return f"{value}%"
-
-
-@register.filter
 def change(value: Decimal | None) -> str:
+    """A change in percent (环比/同比) through the one rate formatter, signed: "+12.5%" / "-3.0%";
+    None → "—". (A plain figure in percent is `{{ x|pct_points|default:"—" }}`.)"""
     if value is None:
         return "—"
-    return f"+{value}%" if value > 0 else f"{value}%"
+    return f"+{pct(value, points=True)}" if value > 0 else pct(value, points=True)
 
 
 @register.filter
