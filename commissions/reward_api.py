@@ -18,7 +18,7 @@ from commissions.reward_selectors import champion_filter, perk_filter, upgrade_r
 from commissions.services.perks import partner_perk_redeem
 from common.access import api_open_to
 from common.auth import request_user
-from common.timeutil import local_today
+from common.timeutil import local_today, quarter_last_month, quarter_of
 
 
 class PerkEventSerializer(serializers.ModelSerializer):
@@ -151,19 +151,17 @@ def _str(value: Any) -> str | None:
 def upgrade_review_api(request: Request) -> Response:
     """The quarterly review (`?year=&quarter=`): each partner's year-to-date sales against its annual
     target and the upgrade it would earn now, in words."""
-    import datetime as dt
-
     today = local_today()
     form = ReviewFilterForm(request.query_params or None)
     if request.query_params and not form.is_valid():
         return Response({"errors": form.errors}, status=400)
     d = form.cleaned_data if form.is_bound else {}
     year = d.get("year") or today.year
-    quarter = d.get("quarter") or (today.month - 1) // 3 + 1
+    quarter = d.get("quarter") or quarter_of(today)
     rows = upgrade_review(
         partners=policy.review_partners_visible_to(request.user),
         year=year,
-        through=dt.date(year, quarter * 3, 1),
+        through=quarter_last_month(year, quarter),
     )
     return Response(
         {

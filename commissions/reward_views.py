@@ -3,7 +3,6 @@ review of annual targets. No business rules here: policy scopes, services write,
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -22,7 +21,7 @@ from common.access import page_open_to
 from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
-from common.timeutil import local_today
+from common.timeutil import local_today, quarter_last_month, quarter_of
 from crm.selectors import keyset_page
 
 PAGE_SIZE = 50
@@ -108,20 +107,16 @@ def perk_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-def _quarter_end(year: int, quarter: int) -> dt.date:
-    return dt.date(year, quarter * 3, 1)
-
-
 @page_open_to(policy.can_open_upgrade_review)
 def upgrade_review_page(request: AuthedRequest) -> HttpResponse:
     today = local_today()
     form = ReviewFilterForm(request.GET or None)
-    year, quarter = today.year, (today.month - 1) // 3 + 1
+    year, quarter = today.year, quarter_of(today)
     if form.is_valid():
         year = form.cleaned_data["year"] or year
         quarter = form.cleaned_data["quarter"] or quarter
     partners = policy.review_partners_visible_to(request.user)
-    rows = upgrade_review(partners=partners, year=year, through=_quarter_end(year, quarter))
+    rows = upgrade_review(partners=partners, year=year, through=quarter_last_month(year, quarter))
     return render(
         request,
         "commissions/rewards/review.html",

@@ -28,6 +28,22 @@ def next_month(day: dt.date) -> dt.date:
     return (first + dt.timedelta(days=32)).replace(day=1)
 
 
+def quarter_of(day: dt.date) -> int:
+    """The calendar quarter (1–4) a day falls in: May 20 → 2."""
+    return (day.month - 1) // 3 + 1
+
+
+def quarter_bounds(year: int, quarter: int) -> tuple[dt.date, dt.date]:
+    """A quarter as [first day, first day of the next quarter): Q4 2026 → (2026-10-01, 2027-01-01)."""
+    start = dt.date(year, 3 * quarter - 2, 1)
+    return start, next_month(next_month(next_month(start)))
+
+
+def quarter_last_month(year: int, quarter: int) -> dt.date:
+    """The first day of a quarter's last month (a year-to-date read "through" the quarter): Q2 → 06-01."""
+    return dt.date(year, 3 * quarter, 1)
+
+
 # Issue 17: dates typed by people (a day in a URL, a settlement month, a follow-up's time) must lie in a
 # sane range; 9999-12-31 or year 0001 is refused with a message instead of overflowing later.
 def date_in_sane_range(day: dt.date) -> bool:

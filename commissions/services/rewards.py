@@ -29,7 +29,7 @@ from commissions.selectors import closed_periods, next_open_period
 from commissions.services.reward_sales import add_months, credited_sales
 from common.errors import DomainError
 from common.fen import ZERO, allocate, format_cny
-from common.timeutil import month_start
+from common.timeutil import month_start, quarter_bounds, quarter_of
 from partners.models import Partner
 
 PERIOD_KINDS = ("month", "quarter", "year")
@@ -59,7 +59,7 @@ def period_start(kind: str, day: dt.date) -> dt.date:
     if kind == "year":
         return dt.date(day.year, 1, 1)
     if kind == "quarter":
-        return dt.date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+        return quarter_bounds(day.year, quarter_of(day))[0]
     return month_start(day)
 
 
@@ -67,7 +67,7 @@ def period_label(kind: str, start: dt.date) -> str:
     if kind == "year":
         return f"{start.year}年度"
     if kind == "quarter":
-        return f"{start.year}年第{(start.month - 1) // 3 + 1}季度"
+        return f"{start.year}年第{quarter_of(start)}季度"
     return f"{start.year}年{start.month}月"
 
 
