@@ -24,11 +24,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import sys
 import time
 from pathlib import Path
 
 import psycopg
+from sqlfill import fill_not_null  # bench/ is the script's own directory
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -67,6 +69,16 @@ def step(label: str):  # type: ignore[no-untyped-def]
     return _T()
 
 
+def with_not_null_filled(cur, statement: str) -> str:  # type: ignore[no-untyped-def]
+    """An INSERT whose column list ends in /*cols*/ and select list in /*vals*/: the columns other apps
+    added later (NOT NULL, no default) get a neutral value there, so the bench survives schema additions."""
+    m = re.match(r"\s*INSERT INTO (\w+) \(([^)]*)/\*cols\*/\)", statement)
+    if not m:
+        return statement
+    cols, vals = fill_not_null(cur, m[1], [c.strip() for c in m[2].split(",")])
+    return statement.replace("/*cols*/", cols).replace("/*vals*/", vals)
+
+
 def build(n: int) -> None:
     from django.db import connection
 
@@ -76,17 +88,17 @@ def build(n: int) -> None:
         "INSERT INTO crm_industry (name) SELECT '行业' || i FROM generate_series(1, 8) i",
         # managers (ids 1..50), then reps (51..1050) reporting to them
         f"""INSERT INTO crm_user (password, is_superuser, username, first_name, last_name, email, is_staff,
-              is_active, date_joined, display_name, phone)
-            SELECT '!', false, 'u' || i, '', '', '', false, true, now(), '员工' || i, ''
+              is_active, date_joined, display_name, phone/*cols*/)
+            SELECT '!', false, 'u' || i, '', '', '', false, true, now(), '员工' || i, ''/*vals*/
             FROM generate_series(1, {teams + reps}) i""",
-        f"""INSERT INTO crm_department (name, region_id, manager_id, path)
-            SELECT '销售' || i || '部', 1 + i % 2, i, '/' || i || '/' FROM generate_series(1, {teams}) i""",
+        f"""INSERT INTO crm_department (name, region_id, manager_id, path/*cols*/)
+            SELECT '销售' || i || '部', 1 + i % 2, i, '/' || i || '/'/*vals*/ FROM generate_series(1, {teams}) i""",
         f"""UPDATE crm_user SET department_id = 1 + (id - {teams + 1}) % {teams},
               manager_id = 1 + (id - {teams + 1}) % {teams} WHERE id > {teams}""",
         f"""INSERT INTO crm_customer (created_at, updated_at, name, name_normalized, credit_code, contact_person,
               contact_position, phone, status, grade, key_account_class, region_id, industry_id, address,
               website, source, notes, tags, owner_id, owned_since, first_contact_at, last_contacted_at,
-              review_status, review_reason)
+              review_status, review_reason/*cols*/)
             SELECT g.created, g.created, '基准客户' || i || '有限公司', '基准客户' || i || '有限公司', '',
               '张经理', '采购经理', '139' || lpad(i::text, 8, '0'), 'prospect',
               (ARRAY['A','B','C','D'])[1 + i % 4], '', 1 + i % 2, 1 + i % 8, '', '', '', '', '',
@@ -94,34 +106,34 @@ def build(n: int) -> None:
               CASE WHEN i % 20 = 0 THEN NULL  -- never followed up (owned_since: 0–90 days ago, below)
                    ELSE greatest(g.owned, now() - make_interval(secs => -15 * 86400 * ln(1 - random())))
               END,
-              'approved', ''
+              'approved', ''/*vals*/
             FROM generate_series(1, {n}) i,
               LATERAL (SELECT now() - make_interval(days => CASE WHEN i % 20 = 0 THEN (random() * 90)::int
                                                           ELSE 30 + (random() * 900)::int END) AS owned,
                               now() - interval '1000 days' AS created) g""",
         # ~2 follow-ups per contacted customer: the latest at last_contacted_at, the others before it
         """INSERT INTO crm_followup (created_at, updated_at, customer_id, author_id, occurred_at, channel,
-              purpose, topic, outcome, next_step, attachment)
+              purpose, topic, outcome, next_step, attachment/*cols*/)
             SELECT c.last_contacted_at, c.last_contacted_at, c.id, c.owner_id,
               c.last_contacted_at - make_interval(days => k * (3 + (random() * 27)::int)),
-              'phone_regular', '', '电话沟通', '', '', ''
+              'phone_regular', '', '电话沟通', '', '', ''/*vals*/
             FROM crm_customer c, generate_series(0, 2) k
             WHERE c.last_contacted_at IS NOT NULL AND (k = 0 OR random() < 0.5)""",
         """INSERT INTO crm_opportunity (created_at, updated_at, customer_id, owner_id, name, stage, amount,
-              competitors, registered_at, close_reason)
+              competitors, registered_at, close_reason/*cols*/)
             SELECT now(), now(), c.id, c.owner_id, '商机' || c.id,
               (ARRAY['lead','qualified','proposal','negotiation','won','lost'])[1 + c.id % 6], 100000, '', now(),
-              ''
+              ''/*vals*/
             FROM crm_customer c WHERE c.id % 17 = 0""",
         """INSERT INTO crm_contract (created_at, updated_at, number, customer_id, owner_id, title, amount,
-              standard_template, status)
+              standard_template, status/*cols*/)
             SELECT now(), now(), 'HT' || c.id, c.id, c.owner_id, '合同', 50000, true,
-              (ARRAY['signed','in_delivery','completed','terminated'])[1 + c.id % 4]
+              (ARRAY['signed','in_delivery','completed','terminated'])[1 + c.id % 4]/*vals*/
             FROM crm_customer c WHERE c.id % 29 = 0""",
     ]
     with connection.cursor() as cur:
         for s in sql:
-            cur.execute(s)
+            cur.execute(with_not_null_filled(cur, s))
     with connection.cursor() as cur:
         cur.execute("VACUUM ANALYZE")
 
