@@ -3,9 +3,9 @@ review of annual targets. No business rules here: policy scopes, services write,
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,31 +19,15 @@ from commissions.reward_selectors import champion_filter, perk_filter, upgrade_r
 from commissions.services.perks import partner_perk_redeem
 from common.access import page_open_to
 from common.auth import AuthedRequest
-from common.errors import DomainError
-from common.forms import add_domain_error
+from common.forms import form_saved
 from common.timeutil import local_today, quarter_last_month, quarter_of
-from crm.selectors import keyset_page
+from crm.views.paging import page_context
 
 PAGE_SIZE = 50
 
 
-def _after(request: AuthedRequest) -> int | None:
-    try:
-        return int(request.GET.get("after", "") or 0) or None
-    except ValueError:
-        return None
-
-
-def _params(request: AuthedRequest) -> str:
-    params = request.GET.copy()
-    params.pop("after", None)
-    return params.urlencode()
-
-
 def _page(request: AuthedRequest, qs: Any) -> dict[str, Any]:
-    after = _after(request)
-    rows, next_cursor = keyset_page(qs, after=after, size=PAGE_SIZE)
-    return {"rows": rows, "next_cursor": next_cursor, "after": after, "params": _params(request)}
+    return page_context(request, qs, size=PAGE_SIZE)
 
 
 @page_open_to(policy.can_open_champions)
@@ -91,14 +75,9 @@ def perk_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if not may_redeem:
             raise PermissionDenied
-        if form.is_valid():
-            try:
-                partner_perk_redeem(perk=perk, by=request.user, note=form.cleaned_data["note"])
-            except DomainError as exc:
-                add_domain_error(form, exc)
-            else:
-                messages.success(request, _("已登记使用。"))
-                return redirect("commissions:perk_detail", pk=perk.pk)
+        redeem = partial(partner_perk_redeem, perk=perk, by=request.user)
+        if form_saved(request, form, lambda data: redeem(note=data["note"]), _("已登记使用。")):
+            return redirect("commissions:perk_detail", pk=perk.pk)
     events = perk.events.select_related("by").all()
     return render(
         request,

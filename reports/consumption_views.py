@@ -3,7 +3,9 @@ manager's team view (who has not submitted) and the analysis page with the manag
 
 from __future__ import annotations
 
-from django.contrib import messages
+from functools import partial
+from typing import Any
+
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,8 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from common.access import page_open_to
 from common.auth import AuthedRequest
-from common.errors import DomainError
-from common.forms import add_domain_error
+from common.forms import form_saved
 from common.timeutil import local_today, month_start, parse_month
 from reports import policy
 from reports.consumption import EDITABLE, analysis_comment, analysis_for, analysis_save, team_overview
@@ -61,19 +62,17 @@ def a3_mine(request: AuthedRequest) -> HttpResponse:
     month = parse_month(request.GET.get("month")) or month_start(local_today())
     analysis, figures = analysis_for(partner=partner, month=month)
     form = AnalysisForm(request.POST or None, instance=analysis)
-    if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data.get(name) for name in EDITABLE}
-        try:
-            saved = analysis_save(
-                partner=partner, month=month, by=request.user, data=data, submit="submit" in request.POST
-            )
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(
-                request,
-                _("已提交大区经理。") if saved.status == AnalysisStatus.SUBMITTED else _("已保存草稿。"),
-            )
+    if request.method == "POST":
+
+        def save(data: dict) -> Any:
+            editable = {name: data.get(name) for name in EDITABLE}
+            submit = "submit" in request.POST
+            return analysis_save(partner=partner, month=month, by=request.user, data=editable, submit=submit)
+
+        def said(saved: Any) -> str:
+            return _("已提交大区经理。") if saved.status == AnalysisStatus.SUBMITTED else _("已保存草稿。")
+
+        if form_saved(request, form, save, said):
             return redirect(f"{request.path}?month={month:%Y-%m}")
     return render(
         request,
@@ -104,14 +103,9 @@ def a3_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if not may_comment:
             raise Http404
-        if form.is_valid():
-            try:
-                analysis_comment(analysis=analysis, by=request.user, comment=form.cleaned_data["comment"])
-            except DomainError as exc:
-                add_domain_error(form, exc)
-            else:
-                messages.success(request, _("已批示。"))
-                return redirect("reports:a3_detail", pk=analysis.pk)
+        comment = partial(analysis_comment, analysis=analysis, by=request.user)
+        if form_saved(request, form, lambda data: comment(comment=data["comment"]), _("已批示。")):
+            return redirect("reports:a3_detail", pk=analysis.pk)
     _analysis, figures = analysis_for(partner=analysis.partner, month=analysis.month)
     return render(
         request,

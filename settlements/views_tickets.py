@@ -3,18 +3,18 @@ here instead of the admin. Each POST calls one service; a refusal keeps the inpu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from django.contrib import messages
 from django.core.paginator import Paginator
+from django.forms import BaseForm
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from common.access import page_open_to
 from common.auth import AuthedRequest
-from common.errors import DomainError
-from common.forms import add_domain_error
+from common.forms import form_saved
 from settlements import policy
 from settlements.forms_tickets import TicketFilterForm, TicketSaleForm, TicketStockForm
 from settlements.selectors_tickets import ticket_sales_recorded, ticket_stock_recorded
@@ -23,32 +23,22 @@ from settlements.services.ticket_entry import ticket_sale_record, ticket_stock_r
 PAGE_SIZE = 25
 
 
+# The two entry forms: which form, which service records it, and what the page says once it has.
+ENTRIES: dict[str, tuple[type[BaseForm], Callable[..., Any], Any]] = {
+    "stock": (TicketStockForm, ticket_stock_record, _lazy("已登记合伙人所属门票。")),
+    "sale": (TicketSaleForm, ticket_sale_record, _lazy("已登记参会门票，本月草稿结算单已更新票额抵扣。")),
+}
+
+
 @page_open_to(policy.can_record_tickets)
 def ticket_entry(request: AuthedRequest) -> HttpResponse:
-    stock_form = TicketStockForm(prefix="stock")
-    sale_form = TicketSaleForm(prefix="sale")
-    if request.method == "POST":
-        kind = request.POST.get("kind")
-        if kind == "stock":
-            stock_form = TicketStockForm(request.POST, prefix="stock")
-            if stock_form.is_valid():
-                try:
-                    ticket_stock_record(by=request.user, **stock_form.cleaned_data)
-                except DomainError as exc:
-                    add_domain_error(stock_form, exc)
-                else:
-                    messages.success(request, _("已登记合伙人所属门票。"))
-                    return redirect("settlements:tickets")
-        elif kind == "sale":
-            sale_form = TicketSaleForm(request.POST, prefix="sale")
-            if sale_form.is_valid():
-                try:
-                    ticket_sale_record(by=request.user, **sale_form.cleaned_data)
-                except DomainError as exc:
-                    add_domain_error(sale_form, exc)
-                else:
-                    messages.success(request, _("已登记参会门票，本月草稿结算单已更新票额抵扣。"))
-                    return redirect("settlements:tickets")
+    entry_forms = {kind: form_class(prefix=kind) for kind, (form_class, _record, _done) in ENTRIES.items()}
+    kind = request.POST.get("kind", "") if request.method == "POST" else ""
+    if kind in ENTRIES:
+        form_class, record, done = ENTRIES[kind]
+        entry_forms[kind] = form_class(request.POST, prefix=kind)
+        if form_saved(request, entry_forms[kind], lambda data: record(by=request.user, **data), str(done)):
+            return redirect("settlements:tickets")
     filters = TicketFilterForm(request.GET or None)
     criteria: dict[str, Any] = {}
     if filters.is_valid():
@@ -63,8 +53,8 @@ def ticket_entry(request: AuthedRequest) -> HttpResponse:
         "settlements/ticket_entry.html",
         {
             "filters": filters,
-            "stock_form": stock_form,
-            "sale_form": sale_form,
+            "stock_form": entry_forms["stock"],
+            "sale_form": entry_forms["sale"],
             "sales": sales.get_page(request.GET.get("page")),
             "stock": stock.get_page(request.GET.get("stock_page")),
             "params": params.urlencode(),
