@@ -15,6 +15,22 @@ from commissions.calculator.validation import PlanError
 from common.fen import ZERO, round_fen
 
 
+def rate_line(comp: dict[str, Any], kind: str, *, base: Decimal, rate: Decimal, **shown: Any) -> ResultLine:
+    """One explained line of a component: base × rate, kept exact and paid rounded half-up to the fen;
+    `shown` is what the statement says about it (band, category, detail)."""
+    exact = base * rate
+    return ResultLine(
+        component=comp["id"],
+        type=kind,
+        label=comp.get("label", comp["id"]),
+        base=base,
+        rate=rate,
+        exact=exact,
+        amount=round_fen(exact),
+        **shown,
+    )
+
+
 def progressive_lines(comp: dict[str, Any], sales: Decimal) -> list[ResultLine]:
     """K1: each band's rate applies to the part of the sales inside that band."""
     out = []
@@ -25,17 +41,13 @@ def progressive_lines(comp: dict[str, Any], sales: Decimal) -> list[ResultLine]:
             break
         part = (min(sales, hi) if hi is not None else sales) - lo
         rate = Decimal(band["rate"])
-        exact = part * rate
         label = band.get("label") or (f"{yuan(lo)}–{yuan(hi)}" if hi is not None else f"> {yuan(lo)}")
         out.append(
-            ResultLine(
-                component=comp["id"],
-                type="progressive",
-                label=comp.get("label", comp["id"]),
+            rate_line(
+                comp,
+                "progressive",
                 base=part,
                 rate=rate,
-                exact=exact,
-                amount=round_fen(exact),
                 band=label,
                 detail={"from": str(lo), "to": "" if hi is None else str(hi)},
             )
@@ -71,14 +83,11 @@ def bracket_lines(comp: dict[str, Any], sales: Decimal) -> list[ResultLine]:
     band = bracket_band(comp, sales)
     rate = Decimal(band["rate"])
     return [
-        ResultLine(
-            component=comp["id"],
-            type="bracket",
-            label=comp.get("label", comp["id"]),
+        rate_line(
+            comp,
+            "bracket",
             base=sales,
             rate=rate,
-            exact=sales * rate,
-            amount=round_fen(sales * rate),
             band=band.get("label") or edge_text(band),
             detail={"edges": edge_text(band)},
         )
@@ -103,14 +112,11 @@ def target_bonus_lines(comp: dict[str, Any], sales: Decimal, attainment: Decimal
     rate = Decimal(step["rate"])
     assert attainment is not None
     return [
-        ResultLine(
-            component=comp["id"],
-            type="target_bonus",
-            label=comp.get("label", comp["id"]),
+        rate_line(
+            comp,
+            "target_bonus",
             base=sales,
             rate=rate,
-            exact=sales * rate,
-            amount=round_fen(sales * rate),
             band=step.get("label") or _("完成率 ≥ %(pct)s") % {"pct": pct(Decimal(step["at_least"]))},
             detail={"attainment": fmt_exact(attainment)},
         )
@@ -127,14 +133,11 @@ def grade_lines(
         return []
     fixed = Decimal(spec["fixed"])
     out = [
-        ResultLine(
-            component=comp["id"],
-            type="grade",
-            label=comp.get("label", comp["id"]),
+        rate_line(
+            comp,
+            "grade",
             base=sales,
             rate=fixed,
-            exact=sales * fixed,
-            amount=round_fen(sales * fixed),
             band=_("%(grade)s级 固定提成") % {"grade": facts.grade},
         )
     ]
@@ -144,14 +147,11 @@ def grade_lines(
     floating = Decimal(spec["floating_max"]) * ratio
     if floating > 0:
         out.append(
-            ResultLine(
-                component=comp["id"],
-                type="grade",
-                label=comp.get("label", comp["id"]),
+            rate_line(
+                comp,
+                "grade",
                 base=sales,
                 rate=floating,
-                exact=sales * floating,
-                amount=round_fen(sales * floating),
                 band=_("%(grade)s级 浮动提成") % {"grade": facts.grade},
                 detail={"attainment": fmt_exact(attainment or ZERO), "floating_max": spec["floating_max"]},
             )
@@ -188,14 +188,11 @@ def per_category_lines(comp: dict[str, Any], lines: list[LineFact], kind: str) -
             qty = sum((x.quantity for x in group), ZERO)
             detail = {"quantity": fmt_exact(qty), "amount": f"{base:.2f}"}
         out.append(
-            ResultLine(
-                component=comp["id"],
-                type=kind,
-                label=comp.get("label", comp["id"]),
+            rate_line(
+                comp,
+                kind,
                 base=base,
                 rate=rate,
-                exact=base * rate,
-                amount=round_fen(base * rate),
                 band=label,
                 category=category,
                 detail=detail,
@@ -217,14 +214,11 @@ def margin_lines(comp: dict[str, Any], lines: list[LineFact]) -> list[ResultLine
         logistics = sum((x.logistics for x in group), ZERO)
         margin = max(ZERO, revenue - cost - tax - logistics)
         out.append(
-            ResultLine(
-                component=comp["id"],
-                type="margin",
-                label=comp.get("label", comp["id"]),
+            rate_line(
+                comp,
+                "margin",
                 base=margin,
                 rate=rate,
-                exact=margin * rate,
-                amount=round_fen(margin * rate),
                 band=_("毛利 = 收入 − 采购成本 − 税费 − 物流费"),
                 category=category,
                 detail={
@@ -254,14 +248,11 @@ def below_floor_lines(comp: dict[str, Any], lines: list[LineFact]) -> list[Resul
         else:
             continue
         out.append(
-            ResultLine(
-                component=comp["id"],
-                type="below_floor",
-                label=comp.get("label", comp["id"]),
+            rate_line(
+                comp,
+                "below_floor",
                 base=base,
                 rate=rate,
-                exact=base * rate,
-                amount=round_fen(base * rate),
                 band=band,
                 category=line.category,
                 detail={"ref": line.ref} if line.ref else {},
@@ -287,14 +278,11 @@ def key_account_lines(comp: dict[str, Any], facts: Facts, lines: list[LineFact])
             label = _("%(label)s（新开发/升级 +%(pts)s）") % {"label": label, "pts": pct(uplift)}
         base = sum((x.amount for x in group), ZERO)
         out.append(
-            ResultLine(
-                component=comp["id"],
-                type="key_account",
-                label=comp.get("label", comp["id"]),
+            rate_line(
+                comp,
+                "key_account",
                 base=base,
                 rate=rate,
-                exact=base * rate,
-                amount=round_fen(base * rate),
                 band=label,
                 category=klass,
             )
@@ -303,14 +291,11 @@ def key_account_lines(comp: dict[str, Any], facts: Facts, lines: list[LineFact])
     if facts.year_end and facts.annual_target_met and bonus_rate > 0 and out:
         base = sum((x.amount for x in out), ZERO)
         out.append(
-            ResultLine(
-                component=comp["id"],
-                type="key_account",
-                label=comp.get("label", comp["id"]),
+            rate_line(
+                comp,
+                "key_account",
                 base=base,
                 rate=bonus_rate,
-                exact=base * bonus_rate,
-                amount=round_fen(base * bonus_rate),
                 band=_("年度目标达成，年终大客户提成奖励"),
                 category="year_end_bonus",
             )
@@ -331,14 +316,11 @@ def target_share_lines(
         return []
     rate = Decimal(comp["rate"])
     return [
-        ResultLine(
-            component=comp["id"],
-            type="target_share",
-            label=comp.get("label", comp["id"]),
+        rate_line(
+            comp,
+            "target_share",
             base=base,
             rate=rate,
-            exact=base * rate,
-            amount=round_fen(base * rate),
             band=_("完成目标，按销售额提成的 %(pct)s") % {"pct": pct(rate)},
             detail={"attainment": fmt_exact(attainment)},
         )
@@ -355,14 +337,11 @@ def profit_adjusted_lines(comp: dict[str, Any], facts: Facts, sales: Decimal) ->
     ratio = facts.profit_ratio if facts.profit_ratio is not None else Decimal(comp["profit_ratio"])
     base = sales * ratio
     return [
-        ResultLine(
-            component=comp["id"],
-            type="profit_adjusted",
-            label=comp.get("label", comp["id"]),
+        rate_line(
+            comp,
+            "profit_adjusted",
             base=base,
             rate=rate,
-            exact=base * rate,
-            amount=round_fen(base * rate),
             band=_("%(grade)s级绩效；提成基数 = 销售额 %(sales)s × 部门利润比例 %(ratio)s")
             % {"grade": facts.grade, "sales": yuan(sales), "ratio": pct(ratio)},
             detail={"sales": f"{sales:.2f}", "profit_ratio": fmt_exact(ratio)},
