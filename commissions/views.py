@@ -27,7 +27,7 @@ from common.errors import DomainError
 from common.forms import add_domain_error
 from common.timeutil import local_today, month_start
 from crm.models import User
-from crm.selectors import keyset_page
+from crm.views.paging import page_context
 
 PAGE_SIZE = 50
 
@@ -57,13 +57,7 @@ def statement(request: AuthedRequest) -> HttpResponse:
         status, kind = d["status"], d["kind"]
     lines = statement_lines(viewer=user, period=period, payee_id=payee_id, status=status, kind=kind)
     summary = statement_summary(statement_lines(viewer=user, period=period, payee_id=payee_id))
-    try:
-        after = int(request.GET.get("after", "") or 0) or None
-    except ValueError:
-        after = None
-    rows, next_cursor = keyset_page(lines, after=after, size=PAGE_SIZE)
-    params = request.GET.copy()
-    params.pop("after", None)
+    page = page_context(request, lines, size=PAGE_SIZE)
     return render(
         request,
         "commissions/statement.html",
@@ -71,10 +65,10 @@ def statement(request: AuthedRequest) -> HttpResponse:
             "form": form,
             "period": period,
             "summary": summary,
-            "lines": rows,
-            "next_cursor": next_cursor,
-            "after": after,
-            "params": params.urlencode(),
+            "lines": page["rows"],
+            "next_cursor": page["next_cursor"],
+            "after": page["after"],
+            "params": page["params"],
         },
     )
 

@@ -27,7 +27,7 @@ from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
 from common.timeutil import local_today
-from crm.selectors import keyset_page
+from crm.views.paging import page_context
 
 PAGE_SIZE = 50
 SAMPLE_DEFAULT = Decimal("200000")
@@ -52,18 +52,12 @@ def plan_list(request: AuthedRequest) -> HttpResponse:
         qs = qs.filter(published_at__isnull=False, effective_from__lte=today).filter(
             Q(effective_to__isnull=True) | Q(effective_to__gte=today)
         )
-    try:
-        after = int(request.GET.get("after") or 0) or None
-    except ValueError:
-        after = None
-    rows, next_cursor = keyset_page(qs, after=after, size=PAGE_SIZE)
-    params = request.GET.copy()
-    params.pop("after", None)
+    page = page_context(request, qs, size=PAGE_SIZE)
     return render(
         request,
         "commissions/plan_list.html",
         {
-            "rows": [(p, _state(p, today)) for p in rows],
+            "rows": [(p, _state(p, today)) for p in page["rows"]],
             "q": q,
             "state": state,
             "states": [
@@ -73,9 +67,9 @@ def plan_list(request: AuthedRequest) -> HttpResponse:
                 ("announced", _("已公布待生效")),
                 ("in_force", _("生效中")),
             ],
-            "after": after,
-            "next_cursor": next_cursor,
-            "params": params.urlencode(),
+            "after": page["after"],
+            "next_cursor": page["next_cursor"],
+            "params": page["params"],
         },
     )
 

@@ -21,8 +21,8 @@ from common.errors import DomainError
 from common.forms import add_domain_error
 from common.stored_files import file_response
 from common.timeutil import local_today, month_start
-from crm.selectors import keyset_page
 from crm.services.catalog import category_labels
+from crm.views.paging import page_context
 from settlements import policy
 from settlements.export import export_job_expired, export_settlements
 from settlements.forms import (
@@ -85,22 +85,16 @@ def settlement_list(request: AuthedRequest) -> HttpResponse:
     if form.is_valid():
         d = form.cleaned_data
         qs = settlement_filter(qs, month=d["month"], status=d["status"], q=d["q"])
-    try:
-        after = int(request.GET.get("after", "") or 0) or None
-    except ValueError:
-        after = None
-    rows, next_cursor = keyset_page(qs, after=after, size=PAGE_SIZE)
-    params = request.GET.copy()
-    params.pop("after", None)
+    page = page_context(request, qs, size=PAGE_SIZE)
     return render(
         request,
         "settlements/settlement_list.html",
         {
             "form": form,
-            "settlements": rows,
-            "next_cursor": next_cursor,
-            "after": after,
-            "params": params.urlencode(),
+            "settlements": page["rows"],
+            "next_cursor": page["next_cursor"],
+            "after": page["after"],
+            "params": page["params"],
             "may_pay": policy.can_pay(request.user),
         },
     )
