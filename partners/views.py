@@ -11,10 +11,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from common.access import page_open_to
 from common.auth import AuthedRequest
 from common.errors import DomainError
-from common.forms import add_domain_error
+from common.forms import add_domain_error, form_saved
 from common.timeutil import local_today
 from crm import policy as crm_policy
-from crm.selectors import keyset_page, normalize_name
+from crm.selectors import normalize_name
+from crm.views.paging import page_context
 from partners import policy, selectors, services
 from partners.disclosure import entered_by
 from partners.forms import (
@@ -36,19 +37,6 @@ from partners.services import (
 PAGE_SIZE = 30
 
 
-def _after(request: AuthedRequest) -> int | None:
-    try:
-        return int(request.GET.get("after", "") or 0) or None
-    except ValueError:
-        return None
-
-
-def _params(request: AuthedRequest) -> str:
-    params = request.GET.copy()
-    params.pop("after", None)
-    return params.urlencode()
-
-
 @page_open_to(policy.can_open_collisions)
 def collision_list(request: AuthedRequest) -> HttpResponse:
     """The "撞单" inbox (default) or every case I may see, with search and keyset paging."""
@@ -62,8 +50,8 @@ def collision_list(request: AuthedRequest) -> HttpResponse:
     else:
         qs = policy.collision_inbox(request.user)
     qs = selectors.collision_list_rows(selectors.collision_filter(qs, q=q, status=status))
-    after = _after(request)
-    rows, next_cursor = keyset_page(qs, after=after, size=PAGE_SIZE)
+    page = page_context(request, qs, size=PAGE_SIZE)
+    rows = page["rows"]
     disclosures = policy.collision_disclosures(request.user, rows)
     for c in rows:  # issue 17: customer and other parties only for those the policy lets see them
         d = disclosures[c.pk]
@@ -78,9 +66,9 @@ def collision_list(request: AuthedRequest) -> HttpResponse:
             "scope": scope,
             "can_refer": policy.can_record_referral(request.user),
             "may_see_report": policy.can_open_collision_report(request.user),
-            "next_cursor": next_cursor,
-            "after": after,
-            "params": _params(request),
+            "next_cursor": page["next_cursor"],
+            "after": page["after"],
+            "params": page["params"],
         },
     )
 
@@ -237,18 +225,17 @@ def partner_list(request: AuthedRequest) -> HttpResponse:
     kind = request.GET.get("kind") or ""
     if kind:
         qs = qs.filter(kind=kind)
-    after = _after(request)
-    rows, next_cursor = keyset_page(qs, after=after, size=PAGE_SIZE)
+    page = page_context(request, qs, size=PAGE_SIZE)
     return render(
         request,
         "partners/partner_list.html",
         {
-            "partners": rows,
+            "partners": page["rows"],
             "q": q,
             "kind": kind,
-            "next_cursor": next_cursor,
-            "after": after,
-            "params": _params(request),
+            "next_cursor": page["next_cursor"],
+            "after": page["after"],
+            "params": page["params"],
         },
     )
 
@@ -257,15 +244,10 @@ def partner_list(request: AuthedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def partner_create(request: AuthedRequest) -> HttpResponse:
     form = PartnerRegisterForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            partner_register(by=request.user, **data)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("合伙人已登记。"))
-            return redirect("partners:partner_list")
+    if request.method == "POST" and form_saved(
+        request, form, lambda d: partner_register(by=request.user, **d), _("合伙人已登记。")
+    ):
+        return redirect("partners:partner_list")
     return render(request, "partners/partner_form.html", {"form": form})
 
 

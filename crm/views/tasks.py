@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from common.access import page_open_to
 from common.auth import AuthedRequest
 from common.errors import DomainError
-from common.forms import add_domain_error
+from common.forms import form_saved
 from common.timeutil import local_today
 from crm import policy
 from crm.forms_sales_tools import TaskForm
@@ -63,21 +63,10 @@ def task_create(request: AuthedRequest) -> HttpResponse:
         customers=customers,
         initial={"customer": request.GET.get("customer"), "due_on": local_today()},
     )
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.task_create(
-                by=request.user,
-                title=d["title"],
-                due_on=d["due_on"],
-                remind_at=d["remind_at"],
-                customer=d["customer"],
-            )
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("待办已添加。"))
-            return redirect("crm:task_list")
+    if request.method == "POST" and form_saved(
+        request, form, lambda d: services.task_create(by=request.user, **d), _("待办已添加。")
+    ):
+        return redirect("crm:task_list")
     return render(request, "crm/task_form.html", {"form": form})
 
 
