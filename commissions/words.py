@@ -25,7 +25,7 @@ def line_component_label(line: Any) -> str:
 
 def percent(rate: Any) -> str | None:
     """0.030000 → "3%", 0.0125 → "1.25%"; None stays None (the one rate formatter: `common` `pct`)."""
-    from common.templatetags.money import pct
+    from common.fen import pct
 
     return pct(rate) or None
 

@@ -7,7 +7,8 @@ imports them from here so it never pulls in the ORM.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
 
 FEN = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -74,3 +75,28 @@ def format_cny(value: Decimal | None) -> str:
     value = round_fen(value)
     sign = "-" if value < 0 else ""
     return f"{sign}¥{abs(value):,.2f}"
+
+
+def pct(value: Any, places: Any = None, *, points: bool = False) -> str:
+    """The one rate formatter, for Python and for templates (`{{ rate|pct }}`, `{{ rate|pct:2 }}`, the filter
+    registered in common/templatetags/money.py).
+
+    A rate stored as a fraction, shown as a percentage with no trailing zeros: 0.030000 -> "3%",
+    0.0125 -> "1.25%"; `places` first rounds half-up to that many decimals of the percentage
+    (0.123456 with 2 -> "12.35%"). With points=True the value is already in percent, as a report
+    computed and rounded it, and is shown as is (12.5 -> "12.5%", 100.0 -> "100.0%").
+    None or "" -> "" (a template adds `|default:"—"` where a dash reads better)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, float):
+        raise TypeError("rates are Decimal, never float")
+    try:
+        number = Decimal(value)
+        if points:
+            return f"{number:f}%"
+        number *= 100
+        if places is not None and places != "":
+            number = number.quantize(Decimal(1).scaleb(-int(places)), rounding=ROUND_HALF_UP)
+    except (InvalidOperation, TypeError, ValueError):
+        return ""
+    return f"{number.normalize():f}%"

@@ -20,9 +20,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common.errors import NotFound
-from common.fen import format_cny
+from common.fen import format_cny, pct
 from common.menu import count_capped
-from common.templatetags.money import pct
 from crm import policy
 from crm.extensions import ApprovalCard, ApprovalTab, approval_tabs, register_approval_tab
 from crm.models import ApprovalKind, ApprovalRequest, ApprovalStep, StepStatus, User

@@ -10,9 +10,9 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from commissions.calculator.facts import ONE, Facts, LineFact
-from commissions.calculator.result import ResultLine, fmt_exact, pct, yuan
+from commissions.calculator.result import ResultLine, fmt_exact, yuan
 from commissions.calculator.validation import PlanError
-from common.fen import ZERO, round_fen
+from common.fen import ZERO, pct, round_fen
 
 
 def rate_line(comp: dict[str, Any], kind: str, *, base: Decimal, rate: Decimal, **shown: Any) -> ResultLine:

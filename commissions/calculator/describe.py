@@ -9,8 +9,10 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from commissions.calculator.components import rate_for
-from commissions.calculator.result import pct
-from common.fen import ZERO
+from common.fen import (
+    ZERO,
+    pct,  # the one rate formatter
+)
 
 
 def _with_rate(label: str, rate: Any) -> str:

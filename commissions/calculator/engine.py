@@ -22,9 +22,9 @@ from commissions.calculator.components import (
     target_share_lines,
 )
 from commissions.calculator.facts import ONE, Facts, LineFact
-from commissions.calculator.result import Result, ResultLine, fmt_exact, pct, yuan
+from commissions.calculator.result import Result, ResultLine, fmt_exact, yuan
 from commissions.calculator.validation import PERIOD_COMPONENTS, check_plan
-from common.fen import ZERO, round_fen
+from common.fen import ZERO, pct, round_fen
 
 
 def leaves_bands(plan: dict[str, Any], line: LineFact) -> bool:

@@ -88,9 +88,5 @@ def fmt_exact(value: Decimal) -> str:
     return text if "." in text else f"{text}.00" if text != "0" else "0.00"
 
 
-def pct(rate: Decimal) -> str:
-    return f"{format((rate * 100).normalize(), 'f')}%"
-
-
 def yuan(value: Decimal) -> str:
     return f"¥{value:,.2f}"

@@ -3,12 +3,13 @@ formatter, also called from Python)."""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
 from django.utils.html import format_html
 
+from common.fen import pct
 from common.money import format_cny
 
 register = template.Library()
@@ -41,29 +42,9 @@ def cny_signed(value: Any) -> str:
     return text
 
 
-@register.filter
-def pct(value: Any, places: Any = None, *, points: bool = False) -> str:
-    """The one rate formatter, for templates (`{{ rate|pct }}`, `{{ rate|pct:2 }}`) and Python alike.
-
-    A rate stored as a fraction, shown as a percentage with no trailing zeros: 0.030000 -> "3%",
-    0.0125 -> "1.25%"; `places` first rounds half-up to that many decimals of the percentage
-    (0.123456 with 2 -> "12.35%"). With points=True the value is already in percent, as a report
-    computed and rounded it, and is shown as is (12.5 -> "12.5%", 100.0 -> "100.0%").
-    None or "" -> "" (a template adds `|default:"—"` where a dash reads better)."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, float):
-        raise TypeError("rates are Decimal, never float")
-    try:
-        number = Decimal(value)
-        if points:
-            return f"{number:f}%"
-        number *= 100
-        if places is not None and places != "":
-            number = number.quantize(Decimal(1).scaleb(-int(places)), rounding=ROUND_HALF_UP)
-    except (InvalidOperation, TypeError, ValueError):
-        return ""
-    return f"{number.normalize():f}%"
+# The one rate formatter lives beside format_cny in common.fen (pure: the calculator imports it without
+# the ORM); here it is the templates' filter: `{{ rate|pct }}`, `{{ rate|pct:2 }}`.
+register.filter("pct", pct)
 
 
 @register.filter

@@ -13,8 +13,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from common.errors import DomainError
+from common.fen import pct
 from common.money import format_cny
-from common.templatetags.money import pct
 from crm.models import AuthorityRule, Role, User
 from crm.services.org import role_labels
 

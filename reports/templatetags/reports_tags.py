@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html, json_script
 from django.utils.translation import gettext as _
 
-from common.templatetags.money import pct
+from common.fen import pct
 
 register = template.Library()
 

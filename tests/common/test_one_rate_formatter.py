@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.template import Context, Template
 
+from common.fen import pct as pure_pct
 from common.templatetags.money import pct
 
 
@@ -77,3 +78,7 @@ def test_the_authority_matrix_words_use_it():
     )
     with translation.override("zh-hans"):
         assert ratio_words(rule) == "≥ 45%且< 50%"
+
+
+def test_the_filter_is_the_pure_function_the_calculator_imports():
+    assert pct is pure_pct
