@@ -9,10 +9,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from commissions.calculator.components import rate_for
-from common.fen import (
-    ZERO,
-    pct,  # the one rate formatter
-)
+from common.fen import ZERO, pct
 
 
 def _with_rate(label: str, rate: Any) -> str:
