@@ -41,6 +41,17 @@
     });
   }
 
+  // Every category is named (none hidden as overlapping): long names wrap within their slot; when the
+  // slots are too narrow for that (a year of months on a phone) the names are turned.
+  function categoryLabels(data, el) {
+    var n = (data.categories || []).length || 1;
+    var slot = Math.floor(((el.clientWidth || 320) - 72) / n);
+    if (slot >= 48) {
+      return { interval: 0, width: slot - 6, overflow: "break", hideOverlap: false };
+    }
+    return { interval: n > 31 ? "auto" : 0, rotate: 45, hideOverlap: n > 31 };
+  }
+
   function optionFor(kind, data, el) {
     var title = el.getAttribute("data-title") || "";
     if (kind === "funnel" || kind === "pie") {
@@ -63,7 +74,7 @@
       toolbox: toolbox,
       legend: { bottom: 0, type: "scroll" },
       grid: { left: 8, right: 16, top: 48, bottom: 40, containLabel: true },
-      xAxis: { type: "category", data: data.categories || [] },
+      xAxis: { type: "category", data: data.categories || [], axisLabel: categoryLabels(data, el) },
       yAxis: { type: "value" },
       series: (data.series || []).map(function (s) {
         return { name: s.name, type: kind === "line" ? "line" : "bar", stack: stack,
