@@ -3,6 +3,8 @@ manager's team view (who has not submitted) and the analysis page with the manag
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -43,12 +45,11 @@ def a3_list(request: AuthedRequest) -> HttpResponse:
     params = request.GET.copy()
     params.pop("page", None)
     shown = [r for r in page if r.target is not None or r.actual]
-    charts = {
-        "a3": bar(
-            [r.partner.name for r in shown],
-            **{_("本月目标"): [r.target or 0 for r in shown], _("本月实际"): [r.actual for r in shown]},
-        )
+    series: dict[str, list[Any]] = {
+        _("本月目标"): [r.target or 0 for r in shown],
+        _("本月实际"): [r.actual for r in shown],
     }
+    charts = {"a3": bar([r.partner.name for r in shown], **series)}
     return render(
         request,
         "reports/a3_list.html",
