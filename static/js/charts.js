@@ -56,6 +56,8 @@
     var title = el.getAttribute("data-title") || "";
     if (kind === "funnel" || kind === "pie") {
       var items = (data.items || []).map(function (i) { return { name: i.name, value: num(i.value) }; });
+      // A pie's empty slices carry no area, only labels piled on each other: the table beside has them.
+      if (kind === "pie") { items = items.filter(function (i) { return i.value > 0; }); }
       return {
         title: { text: title, left: "left", textStyle: { fontSize: 14 } },
         tooltip: { trigger: "item" },
@@ -64,7 +66,8 @@
         series: [kind === "funnel"
           ? { type: "funnel", sort: "none", left: "10%", width: "80%", top: 40, bottom: 40, data: items,
               label: { show: true, position: "inside" } }
-          : { type: "pie", radius: ["35%", "65%"], data: items }]
+          : { type: "pie", radius: ["35%", "65%"], data: items,
+              label: { overflow: "break", width: Math.max(64, Math.floor((el.clientWidth || 320) / 4)) } }]
       };
     }
     var stack = el.getAttribute("data-stack") ? "total" : undefined;
