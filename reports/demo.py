@@ -168,9 +168,9 @@ def _work_reports(reps: list[User], today: dt.date) -> int:
             _submit(rep, "daily", day, texts, hour=18)
             made += 1
         last_week = today - dt.timedelta(days=7)
-        _submit(rep, "weekly", last_week, texts, hour=17, on_last_day=True)
+        _submit(rep, "weekly", last_week, texts, hour=17, offset_days=4)  # Friday, before the 18:00 due time
         last_month = add_months(month_start(today), -1)
-        _submit(rep, "monthly", last_month, texts, hour=17, on_last_day=True)
+        _submit(rep, "monthly", last_month, texts, hour=17, offset_days=-1)  # the month's last day
         made += 2
     manager = reps[0].manager if reps else None
     if manager is not None:
@@ -185,9 +185,10 @@ def _work_reports(reps: list[User], today: dt.date) -> int:
 
 
 def _submit(
-    rep: User, kind: str, day: dt.date, texts: dict[str, str], *, hour: int, on_last_day: bool = False
+    rep: User, kind: str, day: dt.date, texts: dict[str, str], *, hour: int, offset_days: int = 0
 ) -> None:
+    """Submit the period's report at `hour` on its first day + `offset_days` (−1: its last day)."""
     start, last = worklog_period(kind, day)
-    when = last if on_last_day else start
+    when = last if offset_days < 0 else start + dt.timedelta(days=offset_days)
     now = start_of_local_day(when) + dt.timedelta(hours=hour)
     worklog_save(author=rep, kind=kind, day=day, submit=True, now=min(now, timezone.now()), **texts)
