@@ -94,7 +94,11 @@ class ExportLog(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("导出人"), on_delete=models.PROTECT, related_name="+"
     )
     # Other exports add their kind here (a value not listed still saves, and shows as stored).
-    KINDS = [("customer_list", _("客户名单"))]
+    KINDS = [
+        ("customer_list", _("客户名单")),
+        ("report_chart", _("报表图表数据")),
+        ("sales_report", _("月度销售报表")),
+    ]
 
     kind = models.CharField(_("导出内容"), max_length=50, choices=KINDS)
     rows = models.PositiveIntegerField(_("行数"))

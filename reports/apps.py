@@ -8,6 +8,7 @@ class ReportsConfig(AppConfig):
 
     name = "reports"
     verbose_name = _("报表")
+    demo_modules = ("reports.demo",)
 
     def ready(self) -> None:
         from reports import signals  # noqa: F401

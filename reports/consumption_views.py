@@ -20,6 +20,7 @@ from reports import policy
 from reports.consumption import EDITABLE, analysis_comment, analysis_for, analysis_save, team_overview
 from reports.consumption_forms import A3MonthForm, AnalysisForm, CommentForm
 from reports.models import AnalysisStatus
+from reports.payloads import bar
 
 PAGE_SIZE = 50
 
@@ -42,6 +43,12 @@ def a3_list(request: AuthedRequest) -> HttpResponse:
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
+    shown = [r for r in page if r.target is not None or r.actual]
+    series: dict[str, list[Any]] = {
+        _("本月目标"): [r.target or 0 for r in shown],
+        _("本月实际"): [r.actual for r in shown],
+    }
+    charts = {"a3": bar([r.partner.name for r in shown], **series)}
     return render(
         request,
         "reports/a3_list.html",
@@ -49,6 +56,7 @@ def a3_list(request: AuthedRequest) -> HttpResponse:
             "form": form,
             "month": month,
             "page": page,
+            "charts": charts if shown else {},
             "params": params.urlencode(),
             "may_fill": policy.can_fill_a3(request.user),
         },

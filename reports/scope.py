@@ -10,7 +10,18 @@ from django.db.models import Q, QuerySet
 
 from commissions.models import CommissionLine
 from commissions.selectors import lines_visible_to
-from crm.models import Contract, Customer, FollowUp, Opportunity, Order, OrderStatus, Payment, Role, User
+from crm.models import (
+    Contract,
+    Customer,
+    FollowUp,
+    Opportunity,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Payment,
+    Role,
+    User,
+)
 from crm.policy import customer_scope, has_team_role, team_member_ids
 from partners.models import Partner
 from partners.selectors import partner_for_user
@@ -64,6 +75,10 @@ def contracts(user: User) -> QuerySet[Contract]:
 
 def orders(user: User) -> QuerySet[Order]:
     return _by(Order.objects.all(), money_member_ids(user), "owner_id")
+
+
+def order_lines(user: User) -> QuerySet[OrderLine]:
+    return _by(OrderLine.objects.all(), money_member_ids(user), "order__owner_id")
 
 
 def payments(user: User) -> QuerySet[Payment]:

@@ -14,7 +14,7 @@ from common.money import ZERO
 from common.timeutil import local_today, month_start, next_month, start_of_local_day
 from crm.models import Customer, FollowUp, Order, OrderStatus, PoolPolicy, User
 from crm.services.approvals import approvals_waiting_for
-from crm.services.receivables import months_before, orders_with_money, pipeline_policy
+from crm.services.receivables import months_before, open_orders, pipeline_policy
 from partners.selectors import partner_orders
 from reports import scope
 from reports.filters import Period, add_months
@@ -108,8 +108,9 @@ def rep_home(*, user: User, today: dt.date | None = None) -> dict[str, Any]:
 
 
 def aging(*, qs: QuerySet, today: dt.date) -> list[dict[str, Any]]:
-    """Q6 receivables aging: open amounts by how long past due (one aggregate query). Buckets follow
-    the pipeline policy (watch / weekly meeting / bad debt months)."""
+    """Q6 receivables aging: open amounts by how long past due (one aggregate query over the orders'
+    kept open amount, no subquery per order). Buckets follow the pipeline policy (watch / weekly meeting
+    / bad debt months)."""
     policy = pipeline_policy(on=today)
     terms = dt.timedelta(days=policy.payment_terms_days)
 
@@ -136,13 +137,13 @@ def aging(*, qs: QuerySet, today: dt.date) -> list[dict[str, Any]]:
         ("overdue", overdue_by(0), _("逾期%(b)d个月以内") % {"b": policy.watch_months}),
     ]
     whens = [When(cond, then=Value(code)) for code, cond, _label in edges]
-    open_qs = orders_with_money(qs).filter(outstanding_sum__gt=0)  # type: ignore[misc]
     sums = {
         r["bucket"]: r
-        for r in open_qs.annotate(bucket=Case(*whens, default=Value("current")))
+        for r in open_orders(qs)
+        .annotate(bucket=Case(*whens, default=Value("current")))
         .order_by()
         .values("bucket")
-        .annotate(n=Count("id"), s=Sum("outstanding_sum"))
+        .annotate(n=Count("id"), s=Sum("open_sum"))
     }
     rows = [{"code": "current", "label": _("未到期"), "count": 0, "amount": ZERO}]
     rows += [{"code": c, "label": label, "count": 0, "amount": ZERO} for c, _q, label in reversed(edges)]

@@ -31,17 +31,18 @@ SALES_COLUMNS = (
 )
 
 
-def sales_lines(*, user: User, period: Period, dept_path: str | None = None) -> QuerySet[OrderLine]:
+def sales_lines(
+    *, user: User, period: Period, dept_path: str | None = None
+) -> QuerySet[OrderLine, dict[str, Any]]:
     """A5 (001 l.220): each line sold in the period — name, date, product, quantity, unit price, amount —
     from booked orders in the user's scope, oldest first (values rows: one query, however long)."""
-    orders = scope.in_department(scope.orders(user), dept_path, "owner").filter(
-        status=OrderStatus.BOOKED, booked_at__gte=period.start_at, booked_at__lt=period.end_at
+    lines = scope.in_department(scope.order_lines(user), dept_path, "order__owner").filter(
+        order__status=OrderStatus.BOOKED,
+        order__booked_at__gte=period.start_at,
+        order__booked_at__lt=period.end_at,
     )
-    return (
-        OrderLine.objects.filter(order__in=orders.values("id"))
-        .order_by("order__booked_at", "order_id", "id")
-        .values(*SALES_COLUMNS)
-    )
+    # A join (not `order_id IN (subquery)`): the first page walks the orders' booked_at index.
+    return lines.order_by("order__booked_at", "order_id", "id").values(*SALES_COLUMNS)
 
 
 def sales_totals(lines: QuerySet) -> dict[str, Any]:

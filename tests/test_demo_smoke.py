@@ -193,3 +193,14 @@ def test_api_lists_answer(demo, db, username):  # type: ignore[no-untyped-def]
         elif expected == 200 and "results" not in res.json() and not isinstance(res.json(), list):
             failures.append((url, "not a list", expected))
     assert not failures, f"{username}: {failures}"
+
+
+def test_demo_has_rewards_a3_and_work_reports(demo, db):  # type: ignore[no-untyped-def]
+    from commissions.models import CommissionLine, PartnerPerk
+    from reports.models import PartnerMonthlyAnalysis, WorkReport
+
+    assert {"granted", "redeemed", "expired"} <= set(PartnerPerk.objects.values_list("status", flat=True))
+    assert CommissionLine.objects.filter(component="champion_month").exists()
+    assert {"submitted", "commented"} <= set(PartnerMonthlyAnalysis.objects.values_list("status", flat=True))
+    assert {"daily", "weekly", "monthly"} <= set(WorkReport.objects.values_list("kind", flat=True))
+    assert WorkReport.objects.exclude(manager_comment="").exists()

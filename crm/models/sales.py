@@ -201,11 +201,23 @@ class Order(TimeStampedModel):
     )
     # Q6: payment due date (booked date + payment terms at booking); null: booked date + policy terms.
     due_on = models.DateField(_("应收到期日"), null=True, blank=True, db_index=True)
+    # Q5/Q6: received net of refunds + approved write-offs, kept by the payment, refund and write-off
+    # services (`crm.services.receivables.order_cleared_refresh`), so that the open amount
+    # (total − cleared) is a column expression the reports can sum over a million orders.
+    cleared_amount = MoneyField(_("已回款及核销金额"), default=ZERO)
 
     class Meta:
         verbose_name = _("订单")
         verbose_name_plural = _("订单")
         ordering = ["-id"]
+        indexes = [
+            # The receivables-by-age panels read only the open orders.
+            models.Index(
+                fields=["due_on", "booked_at"],
+                name="order_open_due_idx",
+                condition=models.Q(status="booked", total__gt=models.F("cleared_amount")),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.number

@@ -14,6 +14,7 @@ from common.errors import DomainError
 from common.money import ZERO, round_fen
 from common.timeutil import local_today
 from crm.models import Invoice, Order, OrderStatus, Payment, PaymentKind, Role, User
+from crm.services.receivables import order_cleared_refresh
 
 
 def _require_finance(by: User) -> None:
@@ -120,7 +121,7 @@ def _payment_insert(
             code="over_payment",
             field="amount",
         )
-    return Payment.objects.create(
+    payment = Payment.objects.create(
         order=order,
         kind=PaymentKind.PAYMENT,
         amount=amt,
@@ -129,6 +130,8 @@ def _payment_insert(
         recorded_by=by,
         idempotency_key=key,
     )
+    order_cleared_refresh(order_ids=[order.pk])
+    return payment
 
 
 @transaction.atomic
@@ -154,7 +157,7 @@ def refund_record(
             code="refund_exceeds_received",
             field="amount",
         )
-    return Payment.objects.create(
+    refund = Payment.objects.create(
         order=order,
         kind=PaymentKind.REFUND,
         amount=-amt,
@@ -163,6 +166,8 @@ def refund_record(
         reason=reason.strip()[:200],
         recorded_by=by,
     )
+    order_cleared_refresh(order_ids=[order.pk])
+    return refund
 
 
 @transaction.atomic

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.db import models, transaction
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -92,24 +94,56 @@ def aging_bucket(*, due: dt.date, today: dt.date, policy: PipelinePolicy) -> str
     return "current"
 
 
+def summed_by_order(model: Any, **filters: Any) -> Subquery:
+    """The sum of `model.amount` for the outer order (a correlated subquery; NULL when none)."""
+    sub = (
+        model.objects.filter(order=OuterRef("pk"), **filters)
+        .order_by()
+        .values("order")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
+    return Subquery(sub, output_field=MONEY)
+
+
 def orders_with_money(qs: QuerySet[Order]) -> QuerySet[Order]:
     """Annotate invoiced / received / written off / outstanding in one query (subqueries, no fan-out)."""
 
     def summed(model: Any, **filters: Any) -> Coalesce:
-        sub = (
-            model.objects.filter(order=OuterRef("pk"), **filters)
-            .order_by()
-            .values("order")
-            .annotate(s=Sum("amount"))
-            .values("s")
-        )
-        return Coalesce(Subquery(sub, output_field=MONEY), Value(ZERO), output_field=MONEY)
+        return Coalesce(summed_by_order(model, **filters), Value(ZERO), output_field=MONEY)
 
     return qs.annotate(
         invoiced_sum=summed(Invoice),
         received_sum=summed(Payment),
         written_off_sum=summed(WriteOff, status=WriteOffStatus.APPROVED),
     ).annotate(outstanding_sum=F("total") - F("received_sum") - F("written_off_sum"))
+
+
+def open_amount() -> CombinedExpression:
+    """The open (outstanding) amount of an order as a column expression: total − cleared (received net
+    of refunds + approved write-offs), kept by `order_cleared_refresh`; equals `orders_with_money`'s
+    `outstanding_sum` without a subquery per order."""
+    return CombinedExpression(F("total"), "-", F("cleared_amount"), output_field=MONEY)
+
+
+def open_orders(qs: QuerySet[Order]) -> QuerySet[Order]:
+    """Orders of `qs` with money still to come in, annotated with `open_sum` (set-based, no subquery)."""
+    return qs.filter(total__gt=F("cleared_amount")).annotate(open_sum=open_amount())
+
+
+def order_cleared_refresh(*, order_ids: Iterable[int]) -> int:
+    """Recompute `Order.cleared_amount` from the payments (net of refunds) and approved write-offs of
+    these orders, in one UPDATE. Called by every service that records one of them."""
+    ids = list(order_ids)
+    if not ids:
+        return 0
+    received = Coalesce(summed_by_order(Payment), Value(ZERO), output_field=MONEY)
+    written_off = Coalesce(
+        summed_by_order(WriteOff, status=WriteOffStatus.APPROVED), Value(ZERO), output_field=MONEY
+    )
+    return Order.objects.filter(pk__in=ids).update(
+        cleared_amount=CombinedExpression(received, "+", written_off, output_field=MONEY)
+    )
 
 
 def receivables_visible_to(*, user: User) -> QuerySet[Order]:
@@ -305,6 +339,7 @@ def writeoff_on_approval(*, request: ApprovalRequest, approved: bool, by: User, 
     else:
         writeoff.status = WriteOffStatus.REJECTED
     writeoff.save(update_fields=["status", "approved_by", "approved_on", "updated_at"])
+    order_cleared_refresh(order_ids=[writeoff.order_id])
 
 
 # --- sales net of write-offs --------------------------------------------------------------------

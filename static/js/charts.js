@@ -41,10 +41,23 @@
     });
   }
 
+  // Every category is named (none hidden as overlapping): long names wrap within their slot; when the
+  // slots are too narrow for that (a year of months on a phone) the names are turned.
+  function categoryLabels(data, el) {
+    var n = (data.categories || []).length || 1;
+    var slot = Math.floor(((el.clientWidth || 320) - 72) / n);
+    if (slot >= 48) {
+      return { interval: 0, width: slot - 6, overflow: "break", hideOverlap: false };
+    }
+    return { interval: n > 31 ? "auto" : 0, rotate: 45, hideOverlap: n > 31 };
+  }
+
   function optionFor(kind, data, el) {
     var title = el.getAttribute("data-title") || "";
     if (kind === "funnel" || kind === "pie") {
       var items = (data.items || []).map(function (i) { return { name: i.name, value: num(i.value) }; });
+      // A pie's empty slices carry no area, only labels piled on each other: the table beside has them.
+      if (kind === "pie") { items = items.filter(function (i) { return i.value > 0; }); }
       return {
         title: { text: title, left: "left", textStyle: { fontSize: 14 } },
         tooltip: { trigger: "item" },
@@ -53,7 +66,8 @@
         series: [kind === "funnel"
           ? { type: "funnel", sort: "none", left: "10%", width: "80%", top: 40, bottom: 40, data: items,
               label: { show: true, position: "inside" } }
-          : { type: "pie", radius: ["35%", "65%"], data: items }]
+          : { type: "pie", radius: ["35%", "65%"], data: items,
+              label: { overflow: "break", width: Math.max(64, Math.floor((el.clientWidth || 320) / 4)) } }]
       };
     }
     var stack = el.getAttribute("data-stack") ? "total" : undefined;
@@ -63,7 +77,7 @@
       toolbox: toolbox,
       legend: { bottom: 0, type: "scroll" },
       grid: { left: 8, right: 16, top: 48, bottom: 40, containLabel: true },
-      xAxis: { type: "category", data: data.categories || [] },
+      xAxis: { type: "category", data: data.categories || [], axisLabel: categoryLabels(data, el) },
       yAxis: { type: "value" },
       series: (data.series || []).map(function (s) {
         return { name: s.name, type: kind === "line" ? "line" : "bar", stack: stack,

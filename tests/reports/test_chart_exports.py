@@ -59,6 +59,7 @@ def test_the_funnel_export_is_the_managers_team_only(client_for, world) -> None:
     assert mine[2:] == [["信息开发", 0], ["立项", 0], ["方案/报价", 0], ["商务谈判", 1], ["签约", 0]]
     log = ExportLog.objects.filter(user=world.manager_a).get()
     assert (log.kind, log.rows) == ("report_chart", 5)
+    assert log.get_kind_display() == "报表图表数据"  # its own kind, named in the admin's export log
 
 
 def test_the_trend_export_has_the_months_as_rows_and_money_as_numbers(client_for, world) -> None:  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ from django.test import override_settings
 
 from commissions.models import CommissionLine, LineStatus, SalesTarget
 from crm.models import ContractStatus, FollowUpChannel, Order
+from crm.services.payments import payment_record
 from reports.filters import Period, add_months
 from reports.selectors_homes import aging, manager_home, rep_home
 from reports.selectors_people import rank_by, rankings, rep_activity, usage_ranking
@@ -279,11 +280,7 @@ def test_aging_buckets_outstanding_by_months_overdue():
     Order.objects.filter(pk=recent.pk).update(due_on=dt.date(2026, 8, 31))  # overdue < 2 months
     future = make_order(owner=org.rep_a1, booked_at=at(dt.date(2026, 9, 10)))
     Order.objects.filter(pk=future.pk).update(due_on=dt.date(2026, 10, 10))
-    from crm.models import Payment
-
-    Payment.objects.create(
-        order=recent, amount=Decimal("4000.00"), received_on=today, recorded_by=org.finance
-    )
+    payment_record(order=recent, amount="4000.00", received_on=today, by=org.finance)
 
     rows = {r["code"]: (r["count"], r["amount"]) for r in aging(qs=Order.objects.all(), today=today)}
     assert rows["current"] == (1, Decimal("10000.00"))

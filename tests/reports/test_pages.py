@@ -10,6 +10,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from commissions.models import CommissionLine, LineKind, LineStatus
+from common.models import ExportLog
 from crm.models import Role
 from partners.models import Partner, PartnerKind
 from tests.factories import UserFactory, make_order
@@ -193,6 +194,9 @@ def test_monthly_sales_report_excel_export(client_for, world):
         ("产品-regular", Decimal("3"), Decimal("4501.5")),
     ]
     assert rows[-1][0] == "合计" and rows[-1][7] == f"=SUM(H3:H{len(lines) + 2})"
+    log = ExportLog.objects.get(user=world.manager_a)
+    assert (log.kind, log.get_kind_display(), log.rows) == ("sales_report", "月度销售报表", 3)
+    assert log.filters == f"month={MONTH}"
 
 
 @pytest.mark.parametrize("name", ["funnel", "trend", "activity", "rankings", "usage", "sales"])

@@ -18,6 +18,7 @@ from crm.models import (
     User,
 )
 from crm.services.opportunities import stages_seed_defaults
+from crm.services.receivables import order_cleared_refresh
 from reports.filters import add_months
 from tests.factories import CustomerFactory, FollowUpFactory, build_org, make_order
 
@@ -62,9 +63,11 @@ def contract(owner: User, amount: str, signed_on: dt.date, status: str = Contrac
 
 def payment(owner: User, amount: str, received_on: dt.date) -> Payment:
     order = make_order(owner=owner, booked_at=at(received_on))
-    return Payment.objects.create(
+    made = Payment.objects.create(
         order=order, amount=Decimal(amount), received_on=received_on, recorded_by=owner
     )
+    order_cleared_refresh(order_ids=[order.pk])  # as the payment service does
+    return made
 
 
 def new_customers(user: User, n: int, *, on: dt.date = THIS_MONTH) -> list[Customer]:
