@@ -81,6 +81,39 @@ def test_inline_approve_says_what_happened_and_tells_the_requester(org, client_f
     assert Quote.objects.get(pk=quote.pk).status == QuoteStatus.APPROVED
 
 
+def test_inline_approve_refreshes_the_tab_count_and_the_menu_badge_in_the_same_response(
+    org, client_for
+) -> None:  # type: ignore[no-untyped-def]
+    first = request_of(pending_quote(org.rep_a1, name="杭州一号客户有限公司"))
+    pending_quote(org.rep_a1, name="杭州二号客户有限公司")
+    client = client_for(org.manager_a)
+    page = client.get(reverse("crm:approval_inbox") + "?tab=quotes").content.decode()
+    assert 'id="nav-badge-crmapproval_inbox"><span class="badge bg-red text-red-fg">2</span>' in page
+    resp = client.post(
+        reverse("crm:approval_centre_decide", args=["quotes", first.pk]), {"decision": "approve"}, **HX
+    )
+    text = resp.content.decode()
+    tabs = text[text.index('<nav id="approval-tabs" hx-swap-oob="true"') :]
+    quotes_tab = tabs[tabs.index('data-tab="quotes"') : tabs.index("</a>", tabs.index('data-tab="quotes"'))]
+    assert '<span class="badge bg-red text-red-fg ms-1">1</span>' in quotes_tab  # 2 → 1
+    assert (
+        '<span class="ms-auto nav-badge" id="nav-badge-crmapproval_inbox" hx-swap-oob="true">'
+        '<span class="badge bg-red text-red-fg">1</span></span>'
+    ) in text
+
+
+def test_the_last_inline_decision_clears_the_badges(org, client_for) -> None:  # type: ignore[no-untyped-def]
+    req = request_of(pending_quote(org.rep_a1))
+    resp = client_for(org.manager_a).post(
+        reverse("crm:approval_centre_decide", args=["quotes", req.pk]),
+        {"decision": "reject", "reason": "价格太低"},
+        **HX,
+    )
+    text = resp.content.decode()
+    assert 'id="nav-badge-crmapproval_inbox" hx-swap-oob="true"></span>' in text  # no empty badge
+    assert "bg-red" not in text[text.index('<nav id="approval-tabs"') :]
+
+
 def test_the_requester_is_notified_after_commit(org, client_for, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
     quote = pending_quote(org.rep_a1)
     req = request_of(quote)
