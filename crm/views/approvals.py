@@ -246,8 +246,7 @@ def concession_create(request: AuthedRequest) -> HttpResponse:
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
-            messages.success(
-                request, _("申请已提交。") if c.status == "pending" else _("在您的权限内，已直接生效。")
-            )
-            return redirect("crm:approval_inbox")
+            messages.success(request, services.approval_submitted_text(c) or _("申请已提交。"))
+            req = services.latest_request_for(c)
+            return redirect("crm:approval_detail", pk=req.pk) if req else redirect("crm:approval_inbox")
     return render(request, "crm/concession_form.html", {"form": form})
