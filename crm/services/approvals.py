@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import DomainError, NotFound
+from common.templatetags.money import pct
 from common.timeutil import local_today
 from crm import policy
 from crm.models import (
@@ -647,7 +648,7 @@ def concession_request(
         kind=kind,
         subject=concession,
         requested_by=by,
-        title=f"{concession.get_kind_display()} {customer} {ratio * 100:.2f}%",
+        title=f"{concession.get_kind_display()} {customer} {pct(ratio)}",
         ratio=ratio,
         amount=concession.base_amount,
         customer_owner=customer.owner,

@@ -81,3 +81,26 @@ def test_a_rebate_within_the_account_managers_authority_says_it_took_effect(org,
         follow=True,
     )
     assert messages_of(resp) == ["在您的权限内，已直接生效。"]
+
+
+def test_approval_titles_use_the_one_money_and_rate_format(org) -> None:  # type: ignore[no-untyped-def]
+    authority_rules_seed_defaults()
+    contract = contract_services.contract_create(
+        by=org.rep_a1,
+        customer=CustomerFactory(owner=org.rep_a1, name="苏州博远"),
+        title="合同",
+        amount=Decimal("88000.00"),
+    )
+    contract_services.contract_transition(contract=contract, to=ContractStatus.IN_REVIEW, by=org.rep_a1)
+    req = ApprovalRequest.objects.get(kind="contract", object_id=contract.pk)
+    assert req.title == f"合同 {contract.number}（苏州博远）¥88,000.00"
+    priced_product("A", "100.00", "60.00")
+    quote = quote_services.quote_create(
+        by=org.rep_a1,
+        customer=visited_customer(org.rep_a1, name="杭州云栖"),
+        title="年度软件",
+        lines=[{"product": "A", "quantity": "1", "quoted_price": "80.00"}],
+    )
+    quote_services.quote_transition(quote=quote, to=QuoteStatus.PENDING, by=org.rep_a1)
+    req = ApprovalRequest.objects.get(kind="quote_discount", object_id=quote.pk)
+    assert req.title == f"报价 {quote.number}（杭州云栖）最低报价为标准价的 80%"
