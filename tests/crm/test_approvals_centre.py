@@ -235,3 +235,14 @@ def test_api_inbox_gives_the_same_list_by_tab_or_kind(org, api_for) -> None:  # 
     assert [r["id"] for r in by_tab] == [request_of(quote).pk]
     assert api.get("/api/approvals/inbox/?kind=quote_discount").data["results"] == by_tab
     assert api.get("/api/approvals/inbox/?tab=contracts").data["results"] == []
+
+
+def test_the_card_labels_use_the_readers_punctuation(org, client_for) -> None:  # type: ignore[no-untyped-def]
+    pending_quote(org.rep_a1)
+    client = client_for(org.manager_a)
+    assert (
+        f"申请人：{org.rep_a1}" in client.get(reverse("crm:approval_inbox") + "?tab=quotes").content.decode()
+    )
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("crm:approval_inbox") + "?tab=quotes").content.decode()
+    assert f"Applicant: {org.rep_a1}" in html and "Applicant：" not in html
