@@ -246,3 +246,8 @@ def test_the_card_labels_use_the_readers_punctuation(org, client_for) -> None:  
     client.cookies["django_language"] = "en"
     html = client.get(reverse("crm:approval_inbox") + "?tab=quotes").content.decode()
     assert f"Applicant: {org.rep_a1}" in html and "Applicant：" not in html
+
+
+def test_an_empty_my_requests_list_says_what_will_appear_there(org, client_for) -> None:  # type: ignore[no-untyped-def]
+    html = client_for(org.rep_a2).get(reverse("crm:approval_inbox")).content.decode()
+    assert "您还没有提交过申请。报价、合同送审或申请客户佣金/补量后，进度会列在这里。" in html
