@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from commissions.services.plan_editing import BAND_TYPES, band_errors
+from commissions.services.plan_editing import BAND_TYPES, band_errors, component_errors
 
 HUNDRED = Decimal("100")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -71,6 +71,8 @@ BandFormSet = forms.formset_factory(BandForm, extra=0, can_delete=True, max_num=
 
 class ComponentSection:
     """One banded component: its name form and its band rows."""
+
+    banded = True
 
     def __init__(self, index: int, component: dict[str, Any], data: Any | None) -> None:
         self.index = index
@@ -144,18 +146,81 @@ class ComponentSection:
         return bool(errors)
 
 
+class SampleMonthForm(forms.Form):
+    """The preview's sample month besides its sales: the completion rate, the grade, the category sold,
+    and whether it is the year-end run (annual target steps)."""
+
+    sample_attainment = forms.DecimalField(
+        label=_("示例完成率（%）"),
+        required=False,
+        min_value=Decimal("0"),
+        max_value=Decimal("1000"),
+        max_digits=8,
+        decimal_places=2,
+        help_text=_("留空表示没有销售目标。"),
+    )
+    sample_grade = forms.ChoiceField(label=_("示例职级/绩效等级"), required=False)
+    sample_category = forms.ChoiceField(label=_("示例产品类别"), required=False)
+    sample_year_end = forms.BooleanField(label=_("按年终结算试算"), required=False)
+
+    def __init__(
+        self, data: Any, *, grades: list[str], categories: list[tuple[str, Any]], **kwargs: Any
+    ) -> None:
+        super().__init__(data, **kwargs)
+        self.fields["sample_grade"].choices = [("", "——"), *[(g, g) for g in grades]]  # type: ignore[attr-defined]
+        self.fields["sample_category"].choices = categories  # type: ignore[attr-defined]
+        self.initial.setdefault("sample_category", "regular")
+        if not grades:
+            del self.fields["sample_grade"]
+
+    def facts(self) -> dict[str, Any]:
+        """The calculator's facts of the sample month (the defaults when unset or mistyped)."""
+        if not self.is_bound or not self.is_valid():
+            return {"category": "regular"}
+        d = self.cleaned_data
+        attainment = d.get("sample_attainment")
+        return {
+            "attainment": None if attainment is None else attainment.scaleb(-2),
+            "grade": d.get("sample_grade") or "",
+            "category": d.get("sample_category") or "regular",
+            "year_end": bool(d.get("sample_year_end")),
+        }
+
+
 class PlanEditor:
-    """The whole editor: header, a section per banded component; the other components are kept as
-    they are (shown in words)."""
+    """The whole editor: header, a section per component — bands as rows for the banded ones, settings
+    and rows (steps, categories, grades) for the others (commissions.forms_plan_components)."""
 
     def __init__(self, definition: dict[str, Any], data: Any | None = None, initial: Any = None) -> None:
+        from commissions.forms_plan_components import KINDS, KindSection
+        from crm.models import Category, KeyAccountClass
+
         self.definition = definition
         self.header = PlanHeaderForm(data, initial=initial)
-        self.sections = [
-            ComponentSection(i, comp, data)
-            for i, comp in enumerate(definition.get("components", []))
-            if comp.get("type") in BAND_TYPES
-        ]
+        components = definition.get("components", [])
+        categories = [(c.code, c.name) for c in Category.objects.order_by("sort_order", "code")]
+        self.sections: list[Any] = []
+        for i, comp in enumerate(components):
+            if comp.get("type") in BAND_TYPES:
+                self.sections.append(ComponentSection(i, comp, data))
+            elif comp.get("type") in KINDS:
+                siblings = [
+                    (c["id"], c.get("label") or c["id"])
+                    for c in components
+                    if c is not comp and c.get("type") != "target_share"
+                ]
+                self.sections.append(
+                    KindSection(
+                        i,
+                        comp,
+                        data,
+                        categories=categories,
+                        classes=[(v, label) for v, label in KeyAccountClass.choices if v],
+                        siblings=siblings,
+                    )
+                )
+        grades = sorted({str(g) for c in components for g in (c.get("grades") or {})})
+        self.sample = SampleMonthForm(data, grades=grades, categories=categories)
 
     def is_valid(self) -> bool:
         ok = self.header.is_valid()
@@ -164,12 +229,22 @@ class PlanEditor:
         if not ok:
             return False
         for section in self.sections:
-            ok = not section.place_errors(section.built()) and ok
+            if section.banded:
+                ok = not section.place_errors(section.built()) and ok
+        if not ok:
+            return False
+        errors = component_errors(self._definition())
+        for section in self.sections:
+            if not section.banded and section.index in errors:
+                ok = not section.place_errors(errors[section.index]) and ok
         return ok
 
-    def built(self) -> dict[str, Any]:
+    def _definition(self) -> dict[str, Any]:
         out = copy.deepcopy(self.definition)
         out["name"] = self.header.cleaned_data["name"]
         for section in self.sections:
             out["components"][section.index] = section.built()
         return out
+
+    def built(self) -> dict[str, Any]:
+        return self._definition()

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from commissions import policy
 from commissions.calculator.describe import describe_plan
+from commissions.forms_plan_components import KINDS
 from commissions.forms_plans import PlanEditor
 from commissions.models import CommissionPlan, PlanApproval
 from commissions.services.plan_editing import BAND_TYPES, plan_preview, plan_version_save
@@ -104,11 +105,11 @@ def plan_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     previewing = data is not None and "preview" in request.POST
     preview = None
     if data is None:
-        preview = plan_preview(definition=plan.definition, sales=sample)
+        preview = plan_preview(definition=plan.definition, sales=sample, **editor.sample.facts())
     elif editor.is_valid():
         definition = editor.built()
         if previewing:
-            preview = plan_preview(definition=definition, sales=sample)
+            preview = plan_preview(definition=definition, sales=sample, **editor.sample.facts())
         else:
             h = editor.header.cleaned_data
             try:
@@ -174,7 +175,7 @@ def _render(
         for comp, text in zip(
             plan.definition.get("components", []), _component_words(plan.definition), strict=False
         )
-        if comp.get("type") not in BAND_TYPES
+        if comp.get("type") not in BAND_TYPES and comp.get("type") not in KINDS
     ]
     context = {
         "plan": plan,

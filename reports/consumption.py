@@ -24,6 +24,7 @@ from common.errors import Conflict, DomainError
 from common.fen import ZERO, format_cny
 from common.models import Notification
 from common.notifications import notify
+from common.templatetags.money import pct
 from common.timeutil import local_date, month_start, next_month, start_of_local_day
 from crm.models import FollowUp, OrderLine, OrderStatus, User
 from partners.models import Partner
@@ -120,9 +121,13 @@ def _prefill(a: PartnerMonthlyAnalysis, f: Figures) -> None:
         f"{x['date']:%m-%d} {x['customer']} {x['topic']} {x['outcome']}".strip() for x in f.service_log
     )
     if f.target:
-        a.analysis = f"本月目标 {format_cny(f.target)}，实际 {format_cny(f.actual)}，完成率 {f.attainment}%。"
+        a.analysis = _("本月目标 %(target)s，实际 %(actual)s，完成率 %(rate)s。") % {
+            "target": format_cny(f.target),
+            "actual": format_cny(f.actual),
+            "rate": pct(f.attainment / 100) if f.attainment is not None else "—",
+        }
     else:
-        a.analysis = f"本月实际 {format_cny(f.actual)}（未设定月度目标）。"
+        a.analysis = _("本月实际 %(actual)s（未设定月度目标）。") % {"actual": format_cny(f.actual)}
     a.next_month_target = f.next_target
 
 

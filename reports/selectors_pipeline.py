@@ -35,7 +35,7 @@ def stages() -> list[Stage]:
     """L2: the admin's funnel (商机阶段), or the default stages when none is configured."""
     rows = list(PipelineStage.objects.filter(active=True).order_by("position", "id"))
     if rows:
-        return [Stage(s.code, s.name, s.probability, s.is_won, s.is_lost) for s in rows]
+        return [Stage(s.code, s.label, s.probability, s.is_won, s.is_lost) for s in rows]
     return [
         Stage(code, str(label), DEFAULT_PROBABILITY.get(code, 0), code == "won", code == "lost")
         for code, label in OpportunityStage.choices

@@ -76,6 +76,41 @@ def band_errors(component: dict[str, Any]) -> BandErrors:
     return out
 
 
+@dataclass
+class FieldErrors:
+    """The calculator's messages about one component without bands: (row, field, text) — the row an index
+    (steps) or a key (categories, classes, grades), None for the component's own settings; field "" for
+    the component as a whole."""
+
+    items: list[tuple[int | str | None, str, str]] = field(default_factory=list)
+
+
+_COMPONENT = re.compile(r"^components\[(\d+)\](?:\([^)]*\))?(.*?)：(.*)$", re.S)
+_LISTED = re.compile(r"^\.(?:steps|bands)\[(\d+)\](?:\.(\w+))?$")
+_KEYED = re.compile(r"^\.(?:rates|grades)\.([^.]+)(?:\.(\w+))?$")
+ROW_CONTAINERS = ("steps", "rates", "grades", "bands")
+
+
+def component_errors(definition: dict[str, Any]) -> dict[int, FieldErrors]:
+    """The calculator's whole-plan check (`validate_plan`), each message about a component placed on its
+    row and field; messages about the plan itself are not returned here."""
+    out: dict[int, FieldErrors] = defaultdict(FieldErrors)
+    for message in validate_plan(definition):
+        match = _COMPONENT.match(message)
+        if match is None:
+            continue
+        index, path, text = int(match.group(1)), match.group(2), match.group(3)
+        if listed := _LISTED.match(path):
+            out[index].items.append((int(listed.group(1)), listed.group(2) or "", text))
+        elif keyed := _KEYED.match(path):
+            out[index].items.append((keyed.group(1), keyed.group(2) or "rate", text))
+        elif path.startswith(".") and path[1:] not in ROW_CONTAINERS:
+            out[index].items.append((None, path[1:], text))
+        else:
+            out[index].items.append((None, "", text))
+    return dict(out)
+
+
 @dataclass(frozen=True)
 class Preview:
     sales: Decimal
@@ -83,13 +118,30 @@ class Preview:
     errors: tuple[str, ...] = ()
 
 
-def plan_preview(*, definition: dict[str, Any], sales: Decimal) -> Preview:
-    """What the plan would pay a rep for a month with `sales` of regular business (no target known,
-    not a leaver): the calculator's own result with its explanation, or the plan's problems."""
+def plan_preview(
+    *,
+    definition: dict[str, Any],
+    sales: Decimal,
+    attainment: Decimal | None = None,
+    grade: str = "",
+    category: str = "regular",
+    year_end: bool = False,
+) -> Preview:
+    """What the plan would pay a rep for a month with `sales` of one category (no key account, not a
+    leaver) — at the given completion rate (1 = 100%; unknown: no target steps) and grade, and at the
+    year-end run when asked (annual steps, the annual target met when attainment ≥ 100%): the
+    calculator's own result with its explanation, or the plan's problems."""
     errors = validate_plan(definition)
     if errors:
         return Preview(sales=sales, result=None, errors=tuple(errors))
-    facts = Facts(sales=sales, lines=(LineFact(category="regular", amount=sales),))
+    facts = Facts(
+        sales=sales,
+        attainment=attainment,
+        grade=grade,
+        year_end=year_end,
+        annual_target_met=year_end and attainment is not None and attainment >= 1,
+        lines=(LineFact(category=category or "regular", amount=sales),),
+    )
     return Preview(sales=sales, result=calculate(definition, facts))
 
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import DomainError, NotFound
+from common.templatetags.money import pct
 from common.timeutil import local_today
 from crm import policy
 from crm.models import (
@@ -516,6 +517,37 @@ def step_actor_label(step: ApprovalStep) -> str:
     return _("或").join(str(labels.get(r, r)) for r in step.role_list)
 
 
+def approver_words(step: ApprovalStep) -> str:
+    """Who decides a step, person and role, from the authority matrix: "销售部经理 王经理"; a company-wide
+    role held by up to three people names them ("总裁助理 赵助理"), else the role alone."""
+    labels = dict(Role.choices)
+    role = _("或").join(str(labels.get(r, r)) for r in step.role_list)
+    if step.assignee_id and step.assignee is not None:
+        return f"{role} {step.assignee}"
+    global_roles = _global_roles(step)
+    if global_roles:
+        people = list(
+            User.objects.filter(is_active=True, groups__name__in=global_roles).distinct().order_by("pk")[:4]
+        )
+        if 1 <= len(people) <= 3:
+            return f"{role} {'、'.join(str(p) for p in people)}"
+    return role
+
+
+def approval_submitted_text(subject: models.Model) -> str:
+    """Issue 15: what a submission did and who decides next — "已提交审批，下一步由 销售部经理 王经理
+    审批。"; "" when the subject has no approval request."""
+    request = latest_request_for(subject)
+    if request is None:
+        return ""
+    if request.status == ApprovalStatus.APPROVED:
+        return _("在您的权限内，已直接生效。")
+    nxt = _next_step(request)
+    if nxt is None:
+        return ""
+    return _("已提交审批，下一步由 %(who)s 审批。") % {"who": approver_words(nxt)}
+
+
 # --- reads --------------------------------------------------------------------------------------
 
 
@@ -565,6 +597,7 @@ def approval_chain(request: ApprovalRequest) -> list[dict[str, Any]]:
     """The chain as shown on a request: each step, who must/did act, when and why."""
     rows = []
     for step in request.steps.select_related("assignee", "decided_by").order_by("order"):
+        is_next = request.status == ApprovalStatus.PENDING and step.order == request.current_order
         rows.append(
             {
                 "order": step.order,
@@ -574,7 +607,8 @@ def approval_chain(request: ApprovalRequest) -> list[dict[str, Any]]:
                 "decided_by": str(step.decided_by) if step.decided_by_id else "",
                 "decided_at": step.decided_at,
                 "reason": step.reason,
-                "is_next": request.status == ApprovalStatus.PENDING and step.order == request.current_order,
+                "is_next": is_next,
+                "next_words": approver_words(step) if is_next else "",  # person and role
             }
         )
     return rows
@@ -614,7 +648,7 @@ def concession_request(
         kind=kind,
         subject=concession,
         requested_by=by,
-        title=f"{concession.get_kind_display()} {customer} {ratio * 100:.2f}%",
+        title=f"{concession.get_kind_display()} {customer} {pct(ratio)}",
         ratio=ratio,
         amount=concession.base_amount,
         customer_owner=customer.owner,

@@ -193,7 +193,7 @@ def contract_transition(*, contract: Contract, to: str, by: User, comment: str =
             subject=contract,
             requested_by=by,
             title=_("合同 %(n)s（%(c)s）%(a)s")
-            % {"n": contract.number, "c": contract.customer, "a": contract.amount},
+            % {"n": contract.number, "c": contract.customer, "a": format_cny(contract.amount)},
             ratio=contract_price_ratio(contract),
             amount=contract.amount,
             standard_template=contract.standard_template,

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from common.errors import DomainError
 from common.money import QUANTITY_LIMIT, ZERO, check_amount_fits, round_fen
+from common.templatetags.money import pct
 from common.timeutil import local_today
 from crm.models import (
     ApprovalKind,
@@ -191,7 +192,7 @@ def quote_transition(*, quote: Quote, to: str, by: User, comment: str = "") -> Q
             subject=quote,
             requested_by=by,
             title=_("报价 %(n)s（%(c)s）最低报价为标准价的 %(r)s")
-            % {"n": quote.number, "c": quote.customer, "r": f"{ratio:.2%}"},
+            % {"n": quote.number, "c": quote.customer, "r": pct(ratio.quantize(Decimal("0.0001")))},
             ratio=ratio,
             amount=quote.quoted_total,
         )

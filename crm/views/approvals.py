@@ -97,9 +97,16 @@ def _decide_response(
     """htmx: the card becomes what happened (or keeps its place and shows why not); without JavaScript,
     a message and back to the tab."""
     if request.headers.get("HX-Request"):
-        response = render(
-            request, "crm/_approval_card_result.html", {"tab": tab, "pk": pk, "ok": ok, "text": text}
-        )
+        context: dict[str, object] = {"tab": tab, "pk": pk, "ok": ok, "text": text}
+        if ok:  # the tab counts and the menu badge follow in the same response (hx-swap-oob)
+            tabs = centre.tabs_for(request.user)
+            context["tabs"] = [(t, t.count(request.user)) for t in tabs]
+            context["active"] = tab
+            context["badge_item"] = {
+                "url_name": "crm:approval_inbox",
+                "badge": centre.waiting_total(request.user),
+            }
+        response = render(request, "crm/_approval_card_result.html", context)
         if not ok:
             response["HX-Retarget"] = f"#approval-msg-{tab.key}-{pk}"
             response["HX-Reswap"] = "innerHTML"
@@ -239,8 +246,7 @@ def concession_create(request: AuthedRequest) -> HttpResponse:
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
-            messages.success(
-                request, _("申请已提交。") if c.status == "pending" else _("在您的权限内，已直接生效。")
-            )
-            return redirect("crm:approval_inbox")
+            messages.success(request, services.approval_submitted_text(c) or _("申请已提交。"))
+            req = services.latest_request_for(c)
+            return redirect("crm:approval_detail", pk=req.pk) if req else redirect("crm:approval_inbox")
     return render(request, "crm/concession_form.html", {"form": form})

@@ -20,7 +20,7 @@ from crm.pipeline_forms import ContractForm, ContractTransitionForm
 from crm.services import contracts as services
 from crm.services import orders as order_services
 from crm.services import payment_plans as plan_services
-from crm.services.approvals import approval_chain, latest_request_for
+from crm.services.approvals import approval_chain, approval_submitted_text, latest_request_for
 from crm.views.list_context import list_query_for, list_tools_context
 from crm.views.paging import PAGE_SIZE, document_filter
 
@@ -184,5 +184,10 @@ def contract_transition(request: AuthedRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, str(exc.message))
         else:
-            messages.success(request, _("合同状态已更新。"))
+            submitted = (
+                approval_submitted_text(contract)
+                if form.cleaned_data["to"] == ContractStatus.IN_REVIEW
+                else ""
+            )
+            messages.success(request, submitted or _("合同状态已更新。"))
     return redirect("crm:contract_detail", pk=contract.pk)

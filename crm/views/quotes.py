@@ -17,7 +17,7 @@ from crm.models import Opportunity, Product, Quote, QuoteStatus
 from crm.pipeline_forms import QuoteForm, QuoteLineFormSet
 from crm.services import catalog
 from crm.services import quotes as services
-from crm.services.approvals import approval_chain, latest_request_for
+from crm.services.approvals import approval_chain, approval_submitted_text, latest_request_for
 from crm.views.paging import render_document_list
 
 
@@ -117,5 +117,6 @@ def quote_transition(request: AuthedRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, str(exc.message))
     else:
-        messages.success(request, _("报价单状态已更新。"))
+        submitted = approval_submitted_text(quote) if to == QuoteStatus.PENDING else ""
+        messages.success(request, submitted or _("报价单状态已更新。"))
     return redirect("crm:quote_detail", pk=quote.pk)

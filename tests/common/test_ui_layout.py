@@ -102,6 +102,13 @@ def test_favicon_logo_and_vendored_assets_are_served(client_for, org):
         assert response.status_code == 200, asset
 
 
+def test_the_admin_pages_carry_the_favicon_too(client_for, org):
+    """Without it every admin page asks for /favicon.ico and gets a 404 (a console error)."""
+    for path in ("/admin/", "/admin/crm/customer/"):
+        html = client_for(org.admin).get(path).content.decode()
+        assert f'<link rel="icon" href="{static("img/favicon.svg")}"' in html, path
+
+
 def test_vendored_assets_keep_their_licences():
     vendor = settings.BASE_DIR / "static" / "vendor"
     for folder in ("tabler-1.6.1", "tabler-icons-3.49.0", "htmx-2.0.8"):

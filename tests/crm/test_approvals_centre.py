@@ -81,6 +81,39 @@ def test_inline_approve_says_what_happened_and_tells_the_requester(org, client_f
     assert Quote.objects.get(pk=quote.pk).status == QuoteStatus.APPROVED
 
 
+def test_inline_approve_refreshes_the_tab_count_and_the_menu_badge_in_the_same_response(
+    org, client_for
+) -> None:  # type: ignore[no-untyped-def]
+    first = request_of(pending_quote(org.rep_a1, name="杭州一号客户有限公司"))
+    pending_quote(org.rep_a1, name="杭州二号客户有限公司")
+    client = client_for(org.manager_a)
+    page = client.get(reverse("crm:approval_inbox") + "?tab=quotes").content.decode()
+    assert 'id="nav-badge-crmapproval_inbox"><span class="badge bg-red text-red-fg">2</span>' in page
+    resp = client.post(
+        reverse("crm:approval_centre_decide", args=["quotes", first.pk]), {"decision": "approve"}, **HX
+    )
+    text = resp.content.decode()
+    tabs = text[text.index('<nav id="approval-tabs" hx-swap-oob="true"') :]
+    quotes_tab = tabs[tabs.index('data-tab="quotes"') : tabs.index("</a>", tabs.index('data-tab="quotes"'))]
+    assert '<span class="badge bg-red text-red-fg ms-1">1</span>' in quotes_tab  # 2 → 1
+    assert (
+        '<span class="ms-auto nav-badge" id="nav-badge-crmapproval_inbox" hx-swap-oob="true">'
+        '<span class="badge bg-red text-red-fg">1</span></span>'
+    ) in text
+
+
+def test_the_last_inline_decision_clears_the_badges(org, client_for) -> None:  # type: ignore[no-untyped-def]
+    req = request_of(pending_quote(org.rep_a1))
+    resp = client_for(org.manager_a).post(
+        reverse("crm:approval_centre_decide", args=["quotes", req.pk]),
+        {"decision": "reject", "reason": "价格太低"},
+        **HX,
+    )
+    text = resp.content.decode()
+    assert 'id="nav-badge-crmapproval_inbox" hx-swap-oob="true"></span>' in text  # no empty badge
+    assert "bg-red" not in text[text.index('<nav id="approval-tabs"') :]
+
+
 def test_the_requester_is_notified_after_commit(org, client_for, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
     quote = pending_quote(org.rep_a1)
     req = request_of(quote)
@@ -202,3 +235,19 @@ def test_api_inbox_gives_the_same_list_by_tab_or_kind(org, api_for) -> None:  # 
     assert [r["id"] for r in by_tab] == [request_of(quote).pk]
     assert api.get("/api/approvals/inbox/?kind=quote_discount").data["results"] == by_tab
     assert api.get("/api/approvals/inbox/?tab=contracts").data["results"] == []
+
+
+def test_the_card_labels_use_the_readers_punctuation(org, client_for) -> None:  # type: ignore[no-untyped-def]
+    pending_quote(org.rep_a1)
+    client = client_for(org.manager_a)
+    assert (
+        f"申请人：{org.rep_a1}" in client.get(reverse("crm:approval_inbox") + "?tab=quotes").content.decode()
+    )
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("crm:approval_inbox") + "?tab=quotes").content.decode()
+    assert f"Applicant: {org.rep_a1}" in html and "Applicant：" not in html
+
+
+def test_an_empty_my_requests_list_says_what_will_appear_there(org, client_for) -> None:  # type: ignore[no-untyped-def]
+    html = client_for(org.rep_a2).get(reverse("crm:approval_inbox")).content.decode()
+    assert "您还没有提交过申请。报价、合同送审或申请客户佣金/补量后，进度会列在这里。" in html

@@ -158,6 +158,19 @@ class TestCasePage:
         )
         assert resp.json()["status"] == "resolved" and resp.json()["resolution"] == "cooperation"
 
+    def test_rejecting_a_proposed_split_asks_for_confirmation(self, org, api_for, client_for):
+        (case,) = make_cases(org, 1)
+        a, b = (case.parties.get(user=u) for u in (org.rep_a1, org.rep_b1))
+        api_for(org.rep_b1).post(
+            f"/api/partners/collisions/{case.pk}/transition/",
+            {"action": "propose_split", "shares": {str(a.pk): "0.5", str(b.pk): "0.5"}},
+            format="json",
+        )
+        page = (
+            client_for(org.rep_a1).get(reverse("partners:collision_detail", args=[case.pk])).content.decode()
+        )
+        assert 'value="reject_split" data-confirm="确定拒绝这项合作分成提议？"' in page
+
     def test_decision_page_only_for_the_regional_manager(self, org, client_for, api_for):
         (case,) = make_cases(org, 1)
         collision_transition(case=case, action="escalate", by=org.rep_b1)

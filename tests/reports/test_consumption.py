@@ -68,7 +68,7 @@ def test_the_months_figures_come_from_the_data(a3) -> None:  # type: ignore[no-u
     assert [(x["date"], x["topic"]) for x in f.service_log] == [(dt.date(2026, 10, 12), "家长讲座回访")]
     analysis, _f = analysis_for(partner=p, month=OCT)
     assert analysis.pk is None
-    assert analysis.analysis == "本月目标 ¥20,000.00，实际 ¥15,000.00，完成率 75.0%。"
+    assert analysis.analysis == "本月目标 ¥20,000.00，实际 ¥15,000.00，完成率 75%。"
     assert analysis.best_items == "1. 产品-high_end ¥12,000.00\n2. 产品-regular ¥3,000.00"
     assert analysis.next_month_target == Decimal("25000.00")
 
@@ -77,7 +77,7 @@ def test_the_partner_submits_and_the_regional_manager_comments(client_for, api_f
     login, _p, other, _order = a3
     client = client_for(login)
     page = client.get("/reports/a3/mine/?month=2026-10").content.decode()
-    assert "本月目标 ¥20,000.00，实际 ¥15,000.00，完成率 75.0%。" in page and "data-confirm" in page
+    assert "本月目标 ¥20,000.00，实际 ¥15,000.00，完成率 75%。" in page and "data-confirm" in page
     form = {"analysis": "十月完成 75%", "best_items": "高端课程", "next_month_target": "25000.00"}
     # submitting without next month's plan: a clear message, the input kept, nothing saved
     response = client.post("/reports/a3/mine/?month=2026-10", {**form, "next_month_plan": "", "submit": "1"})

@@ -7,9 +7,10 @@ from decimal import Decimal
 
 import pytest
 from django.test import override_settings
+from django.utils import translation
 
 from commissions.models import CommissionLine, LineStatus, SalesTarget
-from crm.models import ContractStatus, FollowUpChannel, Order
+from crm.models import ContractStatus, FollowUpChannel, Order, PipelineStage
 from crm.services.payments import payment_record
 from reports.filters import Period, add_months
 from reports.selectors_homes import aging, manager_home, rep_home
@@ -29,6 +30,7 @@ from tests.reports.world import (
     payment,
     visits,
 )
+from tests.test_i18n import CJK
 
 pytestmark = pytest.mark.django_db
 
@@ -287,3 +289,13 @@ def test_aging_buckets_outstanding_by_months_overdue():
     assert rows["overdue"] == (1, Decimal("6000.00"))
     assert rows["bad_debt"] == (1, Decimal("10000.00"))
     assert rows["watch"] == (0, Decimal("0"))
+
+
+def test_funnel_stage_names_are_in_the_readers_language():
+    org = org_with_stages()
+    opportunity(org.rep_a1, "lead", "1000.00")
+    with translation.override("en"):
+        names = [row.name for row in funnel(user=org.rep_a1)]
+    assert not any(CJK.search(name) for name in names), names
+    with translation.override("zh-hans"):
+        assert funnel(user=org.rep_a1)[0].name == PipelineStage.objects.order_by("position").first().name

@@ -223,3 +223,19 @@ def test_each_report_opens_for_whom_the_menu_offers_it(client_for, world):
     assert data["amount"] == "16078.50"  # every booked line this month, company-wide
     html = client.get("/").content.decode()
     assert 'href="/reports/funnel/"' not in html and 'href="/reports/trend/"' in html
+
+
+@pytest.mark.parametrize(
+    ("name", "label"),
+    [
+        ("reports:funnel", "加权金额"),
+        ("reports:trend", "回款同比"),
+        ("reports:activity", "跟进客户数"),
+        ("reports:sales", "订单号"),
+    ],
+)
+def test_wide_report_tables_become_labelled_cards_on_a_phone(client_for, world, name, label):
+    """The wide report tables are `list` tables: on a phone each row is a card, every value labelled."""
+    html = client_for(world.manager_a).get(reverse(name), {"month": MONTH}).content.decode()
+    assert '<table class="table table-sm list">' in html
+    assert f'data-label="{label}"' in html

@@ -270,3 +270,10 @@ def test_settlement_page_shows_category_and_payee_kind_in_words(org, month, clie
     c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     text = c.get(f"/settlements/{own.pk}/").content.decode()
     assert "Regular product" in text and "Sales rep" in text and "销售人员" not in text
+
+
+def test_settlement_list_shows_the_payee_category_in_the_readers_language(org, month, client_for):
+    c = client_for(org.finance)
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    text = c.get("/settlements/").content.decode()
+    assert '<td data-label="Category">Sales rep</td>' in text and "销售人员" not in text
