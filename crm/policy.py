@@ -20,6 +20,8 @@ from crm.models import (
     Customer,
     Department,
     ExecutionOrder,
+    ImplementationItem,
+    ImplementationOrder,
     ImportJob,
     Lead,
     Opportunity,
@@ -182,6 +184,38 @@ def execution_orders_visible_to(user: Any) -> QuerySet[ExecutionOrder]:
         return ExecutionOrder.objects.none()
     on_chain = approvals_visible_to(user).filter(kind="execution_order").values("object_id")
     return ExecutionOrder.objects.filter(Q(contract__in=contracts_visible_to(user)) | Q(pk__in=on_chain))
+
+
+def implementation_staff() -> QuerySet[User]:
+    """003 §9.5 the implementation department: each delivery VP (交付副总裁) and everyone under them (their
+    reports and the departments they manage). Whom an implementation item may be given to."""
+    ids: set[int] = set()
+    for vp in User.objects.filter(groups__name=Role.DELIVERY_VP, is_active=True):
+        ids |= team_member_ids(vp)
+    return User.objects.filter(pk__in=ids, is_active=True).order_by("username")
+
+
+def is_implementation_staff(user: Any) -> bool:
+    if not is_internal(user):
+        return False
+    cached = getattr(user, "_is_implementation_staff", None)
+    if cached is None:
+        cached = user.has_role(Role.DELIVERY_VP) or implementation_staff().filter(pk=user.pk).exists()
+        user._is_implementation_staff = cached
+    return bool(cached)
+
+
+def implementation_orders_visible_to(user: Any) -> QuerySet[ImplementationOrder]:
+    """003 §9.5: the implementation department sees every implementation order; business staff see
+    those of the contracts they see (and the ones they raised); the sales-admin (商务) manager all."""
+    if not is_internal(user):
+        return ImplementationOrder.objects.none()
+    if user.sees_everything or user.has_role(Role.SALES_ADMIN_MANAGER) or is_implementation_staff(user):
+        return ImplementationOrder.objects.all()
+    mine = ImplementationItem.objects.filter(task__owner=user).values("order_id")
+    return ImplementationOrder.objects.filter(
+        Q(contract__in=contracts_visible_to(user)) | Q(created_by=user) | Q(pk__in=mine)
+    )
 
 
 def orders_visible_to(user: Any) -> QuerySet[Order]:
@@ -443,6 +477,38 @@ def can_edit_payment_plan(user: Any, contract: Contract) -> bool:
 def can_raise_execution_order(user: Any, contract: Contract) -> bool:
     """003 §9.3: the contract's owner raises its execution orders (执行单)."""
     return works_in_sales(user) and contract.owner_id == user.pk
+
+
+def can_raise_implementation_order(user: Any, execution_order: ExecutionOrder) -> bool:
+    """003 §9.5: business staff raise an implementation order on an approved execution order: the
+    contract's owner (who raised the execution order) or the sales-admin (商务) manager."""
+    return (
+        works_in_sales(user)
+        and execution_order.status == "approved"
+        and (execution_order.contract.owner_id == user.pk or user.has_role(Role.SALES_ADMIN_MANAGER))
+    )
+
+
+def can_run_implementation(user: Any, order: ImplementationOrder) -> bool:
+    """003 §9.5: the delivery VP, or the order's implementation lead, starts and completes it and turns
+    its items into tasks for implementation staff."""
+    return is_internal(user) and (user.has_role(Role.DELIVERY_VP) or order.lead_id == user.pk)
+
+
+def can_cancel_implementation(user: Any, order: ImplementationOrder) -> bool:
+    """Business staff withdraw an implementation order: whoever raised it, the contract owner's side,
+    or the sales-admin (商务) manager."""
+    return works_in_sales(user) and (
+        order.created_by_id == user.pk
+        or user.has_role(Role.SALES_ADMIN_MANAGER)
+        or is_on_owner_side(user, order.contract.owner_id)
+    )
+
+
+def can_open_implementation_menu(user: Any) -> bool:
+    """The menu entry: for the implementation department and the sales-admin (商务) manager; business
+    staff reach their implementation orders from the execution order, contract and customer pages."""
+    return works_in_sales(user) and (user.has_role(Role.SALES_ADMIN_MANAGER) or is_implementation_staff(user))
 
 
 def can_confirm_close(user: Any, opportunity: Opportunity) -> bool:
