@@ -29,6 +29,8 @@ ROLE_USERS = [
     "partner1",
     "exec1",
     "dept_assistant1",
+    "deliveryvp",
+    "impl1",
 ]
 DETAIL_RE = re.compile(r"^/[^?#]*/\d+/$")
 # how many distinct detail pages each role must at least reach from its menu (guards the link parsing)
