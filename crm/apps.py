@@ -6,7 +6,7 @@ class CrmConfig(AppConfig):
     name = "crm"
     verbose_name = _("客户管理")
     # `manage.py seed_demo` runs these (each has seed(ctx)), apps in INSTALLED_APPS order.
-    demo_modules = ("crm.demo", "crm.demo_pool", "crm.demo_pipeline", "crm.demo_delivery")
+    demo_modules = ("crm.demo", "crm.demo_pool", "crm.demo_pipeline")
     # The system administrator role gets every permission on this app's models (crm.roles).
     admin_role_manages_models = True
 
