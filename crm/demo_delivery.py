@@ -1,6 +1,6 @@
 """Demo data for 003 §9.3/§9.5: execution orders (执行单) on signed contracts — approved, and one still with
 the 商务 manager — and implementation orders (实施单) for the implementation department (deliveryvp and
-the implementers impl1/impl2 under them): one in progress with three items turned into tasks (one done),
+the 实施人员 impl1/impl2): one in progress with three items turned into tasks (one done),
 one just sent to the department, one approved execution order still without its implementation order."""
 
 from __future__ import annotations
@@ -9,23 +9,15 @@ import datetime as dt
 from typing import Any
 
 from common.timeutil import local_today
-from crm.demo_pipeline import _approve_all
-from crm.models import Contract, ContractStatus, ExecutionOrder, ImplementationOrder, User
+from crm.demo_pipeline import _approve_all, _user
+from crm.models import Contract, ContractStatus, ExecutionOrder, ImplementationOrder, Role, User
 from crm.services import execution_orders as eo_services
 from crm.services import implementation_orders as io_services
 from crm.services.tasks import task_set_done
 
 
 def _implementer(username: str, name: str, delivery_vp: User) -> User:
-    from crm.demo import DEMO_PASSWORD
-
-    user, created = User.objects.get_or_create(
-        username=username, defaults={"display_name": name, "manager": delivery_vp}
-    )
-    if created:
-        user.set_password(DEMO_PASSWORD)
-        user.save()
-    return user
+    return _user(username, name, Role.IMPLEMENTER, delivery_vp)
 
 
 def seed(ctx: dict[str, Any]) -> None:

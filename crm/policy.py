@@ -186,23 +186,21 @@ def execution_orders_visible_to(user: Any) -> QuerySet[ExecutionOrder]:
     return ExecutionOrder.objects.filter(Q(contract__in=contracts_visible_to(user)) | Q(pk__in=on_chain))
 
 
+IMPLEMENTATION_ROLES = (Role.DELIVERY_VP, Role.IMPLEMENTER)
+
+
 def implementation_staff() -> QuerySet[User]:
-    """003 §9.5 the implementation department: each delivery VP (交付副总裁) and everyone under them (their
-    reports and the departments they manage). Whom an implementation item may be given to."""
-    ids: set[int] = set()
-    for vp in User.objects.filter(groups__name=Role.DELIVERY_VP, is_active=True):
-        ids |= team_member_ids(vp)
-    return User.objects.filter(pk__in=ids, is_active=True).order_by("username")
+    """003 §9.5 the implementation department: the delivery VPs (交付副总裁) and the implementation staff
+    (实施人员). Whom an implementation order notifies and an item may be given to."""
+    return (
+        User.objects.filter(groups__name__in=IMPLEMENTATION_ROLES, is_active=True)
+        .distinct()
+        .order_by("username")
+    )
 
 
 def is_implementation_staff(user: Any) -> bool:
-    if not is_internal(user):
-        return False
-    cached = getattr(user, "_is_implementation_staff", None)
-    if cached is None:
-        cached = user.has_role(Role.DELIVERY_VP) or implementation_staff().filter(pk=user.pk).exists()
-        user._is_implementation_staff = cached
-    return bool(cached)
+    return is_internal(user) and user.has_role(*IMPLEMENTATION_ROLES)
 
 
 def implementation_orders_visible_to(user: Any) -> QuerySet[ImplementationOrder]:

@@ -173,6 +173,12 @@ def build_world() -> World:
     support_lead = UserFactory(
         username="support_lead", display_name="客户支持主管", roles=[Role.CUSTOMER_SUPPORT_LEAD]
     )
+    implementer = UserFactory(
+        username="implementer",
+        display_name="实施人员",
+        roles=[Role.IMPLEMENTER],
+        manager=approvers.delivery_vp,
+    )
     partner_login = UserFactory(username="partner_login", display_name="合伙人登录", roles=[Role.PARTNER])
     partner = make_partner(user=partner_login, region=org.region)
     users: dict[str, Any] = {
@@ -194,6 +200,7 @@ def build_world() -> World:
         Role.MARKETING: marketing,
         Role.DEPARTMENT_ASSISTANT: dept_assistant,
         Role.CUSTOMER_SUPPORT_LEAD: support_lead,
+        Role.IMPLEMENTER: implementer,
         "anonymous": AnonymousUser(),
     }
     authority_rules_seed_defaults()

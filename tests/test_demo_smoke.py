@@ -171,6 +171,7 @@ RESTRICTED = {
     # issue 16: imports and tasks belong to the customer book (finance and partners have none)
     **{f"/api/{path}/": SALES for path in ("imports", "tasks")},
     "/api/execution-orders/": INTERNAL,  # 003 §9.3: staff only, scoped like the contracts
+    "/api/implementation-orders/": INTERNAL,  # 003 §9.5: staff only
     # K14 perks: the partner's own, its regional manager's region, the top roles and admin
     "/api/commissions/perks/": {"rm_east", "vp", "president", "admin", "partner1"},
 }
@@ -195,3 +196,19 @@ def test_api_lists_answer(demo, db, username):  # type: ignore[no-untyped-def]
         elif expected == 200 and "results" not in res.json() and not isinstance(res.json(), list):
             failures.append((url, "not a list", expected))
     assert not failures, f"{username}: {failures}"
+
+
+def test_the_demo_carries_the_rule_books_examples(demo, db):  # type: ignore[no-untyped-def]
+    """Issue 13: a department assistant, partner tickets (K13), and an implementation order (003 §9.5) in
+    progress with its items turned into implementers' tasks."""
+    from crm.models import ImplementationOrder, Role
+    from settlements.models import PartnerTicketStock, TicketSale
+
+    assistant = User.objects.get(username="dept_assistant1")
+    assert assistant.has_role(Role.DEPARTMENT_ASSISTANT) and assistant.department is not None
+    assert PartnerTicketStock.objects.exists() and TicketSale.objects.exists()
+    running = ImplementationOrder.objects.get(status="in_progress")
+    tasks = [i.task for i in running.items.select_related("task", "task__owner") if i.task is not None]
+    assert sorted(t.owner.username for t in tasks) == ["impl1", "impl1", "impl2"]
+    assert sum(1 for t in tasks if t.done_at is not None) == 1
+    assert ImplementationOrder.objects.filter(status="notified").exists()

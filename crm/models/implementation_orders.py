@@ -1,5 +1,5 @@
 """003 §9.5: the implementation order (实施单). Raised by business staff on an approved execution order, it
-tells the implementation department (the delivery VP and the people under them) to start implementing;
+tells the implementation department (交付副总裁 and 实施人员 roles) to start implementing;
 its items become tasks assigned to implementation staff, and business staff follow its progress and
 the contract's payment milestones on it. One transitions table (crm.services.implementation_orders)
 and a history row per step, as the other workflows."""

@@ -1,6 +1,6 @@
 """003 §9.3/§9.5: an approved execution order (执行单) tells delivery, finance and the owner to start;
 business staff raise an implementation order (实施单) on it, which notifies the implementation department (the
-delivery VP and the people under them); its items become tasks of implementation staff; business staff
+delivery VP and the 实施人员); its items become tasks of implementation staff; business staff
 follow its progress and the contract's payment milestones; outsiders get a 404."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from crm.models import (
     ApprovalRequest,
     ImplementationOrder,
     ImplementationStatus,
+    Role,
     Task,
 )
 from crm.services import execution_orders as eo_services
@@ -38,8 +39,8 @@ def world(org):  # type: ignore[no-untyped-def]
     authority_rules_seed_defaults()
     approvers = build_approvers()
     dvp = approvers.delivery_vp
-    impl = UserFactory(username="impl1", display_name="实施一", manager=dvp)
-    impl2 = UserFactory(username="impl2", display_name="实施二", manager=dvp)
+    impl = UserFactory(username="impl1", display_name="实施一", manager=dvp, roles=[Role.IMPLEMENTER])
+    impl2 = UserFactory(username="impl2", display_name="实施二", manager=dvp, roles=[Role.IMPLEMENTER])
     contract = signed_contract(org.rep_a1, org.manager_a)
     eo = eo_services.execution_order_create(
         contract=contract,

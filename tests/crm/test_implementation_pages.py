@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from common.menu import nav_for
-from crm.models import ApprovalRequest, ImplementationOrder, Task
+from crm.models import ApprovalRequest, ImplementationOrder, Role, Task
 from crm.services import execution_orders as eo_services
 from crm.services import implementation_orders as io_services
 from crm.services.approvals import approval_decide, authority_rules_seed_defaults
@@ -31,7 +31,9 @@ FINISH = dt.date(2026, 12, 18)
 def world(org):  # type: ignore[no-untyped-def]
     authority_rules_seed_defaults()
     approvers = build_approvers()
-    impl = UserFactory(username="impl1", display_name="实施一", manager=approvers.delivery_vp)
+    impl = UserFactory(
+        username="impl1", display_name="实施一", manager=approvers.delivery_vp, roles=[Role.IMPLEMENTER]
+    )
     contract = signed_contract(org.rep_a1, org.manager_a)
     eo = eo_services.execution_order_create(
         contract=contract,
