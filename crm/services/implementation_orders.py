@@ -164,12 +164,10 @@ def implementation_item_assign(
     if assignee is None or not policy.implementation_staff().filter(pk=assignee.pk).exists():
         raise DomainError(_("请选择实施部门的人员。"), code="not_implementation_staff", field="assignee")
     due = _date(due_on, "due_on", _("请填写截止日期。"))
+    # No customer on the task: implementation staff do not open the customer book (C11); the title
+    # names the implementation order, whose page they see.
     task = Task.objects.create(
-        owner=assignee,
-        created_by=by,
-        title=f"{order.number} {item.title}"[:200],
-        due_on=due,
-        customer_id=order.contract.customer_id,
+        owner=assignee, created_by=by, title=f"{order.number} {item.title}"[:200], due_on=due
     )
     item.task = task
     item.save(update_fields=["task"])
