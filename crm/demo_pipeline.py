@@ -395,3 +395,7 @@ def seed(ctx: dict[str, Any]) -> None:
     stdout = ctx.get("stdout")
     if stdout:
         stdout.write(f"pipeline: {len(booked_orders)} orders, {pending} approvals pending")
+    # 003 §9.3/§9.5: execution and implementation orders on some of these contracts.
+    from crm import demo_delivery
+
+    demo_delivery.seed(ctx)

@@ -26,6 +26,16 @@ def register_menu() -> None:
         ),
         MenuEntry("sales", _("合同"), "crm:contract_list", "file-text", policy.can_open_contracts, order=40),
         MenuEntry("sales", _("订单回款"), "crm:order_list", "receipt", policy.can_open_orders, order=50),
+        # 003 §9.5: the implementation department's (and the 商务 manager's) worklist; business staff
+        # reach theirs from the execution order, contract and customer pages.
+        MenuEntry(
+            "sales",
+            _("实施单"),
+            "crm:implementation_order_list",
+            "tools",
+            policy.can_open_implementation_menu,
+            order=60,
+        ),
         # Issue 15: one approvals centre (quotes, discounts, new customers, contracts, settlements,
         # collisions); its badge counts everything waiting for the user, in a fixed number of queries.
         MenuEntry(

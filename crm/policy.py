@@ -20,6 +20,8 @@ from crm.models import (
     Customer,
     Department,
     ExecutionOrder,
+    ImplementationItem,
+    ImplementationOrder,
     ImportJob,
     Lead,
     Opportunity,
@@ -246,6 +248,36 @@ def execution_orders_visible_to(user: Any) -> QuerySet[ExecutionOrder]:
         return ExecutionOrder.objects.none()
     on_chain = approvals_visible_to(user).filter(kind="execution_order").values("object_id")
     return ExecutionOrder.objects.filter(Q(contract__in=contracts_visible_to(user)) | Q(pk__in=on_chain))
+
+
+IMPLEMENTATION_ROLES = (Role.DELIVERY_VP, Role.IMPLEMENTER)
+
+
+def implementation_staff() -> QuerySet[User]:
+    """003 §9.5 the implementation department: the delivery VPs (交付副总裁) and the implementation staff
+    (实施人员). Whom an implementation order notifies and an item may be given to."""
+    return (
+        User.objects.filter(groups__name__in=IMPLEMENTATION_ROLES, is_active=True)
+        .distinct()
+        .order_by("username")
+    )
+
+
+def is_implementation_staff(user: Any) -> bool:
+    return is_internal(user) and user.has_role(*IMPLEMENTATION_ROLES)
+
+
+def implementation_orders_visible_to(user: Any) -> QuerySet[ImplementationOrder]:
+    """003 §9.5: the implementation department sees every implementation order; business staff see
+    those of the contracts they see (and the ones they raised); the sales-admin (商务) manager all."""
+    if not is_internal(user):
+        return ImplementationOrder.objects.none()
+    if user.sees_everything or user.has_role(Role.SALES_ADMIN_MANAGER) or is_implementation_staff(user):
+        return ImplementationOrder.objects.all()
+    mine = ImplementationItem.objects.filter(task__owner=user).values("order_id")
+    return ImplementationOrder.objects.filter(
+        Q(contract__in=contracts_visible_to(user)) | Q(created_by=user) | Q(pk__in=mine)
+    )
 
 
 def orders_visible_to(user: Any) -> QuerySet[Order]:
@@ -507,6 +539,38 @@ def can_edit_payment_plan(user: Any, contract: Contract) -> bool:
 def can_raise_execution_order(user: Any, contract: Contract) -> bool:
     """003 §9.3: the contract's owner raises its execution orders (执行单)."""
     return works_in_sales(user) and contract.owner_id == user.pk
+
+
+def can_raise_implementation_order(user: Any, execution_order: ExecutionOrder) -> bool:
+    """003 §9.5: business staff raise an implementation order on an approved execution order: the
+    contract's owner (who raised the execution order) or the sales-admin (商务) manager."""
+    return (
+        works_in_sales(user)
+        and execution_order.status == "approved"
+        and (execution_order.contract.owner_id == user.pk or user.has_role(Role.SALES_ADMIN_MANAGER))
+    )
+
+
+def can_run_implementation(user: Any, order: ImplementationOrder) -> bool:
+    """003 §9.5: the delivery VP, or the order's implementation lead, starts and completes it and turns
+    its items into tasks for implementation staff."""
+    return is_internal(user) and (user.has_role(Role.DELIVERY_VP) or order.lead_id == user.pk)
+
+
+def can_cancel_implementation(user: Any, order: ImplementationOrder) -> bool:
+    """Business staff withdraw an implementation order: whoever raised it, the contract owner's side,
+    or the sales-admin (商务) manager."""
+    return works_in_sales(user) and (
+        order.created_by_id == user.pk
+        or user.has_role(Role.SALES_ADMIN_MANAGER)
+        or is_on_owner_side(user, order.contract.owner_id)
+    )
+
+
+def can_open_implementation_menu(user: Any) -> bool:
+    """The menu entry: for the implementation department and the sales-admin (商务) manager; business
+    staff reach their implementation orders from the execution order, contract and customer pages."""
+    return works_in_sales(user) and (user.has_role(Role.SALES_ADMIN_MANAGER) or is_implementation_staff(user))
 
 
 def can_confirm_close(user: Any, opportunity: Opportunity) -> bool:

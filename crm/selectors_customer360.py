@@ -42,6 +42,7 @@ TAB_ORDER = (
     "opportunities",
     "quotes",
     "contracts",
+    "implementation",
     "orders",
     PAYMENT_PLANS_TAB,
     "payments",
@@ -57,6 +58,7 @@ LABELS: dict[str, Promise] = {
     "opportunities": _("商机"),
     "quotes": _("报价单"),
     "contracts": _("合同"),
+    "implementation": _("实施单"),
     "orders": _("订单"),
     "payments": _("回款"),
     "receivables": _("应收"),
@@ -71,6 +73,7 @@ EMPTY_HINTS: dict[str, Promise] = {
     "opportunities": _("还没有您可见的商机：点击“报备商机”为该客户登记一个项目。"),
     "quotes": _("还没有您可见的报价单：从商机或“新建报价”开始报价。"),
     "contracts": _("还没有您可见的合同：报价被接受后可转为合同。"),
+    "implementation": _("还没有实施单：执行单审批通过后，商务人员可发起实施单通知实施部门。"),
     "orders": _("还没有您可见的订单：合同签订后在合同页下单。"),
     "payments": _("还没有回款：财务登记到账后会显示在这里。"),
     "receivables": _("没有未收的应收款。"),
@@ -96,6 +99,11 @@ def tab_querysets(*, customer: Customer, user: User) -> dict[str, QuerySet[Any]]
         "contracts": policy.contracts_visible_to(user)
         .filter(customer=customer)
         .select_related("owner")
+        .order_by("-id"),
+        # 003 §9.5: the customer's implementation orders (实施单), with their progress on the detail page.
+        "implementation": policy.implementation_orders_visible_to(user)
+        .filter(contract__customer=customer)
+        .select_related("contract", "lead")
         .order_by("-id"),
         "orders": orders.select_related("owner", "contract").order_by("-booked_at", "-id"),
         "payments": Payment.objects.filter(order__in=orders.values("pk"))

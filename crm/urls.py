@@ -5,6 +5,7 @@ from crm.views import authority as authority_views
 from crm.views import contracts as contract_views
 from crm.views import customers as views
 from crm.views import execution_orders as eo_views
+from crm.views import implementation_orders as io_views
 from crm.views import imports as import_views
 from crm.views import leads as lead_views
 from crm.views import list_tools, my_day, outings, reviews
@@ -117,6 +118,27 @@ urlpatterns = [
     ),
     path("execution-orders/", eo_views.execution_order_list, name="execution_order_list"),
     path("execution-orders/<int:pk>/", eo_views.execution_order_detail, name="execution_order_detail"),
+    path(
+        "execution-orders/<int:pk>/implementation-orders/new/",
+        io_views.implementation_order_create,
+        name="implementation_order_create",
+    ),
+    path("implementation-orders/", io_views.implementation_order_list, name="implementation_order_list"),
+    path(
+        "implementation-orders/<int:pk>/",
+        io_views.implementation_order_detail,
+        name="implementation_order_detail",
+    ),
+    path(
+        "implementation-orders/<int:pk>/transition/",
+        io_views.implementation_order_transition,
+        name="implementation_order_transition",
+    ),
+    path(
+        "implementation-items/<int:pk>/assign/",
+        io_views.implementation_item_assign,
+        name="implementation_item_assign",
+    ),
     path("contracts/<int:contract_pk>/orders/new/", order_views.order_create, name="order_create"),
     path("orders/", order_views.order_list, name="order_list"),
     path("orders/<int:pk>/", order_views.order_detail, name="order_detail"),

@@ -51,9 +51,17 @@ def _pipeline(rep: User, manager: User, finance: User, tag: str) -> dict[str, An
 
     from django.core.files.base import ContentFile
 
-    from crm.models import ApprovalRequest, ConcessionKind, OpportunityAttachment, QuoteStatus, WriteOff
+    from crm.models import (
+        ApprovalRequest,
+        ConcessionKind,
+        ExecutionOrder,
+        OpportunityAttachment,
+        QuoteStatus,
+        WriteOff,
+    )
     from crm.services import approvals as approval_services
     from crm.services import execution_orders as eo_services
+    from crm.services import implementation_orders as io_services
     from crm.services import leads as lead_services
     from crm.services import orders as order_services
     from crm.services import payments as payment_services
@@ -108,7 +116,28 @@ def _pipeline(rep: User, manager: User, finance: User, tag: str) -> dict[str, An
         collect_amount=Decimal("1000.00"),
         collect_on=SEP,
     )
+    # 003 §9.5: an approved execution order with an implementation order raised on it.
+    approved_eo = eo_services.execution_order_create(
+        contract=contract,
+        by=rep,
+        deliverables=f"实施服务{tag}",
+        ship_on=SEP,
+        collect_amount=Decimal("100.00"),
+        collect_on=SEP,
+    )
+    ExecutionOrder.objects.filter(pk=approved_eo.pk).update(status="approved")
+    approved_eo.refresh_from_db()
+    implementation_order = io_services.implementation_order_create(
+        execution_order=approved_eo,
+        by=rep,
+        scope=f"上线实施{tag}",
+        start_on=SEP,
+        finish_on=SEP,
+        items=["安装部署", "用户培训"],
+    )
     return {
+        "implementation_order": implementation_order,
+        "implementation_order_raise": approved_eo,
         "execution_order": execution_order,
         "task": task,
         "attachment": attachment,
@@ -144,6 +173,12 @@ def build_world() -> World:
     support_lead = UserFactory(
         username="support_lead", display_name="客户支持主管", roles=[Role.CUSTOMER_SUPPORT_LEAD]
     )
+    implementer = UserFactory(
+        username="implementer",
+        display_name="实施人员",
+        roles=[Role.IMPLEMENTER],
+        manager=approvers.delivery_vp,
+    )
     partner_login = UserFactory(username="partner_login", display_name="合伙人登录", roles=[Role.PARTNER])
     partner = make_partner(user=partner_login, region=org.region)
     users: dict[str, Any] = {
@@ -165,6 +200,7 @@ def build_world() -> World:
         Role.MARKETING: marketing,
         Role.DEPARTMENT_ASSISTANT: dept_assistant,
         Role.CUSTOMER_SUPPORT_LEAD: support_lead,
+        Role.IMPLEMENTER: implementer,
         "anonymous": AnonymousUser(),
     }
     authority_rules_seed_defaults()
@@ -239,6 +275,12 @@ def build_world() -> World:
         "contract_plan": [a["contract"], b["contract"]],
         "execution_order": [a["execution_order"], b["execution_order"]],
         "execution_order_raise": [a["contract"], b["contract"]],
+        "implementation_order": [a["implementation_order"], b["implementation_order"]],
+        "implementation_order_raise": [a["implementation_order_raise"], b["implementation_order_raise"]],
+        "implementation_item": [
+            a["implementation_order"].items.first(),
+            b["implementation_order"].items.first(),
+        ],
         "order": [a["order"], b["order"]],
         "order_credit": [a["order"], b["order"]],
         "attachment": [a["attachment"], b["attachment"]],

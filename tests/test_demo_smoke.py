@@ -29,6 +29,8 @@ ROLE_USERS = [
     "partner1",
     "exec1",
     "dept_assistant1",
+    "deliveryvp",
+    "impl1",
 ]
 DETAIL_RE = re.compile(r"^/[^?#]*/\d+/$")
 # how many distinct detail pages each role must at least reach from its menu (guards the link parsing)
@@ -146,7 +148,7 @@ def test_every_menu_page_and_first_detail_opens(demo, db, username):  # type: ig
 
 # Lists open only to some roles (everyone else gets 404, as for an unknown page). Every other list
 # route must answer 200 to every role (filtered to what they may see).
-POOL_ROLES = set(ROLE_USERS) - {"assistant", "dept_assistant1", "finance", "partner1"}
+POOL_ROLES = set(ROLE_USERS) - {"assistant", "dept_assistant1", "finance", "partner1", "deliveryvp", "impl1"}
 INTERNAL = set(ROLE_USERS) - {"partner1"}  # crm.policy.is_internal: a partner sees only the portal
 SALES = INTERNAL - {"finance"}  # crm.policy.works_in_sales: finance has no customer book or pipeline
 RESTRICTED = {
@@ -169,6 +171,7 @@ RESTRICTED = {
     # issue 16: imports and tasks belong to the customer book (finance and partners have none)
     **{f"/api/{path}/": SALES for path in ("imports", "tasks")},
     "/api/execution-orders/": INTERNAL,  # 003 §9.3: staff only, scoped like the contracts
+    "/api/implementation-orders/": INTERNAL,  # 003 §9.5: staff only
     # K14 perks: the partner's own, its regional manager's region, the top roles and admin
     "/api/commissions/perks/": {"rm_east", "vp", "president", "admin", "partner1"},
 }
@@ -204,3 +207,19 @@ def test_demo_has_rewards_a3_and_work_reports(demo, db):  # type: ignore[no-unty
     assert {"submitted", "commented"} <= set(PartnerMonthlyAnalysis.objects.values_list("status", flat=True))
     assert {"daily", "weekly", "monthly"} <= set(WorkReport.objects.values_list("kind", flat=True))
     assert WorkReport.objects.exclude(manager_comment="").exists()
+
+
+def test_the_demo_carries_the_rule_books_examples(demo, db):  # type: ignore[no-untyped-def]
+    """Issue 13: a department assistant, partner tickets (K13), and an implementation order (003 §9.5) in
+    progress with its items turned into implementers' tasks."""
+    from crm.models import ImplementationOrder, Role
+    from settlements.models import PartnerTicketStock, TicketSale
+
+    assistant = User.objects.get(username="dept_assistant1")
+    assert assistant.has_role(Role.DEPARTMENT_ASSISTANT) and assistant.department is not None
+    assert PartnerTicketStock.objects.exists() and TicketSale.objects.exists()
+    running = ImplementationOrder.objects.get(status="in_progress")
+    tasks = [i.task for i in running.items.select_related("task", "task__owner") if i.task is not None]
+    assert sorted(t.owner.username for t in tasks) == ["impl1", "impl1", "impl2"]
+    assert sum(1 for t in tasks if t.done_at is not None) == 1
+    assert ImplementationOrder.objects.filter(status="notified").exists()

@@ -145,6 +145,12 @@ PAGES: dict[str, Rule] = {
     "crm:execution_order_list": Rule(c.can_open_contracts),  # reached from the contract pages
     "crm:execution_order_detail": Rule(c.is_internal, "execution_order"),
     "crm:execution_order_create": Rule(c.is_internal, "execution_order_raise"),  # the owner only
+    # 003 §9.5 实施单: the menu offers the list to the implementation side (can_open_implementation_menu).
+    "crm:implementation_order_list": Rule(c.can_open_contracts),
+    "crm:implementation_order_detail": Rule(c.is_internal, "implementation_order"),
+    "crm:implementation_order_create": Rule(c.is_internal, "implementation_order_raise"),
+    "crm:implementation_order_transition": Rule(c.is_internal, "implementation_order"),
+    "crm:implementation_item_assign": Rule(c.is_internal, "implementation_item"),
     "crm:order_list": Rule(c.can_open_orders, menu=True),
     "crm:order_detail": Rule(c.can_open_orders, "order"),
     "crm:order_writeoff": Rule(c.can_open_orders, "order"),
@@ -280,6 +286,10 @@ API: dict[str, Rule] = {
     "crm_api:contract-transition": Rule(c.is_internal, "contract"),
     "crm_api:execution-order-list": Rule(c.is_internal),
     "crm_api:execution-order-detail": Rule(c.is_internal, "execution_order"),
+    "crm_api:implementation-order-list": Rule(c.is_internal),
+    "crm_api:implementation-order-detail": Rule(c.is_internal, "implementation_order"),
+    "crm_api:implementation-order-transition": Rule(c.is_internal, "implementation_order"),
+    "crm_api:implementation-order-assign": Rule(c.is_internal, "implementation_order"),
     "crm_api:order-list": Rule(c.can_open_orders),
     "crm_api:order-detail": Rule(c.can_open_orders, "order"),
     "crm_api:order-money": Rule(c.can_open_orders, "order"),
@@ -423,6 +433,14 @@ def _visible(kind: str, user: Any, obj: Any) -> bool:
     if kind == "execution_order_raise":
         return crm_policy.contracts_visible_to(user).filter(pk=obj.pk).exists() and (
             crm_policy.can_raise_execution_order(user, obj)
+        )
+    if kind == "implementation_order":
+        return crm_policy.implementation_orders_visible_to(user).filter(pk=obj.pk).exists()
+    if kind == "implementation_item":
+        return crm_policy.implementation_orders_visible_to(user).filter(pk=obj.order_id).exists()
+    if kind == "implementation_order_raise":
+        return crm_policy.execution_orders_visible_to(user).filter(pk=obj.pk).exists() and (
+            crm_policy.can_raise_implementation_order(user, obj)
         )
     if kind == "task":
         return crm_policy.tasks_visible_to(user).filter(pk=obj.pk).exists()

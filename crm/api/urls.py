@@ -14,6 +14,7 @@ from crm.api import (
     views,
 )
 from crm.api import execution_orders as eo_api
+from crm.api import implementation_orders as io_api
 from crm.api import pool as pool_views
 from crm.api.search import SearchView
 from crm.api.tasks import TaskViewSet
@@ -33,6 +34,7 @@ router.register("products", products.ProductViewSet, basename="product")
 router.register("quotes", quotes.QuoteViewSet, basename="quote")
 router.register("contracts", contracts.ContractViewSet, basename="contract")
 router.register("execution-orders", eo_api.ExecutionOrderViewSet, basename="execution-order")
+router.register("implementation-orders", io_api.ImplementationOrderViewSet, basename="implementation-order")
 router.register("orders", orders.OrderViewSet, basename="order")
 router.register("receivables", orders.ReceivableViewSet, basename="receivable")
 router.register("pool", pool_views.PoolViewSet, basename="pool")

@@ -22,6 +22,12 @@ from crm.models.customers import (
     ReviewStatus,
 )
 from crm.models.execution_orders import ExecutionOrder, ExecutionOrderStatus
+from crm.models.implementation_orders import (
+    ImplementationChange,
+    ImplementationItem,
+    ImplementationOrder,
+    ImplementationStatus,
+)
 from crm.models.imports import ImportJob, ImportKind, ImportStatus, RowOutcome
 from crm.models.org import Department, Industry, IndustryPermit, Region, Role, User
 from crm.models.ownership import OwnershipChange, OwnershipReason
@@ -94,6 +100,10 @@ __all__ = [
     "FollowUpChannel",
     "Grade",
     "GradeChange",
+    "ImplementationChange",
+    "ImplementationItem",
+    "ImplementationOrder",
+    "ImplementationStatus",
     "ImportJob",
     "ImportKind",
     "ImportStatus",

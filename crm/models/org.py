@@ -27,6 +27,8 @@ class Role(models.TextChoices):
     SALES_ADMIN_MANAGER = "sales_admin_manager", _("销售管理部经理")
     RD_VP = "rd_vp", _("研发副总裁")
     DELIVERY_VP = "delivery_vp", _("交付副总裁")
+    # 003 §9.5: implementation staff (实施部), notified of implementation orders and given their items.
+    IMPLEMENTER = "implementer", _("实施人员")
     CUSTOMER_DIRECTOR = "customer_director", _("客户总监")
     # 002 §2: gives the final review of a changed customer agreement (after the customer director).
     CUSTOMER_SUPPORT_LEAD = "customer_support_lead", _("客户支持主管")

@@ -360,6 +360,8 @@ def approval_request_create(
         request.decided_at = now
         request.save(update_fields=["status", "decided_at", "updated_at"])
         _run_handler(request, approved=True, by=requested_by, rate=None)
+    else:
+        _notify_turn(request)
     return request
 
 
@@ -477,21 +479,69 @@ def _next_step(request: ApprovalRequest) -> ApprovalStep | None:
     return request.steps.select_related("assignee").filter(order=request.current_order).first()
 
 
+def step_approvers(step: ApprovalStep) -> list[User]:
+    """Who is asked to decide a step: its named assignee; else the active holders of its company-wide
+    roles, or, for a scoped step nobody was resolved for, the holders of its roles who manage the
+    requester. Never the requester (nobody approves their own request)."""
+    if step.assignee_id is not None:
+        return [step.assignee] if step.assignee is not None and step.assignee.is_active else []
+    requester_id = step.request.requested_by_id
+    found = list(
+        User.objects.filter(is_active=True, groups__name__in=sorted(step.role_list))
+        .exclude(pk=requester_id)
+        .distinct()
+        .order_by("id")
+    )
+    global_roles = _global_roles(step)
+    return [
+        u
+        for u in found
+        if u.has_role(*global_roles)
+        or (global_roles != set(step.role_list) and can_decide_step(step=step, user=u))
+    ]
+
+
+def _notify_turn(request: ApprovalRequest) -> None:
+    """K12/Q2: whoever must decide the step now waiting learns it is their turn. Looked up and sent
+    after commit, so a refused decision asks no one."""
+    from django.urls import reverse
+
+    from common.notifications import notify
+
+    if request.status != ApprovalStatus.PENDING:
+        return
+    link = reverse("crm:approval_detail", args=[request.pk])
+
+    def send() -> None:
+        nxt = _next_step(request)
+        users = step_approvers(nxt) if nxt is not None else []
+        if users:
+            text = _("待您审批：%(title)s（%(who)s 提交）") % {
+                "title": request.title,
+                "who": request.requested_by,
+            }
+            notify(users=users, text=text, link=link)
+
+    transaction.on_commit(send)
+
+
 def _notify_decision(request: ApprovalRequest, *, by: User, approve: bool) -> None:
-    """Issue 15: the requester learns every decision on their request; a named next approver learns
-    it is their turn. Sent after commit, so a refused handler notifies no one."""
+    """Issue 15/K12: the requester learns every decision on their request, and the outcome once the
+    chain ends; whoever decides the next step learns it is their turn. Sent after commit, so a refused
+    handler notifies no one."""
     from django.urls import reverse
 
     from common.notifications import notify
 
     link = reverse("crm:approval_detail", args=[request.pk])
-    verb = _("同意") if approve else _("驳回")
-    text = _("%(by)s 已%(verb)s：%(title)s") % {"by": by, "verb": verb, "title": request.title}
-    users: list[Any] = [request.requested_by]
-    nxt = _next_step(request)
-    if nxt is not None and nxt.assignee is not None:
-        users.append(nxt.assignee)
-    transaction.on_commit(lambda: notify(users=users, text=text, link=link))
+    if request.status == ApprovalStatus.APPROVED:
+        text = _("审批通过：%(title)s（%(by)s 最终同意）") % {"by": by, "title": request.title}
+    else:
+        verb = _("同意") if approve else _("驳回")
+        text = _("%(by)s 已%(verb)s：%(title)s") % {"by": by, "verb": verb, "title": request.title}
+    requester = request.requested_by
+    transaction.on_commit(lambda: notify(users=[requester], text=text, link=link))
+    _notify_turn(request)
 
 
 def approval_outcome_text(request: ApprovalRequest) -> str:

@@ -22,6 +22,7 @@ from crm.models import (
     ContractStatus,
     ExecutionOrder,
     ExecutionOrderStatus,
+    Role,
     User,
 )
 from crm.services.approvals import approval_request_create
@@ -117,3 +118,38 @@ def execution_order_on_approval(
 ) -> None:
     status = ExecutionOrderStatus.APPROVED if approved else ExecutionOrderStatus.REJECTED
     ExecutionOrder.objects.filter(pk=request.object_id).update(status=status)
+    if approved:
+        _notify_approved(ExecutionOrder.objects.select_related("contract").get(pk=request.object_id))
+
+
+def _notify_approved(eo: ExecutionOrder) -> None:
+    """003 §9.3: once approved, the people who act on it are told to start: the delivery VP (delivery
+    and implementation), finance (collection) and the contract's owner (who raises the 实施单)."""
+    from django.db.models import Q
+    from django.urls import reverse
+
+    from common.notifications import notify
+
+    text = _(
+        "执行单 %(n)s（合同 %(c)s）已审批通过：请于 %(ship)s 发货，%(on)s 收款 %(amount)s，并安排实施。"
+    ) % {
+        "n": eo.number,
+        "c": eo.contract.number,
+        "ship": eo.ship_on.isoformat(),
+        "on": eo.collect_on.isoformat(),
+        "amount": format_cny(eo.collect_amount),
+    }
+    link = reverse("crm:execution_order_detail", args=[eo.pk])
+
+    def send() -> None:
+        users = list(
+            User.objects.filter(
+                Q(groups__name__in=[Role.DELIVERY_VP, Role.FINANCE]) | Q(pk=eo.contract.owner_id),
+                is_active=True,
+            )
+            .distinct()
+            .order_by("id")
+        )
+        notify(users=users, text=text, link=link)
+
+    transaction.on_commit(send)

@@ -86,8 +86,14 @@ def task_set_done(*, task: Task, by: User, done: bool = True) -> Task:
     locked = Task.objects.select_for_update().get(pk=task.pk)
     if not task_can_change(task=locked, user=by):
         raise DomainError(_("只有待办的负责人可以修改。"), code="not_allowed", status=403)
+    was_done = locked.done_at is not None
     locked.done_at = timezone.now() if done else None
     locked.save(update_fields=["done_at", "updated_at"])
+    if done and not was_done:
+        # 003 §9.5: an implementation item's task done tells the business staff who follow the order.
+        from crm.services.implementation_orders import implementation_item_task_done
+
+        implementation_item_task_done(locked)
     return locked
 
 

@@ -62,6 +62,11 @@ def execution_order_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "approval": req,
             "chain": approval_chain(req) if req else [],
             "may_open_approval": req is not None and policy.can_view_approval(request.user, req),
+            # 003 §9.5: the implementation orders (实施单) raised on it.
+            "implementation_orders": policy.implementation_orders_visible_to(request.user)
+            .filter(execution_order=eo)
+            .select_related("lead"),
+            "can_raise_implementation": policy.can_raise_implementation_order(request.user, eo),
         },
     )
 

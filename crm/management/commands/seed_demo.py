@@ -40,6 +40,7 @@ class Command(BaseCommand):
             f"Demo logins (password {DEMO_PASSWORD}): rep11 (销售), exec1 (客户执行), mgr1 (销售部经理), "
             "rm_east (大区经理), director (销售总监), custdir (客户总监), marketing (市场), "
             "assistant (总裁助理), dept_assistant1 (部门助理), "
-            "vp, rdvp, deliveryvp, salesadmin, president (总裁), finance (财务), partner1 (合伙人), "
+            "vp, rdvp, deliveryvp (交付副总裁; 实施 impl1, impl2), salesadmin, president (总裁), "
+            "finance (财务), partner1 (合伙人), "
             "admin (系统管理员)"
         )
