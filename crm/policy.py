@@ -296,6 +296,21 @@ def can_assign_from_pool(user: Any) -> bool:
     return can_open_pool(user) and pool_services.can_assign(user)
 
 
+def can_release_to_pool(user: Any) -> bool:
+    """C9 by hand (issue 16): the managers who may assign pool customers may also release their team's
+    customers to the pool, with a reason (crm.services.pool_release refuses per customer)."""
+    return works_in_sales(user) and can_assign_from_pool(user)
+
+
+def can_release_customer_to_pool(user: Any, customer: Customer) -> bool:
+    """This customer: owned by someone of the manager's team (the top roles: anyone)."""
+    return (
+        can_release_to_pool(user)
+        and customer.owner_id is not None
+        and customer_services.can_assign(user=user, customer=customer)
+    )
+
+
 def can_open_price_book(user: Any) -> bool:
     """The product catalogue and its prices: read by everyone in the company (reps pick products)."""
     return is_internal(user)
