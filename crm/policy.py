@@ -146,6 +146,11 @@ def customers_visible_to(user: Any) -> QuerySet[Customer]:
     return customer_scope(user)
 
 
+def contacts_visible_to(user: Any) -> QuerySet[Contact]:
+    """The contacts of the customers the user sees (pool customers' contacts stay hidden, C11)."""
+    return Contact.objects.filter(customer__in=customers_visible_to(user).values("pk"))
+
+
 def customer_visible(user: Any, pk: int) -> Customer | None:
     if not works_in_sales(user):
         return None
@@ -559,6 +564,8 @@ LIST_PAGE_RULES = {
     "customers": can_open_customers,
     "contracts": can_open_contracts,
     "orders": can_open_orders,
+    "opportunities": can_open_pipeline,
+    "contacts": can_open_customers,
 }
 
 
