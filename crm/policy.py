@@ -514,15 +514,17 @@ def can_import(user: Any, kind: str) -> bool:
         return can_open_pipeline(user)
     if kind in ("customer", "contact"):
         return can_open_customers(user)
+    if kind == "product":
+        return can_manage_price_book(user)
     return False
 
 
 def can_open_imports(user: Any) -> bool:
-    return can_open_customers(user) or can_open_pipeline(user)
+    return can_open_customers(user) or can_open_pipeline(user) or can_manage_price_book(user)
 
 
 def import_kinds_for(user: Any) -> list[str]:
-    return [k for k in ("lead", "customer", "contact", "opportunity") if can_import(user, k)]
+    return [k for k in ("lead", "customer", "contact", "opportunity", "product") if can_import(user, k)]
 
 
 def import_jobs_visible_to(user: Any) -> QuerySet[ImportJob]:
