@@ -13,11 +13,7 @@ class CrmConfig(AppConfig):
     def ready(self) -> None:
         from crm import signals  # noqa: F401
         from crm.approvals_centre import register_tabs
-        from crm.extensions import register_customer_page_section
         from crm.menu import register_menu
-        from crm.payment_plan_page import customer_payment_plans_section
 
         register_menu()
         register_tabs()
-        # Issue 16: plan vs actual of the customer's payment plans on the customer page.
-        register_customer_page_section(customer_payment_plans_section)

@@ -294,8 +294,8 @@ def search_scope_from_extensions(*, user: User) -> SearchScope | None:
 # Customer 360: tabs that apps above crm add to the customer page
 # --------------------------------------------------------------------------------------------------
 
-# The slot reserved for the payment plans (回款计划) of issue 16, built on the "pipeline" branch: a tab
-# registered under this key is shown between the orders and the payments tabs.
+# The payment plans (回款计划) of issue 16: crm's own tab (crm.selectors_customer360), between the
+# orders and the payments tabs; the key is taken.
 PAYMENT_PLANS_TAB = "payment_plans"
 # The slot partners fills with the customer's collision cases (P3).
 COLLISIONS_TAB = "collisions"

@@ -19,6 +19,14 @@ def owner_in_department(department_id: int) -> Q:
     return Q(owner__department__path__startswith=path)
 
 
+def customer_owner_in_department(department_id: int) -> Q:
+    """Contacts: the rows whose customer's owner works in this department or one below it."""
+    path = Department.objects.filter(pk=department_id).values_list("path", flat=True).first()
+    if not path:
+        return Q(pk__in=[])
+    return Q(customer__owner__department__path__startswith=path)
+
+
 CUSTOMER_LIST = ListSpec(
     key="customers",
     page_url_name="crm:customer_list",
@@ -80,4 +88,46 @@ ORDER_LIST = ListSpec(
     team_condition=owner_in_department,
 )
 
-LIST_SPECS = {spec.key: spec for spec in (CUSTOMER_LIST, CONTRACT_LIST, ORDER_LIST)}
+OPPORTUNITY_LIST = ListSpec(
+    key="opportunities",
+    page_url_name="crm:opportunity_list",
+    columns=(
+        Column("name", _("商机名称"), sort="name", required=True, cursor_safe=True),
+        Column("customer", _("客户"), sort="customer__name"),
+        Column("stage", _("阶段")),
+        Column("amount", _("预计金额"), sort="amount", cursor_safe=True, numeric=True),
+        Column("expected_sign", _("预计签约"), sort="expected_sign_date"),
+        Column("owner", _("负责人"), sort="owner__display_name"),
+        Column("registered", _("报备时间"), sort="registered_at", cursor_safe=True),
+        Column("competitors", _("竞争对手"), default=False),
+    ),
+    # `view=list`: the pipeline page shows the list, not the kanban (kept in saved filters too).
+    filter_params=("view", "q", "stage"),
+    date_field="registered_at",
+    date_label=_("报备时间"),
+    team_condition=owner_in_department,
+)
+
+CONTACT_LIST = ListSpec(
+    key="contacts",
+    page_url_name="crm:contact_list",
+    columns=(
+        Column("name", _("姓名"), sort="name", required=True, cursor_safe=True),
+        Column("customer", _("客户"), sort="customer__name"),
+        Column("position", _("职务"), sort="position", cursor_safe=True),
+        Column("role", _("角色"), sort="role", cursor_safe=True),
+        Column("phone", _("电话")),
+        Column("email", _("邮箱"), default=False),
+        Column("owner", _("负责人"), sort="customer__owner__display_name"),
+        Column("created", _("创建时间"), sort="created_at", default=False, cursor_safe=True),
+    ),
+    filter_params=("q", "role"),
+    owner_field="customer__owner_id",
+    date_field="created_at",
+    date_label=_("创建时间"),
+    team_condition=customer_owner_in_department,
+)
+
+LIST_SPECS = {
+    spec.key: spec for spec in (CUSTOMER_LIST, CONTRACT_LIST, ORDER_LIST, OPPORTUNITY_LIST, CONTACT_LIST)
+}

@@ -13,6 +13,9 @@ def register_menu() -> None:
     register(
         MenuEntry("home", _("我的一天"), "crm:my_day", "sun", policy.can_open_my_day, order=10),
         MenuEntry("customers", _("客户"), "crm:customer_list", "users", policy.can_open_customers, order=10),
+        MenuEntry(
+            "customers", _("联系人"), "crm:contact_list", "address-book", policy.can_open_customers, order=15
+        ),
         MenuEntry("customers", _("公海"), "crm:pool_list", "droplet", policy.can_open_pool, order=20),
         MenuEntry(
             "customers", _("去向登记"), "crm:outing_create", "map-pin", policy.can_open_pipeline, order=30

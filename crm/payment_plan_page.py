@@ -1,37 +1,28 @@
-"""Issue 16: the payment plans (回款计划) of a customer's contracts, plan vs actual, as a section of the
-customer page (registered with crm.extensions; the customer-360 tabs can place the same template,
-`crm/_customer_payment_plans.html`, with `customer_payment_plans(...)` as its context)."""
+"""Issue 16: the payment plans (回款计划) of a customer's contracts, plan vs actual, as the customer
+page's payment-plans tab (crm.extensions.PAYMENT_PLANS_TAB; its rows are the visible contracts that have
+a plan, see crm.selectors_customer360)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import Sum
-from django.template.loader import render_to_string
-from django.utils.safestring import SafeString
 
 from common.fen import ZERO
 from common.timeutil import local_today
-from crm import policy
-from crm.models import Customer, Payment, PaymentInstalment, User
+from crm.models import Contract, Payment, PaymentInstalment
 from crm.services.payment_plans import plan_vs_actual
 
 
-def customer_payment_plans(
-    *, customer: Customer, user: User, today: dt.date | None = None
+def contract_payment_plans(
+    *, contracts: Sequence[Contract], today: dt.date | None = None
 ) -> list[dict[str, Any]]:
-    """Each visible contract of the customer that has a plan, with its plan vs actual. Three queries
-    whatever the number of contracts."""
-    today = today or local_today()
-    contracts = list(
-        policy.contracts_visible_to(user)
-        .filter(customer=customer, instalments__isnull=False)
-        .distinct()
-        .order_by("-id")
-    )
+    """Each contract with its plan vs actual. Two queries whatever the number of contracts."""
     if not contracts:
         return []
+    today = today or local_today()
     ids = [c.pk for c in contracts]
     instalments: dict[int, list[PaymentInstalment]] = {}
     for inst in PaymentInstalment.objects.filter(contract_id__in=ids):
@@ -51,10 +42,3 @@ def customer_payment_plans(
         }
         for c in contracts
     ]
-
-
-def customer_payment_plans_section(*, customer: Customer, user: User) -> SafeString:
-    plans = customer_payment_plans(customer=customer, user=user)
-    if not plans:
-        return SafeString("")
-    return SafeString(render_to_string("crm/_customer_payment_plans.html", {"plans": plans}))

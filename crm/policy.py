@@ -148,6 +148,11 @@ def customers_visible_to(user: Any) -> QuerySet[Customer]:
     return customer_scope(user)
 
 
+def contacts_visible_to(user: Any) -> QuerySet[Contact]:
+    """The contacts of the customers the user sees (pool customers' contacts stay hidden, C11)."""
+    return Contact.objects.filter(customer__in=customers_visible_to(user).values("pk"))
+
+
 def customer_visible(user: Any, pk: int) -> Customer | None:
     if not works_in_sales(user):
         return None
@@ -392,6 +397,21 @@ def can_assign_from_pool(user: Any) -> bool:
     return can_open_pool(user) and pool_services.can_assign(user)
 
 
+def can_release_to_pool(user: Any) -> bool:
+    """C9 by hand (issue 16): the managers who may assign pool customers may also release their team's
+    customers to the pool, with a reason (crm.services.pool_release refuses per customer)."""
+    return works_in_sales(user) and can_assign_from_pool(user)
+
+
+def can_release_customer_to_pool(user: Any, customer: Customer) -> bool:
+    """This customer: owned by someone of the manager's team (the top roles: anyone)."""
+    return (
+        can_release_to_pool(user)
+        and customer.owner_id is not None
+        and customer_services.can_assign(user=user, customer=customer)
+    )
+
+
 def can_open_price_book(user: Any) -> bool:
     """The product catalogue and its prices: read by everyone in the company (reps pick products)."""
     return is_internal(user)
@@ -622,15 +642,17 @@ def can_import(user: Any, kind: str) -> bool:
         return can_open_pipeline(user)
     if kind in ("customer", "contact"):
         return can_open_customers(user)
+    if kind == "product":
+        return can_manage_price_book(user)
     return False
 
 
 def can_open_imports(user: Any) -> bool:
-    return can_open_customers(user) or can_open_pipeline(user)
+    return can_open_customers(user) or can_open_pipeline(user) or can_manage_price_book(user)
 
 
 def import_kinds_for(user: Any) -> list[str]:
-    return [k for k in ("lead", "customer", "contact", "opportunity") if can_import(user, k)]
+    return [k for k in ("lead", "customer", "contact", "opportunity", "product") if can_import(user, k)]
 
 
 def import_jobs_visible_to(user: Any) -> QuerySet[ImportJob]:
@@ -672,6 +694,8 @@ LIST_PAGE_RULES = {
     "customers": can_open_customers,
     "contracts": can_open_contracts,
     "orders": can_open_orders,
+    "opportunities": can_open_pipeline,
+    "contacts": can_open_customers,
 }
 
 

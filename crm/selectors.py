@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from common.timeutil import start_of_local_day
 from crm import policy
-from crm.models import Customer, FollowUp, Outing, ReviewStatus, User
+from crm.models import Contact, Customer, FollowUp, Outing, ReviewStatus, User
 from crm.models.customers import ONSITE_CHANNELS
 
 
@@ -207,3 +207,12 @@ def timeline_for(customer: Customer, *, limit: int = 200) -> list[dict]:
         items.append({"at": customer.reviewed_at, "kind": "review", "obj": customer})
     items.sort(key=lambda i: i["at"], reverse=True)
     return items
+
+
+def contact_filter(qs: QuerySet[Contact], *, q: str = "", role: str = "") -> QuerySet[Contact]:
+    """The contacts list's own filters: name, phone or the customer's name; one role (C6)."""
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(phone__icontains=q) | Q(customer__name__icontains=q))
+    if role:
+        qs = qs.filter(role=role)
+    return qs

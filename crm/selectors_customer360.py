@@ -2,20 +2,28 @@
 
 Every tab is scoped by crm.policy (C11: a manager sees the team's opportunities of this customer, a rep
 only their own); the counts in the tab headers come from one query however long the history (plus one
-per tab a higher app adds through crm.extensions: partners' collisions, the payment plans)."""
+per tab a higher app adds through crm.extensions: partners' collisions)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import IntegerField, QuerySet, Subquery
+from django.db.models import Exists, IntegerField, OuterRef, QuerySet, Subquery
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from crm import policy
 from crm.extensions import COLLISIONS_TAB, PAYMENT_PLANS_TAB, CustomerTab, customer_tab
-from crm.models import Customer, FollowUp, OpportunityAttachment, OwnershipChange, Payment, User
+from crm.models import (
+    Customer,
+    FollowUp,
+    OpportunityAttachment,
+    OwnershipChange,
+    Payment,
+    PaymentInstalment,
+    User,
+)
 from crm.services.receivables import orders_with_money
 
 
@@ -35,7 +43,7 @@ class Tab:
     extension: CustomerTab | None = None
 
 
-# Tab order on the page; the two extension slots show only when a higher app fills them.
+# Tab order on the page; the collisions slot shows only when a higher app (partners) fills it.
 TAB_ORDER = (
     "contacts",
     "followups",
@@ -60,6 +68,7 @@ LABELS: dict[str, Promise] = {
     "contracts": _("合同"),
     "implementation": _("实施单"),
     "orders": _("订单"),
+    PAYMENT_PLANS_TAB: _("回款计划"),
     "payments": _("回款"),
     "receivables": _("应收"),
     "ownership": _("负责人变更"),
@@ -75,6 +84,7 @@ EMPTY_HINTS: dict[str, Promise] = {
     "contracts": _("还没有您可见的合同：报价被接受后可转为合同。"),
     "implementation": _("还没有实施单：执行单审批通过后，商务人员可发起实施单通知实施部门。"),
     "orders": _("还没有您可见的订单：合同签订后在合同页下单。"),
+    PAYMENT_PLANS_TAB: _("还没有回款计划：在合同页面按期生成回款计划。"),
     "payments": _("还没有回款：财务登记到账后会显示在这里。"),
     "receivables": _("没有未收的应收款。"),
     "ownership": _("负责人从未变更。"),
@@ -86,6 +96,7 @@ def tab_querysets(*, customer: Customer, user: User) -> dict[str, QuerySet[Any]]
     """The rows of each built-in tab this user may see, in the order the tab lists them."""
     opportunities = policy.opportunities_visible_to(user).filter(customer=customer)
     orders = policy.orders_visible_to(user).filter(customer=customer)
+    contracts = policy.contracts_visible_to(user).filter(customer=customer)
     return {
         "contacts": customer.contacts.order_by("id"),
         "followups": FollowUp.objects.filter(customer=customer)
@@ -96,16 +107,17 @@ def tab_querysets(*, customer: Customer, user: User) -> dict[str, QuerySet[Any]]
         .filter(customer=customer)
         .select_related("owner")
         .order_by("-id"),
-        "contracts": policy.contracts_visible_to(user)
-        .filter(customer=customer)
-        .select_related("owner")
-        .order_by("-id"),
+        "contracts": contracts.select_related("owner").order_by("-id"),
         # 003 §9.5: the customer's implementation orders (实施单), with their progress on the detail page.
         "implementation": policy.implementation_orders_visible_to(user)
         .filter(contract__customer=customer)
         .select_related("contract", "lead")
         .order_by("-id"),
         "orders": orders.select_related("owner", "contract").order_by("-booked_at", "-id"),
+        # The contracts that have a plan; the tab shows each with its plan vs actual.
+        PAYMENT_PLANS_TAB: contracts.filter(
+            Exists(PaymentInstalment.objects.filter(contract=OuterRef("pk")))
+        ).order_by("-id"),
         "payments": Payment.objects.filter(order__in=orders.values("pk"))
         .select_related("order")
         .order_by("-received_on", "-id"),

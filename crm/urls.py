@@ -2,6 +2,7 @@ from django.urls import path
 
 from crm.views import approvals as approval_views
 from crm.views import authority as authority_views
+from crm.views import contacts as contact_views
 from crm.views import contracts as contract_views
 from crm.views import customers as views
 from crm.views import execution_orders as eo_views
@@ -37,6 +38,7 @@ urlpatterns = [
     path("customers/<int:pk>/assign/", views.customer_assign, name="customer_assign"),
     path("customers/<int:pk>/followups/new/", views.followup_create, name="followup_create"),
     path("customers/<int:pk>/contacts/new/", views.contact_create, name="contact_create"),
+    path("contacts/", contact_views.contact_list, name="contact_list"),
     path("customers/<int:pk>/review/", reviews.customer_review, name="customer_review"),
     path("reviews/", reviews.review_queue, name="review_queue"),
     path("outings/", outings.outing_list, name="outing_list"),

@@ -77,7 +77,8 @@ PAGES: dict[str, Rule] = {
     "crm:my_day": Rule(signed_in, menu=True),  # a partner is sent to the portal (302)
     "crm:customer_list": Rule(c.can_open_customers, menu=True),
     "crm:customer_export": Rule(c.can_export_customers),  # managers only (003 export log)
-    "crm:customer_bulk": Rule(c.can_open_customers),  # each action asks its own rule (transfer, export)
+    "crm:customer_bulk": Rule(c.can_open_customers),  # each action asks its own rule (transfer, export, …)
+    "crm:contact_list": Rule(c.can_open_customers, menu=True),
     "crm:list_filter_save": Rule(c.can_use_list_tools),  # issue 16: the list's own rule decides (404)
     "crm:list_filter_delete": Rule(c.can_use_list_tools),
     "crm:list_columns_save": Rule(c.can_use_list_tools),
@@ -241,8 +242,10 @@ API: dict[str, Rule] = {
     "api-token": Rule(anyone, public=True),
     "crm_api:api-root": Rule(signed_in),
     "crm_api:customer-list": Rule(c.can_open_customers),
+    "crm_api:contact-list": Rule(c.can_open_customers),
     "crm_api:customer-review-queue": Rule(c.can_open_customers),
     "crm_api:customer-export": Rule(c.can_export_customers),
+    "crm_api:customer-release-to-pool": Rule(c.can_release_to_pool),
     "crm_api:customer-detail": Rule(c.can_open_customers, "customer"),
     "crm_api:customer-followups": Rule(c.can_open_customers, "customer"),
     "crm_api:customer-contacts": Rule(c.can_open_customers, "customer"),

@@ -12,10 +12,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.access import api_open_to
+from common.api import ListToolsMixin
 from common.auth import request_user
 from crm import policy
 from crm.api.pipeline_common import visible_customer
 from crm.api.serializers import FollowUpSerializer
+from crm.lists import OPPORTUNITY_LIST
 from crm.models import Opportunity, OpportunityAttachment, PipelineStage
 from crm.services import opportunities as services
 
@@ -102,6 +104,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
 
 class OpportunityViewSet(
+    ListToolsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -111,6 +114,7 @@ class OpportunityViewSet(
     permission_classes = [api_open_to(policy.can_open_pipeline)]
     serializer_class = OpportunitySerializer
     queryset = Opportunity.objects.none()
+    list_spec = OPPORTUNITY_LIST
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         qs = policy.opportunities_visible_to(request_user(self.request)).select_related("customer", "owner")
@@ -120,7 +124,8 @@ class OpportunityViewSet(
         stage = self.request.query_params.get("stage")
         if stage:
             qs = qs.filter(stage=stage)
-        return qs
+        # Issue 16: sort, owner / team / date filters and the total, as on the list page.
+        return self.list_tools(qs) if self.action == "list" else qs
 
     def perform_create(self, serializer):  # type: ignore[no-untyped-def]
         user = request_user(self.request)

@@ -21,7 +21,8 @@ from common.auth import request_user
 from common.errors import DomainError
 from common.timeutil import local_today
 from crm import policy
-from crm.models import Category, CostBasis, Product, ProductPrice
+from crm.api.imports import ImportJobSerializer, start_job_response
+from crm.models import Category, CostBasis, ImportKind, Product, ProductPrice
 from crm.services import catalog
 
 MONEY: dict[str, Any] = {"max_digits": 16, "decimal_places": 2}
@@ -179,22 +180,15 @@ class ProductViewSet(
         product = catalog.product_create_or_update(by=request_user(request), product=product, **d)
         return Response(ProductSerializer(product, context=self.get_serializer_context()).data)
 
-    @extend_schema(request=ProductImportSerializer)
+    @extend_schema(request=ProductImportSerializer, responses={202: ImportJobSerializer})
     @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser])
     def import_file(self, request: Request) -> Response:
-        """The Excel import of the page: created / updated codes and each refused row with its reason."""
+        """The page's Excel import, as a background import job (202 with the job; GET /api/imports/<id>/
+        for its progress and, once finished, the row-by-row report)."""
         _manager_only(request)
         ser = ProductImportSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        upload = ser.validated_data["file"]
-        result = catalog.product_import(by=request_user(request), filename=upload.name, content=upload.read())
-        return Response(
-            {
-                "created": [p.code for p in result.created],
-                "updated": [p.code for p in result.updated],
-                "errors": [{"line": line, "reason": reason} for line, reason in result.errors],
-            }
-        )
+        return start_job_response(request, kind=ImportKind.PRODUCT, upload=ser.validated_data["file"])
 
     @extend_schema(
         responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes}

@@ -171,6 +171,21 @@ class AssignSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
+class PoolReleaseSerializer(serializers.Serializer):
+    customer_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=True)
+    reason = serializers.CharField(max_length=200, allow_blank=True, default="")
+
+
+class RefusedSerializer(serializers.Serializer):
+    customer = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class PoolReleaseResultSerializer(serializers.Serializer):
+    released = serializers.ListField(child=serializers.IntegerField())
+    refused = RefusedSerializer(many=True)
+
+
 class TimelineItemSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
     kind = serializers.CharField()

@@ -3,6 +3,7 @@ from rest_framework.routers import DefaultRouter
 
 from crm.api import (
     approvals,
+    contacts,
     contracts,
     imports,
     leads,
@@ -22,6 +23,7 @@ from crm.api.tasks import TaskViewSet
 app_name = "crm_api"
 router = DefaultRouter()
 router.register("customers", views.CustomerViewSet, basename="customer")
+router.register("contacts", contacts.ContactViewSet, basename="contact")
 router.register("outings", views.OutingViewSet, basename="outing")
 router.register("leads", leads.LeadViewSet, basename="lead")
 router.register("imports", imports.ImportJobViewSet, basename="import-job")

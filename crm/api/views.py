@@ -31,6 +31,8 @@ from crm.api.serializers import (
     FollowUpSerializer,
     IndustrySerializer,
     OutingSerializer,
+    PoolReleaseResultSerializer,
+    PoolReleaseSerializer,
     RegionSerializer,
     ReviewSerializer,
     TimelineItemSerializer,
@@ -57,6 +59,7 @@ from crm.selectors import (
     timeline_for,
 )
 from crm.services import customers as services
+from crm.services import pool_release as release_services
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -147,6 +150,31 @@ class CustomerViewSet(
         qs = self.filter_queryset(self.get_queryset())
         rows = customer_export(user=request_user(request), qs=qs, filters=request.GET.urlencode())
         return export_response(rows, fmt=request.GET.get("file", "csv"))
+
+    @extend_schema(request=PoolReleaseSerializer, responses=PoolReleaseResultSerializer)
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="release-to-pool",
+        filterset_class=None,
+        permission_classes=[api_open_to(policy.can_release_to_pool)],
+    )
+    def release_to_pool(self, request: Request) -> Response:
+        """C9 by hand: a manager releases customers of their team to the public pool with a reason; each
+        customer the rules refuse is listed with the reason (the others are released)."""
+        ser = PoolReleaseSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        result = release_services.customers_release_to_pool(
+            customer_ids=ser.validated_data["customer_ids"],
+            reason=ser.validated_data["reason"],
+            by=request_user(request),
+        )
+        return Response(
+            {
+                "released": [c.pk for c in result.done],
+                "refused": [{"customer": name, "reason": reason} for name, reason in result.refused],
+            }
+        )
 
     @action(detail=False, methods=["get"], url_path="review-queue", filterset_class=None)
     def review_queue(self, request: Request) -> Response:

@@ -17,6 +17,7 @@ class ImportKind(models.TextChoices):
     CUSTOMER = "customer", _("客户")
     CONTACT = "contact", _("联系人")
     OPPORTUNITY = "opportunity", _("商机")
+    PRODUCT = "product", _("产品与价格")
 
 
 class ImportStatus(models.TextChoices):
@@ -28,6 +29,7 @@ class ImportStatus(models.TextChoices):
 
 class RowOutcome(models.TextChoices):
     CREATED = "created", _("已导入")
+    UPDATED = "updated", _("已更新")
     COLLISION = "collision", _("重复，已发起撞单")
     DUPLICATE = "duplicate", _("重复，未导入")
     ERROR = "error", _("未导入")

@@ -313,41 +313,49 @@ def product_import(*, by: User, filename: str, content: bytes) -> ProductImportR
     for line_no, row in rows:
         try:
             with transaction.atomic():
-                code = str(row.get("code") or "").strip()
-                existing = Product.objects.filter(code=code).first() if code else None
-                active_text = str(row.get("active") if row.get("active") is not None else "").strip().lower()
-                if active_text and active_text not in _YES | _NO:
-                    raise DomainError(_("“在售”须填“是”或“否”。"))
-                product = product_save(
-                    by=by,
-                    code=code,
-                    name=str(row.get("name") or ""),
-                    category=row.get("category") or (existing.category if existing else ""),
-                    unit=str(row.get("unit") or (existing.unit if existing else "件")),
-                    cost_basis=str(row.get("cost_basis") or (existing.cost_basis if existing else "")),
-                    active=active_text not in _NO,
-                    product=existing,
-                )
-                if row.get("list_price") not in (None, ""):
-                    product_price_set(
-                        by=by,
-                        product=product,
-                        effective_from=_date(row.get("effective_from")),
-                        list_price=row.get("list_price"),
-                        floor_price=row.get("floor_price")
-                        if row.get("floor_price") not in (None, "")
-                        else "0",
-                        unit_cost=row.get("unit_cost"),
-                    )
-                elif existing is None:
-                    raise DomainError(_("新产品须填写标准价。"))
+                product, created = product_import_row(by=by, row=row)
         except DomainError as exc:
             result.errors.append((line_no, str(exc.message)))
-        except IntegrityError:
-            result.errors.append((line_no, _("数据冲突，请检查后重试。")))
         else:
-            (result.updated if existing else result.created).append(product)
+            (result.created if created else result.updated).append(product)
     return result
+
+
+def product_import_row(*, by: User, row: dict[str, Any]) -> tuple[Product, bool]:
+    """One row of the import ({column key: cell}): the product (created, or updated when its code is
+    known) and the price row of its start day. Raises DomainError with the reason; the caller holds the
+    savepoint, so a refused row leaves nothing behind. Also the row importer of the background import
+    (crm.services.import_rows.ProductRows)."""
+    code = str(row.get("code") or "").strip()
+    existing = Product.objects.filter(code=code).first() if code else None
+    active_text = str(row.get("active") if row.get("active") is not None else "").strip().lower()
+    if active_text and active_text not in _YES | _NO:
+        raise DomainError(_("“在售”须填“是”或“否”。"))
+    try:
+        product = product_save(
+            by=by,
+            code=code,
+            name=str(row.get("name") or ""),
+            category=row.get("category") or (existing.category if existing else ""),
+            unit=str(row.get("unit") or (existing.unit if existing else "件")),
+            cost_basis=str(row.get("cost_basis") or (existing.cost_basis if existing else "")),
+            active=active_text not in _NO,
+            product=existing,
+        )
+        if row.get("list_price") not in (None, ""):
+            product_price_set(
+                by=by,
+                product=product,
+                effective_from=_date(row.get("effective_from")),
+                list_price=row.get("list_price"),
+                floor_price=row.get("floor_price") if row.get("floor_price") not in (None, "") else "0",
+                unit_cost=row.get("unit_cost") if row.get("unit_cost") not in (None, "") else None,
+            )
+        elif existing is None:
+            raise DomainError(_("新产品须填写标准价。"))
+    except IntegrityError as exc:
+        raise DomainError(_("数据冲突，请检查后重试。")) from exc
+    return product, existing is None
 
 
 def _cell(value: Any) -> Any:

@@ -29,6 +29,7 @@ from crm.models import (
     User,
 )
 from crm.selectors import normalize_name
+from crm.services import catalog
 from crm.services.imports import Column, RowResult
 
 
@@ -264,9 +265,29 @@ class OpportunityRows(_Lookups):
         return RowResult(RowOutcome.CREATED, object_id=opp.pk)
 
 
+class ProductRows:
+    """The price book (issue 16): a product with its price; a known code updates the product (and adds
+    or corrects the price row of that start day) — catalog.product_import_row, as the page's import."""
+
+    kind: str = ImportKind.PRODUCT
+    columns: tuple[Column, ...] = tuple(
+        Column(key, heading, key in ("code", "name"), (key,)) for key, heading in catalog.COLUMNS
+    )
+
+    def __init__(self, *, by: User) -> None:
+        self.by = by
+
+    def import_row(self, row: dict[str, str]) -> RowResult:
+        product, created = catalog.product_import_row(by=self.by, row=row)
+        if created:
+            return RowResult(RowOutcome.CREATED, object_id=product.pk)
+        return RowResult(RowOutcome.UPDATED, _("已更新产品 %(code)s。") % {"code": product.code})
+
+
 IMPORTERS: dict[str, Any] = {
     ImportKind.LEAD: LeadRows,
     ImportKind.CUSTOMER: CustomerRows,
     ImportKind.CONTACT: ContactRows,
     ImportKind.OPPORTUNITY: OpportunityRows,
+    ImportKind.PRODUCT: ProductRows,
 }

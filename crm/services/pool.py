@@ -165,6 +165,7 @@ def _sweep_params(*, policy: PoolPolicy, today: dt.date, now: dt.datetime, batch
         "threshold_warn": PoolThreshold.WARN,
         "threshold_release": PoolThreshold.RELEASE,
         "history_reason": OwnershipReason.RELEASED,
+        "changed_by": None,
         "release_reason": _("{days} 天未联系，已转入公海"),
         "released_text": _("客户“{name}”已 {days} 天未联系，已转入公海。"),
         "released_manager_text": _("您团队{owner}的客户“{name}”已 {days} 天未联系，已转入公海。"),
@@ -173,6 +174,7 @@ def _sweep_params(*, policy: PoolPolicy, today: dt.date, now: dt.datetime, batch
         "days_mark": "{days}",
         "owner_mark": "{owner}",
         "left_mark": "{left}",
+        "reason_mark": "{reason}",
         "pool_link": reverse("crm:pool_list"),
         "customer_link": reverse("crm:customer_detail", args=[987654321]),
         "customer_id_mark": "987654321",
@@ -256,17 +258,6 @@ def _release(*, params: dict[str, Any]) -> int:
     )
     if not released:
         return 0
-    # P1: the ownership history says why (the release record's reason).
-    _exec(
-        f"""
-        INSERT INTO {OWNERSHIP_CHANGE}
-               (customer_id, from_user_id, to_user_id, reason, note, changed_by_id, changed_at)
-        SELECT r.customer_id, r.previous_owner_id, NULL, %(history_reason)s, r.reason, NULL, %(now)s
-        FROM {POOL_RELEASE} r
-        WHERE r.batch = %(batch)s
-        """,
-        params,
-    )
     # The release threshold's warning record, its days without contact counted from the release record's
     # epoch (the released row no longer has owned_since).
     _exec(
@@ -280,42 +271,70 @@ def _release(*, params: dict[str, Any]) -> int:
         """,
         params,
     )
-    # C9: the owner is told ("客户“…”已 60 天未联系，已转入公海。"), with a link to the pool.
+    _release_record(params=params)
+    return released
+
+
+def _release_record(*, params: dict[str, Any]) -> None:
+    """What every release of a batch leaves behind, by the nightly sweep or by a manager's hand
+    (pool_release_by_hand): the P1 ownership history row and the notices to the former owner and their
+    manager. The texts' {name}, {owner}, {days} (the release warning's, by the sweep) and {reason} (the
+    release record's) are filled in SQL."""
+    # P1: the ownership history says why (the release record's reason) and who (None: the sweep).
+    _exec(
+        f"""
+        INSERT INTO {OWNERSHIP_CHANGE}
+               (customer_id, from_user_id, to_user_id, reason, note, changed_by_id, changed_at)
+        SELECT r.customer_id, r.previous_owner_id, NULL, %(history_reason)s, r.reason, %(changed_by)s, %(now)s
+        FROM {POOL_RELEASE} r
+        WHERE r.batch = %(batch)s
+        """,
+        params,
+    )
+    # C9: the owner is told ("客户“…”已 60 天未联系，已转入公海。"), with a link to the pool (not the
+    # manager who released it by hand, when it was their own customer).
     _exec(
         f"""
         INSERT INTO {NOTIFICATION} (user_id, text, link, created_at, read_at, batch)
-        SELECT w.owner_id,
-               REPLACE(REPLACE(%(released_text)s,
-                               %(name_mark)s, c.name),
-                               %(days_mark)s, CAST(w.days AS TEXT)),
+        SELECT r.previous_owner_id,
+               REPLACE(REPLACE(REPLACE(%(released_text)s,
+                                       %(name_mark)s, c.name),
+                                       %(days_mark)s, CAST(COALESCE(w.days, 0) AS TEXT)),
+                                       %(reason_mark)s, r.reason),
                %(pool_link)s, %(now)s, NULL, %(batch)s
-        FROM {POOL_WARNING} w JOIN {CUSTOMER} c ON c.id = w.customer_id
-        WHERE w.batch = %(batch)s AND w.threshold = %(threshold_release)s
+        FROM {POOL_RELEASE} r
+        JOIN {CUSTOMER} c ON c.id = r.customer_id
+        LEFT JOIN {POOL_WARNING} w ON w.batch = r.batch AND w.customer_id = r.customer_id
+                                  AND w.threshold = %(threshold_release)s
+        WHERE r.batch = %(batch)s AND r.previous_owner_id <> COALESCE(%(changed_by)s, 0)
         """,
         params,
     )
     # C9: the owner's manager hears too (the direct manager, else the department's manager), with the
-    # owner's name (display name, else username).
+    # owner's name (display name, else username) — unless that manager released it.
     _exec(
         f"""
         INSERT INTO {NOTIFICATION} (user_id, text, link, created_at, read_at, batch)
         SELECT m.id,
-               REPLACE(REPLACE(REPLACE(%(released_manager_text)s,
-                                       %(owner_mark)s, COALESCE(NULLIF(u.display_name, ''), u.username)),
-                                       %(name_mark)s, c.name),
-                                       %(days_mark)s, CAST(w.days AS TEXT)),
+               REPLACE(REPLACE(REPLACE(REPLACE(
+                   %(released_manager_text)s,
+                   %(owner_mark)s, COALESCE(NULLIF(u.display_name, ''), u.username)),
+                   %(name_mark)s, c.name),
+                   %(days_mark)s, CAST(COALESCE(w.days, 0) AS TEXT)),
+                   %(reason_mark)s, r.reason),
                %(pool_link)s, %(now)s, NULL, %(batch)s
-        FROM {POOL_WARNING} w
-        JOIN {CUSTOMER} c ON c.id = w.customer_id
-        JOIN {USER} u ON u.id = w.owner_id
+        FROM {POOL_RELEASE} r
+        JOIN {CUSTOMER} c ON c.id = r.customer_id
+        JOIN {USER} u ON u.id = r.previous_owner_id
         JOIN {USER} m ON m.id = COALESCE(
             u.manager_id, (SELECT d.manager_id FROM {DEPARTMENT} d WHERE d.id = u.department_id)
         )
-        WHERE w.batch = %(batch)s AND w.threshold = %(threshold_release)s AND m.id <> u.id AND m.is_active
+        LEFT JOIN {POOL_WARNING} w ON w.batch = r.batch AND w.customer_id = r.customer_id
+                                  AND w.threshold = %(threshold_release)s
+        WHERE r.batch = %(batch)s AND m.id <> u.id AND m.is_active AND m.id <> COALESCE(%(changed_by)s, 0)
         """,
         params,
     )
-    return released
 
 
 def _warn(*, params: dict[str, Any]) -> int:
@@ -402,6 +421,61 @@ def pool_sweep(*, today: dt.date | None = None, dry_run: bool = False) -> SweepR
             transaction.on_commit(lambda: _email_later(batch))
     result.batch = batch
     return result
+
+
+def pool_release_by_hand(*, customer_ids: list[int], reason: str, by: User) -> int:
+    """Release these customers to the pool now, as the sweep does (a release record per ownership, the
+    same P1 history row and notices, through `_release_record`), the reason given by the manager `by`.
+    The caller (crm.services.pool_release) has checked each customer and holds their rows."""
+    if not customer_ids:
+        return 0
+    batch = uuid.uuid4().hex
+    ids = {f"id_{i}": pk for i, pk in enumerate(customer_ids)}
+    params: dict[str, Any] = {
+        **ids,
+        "now": _dt(timezone.now()),
+        "batch": batch,
+        "reason": reason,
+        "threshold_release": PoolThreshold.RELEASE,
+        "history_reason": OwnershipReason.RELEASED,
+        "changed_by": by.pk,
+        "released_text": _("客户“{name}”已由%(by)s释放到公海，原因：{reason}。") % {"by": by},
+        "released_manager_text": _("您团队{owner}的客户“{name}”已由%(by)s释放到公海，原因：{reason}。")
+        % {"by": by},
+        "name_mark": "{name}",
+        "days_mark": "{days}",
+        "owner_mark": "{owner}",
+        "reason_mark": "{reason}",
+        "pool_link": reverse("crm:pool_list"),
+    }
+    in_list = ", ".join(f"%({key})s" for key in ids)
+    # P1/C9: a release record for each chosen customer still owned, once per ownership.
+    _exec(
+        f"""
+        INSERT INTO {POOL_RELEASE} (customer_id, previous_owner_id, owned_since, released_at, reason, batch)
+        SELECT c.id, c.owner_id, {EPOCH}, %(now)s, %(reason)s, %(batch)s
+        FROM {CUSTOMER} c
+        WHERE c.id IN ({in_list}) AND c.owner_id IS NOT NULL
+        ON CONFLICT DO NOTHING
+        """,
+        params,
+    )
+    # They lose their owner (the same condition as the sweep's, without its clock).
+    released = _exec(
+        f"""
+        UPDATE {CUSTOMER} AS c SET owner_id = NULL, owned_since = NULL, updated_at = %(now)s
+        WHERE c.id IN ({in_list}) AND c.owner_id IS NOT NULL
+          AND EXISTS (SELECT 1 FROM {POOL_RELEASE} r
+                      WHERE r.batch = %(batch)s AND r.customer_id = c.id
+                        AND r.previous_owner_id = c.owner_id AND r.owned_since = {EPOCH})
+        """,
+        params,
+    )
+    if released:
+        _release_record(params=params)
+        if email_enabled():
+            transaction.on_commit(lambda: _email_later(batch))
+    return released
 
 
 def _email_later(batch: str) -> None:

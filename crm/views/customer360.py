@@ -11,7 +11,9 @@ from django.utils.safestring import mark_safe
 
 from common.auth import AuthedRequest
 from crm import policy
+from crm.extensions import PAYMENT_PLANS_TAB
 from crm.models import Customer
+from crm.payment_plan_page import contract_payment_plans
 from crm.selectors_customer360 import Tab, customer_tabs, tab_querysets
 
 DEFAULT_TAB = "contacts"
@@ -40,6 +42,8 @@ def tab_context(request: AuthedRequest, customer: Customer, key: str) -> dict[st
         body = active.extension.render(customer=customer, user=request.user, offset=offset, size=size)
     elif active.count:
         rows = list(tab_querysets(customer=customer, user=request.user)[key][offset : offset + size])
+        if key == PAYMENT_PLANS_TAB:
+            rows = contract_payment_plans(contracts=rows)
     return {
         "tabs": tabs,
         "active_tab": active,

@@ -45,6 +45,7 @@ from crm.selectors import (
 from crm.services import customer_bulk as bulk_services
 from crm.services import customer_export as export_services
 from crm.services import customers as services
+from crm.services import pool_release as release_services
 from crm.services.customer_export import can_export_customers
 from crm.views.customer360 import DEFAULT_TAB, tab_context
 from crm.views.list_context import list_query_for, list_tools_context
@@ -111,6 +112,7 @@ def customer_list(request: AuthedRequest) -> HttpResponse:
         )
     can_transfer = policy.can_bulk_transfer_customers(request.user)
     can_export = can_export_customers(request.user)
+    can_release = policy.can_release_to_pool(request.user)
     return render(
         request,
         "crm/customer_list.html",
@@ -121,7 +123,8 @@ def customer_list(request: AuthedRequest) -> HttpResponse:
             "filter_selects": filter_selects,
             "can_transfer": can_transfer,
             "can_export": can_export,
-            "bulk": can_transfer or can_export,
+            "can_release": can_release,
+            "bulk": can_transfer or can_export or can_release,
             "transfer_targets": list(assignable_users(user=request.user)) if can_transfer else [],
             # One reverse() for the page instead of one per row.
             "detail_base": reverse("crm:customer_list"),
@@ -218,8 +221,25 @@ def customer_bulk(request: AuthedRequest) -> HttpResponseBase:
         for name, reason in result.refused:
             messages.error(request, _("%(customer)s：%(reason)s") % {"customer": name, "reason": reason})
         return redirect(back)
+    if action == "release" and policy.can_release_to_pool(request.user):
+        try:
+            result = release_services.customers_release_to_pool(
+                customer_ids=ids, reason=request.POST.get("reason", ""), by=request.user
+            )
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+            return redirect(back)
+        _bulk_answer(request, result, _("已将 %(n)d 个客户释放到公海。") % {"n": len(result.done)})
+        return redirect(back)
     messages.error(request, _("请选择一个您可以执行的批量操作。"))
     return redirect(back)
+
+
+def _bulk_answer(request: AuthedRequest, result: bulk_services.BulkResult, done: str) -> None:
+    if result.done:
+        messages.success(request, done)
+    for name, reason in result.refused:
+        messages.error(request, _("%(customer)s：%(reason)s") % {"customer": name, "reason": reason})
 
 
 def _positive(raw: str | None) -> int:

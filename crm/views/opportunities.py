@@ -17,11 +17,13 @@ from common.forms import add_domain_error
 from common.stored_files import file_response
 from common.timeutil import local_today
 from crm import policy
+from crm.lists import OPPORTUNITY_LIST
 from crm.models import Opportunity, OpportunityAttachment, PipelineStage
 from crm.pipeline_forms import ActivityForm, AttachmentForm, OpportunityForm, StageForm
 from crm.pipeline_selectors import kanban_columns
 from crm.services import opportunities as services
-from crm.views.paging import page_context
+from crm.views.list_context import list_query_for, list_tools_context
+from crm.views.paging import PAGE_SIZE
 
 # The newest cards of each column; the column's count and amounts cover all of it.
 KANBAN_PER_COLUMN = 50
@@ -50,11 +52,17 @@ def opportunity_list(request: AuthedRequest) -> HttpResponse:
     if stage:
         qs = qs.filter(stage=stage)
     if request.GET.get("view") == "list":
-        ctx = page_context(request, qs)
+        # Issue 16: the list tools (sort, owner / team / dates, total, saved filters, columns).
+        qs, lq = list_query_for(request, OPPORTUNITY_LIST, qs)
+        tools = list_tools_context(request, OPPORTUNITY_LIST, qs, lq, size=PAGE_SIZE)
         names = {s.code: s.label for s in stages}
-        for o in ctx["rows"]:
+        for o in tools["rows"]:
             o.stage_name = names.get(o.stage, o.stage)
-        return render(request, "crm/opportunity_list.html", {"stages": stages, "q": q, "stage": stage, **ctx})
+        return render(
+            request,
+            "crm/opportunity_list.html",
+            {**tools, "list_url": tools["list_url"] + "?view=list", "stages": stages, "q": q, "stage": stage},
+        )
     shown = [s for s in stages if s.code == stage] if stage else stages
     columns = kanban_columns(qs=qs, stages=shown, per_column=KANBAN_PER_COLUMN, today=local_today())
     return render(

@@ -17,9 +17,10 @@ from common.errors import DomainError
 from common.forms import add_domain_error
 from common.timeutil import local_today
 from crm import policy
-from crm.models import Product
+from crm.models import ImportKind, Product
 from crm.pipeline_forms import ProductFilterForm, ProductForm, ProductImportForm, ProductPriceForm
 from crm.services import catalog
+from crm.services import imports as import_services
 from crm.views.paging import page_context
 
 
@@ -148,12 +149,18 @@ def product_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
 @page_open_to(policy.can_manage_price_book)
 @require_http_methods(["GET", "POST"])
 def product_import(request: AuthedRequest) -> HttpResponse:
+    """The price book's Excel import runs as a background import job (crm.services.imports, kind
+    product): the file is checked now, the rows are imported in batches, the job page shows the progress
+    and the row-by-row result."""
     form = ProductImportForm(request.POST or None, request.FILES or None)
-    result = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            result = catalog.product_import(by=request.user, filename=upload.name, content=upload.read())
+            job = import_services.import_job_start(
+                by=request.user, kind=ImportKind.PRODUCT, filename=upload.name, content=upload.read()
+            )
         except DomainError as exc:
             add_domain_error(form, exc)
-    return render(request, "crm/product_import.html", {"form": form, "result": result})
+        else:
+            return redirect("crm:import_job", pk=job.pk)
+    return render(request, "crm/product_import.html", {"form": form})

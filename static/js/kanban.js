@@ -1,5 +1,7 @@
 /* Live pipeline (issue 16): drag a card to another stage, or pick the stage in the card's menu (phones,
-   keyboards). The move goes through the opportunity API's `transition`, the same service as the
+   keyboards). With a mouse the browser's own drag and drop moves the card; with a finger or a pen the
+   card's grip follows pointer events (phones do not start a native drag from a touch), scrolling the
+   page when the finger nears the top or bottom edge, since on a phone the stages are stacked. The move goes through the opportunity API's `transition`, the same service as the
    detail page, so every rule still applies: a refused move snaps back and the reason is shown. After a
    move the board is fetched again, so counts, amounts and forecasts stay the server's. */
 (function () {
@@ -95,6 +97,7 @@
     b.addEventListener("dragstart", function (e) {
       var card = e.target.closest && e.target.closest("[data-card]");
       if (!card) return;
+      if (touch) { e.preventDefault(); return; } // a finger is already moving it by its grip
       dragged = card;
       origin = {parent: card.parentNode, next: card.nextSibling};
       e.dataTransfer.effectAllowed = "move";
@@ -134,6 +137,100 @@
       move(card, select.value, function () { select.value = card.getAttribute("data-stage"); });
     });
   }
+
+  // --- touch and pen: the card's grip ([data-grip], touch-action: none) -------------------------------
+
+  var touch = null; // {card, ghost, id, dx, dy, x, y, y0 (where it started), over, back}
+  var EDGE = 64; // px from the window's top/bottom edge where the page scrolls during a drag
+
+  function columnAt(x, y) {
+    var el = document.elementFromPoint(x, y);
+    var col = el && el.closest ? el.closest(".kanban-column") : null;
+    return col && board() && board().contains(col) ? col : null;
+  }
+
+  function hover() {
+    var col = columnAt(touch.x, touch.y);
+    if (col !== touch.over) {
+      if (touch.over) touch.over.classList.remove("kanban-over");
+      if (col) col.classList.add("kanban-over");
+      touch.over = col;
+    }
+  }
+
+  function place() {
+    touch.ghost.style.left = (touch.x - touch.dx) + "px";
+    touch.ghost.style.top = (touch.y - touch.dy) + "px";
+  }
+
+  function edgeScroll() {
+    if (!touch) return;
+    // Only once the finger has travelled towards that edge (a card picked up near it stays put).
+    var up = touch.y < EDGE && touch.y < touch.y0 - 16;
+    var down = touch.y > window.innerHeight - EDGE && touch.y > touch.y0 + 16;
+    var step = up ? -12 : down ? 12 : 0;
+    if (step) {
+      window.scrollBy({top: step, behavior: "instant"}); // not the page's smooth scrolling
+      hover();
+    }
+    window.requestAnimationFrame(edgeScroll);
+  }
+
+  function touchStart(e) {
+    var grip = e.target.closest && e.target.closest("[data-grip]");
+    if (!grip || e.pointerType === "mouse" || touch || !e.isPrimary) return;
+    var card = grip.closest("[data-card]");
+    if (!card || !board() || !board().contains(card)) return;
+    e.preventDefault();
+    try { grip.setPointerCapture(e.pointerId); } catch (err) { /* a synthetic pointer: no capture */ }
+    var rect = card.getBoundingClientRect();
+    var ghost = card.cloneNode(true);
+    ghost.removeAttribute("data-card");
+    ghost.removeAttribute("draggable");
+    ghost.setAttribute("aria-hidden", "true");
+    ghost.classList.add("kanban-ghost");
+    ghost.style.width = rect.width + "px";
+    document.body.appendChild(ghost);
+    card.classList.add("kanban-dragging");
+    touch = {
+      card: card, ghost: ghost, id: e.pointerId, dx: e.clientX - rect.left, dy: e.clientY - rect.top,
+      x: e.clientX, y: e.clientY, y0: e.clientY, over: null, back: {parent: card.parentNode, next: card.nextSibling}
+    };
+    place();
+    hover();
+    window.requestAnimationFrame(edgeScroll);
+  }
+
+  function touchMove(e) {
+    if (!touch || e.pointerId !== touch.id) return;
+    e.preventDefault();
+    touch.x = e.clientX;
+    touch.y = e.clientY;
+    place();
+    hover();
+  }
+
+  function touchEnd(e) {
+    if (!touch || e.pointerId !== touch.id) return;
+    var t = touch;
+    touch = null;
+    t.ghost.remove();
+    t.card.classList.remove("kanban-dragging");
+    if (t.over) t.over.classList.remove("kanban-over");
+    var col = e.type === "pointerup" ? columnAt(e.clientX, e.clientY) : null;
+    if (!col || col.getAttribute("data-stage") === t.card.getAttribute("data-stage")) return;
+    var zone = col.querySelector("[data-dropzone]");
+    zone.insertBefore(t.card, zone.firstChild);
+    move(t.card, col.getAttribute("data-stage"), function () {
+      t.back.parent.insertBefore(t.card, t.back.next);
+    });
+  }
+
+  // On the document, once: the board is replaced after every move.
+  document.addEventListener("pointerdown", touchStart);
+  document.addEventListener("pointermove", touchMove, {passive: false});
+  document.addEventListener("pointerup", touchEnd);
+  document.addEventListener("pointercancel", touchEnd);
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", wire);
   else wire();

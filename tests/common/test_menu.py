@@ -54,7 +54,7 @@ def test_a_rep_sees_their_daily_tools_grouped_in_order(org) -> None:  # type: ig
         "工作报告",
     ]
     assert menu["reports"] == reports
-    assert menu["customers"] == ["客户", "公海", "去向登记", "外出情况", "撞单"]
+    assert menu["customers"] == ["客户", "联系人", "公海", "去向登记", "外出情况", "撞单"]
     assert menu["sales"] == ["线索", "商机", "报价", "产品与价格表", "合同", "订单回款"]
     assert menu["approvals"] == ["审批中心"]
     assert menu["money"] == ["我的提成", "我的提成方案", "提成试算", "结算", "结算单", "应收账龄"]

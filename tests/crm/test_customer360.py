@@ -59,8 +59,8 @@ def test_counts_follow_what_each_user_may_see(full_customer, org):
     assert rep_counts["contacts"] == 2 and rep_counts["followups"] == 3
     assert rep_counts["orders"] == 1 and rep_counts["payments"] == 1 and rep_counts["receivables"] == 1
     assert rep_counts["quotes"] == 0 and rep_counts["ownership"] == 0 and rep_counts["attachments"] == 0
-    # partners fills the collisions slot; nobody has built the payment plans here (issue 16, "pipeline")
-    assert "collisions" in rep_counts and "payment_plans" not in rep_counts
+    # partners fills the collisions slot; the payment plans are crm's own tab (no contract has a plan)
+    assert "collisions" in rep_counts and rep_counts["payment_plans"] == 0
 
 
 def test_receivables_tab_shows_the_outstanding_amount(full_customer, client_for, org):

@@ -8,14 +8,18 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from common.errors import DomainError
 from common.models import Notification
 from crm.models import PaymentInstalment
+from crm.selectors_customer360 import customer_tabs
 from crm.services import payment_plans as services
 from tests.crm.factories import signed_contract
 from tests.crm.pipeline_world import build_world
+from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -116,7 +120,8 @@ def test_contract_page_generates_and_shows_plan_vs_actual(org, client_for):  # t
     # 4 × ¥25,000.00 planned; the first has ¥50.00 of it received, the other three are all outstanding.
     assert body.count("¥25,000.00") == 4 + 3 and "¥24,950.00" in body
     assert "2026-10-15" in body
-    customer = client.get(reverse("crm:customer_detail", args=[world.contract.customer_id])).content.decode()
+    tab = reverse("crm:customer_tab", args=[world.contract.customer_id, "payment_plans"])
+    customer = client.get(tab).content.decode()
     assert 'id="payment-plans"' in customer and "¥24,950.00" in customer
     other = client_for(org.rep_b1)
     assert other.get(url).status_code == 404
@@ -153,3 +158,36 @@ def test_payment_plan_api(org, api_for):  # type: ignore[no-untyped-def]
         ("2027-01-01", "500.00"),
         ("2027-02-01", "500.00"),
     ]
+
+
+def _plans_tab(client, customer) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("crm:customer_tab", args=[customer.pk, "payment_plans"]))
+    assert response.status_code == 200
+    return response.content.decode(), len(ctx.captured_queries)
+
+
+def test_customer_page_has_a_payment_plans_tab_at_a_fixed_query_cost(org, client_for):  # type: ignore[no-untyped-def]
+    # Given a customer with one planned contract and one with three (and an unplanned one)
+    small, big = CustomerFactory(owner=org.rep_a1), CustomerFactory(owner=org.rep_a1)
+    for customer, n in ((small, 1), (big, 3)):
+        for _ in range(n):
+            contract = signed_contract(org.rep_a1, org.manager_a, amount=D("900.00"), customer=customer)
+            services.payment_plan_generate_even(
+                contract=contract, by=org.rep_a1, count=3, first_due=dt.date(2027, 1, 15)
+            )
+    signed_contract(org.rep_a1, org.manager_a, amount=D("500.00"), customer=big)
+    # Then the tab counts the planned contracts the user may see: the owner 3, another team's rep none
+    assert {t.key: t.count for t in customer_tabs(customer=big, user=org.rep_a1)}["payment_plans"] == 3
+    client = client_for(org.rep_a1)
+    _plans_tab(client, small)  # warm the per-session caches
+    small_body, small_cost = _plans_tab(client, small)
+    big_body, big_cost = _plans_tab(client, big)
+    # and shows each plan's instalments (¥300.00 × 3 per contract), at the same number of queries
+    assert small_body.count("第3期") == 1 and big_body.count("第3期") == 3
+    assert "计划合计 <strong>¥900.00</strong>" in big_body
+    assert small_cost == big_cost
+    assert (
+        client_for(org.rep_b1).get(reverse("crm:customer_tab", args=[big.pk, "payment_plans"])).status_code
+        == 404
+    )

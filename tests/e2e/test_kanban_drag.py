@@ -1,8 +1,8 @@
 """End to end in a real browser at desktop and phone size: a rep moves an opportunity card to the next
-stage — by dragging at 1440 px, with the card's stage menu on a phone — (it moves, the column figures
-follow), moves another to 失败 without a reason (the rules refuse: the card snaps back and the reason
-shows), and on a phone moves a third with its stage menu. Every stage
-is visible at 1440 px and nothing scrolls sideways at either size."""
+stage — by dragging with the mouse at 1440 px, with a finger on the card's grip on a (touch) phone — (it
+moves, the column figures follow), moves another to 失败 without a reason (the rules refuse: the card
+snaps back and the reason shows), and on a phone moves a third with its stage menu (the accessible
+fallback). Every stage is visible at 1440 px and nothing scrolls sideways at either size."""
 
 from __future__ import annotations
 
@@ -46,6 +46,25 @@ def drag(page, card, column):  # type: ignore[no-untyped-def]
     page.mouse.up()
 
 
+def touch_drag(page, card, column):  # type: ignore[no-untyped-def]
+    """A finger on the card's grip moves onto the column's heading and lifts — real touch input
+    (Chromium's Input.dispatchTouchEvent), so the page sees pointer events of type "touch". Scrolled
+    instantly (the page scrolls smoothly otherwise, and the boxes would be measured mid-way)."""
+    column.locator(".kanban-head").evaluate("el => el.scrollIntoView({block: 'center', behavior: 'instant'})")
+    grip = card.locator("[data-grip]")
+    if grip.bounding_box()["y"] < 80 or grip.bounding_box()["y"] > page.viewport_size["height"] - 80:
+        card.evaluate("el => el.scrollIntoView({block: 'center', behavior: 'instant'})")
+    src, head = grip.bounding_box(), column.locator(".kanban-head").bounding_box()
+    x0, y0 = src["x"] + src["width"] / 2, src["y"] + src["height"] / 2
+    x1, y1 = head["x"] + head["width"] / 2, head["y"] + head["height"] / 2
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x0, "y": y0}]})
+    for i in range(1, 11):
+        x, y = x0 + (x1 - x0) * i / 10, y0 + (y1 - y0) * i / 10
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
 @pytest.mark.parametrize("size", list(SIZES))
 def test_rep_drags_cards_between_stages(live_server, size):  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect, sync_playwright
@@ -68,7 +87,9 @@ def test_rep_drags_cards_between_stages(live_server, size):  # type: ignore[no-u
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            page = browser.new_context(viewport=SIZES[size], locale="zh-CN").new_page()
+            page = browser.new_context(
+                viewport=SIZES[size], locale="zh-CN", has_touch=size == "phone"
+            ).new_page()
             page.set_default_timeout(15_000)
             errors: list[str] = []
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -95,10 +116,8 @@ def test_rep_drags_cards_between_stages(live_server, size):  # type: ignore[no-u
             card_a = lead.locator("[data-card]", has_text="甲项目")
             if size == "desktop":
                 drag(page, card_a, qualified)
-            else:
-                # On a phone the columns stack and the card's stage menu is the way to move it (a
-                # synthetic mouse drag across stacked columns proved unreliable in headless chromium).
-                card_a.locator("select[data-move]").select_option("qualified")
+            else:  # on a phone the columns stack: a finger drags the card by its grip
+                touch_drag(page, card_a, qualified)
             expect(page.locator("[data-kanban-status]")).to_contain_text("已移到：立项")
             qualified = page.locator(".kanban-column[data-stage=qualified]")
             expect(qualified.locator("[data-card]", has_text="甲项目")).to_have_count(1)

@@ -1,0 +1,206 @@
+"""Issue 16: the list tools on the contacts list and the opportunities list — sort by column, owner / team /
+date filters, the total, saved filters (场景) and the column chooser — in the page and the API, within what
+the user may see (C11), at a number of queries that does not grow with the list."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from common.models import ListColumnChoice, SavedListFilter
+from crm.models import Contact, ContactRole, Opportunity
+from tests.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+SH = ZoneInfo("Asia/Shanghai")
+CONTACTS = reverse("crm:contact_list")
+PIPELINE = reverse("crm:opportunity_list")
+
+
+def contact(owner, name: str, *, customer=None, role=ContactRole.OTHER, phone: str = ""):  # type: ignore[no-untyped-def]
+    customer = customer or CustomerFactory(owner=owner, name=f"{name}的公司")
+    return Contact.objects.create(customer=customer, name=name, position="经理", role=role, phone=phone)
+
+
+def opportunity(owner, name: str, amount: str, *, day: dt.date = dt.date(2026, 3, 2)) -> Opportunity:  # type: ignore[no-untyped-def]
+    return Opportunity.objects.create(
+        customer=CustomerFactory(owner=owner),
+        owner=owner,
+        name=name,
+        amount=Decimal(amount),
+        registered_at=dt.datetime(day.year, day.month, day.day, 10, tzinfo=SH),
+    )
+
+
+def _queries(client, url: str, params: dict) -> int:  # type: ignore[no-untyped-def]
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url, params).status_code == 200
+    return len(ctx.captured_queries)
+
+
+# --- contacts ----------------------------------------------------------------------------------------
+
+
+def test_contacts_list_sorts_filters_and_counts_within_the_team(client_for, org):
+    # Given contacts of customers of manager A's two reps, and one of team B
+    contact(org.rep_a1, "王五", role=ContactRole.DECISION_MAKER, phone="13800000001")
+    contact(org.rep_a2, "李四")
+    contact(org.rep_a1, "赵六")
+    contact(org.rep_b1, "乙队联系人")
+    client = client_for(org.manager_a)
+    # When the manager sorts by name; then only the team's three, sorted, counted
+    by_name = client.get(CONTACTS, {"sort": "name"})
+    assert [c.name for c in by_name.context["rows"]] == sorted(["王五", "李四", "赵六"])
+    assert by_name.context["total"].value == 3
+    assert "乙队联系人" not in by_name.content.decode()
+    # The owner filter (the customer's owner), the role filter and the search
+    mine = client.get(CONTACTS, {"owner": org.rep_a1.pk, "sort": "-name"})
+    assert [c.name for c in mine.context["rows"]] == sorted(["王五", "赵六"], reverse=True)
+    deciders = client.get(CONTACTS, {"role": ContactRole.DECISION_MAKER})
+    assert [c.name for c in deciders.context["rows"]] == ["王五"]
+    assert '<a href="tel:13800000001">13800000001</a>' in deciders.content.decode()
+    by_phone = client.get(CONTACTS, {"q": "13800000001"})
+    assert [c.name for c in by_phone.context["rows"]] == ["王五"]
+    team = client.get(CONTACTS, {"team": org.dept_a.pk})
+    assert team.context["total"].value == 3
+    # A rep sees only the contacts of their own customers
+    rep = client_for(org.rep_a2).get(CONTACTS)
+    assert [c.name for c in rep.context["rows"]] == ["李四"]
+
+
+def test_contacts_date_filter_and_bad_sort_say_so(client_for, org):
+    old = contact(org.rep_a1, "早的")
+    Contact.objects.filter(pk=old.pk).update(created_at=dt.datetime(2026, 1, 5, 9, tzinfo=SH))
+    contact(org.rep_a1, "新的")
+    client = client_for(org.rep_a1)
+    january = client.get(CONTACTS, {"date_from": "2026-01-01", "date_to": "2026-01-31"})
+    assert [c.name for c in january.context["rows"]] == ["早的"]
+    bad = client.get(CONTACTS, {"sort": "phone"})
+    assert bad.status_code == 200 and "无法按该列排序，已按默认顺序显示。" in bad.content.decode()
+
+
+def test_contacts_saved_filter_and_columns_go_back_to_the_contacts_list(client_for, org):
+    client = client_for(org.rep_a1)
+    saved = client.post(
+        reverse("crm:list_filter_save"),
+        {"list": "contacts", "name": "决策人", "query": "role=decision_maker"},
+    )
+    assert saved["Location"] == CONTACTS + "?role=decision_maker"
+    assert SavedListFilter.objects.get().list_key == "contacts"
+    chosen = client.post(
+        reverse("crm:list_columns_save"), {"list": "contacts", "columns": ["email", "customer"], "query": ""}
+    )
+    assert chosen["Location"] == CONTACTS + "?"
+    assert ListColumnChoice.objects.get().list_key == "contacts"
+    contact(org.rep_a1, "张三")
+    headers = [h.column.key for h in client.get(CONTACTS).context["headers"]]
+    assert headers == ["name", "customer", "email"]
+
+
+def test_contacts_list_queries_do_not_grow(client_for, org):
+    client = client_for(org.manager_a)
+    contact(org.rep_a1, "一")
+    _queries(client, CONTACTS, {"sort": "owner"})
+    few = _queries(client, CONTACTS, {"sort": "owner"})
+    for i in range(25):
+        contact(org.rep_a1 if i % 2 else org.rep_a2, f"联系人{i}")
+    assert _queries(client, CONTACTS, {"sort": "owner"}) == few
+
+
+def test_contacts_api_sorts_filters_counts_and_keeps_the_scope(api_for, org):
+    contact(org.rep_a1, "B")
+    contact(org.rep_a1, "A")
+    contact(org.rep_a2, "C")
+    contact(org.rep_b1, "乙")
+    api = api_for(org.manager_a)
+    page = api.get("/api/contacts/", {"sort": "name", "with_total": "1"}).json()
+    assert [c["name"] for c in page["results"]] == ["A", "B", "C"] and page["total"] == 3
+    assert page["results"][0]["owner"] == org.rep_a1.pk and page["results"][0]["customer_name"] == "A的公司"
+    mine = api.get("/api/contacts/", {"owner": org.rep_a2.pk}).json()
+    assert [c["name"] for c in mine["results"]] == ["C"]
+    assert api.get("/api/contacts/", {"sort": "owner"}).status_code == 400  # not safe for a cursor
+    assert [c["name"] for c in api_for(org.rep_b1).get("/api/contacts/").json()["results"]] == ["乙"]
+    assert api_for(org.finance).get("/api/contacts/").status_code == 404
+
+
+def test_contacts_api_queries_do_not_grow(api_for, org):
+    api = api_for(org.manager_a)
+    contact(org.rep_a1, "一")
+    _queries(api, "/api/contacts/", {"with_total": "1"})
+    few = _queries(api, "/api/contacts/", {"with_total": "1"})
+    for i in range(25):
+        contact(org.rep_a2, f"联系人{i}")
+    assert _queries(api, "/api/contacts/", {"with_total": "1"}) == few
+
+
+# --- opportunities ---------------------------------------------------------------------------------
+
+
+def test_opportunity_list_sorts_filters_by_owner_and_date_and_counts(client_for, org):
+    opportunity(org.rep_a1, "甲一大单", "90000.00", day=dt.date(2026, 3, 2))
+    opportunity(org.rep_a2, "甲二小单", "1000.00", day=dt.date(2026, 4, 2))
+    opportunity(org.rep_a1, "甲一中单", "50000.00", day=dt.date(2026, 4, 20))
+    opportunity(org.rep_b1, "乙队的单", "99999.00")
+    client = client_for(org.manager_a)
+    by_amount = client.get(PIPELINE, {"view": "list", "sort": "-amount"})
+    assert [o.name for o in by_amount.context["rows"]] == ["甲一大单", "甲一中单", "甲二小单"]
+    assert by_amount.context["total"].value == 3
+    body = by_amount.content.decode()
+    assert "¥90,000.00" in body and "¥99,999.00" not in body
+    mine = client.get(PIPELINE, {"view": "list", "owner": org.rep_a1.pk, "sort": "amount"})
+    assert [o.name for o in mine.context["rows"]] == ["甲一中单", "甲一大单"]
+    april = client.get(PIPELINE, {"view": "list", "date_from": "2026-04-01", "date_to": "2026-04-30"})
+    assert sorted(o.name for o in april.context["rows"]) == ["甲一中单", "甲二小单"]
+    # the sort links keep the list view
+    assert 'href="?view=list&amp;sort=name"' in client.get(PIPELINE, {"view": "list"}).content.decode()
+
+
+def test_opportunity_saved_filter_goes_back_to_the_list_view(client_for, org):
+    response = client_for(org.rep_a1).post(
+        reverse("crm:list_filter_save"),
+        {"list": "opportunities", "name": "大单", "query": "view=list&sort=-amount&page=3"},
+    )
+    assert response["Location"] == PIPELINE + "?view=list&sort=-amount"
+    assert SavedListFilter.objects.get().query == "view=list&sort=-amount"
+
+
+@pytest.mark.parametrize("params", [{}, {"sort": "-amount"}, {"sort": "owner", "stage": "initial"}])
+def test_opportunity_list_queries_do_not_grow(client_for, org, params):
+    client = client_for(org.manager_a)
+    params = {"view": "list", **params}
+    opportunity(org.rep_a1, "一", "1.00")
+    _queries(client, PIPELINE, params)
+    few = _queries(client, PIPELINE, params)
+    for i in range(25):
+        opportunity(org.rep_a1 if i % 2 else org.rep_a2, f"商机{i}", "2.00")
+    assert _queries(client, PIPELINE, params) == few
+
+
+def test_opportunity_api_sorts_filters_and_counts(api_for, org):
+    opportunity(org.rep_a1, "大", "300.00")
+    opportunity(org.rep_a2, "小", "100.00", day=dt.date(2026, 5, 2))
+    opportunity(org.rep_b1, "乙", "999.00")
+    api = api_for(org.manager_a)
+    page = api.get("/api/opportunities/", {"sort": "-amount", "with_total": "1"}).json()
+    assert [o["name"] for o in page["results"]] == ["大", "小"] and page["total"] == 2
+    may = api.get("/api/opportunities/", {"date_from": "2026-05-01", "with_total": "1"}).json()
+    assert [o["name"] for o in may["results"]] == ["小"] and may["total"] == 1
+    bad = api.get("/api/opportunities/", {"sort": "customer"})
+    assert bad.status_code == 400 and bad.json()["code"] == "invalid_list_query"
+
+
+def test_opportunity_api_queries_do_not_grow(api_for, org):
+    api = api_for(org.manager_a)
+    opportunity(org.rep_a1, "一", "1.00")
+    _queries(api, "/api/opportunities/", {"sort": "-amount", "with_total": "1"})
+    few = _queries(api, "/api/opportunities/", {"sort": "-amount", "with_total": "1"})
+    for i in range(25):
+        opportunity(org.rep_a2, f"商机{i}", "2.00")
+    assert _queries(api, "/api/opportunities/", {"sort": "-amount", "with_total": "1"}) == few
