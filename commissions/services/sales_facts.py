@@ -17,7 +17,7 @@ from django.db import connection
 from django.db.models import Case, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value, When
 
 from commissions.calculator.facts import LineFact
-from common.money import ZERO, allocate
+from common.money import ZERO, allocate, round_fen
 from common.timeutil import next_month, start_of_local_day
 
 MONEY: DecimalField = DecimalField(max_digits=20, decimal_places=6)
@@ -235,6 +235,27 @@ def _period_slices(
             sid, uid, pid, fraction, _role = holders[0]
             by_payee[f"u{uid}" if uid else f"p{pid}"].append((sid, oid, uid, pid, fraction, raw, None, None))
             continue
+        if all(h[1] is not None for h in holders):
+            # People only (the usual shared order: account manager and executive). Their exact parts of
+            # each sum would only be added up again into the primary holder's slice, and the parts of
+            # `allocate` always add up to the whole rounded to the fen: take that whole directly.
+            whole = (
+                _fen_whole(raw[i_amount]),
+                _fen_whole(raw[i_cost] if i_cost is not None else None),
+                _fen_whole(raw[i_tax] if i_tax is not None else None),
+                _fen_whole(raw[i_log] if i_log is not None else None),
+            )
+            if len(holders) == 1:
+                sid, uid, pid, fraction, _role = holders[0]
+                by_payee[f"u{uid}"].append((sid, oid, uid, pid, fraction, raw, whole, None))
+                continue
+            main = _primary(holders)
+            ordered_holders = [holders[main], *(h for i, h in enumerate(holders) if i != main)]
+            sid, uid, pid = ordered_holders[0][:3]
+            co = tuple((h[0], h[1], h[3]) for h in ordered_holders)
+            fraction = sum((h[3] for h in holders), ZERO)
+            by_payee[f"u{uid}"].append((sid, oid, uid, pid, fraction, raw, whole, co))
+            continue
         fractions = [h[3] for h in holders]
         parts = list(
             zip(
@@ -261,6 +282,12 @@ def _period_slices(
             fraction = sum((h[3] for h, _p in users), ZERO)
             by_payee[f"u{uid}"].append((sid, oid, uid, pid, fraction, raw, combined, co))
     return _PeriodSlices(by_payee=dict(by_payee), at=at)
+
+
+def _fen_whole(value: Decimal | None) -> Decimal:
+    """What the exact parts of `value` (`common.fen.allocate`) add up to: `value` rounded to the fen
+    (0.00 for none), as the same Decimal a sum of the parts gives."""
+    return ZERO + round_fen(value) if value else ZERO
 
 
 def _aggregate_period(period: dt.date, *, by_category: bool, user_id: int | None = None) -> list[_ShareRow]:
