@@ -47,6 +47,7 @@ from commissions.services.sales_facts import (
     _scaled,
     _ShareRow,
     order_net_factors,
+    plan_categories,
 )
 from common.errors import Conflict
 from common.money import ZERO, allocate, round_fen
@@ -190,7 +191,8 @@ class _MonthFacts:
         by_category = any(
             c["type"] not in PERIOD_COMPONENTS for p in all_plans for c in p.definition.get("components", [])
         )
-        slices = _period_slices(period, by_category=by_category, payees=payees)
+        categories = plan_categories(p.definition for p in all_plans)
+        slices = _period_slices(period, by_category=by_category, payees=payees, categories=categories)
         if payees is not None:  # only these payees' months are complete in the slices
             slices.by_payee = {k: v for k, v in slices.by_payee.items() if k in payees}
         by_payee = slices.by_payee
