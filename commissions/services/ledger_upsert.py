@@ -1,0 +1,130 @@
+"""The month run's upsert of its earned lines by source_key (`_LineWriter`): new lines stream into the
+database (`ledger_writing._LineSink`) while the run computes the next payee, changed open lines are
+updated, lines whose source vanished are zeroed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from commissions.models import CommissionLine, LineStatus
+from commissions.selectors import LOCKED_STATUSES
+from commissions.services.ledger_writing import EARNED_KINDS, _LineSink, lines_update
+from commissions.services.sales_facts import _raw_rows
+from common.money import ZERO
+
+if TYPE_CHECKING:
+    from commissions.services.ledger_run import LedgerRun, _Desired
+
+
+class _LineWriter:
+    """Upsert of a month's earned lines by source_key. New lines stream into the database as they are
+    computed (`_LineSink`); open lines whose amount or explanation changed are updated; lines whose source
+    vanished (order re-dated, share removed) are set to 0.00, never deleted, so a settlement draft that
+    references them does not break. Settled, paid and forfeited lines are never touched."""
+
+    def __init__(self, period: dt.date, collected: set[int]) -> None:
+        self.period = period
+        self.collected = collected
+        self.existing = {
+            key: (pk, amount, status, base, rate, plan_id, explanation)
+            for key, pk, amount, status, base, rate, plan_id, explanation in _raw_rows(
+                CommissionLine.objects.filter(
+                    period=period, kind__in=EARNED_KINDS, source_key__startswith="e:"
+                ).values_list(
+                    "source_key", "pk", "amount", "status", "base", "rate", "plan_id", "explanation"
+                )
+            )
+        }
+        # Pro rata tranches already released (K8 setting) are subtracted from the pending remainder.
+        self.tranches: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for key, amount in CommissionLine.objects.filter(
+            period=period, kind__in=EARNED_KINDS, source_key__startswith="t:"
+        ).values_list("source_key", "amount"):
+            self.tranches[key.split("|")[0][2:]] += amount
+        self.seen: set[str] = set()
+        self.to_update: list[CommissionLine] = []
+        self.created = 0
+        self.sink = _LineSink()
+
+    def __enter__(self) -> _LineWriter:
+        self.sink.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.sink.__exit__(*exc)
+
+    def want(self, d: _Desired) -> None:
+        key = d.key
+        self.seen.add(key)
+        amount = d.amount - self.tranches[key] if key in self.tranches else d.amount
+        cur = self.existing.get(key)
+        if cur is None:
+            # K8 at insert time: an order already fully collected is payable straight away.
+            status = LineStatus.PAYABLE if d.order_id in self.collected else LineStatus.PENDING
+            self.sink.add(
+                (
+                    key,
+                    self.period,
+                    d.kind,
+                    status,
+                    d.payee_user_id,
+                    d.payee_partner_id,
+                    d.order_id,
+                    d.share_id,
+                    d.plan_id,
+                    d.component,
+                    d.category,
+                    d.base,
+                    d.rate,
+                    amount,
+                    d.explanation,
+                    None,
+                    "",
+                )
+            )
+            self.created += 1
+            return
+        pk, old_amount, status, old_base, old_rate, old_plan, old_explanation = cur
+        if status in (*LOCKED_STATUSES, LineStatus.FORFEITED):
+            return
+        if isinstance(old_explanation, str):  # psycopg hands jsonb over as text (Django's loader)
+            old_explanation = json.loads(old_explanation)
+        if (old_amount, old_base, old_rate, old_plan, old_explanation) != (
+            amount,
+            d.base,
+            d.rate,
+            d.plan_id,
+            d.explanation,
+        ):
+            self.to_update.append(
+                CommissionLine(
+                    pk=pk,
+                    amount=amount,
+                    base=d.base,
+                    rate=d.rate,
+                    explanation=d.explanation,
+                    plan_id=d.plan_id,
+                )
+            )
+
+    def finish(self, run: LedgerRun) -> None:
+        self.sink.close()
+        stale_ids = [
+            pk
+            for key, (pk, amount, status, *_rest) in self.existing.items()
+            if key not in self.seen and status not in (*LOCKED_STATUSES, LineStatus.FORFEITED) and amount != 0
+        ]
+        stale = [
+            CommissionLine(pk=x.pk, amount=ZERO, explanation={**x.explanation, "stale": True})
+            for x in CommissionLine.objects.filter(pk__in=stale_ids)
+        ]
+        lines_update(self.to_update, ["amount", "base", "rate", "explanation", "plan_id"])
+        lines_update(stale, ["amount", "explanation"])
+        run.lines_db_seconds = round(self.sink.busy, 3)
+        run.created += self.created
+        run.updated += len(self.to_update)
+        run.zeroed += len(stale)
