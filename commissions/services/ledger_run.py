@@ -37,7 +37,7 @@ from commissions.models import (
 )
 from commissions.selectors import PlanDirectory, period_is_closed
 from commissions.services.collection import clawbacks_create, collected_orders, commission_payable_refresh
-from commissions.services.ledger_upsert import _LineWriter
+from commissions.services.ledger_upsert import _LineWriter, inputs_digest
 from commissions.services.sales_facts import (
     _period_bounds,
     _period_slices,
@@ -64,6 +64,7 @@ class LedgerRun:
     made_payable: int = 0
     total: Decimal = ZERO
     skipped_no_plan: int = 0
+    reused: int = 0  # calculations whose inputs had not changed: their lines were left as they are
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase (README: Performance)
     lines_db_seconds: float = 0.0  # of which the database spent writing and checking new lines (PostgreSQL)
 
@@ -135,9 +136,9 @@ def ledger_recalculate(*, period: dt.date) -> LedgerRun:
     t = run.lap("plans_targets_collected", t)
     # From here until the writer is finished the connection belongs to the writer: no queries.
     with _LineWriter(period, collected) as writer:
-        calcs = month.compute(factors, writer.want, run=run)
+        calcs = month.compute(factors, writer.want, run=run, reuse=writer.reuse)
         writer.finish(run)
-    run.calculations = len(calcs)
+    run.calculations = len(calcs) + run.reused
     t = run.lap("calculate_allocate_write_lines", t)
     _calculations_upsert(period, calcs)
     t = run.lap("calculations_upsert", t)
@@ -232,14 +233,22 @@ class _MonthFacts:
         return cls(period, directory, slices, partner_kinds, targets, leavers, uplifts, order_customer, names)
 
     def compute(
-        self, factors: dict[int, Decimal], want: Callable[[_Desired], None], *, run: LedgerRun | None = None
+        self,
+        factors: dict[int, Decimal],
+        want: Callable[[_Desired], None],
+        *,
+        run: LedgerRun | None = None,
+        reuse: Callable[[list[str], str], bool] | None = None,
     ) -> list[PeriodCalculation]:
         """Payee by payee: facts net of refunds/write-offs (`factors`), the calculator once per plan, the
-        lines handed to `want`. Returns the month's calculations (one per payee and plan)."""
+        lines handed to `want`. Returns the month's calculations (one per payee and plan) — except, with
+        `reuse` (the month run's re-run shortcut), those of payees whose inputs are unchanged since their
+        last computation (`reuse(calculation keys, inputs_digest)` is True: their lines stay as they are)."""
         period, directory, slices = self.period, self.directory, self.slices
         calcs: list[PeriodCalculation] = []
         key_head = f"e:{period:%Y%m}:"
         uplifts, order_customer = self.uplifts, self.order_customer
+        plan_texts: dict[int, str] = {}
         for payee, payee_slices in slices.by_payee.items():
             uid, pid = payee_slices[0][2], payee_slices[0][3]
             assignments = (
@@ -253,6 +262,14 @@ class _MonthFacts:
                 continue
             if run is not None:
                 run.payees += 1
+            calc_keys = [f"{period:%Y%m}:{payee}:{a.plan.code}" for a in assignments]
+            digest = None
+            if reuse is not None:
+                digest = inputs_digest(self, payee, payee_slices, assignments, factors, plan_texts)
+                if reuse(calc_keys, digest):
+                    if run is not None:
+                        run.reused += len(calc_keys)
+                    continue
             payee_rows = slices.share_rows(payee_slices)
             for row in payee_rows:
                 f = factors.get(row.order_id, Decimal(1))
@@ -260,7 +277,7 @@ class _MonthFacts:
                 if f != 1 or up:
                     row.lines = [_scaled(x, f, up) for x in row.lines]
                     row.finish()
-            for a in assignments:
+            for a, calc_key in zip(assignments, calc_keys, strict=True):
                 facts = Facts(
                     lines=tuple(x for r in payee_rows for x in r.lines),
                     target=self.targets.get(payee),
@@ -268,15 +285,16 @@ class _MonthFacts:
                     left_in_period=uid in self.leavers,
                 )
                 r = _PayeeResult(
-                    calc_key=f"{period:%Y%m}:{payee}:{a.plan.code}",
+                    calc_key=calc_key,
                     user_id=uid,
                     partner_id=pid,
                     plan=a.plan,
                     rows=payee_rows,
                     result=calculate(a.plan.definition, facts),
                 )
-                calcs.append(_calculation(period, r))
-                _allocate(r, factors, key_head, want, self.names)
+                n = _allocate(r, factors, key_head, want, self.names)
+                inputs = None if digest is None else {"digest": digest, "lines": n}
+                calcs.append(_calculation(period, r, inputs))
         return calcs
 
 
@@ -295,7 +313,7 @@ def month_desired_lines(
     return out
 
 
-def _calculation(period: dt.date, r: _PayeeResult) -> PeriodCalculation:
+def _calculation(period: dt.date, r: _PayeeResult, inputs: dict[str, Any] | None = None) -> PeriodCalculation:
     return PeriodCalculation(
         key=r.calc_key,
         period=period,
@@ -307,6 +325,7 @@ def _calculation(period: dt.date, r: _PayeeResult) -> PeriodCalculation:
         result={
             **r.result.to_dict(),
             "by_component": {k: f"{v:.2f}" for k, v in r.result.by_component().items()},
+            **({"inputs": inputs} if inputs is not None else {}),
         },
     )
 
@@ -333,7 +352,7 @@ def _allocate(
     key_head: str,
     want: Callable[[_Desired], None],
     names: dict[int, str],
-) -> None:
+) -> int:
     """Each component's payee total allocated over the payee's order slices exactly (`allocate`), each
     slice weighted by what it earned under that component (`calculator.earned_weight`): one line per
     credit share and component. A slice several people share (account manager and executive, a
@@ -341,13 +360,15 @@ def _allocate(
 
     A line's explanation holds only what is its own (the share, the order's base, the refund factor, the
     split in words) and the key of the month's calculation (PeriodCalculation.key), which holds the rest
-    (bands, rates, totals): the drill-down joins the two (`selectors.line_explanation`)."""
+    (bands, rates, totals): the drill-down joins the two (`selectors.line_explanation`). Returns how many
+    lines it handed to `want`."""
     definition = r.plan.definition
     plan_id = r.plan.pk
     components = {c["id"]: c for c in definition["components"]}
     has_below = any(c["type"] == "below_floor" for c in definition["components"])
     excluded = definition.get("excluded_categories", ())
     exact = r.result.exact_by_component()
+    n = 0  # lines handed to `want`
     for comp_id, comp_total in r.result.by_component().items():
         comp = components[comp_id]
         amount = comp_total
@@ -386,6 +407,7 @@ def _allocate(
                     explanation["net_factor"] = str(f)
                 if note:
                     explanation["note"] = note
+                n += 1
                 want(
                     _Desired(
                         f"{key_head}{row.share_id}{key_tail}",
@@ -432,6 +454,7 @@ def _allocate(
                 }
                 if f is not None:
                     explanation["net_factor"] = str(f)
+                n += 1
                 want(
                     _Desired(
                         f"{key_head}{sid}{key_tail}",
@@ -449,6 +472,7 @@ def _allocate(
                         kind,
                     )
                 )
+    return n
 
 
 def _key_account_year_end(period: dt.date, run: LedgerRun) -> None:

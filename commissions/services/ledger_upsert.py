@@ -5,19 +5,65 @@ updated, lines whose source vanished are zeroed."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections import defaultdict
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from commissions.models import CommissionLine, LineStatus
+from django.db.models.fields.json import KT
+from django.utils.translation import get_language
+
+from commissions.models import CommissionLine, CommissionPlan, LineStatus, PeriodCalculation
 from commissions.selectors import LOCKED_STATUSES
 from commissions.services.ledger_writing import EARNED_KINDS, _LineSink, lines_update
 from commissions.services.sales_facts import _raw_rows
 from common.money import ZERO
 
 if TYPE_CHECKING:
-    from commissions.services.ledger_run import LedgerRun, _Desired
+    from commissions.services.ledger_run import LedgerRun, _Desired, _MonthFacts
+
+# Part of every inputs digest: bump it when the run makes something else of the same inputs (a change
+# to the calculator, the allocation or the lines' words), so the next run recomputes every payee.
+INPUTS_VERSION = 1
+_EXISTING = ("source_key", "pk", "amount", "status", "base", "rate", "plan_id", "explanation")
+
+
+def inputs_digest(
+    month: _MonthFacts,
+    payee: str,
+    slices: list[tuple[Any, ...]],
+    assignments: list[Any],
+    factors: dict[int, Decimal],
+    plan_texts: dict[int, str],
+) -> str:
+    """Everything one payee's month is computed from, as a digest (stored with its calculations): the
+    payee's order slices as aggregated (sales, shares, co-holders), each order's net factor and K5
+    uplift, the target, the month of leaving, the plans (their definitions) and grades, the names and
+    language the lines' words use. The same digest means the same lines (`_LineWriter.reuse`)."""
+    uid = slices[0][2]
+    orders = [s[1] for s in slices]
+    uplifted = [(uid, month.order_customer.get(o)) in month.uplifts for o in orders] if month.uplifts else []
+    plans = []
+    for a in assignments:
+        plan: CommissionPlan = a.plan
+        if plan.pk not in plan_texts:
+            plan_texts[plan.pk] = json.dumps(plan.definition, sort_keys=True)
+        plans.append((plan.pk, plan.code, a.grade, plan_texts[plan.pk]))
+    text = repr(
+        (
+            INPUTS_VERSION,
+            get_language(),
+            month.targets.get(payee),
+            uid in month.leavers,
+            month.names.get(uid or 0),
+            plans,
+            [factors.get(o) for o in orders],
+            uplifted,
+            slices,
+        )
+    )
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 class _LineWriter:
@@ -29,15 +75,24 @@ class _LineWriter:
     def __init__(self, period: dt.date, collected: set[int]) -> None:
         self.period = period
         self.collected = collected
-        self.existing = {
-            key: (pk, amount, status, base, rate, plan_id, explanation)
-            for key, pk, amount, status, base, rate, plan_id, explanation in _raw_rows(
-                CommissionLine.objects.filter(
-                    period=period, kind__in=EARNED_KINDS, source_key__startswith="e:"
-                ).values_list(
-                    "source_key", "pk", "amount", "status", "base", "rate", "plan_id", "explanation"
-                )
-            )
+        self.existing: dict[str, tuple[Any, ...]] = {}
+        # For the re-run shortcut (`reuse`): each calculation's lines, and how many of them are not stale.
+        self.by_calc: dict[str, list[str]] = defaultdict(list)
+        self.live: dict[str, int] = defaultdict(int)
+        for key, pk, amount, status, base, rate, plan_id, explanation, calc, stale in _raw_rows(
+            CommissionLine.objects.filter(period=period, kind__in=EARNED_KINDS, source_key__startswith="e:")
+            .annotate(calc=KT("explanation__calculation"), stale=KT("explanation__stale"))
+            .values_list(*_EXISTING, "calc", "stale")
+        ):
+            self.existing[key] = (pk, amount, status, base, rate, plan_id, explanation)
+            self.by_calc[calc].append(key)
+            if stale is None:
+                self.live[calc] += 1
+        self.inputs = {  # the JSON number comes back as text (PostgreSQL) or as a number (SQLite)
+            key: (digest, None if lines is None else str(lines))
+            for key, digest, lines in PeriodCalculation.objects.filter(period=period)
+            .annotate(digest=KT("result__inputs__digest"), lines=KT("result__inputs__lines"))
+            .values_list("key", "digest", "lines")
         }
         # Pro rata tranches already released (K8 setting) are subtracted from the pending remainder.
         self.tranches: dict[str, Decimal] = defaultdict(lambda: ZERO)
@@ -56,6 +111,20 @@ class _LineWriter:
 
     def __exit__(self, *exc: Any) -> None:
         self.sink.__exit__(*exc)
+
+    def reuse(self, calc_keys: list[str], digest: str) -> bool:
+        """The re-run shortcut: True — and the payee's lines are kept exactly as they are — when each of
+        the payee's calculations was last computed from the same inputs (`inputs_digest`) and all the
+        lines it produced are still there, not stale. Never in a month with pro rata tranches (a tranche
+        released since changes what an open line holds)."""
+        if self.tranches:
+            return False
+        for key in calc_keys:
+            if self.inputs.get(key) != (digest, str(self.live.get(key, 0))):
+                return False
+        for key in calc_keys:
+            self.seen.update(self.by_calc.get(key, ()))
+        return True
 
     def want(self, d: _Desired) -> None:
         key = d.key
