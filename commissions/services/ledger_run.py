@@ -136,7 +136,7 @@ def ledger_recalculate(*, period: dt.date) -> LedgerRun:
     t = run.lap("plans_targets_collected", t)
     # From here until the writer is finished the connection belongs to the writer: no queries.
     with _LineWriter(period, collected) as writer:
-        calcs = month.compute(factors, writer.want, run=run, reuse=writer.reuse)
+        calcs = month.compute(factors, writer.want, run=run, shortcut=writer)
         writer.finish(run)
     run.calculations = len(calcs) + run.reused
     t = run.lap("calculate_allocate_write_lines", t)
@@ -238,12 +238,12 @@ class _MonthFacts:
         want: Callable[[_Desired], None],
         *,
         run: LedgerRun | None = None,
-        reuse: Callable[[list[str], str], bool] | None = None,
+        shortcut: _LineWriter | None = None,
     ) -> list[PeriodCalculation]:
         """Payee by payee: facts net of refunds/write-offs (`factors`), the calculator once per plan, the
         lines handed to `want`. Returns the month's calculations (one per payee and plan) — except, with
-        `reuse` (the month run's re-run shortcut), those of payees whose inputs are unchanged since their
-        last computation (`reuse(calculation keys, inputs_digest)` is True: their lines stay as they are)."""
+        `shortcut` (the month run's writer), those of payees whose inputs are unchanged since their last
+        computation (`shortcut.reuse(calculation keys, inputs_digest)`: their lines stay as they are)."""
         period, directory, slices = self.period, self.directory, self.slices
         calcs: list[PeriodCalculation] = []
         key_head = f"e:{period:%Y%m}:"
@@ -264,9 +264,9 @@ class _MonthFacts:
                 run.payees += 1
             calc_keys = [f"{period:%Y%m}:{payee}:{a.plan.code}" for a in assignments]
             digest = None
-            if reuse is not None:
+            if shortcut is not None:
                 digest = inputs_digest(self, payee, payee_slices, assignments, factors, plan_texts)
-                if reuse(calc_keys, digest):
+                if shortcut.reuse(calc_keys, digest):
                     if run is not None:
                         run.reused += len(calc_keys)
                     continue
@@ -293,7 +293,9 @@ class _MonthFacts:
                     result=calculate(a.plan.definition, facts),
                 )
                 n = _allocate(r, factors, key_head, want, self.names)
-                inputs = None if digest is None else {"digest": digest, "lines": n}
+                inputs = None
+                if shortcut is not None and digest is not None and not shortcut.held(calc_key):
+                    inputs = {"digest": digest, "lines": n}
                 calcs.append(_calculation(period, r, inputs))
         return calcs
 

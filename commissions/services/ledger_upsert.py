@@ -76,9 +76,12 @@ class _LineWriter:
         self.period = period
         self.collected = collected
         self.existing: dict[str, tuple[Any, ...]] = {}
-        # For the re-run shortcut (`reuse`): each calculation's lines, and how many of them are not stale.
+        # For the re-run shortcut (`reuse`): each calculation's lines, how many of them are not stale, and
+        # which calculations have a line that is not open (settled, paid, forfeited).
         self.by_calc: dict[str, list[str]] = defaultdict(list)
         self.live: dict[str, int] = defaultdict(int)
+        self.closed_lines: set[str] = set()
+        self.held_back: set[str] = set()  # calculations that wanted to change a line that is not open
         for key, pk, amount, status, base, rate, plan_id, explanation, calc, stale in _raw_rows(
             CommissionLine.objects.filter(period=period, kind__in=EARNED_KINDS, source_key__startswith="e:")
             .annotate(calc=KT("explanation__calculation"), stale=KT("explanation__stale"))
@@ -88,6 +91,8 @@ class _LineWriter:
             self.by_calc[calc].append(key)
             if stale is None:
                 self.live[calc] += 1
+            if status in (*LOCKED_STATUSES, LineStatus.FORFEITED):
+                self.closed_lines.add(calc)
         self.inputs = {  # the JSON number comes back as text (PostgreSQL) or as a number (SQLite)
             key: (digest, None if lines is None else str(lines))
             for key, digest, lines in PeriodCalculation.objects.filter(period=period)
@@ -115,16 +120,22 @@ class _LineWriter:
     def reuse(self, calc_keys: list[str], digest: str) -> bool:
         """The re-run shortcut: True — and the payee's lines are kept exactly as they are — when each of
         the payee's calculations was last computed from the same inputs (`inputs_digest`) and all the
-        lines it produced are still there, not stale. Never in a month with pro rata tranches (a tranche
-        released since changes what an open line holds)."""
+        lines it produced are still there, not stale, and open. Never in a month with pro rata tranches (a
+        tranche released since changes what an open line holds). A calculation stored while one of its
+        lines was not open (`held`) has no digest: such a line may have been reopened since, with what it
+        held before."""
         if self.tranches:
             return False
         for key in calc_keys:
-            if self.inputs.get(key) != (digest, str(self.live.get(key, 0))):
+            if key in self.closed_lines or self.inputs.get(key) != (digest, str(self.live.get(key, 0))):
                 return False
         for key in calc_keys:
             self.seen.update(self.by_calc.get(key, ()))
         return True
+
+    def held(self, calc_key: str) -> bool:
+        """Whether `want` left a line of this calculation as it was because it is not open."""
+        return calc_key in self.held_back
 
     def want(self, d: _Desired) -> None:
         key = d.key
@@ -159,6 +170,7 @@ class _LineWriter:
             return
         pk, old_amount, status, old_base, old_rate, old_plan, old_explanation = cur
         if status in (*LOCKED_STATUSES, LineStatus.FORFEITED):
+            self.held_back.add(d.explanation["calculation"])
             return
         if isinstance(old_explanation, str):  # psycopg hands jsonb over as text (Django's loader)
             old_explanation = json.loads(old_explanation)

@@ -13,7 +13,7 @@ from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from commissions.models import CommissionLine, PeriodCalculation
+from commissions.models import CommissionLine, LineStatus, PeriodCalculation
 from commissions.services import ledger_run
 from commissions.services.ledger_run import ledger_recalculate
 from commissions.services.sales_facts import _fen_whole, plan_categories
@@ -183,3 +183,23 @@ def test_rerun_leaves_unchanged_payees_as_they_are_and_recomputes_the_others(org
     sixth = ledger_recalculate(period=OCT)
     assert sixth.reused == 0  # the words are Chinese again
     assert ledger_recalculate(period=OCT).reused == 3
+
+
+def test_rerun_recomputes_a_line_reopened_after_a_run_that_could_not_touch_it(org):
+    install_plan("sales_progressive", role=Role.REP)
+    rep = org.rep_a1
+    make_order(owner=rep, lines=[(REG, D("1"), D("100000.00"))], booked_at=booked(dt.date(2026, 10, 5)))
+    ledger_recalculate(period=OCT)
+    (line,) = CommissionLine.objects.filter(payee_user=rep)
+    assert line.amount == D("3000.00")
+    CommissionLine.objects.filter(pk=line.pk).update(status=LineStatus.FORFEITED)  # not open any more
+    # A second order moves the month into the 5% band; the forfeited line is not touched ...
+    make_order(owner=rep, lines=[(REG, D("1"), D("100000.00"))], booked_at=booked(dt.date(2026, 10, 6)))
+    assert ledger_recalculate(period=OCT).reused == 0
+    line.refresh_from_db()
+    assert line.amount == D("3000.00")
+    # ... and should it ever be reopened, the next run re-prices it although no input changed.
+    CommissionLine.objects.filter(pk=line.pk).update(status=LineStatus.PENDING)
+    assert ledger_recalculate(period=OCT).reused == 0
+    assert sum(x.amount for x in CommissionLine.objects.filter(payee_user=rep)) == D("8000.00")
+    assert ledger_recalculate(period=OCT).reused == 1
