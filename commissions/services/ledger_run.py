@@ -8,7 +8,6 @@ year-end true-up in December; then the K10 clawbacks and the K8 payable refresh 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -36,17 +35,17 @@ from commissions.models import (
     PeriodCalculation,
     SalesTarget,
 )
-from commissions.selectors import LOCKED_STATUSES, PlanDirectory, period_is_closed
+from commissions.selectors import PlanDirectory, period_is_closed
 from commissions.services.collection import clawbacks_create, collected_orders, commission_payable_refresh
-from commissions.services.ledger_writing import EARNED_KINDS, _LineSink, lines_update
+from commissions.services.ledger_upsert import _LineWriter, inputs_digest
 from commissions.services.sales_facts import (
     _period_bounds,
     _period_slices,
     _PeriodSlices,
-    _raw_rows,
     _scaled,
     _ShareRow,
     order_net_factors,
+    plan_categories,
 )
 from common.errors import Conflict
 from common.money import ZERO, allocate, round_fen
@@ -65,6 +64,7 @@ class LedgerRun:
     made_payable: int = 0
     total: Decimal = ZERO
     skipped_no_plan: int = 0
+    reused: int = 0  # calculations whose inputs had not changed: their lines were left as they are
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase (README: Performance)
     lines_db_seconds: float = 0.0  # of which the database spent writing and checking new lines (PostgreSQL)
 
@@ -136,9 +136,9 @@ def ledger_recalculate(*, period: dt.date) -> LedgerRun:
     t = run.lap("plans_targets_collected", t)
     # From here until the writer is finished the connection belongs to the writer: no queries.
     with _LineWriter(period, collected) as writer:
-        calcs = month.compute(factors, writer.want, run=run)
+        calcs = month.compute(factors, writer.want, run=run, shortcut=writer)
         writer.finish(run)
-    run.calculations = len(calcs)
+    run.calculations = len(calcs) + run.reused
     t = run.lap("calculate_allocate_write_lines", t)
     _calculations_upsert(period, calcs)
     t = run.lap("calculations_upsert", t)
@@ -190,7 +190,8 @@ class _MonthFacts:
         by_category = any(
             c["type"] not in PERIOD_COMPONENTS for p in all_plans for c in p.definition.get("components", [])
         )
-        slices = _period_slices(period, by_category=by_category, payees=payees)
+        categories = plan_categories(p.definition for p in all_plans)
+        slices = _period_slices(period, by_category=by_category, payees=payees, categories=categories)
         if payees is not None:  # only these payees' months are complete in the slices
             slices.by_payee = {k: v for k, v in slices.by_payee.items() if k in payees}
         by_payee = slices.by_payee
@@ -232,14 +233,22 @@ class _MonthFacts:
         return cls(period, directory, slices, partner_kinds, targets, leavers, uplifts, order_customer, names)
 
     def compute(
-        self, factors: dict[int, Decimal], want: Callable[[_Desired], None], *, run: LedgerRun | None = None
+        self,
+        factors: dict[int, Decimal],
+        want: Callable[[_Desired], None],
+        *,
+        run: LedgerRun | None = None,
+        shortcut: _LineWriter | None = None,
     ) -> list[PeriodCalculation]:
         """Payee by payee: facts net of refunds/write-offs (`factors`), the calculator once per plan, the
-        lines handed to `want`. Returns the month's calculations (one per payee and plan)."""
+        lines handed to `want`. Returns the month's calculations (one per payee and plan) — except, with
+        `shortcut` (the month run's writer), those of payees whose inputs are unchanged since their last
+        computation (`shortcut.reuse(calculation keys, inputs_digest)`: their lines stay as they are)."""
         period, directory, slices = self.period, self.directory, self.slices
         calcs: list[PeriodCalculation] = []
         key_head = f"e:{period:%Y%m}:"
         uplifts, order_customer = self.uplifts, self.order_customer
+        plan_texts: dict[int, str] = {}
         for payee, payee_slices in slices.by_payee.items():
             uid, pid = payee_slices[0][2], payee_slices[0][3]
             assignments = (
@@ -253,6 +262,14 @@ class _MonthFacts:
                 continue
             if run is not None:
                 run.payees += 1
+            calc_keys = [f"{period:%Y%m}:{payee}:{a.plan.code}" for a in assignments]
+            digest = None
+            if shortcut is not None:
+                digest = inputs_digest(self, payee, payee_slices, assignments, factors, plan_texts)
+                if shortcut.reuse(calc_keys, digest):
+                    if run is not None:
+                        run.reused += len(calc_keys)
+                    continue
             payee_rows = slices.share_rows(payee_slices)
             for row in payee_rows:
                 f = factors.get(row.order_id, Decimal(1))
@@ -260,7 +277,7 @@ class _MonthFacts:
                 if f != 1 or up:
                     row.lines = [_scaled(x, f, up) for x in row.lines]
                     row.finish()
-            for a in assignments:
+            for a, calc_key in zip(assignments, calc_keys, strict=True):
                 facts = Facts(
                     lines=tuple(x for r in payee_rows for x in r.lines),
                     target=self.targets.get(payee),
@@ -268,15 +285,18 @@ class _MonthFacts:
                     left_in_period=uid in self.leavers,
                 )
                 r = _PayeeResult(
-                    calc_key=f"{period:%Y%m}:{payee}:{a.plan.code}",
+                    calc_key=calc_key,
                     user_id=uid,
                     partner_id=pid,
                     plan=a.plan,
                     rows=payee_rows,
                     result=calculate(a.plan.definition, facts),
                 )
-                calcs.append(_calculation(period, r))
-                _allocate(r, factors, key_head, want, self.names)
+                n = _allocate(r, factors, key_head, want, self.names)
+                inputs = None
+                if shortcut is not None and digest is not None and not shortcut.held(calc_key):
+                    inputs = {"digest": digest, "lines": n}
+                calcs.append(_calculation(period, r, inputs))
         return calcs
 
 
@@ -295,7 +315,7 @@ def month_desired_lines(
     return out
 
 
-def _calculation(period: dt.date, r: _PayeeResult) -> PeriodCalculation:
+def _calculation(period: dt.date, r: _PayeeResult, inputs: dict[str, Any] | None = None) -> PeriodCalculation:
     return PeriodCalculation(
         key=r.calc_key,
         period=period,
@@ -307,6 +327,7 @@ def _calculation(period: dt.date, r: _PayeeResult) -> PeriodCalculation:
         result={
             **r.result.to_dict(),
             "by_component": {k: f"{v:.2f}" for k, v in r.result.by_component().items()},
+            **({"inputs": inputs} if inputs is not None else {}),
         },
     )
 
@@ -333,7 +354,7 @@ def _allocate(
     key_head: str,
     want: Callable[[_Desired], None],
     names: dict[int, str],
-) -> None:
+) -> int:
     """Each component's payee total allocated over the payee's order slices exactly (`allocate`), each
     slice weighted by what it earned under that component (`calculator.earned_weight`): one line per
     credit share and component. A slice several people share (account manager and executive, a
@@ -341,13 +362,15 @@ def _allocate(
 
     A line's explanation holds only what is its own (the share, the order's base, the refund factor, the
     split in words) and the key of the month's calculation (PeriodCalculation.key), which holds the rest
-    (bands, rates, totals): the drill-down joins the two (`selectors.line_explanation`)."""
+    (bands, rates, totals): the drill-down joins the two (`selectors.line_explanation`). Returns how many
+    lines it handed to `want`."""
     definition = r.plan.definition
     plan_id = r.plan.pk
     components = {c["id"]: c for c in definition["components"]}
     has_below = any(c["type"] == "below_floor" for c in definition["components"])
     excluded = definition.get("excluded_categories", ())
     exact = r.result.exact_by_component()
+    n = 0  # lines handed to `want`
     for comp_id, comp_total in r.result.by_component().items():
         comp = components[comp_id]
         amount = comp_total
@@ -386,6 +409,7 @@ def _allocate(
                     explanation["net_factor"] = str(f)
                 if note:
                     explanation["note"] = note
+                n += 1
                 want(
                     _Desired(
                         f"{key_head}{row.share_id}{key_tail}",
@@ -432,6 +456,7 @@ def _allocate(
                 }
                 if f is not None:
                     explanation["net_factor"] = str(f)
+                n += 1
                 want(
                     _Desired(
                         f"{key_head}{sid}{key_tail}",
@@ -449,116 +474,7 @@ def _allocate(
                         kind,
                     )
                 )
-
-
-class _LineWriter:
-    """Upsert of a month's earned lines by source_key. New lines stream into the database as they are
-    computed (`_LineSink`); open lines whose amount or explanation changed are updated; lines whose source
-    vanished (order re-dated, share removed) are set to 0.00, never deleted, so a settlement draft that
-    references them does not break. Settled, paid and forfeited lines are never touched."""
-
-    def __init__(self, period: dt.date, collected: set[int]) -> None:
-        self.period = period
-        self.collected = collected
-        self.existing = {
-            key: (pk, amount, status, base, rate, plan_id, explanation)
-            for key, pk, amount, status, base, rate, plan_id, explanation in _raw_rows(
-                CommissionLine.objects.filter(
-                    period=period, kind__in=EARNED_KINDS, source_key__startswith="e:"
-                ).values_list(
-                    "source_key", "pk", "amount", "status", "base", "rate", "plan_id", "explanation"
-                )
-            )
-        }
-        # Pro rata tranches already released (K8 setting) are subtracted from the pending remainder.
-        self.tranches: dict[str, Decimal] = defaultdict(lambda: ZERO)
-        for key, amount in CommissionLine.objects.filter(
-            period=period, kind__in=EARNED_KINDS, source_key__startswith="t:"
-        ).values_list("source_key", "amount"):
-            self.tranches[key.split("|")[0][2:]] += amount
-        self.seen: set[str] = set()
-        self.to_update: list[CommissionLine] = []
-        self.created = 0
-        self.sink = _LineSink()
-
-    def __enter__(self) -> _LineWriter:
-        self.sink.__enter__()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.sink.__exit__(*exc)
-
-    def want(self, d: _Desired) -> None:
-        key = d.key
-        self.seen.add(key)
-        amount = d.amount - self.tranches[key] if key in self.tranches else d.amount
-        cur = self.existing.get(key)
-        if cur is None:
-            # K8 at insert time: an order already fully collected is payable straight away.
-            status = LineStatus.PAYABLE if d.order_id in self.collected else LineStatus.PENDING
-            self.sink.add(
-                (
-                    key,
-                    self.period,
-                    d.kind,
-                    status,
-                    d.payee_user_id,
-                    d.payee_partner_id,
-                    d.order_id,
-                    d.share_id,
-                    d.plan_id,
-                    d.component,
-                    d.category,
-                    d.base,
-                    d.rate,
-                    amount,
-                    d.explanation,
-                    None,
-                    "",
-                )
-            )
-            self.created += 1
-            return
-        pk, old_amount, status, old_base, old_rate, old_plan, old_explanation = cur
-        if status in (*LOCKED_STATUSES, LineStatus.FORFEITED):
-            return
-        if isinstance(old_explanation, str):  # psycopg hands jsonb over as text (Django's loader)
-            old_explanation = json.loads(old_explanation)
-        if (old_amount, old_base, old_rate, old_plan, old_explanation) != (
-            amount,
-            d.base,
-            d.rate,
-            d.plan_id,
-            d.explanation,
-        ):
-            self.to_update.append(
-                CommissionLine(
-                    pk=pk,
-                    amount=amount,
-                    base=d.base,
-                    rate=d.rate,
-                    explanation=d.explanation,
-                    plan_id=d.plan_id,
-                )
-            )
-
-    def finish(self, run: LedgerRun) -> None:
-        self.sink.close()
-        stale_ids = [
-            pk
-            for key, (pk, amount, status, *_rest) in self.existing.items()
-            if key not in self.seen and status not in (*LOCKED_STATUSES, LineStatus.FORFEITED) and amount != 0
-        ]
-        stale = [
-            CommissionLine(pk=x.pk, amount=ZERO, explanation={**x.explanation, "stale": True})
-            for x in CommissionLine.objects.filter(pk__in=stale_ids)
-        ]
-        lines_update(self.to_update, ["amount", "base", "rate", "explanation", "plan_id"])
-        lines_update(stale, ["amount", "explanation"])
-        run.lines_db_seconds = round(self.sink.busy, 3)
-        run.created += self.created
-        run.updated += len(self.to_update)
-        run.zeroed += len(stale)
+    return n
 
 
 def _key_account_year_end(period: dt.date, run: LedgerRun) -> None:

@@ -14,10 +14,21 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Case, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 
 from commissions.calculator.facts import LineFact
-from common.money import ZERO, allocate
+from common.money import ZERO, allocate, round_fen
 from common.timeutil import next_month, start_of_local_day
 
 MONEY: DecimalField = DecimalField(max_digits=20, decimal_places=6)
@@ -163,6 +174,7 @@ def _period_slices(
     by_category: bool,
     user_id: int | None = None,
     payees: set[str] | None = None,
+    categories: frozenset[str] | None = None,
 ) -> _PeriodSlices:
     """All credit-share slices of the orders booked in `period`: order lines aggregated in SQL per order
     (and category / K9 / K5 flags when a plan needs them), then each money sum allocated exactly over the
@@ -175,7 +187,13 @@ def _period_slices(
     referral share is the partner's own sales, priced by the partner's rebate plan.
 
     `user_id`: only orders that user holds a share of (the what-if estimator); `payees`: only orders
-    held by these payees ("u<id>" / "p<id>": the K10 re-pricing of a closed month)."""
+    held by these payees ("u<id>" / "p<id>": the K10 re-pricing of a closed month).
+
+    `categories` — the categories the plans name, when no plan prices each category (`plan_categories`):
+    an order's lines in the other categories are summed into one row with no category ("") — nothing
+    tells them apart, and sums of money are exact — except below-floor lines (K9 prices each one), the
+    lines of orders with a refund or write-off (their amounts are multiplied by the order's net factor
+    line by line, which is not exact at 28 digits) and of orders a partner shares (split row by row)."""
     from crm.models import OrderLine
     from partners.models import CreditShare
 
@@ -203,14 +221,35 @@ def _period_slices(
     annotations: dict[str, Any] = {"amount_sum": Sum("amount"), "qty_sum": Sum("quantity")}
     qs = OrderLine.objects.filter(**in_period)
     if by_category:
+        category: Any = "category"
+        if categories is not None:
+            from crm.models import Payment, PaymentKind, WriteOff
+
+            kept_apart = Q(order_id__in=Payment.objects.filter(kind=PaymentKind.REFUND).values("order_id"))
+            kept_apart |= Q(order_id__in=WriteOff.objects.values("order_id"))
+            # A partner's part is split from each row (`allocate`): rows summed first would split otherwise.
+            kept_apart |= Q(order_id__in=CreditShare.objects.filter(partner__isnull=False).values("order_id"))
+            qs = qs.annotate(
+                cat=Case(
+                    When(
+                        Q(category__in=categories)
+                        | (Q(floor_price__gt=0) & Q(unit_price__lt=F("floor_price")))
+                        | kept_apart,
+                        then=F("category"),
+                    ),
+                    default=Value(""),
+                    output_field=CharField(),
+                )
+            )
+            category = "cat"
         qs = qs.annotate(below=below)
-        keys += ["category", "below", "order__below_floor_rate", "order__customer__key_account_class"]
+        keys += [category, "below", "order__below_floor_rate", "order__customer__key_account_class"]
         annotations |= {
             "cost_sum": Sum(ExpressionWrapper(F("quantity") * F("unit_cost"), output_field=MONEY)),
             "tax_sum": Sum("tax"),
             "log_sum": Sum("logistics"),
         }
-    at = {n: i for i, n in enumerate([*keys, *annotations])}
+    at = {("category" if n == "cat" else n): i for i, n in enumerate([*keys, *annotations])}
     i_amount, i_cost, i_tax, i_log = (
         at["amount_sum"],
         at.get("cost_sum"),
@@ -234,6 +273,27 @@ def _period_slices(
         if len(holders) == 1 and holders[0][3] == 1:
             sid, uid, pid, fraction, _role = holders[0]
             by_payee[f"u{uid}" if uid else f"p{pid}"].append((sid, oid, uid, pid, fraction, raw, None, None))
+            continue
+        if all(h[1] is not None for h in holders):
+            # People only (the usual shared order: account manager and executive). Their exact parts of
+            # each sum would only be added up again into the primary holder's slice, and the parts of
+            # `allocate` always add up to the whole rounded to the fen: take that whole directly.
+            whole = (
+                _fen_whole(raw[i_amount]),
+                _fen_whole(raw[i_cost] if i_cost is not None else None),
+                _fen_whole(raw[i_tax] if i_tax is not None else None),
+                _fen_whole(raw[i_log] if i_log is not None else None),
+            )
+            if len(holders) == 1:
+                sid, uid, pid, fraction, _role = holders[0]
+                by_payee[f"u{uid}"].append((sid, oid, uid, pid, fraction, raw, whole, None))
+                continue
+            main = _primary(holders)
+            ordered_holders = [holders[main], *(h for i, h in enumerate(holders) if i != main)]
+            sid, uid, pid = ordered_holders[0][:3]
+            co = tuple((h[0], h[1], h[3]) for h in ordered_holders)
+            fraction = sum((h[3] for h in holders), ZERO)
+            by_payee[f"u{uid}"].append((sid, oid, uid, pid, fraction, raw, whole, co))
             continue
         fractions = [h[3] for h in holders]
         parts = list(
@@ -261,6 +321,27 @@ def _period_slices(
             fraction = sum((h[3] for h, _p in users), ZERO)
             by_payee[f"u{uid}"].append((sid, oid, uid, pid, fraction, raw, combined, co))
     return _PeriodSlices(by_payee=dict(by_payee), at=at)
+
+
+def plan_categories(definitions: Iterable[dict[str, Any]]) -> frozenset[str] | None:
+    """The categories these plans name (left out of a plan, margin-priced): `_period_slices` sums an
+    order's lines in all other categories into one row. None — keep every category — when a plan prices
+    each category (K4 category rates, K13 rebates: every category is a line of its own)."""
+    named: set[str] = set()
+    for d in definitions:
+        named.update(d.get("excluded_categories", ()))
+        for c in d.get("components", []):
+            if c["type"] in ("category_rates", "rebate"):
+                return None
+            if c["type"] == "margin":
+                named.update(c.get("categories", ()))
+    return frozenset(named)
+
+
+def _fen_whole(value: Decimal | None) -> Decimal:
+    """What the exact parts of `value` (`common.fen.allocate`) add up to: `value` rounded to the fen
+    (0.00 for none), as the same Decimal a sum of the parts gives."""
+    return ZERO + round_fen(value) if value else ZERO
 
 
 def _aggregate_period(period: dt.date, *, by_category: bool, user_id: int | None = None) -> list[_ShareRow]:
