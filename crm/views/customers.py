@@ -122,7 +122,8 @@ def customer_list(request: AuthedRequest) -> HttpResponse:
             "can_transfer": can_transfer,
             "can_export": can_export,
             "bulk": can_transfer or can_export,
-            "transfer_targets": list(assignable_users(user=request.user)) if can_transfer else [],
+            # Whom a manager may transfer to is whom the owner filter offers (the same query, asked once).
+            "transfer_targets": tools["owner_choices"] if can_transfer else [],
             # One reverse() for the page instead of one per row.
             "detail_base": reverse("crm:customer_list"),
         },
