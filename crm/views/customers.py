@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import QuerySet
+from django.forms import ModelChoiceField
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -101,13 +102,15 @@ def customer_list(request: AuthedRequest) -> HttpResponse:
     filter_selects = []
     for name in ("grade", "region", "industry", "status"):
         field: Any = form.fields[name]
+        if isinstance(field, ModelChoiceField):  # a plain list: no server-side cursor for a few rows
+            rows: Any = field.queryset
+            choices = [("", field.empty_label)] + [
+                (str(obj.pk), field.label_from_instance(obj)) for obj in rows
+            ]
+        else:
+            choices = [(str(v), label) for v, label in field.choices]
         filter_selects.append(
-            {
-                "name": name,
-                "label": field.label,
-                "value": str(request.GET.get(name, "")),
-                "choices": [(str(v), label) for v, label in field.choices],
-            }
+            {"name": name, "label": field.label, "value": str(request.GET.get(name, "")), "choices": choices}
         )
     can_transfer = policy.can_bulk_transfer_customers(request.user)
     can_export = can_export_customers(request.user)
