@@ -336,7 +336,7 @@ def main() -> None:
         setup_test_environment()  # lets the test Client talk to 'testserver' and keeps response.context
         call_command("migrate", verbosity=0)
         org = existing_org() if args.reuse else build_org()
-        from crm.signals import ensure_search_indexes
+        from crm.signals import TRIGRAM_SQL, ensure_search_indexes
 
         loaded, results = 0, []
         if args.reuse:
@@ -350,7 +350,9 @@ def main() -> None:
             sizes = []
         for size in sizes:
             with connection.cursor() as cur:  # a GIN index is faster built once than updated row by row
-                cur.execute("DROP INDEX IF EXISTS customer_name_trgm_idx")
+                for sql in TRIGRAM_SQL:
+                    if sql.startswith("CREATE INDEX IF NOT EXISTS "):
+                        cur.execute(f"DROP INDEX IF EXISTS {sql.split()[5]}")
             secs = load(org, loaded + 1, size)
             t0 = time.perf_counter()
             ensure_search_indexes()
