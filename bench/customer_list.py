@@ -105,6 +105,21 @@ def build_org() -> dict:
     }
 
 
+def existing_org() -> dict:
+    """The users and reference data of a database an earlier run kept (--keep)."""
+    from crm.models import Industry, Region, User
+
+    return {
+        "president": User.objects.get(username="president"),
+        "managers": [User.objects.get(username=f"mgr{t}") for t in range(TEAMS)],
+        "reps": [
+            User.objects.get(username=f"rep{t}_{r}") for t in range(TEAMS) for r in range(REPS_PER_TEAM)
+        ],
+        "region_ids": list(Region.objects.order_by("pk").values_list("pk", flat=True)),
+        "industry_ids": list(Industry.objects.order_by("pk").values_list("pk", flat=True)),
+    }
+
+
 CUSTOMER_COLUMNS = [
     "created_at",
     "updated_at",
@@ -298,11 +313,18 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--keep", action="store_true", help="keep the crm_bench database afterwards")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure on the database a --keep run left (migrated again, not reloaded); implies --keep",
+    )
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(","))
-
-    admin_sql(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-    admin_sql(f'CREATE DATABASE "{DB}"')
+    if args.reuse:
+        args.keep = True
+    else:
+        admin_sql(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+        admin_sql(f'CREATE DATABASE "{DB}"')
     try:
         import django
 
@@ -313,13 +335,24 @@ def main() -> None:
 
         setup_test_environment()  # lets the test Client talk to 'testserver' and keeps response.context
         call_command("migrate", verbosity=0)
-        org = build_org()
-        from crm.signals import ensure_search_indexes
+        org = existing_org() if args.reuse else build_org()
+        from crm.signals import TRIGRAM_SQL, ensure_search_indexes
 
         loaded, results = 0, []
+        if args.reuse:
+            from crm.models import Customer
+
+            loaded = Customer.objects.count()
+            ensure_search_indexes()
+            analyze()
+            print(f"== reusing {loaded:,} customers; load average {os.getloadavg()[0]:.1f}", flush=True)
+            results += run_size(org, loaded, args.requests)
+            sizes = []
         for size in sizes:
             with connection.cursor() as cur:  # a GIN index is faster built once than updated row by row
-                cur.execute("DROP INDEX IF EXISTS customer_name_trgm_idx")
+                for sql in TRIGRAM_SQL:
+                    if sql.startswith("CREATE INDEX IF NOT EXISTS "):
+                        cur.execute(f"DROP INDEX IF EXISTS {sql.split()[5]}")
             secs = load(org, loaded + 1, size)
             t0 = time.perf_counter()
             ensure_search_indexes()

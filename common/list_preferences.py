@@ -3,10 +3,11 @@ columns. Whether someone may share a filter is the list owner's policy, passed i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, CharField, F, IntegerField, Q, QuerySet, Value
 from django.utils.translation import gettext as _
 
 from common.errors import DomainError
@@ -22,6 +23,60 @@ def saved_filters_for(*, user: Any, spec: ListSpec) -> QuerySet[SavedListFilter]
         .select_related("owner")
         .order_by("-shared", "name", "id")
     )
+
+
+@dataclass(frozen=True)
+class ListPreferences:
+    columns: list[Column]  # the columns shown, in the list's order
+    saved_filters: list[SavedListFilter]  # the user's own and the shared ones, shared first, by name
+
+
+_COLUMN_CHOICE, _SAVED_FILTER = 0, 1
+
+
+def list_preferences(*, user: Any, spec: ListSpec) -> ListPreferences:
+    """What a list page needs of the user's preferences in one query (UNION ALL): the chosen columns and
+    the saved filters, the same as `columns_shown` and `saved_filters_for`."""
+    fields = ("kind", "row_id", "row_name", "row_query", "row_shared", "row_owner")
+
+    def shaped(qs: QuerySet[Any], kind: int, **values: Any) -> QuerySet[Any]:
+        return (
+            qs.order_by()
+            .annotate(kind=Value(kind, output_field=IntegerField()), **values)
+            .values_list(*fields)
+        )
+
+    choice = shaped(
+        ListColumnChoice.objects.filter(user=user, list_key=spec.key),
+        _COLUMN_CHOICE,
+        row_id=F("id"),
+        row_name=Value("", output_field=CharField()),
+        row_query=F("columns"),
+        row_shared=Value(False, output_field=BooleanField()),
+        row_owner=F("user_id"),
+    )
+    filters = shaped(
+        SavedListFilter.objects.filter(list_key=spec.key).filter(Q(owner=user) | Q(shared=True)),
+        _SAVED_FILTER,
+        row_id=F("id"),
+        row_name=F("name"),
+        row_query=F("query"),
+        row_shared=F("shared"),
+        row_owner=F("owner_id"),
+    )
+    chosen: str | None = None
+    saved: list[SavedListFilter] = []
+    for kind, pk, name, query, shared, owner_id in choice.union(filters, all=True):
+        if kind == _COLUMN_CHOICE:
+            chosen = query
+        else:
+            saved.append(
+                SavedListFilter(
+                    pk=pk, list_key=spec.key, name=name, query=query, shared=bool(shared), owner_id=owner_id
+                )
+            )
+    saved.sort(key=lambda f: (not f.shared, f.name, f.pk))
+    return ListPreferences(_columns(spec, chosen), saved)
 
 
 def saved_filter_create(
@@ -62,6 +117,10 @@ def columns_shown(*, user: Any, spec: ListSpec) -> list[Column]:
         .values_list("columns", flat=True)
         .first()
     )
+    return _columns(spec, choice)
+
+
+def _columns(spec: ListSpec, choice: str | None) -> list[Column]:
     keys = set(choice.split(",")) if choice else {c.key for c in spec.columns if c.default}
     return [c for c in spec.columns if c.required or c.key in keys]
 

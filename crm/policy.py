@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django.db import connection
 from django.db.models import Model, Q, QuerySet
 
 from common.menu import count_capped
@@ -27,6 +28,7 @@ from crm.models import (
     Opportunity,
     Order,
     Quote,
+    Region,
     ReviewStatus,
     Role,
     Task,
@@ -104,20 +106,28 @@ def team_member_ids(user: User) -> set[int]:
 
 
 def _team_member_ids(user: User) -> set[int]:
-    ids: set[int] = {user.pk}
-    paths = list(Department.objects.filter(manager=user).values_list("path", flat=True))
-    region_ids = list(user.managed_regions.values_list("id", flat=True))
-    dept_q = Q(pk__in=[])
-    for path in paths:
-        dept_q |= Q(department__path__startswith=path)
-    if region_ids:
-        dept_q |= Q(department__region_id__in=region_ids)
-    ids.update(User.objects.filter(dept_q).values_list("id", flat=True))
-    frontier = {user.pk}
-    while frontier:  # direct-report chain, breadth first (org trees are shallow)
-        frontier = set(User.objects.filter(manager_id__in=frontier).values_list("id", flat=True)) - ids
-        ids |= frontier
-    return ids
+    """One query: the direct-report chain (recursive) and the members of the departments (with their
+    sub-departments, by materialised path) and regions the user manages."""
+    users, departments = User._meta.db_table, Department._meta.db_table
+    regions = Region._meta.db_table
+    sql = f"""
+        WITH RECURSIVE chain(id) AS (
+            SELECT id FROM {users} WHERE manager_id = %s
+            UNION
+            SELECT u.id FROM {users} u JOIN chain c ON u.manager_id = c.id
+        )
+        SELECT id FROM chain
+        UNION
+        SELECT u.id FROM {users} u JOIN {departments} d ON u.department_id = d.id
+        WHERE d.region_id IN (SELECT id FROM {regions} WHERE manager_id = %s)
+           OR EXISTS (
+               SELECT 1 FROM {departments} top
+               WHERE top.manager_id = %s AND substr(d.path, 1, length(top.path)) = top.path
+           )
+    """  # table names from the models' own metadata; values bound as parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, user.pk, user.pk])
+        return {user.pk} | {row[0] for row in cursor.fetchall()}
 
 
 def customer_scope(user: User) -> QuerySet[Customer]:
@@ -134,12 +144,22 @@ def customer_scope(user: User) -> QuerySet[Customer]:
     cond = Q(owner=user) if len(members) == 1 else Q(owner_id__in=members)
     # Most people serve no customer as account executive. Leaving the OR out when it cannot match lets
     # PostgreSQL walk the (owner, -id) index for a rep's page instead of merging two bitmaps and sorting.
-    if Customer.objects.filter(account_executive=user).exists():
+    if serves_as_account_executive(user):
         cond |= Q(account_executive=user)
     if user.has_role(Role.DEPARTMENT_ASSISTANT) and user.department_id is not None:
         # 003 §4.2: a department's assistant reviews its new customers, so sees the ones awaiting review.
         cond |= Q(review_status=ReviewStatus.PENDING, owner__department_id=user.department_id)
     return qs.filter(cond)
+
+
+def serves_as_account_executive(user: User) -> bool:
+    """Whether any customer names this user as its account executive: asked once per user object (the
+    page, the menu's review badge and the exports each build the customer scope)."""
+    cached: bool | None = getattr(user, "_serves_as_executive", None)
+    if cached is None:
+        cached = Customer.objects.filter(account_executive=user).exists()
+        user._serves_as_executive = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def customers_visible_to(user: Any) -> QuerySet[Customer]:
@@ -722,6 +742,8 @@ def can_bulk_transfer_customers(user: Any) -> bool:
 def list_owner_choices(user: Any) -> QuerySet[User]:
     """Whom the owner filter offers: the people whose rows the user sees (none for a rep alone)."""
     if not works_in_sales(user):
+        return User.objects.none()
+    if not user.sees_everything and len(team_member_ids(user)) == 1:
         return User.objects.none()
     return selectors.assignable_users(user=user)
 

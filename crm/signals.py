@@ -17,6 +17,24 @@ TRIGRAM_SQL = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE INDEX IF NOT EXISTS customer_name_trgm_idx"
     " ON crm_customer USING gin ((UPPER(name::text)) gin_trgm_ops)",
+    # Issue 16, the global search (crm/search.py): every OR branch of a kind's condition has its own index,
+    # so PostgreSQL combines bitmaps instead of scanning a million rows for a rare term. `icontains` is
+    # UPPER(col::text) LIKE, `contains` (phone digits) is col::text LIKE, `iexact` is UPPER(col::text) =.
+    "CREATE INDEX IF NOT EXISTS customer_phone_trgm_idx"
+    " ON crm_customer USING gin ((phone::text) gin_trgm_ops)",
+    "CREATE INDEX IF NOT EXISTS customer_credit_code_upper_idx"
+    " ON crm_customer USING btree ((UPPER(credit_code::text)))",
+    "CREATE INDEX IF NOT EXISTS contact_name_trgm_idx"
+    " ON crm_contact USING gin ((UPPER(name::text)) gin_trgm_ops)",
+    "CREATE INDEX IF NOT EXISTS contact_phone_trgm_idx ON crm_contact USING gin ((phone::text) gin_trgm_ops)",
+    "CREATE INDEX IF NOT EXISTS opportunity_name_trgm_idx"
+    " ON crm_opportunity USING gin ((UPPER(name::text)) gin_trgm_ops)",
+    "CREATE INDEX IF NOT EXISTS contract_number_trgm_idx"
+    " ON crm_contract USING gin ((UPPER(number::text)) gin_trgm_ops)",
+    "CREATE INDEX IF NOT EXISTS contract_title_trgm_idx"
+    " ON crm_contract USING gin ((UPPER(title::text)) gin_trgm_ops)",
+    "CREATE INDEX IF NOT EXISTS order_number_trgm_idx"
+    " ON crm_order USING gin ((UPPER(number::text)) gin_trgm_ops)",
 ]
 
 

@@ -151,10 +151,15 @@ def can_attach_executive(user: Any, customer: Customer) -> bool:
 
 
 def collisions_waiting_count(user: Any) -> int:
-    """For the menu badge: open cases in my 撞单 inbox (one query)."""
+    """For the menu badge: open cases in my 撞单 inbox (one query, once per user object: the 撞单 entry and
+    the approvals centre's total both show it)."""
     if not can_open_collisions(user):
         return 0
-    return count_capped(collision_inbox(user))
+    cached: int | None = getattr(user, "_collisions_waiting", None)
+    if cached is None:
+        cached = count_capped(collision_inbox(user))
+        user._collisions_waiting = cached
+    return cached
 
 
 def search_scope(*, user: Any) -> SearchScope | None:

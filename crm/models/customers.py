@@ -145,6 +145,13 @@ class Customer(TimeStampedModel):
         indexes = [
             models.Index(fields=["owner", "-id"], name="customer_owner_id_idx"),
             models.Index(fields=["owner", "last_contacted_at"], name="customer_owner_contact_idx"),
+            # The review queue and its menu badge (C5): the few customers awaiting review, by owner, oldest
+            # first — without it a manager's badge reads every pending customer of the company (1M bench).
+            models.Index(
+                fields=["owner", "created_at"],
+                condition=Q(review_status="pending"),
+                name="customer_pending_review_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import QuerySet
+from django.forms import ModelChoiceField
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -102,13 +103,15 @@ def customer_list(request: AuthedRequest) -> HttpResponse:
     filter_selects = []
     for name in ("grade", "region", "industry", "status"):
         field: Any = form.fields[name]
+        if isinstance(field, ModelChoiceField):  # a plain list: no server-side cursor for a few rows
+            rows: Any = field.queryset
+            choices = [("", field.empty_label)] + [
+                (str(obj.pk), field.label_from_instance(obj)) for obj in rows
+            ]
+        else:
+            choices = [(str(v), label) for v, label in field.choices]
         filter_selects.append(
-            {
-                "name": name,
-                "label": field.label,
-                "value": str(request.GET.get(name, "")),
-                "choices": [(str(v), label) for v, label in field.choices],
-            }
+            {"name": name, "label": field.label, "value": str(request.GET.get(name, "")), "choices": choices}
         )
     can_transfer = policy.can_bulk_transfer_customers(request.user)
     can_export = can_export_customers(request.user)
@@ -125,7 +128,8 @@ def customer_list(request: AuthedRequest) -> HttpResponse:
             "can_export": can_export,
             "can_release": can_release,
             "bulk": can_transfer or can_export or can_release,
-            "transfer_targets": list(assignable_users(user=request.user)) if can_transfer else [],
+            # Whom a manager may transfer to is whom the owner filter offers (the same query, asked once).
+            "transfer_targets": tools["owner_choices"] if can_transfer else [],
             # One reverse() for the page instead of one per row.
             "detail_base": reverse("crm:customer_list"),
         },

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from common.auth import AuthedRequest
-from common.list_preferences import columns_shown, saved_filters_for
+from common.list_preferences import list_preferences
 from common.listtools import (
     ListQuery,
     ListSpec,
@@ -51,7 +51,8 @@ def list_tools_context(
     if raw_after and not raw_after.isdigit():
         messages.warning(request, _("分页参数无效，已回到第一页。"))
     page = list_page(list_order(rows if rows is not None else qs, spec, lq), lq, request.GET, size=size)
-    shown = columns_shown(user=request.user, spec=spec)
+    prefs = list_preferences(user=request.user, spec=spec)  # one query: columns and saved filters
+    shown = prefs.columns
     return {
         "page": page,
         "rows": page.rows,
@@ -70,6 +71,6 @@ def list_tools_context(
             )
         ),
         "team_choices": list(policy.list_team_choices(request.user).only("id", "name")),
-        "saved_filters": list(saved_filters_for(user=request.user, spec=spec)),
+        "saved_filters": prefs.saved_filters,
         "may_share": policy.can_share_list_filters(request.user),
     }

@@ -250,6 +250,39 @@ def test_excel_export_is_the_filtered_list_in_the_managers_scope_and_logged(clie
     assert (log.user, log.kind, log.rows, log.filters) == (org.manager_a, "customer_list", 2, "grade=A")
 
 
+def test_excel_export_row_shows_every_column_in_words(client_for, org):
+    """The export reads plain values (issue 16, 100k rows): each cell is still what a user reads."""
+    from crm.models import CustomerStatus, Grade
+    from tests.factories import IndustryFactory
+
+    CustomerFactory(
+        owner=org.rep_a1,
+        name="星河科技有限公司",
+        grade=Grade.B,
+        status=CustomerStatus.INTENT,
+        region=org.region,
+        industry=IndustryFactory(name="制造业"),
+        contact_person="-王经理",
+        phone="13912345678",
+    )
+    CustomerFactory(owner=org.rep_a2, name="无大区客户", grade=Grade.D, status=CustomerStatus.DORMANT)
+    rows = sheet_rows(client_for(org.manager_a).get(reverse("crm:customer_export"), {"file": "xlsx"}))
+    assert rows == [
+        ["客户名称", "客户等级", "客户状态", "大区", "行业", "负责人", "联系人", "联系电话"],
+        [
+            "星河科技有限公司",
+            "B 明确需求，2-3个月",
+            "意向客户",
+            "华东大区",
+            "制造业",
+            "销售甲一",
+            "'-王经理",
+            "13912345678",
+        ],
+        ["无大区客户", "D 培育中，有计划", "沉睡客户", None, None, "销售甲二", "张经理", rows[2][7]],
+    ]
+
+
 def test_export_of_ticked_rows_never_contains_another_teams_customer(client_for, org):
     ours = CustomerFactory(owner=org.rep_a1, name="我们的")
     theirs = CustomerFactory(owner=org.rep_b1, name="他们的")

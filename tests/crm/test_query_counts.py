@@ -6,13 +6,17 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import NAV_QUERIES, CustomerFactory, FollowUpFactory, IndustryFactory
+from tests.factories import CustomerFactory, FollowUpFactory, IndustryFactory
 
 pytestmark = pytest.mark.django_db
 
 MAX_QUERIES = 12
-# The page also shows C9 pool badges and the collision box: the pool policy and exemptions (constant).
-MAX_PAGE_QUERIES = 15 + NAV_QUERIES  # the page and the role menu
+# The whole page with its role menu (issue 16: was 15 + NAV_QUERIES = 29 with the list tools): session, user,
+# roles, team (one query), account-executive check, rows, list preferences (one query), total, owner and
+# team choices, region and industry menus, a filter value's lookup, the C9 pool policy, and the menu's
+# badges (partner link, approvals, review queue, settlements, 撞单). Measured 15–19 on SQLite; PostgreSQL
+# adds the EXPLAIN of the total's estimate.
+MAX_PAGE_QUERIES = 20
 
 
 def seed(owners, n: int, org) -> None:  # type: ignore[no-untyped-def]
