@@ -153,7 +153,10 @@ INTERNAL = set(ROLE_USERS) - {"partner1"}  # crm.policy.is_internal: a partner s
 SALES = INTERNAL - {"finance"}  # crm.policy.works_in_sales: finance has no customer book or pipeline
 RESTRICTED = {
     "/api/pool/": POOL_ROLES,
-    **{f"/api/{path}/": SALES for path in ("customers", "leads", "opportunities", "outings", "quotes")},
+    **{
+        f"/api/{path}/": SALES
+        for path in ("customers", "contacts", "leads", "opportunities", "outings", "quotes")
+    },
     **{
         f"/api/{path}/": INTERNAL
         for path in ("approvals", "contracts", "orders", "receivables", "org/regions", "org/departments")
@@ -168,8 +171,10 @@ RESTRICTED = {
     # finance's entry lists: K13 tickets and 002 §6 customer rebate payments
     **{f"/api/{path}/": {"finance"} for path in ("settlements/ticket-stock", "settlements/ticket-sales")},
     "/api/rebate-payments/": {"finance"},
-    # issue 16: imports and tasks belong to the customer book (finance and partners have none)
-    **{f"/api/{path}/": SALES for path in ("imports", "tasks")},
+    # issue 16: imports and tasks belong to the customer book (finance and partners have none); finance
+    # manages the price book, so imports its products
+    "/api/imports/": SALES | {"finance"},
+    "/api/tasks/": SALES,
     "/api/execution-orders/": INTERNAL,  # 003 §9.3: staff only, scoped like the contracts
     "/api/implementation-orders/": INTERNAL,  # 003 §9.5: staff only
     # K14 perks: the partner's own, its regional manager's region, the top roles and admin

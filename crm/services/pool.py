@@ -5,6 +5,9 @@ customers. It is idempotent (unique constraints per ownership + ON CONFLICT DO N
 on PostgreSQL so two beat instances queue instead of racing) and a follow-up logged while it runs wins:
 the release UPDATE re-checks the contact clock in its own WHERE clause, so on PostgreSQL a row changed by
 a concurrent follow-up is re-evaluated on its newest version and skipped.
+
+A manager's release by hand (issue 16, crm.services.pool_release → `pool_release_by_hand`) writes the
+same release record and, through `_release_record`, the same P1 history row and notices as the sweep.
 """
 
 from __future__ import annotations
