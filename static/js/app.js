@@ -71,18 +71,31 @@
     return true;
   }
 
+  // Bootstrap's components come bundled in Tabler's script (window.tabler.bootstrap); a page that
+  // loads Bootstrap itself has window.bootstrap.
+  function bootstrapKit() {
+    return window.bootstrap || (window.tabler && window.tabler.bootstrap) || null;
+  }
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var submitter = event.submitter;
     var message = (submitter && submitter.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
-    if (!message || form.dataset.confirmed === "1" || !window.bootstrap) {
+    if (!message || form.dataset.confirmed === "1") {
+      if (!sendWithHtmx(form, event)) disableAfterSubmit(form, event);
+      return;
+    }
+    var kit = bootstrapKit();
+    if (!kit) {
+      // No modal component: still ask, with the browser's own dialog.
+      if (!window.confirm(message)) { event.preventDefault(); return; }
       if (!sendWithHtmx(form, event)) disableAfterSubmit(form, event);
       return;
     }
     event.preventDefault();
     var el = confirmModal();
     el.querySelector("#app-confirm-text").textContent = message;
-    var modal = window.bootstrap.Modal.getOrCreateInstance(el);
+    var modal = kit.Modal.getOrCreateInstance(el);
     var yes = el.querySelector("[data-confirm-yes]");
     var fresh = yes.cloneNode(true);
     yes.parentNode.replaceChild(fresh, yes);

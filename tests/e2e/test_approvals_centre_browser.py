@@ -4,7 +4,6 @@ confirmation dialog) and reads what happened — without a page load and without
 
 from __future__ import annotations
 
-import contextlib
 import os
 
 import pytest
@@ -22,11 +21,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 
 def _confirm(page) -> None:  # type: ignore[no-untyped-def]
-    """Press "确认" in the confirmation dialog (shown when Bootstrap's modal is available)."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    with contextlib.suppress(PlaywrightTimeout):
-        page.locator("#app-confirm [data-confirm-yes]").click(timeout=5_000)
+    """The confirmation dialog must open before anything is sent; press "确认" in it."""
+    page.locator("#app-confirm [data-confirm-yes]").click(timeout=10_000)
 
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
