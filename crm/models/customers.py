@@ -267,7 +267,15 @@ class FollowUp(TimeStampedModel):
         verbose_name = _("沟通记录")
         verbose_name_plural = _("沟通记录")
         ordering = ["-occurred_at", "-id"]
-        indexes = [models.Index(fields=["customer", "-occurred_at"], name="followup_customer_time_idx")]
+        indexes = [
+            models.Index(fields=["customer", "-occurred_at"], name="followup_customer_time_idx"),
+            # Per-person activity of a period (homes, rankings, A2): an index-only scan on PostgreSQL.
+            models.Index(
+                fields=["author", "occurred_at"],
+                include=["customer", "channel"],
+                name="followup_author_time_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.customer} · {self.topic}"
