@@ -71,6 +71,8 @@ def test_manager_approves_a_quote_inline_in_the_approvals_centre(live_server, si
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= SIZES[size]["width"], f"horizontal scroll: {width}px"
 
+            expect(page.locator("a[data-tab=quotes] .badge")).to_have_text("1")
+            expect(page.locator("#nav-badge-crmapproval_inbox .badge")).to_have_text("1")
             page.evaluate("window.__stayed = true")  # gone if the page reloads
             card.locator("button[data-action=approve]").click()
             _confirm(page)
@@ -78,6 +80,9 @@ def test_manager_approves_a_quote_inline_in_the_approvals_centre(live_server, si
             expect(done).to_contain_text("已同意")
             expect(done).to_contain_text("审批完成，已通知 销售甲一")
             assert page.evaluate("window.__stayed === true"), "the page reloaded instead of an inline update"
+            # the tab count and the menu badge follow in the same response (nothing left to decide)
+            expect(page.locator("a[data-tab=quotes] .badge")).to_have_count(0)
+            expect(page.locator("#nav-badge-crmapproval_inbox .badge")).to_have_count(0)
         finally:
             browser.close()
     assert Quote.objects.get(pk=quote.pk).status == QuoteStatus.APPROVED
