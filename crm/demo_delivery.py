@@ -1,18 +1,21 @@
 """Demo data for 003 §9.3/§9.5: execution orders (执行单) on signed contracts — approved, and one still with
 the 商务 manager — and implementation orders (实施单) for the implementation department (deliveryvp and
 the 实施人员 impl1/impl2): one in progress with three items turned into tasks (one done),
-one just sent to the department, one approved execution order still without its implementation order."""
+one just sent to the department, one execution order still with the 商务 manager (and, when the rep has a
+fourth signed contract, one approved without its implementation order yet)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+from common.fen import allocate
 from common.timeutil import local_today
 from crm.demo_pipeline import _approve_all, _user
 from crm.models import Contract, ContractStatus, ExecutionOrder, ImplementationOrder, Role, User
 from crm.services import execution_orders as eo_services
 from crm.services import implementation_orders as io_services
+from crm.services.payment_plans import payment_plan_set
 from crm.services.tasks import task_set_done
 
 
@@ -47,11 +50,11 @@ def seed(ctx: dict[str, Any]) -> None:
             collect_amount=left,
             collect_on=today + dt.timedelta(days=30 + k),
         )
-        if k == 3:
+        if k == 2:
             continue  # still waiting for the 商务 manager
         _approve_all(eo, reason="可以发货")
         eo.refresh_from_db()
-        if k == 2:
+        if k == 3:
             continue  # approved; its implementation order is not raised yet
         order = io_services.implementation_order_create(
             execution_order=eo,
@@ -64,6 +67,17 @@ def seed(ctx: dict[str, Any]) -> None:
             items=["安装部署", "数据迁移", "用户培训", "上线验收"],
         )
         if k == 0:
+            # the payment milestones business staff follow on the implementation order's page
+            if not contract.instalments.exists():  # type: ignore[attr-defined]
+                first, rest = allocate(contract.amount, [3, 7])
+                payment_plan_set(
+                    contract=contract,
+                    by=rep,
+                    instalments=[
+                        (today + dt.timedelta(days=30), first),
+                        (today + dt.timedelta(days=90), rest),
+                    ],
+                )
             items = list(order.items.order_by("seq"))
             for n, item in enumerate(items[:3]):
                 who = impl1 if n % 2 == 0 else impl2
