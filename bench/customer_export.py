@@ -160,7 +160,7 @@ def main() -> None:
         print(
             f"\napp / floor CPU = {app_cpu / floor_cpu:.2f}×; "
             f"logged rows: {logged.rows if logged else None}; "
-            f"the floor's peak includes its {len(rows):,} input rows in memory"
+            f"the floor's {len(rows):,} input rows are built before its peak is traced"
         )
     finally:
         from django.db import connections

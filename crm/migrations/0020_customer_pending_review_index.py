@@ -14,4 +14,8 @@ class Migration(migrations.Migration):
             model_name='customer',
             index=models.Index(condition=models.Q(('review_status', 'pending')), fields=['owner', 'created_at'], name='customer_pending_review_idx'),
         ),
+        migrations.AddIndex(
+            model_name='customer',
+            index=models.Index(condition=models.Q(('review_status', 'pending')), fields=['created_at', 'id', 'owner'], name='customer_pending_queue_idx'),
+        ),
     ]
