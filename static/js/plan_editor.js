@@ -1,6 +1,7 @@
-// Commission plan editor (commissions/plan_edit.html): "添加分段" adds a band row from the section's
-// <template> (Django formset empty_form), keeping the formset's TOTAL_FORMS count right. Removing a row
-// is the row's own "删除此分段" checkbox, which works without JavaScript.
+// Commission plan editor (commissions/plan_edit.html): a section's add button ("添加分段", "添加档位",
+// "添加类别" …) adds a row (band, step, category, class, grade) from the section's <template> (Django
+// formset empty_form), keeping the formset's TOTAL_FORMS count right. Removing a row is the row's own
+// delete checkbox, which works without JavaScript.
 (function () {
   "use strict";
   document.addEventListener("click", function (event) {
