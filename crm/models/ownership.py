@@ -16,6 +16,7 @@ class OwnershipReason(models.TextChoices):
     ASSIGNED = "assigned", _("分配")
     CLAIMED = "claimed", _("从公海领取")
     RELEASED = "released", _("未联系释放到公海")
+    RELEASED_BY_HAND = "released_by_hand", _("主管释放到公海")
     COLLISION = "collision", _("撞单裁决")
     TRANSFERRED = "transferred", _("转移")
     LEAD = "lead", _("线索分配")

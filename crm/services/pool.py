@@ -440,7 +440,7 @@ def pool_release_by_hand(*, customer_ids: list[int], reason: str, by: User) -> i
         "batch": batch,
         "reason": reason,
         "threshold_release": PoolThreshold.RELEASE,
-        "history_reason": OwnershipReason.RELEASED,
+        "history_reason": OwnershipReason.RELEASED_BY_HAND,
         "changed_by": by.pk,
         "released_text": _("客户“{name}”已由%(by)s释放到公海，原因：{reason}。") % {"by": by},
         "released_manager_text": _("您团队{owner}的客户“{name}”已由%(by)s释放到公海，原因：{reason}。")

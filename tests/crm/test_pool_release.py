@@ -84,7 +84,7 @@ def test_manager_releases_ticked_customers_and_the_rules_refuse_the_rest(client_
     assert (change.from_user, change.to_user, change.reason, change.note, change.changed_by) == (
         org.rep_a1,
         None,
-        OwnershipReason.RELEASED,
+        OwnershipReason.RELEASED_BY_HAND,
         "客户已倒闭， 停止跟进",
         org.manager_a,
     )
