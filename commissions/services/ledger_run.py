@@ -187,7 +187,8 @@ class _MonthFacts:
         all_plans = [a.plan for group in directory.by_user.values() for a in group]
         all_plans += [a.plan for group in directory.by_role.values() for a in group]
         all_plans += [a.plan for group in directory.by_partner_kind.values() for a in group]
-        by_category = any(
+        # Categories matter when a component prices lines, or when a plan leaves some out (001 l.287).
+        by_category = any(p.definition.get("excluded_categories") for p in all_plans) or any(
             c["type"] not in PERIOD_COMPONENTS for p in all_plans for c in p.definition.get("components", [])
         )
         categories = plan_categories(p.definition for p in all_plans)

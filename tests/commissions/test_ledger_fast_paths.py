@@ -203,3 +203,18 @@ def test_rerun_recomputes_a_line_reopened_after_a_run_that_could_not_touch_it(or
     assert ledger_recalculate(period=OCT).reused == 0
     assert sum(x.amount for x in CommissionLine.objects.filter(payee_user=rep)) == D("8000.00")
     assert ledger_recalculate(period=OCT).reused == 1
+
+
+def test_a_plan_of_period_components_still_leaves_out_its_excluded_categories(org):
+    """001 l.287: the 市场部 plan (progressive + target share, no per-line component) excludes outsourced
+    sales; the run must still read categories to leave them out (it once summed every category)."""
+    install_plan("marketing", role=Role.REP)
+    make_order(
+        owner=org.rep_a1,
+        lines=[(REG, D("1"), D("20000.00")), (OUT, D("1"), D("50000.00"))],
+        booked_at=booked(dt.date(2026, 10, 5)),
+    )
+    ledger_recalculate(period=OCT)
+    amounts = CommissionLine.objects.filter(payee_user=org.rep_a1).values_list("amount", flat=True)
+    # 10% of the first ¥10,000 + 15% of the next ¥10,000; the ¥50,000 outsourced line earns nothing
+    assert sum(amounts, D("0")) == D("2500.00")
