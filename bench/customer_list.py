@@ -66,6 +66,34 @@ def admin_sql(sql: str) -> None:
         conn.execute(sql)
 
 
+def add_database_args(parser: argparse.ArgumentParser) -> None:
+    """--keep and --reuse, as every benchmark built on this one's customers takes them."""
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure on the database a --keep run left (migrated again, not reloaded); implies --keep",
+    )
+
+
+def open_database(args: argparse.Namespace) -> None:
+    """A fresh database (or, with --reuse, the kept one), then Django set up and migrated, with the test
+    environment on (the test Client talks to 'testserver' and keeps response.context)."""
+    if args.reuse:
+        args.keep = True
+    else:
+        admin_sql(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+        admin_sql(f'CREATE DATABASE "{DB}"')
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    call_command("migrate", verbosity=0)
+
+
 def sql_array(items: list[str]) -> str:
     return "(ARRAY[" + ",".join("'" + s.replace("'", "''") + "'" for s in items) + "])"
 
@@ -312,29 +340,13 @@ def main() -> None:
     )
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--requests", type=int, default=20)
-    parser.add_argument("--keep", action="store_true", help="keep the crm_bench database afterwards")
-    parser.add_argument(
-        "--reuse",
-        action="store_true",
-        help="measure on the database a --keep run left (migrated again, not reloaded); implies --keep",
-    )
+    add_database_args(parser)
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(","))
-    if args.reuse:
-        args.keep = True
-    else:
-        admin_sql(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-        admin_sql(f'CREATE DATABASE "{DB}"')
     try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
+        open_database(args)
         from django.db import connection
-        from django.test.utils import setup_test_environment
 
-        setup_test_environment()  # lets the test Client talk to 'testserver' and keeps response.context
-        call_command("migrate", verbosity=0)
         org = existing_org() if args.reuse else build_org()
         from crm.signals import TRIGRAM_SQL, ensure_search_indexes
 

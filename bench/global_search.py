@@ -146,29 +146,15 @@ def main() -> None:
     )
     parser.add_argument("--size", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=20)
-    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
-    parser.add_argument(
-        "--reuse", action="store_true", help="use the customers a --keep run left; implies --keep"
-    )
+    base.add_database_args(parser)
     args = parser.parse_args()
-    if args.reuse:
-        args.keep = True
-    else:
-        base.admin_sql(f'DROP DATABASE IF EXISTS "{base.DB}" WITH (FORCE)')
-        base.admin_sql(f'CREATE DATABASE "{base.DB}"')
     try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
+        base.open_database(args)
         from django.test import Client
-        from django.test.utils import setup_test_environment
 
         from crm.models import Customer
         from crm.signals import ensure_search_indexes
 
-        setup_test_environment()
-        call_command("migrate", verbosity=0)
         if args.reuse:
             org = base.existing_org()
             size = Customer.objects.count()
