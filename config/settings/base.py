@@ -194,6 +194,8 @@ SPECTACULAR_SETTINGS = {
         "CommissionLineStatusEnum": "commissions.models.LineStatus",
         "ImportKindEnum": "crm.models.imports.ImportKind",
         "ImportStatusEnum": "crm.models.imports.ImportStatus",
+        "ImplementationStatusEnum": "crm.models.implementation_orders.ImplementationStatus",
+        "ContactRoleEnum": "crm.models.customers.ContactRole",
     },
 }
 

@@ -78,12 +78,12 @@ class ImplementationOrderSerializer(serializers.ModelSerializer):
         return {"done": done, "total": len(items)}
 
 
-class TransitionSerializer(serializers.Serializer):
+class ImplementationTransitionSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=ImplementationStatus.choices)
     comment = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
 
-class AssignSerializer(serializers.Serializer):
+class ImplementationAssignSerializer(serializers.Serializer):
     item = serializers.IntegerField()
     assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
     due_on = serializers.DateField()
@@ -134,21 +134,21 @@ class ImplementationOrderViewSet(
     def _fresh(self, pk: Any) -> Response:
         return Response(ImplementationOrderSerializer(self.get_queryset().get(pk=pk)).data)
 
-    @extend_schema(request=TransitionSerializer, responses=ImplementationOrderSerializer)
+    @extend_schema(request=ImplementationTransitionSerializer, responses=ImplementationOrderSerializer)
     @action(detail=True, methods=["post"])
     def transition(self, request: Request, pk: str | None = None) -> Response:
         obj = self.get_object()  # a row the caller may not see is a 404, whatever the body
-        ser = TransitionSerializer(data=request.data)
+        ser = ImplementationTransitionSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         services.implementation_order_transition(order=obj, by=request_user(request), **ser.validated_data)
         return self._fresh(obj.pk)
 
-    @extend_schema(request=AssignSerializer, responses=ImplementationOrderSerializer)
+    @extend_schema(request=ImplementationAssignSerializer, responses=ImplementationOrderSerializer)
     @action(detail=True, methods=["post"])
     def assign(self, request: Request, pk: str | None = None) -> Response:
         """转为任务: one item becomes a task of an implementation staff member."""
         obj = self.get_object()
-        ser = AssignSerializer(data=request.data)
+        ser = ImplementationAssignSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d = ser.validated_data
         item = obj.items.filter(pk=d["item"]).first()  # type: ignore[attr-defined]
