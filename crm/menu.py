@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from common.menu import MenuEntry, register
 from crm import approvals_centre as centre
@@ -14,7 +15,12 @@ def register_menu() -> None:
         MenuEntry("home", _("我的一天"), "crm:my_day", "sun", policy.can_open_my_day, order=10),
         MenuEntry("customers", _("客户"), "crm:customer_list", "users", policy.can_open_customers, order=10),
         MenuEntry(
-            "customers", _("联系人"), "crm:contact_list", "address-book", policy.can_open_customers, order=15
+            "customers",
+            pgettext_lazy("menu", "联系人"),
+            "crm:contact_list",
+            "address-book",
+            policy.can_open_customers,
+            order=15,
         ),
         MenuEntry("customers", _("公海"), "crm:pool_list", "droplet", policy.can_open_pool, order=20),
         MenuEntry(
@@ -22,12 +28,33 @@ def register_menu() -> None:
         ),
         MenuEntry("customers", _("外出情况"), "crm:outing_list", "map", policy.can_open_pipeline, order=40),
         MenuEntry("sales", _("线索"), "crm:lead_list", "bulb", policy.can_open_pipeline, order=10),
-        MenuEntry("sales", _("商机"), "crm:opportunity_list", "target", policy.can_open_pipeline, order=20),
-        MenuEntry("sales", _("报价"), "crm:quote_list", "file-dollar", policy.can_open_pipeline, order=30),
+        MenuEntry(
+            "sales",
+            pgettext_lazy("menu", "商机"),
+            "crm:opportunity_list",
+            "target",
+            policy.can_open_pipeline,
+            order=20,
+        ),
+        MenuEntry(
+            "sales",
+            pgettext_lazy("menu", "报价"),
+            "crm:quote_list",
+            "file-dollar",
+            policy.can_open_pipeline,
+            order=30,
+        ),
         MenuEntry(
             "sales", _("产品与价格表"), "crm:product_list", "package", policy.can_open_price_book, order=35
         ),
-        MenuEntry("sales", _("合同"), "crm:contract_list", "file-text", policy.can_open_contracts, order=40),
+        MenuEntry(
+            "sales",
+            pgettext_lazy("menu", "合同"),
+            "crm:contract_list",
+            "file-text",
+            policy.can_open_contracts,
+            order=40,
+        ),
         MenuEntry("sales", _("订单回款"), "crm:order_list", "receipt", policy.can_open_orders, order=50),
         # 003 §9.5: the implementation department's (and the 商务 manager's) worklist; business staff
         # reach theirs from the execution order, contract and customer pages.

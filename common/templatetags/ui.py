@@ -8,6 +8,7 @@ from typing import Any
 from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 register = template.Library()
 
@@ -16,7 +17,7 @@ TABBAR = (
     ("crm:my_day", _("我的一天"), "home"),
     ("crm:customer_list", _("客户"), "users"),
     ("crm:outing_create", _("去向登记"), "map-pin"),
-    ("crm:opportunity_list", _("商机"), "chart-arrows"),
+    ("crm:opportunity_list", pgettext_lazy("menu", "商机"), "chart-arrows"),
 )
 
 
