@@ -202,3 +202,11 @@ def test_pages_stay_chinese_for_an_english_browser_until_the_user_chooses(client
     client.cookies["django_language"] = "en"
     body = client.get("/customers/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert "<h1>客户</h1>" not in body and "Customers" in body
+
+
+def test_english_menu_names_the_lists_in_the_plural(org, client_for):  # type: ignore[no-untyped-def]
+    html = english_client(client_for, org.manager_a).get(reverse("crm:customer_list")).content.decode()
+    menu = re.search(r"<aside.*?</aside>", html, re.S)
+    assert menu, "the page has its side menu"
+    for label in ("Customers", "Contacts", "Leads", "Opportunities", "Quotes", "Contracts"):
+        assert f">{label}<" in re.sub(r"\s*<", "<", re.sub(r">\s*", ">", menu.group(0))), label
