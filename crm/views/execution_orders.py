@@ -19,27 +19,23 @@ from crm.models import ExecutionOrderStatus
 from crm.services import execution_orders as services
 from crm.services.approvals import approval_chain, latest_request_for
 from crm.views.contracts import _contract_or_404
-from crm.views.paging import page_context
+from crm.views.paging import render_document_list
 
 
 @page_open_to(policy.can_open_contracts)
 def execution_order_list(request: AuthedRequest) -> HttpResponse:
     qs = policy.execution_orders_visible_to(request.user).select_related("contract", "contract__customer")
-    q = (request.GET.get("q") or "").strip()
-    if q:
-        qs = qs.filter(
+    return render_document_list(
+        request,
+        qs,
+        template="crm/execution_order_list.html",
+        statuses=ExecutionOrderStatus.choices,
+        search=lambda q: (
             Q(number=q)
             | Q(contract__number=q)
             | Q(contract__title__icontains=q)
             | Q(contract__customer__name__icontains=q)
-        )
-    status = request.GET.get("status") or ""
-    if status in ExecutionOrderStatus.values:
-        qs = qs.filter(status=status)
-    return render(
-        request,
-        "crm/execution_order_list.html",
-        {"q": q, "status": status, "statuses": ExecutionOrderStatus.choices, **page_context(request, qs)},
+        ),
     )
 
 

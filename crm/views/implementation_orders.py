@@ -22,7 +22,7 @@ from crm.forms_execution import ImplementationAssignForm, ImplementationOrderFor
 from crm.models import ImplementationItem, ImplementationOrder, ImplementationStatus
 from crm.services import implementation_orders as services
 from crm.services.payment_plans import contract_plan_vs_actual
-from crm.views.paging import page_context
+from crm.views.paging import render_document_list
 
 # The button words of each move (the transitions table says who may make it).
 MOVE_LABELS: dict[str, Any] = {
@@ -51,21 +51,17 @@ def implementation_order_list(request: AuthedRequest) -> HttpResponse:
     qs = policy.implementation_orders_visible_to(request.user).select_related(
         "contract", "contract__customer", "lead"
     )
-    q = (request.GET.get("q") or "").strip()
-    if q:
-        qs = qs.filter(
+    return render_document_list(
+        request,
+        qs,
+        template="crm/implementation_order_list.html",
+        statuses=ImplementationStatus.choices,
+        search=lambda q: (
             Q(number=q)
             | Q(contract__number=q)
             | Q(scope__icontains=q)
             | Q(contract__customer__name__icontains=q)
-        )
-    status = request.GET.get("status") or ""
-    if status in ImplementationStatus.values:
-        qs = qs.filter(status=status)
-    return render(
-        request,
-        "crm/implementation_order_list.html",
-        {"q": q, "status": status, "statuses": ImplementationStatus.choices, **page_context(request, qs)},
+        ),
     )
 
 

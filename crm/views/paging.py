@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -24,11 +25,18 @@ def page_context(request: HttpRequest, qs: QuerySet, *, size: int = PAGE_SIZE) -
     return {"rows": rows, "next_cursor": next_cursor, "after": after, "params": params.urlencode()}
 
 
-def document_filter(request: HttpRequest, qs: QuerySet) -> tuple[QuerySet, str, str]:
-    """Quote and contract lists: search by title, customer or exact number, filter by status."""
+def document_search(q: str) -> Q:
+    """Quotes and contracts: by title, customer or exact number."""
+    return Q(title__icontains=q) | Q(customer__name__icontains=q) | Q(number=q)
+
+
+def document_filter(
+    request: HttpRequest, qs: QuerySet, *, search: Callable[[str], Q] = document_search
+) -> tuple[QuerySet, str, str]:
+    """A document list's search (`search(q)`) and status filter (an unknown status matches nothing)."""
     q = (request.GET.get("q") or "").strip()
     if q:
-        qs = qs.filter(Q(title__icontains=q) | Q(customer__name__icontains=q) | Q(number=q))
+        qs = qs.filter(search(q))
     status = request.GET.get("status") or ""
     if status:
         qs = qs.filter(status=status)
@@ -36,10 +44,15 @@ def document_filter(request: HttpRequest, qs: QuerySet) -> tuple[QuerySet, str, 
 
 
 def render_document_list(
-    request: HttpRequest, qs: QuerySet, *, template: str, statuses: list[tuple[str, Any]]
+    request: HttpRequest,
+    qs: QuerySet,
+    *,
+    template: str,
+    statuses: list[tuple[str, Any]],
+    search: Callable[[str], Q] = document_search,
 ) -> HttpResponse:
-    """Quote and contract lists: search by title, customer or exact number, filter by status, keyset pages."""
-    qs, q, status = document_filter(request, qs)
+    """Quote, execution-order and implementation-order lists: search, status filter, keyset pages."""
+    qs, q, status = document_filter(request, qs, search=search)
     return render(
         request, template, {"q": q, "status": status, "statuses": statuses, **page_context(request, qs)}
     )
