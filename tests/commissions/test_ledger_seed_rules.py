@@ -45,7 +45,7 @@ def test_annual_target_bonus_booked_in_the_december_run(org):
         LineStatus.PAYABLE,
         LineKind.EARNED,
     )
-    assert bonus.explanation["year_sales"] == "1200000.00" and bonus.explanation["attainment"] == "120.00%"
+    assert bonus.explanation["year_sales"] == "1200000.00" and bonus.explanation["attainment"] == "120%"
     # Then a second December run changes nothing
     before = snapshot()
     ledger_recalculate(period=DEC)

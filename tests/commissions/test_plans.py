@@ -58,6 +58,17 @@ def test_preview_with_target_and_table():
     assert "1万元以下（含1万元）" in table and "300.00" in table
 
 
+def test_preview_table_shows_rates_through_the_one_rate_formatter():
+    # given sales of 1,100,000 against a target of 1,000,000; when the table is printed
+    table = run_preview(
+        "--plan", str(PLANS / "sales_progressive.json"), "--sales", "1100000", "--target", "1000000"
+    )
+    # then the attainment and the band rates read like every other rate (common.fen.pct): no "110.00%"
+    assert "目标完成率 Attainment: 110%\n" in table
+    rates = [line.split()[-2] for line in table.splitlines() if line.endswith(("3,000.00", "20,000.00"))]
+    assert rates == ["3%", "5%"]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

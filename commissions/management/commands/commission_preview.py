@@ -13,6 +13,7 @@ from commissions.calculator.engine import calculate
 from commissions.calculator.facts import Facts, facts_from_dict
 from commissions.calculator.result import Result
 from commissions.calculator.validation import validate_plan
+from common.fen import pct
 
 
 def _money(value: str, name: str) -> Decimal:
@@ -121,14 +122,14 @@ class Command(BaseCommand):
         w(f"方案 Plan: {plan['name']} ({plan['code']})")
         w(f"本期销售额 Sales: {result.sales:,.2f}")
         if result.attainment is not None:
-            w(f"目标完成率 Attainment: {result.attainment * 100:.2f}%")
+            w(f"目标完成率 Attainment: {pct(result.attainment, 2)}")
         w("")
         cols = ("组成 Component", "分段/档位 Band", "基数 Base", "比例 Rate", "金额 Amount")
         header = f"{cols[0]:<24}{cols[1]:<34}{cols[2]:>16}{cols[3]:>10}{cols[4]:>14}"
         w(header)
         w("-" * len(header))
         for line in result.lines:
-            rate = "" if line.rate is None else f"{line.rate * 100:.3f}".rstrip("0").rstrip(".") + "%"
+            rate = pct(line.rate, 3)  # "" for a line without a rate
             w(f"{line.label[:22]:<24}{line.band[:32]:<34}{line.base:>16,.2f}{rate:>10}{line.amount:>14,.2f}")
         w("-" * len(header))
         w(f"{'合计 Total':<74}{result.total:>24,.2f}")
