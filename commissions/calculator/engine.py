@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -215,40 +215,86 @@ def earned_weight(
     Per-line components apply each line's own rate (its category's, its key-account class's with the
     uplift, the approver's below-floor rate) or its margin (never below 0); a period component (K1, K2,
     K3, K6) works on the month's total, whose rate no single order owns, so the order's sales weigh."""
+    return order_weigher(comp, has_below_floor=has_below_floor, excluded=excluded)(lines)
+
+
+def order_weigher(
+    comp: dict[str, Any], *, has_below_floor: bool, excluded: Iterable[str] = ()
+) -> Callable[[Iterable[LineFact]], Decimal]:
+    """`earned_weight` for one component, its rates read once: the month run weighs every order slice
+    of a payee with it (hundreds of thousands of slices a month), so the plan is not re-read per slice.
+    Same sums in the same order as `earned_weight` describes, so the same Decimal to the last digit."""
     ctype = comp["type"]
-    skip = set(excluded)
-    lines = [x for x in lines if x.category not in skip]
+    skip = frozenset(excluded)
     if ctype in PERIOD_COMPONENTS:  # below-floor lines left the bands (K9)
-        return sum((x.amount for x in lines if not (has_below_floor and x.below_floor)), ZERO)
+
+        def period_weight(lines: Iterable[LineFact]) -> Decimal:
+            total = ZERO
+            for x in lines:
+                if x.category not in skip and not (has_below_floor and x.below_floor):
+                    total += x.amount
+            return total
+
+        return period_weight
     if ctype == "below_floor":
-        return sum((x.exact for x in below_floor_lines(comp, [x for x in lines if x.below_floor])), ZERO)
-    if has_below_floor:
-        lines = [x for x in lines if not x.below_floor]
+
+        def below_weight(lines: Iterable[LineFact]) -> Decimal:
+            below = [x for x in lines if x.below_floor and x.category not in skip]
+            if not below:
+                return ZERO
+            return sum((x.exact for x in below_floor_lines(comp, below)), ZERO)
+
+        return below_weight
     if ctype in ("category_rates", "rebate"):
         rates, default = comp["rates"], comp.get("default_rate")
-        total = ZERO
-        for x in lines:
-            rate, _label = rate_for(rates, x.category, default)
-            if rate is not None:
-                total += x.amount * rate
-        return total
+        by_category: dict[str, Decimal | None] = {}
+
+        def category_weight(lines: Iterable[LineFact]) -> Decimal:
+            total = ZERO
+            for x in lines:
+                if x.category in skip or (has_below_floor and x.below_floor):
+                    continue
+                category = x.category
+                if category in by_category:
+                    rate = by_category[category]
+                else:
+                    rate = by_category[category] = rate_for(rates, category, default)[0]
+                if rate is not None:
+                    total += x.amount * rate
+            return total
+
+        return category_weight
     if ctype == "margin":
         rate = Decimal(comp["rate"])
-        margin = sum(
-            (x.amount - x.cost - x.tax - x.logistics for x in lines if x.category in comp["categories"]), ZERO
-        )
-        return max(ZERO, margin) * rate
+        categories = frozenset(comp["categories"]) - skip
+
+        def margin_weight(lines: Iterable[LineFact]) -> Decimal:
+            margin = ZERO
+            for x in lines:
+                if x.category in categories and not (has_below_floor and x.below_floor):
+                    margin += x.amount - x.cost - x.tax - x.logistics
+            return max(ZERO, margin) * rate
+
+        return margin_weight
     if ctype == "key_account":
         uplift = Decimal(comp.get("uplift", "0"))
-        total = ZERO
-        for x in lines:
-            if not x.key_account_class:
-                continue
-            rate, _label = rate_for(comp["rates"], x.key_account_class, None)
-            if rate is not None:
-                total += x.amount * (rate + uplift if x.key_account_uplift else rate)
-        return total
-    return sum((x.amount for x in lines), ZERO)  # pragma: no cover - every type is handled above
+
+        def key_account_weight(lines: Iterable[LineFact]) -> Decimal:
+            total = ZERO
+            for x in lines:
+                if not x.key_account_class or x.category in skip or (has_below_floor and x.below_floor):
+                    continue
+                rate, _label = rate_for(comp["rates"], x.key_account_class, None)
+                if rate is not None:
+                    total += x.amount * (rate + uplift if x.key_account_uplift else rate)
+            return total
+
+        return key_account_weight
+
+    def sales_weight(lines: Iterable[LineFact]) -> Decimal:  # pragma: no cover - every type is handled
+        return sum((x.amount for x in lines if x.category not in skip), ZERO)
+
+    return sales_weight
 
 
 def what_if(plan: dict[str, Any], facts: Facts, extra: Iterable[LineFact]) -> tuple[Result, Result, Decimal]:

@@ -20,7 +20,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from commissions.calculator.engine import calculate, earned_weight, key_account_advance, year_end_calculate
+from commissions.calculator.engine import calculate, key_account_advance, order_weigher, year_end_calculate
 from commissions.calculator.facts import Facts, LineFact
 from commissions.calculator.result import Result
 from commissions.calculator.validation import PERIOD_COMPONENTS
@@ -48,6 +48,7 @@ from commissions.services.sales_facts import (
     plan_categories,
 )
 from common.errors import Conflict
+from common.fen import pct
 from common.money import ZERO, allocate, round_fen
 from common.timeutil import month_start, next_month
 
@@ -372,6 +373,8 @@ def _allocate(
     excluded = definition.get("excluded_categories", ())
     exact = r.result.exact_by_component()
     n = 0  # lines handed to `want`
+    own_words: str | None = None
+    shared_words = ""
     for comp_id, comp_total in r.result.by_component().items():
         comp = components[comp_id]
         amount = comp_total
@@ -380,12 +383,11 @@ def _allocate(
         if advance is not None:  # K5: the monthly advance of the exact amount, rounded once
             amount = advance
             note = _("月度预发 %(pct)s（%(amount)s），余额年终结算") % {
-                "pct": f"{Decimal(comp['advance_ratio']) * 100:.0f}%",
+                "pct": pct(Decimal(comp["advance_ratio"])),
                 "amount": f"{amount:.2f}",
             }
-        weights = [
-            earned_weight(comp, row.lines, has_below_floor=has_below, excluded=excluded) for row in r.rows
-        ]
+        weigh = order_weigher(comp, has_below_floor=has_below, excluded=excluded)
+        weights = [weigh(row.lines) for row in r.rows]
         if not any(weights):
             continue
         parts = allocate(amount, weights)
@@ -435,19 +437,15 @@ def _allocate(
             amounts = allocate(part, shares)
             bases = allocate(base, shares)
             manager = names.get(r.user_id or 0, "")
+            if own_words is None:  # translated once per payee and plan, not once per shared line
+                own_words = _("本单提成 ¥%(total)s 由分成人共享，本人分得 %(pct)s")
+                shared_words = _("分得 %(manager)s 在本单提成 ¥%(total)s 的 %(pct)s（按其业绩档位计算）")
             for (sid, uid, share), share_amount, share_base in zip(holders, amounts, bases, strict=True):
-                pct = f"{share / row.share * 100:.2f}".rstrip("0").rstrip(".") + "%"
-                if uid == r.user_id:
-                    words = _("本单提成 ¥%(total)s 由分成人共享，本人分得 %(pct)s") % {
-                        "total": f"{part:,.2f}",
-                        "pct": pct,
-                    }
-                else:
-                    words = _("分得 %(manager)s 在本单提成 ¥%(total)s 的 %(pct)s（按其业绩档位计算）") % {
-                        "manager": manager,
-                        "total": f"{part:,.2f}",
-                        "pct": pct,
-                    }
+                words = (own_words if uid == r.user_id else shared_words) % {
+                    "manager": manager,
+                    "total": f"{part:,.2f}",
+                    "pct": pct(share / row.share, 2),
+                }
                 explanation = {
                     "calculation": r.calc_key,
                     "share": str(share),
@@ -660,7 +658,7 @@ def _annual_year_end(period: dt.date, factors: dict[int, Decimal], run: LedgerRu
                     "annual_target": None if targets.get(payee) is None else f"{targets[payee]:.2f}",
                 }
                 if result.attainment is not None:
-                    explanation["attainment"] = f"{result.attainment * 100:.2f}%"
+                    explanation["attainment"] = pct(result.attainment, 2)
                 if x.type == "annual_true_up":
                     explanation["booked"] = f"{booked[(payee, plan.code)]:.2f}"
                     explanation["note"] = "；".join(result.notes)

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 # Part of every inputs digest: bump it when the run makes something else of the same inputs (a change
 # to the calculator, the allocation or the lines' words), so the next run recomputes every payee.
-INPUTS_VERSION = 1
+INPUTS_VERSION = 2
 _EXISTING = ("source_key", "pk", "amount", "status", "base", "rate", "plan_id", "explanation")
 
 

@@ -125,14 +125,46 @@ class _PeriodSlices:
         i_bfr, i_kac = at.get("order__below_floor_rate"), at.get("order__customer__key_account_class")
         i_cost, i_tax, i_log = at.get("cost_sum"), at.get("tax_sum"), at.get("log_sum")
         i_amount, i_qty = at["amount_sum"], at["qty_sum"]
+        # This runs once per aggregated row of the month (1,000,000 when every category is a line of its
+        # own): positional LineFact arguments, the column checks made once, one `ref` text per order.
+        detailed = None not in (i_cat, i_below, i_bfr, i_kac, i_cost, i_tax, i_log)
         rows: dict[int, _ShareRow] = {}
+        row: _ShareRow | None = None
+        ref = ""
         for sid, oid, uid, pid, fraction, raw, parts, co in slices:
-            row = rows.get(sid)
-            if row is None:
-                row = rows[sid] = _ShareRow(
-                    share_id=sid, order_id=oid, user_id=uid, partner_id=pid, share=fraction, co_holders=co
+            if row is None or row.share_id != sid:
+                row = rows.get(sid)
+                if row is None:
+                    row = rows[sid] = _ShareRow(
+                        share_id=sid, order_id=oid, user_id=uid, partner_id=pid, share=fraction, co_holders=co
+                    )
+                ref = str(oid)
+            if detailed:
+                if parts is None:  # the common case: one holder, 100%
+                    amount, cost, tax, logistics = raw[i_amount], raw[i_cost], raw[i_tax], raw[i_log]
+                    cost = cost or ZERO
+                    tax = tax or ZERO
+                    logistics = logistics or ZERO
+                else:
+                    amount, cost, tax, logistics = parts
+                row.lines.append(
+                    LineFact(
+                        raw[i_cat],
+                        amount,
+                        raw[i_qty] * fraction,
+                        None,
+                        cost,
+                        tax,
+                        logistics,
+                        bool(raw[i_below]),
+                        raw[i_bfr],
+                        raw[i_kac] or "",
+                        False,
+                        ref,
+                    )
                 )
-            if parts is None:  # the common case: one holder, 100%
+                continue
+            if parts is None:
                 amount = raw[i_amount]
                 cost = (raw[i_cost] if i_cost is not None else None) or ZERO
                 tax = (raw[i_tax] if i_tax is not None else None) or ZERO
@@ -150,7 +182,7 @@ class _PeriodSlices:
                     below_floor=bool(raw[i_below]) if i_below is not None else False,
                     below_floor_rate=raw[i_bfr] if i_bfr is not None else None,
                     key_account_class=(raw[i_kac] if i_kac is not None else None) or "",
-                    ref=str(oid),
+                    ref=ref,
                 )
             )
         out = list(rows.values())
