@@ -91,3 +91,42 @@ def facts_from_dict(data: Mapping[str, Any]) -> Facts:
         left_in_period=bool(data.get("left_in_period", False)),
         profit_ratio=dec(data.get("profit_ratio")),
     )
+
+
+def summed_lines(lines: tuple[LineFact, ...] | list[LineFact]) -> tuple[LineFact, ...]:
+    """The same facts with the lines the calculator prices only by their sums merged: one line per
+    (category, key-account class, uplift) — what every component groups by — while each below-floor
+    line stays on its own (K9 prices it alone and names it). Every component gives the same result
+    from these as from the lines they came from, provided every sum of the lines is exact (amounts in
+    fen, costs to 6 places, no net factor applied): the month run's per-category path calls it so that
+    the calculator works on a payee's few category sums instead of every order's lines."""
+    sums: dict[tuple[str, str, bool], list[Decimal]] = {}
+    alone: list[LineFact] = []
+    for x in lines:
+        if x.below_floor:
+            alone.append(x)
+            continue
+        key = (x.category, x.key_account_class, x.key_account_uplift)
+        s = sums.get(key)
+        if s is None:
+            sums[key] = [ZERO + x.amount, ZERO + x.quantity, ZERO + x.cost, ZERO + x.tax, ZERO + x.logistics]
+        else:
+            s[0] += x.amount
+            s[1] += x.quantity
+            s[2] += x.cost
+            s[3] += x.tax
+            s[4] += x.logistics
+    merged = [
+        LineFact(
+            category=category,
+            amount=s[0],
+            quantity=s[1],
+            cost=s[2],
+            tax=s[3],
+            logistics=s[4],
+            key_account_class=klass,
+            key_account_uplift=uplift,
+        )
+        for (category, klass, uplift), s in sums.items()
+    ]
+    return (*merged, *alone)

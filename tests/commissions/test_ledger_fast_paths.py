@@ -218,3 +218,33 @@ def test_a_plan_of_period_components_still_leaves_out_its_excluded_categories(or
     amounts = CommissionLine.objects.filter(payee_user=org.rep_a1).values_list("amount", flat=True)
     # 10% of the first ¥10,000 + 15% of the next ¥10,000; the ¥50,000 outsourced line earns nothing
     assert sum(amounts, D("0")) == D("2500.00")
+
+
+@pytest.mark.parametrize(
+    "plans", [("category_rates", "sales_progressive"), ("key_account", "sales_bracket"), ("partner_rebate",)]
+)
+def test_pricing_a_payees_summed_facts_changes_no_fen(org, monkeypatch, plans):
+    """The per-category path: the calculator given each payee's sums (`summed_lines`) instead of every
+    order's lines writes the same ledger — lines, amounts, explanations and calculations — on the
+    awkward month (a refunded order's payee keeps its lines: its sums are not exact)."""
+    from commissions.models import KeyAccountUplift
+
+    for name in plans:
+        if name == "partner_rebate":  # the partner's plan, beside the reps' category plan
+            install_plan(name, partner_kind=PartnerKind.ORDINARY)
+            install_plan("category_rates", role=Role.REP)
+        else:
+            install_plan(name, role=Role.REP)
+    awkward_month(org)
+    customers = Customer.objects.filter(owner=org.rep_a1)
+    customers.update(key_account_class="core")
+    KeyAccountUplift.objects.create(customer=customers.first(), user=org.rep_a1, year=2026, reason="新开发")
+    monkeypatch.setattr(ledger_run, "SUM_FACTS", False)  # every order's lines, as before
+    ledger_recalculate(period=OCT)
+    whole = ledger()
+    assert len(whole[0]) >= 10, "the month has lines"
+    CommissionLine.objects.all().delete()
+    PeriodCalculation.objects.all().delete()
+    monkeypatch.undo()
+    ledger_recalculate(period=OCT)
+    assert ledger() == whole
