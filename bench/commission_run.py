@@ -273,7 +273,8 @@ def main() -> None:
 
         install("sales_progressive")
         floors = [floor_query() for _ in range(1 if args.category_only else 3)]
-        print(f"floor: bare SQL GROUP BY over the month's lines × shares: {min(floors):.2f} s (best of {len(floors)})")
+        best = f"{min(floors):.2f} s (best of {len(floors)})"
+        print(f"floor: bare SQL GROUP BY over the month's lines × shares: {best}")
 
         t = time.perf_counter()
         run = ledger_recalculate(period=PERIOD)
