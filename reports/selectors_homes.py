@@ -16,7 +16,7 @@ from crm.models import Customer, FollowUp, Order, OrderStatus, PoolPolicy, User
 from crm.services.approvals import approvals_waiting_for
 from crm.services.receivables import months_before, open_orders, pipeline_policy
 from partners.selectors import partner_orders
-from reports import scope
+from reports import rollups, scope
 from reports.filters import Period, add_months
 from reports.selectors_common import SIGNED_STATUSES, pct
 from reports.selectors_people import PersonFigures, Ranked, people_figures, rank_by, rankings
@@ -107,18 +107,20 @@ def rep_home(*, user: User, today: dt.date | None = None) -> dict[str, Any]:
     }
 
 
-def aging(*, qs: QuerySet, today: dt.date) -> list[dict[str, Any]]:
-    """Q6 receivables aging: open amounts by how long past due (one aggregate query over the orders'
-    kept open amount, no subquery per order). Buckets follow the pipeline policy (watch / weekly meeting
-    / bad debt months)."""
+def _aging_edges(today: dt.date, *, snapshot: bool) -> list[tuple[str, Q, str]]:
+    """Q6 buckets by how long past due, per the pipeline policy (watch / weekly meeting / bad debt
+    months); an order without a due date is due `payment_terms_days` after booking. The conditions
+    are written for the raw orders or for the `ReceivableDue` snapshot (booking date, not time)."""
     policy = pipeline_policy(on=today)
     terms = dt.timedelta(days=policy.payment_terms_days)
 
     def overdue_by(months: int) -> Q:
         cut = months_before(today, months)
+        if snapshot:
+            return Q(due_on__lt=cut) | Q(due_on__isnull=True, booked_on__lt=cut - terms)
         return Q(due_on__lt=cut) | Q(due_on__isnull=True, booked_at__lt=start_of_local_day(cut - terms))
 
-    edges = [
+    return [
         (
             "bad_debt",
             overdue_by(policy.bad_debt_months),
@@ -136,22 +138,53 @@ def aging(*, qs: QuerySet, today: dt.date) -> list[dict[str, Any]]:
         ),
         ("overdue", overdue_by(0), _("逾期%(b)d个月以内") % {"b": policy.watch_months}),
     ]
-    whens = [When(cond, then=Value(code)) for code, cond, _label in edges]
-    sums = {
-        r["bucket"]: r
-        for r in open_orders(qs)
+
+
+def _aging_rows(today: dt.date, sums: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    edges = _aging_edges(today, snapshot=False)
+    rows = [{"code": "current", "label": _("未到期"), "count": 0, "amount": ZERO}]
+    rows += [{"code": c, "label": label, "count": 0, "amount": ZERO} for c, _q, label in reversed(edges)]
+    by_code = {r["code"]: r for r in rows}
+    for got in sums:
+        r = by_code[got["bucket"]]
+        r["count"] += got["n"] or 0
+        r["amount"] += got["s"] or ZERO
+    return rows
+
+
+def _raw_aging_sums(qs: QuerySet, today: dt.date) -> list[dict[str, Any]]:
+    whens = [When(cond, then=Value(code)) for code, cond, _label in _aging_edges(today, snapshot=False)]
+    return list(
+        open_orders(qs)
         .annotate(bucket=Case(*whens, default=Value("current")))
         .order_by()
         .values("bucket")
         .annotate(n=Count("id"), s=Sum("open_sum"))
-    }
-    rows = [{"code": "current", "label": _("未到期"), "count": 0, "amount": ZERO}]
-    rows += [{"code": c, "label": label, "count": 0, "amount": ZERO} for c, _q, label in reversed(edges)]
-    for r in rows:
-        got = sums.get(r["code"])
-        if got:
-            r["count"], r["amount"] = got["n"], got["s"] or ZERO
-    return rows
+    )
+
+
+def aging(*, qs: QuerySet, today: dt.date) -> list[dict[str, Any]]:
+    """Q6 receivables aging over raw orders: open amounts by how long past due (one aggregate query over
+    the orders' kept open amount, no subquery per order)."""
+    return _aging_rows(today, _raw_aging_sums(qs, today))
+
+
+def aging_for(*, user: User, today: dt.date) -> list[dict[str, Any]]:
+    """Q6 aging of the user's receivables scope: the `ReceivableDue` snapshot for owners without
+    unrefreshed changes, the raw orders for the others (three queries)."""
+    ids = scope.money_member_ids(user)
+    _in_range, dirty = rollups.dirty_people(person_ids=ids, start=today, end=today)
+    whens = [When(cond, then=Value(code)) for code, cond, _label in _aging_edges(today, snapshot=True)]
+    sums = list(
+        rollups.receivables_snapshot(person_ids=ids, dirty=dirty)
+        .annotate(bucket=Case(*whens, default=Value("current")))
+        .order_by()
+        .values("bucket")
+        .annotate(n=Sum("orders"), s=Sum("open_amount"))
+    )
+    if dirty:
+        sums += _raw_aging_sums(scope.receivables(user).filter(owner_id__in=dirty), today)
+    return _aging_rows(today, sums)
 
 
 def _money_this_month(user: User, today: dt.date) -> dict[str, Any]:
@@ -177,7 +210,7 @@ def manager_home(*, user: User, today: dt.date | None = None) -> dict[str, Any]:
     customers = scope.customers(user)
     pipeline = funnel(user=user)
     people = people_figures(people_qs=scope.people(user), period=period, dept_path=None)
-    overdue = aging(qs=scope.receivables(user), today=today)
+    overdue = aging_for(user=user, today=today)
     waiting = approvals_waiting_for(user=user)
     releasing = near_release(customers, today)
     return {
@@ -262,7 +295,7 @@ def president_home(*, user: User, today: dt.date | None = None) -> dict[str, Any
         "funnel": funnel(user=user),
         "top": top,
         "bottom": bottom,
-        "aging": aging(qs=scope.receivables(user), today=today),
+        "aging": aging_for(user=user, today=today),
         "settlement": settlement_month_status(user=user, month=previous_month(today), today=today),
     }
 
@@ -279,7 +312,7 @@ def finance_home(*, user: User, today: dt.date | None = None) -> dict[str, Any]:
         "paid_count": paid["n"],
         "paid_amount": paid["s"],
         "collections": collected.aggregate(s=Coalesce(Sum("amount"), ZERO))["s"],
-        "aging": aging(qs=scope.receivables(user), today=today),
+        "aging": aging_for(user=user, today=today),
     }
 
 
