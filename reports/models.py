@@ -158,6 +158,7 @@ class PersonPeriodFigures(models.Model):
     collections = MoneyField(default=ZERO)
     sales_lines = models.IntegerField(default=0)
     sales_amount = MoneyField(default=ZERO)
+    booked_total = MoneyField(default=ZERO)  # booked orders' totals (sales against target)
 
     class Meta:
         constraints = [
@@ -196,6 +197,21 @@ class ReceivableDue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.owner_id} {self.due_on or self.booked_on}: {self.open_amount}"
+
+
+class PipelineCell(models.Model):
+    """Derived snapshot (L2): opportunities per owner, stage, registration month and expected signing
+    month — count and amount — for the funnel and the forecast."""
+
+    owner_id = models.IntegerField(db_index=True)
+    stage = models.CharField(max_length=32)
+    registered_month = models.DateField()
+    expected_month = models.DateField(null=True)
+    opportunities = models.IntegerField(default=0)
+    amount = MoneyField(default=ZERO)
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} {self.stage} {self.registered_month}: {self.amount}"
 
 
 class RollupDirty(models.Model):

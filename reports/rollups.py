@@ -22,6 +22,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, F, Min, Q, Sum
+from django.db.models.functions import TruncMonth
 
 from common.money import ZERO
 from common.timeutil import local_today, month_start, next_month, start_of_local_day
@@ -31,6 +32,7 @@ from reports.filters import Period, add_months
 from reports.models import (
     OwnerGradeCount,
     PersonPeriodFigures,
+    PipelineCell,
     ReceivableDue,
     RollupDirty,
     RollupSpan,
@@ -46,7 +48,7 @@ COUNTS = (
     "contract_count",
     "sales_lines",
 )
-AMOUNTS = ("contract_amount", "collections", "sales_amount")
+AMOUNTS = ("contract_amount", "collections", "sales_amount", "booked_total")
 FIGURES = COUNTS + AMOUNTS
 
 
@@ -111,6 +113,11 @@ def raw_person_figures(
         sales_lines=Count("id"),
         sales_amount=Sum("amount"),
     )
+    into(
+        Order.objects.filter(status=OrderStatus.BOOKED, booked_at__gte=start_at, booked_at__lt=end_at),
+        "owner_id",
+        booked_total=Sum("total"),
+    )
     return dict(out)
 
 
@@ -165,6 +172,26 @@ def snapshots_refresh() -> None:
         .values("owner_id", "grade")
         .annotate(n=Count("id"))
     )
+    PipelineCell.objects.all().delete()
+    PipelineCell.objects.bulk_create(
+        (
+            PipelineCell(
+                owner_id=r["owner_id"],
+                stage=r["stage"],
+                registered_month=_date(r["rm"]),
+                expected_month=_date(r["em"]),
+                opportunities=r["n"],
+                amount=r["s"] or ZERO,
+            )
+            for r in Opportunity.objects.annotate(
+                rm=TruncMonth("registered_at"), em=TruncMonth("expected_sign_date")
+            )
+            .order_by()
+            .values("owner_id", "stage", "rm", "em")
+            .annotate(n=Count("id"), s=Sum("amount"))
+        ),
+        batch_size=2000,
+    )
     ReceivableDue.objects.all().delete()
     ReceivableDue.objects.bulk_create(
         (
@@ -179,6 +206,10 @@ def snapshots_refresh() -> None:
         ),
         batch_size=2000,
     )
+
+
+def _date(value: Any) -> dt.date | None:
+    return value.date() if isinstance(value, dt.datetime) else value
 
 
 def _open_orders_by_due() -> Any:
@@ -347,8 +378,6 @@ def monthly_person_money(
 
 
 def _raw_monthly_money(*, first: dt.date, end: dt.date, person_ids: set[int]) -> list[dict[str, Any]]:
-    from django.db.models.functions import TruncMonth
-
     cells: dict[tuple[int, dt.date], dict[str, Any]] = {}
 
     def cell(pid: int, m: Any) -> dict[str, Any]:
@@ -392,3 +421,14 @@ def receivables_snapshot(*, person_ids: Iterable[int] | None, dirty: set[int]) -
     if ids is not None:
         snap = snap.filter(owner_id__in=list(ids))
     return snap
+
+
+def pipeline_snapshot(*, person_ids: Iterable[int] | None, dirty: set[int]) -> Any:
+    """The `PipelineCell` rows of clean owners (dirty owners are read raw by the caller)."""
+    qs = PipelineCell.objects.exclude(owner_id__in=list(dirty))
+    return qs if person_ids is None else qs.filter(owner_id__in=list(person_ids))
+
+
+def totals(figures: dict[int, dict[str, Any]], *names: str) -> dict[str, Any]:
+    """The sum over people of each named figure."""
+    return {n: sum((f[n] or 0 for f in figures.values()), ZERO if n in AMOUNTS else 0) for n in names}

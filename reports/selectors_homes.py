@@ -11,14 +11,14 @@ from django.utils.translation import gettext as _
 
 from commissions.models import CommissionLine, LineKind, LineStatus, SalesTarget
 from common.money import ZERO
-from common.timeutil import local_today, month_start, next_month, start_of_local_day
-from crm.models import Customer, FollowUp, Order, OrderStatus, PoolPolicy, User
+from common.timeutil import local_today, month_start, start_of_local_day
+from crm.models import Customer, FollowUp, OrderStatus, PoolPolicy, User
 from crm.services.approvals import approvals_waiting_for
 from crm.services.receivables import months_before, open_orders, pipeline_policy
 from partners.selectors import partner_orders
 from reports import rollups, scope
 from reports.filters import Period, add_months
-from reports.selectors_common import SIGNED_STATUSES, pct
+from reports.selectors_common import pct
 from reports.selectors_people import PersonFigures, Ranked, people_figures, rank_by, rankings
 from reports.selectors_pipeline import funnel, open_pipeline
 from reports.selectors_trend import monthly_trend
@@ -56,17 +56,18 @@ def near_release(qs: QuerySet[Customer], today: dt.date) -> QuerySet[Customer]:
 
 
 def sales_and_targets(*, user_ids: set[int] | None, today: dt.date) -> dict[str, Any]:
-    """This month's and this year's booked sales against the monthly and annual targets (K3 targets)."""
+    """This month's and this year's booked sales against the monthly and annual targets (K3 targets);
+    the sales from the month and year rollups (raw for people with unrefreshed changes)."""
     first, year_first = month_start(today), today.replace(month=1, day=1)
-    orders = Order.objects.filter(status=OrderStatus.BOOKED, booked_at__gte=start_of_local_day(year_first))
     targets = SalesTarget.objects.filter(Q(period=first, annual=False) | Q(period=year_first, annual=True))
     if user_ids is not None:
-        orders = orders.filter(owner_id__in=user_ids)
         targets = targets.filter(user_id__in=user_ids)
-    sums = orders.aggregate(
-        month=Coalesce(Sum("total", filter=Q(booked_at__gte=start_of_local_day(first))), ZERO),
-        year=Coalesce(Sum("total"), ZERO),
-    )
+    month = rollups.person_figures(period=Period.of(today), person_ids=user_ids)
+    year = rollups.person_figures(period=Period.of(today, "year"), person_ids=user_ids)
+    sums = {
+        "month": rollups.totals(month, "booked_total")["booked_total"],
+        "year": rollups.totals(year, "booked_total")["booked_total"],
+    }
     t = targets.aggregate(
         month=Sum("amount", filter=Q(annual=False)), year=Sum("amount", filter=Q(annual=True))
     )
@@ -188,16 +189,13 @@ def aging_for(*, user: User, today: dt.date) -> list[dict[str, Any]]:
 
 
 def _money_this_month(user: User, today: dt.date) -> dict[str, Any]:
-    first = month_start(today)
-    contracts = scope.contracts(user).filter(
-        status__in=SIGNED_STATUSES, signed_on__gte=first, signed_on__lt=next_month(first)
-    )
-    c = contracts.aggregate(n=Count("id"), s=Coalesce(Sum("amount"), ZERO))
-    collected = scope.payments(user).filter(received_on__gte=first, received_on__lt=next_month(first))
+    """Contracts signed (count, amount) and collections this month in the user's money scope."""
+    figures = rollups.person_figures(period=Period.of(today), person_ids=scope.money_member_ids(user))
+    t = rollups.totals(figures, "contract_count", "contract_amount", "collections")
     return {
-        "contracts_count": c["n"],
-        "contracts_amount": c["s"],
-        "collections": collected.aggregate(s=Coalesce(Sum("amount"), ZERO))["s"],
+        "contracts_count": t["contract_count"],
+        "contracts_amount": t["contract_amount"],
+        "collections": t["collections"],
     }
 
 
@@ -218,9 +216,9 @@ def manager_home(*, user: User, today: dt.date | None = None) -> dict[str, Any]:
         "new_customers": customers.filter(
             created_at__gte=period.start_at, created_at__lt=period.end_at
         ).count(),
-        "followups": scope.followups(user)
-        .filter(occurred_at__gte=period.start_at, occurred_at__lt=period.end_at)
-        .count(),
+        "followups": rollups.totals(
+            rollups.person_figures(period=period, person_ids=scope.member_ids(user)), "followups"
+        )["followups"],
         "pipeline_total": open_pipeline(pipeline),
         **_money_this_month(user, today),
         **sales_and_targets(user_ids=ids, today=today),
@@ -306,12 +304,12 @@ def finance_home(*, user: User, today: dt.date | None = None) -> dict[str, Any]:
     paid = Settlement.objects.filter(
         status=SettlementStatus.PAID, paid_at__gte=start_of_local_day(first)
     ).aggregate(n=Count("id"), s=Coalesce(Sum("payout_amount"), ZERO))
-    collected = scope.payments(user).filter(received_on__gte=first, received_on__lt=next_month(first))
+    collected = rollups.person_figures(period=Period.of(today), person_ids=scope.money_member_ids(user))
     return {
         "settlement": settlement_month_status(user=user, month=previous_month(today), today=today),
         "paid_count": paid["n"],
         "paid_amount": paid["s"],
-        "collections": collected.aggregate(s=Coalesce(Sum("amount"), ZERO))["s"],
+        "collections": rollups.totals(collected, "collections")["collections"],
         "aging": aging_for(user=user, today=today),
     }
 

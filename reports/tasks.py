@@ -40,6 +40,8 @@ def a3_reminders() -> int:
 
 ROLLUP_REFRESH_TASK = "reports.tasks.rollup_refresh"
 ROLLUP_RECHECK_TASK = "reports.tasks.rollup_recheck"
+ROLLUP_REFRESH_NAME = "报表：汇总刷新 (reports.rollup_refresh)"
+ROLLUP_RECHECK_NAME = "报表：汇总夜间复核 (reports.rollup_recheck)"
 
 
 @shared_task(name=ROLLUP_REFRESH_TASK)
@@ -66,7 +68,5 @@ def ensure_rollup_schedules(sender: object = None, using: str = "default", **_: 
     from common.schedules import beat_job_ensure
 
     if getattr(sender, "name", "") == "reports":
-        beat_job_ensure("报表：汇总刷新 (reports.rollup_refresh)", ROLLUP_REFRESH_TASK, minute="*", using=using)
-        beat_job_ensure(
-            "报表：汇总夜间复核 (reports.rollup_recheck)", ROLLUP_RECHECK_TASK, minute="40", hour="2", using=using
-        )
+        beat_job_ensure(ROLLUP_REFRESH_NAME, ROLLUP_REFRESH_TASK, minute="*", using=using)
+        beat_job_ensure(ROLLUP_RECHECK_NAME, ROLLUP_RECHECK_TASK, minute="40", hour="2", using=using)
