@@ -50,6 +50,14 @@ COUNTS = (
 )
 AMOUNTS = ("contract_amount", "collections", "sales_amount", "booked_total")
 FIGURES = COUNTS + AMOUNTS
+MONEY_FIGURES = (
+    "contract_count",
+    "contract_amount",
+    "collections",
+    "sales_lines",
+    "sales_amount",
+    "booked_total",
+)
 
 
 def _blank() -> dict[str, Any]:
@@ -57,12 +65,14 @@ def _blank() -> dict[str, Any]:
 
 
 def raw_person_figures(
-    *, start: dt.date, end: dt.date, person_ids: Iterable[int] | None
+    *, start: dt.date, end: dt.date, person_ids: Iterable[int] | None, only: Iterable[str] | None = None
 ) -> dict[int, dict[str, Any]]:
     """Per person, for local days [start, end): new customers (entered by them), new opportunities,
     follow-ups, customers followed, on-site visits, contracts signed (count, amount), collections (net of
-    refunds, by order owner) and booked order lines (count, amount). One GROUP BY per source; `person_ids`
-    None means everyone."""
+    refunds, by order owner), booked order lines (count, amount) and booked order totals. One GROUP BY per
+    source; `person_ids` None means everyone; `only` names the figures wanted (the other sources are not
+    read, their figures stay zero)."""
+    wanted = set(FIGURES if only is None else only)
     ids = None if person_ids is None else list(person_ids)
     start_at, end_at = start_of_local_day(start), start_of_local_day(end)
     out: dict[int, dict[str, Any]] = defaultdict(_blank)
@@ -71,6 +81,8 @@ def raw_person_figures(
         return qs if ids is None else qs.filter(**{f"{key}__in": ids})
 
     def into(qs: Any, key: str, **aggs: Any) -> None:
+        if not wanted & set(aggs):
+            return
         for r in scoped(qs, key).order_by().values(key).annotate(**aggs):
             if r[key] is not None:
                 row = out[r[key]]
@@ -178,7 +190,7 @@ def snapshots_refresh() -> None:
             PipelineCell(
                 owner_id=r["owner_id"],
                 stage=r["stage"],
-                registered_month=_date(r["rm"]),
+                registered_month=_date(r["rm"]) or dt.date.min,
                 expected_month=_date(r["em"]),
                 opportunities=r["n"],
                 amount=r["s"] or ZERO,
@@ -327,17 +339,20 @@ def rolled_figures(*, period: Period, person_ids: Iterable[int] | None) -> dict[
     return {r["person_id"]: r for r in qs.values("person_id", *FIGURES)}
 
 
-def person_figures(*, period: Period, person_ids: Iterable[int] | None) -> dict[int, dict[str, Any]]:
+def person_figures(
+    *, period: Period, person_ids: Iterable[int] | None, only: Iterable[str] | None = None
+) -> dict[int, dict[str, Any]]:
     """Per-person figures for a period: the rollup for clean people, raw for people with a dirty day in
-    it (or everyone raw when the period is not a stored month / quarter / year). Constant query count."""
+    it (or everyone raw when the period is not a stored month / quarter / year); `only`: the figures the
+    caller reads (the raw path skips the other sources). Constant query count."""
     ids = None if person_ids is None else set(person_ids)
     if period.span not in RollupSpan.values or Period.of(period.start, period.span) != period:
-        return raw_person_figures(start=period.start, end=period.end, person_ids=ids)
+        return raw_person_figures(start=period.start, end=period.end, person_ids=ids, only=only)
     dirty, _anywhere = dirty_people(person_ids=ids, start=period.start, end=period.end)
     rolled = rolled_figures(period=period, person_ids=ids)
     out = {pid: r for pid, r in rolled.items() if pid not in dirty}
     if dirty:
-        out.update(raw_person_figures(start=period.start, end=period.end, person_ids=dirty))
+        out.update(raw_person_figures(start=period.start, end=period.end, person_ids=dirty, only=only))
     return out
 
 
@@ -362,18 +377,25 @@ def grade_counts(*, person_ids: Iterable[int], dirty: set[int]) -> list[dict[str
 def monthly_person_money(
     *, first: dt.date, end: dt.date, person_ids: Iterable[int] | None
 ) -> list[dict[str, Any]]:
-    """Contract amount and collections per person and month for months [first, end): the month rollups
-    for clean people; dirty people (a dirty day in the window) month by month from the raw rows."""
+    """Contract amount and collections per person and month for months [first, end): the month rollups,
+    except the (person, month) cells holding a dirty day, which are read raw (usually this month of the
+    people who worked today)."""
     ids = None if person_ids is None else set(person_ids)
-    dirty, _anywhere = dirty_people(person_ids=ids, start=first, end=end)
-    qs = PersonPeriodFigures.objects.filter(span=RollupSpan.MONTH, start__gte=first, start__lt=end).exclude(
-        person_id__in=list(dirty)
-    )
+    marks = RollupDirty.objects.filter(day__gte=first, day__lt=end)
+    if ids is not None:
+        marks = marks.filter(person_id__in=list(ids))
+    stale = {(p, month_start(d)) for p, d in marks.values_list("person_id", "day")}
+    qs = PersonPeriodFigures.objects.filter(span=RollupSpan.MONTH, start__gte=first, start__lt=end)
     if ids is not None:
         qs = qs.filter(person_id__in=list(ids))
-    rows = list(qs.values("person_id", "start", "contract_amount", "collections"))
-    if dirty:
-        rows += _raw_monthly_money(first=first, end=end, person_ids=dirty)
+    rows: list[dict[str, Any]] = [
+        dict(r)
+        for r in qs.values("person_id", "start", "contract_amount", "collections")
+        if (r["person_id"], r["start"]) not in stale
+    ]
+    if stale:
+        raw = _raw_monthly_money(first=min(m for _p, m in stale), end=end, person_ids={p for p, _m in stale})
+        rows += [r for r in raw if (r["person_id"], r["start"]) in stale]
     return rows
 
 

@@ -62,8 +62,8 @@ def sales_and_targets(*, user_ids: set[int] | None, today: dt.date) -> dict[str,
     targets = SalesTarget.objects.filter(Q(period=first, annual=False) | Q(period=year_first, annual=True))
     if user_ids is not None:
         targets = targets.filter(user_id__in=user_ids)
-    month = rollups.person_figures(period=Period.of(today), person_ids=user_ids)
-    year = rollups.person_figures(period=Period.of(today, "year"), person_ids=user_ids)
+    month = rollups.person_figures(period=Period.of(today), person_ids=user_ids, only=["booked_total"])
+    year = rollups.person_figures(period=Period.of(today, "year"), person_ids=user_ids, only=["booked_total"])
     sums = {
         "month": rollups.totals(month, "booked_total")["booked_total"],
         "year": rollups.totals(year, "booked_total")["booked_total"],
@@ -143,7 +143,7 @@ def _aging_edges(today: dt.date, *, snapshot: bool) -> list[tuple[str, Q, str]]:
 
 def _aging_rows(today: dt.date, sums: list[dict[str, Any]]) -> list[dict[str, Any]]:
     edges = _aging_edges(today, snapshot=False)
-    rows = [{"code": "current", "label": _("未到期"), "count": 0, "amount": ZERO}]
+    rows: list[dict[str, Any]] = [{"code": "current", "label": _("未到期"), "count": 0, "amount": ZERO}]
     rows += [{"code": c, "label": label, "count": 0, "amount": ZERO} for c, _q, label in reversed(edges)]
     by_code = {r["code"]: r for r in rows}
     for got in sums:
@@ -190,8 +190,11 @@ def aging_for(*, user: User, today: dt.date) -> list[dict[str, Any]]:
 
 def _money_this_month(user: User, today: dt.date) -> dict[str, Any]:
     """Contracts signed (count, amount) and collections this month in the user's money scope."""
-    figures = rollups.person_figures(period=Period.of(today), person_ids=scope.money_member_ids(user))
-    t = rollups.totals(figures, "contract_count", "contract_amount", "collections")
+    wanted = ("contract_count", "contract_amount", "collections")
+    figures = rollups.person_figures(
+        period=Period.of(today), person_ids=scope.money_member_ids(user), only=wanted
+    )
+    t = rollups.totals(figures, *wanted)
     return {
         "contracts_count": t["contract_count"],
         "contracts_amount": t["contract_amount"],
@@ -217,7 +220,8 @@ def manager_home(*, user: User, today: dt.date | None = None) -> dict[str, Any]:
             created_at__gte=period.start_at, created_at__lt=period.end_at
         ).count(),
         "followups": rollups.totals(
-            rollups.person_figures(period=period, person_ids=scope.member_ids(user)), "followups"
+            rollups.person_figures(period=period, person_ids=scope.member_ids(user), only=["followups"]),
+            "followups",
         )["followups"],
         "pipeline_total": open_pipeline(pipeline),
         **_money_this_month(user, today),
@@ -304,7 +308,9 @@ def finance_home(*, user: User, today: dt.date | None = None) -> dict[str, Any]:
     paid = Settlement.objects.filter(
         status=SettlementStatus.PAID, paid_at__gte=start_of_local_day(first)
     ).aggregate(n=Count("id"), s=Coalesce(Sum("payout_amount"), ZERO))
-    collected = rollups.person_figures(period=Period.of(today), person_ids=scope.money_member_ids(user))
+    collected = rollups.person_figures(
+        period=Period.of(today), person_ids=scope.money_member_ids(user), only=["collections"]
+    )
     return {
         "settlement": settlement_month_status(user=user, month=previous_month(today), today=today),
         "paid_count": paid["n"],

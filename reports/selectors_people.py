@@ -70,7 +70,10 @@ def people_figures(
     people = _people(people_qs, dept_path)
     if not people:
         return []
-    figures = rollups.person_figures(period=period, person_ids=people)
+    wanted = ["new_customers", "new_opportunities", "followups", "customers_followed", "visits"]
+    if money:
+        wanted += ["contract_count", "contract_amount", "collections"]
+    figures = rollups.person_figures(period=period, person_ids=people, only=wanted)
     _dirty, dirty_anywhere = rollups.dirty_people(person_ids=people, start=period.start, end=period.end)
     for pid, p in people.items():
         f = figures.get(pid)

@@ -85,7 +85,7 @@ def monthly_trend(*, user: User, month: dt.date, months: int = 12, dept_path: st
         if not (r["contract_amount"] or r["collections"]):
             continue
         m = _to_month(r["start"])
-        person = who.get(r["person_id"], {})
+        person: dict[str, Any] = dict(who.get(r["person_id"]) or {})
         dept = person.get("department_id")
         names[dept] = person.get("department__name") or _("未分配部门")
         for table in (total, by_dept[dept]):
