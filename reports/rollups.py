@@ -241,23 +241,42 @@ def _open_orders_by_due() -> Any:
     )
 
 
+def _one_writer() -> None:
+    """Serialise refreshes and rebuilds (a slow run overlapping the next minute's) on PostgreSQL; SQLite
+    serialises writers by itself."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(14014)")
+
+
 def rollup_refresh() -> dict[str, int]:
     """Recompute every period that holds a dirty (person, day), for those people, rebuild the snapshots,
     then drop the marks seen (a mark re-touched meanwhile keeps its new token and stays). Safe to run
     twice."""
-    marks = list(RollupDirty.objects.values_list("id", "person_id", "day", "token"))
-    targets: dict[Period, set[int] | None] = defaultdict(set)
-    for _id, person, day, _token in marks:
-        for period in periods_of(day):
-            targets[period].add(person)  # type: ignore[union-attr]
     with transaction.atomic():
+        _one_writer()
+        marks = list(RollupDirty.objects.values_list("id", "person_id", "day", "token"))
+        targets: dict[Period, set[int] | None] = defaultdict(set)
+        for _id, person, day, _token in marks:
+            for period in periods_of(day):
+                targets[period].add(person)  # type: ignore[union-attr]
         written = _write_periods(targets)
         snapshots_refresh()
-        seen = Q(pk__in=[])
-        for pk, _person, _day, token in marks:
-            seen |= Q(pk=pk, token=token)
-        cleared = RollupDirty.objects.filter(seen).delete()[0] if marks else 0
+        cleared = _clear_seen([(pk, token) for pk, _person, _day, token in marks])
     return {"marks": len(marks), "cleared": cleared, "rows": written}
+
+
+def _clear_seen(marks: list[tuple[int, str]]) -> int:
+    """Delete the marks whose token is still the one read (500 to a statement)."""
+    cleared = 0
+    for i in range(0, len(marks), 500):
+        seen = Q(pk__in=[])
+        for pk, token in marks[i : i + 500]:
+            seen |= Q(pk=pk, token=token)
+        cleared += RollupDirty.objects.filter(seen).delete()[0]
+    return cleared
 
 
 def rollup_recheck(*, days: int = 35, today: dt.date | None = None) -> int:
@@ -269,7 +288,11 @@ def rollup_recheck(*, days: int = 35, today: dt.date | None = None) -> int:
     touched = set(people) | set(
         PersonPeriodFigures.objects.filter(start__gte=month_start(start)).values_list("person_id", flat=True)
     )
-    rollup_mark(marks=[(p, today - dt.timedelta(days=i)) for p in touched for i in range(0, days + 1, 28)])
+    months, month = [], month_start(start)
+    while month <= today:  # one day in each month of the window: the refresh recomputes whole periods
+        months.append(max(month, start))
+        month = next_month(month)
+    rollup_mark(marks=[(p, day) for p in touched for day in months])
     return len(touched)
 
 
@@ -286,14 +309,11 @@ def rollup_rebuild() -> dict[str, int]:
                 targets[period] = None
             month = next_month(month)
     with transaction.atomic():
+        _one_writer()
         PersonPeriodFigures.objects.all().delete()
         written = _write_periods(targets)
         snapshots_refresh()
-        seen = Q(pk__in=[])
-        for pk, token in marks:
-            seen |= Q(pk=pk, token=token)
-        if marks:
-            RollupDirty.objects.filter(seen).delete()
+        _clear_seen(marks)
     return {"periods": len(targets), "rows": written}
 
 

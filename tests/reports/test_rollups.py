@@ -242,3 +242,15 @@ def test_the_sales_report_pages_by_keyset_and_totals_the_whole_month(world, clie
     page = api.get(reverse("reports:sales"), {**month, "after": first["next"]})
     assert page.status_code == 200 and "after=" not in page.content.decode().split("table")[-1]
     assert api.get(reverse("reports:sales"), {**month, "after": "9.x.1"}).status_code == 200  # first page
+
+
+def test_a_mark_touched_again_during_a_refresh_stays_for_the_next_one(world):
+    """Given a mark the refresh has read, when the same (person, day) is marked again before the refresh
+    clears it, then only the marks still carrying the token read are removed."""
+    from reports.rollups import _clear_seen
+
+    rollup_mark(marks=[(world.rep_a1.pk, MID), (world.rep_a2.pk, MID)])
+    read = list(RollupDirty.objects.order_by("person_id").values_list("id", "token"))
+    rollup_mark(marks=[(world.rep_a1.pk, MID)])  # a follow-up saved meanwhile
+    assert _clear_seen(read) == 1
+    assert list(RollupDirty.objects.values_list("person_id", "day")) == [(world.rep_a1.pk, MID)]
