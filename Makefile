@@ -20,6 +20,7 @@ migrate: $(STAMP)
 
 demo: migrate
 	$(BIN)/python manage.py seed_demo --if-empty
+	$(BIN)/python manage.py rollups_rebuild
 
 run: demo
 	$(BIN)/python manage.py compilemessages --ignore=.venv -v 0 || true

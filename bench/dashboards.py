@@ -7,9 +7,12 @@ aggregate queries.
 Builds its own database (BENCH_DB, default crm_bench_dashboards, dropped at the end unless --keep) on
 BENCH_PG (default postgres://postgres@127.0.0.1:5432) with INSERT … SELECT generate_series: 100 reps in
 10 teams, N customers, 5 follow-ups each, N/5 opportunities, N/10 contracts, N orders of one line each
-(over the last 400 days) and N/2 payments. Then times in-process (Django test Client: routing, middleware,
-auth, SQL, templates — no network) each page for the role that opens it, and — the floor — the page's
-bare GROUP BY queries run as raw SQL (no ORM, no template). Prints p95 and the query count per page.
+(over the last 400 days) and N/2 payments. Then builds the reports rollups (`rollups_rebuild`, timed)
+and marks today dirty for two salespeople (as a working day leaves them between two refreshes: their
+figures are read raw). Then times in-process (Django test Client: routing, middleware, auth, SQL,
+templates — no network) each page for the role that opens it, beside two floors run as bare SQL (no
+ORM, no template): the page's queries on the rollups (the floor it now stands on) and, for context, the
+raw GROUP BY over the source tables the rollups replace. Prints p95 and the query count per page.
 """
 
 from __future__ import annotations
@@ -61,6 +64,31 @@ FLOORS = {
     "aging": [
         "SELECT date_trunc('month', due_on), count(*), sum(total - cleared_amount) FROM crm_order "
         "WHERE status = 'booked' AND total > cleared_amount GROUP BY 1"
+    ],
+}
+# The same figures from the rollups: what the pages run now (reports.rollups).
+ROLLUP_FLOORS = {
+    "funnel": [
+        "SELECT stage, sum(opportunities), sum(amount) FROM reports_pipelinecell GROUP BY 1",
+        "SELECT expected_month, stage, sum(opportunities), sum(amount) FROM reports_pipelinecell "
+        "WHERE expected_month >= '{m0}' GROUP BY 1, 2",
+    ],
+    "trend": [
+        "SELECT person_id, start, contract_amount, collections FROM reports_personperiodfigures "
+        "WHERE span = 'month' AND start >= '{y0}'"
+    ],
+    "people": [
+        "SELECT * FROM reports_personperiodfigures WHERE span = 'month' AND start = '{m0}'",
+        "SELECT owner_id, grade, customers FROM reports_ownergradecount",
+    ],
+    "sales": [
+        "SELECT l.* FROM crm_orderline l JOIN crm_order o ON o.id = l.order_id "
+        "WHERE o.booked_at >= '{m0}' ORDER BY o.booked_at, o.id, l.id LIMIT 101",
+        "SELECT sum(sales_lines), sum(sales_amount) FROM reports_personperiodfigures "
+        "WHERE span = 'month' AND start = '{m0}'",
+    ],
+    "aging": [
+        "SELECT (due_on < '{m0}'), sum(orders), sum(open_amount) FROM reports_receivabledue GROUP BY 1"
     ],
 }
 PAGES = [
@@ -207,7 +235,7 @@ def p95(times: list[float]) -> float:
     return times[math.ceil(0.95 * len(times)) - 1]
 
 
-def floor_ms(names: list[str], n: int) -> float:
+def floor_ms(names: list[str], n: int, floors: dict | None = None) -> float:
     import datetime as dt
 
     from django.db import connection
@@ -215,7 +243,7 @@ def floor_ms(names: list[str], n: int) -> float:
 
     m0 = timezone.localdate().replace(day=1)
     y0 = (m0 - dt.timedelta(days=700)).replace(day=1)
-    sqls = [q.format(m0=m0, y0=y0) for name in names for q in FLOORS[name]]
+    sqls = [q.format(m0=m0, y0=y0) for name in names for q in (floors or FLOORS)[name]]
     times = []
     with connection.cursor() as cur:
         for _ in range(n + 2):
@@ -262,6 +290,7 @@ def main() -> None:
         from django.core.management import call_command
         from django.test import Client
         from django.test.utils import setup_test_environment
+        from django.utils import timezone
 
         setup_test_environment()
         call_command("migrate", verbosity=0)
@@ -272,16 +301,30 @@ def main() -> None:
             f"lines: loaded in {secs:.0f} s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
             flush=True,
         )
-        print(f"{'page':<24} {'who':<10} {'median':>9} {'p95':>9} {'floor p95':>10}  queries")
+        t0 = time.perf_counter()
+        call_command("rollups_rebuild", verbosity=0)
+        rollup_secs = time.perf_counter() - t0
+        from reports.rollups import rollup_mark
+
+        today = timezone.localdate()
+        dirty = [org["rep"].pk, org["rep_ids"][30]]  # the rep who opens the rep home; one of the manager's
+        rollup_mark(marks=[(pid, today) for pid in dirty])
+        print(
+            f"== rollups built in {rollup_secs:.0f} s (load average {os.getloadavg()[0]:.1f}); "
+            f"today marked dirty for {len(dirty)} people (read raw)",
+            flush=True,
+        )
+        head = f"{'page':<24} {'who':<10} {'median':>9} {'p95':>9} {'floor p95':>10} {'raw GROUP BY':>13}"
+        print(f"{head}  queries")
         for label, who, path, floors in PAGES:
             client = Client()
             client.force_login(org[who])
             median, page_p95, counts = measure(client, path, args.requests)
-            floor = floor_ms(floors, args.requests)
-            print(
-                f"{label:<24} {who:<10} {median:7.1f}ms {page_p95:7.1f}ms {floor:8.1f}ms  {counts}",
-                flush=True,
-            )
+            floor = floor_ms(floors, args.requests, ROLLUP_FLOORS)
+            raw = floor_ms(floors, max(3, args.requests // 4))
+            times = f"{median:7.1f}ms {page_p95:7.1f}ms {floor:8.1f}ms {raw:11.1f}ms"
+            print(f"{label:<24} {who:<10} {times}  {counts}", flush=True)
+        print(f"== load average at the end {os.getloadavg()[0]:.1f}", flush=True)
     finally:
         if not args.keep:
             from django.db import connections

@@ -56,8 +56,13 @@ class ActivityApi(ReportView):
 
 
 class SalesApi(ReportView):
+    """A5: `?after=<next>` walks the lines page by page (keyset), the totals cover the whole period."""
+
     allowed = staticmethod(policy.can_open_money_reports)
-    build = staticmethod(payloads.sales_report)
+
+    def payload(self, request: Request, period: Any, dept: Any) -> dict[str, Any]:
+        after = request.query_params.get("after") or None
+        return payloads.sales_report(request_user(request), period, dept, after=after)
 
 
 class RankingsApi(ReportView):

@@ -11,9 +11,11 @@ class ReportsConfig(AppConfig):
     demo_modules = ("reports.demo",)
 
     def ready(self) -> None:
-        from reports import signals  # noqa: F401
+        from reports import signals
         from reports.menu import register_menu
-        from reports.tasks import ensure_worklog_schedule
+        from reports.tasks import ensure_rollup_schedules, ensure_worklog_schedule
 
         register_menu()
+        signals.connect_rollup_marks()
         post_migrate.connect(ensure_worklog_schedule, dispatch_uid="reports_worklog_schedule")
+        post_migrate.connect(ensure_rollup_schedules, dispatch_uid="reports_rollup_schedules")

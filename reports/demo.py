@@ -34,10 +34,13 @@ def seed(ctx: dict[str, Any]) -> None:
     champions = _rewards(ctx, today)
     analyses = _consumption(ctx, today)
     reports = _work_reports(reps[:3], today)
+    from reports.rollups import rollup_rebuild
+
+    rolled = rollup_rebuild()  # the dashboards' rollups from everything seeded above (issue 14)
     if out is not None:
         out.write(
             f"报表演示：冠军奖 {champions} 条，合伙人奖励 {PartnerPerk.objects.count()} 项，"
-            f"消费追踪分析 {analyses} 份，工作报告 {reports} 份。"
+            f"消费追踪分析 {analyses} 份，工作报告 {reports} 份，报表汇总 {rolled['rows']} 行。"
         )
 
 

@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from common.models import TimeStampedModel
-from common.money import MoneyField
+from common.money import ZERO, MoneyField
 
 
 class WorkReportKind(models.TextChoices):
@@ -129,3 +129,102 @@ class PartnerMonthlyAnalysis(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.partner} {self.month:%Y-%m}"
+
+
+# --- rollups (issue 14, "fast at scale"): derived figures, recomputed from the raw rows -------------
+
+
+class RollupSpan(models.TextChoices):
+    MONTH = "month", _("月")
+    QUARTER = "quarter", _("季度")
+    YEAR = "year", _("年")
+
+
+class PersonPeriodFigures(models.Model):
+    """Derived data: one person's figures for one calendar month, quarter or year (local dates), as
+    `reports.rollups.raw_person_figures` computes them from the raw rows. Rewritten whole per (period,
+    person) by `rollup_refresh`; a person with a `RollupDirty` day in the period is read raw instead."""
+
+    span = models.CharField(max_length=8, choices=RollupSpan.choices)
+    start = models.DateField()
+    person_id = models.IntegerField()
+    new_customers = models.IntegerField(default=0)
+    new_opportunities = models.IntegerField(default=0)
+    followups = models.IntegerField(default=0)
+    customers_followed = models.IntegerField(default=0)
+    visits = models.IntegerField(default=0)
+    contract_count = models.IntegerField(default=0)
+    contract_amount = MoneyField(default=ZERO)
+    collections = MoneyField(default=ZERO)
+    sales_lines = models.IntegerField(default=0)
+    sales_amount = MoneyField(default=ZERO)
+    booked_total = MoneyField(default=ZERO)  # booked orders' totals (sales against target)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["span", "start", "person_id"], name="rollup_person_period_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.span} {self.start}"
+
+
+class OwnerGradeCount(models.Model):
+    """Derived snapshot: how many customers each owner holds per grade (rebuilt whole by each refresh)."""
+
+    owner_id = models.IntegerField()
+    grade = models.CharField(max_length=1)
+    customers = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner_id", "grade"], name="rollup_owner_grade_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner_id}/{self.grade}: {self.customers}"
+
+
+class ReceivableDue(models.Model):
+    """Derived snapshot (Q6): open booked orders per owner, due date and booking date — count and open
+    amount (total − cleared) — so the aging buckets are sums over a few thousand rows."""
+
+    owner_id = models.IntegerField(db_index=True)
+    due_on = models.DateField(null=True)
+    booked_on = models.DateField(null=True)  # only for orders without a due date
+    orders = models.IntegerField(default=0)
+    open_amount = MoneyField(default=ZERO)
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} {self.due_on or self.booked_on}: {self.open_amount}"
+
+
+class PipelineCell(models.Model):
+    """Derived snapshot (L2): opportunities per owner, stage, registration month and expected signing
+    month — count and amount — for the funnel and the forecast."""
+
+    owner_id = models.IntegerField(db_index=True)
+    stage = models.CharField(max_length=32)
+    registered_month = models.DateField()
+    expected_month = models.DateField(null=True)
+    opportunities = models.IntegerField(default=0)
+    amount = MoneyField(default=ZERO)
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} {self.stage} {self.registered_month}: {self.amount}"
+
+
+class RollupDirty(models.Model):
+    """A (person, local day) whose raw rows changed since the rollups were computed. Written by the
+    source models' signals in the same transaction; `token` changes on every mark, so a refresh
+    removes only the marks it has seen."""
+
+    person_id = models.IntegerField()
+    day = models.DateField()
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person_id", "day"], name="rollup_dirty_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.day}"

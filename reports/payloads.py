@@ -26,7 +26,7 @@ from reports.selectors_people import (
     usage_ranking,
 )
 from reports.selectors_pipeline import FunnelRow, forecast, funnel
-from reports.selectors_sales import sales_lines, sales_totals
+from reports.selectors_sales import sales_lines, sales_page, sales_totals
 from reports.selectors_trend import Trend, monthly_trend
 
 # --- JSON: Decimals stay exact (as strings), dates ISO --------------------------------------------
@@ -209,17 +209,21 @@ def usage_report(period: Period, dept: Department | None) -> dict[str, Any]:
     }
 
 
-def sales_report(user: User, period: Period, dept: Department | None) -> dict[str, Any]:
-    lines = sales_lines(user=user, period=period, dept_path=dept.path if dept else None)
-    limit = int(settings.REPORTS_SALES_PAGE_LINES)
-    shown = list(lines[:limit])
-    totals = sales_totals(lines)
+def sales_report(
+    user: User, period: Period, dept: Department | None, after: str | None = None
+) -> dict[str, Any]:
+    """A5: one keyset page of lines (`after`: the previous page's `next`) and the period's totals."""
+    path = dept.path if dept else None
+    lines = sales_lines(user=user, period=period, dept_path=path)
+    shown, next_cursor = sales_page(lines, after=after, limit=int(settings.REPORTS_SALES_PAGE_LINES))
+    totals = sales_totals(user=user, period=period, dept_path=path)
     return {
         "period": period,
         "lines": [sales_row(r) for r in shown],
         "line_count": totals["n"],
         "amount": totals["amount"],
-        "truncated": totals["n"] > len(shown),
+        "truncated": next_cursor is not None,
+        "next": next_cursor,
     }
 
 

@@ -11,14 +11,14 @@ from django.utils.translation import gettext as _
 
 from commissions.models import CommissionLine, LineKind, LineStatus, SalesTarget
 from common.money import ZERO
-from common.timeutil import local_today, month_start, next_month, start_of_local_day
-from crm.models import Customer, FollowUp, Order, OrderStatus, PoolPolicy, User
+from common.timeutil import local_today, month_start, start_of_local_day
+from crm.models import Customer, FollowUp, OrderStatus, PoolPolicy, User
 from crm.services.approvals import approvals_waiting_for
 from crm.services.receivables import months_before, open_orders, pipeline_policy
 from partners.selectors import partner_orders
-from reports import scope
+from reports import rollups, scope
 from reports.filters import Period, add_months
-from reports.selectors_common import SIGNED_STATUSES, pct
+from reports.selectors_common import pct
 from reports.selectors_people import PersonFigures, Ranked, people_figures, rank_by, rankings
 from reports.selectors_pipeline import funnel, open_pipeline
 from reports.selectors_trend import monthly_trend
@@ -56,17 +56,18 @@ def near_release(qs: QuerySet[Customer], today: dt.date) -> QuerySet[Customer]:
 
 
 def sales_and_targets(*, user_ids: set[int] | None, today: dt.date) -> dict[str, Any]:
-    """This month's and this year's booked sales against the monthly and annual targets (K3 targets)."""
+    """This month's and this year's booked sales against the monthly and annual targets (K3 targets);
+    the sales from the month and year rollups (raw for people with unrefreshed changes)."""
     first, year_first = month_start(today), today.replace(month=1, day=1)
-    orders = Order.objects.filter(status=OrderStatus.BOOKED, booked_at__gte=start_of_local_day(year_first))
     targets = SalesTarget.objects.filter(Q(period=first, annual=False) | Q(period=year_first, annual=True))
     if user_ids is not None:
-        orders = orders.filter(owner_id__in=user_ids)
         targets = targets.filter(user_id__in=user_ids)
-    sums = orders.aggregate(
-        month=Coalesce(Sum("total", filter=Q(booked_at__gte=start_of_local_day(first))), ZERO),
-        year=Coalesce(Sum("total"), ZERO),
-    )
+    month = rollups.person_figures(period=Period.of(today), person_ids=user_ids, only=["booked_total"])
+    year = rollups.person_figures(period=Period.of(today, "year"), person_ids=user_ids, only=["booked_total"])
+    sums = {
+        "month": rollups.totals(month, "booked_total")["booked_total"],
+        "year": rollups.totals(year, "booked_total")["booked_total"],
+    }
     t = targets.aggregate(
         month=Sum("amount", filter=Q(annual=False)), year=Sum("amount", filter=Q(annual=True))
     )
@@ -107,18 +108,20 @@ def rep_home(*, user: User, today: dt.date | None = None) -> dict[str, Any]:
     }
 
 
-def aging(*, qs: QuerySet, today: dt.date) -> list[dict[str, Any]]:
-    """Q6 receivables aging: open amounts by how long past due (one aggregate query over the orders'
-    kept open amount, no subquery per order). Buckets follow the pipeline policy (watch / weekly meeting
-    / bad debt months)."""
+def _aging_edges(today: dt.date, *, snapshot: bool) -> list[tuple[str, Q, str]]:
+    """Q6 buckets by how long past due, per the pipeline policy (watch / weekly meeting / bad debt
+    months); an order without a due date is due `payment_terms_days` after booking. The conditions
+    are written for the raw orders or for the `ReceivableDue` snapshot (booking date, not time)."""
     policy = pipeline_policy(on=today)
     terms = dt.timedelta(days=policy.payment_terms_days)
 
     def overdue_by(months: int) -> Q:
         cut = months_before(today, months)
+        if snapshot:
+            return Q(due_on__lt=cut) | Q(due_on__isnull=True, booked_on__lt=cut - terms)
         return Q(due_on__lt=cut) | Q(due_on__isnull=True, booked_at__lt=start_of_local_day(cut - terms))
 
-    edges = [
+    return [
         (
             "bad_debt",
             overdue_by(policy.bad_debt_months),
@@ -136,35 +139,66 @@ def aging(*, qs: QuerySet, today: dt.date) -> list[dict[str, Any]]:
         ),
         ("overdue", overdue_by(0), _("逾期%(b)d个月以内") % {"b": policy.watch_months}),
     ]
-    whens = [When(cond, then=Value(code)) for code, cond, _label in edges]
-    sums = {
-        r["bucket"]: r
-        for r in open_orders(qs)
+
+
+def _aging_rows(today: dt.date, sums: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    edges = _aging_edges(today, snapshot=False)
+    rows: list[dict[str, Any]] = [{"code": "current", "label": _("未到期"), "count": 0, "amount": ZERO}]
+    rows += [{"code": c, "label": label, "count": 0, "amount": ZERO} for c, _q, label in reversed(edges)]
+    by_code = {r["code"]: r for r in rows}
+    for got in sums:
+        r = by_code[got["bucket"]]
+        r["count"] += got["n"] or 0
+        r["amount"] += got["s"] or ZERO
+    return rows
+
+
+def _raw_aging_sums(qs: QuerySet, today: dt.date) -> list[dict[str, Any]]:
+    whens = [When(cond, then=Value(code)) for code, cond, _label in _aging_edges(today, snapshot=False)]
+    return list(
+        open_orders(qs)
         .annotate(bucket=Case(*whens, default=Value("current")))
         .order_by()
         .values("bucket")
         .annotate(n=Count("id"), s=Sum("open_sum"))
-    }
-    rows = [{"code": "current", "label": _("未到期"), "count": 0, "amount": ZERO}]
-    rows += [{"code": c, "label": label, "count": 0, "amount": ZERO} for c, _q, label in reversed(edges)]
-    for r in rows:
-        got = sums.get(r["code"])
-        if got:
-            r["count"], r["amount"] = got["n"], got["s"] or ZERO
-    return rows
+    )
+
+
+def aging(*, qs: QuerySet, today: dt.date) -> list[dict[str, Any]]:
+    """Q6 receivables aging over raw orders: open amounts by how long past due (one aggregate query over
+    the orders' kept open amount, no subquery per order)."""
+    return _aging_rows(today, _raw_aging_sums(qs, today))
+
+
+def aging_for(*, user: User, today: dt.date) -> list[dict[str, Any]]:
+    """Q6 aging of the user's receivables scope: the `ReceivableDue` snapshot for owners without
+    unrefreshed changes, the raw orders for the others (three queries)."""
+    ids = scope.money_member_ids(user)
+    _in_range, dirty = rollups.dirty_people(person_ids=ids, start=today, end=today)
+    whens = [When(cond, then=Value(code)) for code, cond, _label in _aging_edges(today, snapshot=True)]
+    sums = list(
+        rollups.receivables_snapshot(person_ids=ids, dirty=dirty)
+        .annotate(bucket=Case(*whens, default=Value("current")))
+        .order_by()
+        .values("bucket")
+        .annotate(n=Sum("orders"), s=Sum("open_amount"))
+    )
+    if dirty:
+        sums += _raw_aging_sums(scope.receivables(user).filter(owner_id__in=dirty), today)
+    return _aging_rows(today, sums)
 
 
 def _money_this_month(user: User, today: dt.date) -> dict[str, Any]:
-    first = month_start(today)
-    contracts = scope.contracts(user).filter(
-        status__in=SIGNED_STATUSES, signed_on__gte=first, signed_on__lt=next_month(first)
+    """Contracts signed (count, amount) and collections this month in the user's money scope."""
+    wanted = ("contract_count", "contract_amount", "collections")
+    figures = rollups.person_figures(
+        period=Period.of(today), person_ids=scope.money_member_ids(user), only=wanted
     )
-    c = contracts.aggregate(n=Count("id"), s=Coalesce(Sum("amount"), ZERO))
-    collected = scope.payments(user).filter(received_on__gte=first, received_on__lt=next_month(first))
+    t = rollups.totals(figures, *wanted)
     return {
-        "contracts_count": c["n"],
-        "contracts_amount": c["s"],
-        "collections": collected.aggregate(s=Coalesce(Sum("amount"), ZERO))["s"],
+        "contracts_count": t["contract_count"],
+        "contracts_amount": t["contract_amount"],
+        "collections": t["collections"],
     }
 
 
@@ -177,7 +211,7 @@ def manager_home(*, user: User, today: dt.date | None = None) -> dict[str, Any]:
     customers = scope.customers(user)
     pipeline = funnel(user=user)
     people = people_figures(people_qs=scope.people(user), period=period, dept_path=None)
-    overdue = aging(qs=scope.receivables(user), today=today)
+    overdue = aging_for(user=user, today=today)
     waiting = approvals_waiting_for(user=user)
     releasing = near_release(customers, today)
     return {
@@ -185,9 +219,10 @@ def manager_home(*, user: User, today: dt.date | None = None) -> dict[str, Any]:
         "new_customers": customers.filter(
             created_at__gte=period.start_at, created_at__lt=period.end_at
         ).count(),
-        "followups": scope.followups(user)
-        .filter(occurred_at__gte=period.start_at, occurred_at__lt=period.end_at)
-        .count(),
+        "followups": rollups.totals(
+            rollups.person_figures(period=period, person_ids=scope.member_ids(user), only=["followups"]),
+            "followups",
+        )["followups"],
         "pipeline_total": open_pipeline(pipeline),
         **_money_this_month(user, today),
         **sales_and_targets(user_ids=ids, today=today),
@@ -262,7 +297,7 @@ def president_home(*, user: User, today: dt.date | None = None) -> dict[str, Any
         "funnel": funnel(user=user),
         "top": top,
         "bottom": bottom,
-        "aging": aging(qs=scope.receivables(user), today=today),
+        "aging": aging_for(user=user, today=today),
         "settlement": settlement_month_status(user=user, month=previous_month(today), today=today),
     }
 
@@ -273,13 +308,15 @@ def finance_home(*, user: User, today: dt.date | None = None) -> dict[str, Any]:
     paid = Settlement.objects.filter(
         status=SettlementStatus.PAID, paid_at__gte=start_of_local_day(first)
     ).aggregate(n=Count("id"), s=Coalesce(Sum("payout_amount"), ZERO))
-    collected = scope.payments(user).filter(received_on__gte=first, received_on__lt=next_month(first))
+    collected = rollups.person_figures(
+        period=Period.of(today), person_ids=scope.money_member_ids(user), only=["collections"]
+    )
     return {
         "settlement": settlement_month_status(user=user, month=previous_month(today), today=today),
         "paid_count": paid["n"],
         "paid_amount": paid["s"],
-        "collections": collected.aggregate(s=Coalesce(Sum("amount"), ZERO))["s"],
-        "aging": aging(qs=scope.receivables(user), today=today),
+        "collections": rollups.totals(collected, "collections")["collections"],
+        "aging": aging_for(user=user, today=today),
     }
 
 

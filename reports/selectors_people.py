@@ -7,16 +7,15 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from common.money import ZERO
-from crm.models import Contract, Customer, FollowUp, Opportunity, Payment, User
-from crm.models.customers import ONSITE_CHANNELS
-from reports import scope
+from crm.models import User
+from reports import rollups, scope
 from reports.filters import Period
-from reports.selectors_common import SIGNED_STATUSES, Percent, person_name
+from reports.selectors_common import Percent, person_name
 
 # --- people: activity, rankings, the CRM-usage ranking ---------------------------------------------
 
@@ -66,67 +65,29 @@ def people_figures(
 ) -> list[PersonFigures]:
     """Per person, for a period: new customers (entered by them), new opportunities, follow-ups,
     customers followed, on-site visits, customers owned and their grades, and (money) contracts
-    signed and collections. One query per figure, never one per person."""
+    signed and collections. From the rollups (`reports.rollups`: raw for people with unrefreshed
+    changes), a fixed number of queries whatever the number of people or rows."""
     people = _people(people_qs, dept_path)
     if not people:
         return []
-    start, end = period.start_at, period.end_at
-    _count_into(
-        people,
-        Customer.objects.filter(created_at__gte=start, created_at__lt=end),
-        "created_by_id",
-        "new_customers",
-    )
-    _count_into(
-        people,
-        Opportunity.objects.filter(registered_at__gte=start, registered_at__lt=end),
-        "owner_id",
-        "new_opportunities",
-    )
-    fu = FollowUp.objects.filter(occurred_at__gte=start, occurred_at__lt=end, author_id__in=list(people))
-    for r in (
-        fu.order_by()
-        .values("author_id")
-        .annotate(
-            n=Count("id"),
-            c=Count("customer_id", distinct=True),
-            v=Count("id", filter=Q(channel__in=list(ONSITE_CHANNELS))),
-        )
-    ):
-        p = people[r["author_id"]]
-        p.followups, p.customers_followed, p.visits = r["n"], r["c"], r["v"]
-    for r in (
-        Customer.objects.filter(owner_id__in=list(people))
-        .order_by()
-        .values("owner_id", "grade")
-        .annotate(n=Count("id"))
-    ):
-        p = people[r["owner_id"]]
-        p.grades[r["grade"]] = r["n"]
-        p.customers_owned += r["n"]
+    wanted = ["new_customers", "new_opportunities", "followups", "customers_followed", "visits"]
     if money:
-        for r in (
-            Contract.objects.filter(
-                owner_id__in=list(people),
-                status__in=SIGNED_STATUSES,
-                signed_on__gte=period.start,
-                signed_on__lt=period.end,
-            )
-            .order_by()
-            .values("owner_id")
-            .annotate(s=Sum("amount"), n=Count("id"))
-        ):
-            people[r["owner_id"]].contract_amount = r["s"] or ZERO
-            people[r["owner_id"]].contract_count = r["n"]
-        for r in (
-            Payment.objects.filter(
-                order__owner_id__in=list(people), received_on__gte=period.start, received_on__lt=period.end
-            )
-            .order_by()
-            .values("order__owner_id")
-            .annotate(s=Sum("amount"))
-        ):
-            people[r["order__owner_id"]].collections = r["s"] or ZERO
+        wanted += ["contract_count", "contract_amount", "collections"]
+    figures = rollups.person_figures(period=period, person_ids=people, only=wanted)
+    _dirty, dirty_anywhere = rollups.dirty_people(person_ids=people, start=period.start, end=period.end)
+    for pid, p in people.items():
+        f = figures.get(pid)
+        if f is None:
+            continue
+        p.new_customers, p.new_opportunities = f["new_customers"], f["new_opportunities"]
+        p.followups, p.customers_followed, p.visits = f["followups"], f["customers_followed"], f["visits"]
+        if money:
+            p.contract_amount, p.contract_count = f["contract_amount"], f["contract_count"]
+            p.collections = f["collections"]
+    for r in rollups.grade_counts(person_ids=people, dirty=dirty_anywhere):
+        p = people[r["owner_id"]]
+        p.grades[r["grade"]] = p.grades.get(r["grade"], 0) + r["n"]
+        p.customers_owned += r["n"]
     return list(people.values())
 
 

@@ -36,3 +36,37 @@ def a3_reminders() -> int:
     from reports.consumption import a3_reminders as run
 
     return run(today=local_today())
+
+
+ROLLUP_REFRESH_TASK = "reports.tasks.rollup_refresh"
+ROLLUP_RECHECK_TASK = "reports.tasks.rollup_recheck"
+ROLLUP_REFRESH_NAME = "报表：汇总刷新 (reports.rollup_refresh)"
+ROLLUP_RECHECK_NAME = "报表：汇总夜间复核 (reports.rollup_recheck)"
+
+
+@shared_task(name=ROLLUP_REFRESH_TASK)
+def rollup_refresh() -> dict[str, int]:
+    """Every minute: recompute the rollups of the dirty (person, day) marks (issue 14)."""
+    from reports.rollups import rollup_refresh as refresh
+
+    return refresh()
+
+
+@shared_task(name=ROLLUP_RECHECK_TASK)
+def rollup_recheck(days: int = 35) -> int:
+    """Nightly: re-mark the last weeks for everyone, then refresh (catches writes that bypassed the
+    signals, such as bulk updates)."""
+    from reports.rollups import rollup_recheck as recheck
+    from reports.rollups import rollup_refresh as refresh
+
+    marked = recheck(days=days)
+    refresh()
+    return marked
+
+
+def ensure_rollup_schedules(sender: object = None, using: str = "default", **_: Any) -> None:
+    from common.schedules import beat_job_ensure
+
+    if getattr(sender, "name", "") == "reports":
+        beat_job_ensure(ROLLUP_REFRESH_NAME, ROLLUP_REFRESH_TASK, minute="*", using=using)
+        beat_job_ensure(ROLLUP_RECHECK_NAME, ROLLUP_RECHECK_TASK, minute="40", hour="2", using=using)

@@ -126,7 +126,16 @@ def usage(request: AuthedRequest) -> HttpResponse:
 @login_required
 def sales(request: AuthedRequest) -> HttpResponse:
     _allowed(request, policy.can_open_money_reports)
-    return _report(request, "reports/sales.html", payloads.sales_report)
+    after = request.GET.get("after") or None
+    params = request.GET.copy()
+    params.pop("after", None)
+    return _report(
+        request,
+        "reports/sales.html",
+        lambda user, period, dept: payloads.sales_report(user, period, dept, after=after),
+        after=after,
+        params=params.urlencode(),
+    )
 
 
 @login_required

@@ -298,8 +298,8 @@ CUSTOMER_DEPARTMENT_NAMES = ["客户部"]
 REPORTS_USAGE_MIN_NEW_CUSTOMERS = 20
 REPORTS_USAGE_MIN_NEW_OPPORTUNITIES = 5
 REPORTS_USAGE_TOP_N = 3
-# A5 monthly sales report: lines shown on the page (the Excel export has them all).
-REPORTS_SALES_PAGE_LINES = 500
+# A5 monthly sales report: lines per page (keyset pages, `after=`; the Excel export has them all).
+REPORTS_SALES_PAGE_LINES = 100
 # A4 work reports (001 第五章): the daily report is due before the end of the working day, the weekly one
 # on Friday (Mon=0 … Sun=6) before the end of the day, the monthly one on the month's last day. Reminders
 # go out this many minutes before the due time to those who have not submitted (once per period).
