@@ -62,11 +62,16 @@ class ListToolsPagination(KeysetPagination):
         return getattr(view, "list_ordering", None) or super().get_ordering(request, queryset, view)
 
     def paginate_queryset(self, queryset, request, view=None):  # type: ignore[no-untyped-def]
-        from common.listtools import list_total
+        from common.listtools import list_total_from, with_list_total
 
         wanted = str(request.query_params.get("with_total", "")).lower() in ("1", "true", "yes")
-        self.total = list_total(queryset.order_by()) if wanted else None
-        return super().paginate_queryset(queryset, request, view)
+        self.total = None
+        if not wanted:
+            return super().paginate_queryset(queryset, request, view)
+        # issue 16: the total rides on the page's own query (one column), not a second round trip
+        page = super().paginate_queryset(with_list_total(queryset, queryset), request, view)
+        self.total = list_total_from(page or [], queryset, first_page=self.cursor is None)
+        return page
 
     def get_paginated_response(self, data):  # type: ignore[no-untyped-def]
         response = super().get_paginated_response(data)

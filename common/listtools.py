@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import F, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -193,6 +194,67 @@ def list_total(qs: QuerySet[Any]) -> ListTotal:
     return ListTotal(qs.count(), False)
 
 
+# Issue 16: the total rides on the page's own query, as one more column — an uncorrelated scalar subquery,
+# which the database computes once (PostgreSQL: an InitPlan), not once per row. On PostgreSQL it calls
+# this function: the planner's estimate (EXPLAIN, no scan) above the threshold, else an exact count — the
+# same rule as list_total, without a second round trip. Installed after migrate (common/apps.py).
+LIST_TOTAL_FUNCTION = r"""
+CREATE OR REPLACE FUNCTION common_list_total(query text, estimate_above bigint) RETURNS bigint[] AS $$
+DECLARE
+    plan json;
+    estimate bigint;
+    exact bigint;
+BEGIN
+    EXECUTE 'EXPLAIN (FORMAT JSON) ' || query INTO plan;
+    estimate := round((plan -> 0 -> 'Plan' ->> 'Plan Rows')::numeric);
+    IF estimate > estimate_above THEN
+        RETURN ARRAY[estimate, 1];
+    END IF;
+    EXECUTE 'SELECT count(*) FROM (' || query || ') AS list_rows' INTO exact;
+    RETURN ARRAY[exact, 0];
+END;
+$$ LANGUAGE plpgsql VOLATILE;  -- EXPLAIN is refused in a STABLE function; called once (InitPlan)
+"""
+TOTAL_ALIAS = "list_total_"
+
+
+class _TotalColumn(RawSQL):
+    """The same value on every row: never part of a GROUP BY (lists with sums per row)."""
+
+    def get_group_by_cols(self) -> list[Any]:
+        return []
+
+
+def with_list_total(rows: QuerySet[Any], total_of: QuerySet[Any]) -> QuerySet[Any]:
+    """`rows` with the total of `total_of` (the filtered list, before paging) on each row; read it back
+    with `list_total_from`. A filter that can match nothing gets no column (its page is empty)."""
+    try:
+        sql, params = total_of.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return rows
+    connection = connections[total_of.db]
+    if connection.vendor == "postgresql":
+        # the query as text, its values quoted by the driver (never pasted in by hand)
+        query = connection.ops.compose_sql(sql, params)
+        column = _TotalColumn("SELECT common_list_total(%s, %s)", [query, settings.CRM_LIST_ESTIMATE_ABOVE])
+    else:
+        column = _TotalColumn(f"SELECT COUNT(*) FROM ({sql}) AS list_rows", params)
+    return rows.annotate(**{TOTAL_ALIAS: column})
+
+
+def list_total_from(rows: list[Any], total_of: QuerySet[Any], *, first_page: bool) -> ListTotal:
+    """The total a page's rows carry (`with_list_total`). An empty first page is an exact 0; an empty
+    later page (a stale link) asks once more."""
+    if rows and hasattr(rows[0], TOTAL_ALIAS):
+        value = getattr(rows[0], TOTAL_ALIAS)
+        if isinstance(value, list | tuple):
+            return ListTotal(int(value[0]), bool(value[1]))
+        return ListTotal(int(value), False)
+    if not rows and first_page:
+        return ListTotal(0, False)
+    return list_total(total_of)
+
+
 @dataclass(frozen=True)
 class ListPage:
     rows: list[Any]
@@ -201,6 +263,7 @@ class ListPage:
     prev_url: str | None
     next_url: str | None
     next_cursor: int | None = None  # keyset pages: the id the next page starts after
+    total: ListTotal | None = None  # with `total_of`: the list's total, read from the page's own query
 
 
 def _query_string(params: Iterable[tuple[str, str]], **extra: Any) -> str:
@@ -209,11 +272,25 @@ def _query_string(params: Iterable[tuple[str, str]], **extra: Any) -> str:
     return "?" + urlencode(items)
 
 
-def list_page(qs: QuerySet[Any], lq: ListQuery, params: QueryDict, *, size: int) -> ListPage:
+def list_page(
+    qs: QuerySet[Any],
+    lq: ListQuery,
+    params: QueryDict,
+    *,
+    size: int,
+    total_of: QuerySet[Any] | None = None,
+) -> ListPage:
     """One page. In the default order (newest first) pages are keyset (`after`: the same cost on page
-    1 and page 10,000); sorted by a column, pages are numbered."""
+    1 and page 10,000); sorted by a column, pages are numbered. `total_of`: the rows to total (the
+    list before paging); the total comes back in the page's own query."""
     base = list(params.lists())
     flat = [(k, v) for k, values in base for v in values]
+    if total_of is not None:
+        qs = with_list_total(qs, total_of)
+
+    def total(rows: list[Any], first_page: bool) -> ListTotal | None:
+        return None if total_of is None else list_total_from(rows, total_of, first_page=first_page)
+
     if not lq.sort:
         after = _positive_int(params.get("after"))
         page_qs = qs.filter(pk__lt=after) if after else qs
@@ -222,7 +299,8 @@ def list_page(qs: QuerySet[Any], lq: ListQuery, params: QueryDict, *, size: int)
         rows = rows[:size]
         cursor = rows[-1].pk if has_more and rows else None
         first = _query_string(flat) if after else None
-        return ListPage(rows, 1, first, None, _query_string(flat, after=cursor) if cursor else None, cursor)
+        next_url = _query_string(flat, after=cursor) if cursor else None
+        return ListPage(rows, 1, first, None, next_url, cursor, total(rows, not after))
     offset = (lq.page - 1) * size
     rows = list(qs[offset : offset + size + 1])
     has_more = len(rows) > size
@@ -233,6 +311,7 @@ def list_page(qs: QuerySet[Any], lq: ListQuery, params: QueryDict, *, size: int)
         _query_string(flat) if lq.page > 1 else None,
         _query_string(flat, page=lq.page - 1) if lq.page > 1 else None,
         _query_string(flat, page=lq.page + 1) if has_more else None,
+        total=total(rows, lq.page == 1),
     )
 
 
