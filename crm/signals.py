@@ -53,7 +53,7 @@ def ensure_search_indexes(using: str = "default") -> bool:
     if connection.vendor != "postgresql":
         return False
     concurrently = not connection.in_atomic_block
-    done = True
+    done, built = True, set()
     try:
         with connection.cursor() as cursor:
             cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
@@ -66,13 +66,21 @@ def ensure_search_indexes(using: str = "default") -> bool:
                 with connection.cursor() as cursor:
                     if _index_is_invalid(cursor, name):
                         cursor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
-                    cursor.execute(f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} {definition}")
+                    cursor.execute("SELECT to_regclass(%s) IS NULL", [name])
+                    if cursor.fetchone()[0]:
+                        cursor.execute(f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} {definition}")
+                        built.add(definition.split()[1])
             else:
                 with transaction.atomic(using=using), connection.cursor() as cursor:
                     cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} {definition}")
         except DatabaseError as exc:  # one index missing makes its search slower, never wrong
             logger.warning("search index %s not created: %s", name, exc)
             done = False
+    # An expression index has no statistics until its table is analysed: without them the planner guesses
+    # 0.5 % of the rows match and walks the primary key instead (2 s for a whole phone number at 1M).
+    for table in sorted(built):
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {table}")
     return done
 
 
