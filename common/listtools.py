@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.db import connections
 from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -151,11 +151,32 @@ def api_ordering(spec: ListSpec, lq: ListQuery) -> tuple[str, ...]:
     return (f"-{field_name}" if lq.descending else field_name, "-id")
 
 
+def _may_be_empty(model: Any, path: str) -> bool:
+    """Whether a sort path can be NULL: a nullable field on the way (an outer join) or not a field at all
+    (an annotation such as a sum)."""
+    for part in path.split("__"):
+        try:
+            field = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return True
+        if getattr(field, "null", False):
+            return True
+        if field.is_relation:
+            model = field.related_model
+    return False
+
+
 def list_order(qs: QuerySet[Any], spec: ListSpec, lq: ListQuery) -> QuerySet[Any]:
-    """The chosen column (empty values last either way), then newest first so pages are stable."""
+    """The chosen column (empty values last either way), then by id so pages are stable. A column that is
+    never empty sorts plainly, its id in the same direction: `(column, id)` — one b-tree index, read
+    forwards or backwards, serves both directions without sorting the user's whole list (issue 16,
+    bench/pipeline_lists.py)."""
     if not lq.sort:
         return qs.order_by("-id")
-    expr = F(spec.sortable[lq.sort_key])
+    path = spec.sortable[lq.sort_key]
+    if not _may_be_empty(qs.model, path):
+        return qs.order_by(f"-{path}", "-id") if lq.descending else qs.order_by(path, "id")
+    expr = F(path)
     ordered = expr.desc(nulls_last=True) if lq.descending else expr.asc(nulls_last=True)
     return qs.order_by(ordered, "-id")
 

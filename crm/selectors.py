@@ -212,7 +212,12 @@ def timeline_for(customer: Customer, *, limit: int = 200) -> list[dict]:
 def contact_filter(qs: QuerySet[Contact], *, q: str = "", role: str = "") -> QuerySet[Contact]:
     """The contacts list's own filters: name, phone or the customer's name; one role (C6)."""
     if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(phone__icontains=q) | Q(customer__name__icontains=q))
+        # A UNION of ids, so each half uses its own trigram index (contact name / phone, customer name): an
+        # OR across the join can only scan every contact (1M bench: 1.3 s; bench/pipeline_lists.py).
+        own = qs.filter(Q(name__icontains=q) | Q(phone__contains=q)).order_by().values("pk")
+        customers = Customer.objects.filter(name__icontains=q).order_by().values("pk")
+        by_customer = qs.filter(customer__in=customers).order_by().values("pk")
+        qs = qs.filter(pk__in=own.union(by_customer))
     if role:
         qs = qs.filter(role=role)
     return qs
