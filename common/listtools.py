@@ -306,6 +306,12 @@ def list_page(
     list before paging); the total comes back in the page's own query."""
     base = list(params.lists())
     flat = [(k, v) for k, values in base for v in values]
+    offset = (lq.page - 1) * size
+    if lq.sort:
+        # The page's ids first (sorted and cut without the joined columns), then those rows with their
+        # joins: a database joins before it sorts, so one query would join every row of a rep's 10,000
+        # opportunities to its customer to show 50 of them (1M bench: 160 ms; bench/pipeline_lists.py).
+        qs = qs.filter(pk__in=qs.values("pk")[offset : offset + size + 1])
     if total_of is not None:
         qs = with_list_total(qs, total_of)
 
@@ -322,8 +328,7 @@ def list_page(
         first = _query_string(flat) if after else None
         next_url = _query_string(flat, after=cursor) if cursor else None
         return ListPage(rows, 1, first, None, next_url, cursor, total(rows, not after))
-    offset = (lq.page - 1) * size
-    rows = list(qs[offset : offset + size + 1])
+    rows = list(qs)
     has_more = len(rows) > size
     rows = rows[:size]
     return ListPage(
