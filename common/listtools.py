@@ -256,7 +256,7 @@ def with_list_total(rows: QuerySet[Any], total_of: QuerySet[Any]) -> QuerySet[An
     connection = connections[total_of.db]
     if connection.vendor == "postgresql":
         # the query as text, its values quoted by the driver (never pasted in by hand)
-        query = connection.ops.compose_sql(sql, params)
+        query = connection.ops.compose_sql(sql, params)  # type: ignore[attr-defined]  # PostgreSQL ops only
         column = _TotalColumn("SELECT common_list_total(%s, %s)", [query, settings.CRM_LIST_ESTIMATE_ABOVE])
     else:
         column = _TotalColumn(f"SELECT COUNT(*) FROM ({sql}) AS list_rows", params)
