@@ -144,11 +144,13 @@ def list_filter(qs: QuerySet[Any], spec: ListSpec, lq: ListQuery) -> QuerySet[An
 
 
 def api_ordering(spec: ListSpec, lq: ListQuery) -> tuple[str, ...]:
-    """The cursor pagination's ordering for a validated API sort (newest first by default)."""
+    """The cursor pagination's ordering for a validated API sort (newest first by default). A cursor-safe
+    column is never empty: its id follows its direction, as on the page (`list_order`), so a `(column, id)`
+    index read either way serves it."""
     if not lq.sort:
         return ("-id",)
     field_name = spec.cursor_sortable[lq.sort_key]
-    return (f"-{field_name}" if lq.descending else field_name, "-id")
+    return (f"-{field_name}", "-id") if lq.descending else (field_name, "id")
 
 
 def _may_be_empty(model: Any, path: str) -> bool:
