@@ -263,3 +263,19 @@ def test_sorted_pages_pick_their_ids_then_join_the_rows(client_for, org):
     assert page2.context["total"].value == 55
     rows_sql = [q["sql"] for q in ctx.captured_queries if 'FROM "crm_opportunity"' in q["sql"]]
     assert len(rows_sql) == 1 and "LIMIT 51 OFFSET 50" in rows_sql[0].replace('"', "")
+
+
+def test_api_sorted_page_reads_rows_without_joins_then_their_customers(api_for, org):
+    # Given two contacts of rep A1's customers; when the API sorts them by name with the total
+    contact(org.rep_a1, "乙")
+    contact(org.rep_a1, "甲")
+    with CaptureQueriesContext(connection) as ctx:
+        body = api_for(org.rep_a1).get("/api/contacts/", {"sort": "-name", "with_total": "1"}).json()
+    # Then the rows, their customers and owners are right, and the rows' query joined nothing to sort
+    assert [(c["name"], c["customer_name"]) for c in body["results"]] == [
+        ("甲", "甲的公司"),
+        ("乙", "乙的公司"),
+    ]
+    assert {c["owner"] for c in body["results"]} == {org.rep_a1.pk} and body["total"] == 2
+    rows = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith('SELECT "crm_contact"."id"')]
+    assert len(rows) == 1 and 'JOIN "crm_customer"' not in rows[0]  # the scope is an IN (…), never a join
