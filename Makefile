@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint fmt install migrate demo bench-list bench-search bench-customer-export bench-pool bench-commissions bench-export bench-aging bench-dashboards clean
+.PHONY: run test lint fmt install migrate demo bench-list bench-search bench-pipeline-lists bench-customer-export bench-pool bench-commissions bench-export bench-aging bench-dashboards clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -46,6 +46,9 @@ bench-list: $(STAMP)
 
 bench-search: $(STAMP)
 	$(BIN)/python bench/global_search.py
+
+bench-pipeline-lists: $(STAMP)
+	$(BIN)/python bench/pipeline_lists.py
 
 bench-customer-export: $(STAMP)
 	$(BIN)/python bench/customer_export.py

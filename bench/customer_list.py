@@ -348,7 +348,7 @@ def main() -> None:
         from django.db import connection
 
         org = existing_org() if args.reuse else build_org()
-        from crm.signals import TRIGRAM_SQL, ensure_search_indexes
+        from crm.signals import SEARCH_INDEXES, ensure_search_indexes
 
         loaded, results = 0, []
         if args.reuse:
@@ -362,9 +362,8 @@ def main() -> None:
             sizes = []
         for size in sizes:
             with connection.cursor() as cur:  # a GIN index is faster built once than updated row by row
-                for sql in TRIGRAM_SQL:
-                    if sql.startswith("CREATE INDEX IF NOT EXISTS "):
-                        cur.execute(f"DROP INDEX IF EXISTS {sql.split()[5]}")
+                for name, _definition in SEARCH_INDEXES:
+                    cur.execute(f"DROP INDEX IF EXISTS {name}")
             secs = load(org, loaded + 1, size)
             t0 = time.perf_counter()
             ensure_search_indexes()

@@ -12,6 +12,7 @@ class CommonConfig(AppConfig):
 
         post_migrate.connect(ensure_work_calendar_schedule, dispatch_uid="common_work_calendar_schedule")
         post_migrate.connect(_guard_audit_trail, dispatch_uid="common_audit_truncate_guard")
+        post_migrate.connect(_install_list_total, dispatch_uid="common_list_total_function")
         from common.accounts import connect_signals
 
         connect_signals()
@@ -24,3 +25,13 @@ def _guard_audit_trail(sender: object, using: str = "default", **kwargs: object)
     from common.db import postgres_sql_install, truncate_guard_sql
 
     postgres_sql_install(truncate_guard_sql("common_auditevent"), using=using)
+
+
+def _install_list_total(sender: object, using: str = "default", **kwargs: object) -> None:
+    """Issue 16: the function a list's page query calls for its total (common.listtools)."""
+    if getattr(sender, "name", "") != "common":
+        return
+    from common.db import postgres_sql_install
+    from common.listtools import LIST_TOTAL_FUNCTION
+
+    postgres_sql_install(LIST_TOTAL_FUNCTION, using=using)

@@ -209,10 +209,24 @@ def timeline_for(customer: Customer, *, limit: int = 200) -> list[dict]:
     return items
 
 
+def matching_or_customer_named(qs: QuerySet, own: Q, q: str) -> QuerySet:
+    """The rows matching `own` or whose customer's name contains `q` (contacts, opportunities). A UNION of
+    ids, so each half uses its own trigram index (the row's fields, the customer name): an OR across the
+    join can only scan the user's whole list (1M bench: 1.3 s for a rep's contacts)."""
+    customers = Customer.objects.filter(name__icontains=q).order_by().values("pk")
+    ids = (
+        qs.filter(own)
+        .order_by()
+        .values("pk")
+        .union(qs.filter(customer__in=customers).order_by().values("pk"))
+    )
+    return qs.filter(pk__in=ids)
+
+
 def contact_filter(qs: QuerySet[Contact], *, q: str = "", role: str = "") -> QuerySet[Contact]:
     """The contacts list's own filters: name, phone or the customer's name; one role (C6)."""
     if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(phone__icontains=q) | Q(customer__name__icontains=q))
+        qs = matching_or_customer_named(qs, Q(name__icontains=q) | Q(phone__contains=q), q)
     if role:
         qs = qs.filter(role=role)
     return qs

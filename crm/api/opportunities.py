@@ -19,6 +19,7 @@ from crm.api.pipeline_common import visible_customer
 from crm.api.serializers import FollowUpSerializer
 from crm.lists import OPPORTUNITY_LIST
 from crm.models import Opportunity, OpportunityAttachment, PipelineStage
+from crm.selectors import matching_or_customer_named
 from crm.services import opportunities as services
 
 
@@ -120,7 +121,7 @@ class OpportunityViewSet(
         qs = policy.opportunities_visible_to(request_user(self.request)).select_related("customer", "owner")
         q = (self.request.query_params.get("q") or "").strip()
         if q:
-            qs = qs.filter(Q(name__icontains=q) | Q(customer__name__icontains=q))
+            qs = matching_or_customer_named(qs, Q(name__icontains=q), q)
         stage = self.request.query_params.get("stage")
         if stage:
             qs = qs.filter(stage=stage)

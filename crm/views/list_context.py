@@ -21,7 +21,6 @@ from common.listtools import (
     list_order,
     list_page,
     list_query_parse,
-    list_total,
 )
 from crm import policy
 
@@ -50,14 +49,15 @@ def list_tools_context(
     raw_after = request.GET.get("after")
     if raw_after and not raw_after.isdigit():
         messages.warning(request, _("分页参数无效，已回到第一页。"))
-    page = list_page(list_order(rows if rows is not None else qs, spec, lq), lq, request.GET, size=size)
+    ordered = list_order(rows if rows is not None else qs, spec, lq)
+    page = list_page(ordered, lq, request.GET, size=size, total_of=qs)  # the total rides on the page
     prefs = list_preferences(user=request.user, spec=spec)  # one query: columns and saved filters
     shown = prefs.columns
     return {
         "page": page,
         "rows": page.rows,
         "next_cursor": page.next_cursor,
-        "total": list_total(qs),
+        "total": page.total,
         "list_query": lq,
         "spec": spec,
         "list_url": reverse(spec.page_url_name),

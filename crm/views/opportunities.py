@@ -21,6 +21,7 @@ from crm.lists import OPPORTUNITY_LIST
 from crm.models import Opportunity, OpportunityAttachment, PipelineStage
 from crm.pipeline_forms import ActivityForm, AttachmentForm, OpportunityForm, StageForm
 from crm.pipeline_selectors import kanban_columns
+from crm.selectors import matching_or_customer_named
 from crm.services import opportunities as services
 from crm.views.list_context import list_query_for, list_tools_context
 from crm.views.paging import PAGE_SIZE
@@ -47,7 +48,7 @@ def opportunity_list(request: AuthedRequest) -> HttpResponse:
     qs = policy.opportunities_visible_to(request.user).select_related("customer", "owner")
     q = (request.GET.get("q") or "").strip()
     if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(customer__name__icontains=q))
+        qs = matching_or_customer_named(qs, Q(name__icontains=q), q)
     stage = request.GET.get("stage") or ""
     if stage:
         qs = qs.filter(stage=stage)

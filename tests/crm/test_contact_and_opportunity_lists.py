@@ -204,3 +204,78 @@ def test_opportunity_api_queries_do_not_grow(api_for, org):
     for i in range(25):
         opportunity(org.rep_a2, f"商机{i}", "2.00")
     assert _queries(api, "/api/opportunities/", {"sort": "-amount", "with_total": "1"}) == few
+
+
+# --- at scale (issue 16, bench/pipeline_lists.py) -------------------------------------------------------
+
+
+def test_search_finds_by_own_fields_or_customer_name_within_scope(client_for, org, api_for):
+    # Given contacts and opportunities whose own name, phone or customer's name carries the term
+    mine = CustomerFactory(owner=org.rep_a1, name="星河瑞丰科技有限公司")
+    contact(org.rep_a1, "星河联系人")
+    contact(org.rep_a1, "王五", customer=mine)
+    contact(org.rep_a1, "赵六", phone="13800000077")
+    contact(org.rep_b1, "星河乙队")  # another team's: never found
+    Opportunity.objects.create(
+        customer=mine,
+        owner=org.rep_a1,
+        name="年度采购",
+        amount=Decimal("10.00"),
+        registered_at=dt.datetime(2026, 3, 2, 10, tzinfo=SH),
+    )
+    opportunity(org.rep_a1, "星河项目", "20.00")
+    opportunity(org.rep_a1, "无关项目", "30.00")
+    client = client_for(org.rep_a1)
+    # When the rep searches; then each half of the UNION is found once, nothing outside the scope
+    found = client.get(CONTACTS, {"q": "星河"})
+    assert sorted(c.name for c in found.context["rows"]) == sorted(["王五", "星河联系人"])
+    assert found.context["total"].value == 2
+    assert [c.name for c in client.get(CONTACTS, {"q": "0000077"}).context["rows"]] == ["赵六"]
+    opps = client.get(PIPELINE, {"view": "list", "q": "星河"})
+    assert sorted(o.name for o in opps.context["rows"]) == sorted(["年度采购", "星河项目"])
+    body = api_for(org.rep_a1).get("/api/opportunities/", {"q": "星河", "with_total": "1"}).json()
+    assert (
+        sorted(o["name"] for o in body["results"]) == sorted(["年度采购", "星河项目"]) and body["total"] == 2
+    )
+
+
+def test_a_never_empty_column_breaks_ties_by_id_in_its_own_direction(client_for, org):
+    # Given three contacts, two with the same name
+    first = contact(org.rep_a1, "张三")
+    second = contact(org.rep_a1, "张三", customer=first.customer)
+    other = contact(org.rep_a1, "李四")
+    client = client_for(org.rep_a1)
+    # Then ascending is (name, id) and descending (name, id) read backwards: one index serves both
+    up = [c.pk for c in client.get(CONTACTS, {"sort": "name"}).context["rows"]]
+    down = [c.pk for c in client.get(CONTACTS, {"sort": "-name"}).context["rows"]]
+    assert up == ([other.pk, first.pk, second.pk] if "李四" < "张三" else [first.pk, second.pk, other.pk])
+    assert down == list(reversed(up))
+
+
+def test_sorted_pages_pick_their_ids_then_join_the_rows(client_for, org):
+    # Given 55 opportunities of one rep; when sorted by amount, page 2 holds the last five
+    for i in range(55):
+        opportunity(org.rep_a1, f"商机{i:02d}", f"{i + 1}.00")
+    client = client_for(org.rep_a1)
+    with CaptureQueriesContext(connection) as ctx:
+        page2 = client.get(PIPELINE, {"view": "list", "sort": "amount", "page": 2})
+    assert [o.amount for o in page2.context["rows"]] == [Decimal(f"{i}.00") for i in range(51, 56)]
+    assert page2.context["total"].value == 55
+    rows_sql = [q["sql"] for q in ctx.captured_queries if 'FROM "crm_opportunity"' in q["sql"]]
+    assert len(rows_sql) == 1 and "LIMIT 51 OFFSET 50" in rows_sql[0].replace('"', "")
+
+
+def test_api_sorted_page_reads_rows_without_joins_then_their_customers(api_for, org):
+    # Given two contacts of rep A1's customers; when the API sorts them by name with the total
+    contact(org.rep_a1, "乙")
+    contact(org.rep_a1, "甲")
+    with CaptureQueriesContext(connection) as ctx:
+        body = api_for(org.rep_a1).get("/api/contacts/", {"sort": "-name", "with_total": "1"}).json()
+    # Then the rows, their customers and owners are right, and the rows' query joined nothing to sort
+    assert [(c["name"], c["customer_name"]) for c in body["results"]] == [
+        ("甲", "甲的公司"),
+        ("乙", "乙的公司"),
+    ]
+    assert {c["owner"] for c in body["results"]} == {org.rep_a1.pk} and body["total"] == 2
+    rows = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith('SELECT "crm_contact"."id"')]
+    assert len(rows) == 1 and 'JOIN "crm_customer"' not in rows[0]  # the scope is an IN (…), never a join

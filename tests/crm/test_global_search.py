@@ -47,6 +47,18 @@ def test_rep_finds_own_records_by_name_phone_and_number(org, world):  # type: ig
     assert _found(rep, world.order.number)["orders"] == [world.order.number]
 
 
+def test_a_whole_phone_number_is_matched_on_its_last_digits(org, world):  # type: ignore[no-untyped-def]
+    """Issue 16: 11+ digits are a whole number — found however it is typed (spaces, dashes, +86), and a
+    number that only contains them inside is not a hit; fewer digits still search inside numbers."""
+    rep = org.rep_a1
+    Contact.objects.create(customer=world.opportunity.customer, name="王五", phone="13912345678001")
+    assert _found(rep, "+86 139-1234-5678")["contacts"] == ["李晓明"]
+    assert _found(rep, "１３９１２３４５６７８")["contacts"] == ["李晓明"]  # full-width digits
+    assert _found(rep, "0571-88881234")["customers"] == ["杭州星河软件有限公司"]
+    assert _found(rep, "1234567800")["contacts"] == ["王五"]  # 10 digits: inside a number, as before
+    assert _found(rep, "88881234")["customers"] == ["杭州星河软件有限公司"]
+
+
 def test_another_rep_never_finds_them(org, world):  # type: ignore[no-untyped-def]
     other = org.rep_b1
     assert _found(other, "星河")["customers"] == ["杭州星河贸易有限公司"]
