@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from crm import models as m
+from crm import policy
 from crm.services.authority import chain_words as authority_chain_words
 
 
@@ -46,6 +47,11 @@ class LeadAssignmentRuleAdmin(SimpleHistoryAdmin):
     list_display = ("region", "industry", "active", "last_assigned")
     list_filter = ("region", "active")
     filter_horizontal = ("users",)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+        if db_field.name == "users":  # L1: only frontline sellers take part in the rotation
+            kwargs["queryset"] = policy.frontline_sellers().order_by("username")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 @admin.register(m.PipelinePolicy)

@@ -30,8 +30,9 @@ from crm.services.customers import customer_create, validate_phone
 
 
 def _next_in_rotation(rule: LeadAssignmentRule) -> User | None:
-    """Round-robin among the rule's active users, after the one who got the previous lead."""
-    users = sorted((u for u in rule.users.all() if u.is_active), key=lambda u: u.pk)
+    """Round-robin among the rule's frontline sellers (active, leading no team: the people the rankings
+    rank, crm.policy.frontline_sellers), after the one who got the previous lead."""
+    users = list(policy.frontline_sellers().filter(pk__in=rule.users.values("pk")).order_by("pk"))
     if not users:
         return None
     last = rule.last_assigned_id
