@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.db import transaction
 
 from commissions import policy as commissions_policy
 from crm import policy as crm_policy
@@ -14,22 +13,12 @@ from crm.models import Contract, LeadAssignmentRule, Order, Role, User
 from crm.services.leads import lead_pick_assignee
 from reports import scope
 from settlements import policy as settlements_policy
+from tests import policy_world
 from tests.factories import UserFactory
-from tests.policy_world import build_world
+
+world = policy_world.world  # the world, built once per module
 
 ROLES = list(Role.values)
-
-
-@pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            yield build_world()
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
 
 
 def ids(qs: Any) -> set[int]:
