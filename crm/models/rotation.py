@@ -33,8 +33,12 @@ class StandingKind(models.TextChoices):
 class RotationStanding(models.Model):
     """One seller at the top or the bottom of a published month (position 1 = first / last)."""
 
-    month = models.ForeignKey(RotationMonth, on_delete=models.CASCADE, related_name="standings")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    month = models.ForeignKey(
+        RotationMonth, verbose_name=_("月份"), on_delete=models.CASCADE, related_name="standings"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("销售人员"), on_delete=models.CASCADE, related_name="+"
+    )
     kind = models.CharField(_("位置"), max_length=6, choices=StandingKind.choices)
     position = models.PositiveSmallIntegerField(_("名次"))
 

@@ -116,3 +116,14 @@ def test_publishing_a_month_again_replaces_its_standings(org):  # type: ignore[n
     with pytest.raises(DomainError):
         rotation_standings_publish(month=MAR, top=[org.rep_a1.pk], bottom=[org.rep_a1.pk])
     assert RotationStanding.objects.count() == 2  # refused: nothing changed
+
+
+def test_admin_shows_a_published_month_read_only(org, client):  # type: ignore[no-untyped-def]
+    from tests.factories import UserFactory
+
+    admin_user = UserFactory(username="root", is_staff=True, is_superuser=True)
+    row = rotation_standings_publish(month=MAR, top=[org.rep_a1.pk], bottom=[org.rep_b1.pk])
+    client.force_login(admin_user)
+    html = client.get(f"/admin/crm/rotationmonth/{row.pk}/change/").content.decode()
+    assert str(org.rep_a1) in html and str(org.rep_b1) in html
+    assert client.get("/admin/crm/rotationmonth/add/").status_code == 403
