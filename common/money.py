@@ -50,31 +50,31 @@ __all__ = [
 ]
 
 
-class MoneyField(models.DecimalField):
+class _FixedDecimalField(models.DecimalField):
+    """A DecimalField whose precision is the project's, not the migration's: the defaults come from
+    the class and stay out of `deconstruct`, so changing them is one line here."""
+
+    max_digits_default = MONEY_MAX_DIGITS
+    decimal_places_default = MONEY_DECIMAL_PLACES
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", self.max_digits_default)
+        kwargs.setdefault("decimal_places", self.decimal_places_default)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.pop("max_digits", None)
+        kwargs.pop("decimal_places", None)
+        return name, path, args, kwargs
+
+
+class MoneyField(_FixedDecimalField):
     """DecimalField with the project-wide money precision."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max_digits", MONEY_MAX_DIGITS)
-        kwargs.setdefault("decimal_places", MONEY_DECIMAL_PLACES)
-        super().__init__(*args, **kwargs)
 
-    def deconstruct(self) -> Any:
-        name, path, args, kwargs = super().deconstruct()
-        kwargs.pop("max_digits", None)
-        kwargs.pop("decimal_places", None)
-        return name, path, args, kwargs
-
-
-class RateField(models.DecimalField):
+class RateField(_FixedDecimalField):
     """A rate or share as a decimal fraction (0.05 = 5%)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max_digits", RATE_MAX_DIGITS)
-        kwargs.setdefault("decimal_places", RATE_DECIMAL_PLACES)
-        super().__init__(*args, **kwargs)
-
-    def deconstruct(self) -> Any:
-        name, path, args, kwargs = super().deconstruct()
-        kwargs.pop("max_digits", None)
-        kwargs.pop("decimal_places", None)
-        return name, path, args, kwargs
+    max_digits_default = RATE_MAX_DIGITS
+    decimal_places_default = RATE_DECIMAL_PLACES

@@ -8,8 +8,11 @@ import json
 from django.conf import settings
 
 
-def beat_job_ensure(name: str, task: str, *, minute: str, hour: str = "*", using: str = "default") -> None:
-    """Register `task` under `name` on the crontab `minute hour * * *` unless a job of that name exists."""
+def beat_job_ensure(
+    name: str, task: str, *, minute: str, hour: str = "*", day_of_month: str = "*", using: str = "default"
+) -> None:
+    """Register `task` under `name` on the crontab `minute hour day_of_month * *` unless a job of that name
+    exists."""
     from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
     jobs = PeriodicTask.objects.using(using)
@@ -19,7 +22,7 @@ def beat_job_ensure(name: str, task: str, *, minute: str, hour: str = "*", using
         minute=minute,
         hour=hour,
         day_of_week="*",
-        day_of_month="*",
+        day_of_month=day_of_month,
         month_of_year="*",
         timezone=settings.TIME_ZONE,
     )

@@ -33,7 +33,7 @@ from django.utils.functional import Promise
 from django.utils.safestring import SafeString
 
 if TYPE_CHECKING:
-    from crm.models import ApprovalRequest, Customer, Order, User
+    from crm.models import ApprovalRequest, Customer, Opportunity, Order, User
 
 
 class CollisionCaseRef(Protocol):
@@ -102,6 +102,27 @@ def open_collision(
         by=by,
         evidence=evidence,
         registered_at=registered_at,
+    )
+
+
+def open_opportunity_collision(
+    *, opp: Opportunity, customer: Customer, claimant: User, source: str, by: User | None, **evidence: Any
+) -> CollisionCaseRef | None:
+    """P3 where an open opportunity is the claim: its registration time is the evidence "first
+    registered wins" weighs (an opportunity registered on someone else's customer, or still open on a
+    pool customer another takes)."""
+    return open_collision(
+        customer=customer,
+        claimant=claimant,
+        source=source,
+        by=by,
+        registered_at=opp.registered_at,
+        evidence={
+            "opportunity_id": opp.pk,
+            "opportunity": opp.name,
+            "opportunity_registered_at": opp.registered_at.isoformat(),
+            **evidence,
+        },
     )
 
 

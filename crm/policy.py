@@ -21,6 +21,7 @@ from crm.models import (
     Customer,
     Department,
     ExecutionOrder,
+    FollowUp,
     ImplementationItem,
     ImplementationOrder,
     ImportJob,
@@ -179,12 +180,37 @@ def customer_visible(user: Any, pk: int) -> Customer | None:
     return customer_scope(user).filter(pk=pk).first()
 
 
-def _owned(qs: QuerySet, user: User) -> QuerySet:
+def member_ids_or_all(user: User) -> set[int] | None:
+    """C11 as person ids, for figures summed over many rows: None for the whole company (the top roles),
+    else my team (me alone for a rep)."""
     if not user.is_authenticated:
-        return qs.none()
-    if user.sees_everything:
-        return qs
-    return qs.filter(owner_id__in=team_member_ids(user))
+        return set()
+    return None if user.sees_everything else team_member_ids(user)
+
+
+def sees_all_money(user: User) -> bool:
+    """Money in (orders, payments, receivables; R*): finance sees every order, as the top roles do."""
+    return bool(user.is_authenticated and (user.sees_everything or user.has_role(Role.FINANCE)))
+
+
+def owned_by(qs: QuerySet, ids: set[int] | None, field: str = "owner_id") -> QuerySet:
+    """The rows whose person (`field`) is one of `ids`; every row for None (the whole company)."""
+    return qs if ids is None else qs.filter(**{f"{field}__in": ids})
+
+
+def money_owned(qs: QuerySet, user: User, field: str = "owner_id") -> QuerySet:
+    """The money a user's figures count (contracts, orders, order lines, payments): owned by my team —
+    approving one does not make it mine — and every row for finance and the top roles."""
+    return qs if sees_all_money(user) else owned_by(qs, member_ids_or_all(user), field)
+
+
+def followup_scope(user: User) -> QuerySet[FollowUp]:
+    """C11 for follow-ups: written by me or my team; every one for the top roles."""
+    return owned_by(FollowUp.objects.all(), member_ids_or_all(user), "author_id")
+
+
+def _owned(qs: QuerySet, user: User) -> QuerySet:
+    return owned_by(qs, member_ids_or_all(user))
 
 
 def _on_my_chain(user: User, model: type[Model]) -> QuerySet:
@@ -238,7 +264,7 @@ def contract_scope(user: User) -> QuerySet[Contract]:
 
 def order_scope(user: User) -> QuerySet[Order]:
     """C11 for orders: finance sees every order (money in); others their team's and what they approve."""
-    if user.is_authenticated and user.has_role(Role.FINANCE):
+    if sees_all_money(user):
         return Order.objects.all()
     return _owned_or_approving(Order.objects.all(), user)
 
@@ -322,9 +348,7 @@ def tasks_visible_to(user: Any) -> QuerySet[Task]:
     """Issue 16: my own tasks; a manager also their team's (to follow up overdue ones)."""
     if not works_in_sales(user):
         return Task.objects.none()
-    if user.sees_everything:
-        return Task.objects.all()
-    return Task.objects.filter(owner_id__in=team_member_ids(user))
+    return _owned(Task.objects.all(), user)
 
 
 def search_scope(user: Any) -> SearchScope | None:
@@ -632,6 +656,19 @@ def can_move_contract(user: Any, contract: Contract, who: str) -> bool:
     return False
 
 
+# Who sells on the front line: dealt leads by the rotation (L1) and ranked (003 §12.4)
+SELLER_ROLES = (Role.REP,)
+TEAM_LEAD_ROLES = (Role.SALES_MANAGER, Role.REGIONAL_MANAGER, Role.DIRECTOR)
+
+
+def frontline_sellers() -> QuerySet[User]:
+    """003 §12.4 ranks the 销售人员: the active sellers who lead no team. The lead rotation deals leads to
+    them alone and the rankings rank them alone (A2's bottom 3 loses lead assignment: a manager with no
+    sales of their own must never land there; a manager is measured through the team)."""
+    qs = User.objects.filter(is_active=True, groups__name__in=SELLER_ROLES)
+    return qs.exclude(groups__name__in=TEAM_LEAD_ROLES).distinct()
+
+
 def lead_assignees(user: Any) -> QuerySet[User]:
     """Whom a user may give a lead: anyone active for those who see everything, their team for a
     manager, nobody for someone without a team."""
@@ -750,8 +787,6 @@ def list_owner_choices(user: Any) -> QuerySet[User]:
 
 def list_team_choices(user: Any) -> QuerySet[Any]:
     """Which teams (departments) the team filter offers: all for the top roles, those a manager runs."""
-    from crm.models import Department
-
     if not works_in_sales(user):
         return Department.objects.none()
     if user.sees_everything:

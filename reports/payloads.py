@@ -28,6 +28,7 @@ from reports.selectors_people import (
 from reports.selectors_pipeline import FunnelRow, forecast, funnel
 from reports.selectors_sales import sales_lines, sales_page, sales_totals
 from reports.selectors_trend import Trend, monthly_trend
+from reports.usage_publish import rotation_explained
 
 # --- JSON: Decimals stay exact (as strings), dates ISO --------------------------------------------
 
@@ -196,6 +197,7 @@ def usage_report(period: Period, dept: Department | None) -> dict[str, Any]:
     return {
         "period": period,
         "usage": usage,
+        "rotation": rotation_explained(),
         "charts": {
             "usage": bar(
                 [r.person.name for r in usage.rows[:30]],

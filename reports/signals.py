@@ -1,4 +1,5 @@
-"""post_migrate: register the daily A3 reminder job (idempotent; admins may edit its schedule)."""
+"""post_migrate: register the daily A3 reminder job and the monthly A2 publication (idempotent; admins may
+edit their schedules)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,13 @@ def register_periodic_tasks(sender: Any, **kwargs: Any) -> None:
     if getattr(sender, "name", "") != "reports":
         return
     from common.schedules import beat_job_ensure
+    from reports.tasks import A2_PUBLISH_SCHEDULE_NAME, A2_PUBLISH_TASK
 
+    using = kwargs.get("using", "default")
+    beat_job_ensure(TASK_NAME, "reports.tasks.a3_reminders", minute="0", hour="9", using=using)
+    # A2: 00:30 on the 1st, once the month's last follow-ups are in
     beat_job_ensure(
-        TASK_NAME, "reports.tasks.a3_reminders", minute="0", hour="9", using=kwargs.get("using", "default")
+        A2_PUBLISH_SCHEDULE_NAME, A2_PUBLISH_TASK, minute="30", hour="0", day_of_month="1", using=using
     )
 
 

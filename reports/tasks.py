@@ -70,3 +70,18 @@ def ensure_rollup_schedules(sender: object = None, using: str = "default", **_: 
     if getattr(sender, "name", "") == "reports":
         beat_job_ensure(ROLLUP_REFRESH_NAME, ROLLUP_REFRESH_TASK, minute="*", using=using)
         beat_job_ensure(ROLLUP_RECHECK_NAME, ROLLUP_RECHECK_TASK, minute="40", hour="2", using=using)
+A2_PUBLISH_TASK = "reports.tasks.a2_publish"
+A2_PUBLISH_SCHEDULE_NAME = "报表：公布上月 CRM 使用排名并用于线索轮转 (reports.a2_publish)"
+
+
+@shared_task(name=A2_PUBLISH_TASK)
+def a2_publish(month: str | None = None) -> str:
+    """A2 on the 1st: publish the month that closed (or `month`, YYYY-MM-DD) to the lead rotation."""
+    import datetime as dt
+
+    from common.timeutil import local_today
+    from reports.usage_publish import a2_publish as publish
+    from reports.usage_publish import month_closed
+
+    day = dt.date.fromisoformat(month) if month else month_closed(local_today())
+    return f"{publish(month=day).month:%Y-%m}"

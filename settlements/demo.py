@@ -13,6 +13,7 @@ from typing import Any
 
 from commissions.models import CommissionLine, LineKind, LineStatus
 from common.errors import DomainError
+from common.fen import pct
 from common.money import round_fen
 from common.timeutil import local_today, month_start
 from crm.models import Role, User
@@ -92,7 +93,7 @@ def _lines_for(
                     base=base,
                     rate=rate,
                     amount=round_fen(base * rate),
-                    explanation={"text": f"K4 类别提成 {rate * 100:.0f}%", "base": str(base)},
+                    explanation={"text": f"K4 类别提成 {pct(rate)}", "base": str(base)},
                     source_key=f"demo-settlement:{key}:{user.pk}:{j}",
                 )
             )
@@ -115,7 +116,7 @@ def _lines_for(
                     explanation={
                         "quantity": str(qty),
                         "unit_price": str(price),
-                        "text": f"K13 返利 {rate * 100:.0f}%",
+                        "text": f"K13 返利 {pct(rate)}",
                     },
                     source_key=f"demo-settlement:{key}:p{partner.pk}:{j}",
                 )

@@ -48,6 +48,39 @@ def _service_markers(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _close_connections_left_by_the_browser(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """A browser test's `with sync_playwright():` block runs in a context of its own, and Django keeps a
+    connection per context: an ORM call inside the block (`Opportunity.objects.get(…)` after a drag)
+    opens a second connection that nothing closes. On PostgreSQL it kept the test database busy at the
+    end of the run ("being accessed by other users"). Close every connection this thread opened during
+    a live-server test, except the test's own (the live server's threads close theirs per request)."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    import threading
+
+    from django.db import connections
+    from django.db.backends.signals import connection_created
+
+    opened = []
+    me = threading.get_ident()
+
+    def remember(sender, connection, **kwargs):  # type: ignore[no-untyped-def]
+        if threading.get_ident() == me:
+            opened.append(connection)
+
+    connection_created.connect(remember, weak=False, dispatch_uid="tests.browser_connections")
+    try:
+        yield
+    finally:
+        connection_created.disconnect(dispatch_uid="tests.browser_connections")
+        own = set(connections.all(initialized_only=True))
+        for conn in opened:
+            if conn not in own:
+                conn.close()
+
+
+@pytest.fixture(autouse=True)
 def _default_language():  # type: ignore[no-untyped-def]
     """Each test starts in the default language (a request in English must not leak into the next test)."""
     from django.conf import settings

@@ -7,7 +7,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import transaction
 
 from commissions.models import PartnerPerk, PerkKind
 from crm.models import (
@@ -309,3 +311,16 @@ def build_world() -> World:
     }
     assert Region.objects.exists() and Department.objects.exists()
     return world
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """The world, built once per test module inside a transaction rolled back at its end."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield build_world()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)

@@ -23,7 +23,9 @@ from crm.models import (
 from partners import policy as partners_policy
 from reports import policy as reports_policy
 from settlements import policy as settlements_policy
-from tests.policy_world import build_world
+from tests import policy_world
+
+world = policy_world.world  # the world, built once per module
 
 # Open: the page or the route answers (a form with errors, a redirect, a refusal of the action itself
 # with a reason: 403 from a service for this object and this person, e.g. deciding one's own request).
@@ -498,18 +500,6 @@ def _kwargs(kind: str, obj: Any, route: str) -> dict[str, Any]:
     if "<slug:tab>" in route:
         return {"pk": obj.pk, "tab": "orders"}
     return {"pk": obj.pk}
-
-
-@pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            yield build_world()
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
 
 
 def _targets() -> list[tuple[str, str, Rule]]:

@@ -36,6 +36,20 @@ def _group_key(source_key: str) -> str:
     return source_key[2:].split("|")[0] if source_key.startswith("t:") else source_key
 
 
+def _same_sale(line: CommissionLine) -> dict[str, Any]:
+    """Whom a line pays and for which sale and rule: what a line that corrects it (K10) or releases a
+    tranche of it (K8) keeps."""
+    return {
+        "payee_user_id": line.payee_user_id,
+        "payee_partner_id": line.payee_partner_id,
+        "order_id": line.order_id,
+        "credit_share_id": line.credit_share_id,
+        "plan_id": line.plan_id,
+        "component": line.component,
+        "category": line.category,
+    }
+
+
 def clawbacks_create(*, period: dt.date) -> int:
     """K10, independent of timing: a refund, return or write-off costs the same whether it arrives
     before or after its month is locked. A month that is closed (or whose lines are settled/paid) is
@@ -166,13 +180,7 @@ def _reprice(
                 period=period,
                 kind=LineKind.CLAWBACK if delta < 0 else LineKind.ADJUSTMENT,
                 status=LineStatus.PENDING,
-                payee_user_id=line.payee_user_id,
-                payee_partner_id=line.payee_partner_id,
-                order_id=line.order_id,
-                credit_share_id=line.credit_share_id,
-                plan_id=line.plan_id,
-                component=line.component,
-                category=line.category,
+                **_same_sale(line),
                 base=original,
                 rate=None,
                 amount=delta,
@@ -297,13 +305,7 @@ def _pro_rata_release(partial: dict[int, Decimal]) -> int:
                 period=line.period,
                 kind=line.kind,
                 status=LineStatus.PAYABLE,
-                payee_user_id=line.payee_user_id,
-                payee_partner_id=line.payee_partner_id,
-                order_id=line.order_id,
-                credit_share_id=line.credit_share_id,
-                plan_id=line.plan_id,
-                component=line.component,
-                category=line.category,
+                **_same_sale(line),
                 base=line.base,
                 rate=line.rate,
                 amount=tranche,

@@ -300,6 +300,13 @@ REPORTS_USAGE_MIN_NEW_OPPORTUNITIES = 5
 REPORTS_USAGE_TOP_N = 3
 # A5 monthly sales report: lines per page (keyset pages, `after=`; the Excel export has them all).
 REPORTS_SALES_PAGE_LINES = 100
+# Its consequences, applied by the lead rotation from the A2 standings published when a month closes (the
+# 1st, reports.tasks.a2_publish): the last published month's top N are dealt to first in each round
+# (前3名 … 优先分配权), and a seller at the bottom N in this many consecutive published months gets no lead
+# until a month breaks the streak (连续倒数三名 … 取消分配权; 0: off). If that leaves a rule nobody, the
+# normal rotation deals: a lead is never left unassigned for it.
+LEAD_ROTATION_TOP_PRIORITY = True
+LEAD_ROTATION_BOTTOM_STRIKES = 3
 # A4 work reports (001 第五章): the daily report is due before the end of the working day, the weekly one
 # on Friday (Mon=0 … Sun=6) before the end of the day, the monthly one on the month's last day. Reminders
 # go out this many minutes before the due time to those who have not submitted (once per period).

@@ -57,6 +57,7 @@ from crm.models.pool import (
     PoolThreshold,
     PoolWarning,
 )
+from crm.models.rotation import RotationMonth, RotationStanding, StandingKind
 from crm.models.sales import (
     ORDER_CATEGORY_CHOICES,
     Contract,
@@ -147,7 +148,10 @@ __all__ = [
     "Region",
     "ReviewStatus",
     "Role",
+    "RotationMonth",
+    "RotationStanding",
     "RowOutcome",
+    "StandingKind",
     "StatusChange",
     "StepStatus",
     "Task",

@@ -26,17 +26,29 @@ from crm.models import (
     User,
 )
 from crm.selectors import customer_find_duplicate, normalize_name
+from crm.selectors_rotation import RotationStandings, rotation_standings
 from crm.services.customers import customer_create, validate_phone
 
 
-def _next_in_rotation(rule: LeadAssignmentRule) -> User | None:
-    """Round-robin among the rule's active users, after the one who got the previous lead."""
-    users = sorted((u for u in rule.users.all() if u.is_active), key=lambda u: u.pk)
+def _next_in_rotation(rule: LeadAssignmentRule, standings: RotationStandings) -> User | None:
+    """Round-robin among the rule's frontline sellers (active, leading no team: the people the rankings
+    rank, crm.policy.frontline_sellers), after the one who got the previous lead. 003 §12.4 as published
+    (crm.selectors_rotation): a seller who lost assignment is skipped — unless that leaves nobody, then
+    the normal rotation deals (a lead is never left unassigned for it); each round deals to the last
+    month's top sellers first (in their ranking order), then to the others."""
+    users = list(policy.frontline_sellers().filter(pk__in=rule.users.values("pk")).order_by("pk"))
     if not users:
         return None
+    users = [u for u in users if u.pk not in standings.excluded] or users
+    top = {pk: i for i, pk in enumerate(standings.priority)}
+    users.sort(key=lambda u: (u.pk not in top, top.get(u.pk, 0), u.pk))
+    order = [u.pk for u in users]
     last = rule.last_assigned_id
-    following = [u for u in users if last is None or u.pk > last]
-    chosen = following[0] if following else users[0]
+    if last in order:
+        after = order.index(last) + 1
+    else:  # nobody yet (the round starts at the top), or the last one left the rotation
+        after = next((i for i, pk in enumerate(order) if last is not None and pk > last), 0)
+    chosen = users[after % len(users)]
     # a bookkeeping pointer, not a settings change: no history row
     LeadAssignmentRule.objects.filter(pk=rule.pk).update(last_assigned=chosen)
     return chosen
@@ -47,10 +59,11 @@ def lead_pick_assignee(*, region: Region | None, industry: Industry | None) -> U
     if region is None:
         return None
     rules = LeadAssignmentRule.objects.select_for_update().filter(region=region, active=True)
+    standings = rotation_standings()
     for rule in (list(rules.filter(industry=industry)) if industry else []) + list(
         rules.filter(industry__isnull=True)
     ):
-        chosen = _next_in_rotation(rule)
+        chosen = _next_in_rotation(rule, standings)
         if chosen:
             return chosen
     manager = region.manager

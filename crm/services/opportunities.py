@@ -18,7 +18,7 @@ from common.money import ZERO, round_fen
 from common.timeutil import local_today
 from common.workdays import add_workdays
 from crm import policy
-from crm.extensions import open_collision
+from crm.extensions import open_opportunity_collision
 from crm.models import (
     Customer,
     Opportunity,
@@ -115,18 +115,7 @@ def _registration_collision(*, opp: Opportunity, customer: Customer, by: User) -
         return
     if owner_id in policy.team_member_ids(by):
         return
-    open_collision(
-        customer=customer,
-        claimant=by,
-        source="opportunity",
-        by=by,
-        registered_at=opp.registered_at,
-        evidence={
-            "opportunity_id": opp.pk,
-            "opportunity": opp.name,
-            "opportunity_registered_at": opp.registered_at.isoformat(),
-        },
-    )
+    open_opportunity_collision(opp=opp, customer=customer, claimant=by, source="opportunity", by=by)
 
 
 @transaction.atomic

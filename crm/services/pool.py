@@ -29,7 +29,7 @@ from common.notifications import email_enabled, notify
 from common.timeutil import local_date, start_of_local_day
 from crm import policy as crm_policy
 from crm.contact_clock import CLOCK_SQL, EPOCH_SQL, RELEASED_CLOCK_SQL
-from crm.extensions import CollisionCaseRef, open_collision
+from crm.extensions import CollisionCaseRef, open_opportunity_collision
 from crm.models import (
     Contract,
     ContractStatus,
@@ -616,18 +616,8 @@ def _pool_collisions(*, customer: Customer, to_user: User, by: User) -> list[Col
         if opp.owner_id in seen or not opp.owner.is_active:
             continue
         seen.add(opp.owner_id)
-        case = open_collision(
-            customer=customer,
-            claimant=opp.owner,
-            source="pool_claim",
-            by=by,
-            registered_at=opp.registered_at,
-            evidence={
-                "opportunity_id": opp.pk,
-                "opportunity": opp.name,
-                "opportunity_registered_at": opp.registered_at.isoformat(),
-                "claimed_by": to_user.pk,
-            },
+        case = open_opportunity_collision(
+            opp=opp, customer=customer, claimant=opp.owner, source="pool_claim", by=by, claimed_by=to_user.pk
         )
         if case is not None and case not in cases:
             cases.append(case)

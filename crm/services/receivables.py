@@ -149,10 +149,7 @@ def order_cleared_refresh(*, order_ids: Iterable[int]) -> int:
 def receivables_visible_to(*, user: User) -> QuerySet[Order]:
     """C11: finance and whoever sees everything see all receivables; a manager their team's; a rep
     their own."""
-    qs = Order.objects.filter(status=OrderStatus.BOOKED)
-    if user.sees_everything or user.has_role(Role.FINANCE):
-        return qs
-    return qs.filter(owner_id__in=crm_policy.team_member_ids(user))
+    return crm_policy.money_owned(Order.objects.filter(status=OrderStatus.BOOKED), user)
 
 
 def receivables_overdue(

@@ -3,6 +3,8 @@ customer rebate / make-good request form."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -175,6 +177,13 @@ def _request_or_404(request: AuthedRequest, pk: int) -> ApprovalRequest:
         raise Http404 from exc
 
 
+def _decide(request: AuthedRequest, req: ApprovalRequest, d: dict[str, Any]) -> ApprovalRequest:
+    """The request's page and the inbox's one-click buttons: one decision form, one Q2 service call."""
+    return services.approval_decide(
+        request=req, by=request.user, approve=d["decision"] == "approve", reason=d["reason"], rate=d["rate"]
+    )
+
+
 @page_open_to(policy.can_open_approvals)
 @require_http_methods(["GET", "POST"])
 def approval_detail(request: AuthedRequest, pk: int) -> HttpResponse:
@@ -183,13 +192,7 @@ def approval_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            req = services.approval_decide(
-                request=req,
-                by=request.user,
-                approve=d["decision"] == "approve",
-                reason=d["reason"],
-                rate=d["rate"],
-            )
+            req = _decide(request, req, d)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -213,13 +216,7 @@ def approval_decide(request: AuthedRequest, pk: int) -> HttpResponse:
         return redirect("crm:approval_inbox")
     d = form.cleaned_data
     try:
-        req = services.approval_decide(
-            request=req,
-            by=request.user,
-            approve=d["decision"] == "approve",
-            reason=d["reason"],
-            rate=d["rate"],
-        )
+        req = _decide(request, req, d)
     except DomainError as exc:
         messages.error(request, f"{req.title}：{exc.message}")
     else:

@@ -155,6 +155,19 @@ def collision_open(
         claimant_user.pk if claimant_user else (claimant_partner.user_id if claimant_partner else None)
     )
     by = by or claimant_user
+
+    def add_claimant(case: CollisionCase, customer: Customer) -> CollisionParty:
+        """The claimant as a party of the case, registered when they say (default now)."""
+        return CollisionParty.objects.create(
+            case=case,
+            user=claimant_user,
+            partner=claimant_partner,
+            role=PartyRole.CLAIMANT,
+            registered_at=registered_at or now,
+            first_contact_at=first_contact_at or _first_followup_at(customer, acting_user_id),
+            statement=statement[:2000],
+        )
+
     for attempt in range(3):
         try:
             with transaction.atomic():
@@ -180,15 +193,7 @@ def collision_open(
                         claimant_partner and p.partner_id == claimant_partner.pk for p in parties
                     ):
                         return case
-                    party = CollisionParty.objects.create(
-                        case=case,
-                        user=claimant_user,
-                        partner=claimant_partner,
-                        role=PartyRole.CLAIMANT,
-                        registered_at=registered_at or now,
-                        first_contact_at=first_contact_at or _first_followup_at(customer, acting_user_id),
-                        statement=statement[:2000],
-                    )
+                    party = add_claimant(case, customer)
                     from_status = case.status
                     if case.status != S.ESCALATED:
                         # A new party: the proposal is recomputed and earlier agreements no longer hold.
@@ -224,15 +229,7 @@ def collision_open(
                     first_contact_at=_first_followup_at(customer, customer.owner_id)
                     or customer.first_contact_at,
                 )
-                claim = CollisionParty.objects.create(
-                    case=case,
-                    user=claimant_user,
-                    partner=claimant_partner,
-                    role=PartyRole.CLAIMANT,
-                    registered_at=registered_at or now,
-                    first_contact_at=first_contact_at or _first_followup_at(customer, acting_user_id),
-                    statement=statement[:2000],
-                )
+                claim = add_claimant(case, customer)
                 _propose(case, [holder, claim])
                 case.save(update_fields=["status", "proposed_rule", "proposed_winner", "updated_at"])
                 _history(

@@ -185,7 +185,25 @@ def test_rankings_are_published_with_shared_ranks():
     assert rank_by(rows, "collections")[0].person.name == "销售乙一"
 
     only_b = rankings(period=Period.of(THIS_MONTH), dept_path=org.dept_b.path)
-    assert {p.name for p in only_b} == {"经理乙", "销售乙一"}
+    assert {p.name for p in only_b} == {"销售乙一"}  # 003 §12.4 ranks the sellers, not 经理乙
+
+
+@override_settings(REPORTS_USAGE_MIN_NEW_CUSTOMERS=1, REPORTS_USAGE_MIN_NEW_OPPORTUNITIES=0)
+def test_usage_ranking_bottom_three_are_sellers_never_a_manager():
+    """A2's bottom 3 loses lead assignment (003 §12.4): it ranks the sellers the lead rotation deals to,
+    so a manager with no own activity (and the account executive, the director) is never in it."""
+    org = org_with_stages()
+    new_customers(org.rep_a1, 3)
+    new_customers(org.rep_b1, 2)  # rep_a2 does nothing this month; neither do the managers
+
+    usage = usage_ranking(period=Period.of(THIS_MONTH))
+    rows = [(r.person.name, r.score) for r in usage.rows]
+    assert rows == [("销售甲一", 3), ("销售乙一", 2), ("销售甲二", 0)]
+    assert [r.person.name for r in usage.top] == ["销售甲一", "销售乙一"]
+    assert [r.person.name for r in usage.bottom] == ["销售甲二"]  # the rest after the top: one seller
+    assert usage.bottom[0].missing == "新增客户差 1 个"
+    ranked = {r.person.user_id for r in usage.rows}
+    assert not ranked & {org.manager_a.pk, org.manager_b.pk, org.regional_manager.pk, org.executive.pk}
 
 
 @override_settings(
