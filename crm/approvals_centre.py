@@ -153,7 +153,7 @@ def request_cards(*, user: User, kinds: Iterable[str], limit: int) -> list[Appro
         cards.append(
             ApprovalCard(
                 pk=req.pk,
-                title=req.title,
+                title=req.heading,
                 url=reverse("crm:approval_detail", args=[req.pk]),
                 requester=str(req.requested_by),
                 submitted_at=req.created_at,

@@ -128,7 +128,9 @@ class ApprovalStatus(models.TextChoices):
 
 class ApprovalRequest(TimeStampedModel):
     kind = models.CharField(_("审批类型"), max_length=30, choices=ApprovalKind.choices, db_index=True)
-    title = models.CharField(_("事项"), max_length=200)
+    title = models.CharField(_("事项"), max_length=200)  # the Chinese wording (search, the admin)
+    # Issue 15: the same title as message id + arguments, read in the reader's language (`heading`).
+    title_words = models.JSONField(_("事项（多语言）"), null=True, blank=True, editable=False)
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
     object_id = models.PositiveBigIntegerField()
     subject = GenericForeignKey("content_type", "object_id")
@@ -160,7 +162,14 @@ class ApprovalRequest(TimeStampedModel):
         indexes = [models.Index(fields=["content_type", "object_id"], name="approval_subject_idx")]
 
     def __str__(self) -> str:
-        return self.title
+        return self.heading
+
+    @property
+    def heading(self) -> str:
+        """The title in the reader's language; a request stored before issue 15 reads as stored."""
+        from common.deferred_text import words_text
+
+        return words_text(self.title_words, fallback=self.title)
 
 
 class StepStatus(models.TextChoices):

@@ -18,9 +18,11 @@ from django.db import models, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
+from common.deferred_text import Words, words, words_json, words_stored_text
 from common.errors import DomainError, NotFound
-from common.templatetags.money import pct
+from common.fen import pct
 from common.timeutil import local_today
 from crm import policy
 from crm.models import (
@@ -306,7 +308,7 @@ def approval_request_create(
     kind: str,
     subject: models.Model,
     requested_by: User,
-    title: str,
+    title: str | Words,
     ratio: Decimal | None = None,
     amount: Decimal | None = None,
     standard_template: bool = True,
@@ -318,7 +320,8 @@ def approval_request_create(
     rule = authority_rule_for(kind=kind, ratio=ratio, amount=amount, standard_template=standard_template)
     request = ApprovalRequest.objects.create(
         kind=kind,
-        title=title[:200],
+        title=words_stored_text(title)[:200],
+        title_words=words_json(title) if isinstance(title, Words) else None,
         content_type=ContentType.objects.get_for_model(subject),
         object_id=subject.pk,
         rule=rule,
@@ -501,6 +504,12 @@ def step_approvers(step: ApprovalStep) -> list[User]:
     ]
 
 
+def title_words(request: ApprovalRequest) -> dict[str, Any] | str:
+    """Issue 15: the request's title to put inside other words (a notification), kept translatable;
+    a request stored before issue 15 has only its text."""
+    return request.title_words or request.title
+
+
 def _notify_turn(request: ApprovalRequest) -> None:
     """K12/Q2: whoever must decide the step now waiting learns it is their turn. Looked up and sent
     after commit, so a refused decision asks no one."""
@@ -516,10 +525,11 @@ def _notify_turn(request: ApprovalRequest) -> None:
         nxt = _next_step(request)
         users = step_approvers(nxt) if nxt is not None else []
         if users:
-            text = _("待您审批：%(title)s（%(who)s 提交）") % {
-                "title": request.title,
-                "who": request.requested_by,
-            }
+            text = words(
+                gettext_noop("待您审批：%(title)s（%(who)s 提交）"),
+                title=title_words(request),
+                who=request.requested_by,
+            )
             notify(users=users, text=text, link=link)
 
     transaction.on_commit(send)
@@ -534,11 +544,12 @@ def _notify_decision(request: ApprovalRequest, *, by: User, approve: bool) -> No
     from common.notifications import notify
 
     link = reverse("crm:approval_detail", args=[request.pk])
+    title = title_words(request)
     if request.status == ApprovalStatus.APPROVED:
-        text = _("审批通过：%(title)s（%(by)s 最终同意）") % {"by": by, "title": request.title}
+        text = words(gettext_noop("审批通过：%(title)s（%(by)s 最终同意）"), by=by, title=title)
     else:
-        verb = _("同意") if approve else _("驳回")
-        text = _("%(by)s 已%(verb)s：%(title)s") % {"by": by, "verb": verb, "title": request.title}
+        verb = gettext_lazy("同意") if approve else gettext_lazy("驳回")
+        text = words(gettext_noop("%(by)s 已%(verb)s：%(title)s"), by=by, verb=verb, title=title)
     requester = request.requested_by
     transaction.on_commit(lambda: notify(users=[requester], text=text, link=link))
     _notify_turn(request)
@@ -548,12 +559,12 @@ def approval_outcome_text(request: ApprovalRequest) -> str:
     """What a decision did and what follows, for the person who made it ("已同意报价 Q-…，已通知杨一")."""
     requester = str(request.requested_by)
     if request.status == ApprovalStatus.REJECTED:
-        return _("已驳回「%(t)s」，已通知 %(who)s。") % {"t": request.title, "who": requester}
+        return _("已驳回「%(t)s」，已通知 %(who)s。") % {"t": request.heading, "who": requester}
     if request.status == ApprovalStatus.APPROVED:
-        return _("已同意「%(t)s」，审批完成，已通知 %(who)s。") % {"t": request.title, "who": requester}
+        return _("已同意「%(t)s」，审批完成，已通知 %(who)s。") % {"t": request.heading, "who": requester}
     nxt = _next_step(request)
     return _("已同意「%(t)s」，下一步由 %(next)s 审批，已通知 %(who)s。") % {
-        "t": request.title,
+        "t": request.heading,
         "next": step_actor_label(nxt) if nxt else "",
         "who": requester,
     }
@@ -698,7 +709,12 @@ def concession_request(
         kind=kind,
         subject=concession,
         requested_by=by,
-        title=f"{concession.get_kind_display()} {customer} {pct(ratio)}",
+        title=words(
+            gettext_noop("%(kind)s %(customer)s %(rate)s"),
+            kind=ConcessionKind(kind).label,
+            customer=customer,
+            rate=pct(ratio),
+        ),
         ratio=ratio,
         amount=concession.base_amount,
         customer_owner=customer.owner,

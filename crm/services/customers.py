@@ -12,8 +12,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from common.audit import audit_record, diff, snapshot
+from common.deferred_text import words
 from common.errors import Conflict, DomainError
 from common.timeutil import date_in_sane_range, local_date, sane_range_message, start_of_local_day
 from crm import policy
@@ -402,12 +404,12 @@ def key_account_class_request(
         kind="key_account_class",
         subject=change,
         requested_by=by,
-        title=_("%(customer)s 大客户分类：%(old)s → %(new)s")
-        % {
-            "customer": customer.name,
-            "old": change.get_from_class_display(),
-            "new": change.get_to_class_display(),
-        },
+        title=words(
+            gettext_noop("%(customer)s 大客户分类：%(old)s → %(new)s"),
+            customer=customer.name,
+            old=dict(KeyAccountClass.choices).get(change.from_class, change.from_class),
+            new=dict(KeyAccountClass.choices).get(change.to_class, change.to_class),
+        ),
         customer_owner=customer.owner,
     )
     return change

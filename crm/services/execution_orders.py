@@ -11,7 +11,9 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from common.deferred_text import words
 from common.errors import DomainError
 from common.money import format_cny, round_fen
 from crm import policy
@@ -106,7 +108,7 @@ def execution_order_create(
         kind=ApprovalKind.EXECUTION_ORDER,
         subject=eo,
         requested_by=by,
-        title=_("执行单 %(n)s（合同 %(c)s）") % {"n": eo.number, "c": contract.number},
+        title=words(gettext_noop("执行单 %(n)s（合同 %(c)s）"), n=eo.number, c=contract.number),
         amount=amount,
         customer_owner=contract.owner,
     )

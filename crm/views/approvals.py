@@ -221,7 +221,7 @@ def approval_decide(request: AuthedRequest, pk: int) -> HttpResponse:
             rate=d["rate"],
         )
     except DomainError as exc:
-        messages.error(request, f"{req.title}：{exc.message}")
+        messages.error(request, f"{req.heading}：{exc.message}")
     else:
         messages.success(request, services.approval_outcome_text(req))
     return redirect("crm:approval_inbox")
