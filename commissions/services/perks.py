@@ -27,10 +27,12 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from commissions.models import PartnerPerk, PartnerPerkEvent, PerkAction, PerkKind, PerkStatus, SalesTarget
 from commissions.services.reward_sales import add_months
 from commissions.services.rewards import pool_sales
+from common.deferred_text import words
 from common.errors import Conflict, DomainError
 from common.fen import ZERO, format_cny, round_fen
 from common.notifications import notify
@@ -103,9 +105,12 @@ def _notify(perks: list[PartnerPerk]) -> None:
         if user is not None:
             notify(
                 users=[user],
-                text=(
-                    f"您获得{perk.get_kind_display()}"
-                    f"（{perk.valid_from:%Y-%m-%d} 至 {perk.valid_until:%Y-%m-%d}）：{perk.reason}"
+                text=words(
+                    gettext_noop("您获得%(kind)s（%(start)s 至 %(end)s）：%(reason)s"),
+                    kind=PerkKind(perk.kind).label,
+                    start=f"{perk.valid_from:%Y-%m-%d}",
+                    end=f"{perk.valid_until:%Y-%m-%d}",
+                    reason=perk.reason,
                 ),
                 link=reverse("commissions:perk_list"),
             )

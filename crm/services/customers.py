@@ -491,13 +491,14 @@ def _notify_review(customer: Customer, *, by: User) -> None:
     from common.notifications import notify
 
     if customer.review_status == ReviewStatus.APPROVED:
-        text = _("%(by)s 已通过新客户「%(c)s」的审核。") % {"by": by, "c": customer.name}
+        text = words(gettext_noop("%(by)s 已通过新客户「%(c)s」的审核。"), by=by, c=customer.name)
     else:
-        text = _("%(by)s 驳回了新客户「%(c)s」：%(r)s") % {
-            "by": by,
-            "c": customer.name,
-            "r": customer.review_reason,
-        }
+        text = words(
+            gettext_noop("%(by)s 驳回了新客户「%(c)s」：%(r)s"),
+            by=by,
+            c=customer.name,
+            r=customer.review_reason,
+        )
     owner = customer.owner
     link = reverse("crm:customer_detail", args=[customer.pk])
     transaction.on_commit(lambda: notify(users=[owner], text=text, link=link))

@@ -132,15 +132,16 @@ def _notify_approved(eo: ExecutionOrder) -> None:
 
     from common.notifications import notify
 
-    text = _(
-        "执行单 %(n)s（合同 %(c)s）已审批通过：请于 %(ship)s 发货，%(on)s 收款 %(amount)s，并安排实施。"
-    ) % {
-        "n": eo.number,
-        "c": eo.contract.number,
-        "ship": eo.ship_on.isoformat(),
-        "on": eo.collect_on.isoformat(),
-        "amount": format_cny(eo.collect_amount),
-    }
+    text = words(
+        gettext_noop(
+            "执行单 %(n)s（合同 %(c)s）已审批通过：请于 %(ship)s 发货，%(on)s 收款 %(amount)s，并安排实施。"
+        ),
+        n=eo.number,
+        c=eo.contract.number,
+        ship=eo.ship_on.isoformat(),
+        on=eo.collect_on.isoformat(),
+        amount=format_cny(eo.collect_amount),
+    )
     link = reverse("crm:execution_order_detail", args=[eo.pk])
 
     def send() -> None:
