@@ -140,7 +140,7 @@ def _facts(req: ApprovalRequest, subject: Model | None) -> tuple[tuple[str, str]
             facts.append((_("金额"), format_cny(req.amount)))
         if req.ratio is not None:
             facts.append((_("价格为标准价的"), pct(req.ratio, 2)))
-    facts.append((_("适用规则"), req.rule.name))
+    facts.append((_("适用规则"), req.rule.label))
     return tuple(facts)
 
 

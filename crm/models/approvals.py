@@ -65,7 +65,15 @@ class AuthorityRule(models.Model):
         ordering = ["kind", "priority", "id"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} · {self.name}"
+        return f"{self.get_kind_display()} · {self.label}"
+
+    @property
+    def label(self) -> str:
+        """Issue 15: the rule's description in the reader's language — the seeded rules' descriptions are
+        in the translation files; a rule an admin wrote is shown as written."""
+        from django.utils.translation import gettext
+
+        return gettext(self.name) if self.name else ""
 
     def clean(self) -> None:
         """Admin edits: the chain must name known roles, ranges must not be upside down."""

@@ -63,14 +63,14 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     # quote discount [003 §9.1]: ratio = quoted price ÷ list price
     {
         "kind": ApprovalKind.QUOTE_DISCOUNT,
-        "name": "报价≥标准价50%（5折）：部门/渠道经理",
+        "name": gettext_noop("报价≥标准价50%（5折）：部门/渠道经理"),
         "priority": 10,
         "ratio_min": D("0.5"),
         "chain": [[Role.SALES_MANAGER]],
     },
     {
         "kind": ApprovalKind.QUOTE_DISCOUNT,
-        "name": "45%≤报价<50%（4.5折）：总裁助理",
+        "name": gettext_noop("45%≤报价<50%（4.5折）：总裁助理"),
         "priority": 20,
         "ratio_min": D("0.45"),
         "ratio_max": D("0.5"),
@@ -78,14 +78,14 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     },
     {
         "kind": ApprovalKind.QUOTE_DISCOUNT,
-        "name": "报价<45%：副总裁或总裁",
+        "name": gettext_noop("报价<45%：副总裁或总裁"),
         "priority": 30,
         "chain": [[Role.VP, Role.PRESIDENT]],
     },
     # contract [003 §9.2]
     {
         "kind": ApprovalKind.CONTRACT,
-        "name": "≤¥200,000、价格≥标准价45%且标准模板：部门经理",
+        "name": gettext_noop("≤¥200,000、价格≥标准价45%且标准模板：部门经理"),
         "priority": 10,
         "ratio_min": D("0.45"),
         "ratio_max": None,
@@ -96,14 +96,14 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     },
     {
         "kind": ApprovalKind.CONTRACT,
-        "name": "其他合同：销售管理部经理→研发副总裁→交付副总裁→总裁 会签",
+        "name": gettext_noop("其他合同：销售管理部经理→研发副总裁→交付副总裁→总裁 会签"),
         "priority": 20,
         "chain": [[Role.SALES_ADMIN_MANAGER], [Role.RD_VP], [Role.DELIVERY_VP], [Role.PRESIDENT]],
     },
     # customer rebate (客户佣金) [002 §6]: ratio = rebate ÷ money received
     {
         "kind": ApprovalKind.CUSTOMER_REBATE,
-        "name": "0–5%：客户经理",
+        "name": gettext_noop("0–5%：客户经理"),
         "priority": 10,
         "ratio_min": D("0"),
         "ratio_max": D("0.05"),
@@ -113,7 +113,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     },
     {
         "kind": ApprovalKind.CUSTOMER_REBATE,
-        "name": "5–10%：客户总监",
+        "name": gettext_noop("5–10%：客户总监"),
         "priority": 20,
         "ratio_min": D("0.05"),
         "ratio_min_inclusive": False,
@@ -123,7 +123,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     },
     {
         "kind": ApprovalKind.CUSTOMER_REBATE,
-        "name": "≥10%：总经理",
+        "name": gettext_noop("≥10%：总经理"),
         "priority": 30,
         "ratio_min": D("0.10"),
         "chain": [[Role.PRESIDENT]],
@@ -131,7 +131,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     # make-good volume (补量) [002 §4]: ratio = make-good ÷ monthly volume
     {
         "kind": ApprovalKind.MAKE_GOOD_PLATFORM,
-        "name": "平台≤1%：客户经理",
+        "name": gettext_noop("平台≤1%：客户经理"),
         "priority": 10,
         "ratio_min": D("0"),
         "ratio_max": D("0.01"),
@@ -141,7 +141,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     },
     {
         "kind": ApprovalKind.MAKE_GOOD_PLATFORM,
-        "name": "平台1%–5%：客户总监",
+        "name": gettext_noop("平台1%–5%：客户总监"),
         "priority": 20,
         "ratio_min": D("0.01"),
         "ratio_min_inclusive": False,
@@ -151,13 +151,13 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     },
     {
         "kind": ApprovalKind.MAKE_GOOD_PLATFORM,
-        "name": "平台>5%：上一级（副总裁）",
+        "name": gettext_noop("平台>5%：上一级（副总裁）"),
         "priority": 30,
         "chain": [[Role.VP, Role.PRESIDENT]],
     },
     {
         "kind": ApprovalKind.MAKE_GOOD_DATABASE,
-        "name": "数据库≤2%：客户经理",
+        "name": gettext_noop("数据库≤2%：客户经理"),
         "priority": 10,
         "ratio_min": D("0"),
         "ratio_max": D("0.02"),
@@ -167,7 +167,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     },
     {
         "kind": ApprovalKind.MAKE_GOOD_DATABASE,
-        "name": "数据库2%–5%：客户总监",
+        "name": gettext_noop("数据库2%–5%：客户总监"),
         "priority": 20,
         "ratio_min": D("0.02"),
         "ratio_min_inclusive": False,
@@ -177,14 +177,14 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     },
     {
         "kind": ApprovalKind.MAKE_GOOD_DATABASE,
-        "name": "数据库>5%：上一级（副总裁）",
+        "name": gettext_noop("数据库>5%：上一级（副总裁）"),
         "priority": 30,
         "chain": [[Role.VP, Role.PRESIDENT]],
     },
     # below-floor sale [000 §4.2.9]: the approver sets the commission rate for it
     {
         "kind": ApprovalKind.BELOW_FLOOR,
-        "name": "低于最低价销售：大区经理及以上（设定提成比例）",
+        "name": gettext_noop("低于最低价销售：大区经理及以上（设定提成比例）"),
         "priority": 10,
         "chain": [EVERYONE_ABOVE_REGION],
     },
@@ -192,7 +192,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     # customer support lead's final review
     {
         "kind": ApprovalKind.AGREEMENT_CHANGE,
-        "name": "协议变更（客户部）：客户总监→客户支持主管",
+        "name": gettext_noop("协议变更（客户部）：客户总监→客户支持主管"),
         "priority": 10,
         "chain": [[Role.CUSTOMER_DIRECTOR], [Role.CUSTOMER_SUPPORT_LEAD]],
     },
@@ -200,21 +200,21 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     # above decides, never the rep alone.
     {
         "kind": ApprovalKind.KEY_ACCOUNT_CLASS,
-        "name": "大客户分类变更：大区经理及以上",
+        "name": gettext_noop("大客户分类变更：大区经理及以上"),
         "priority": 10,
         "chain": [EVERYONE_ABOVE_REGION],
     },
     # issue 17: an order beyond its contract's remaining amount (amount = the excess)
     {
         "kind": ApprovalKind.ORDER_OVER_CONTRACT,
-        "name": "订单超出合同余额：大区经理及以上",
+        "name": gettext_noop("订单超出合同余额：大区经理及以上"),
         "priority": 10,
         "chain": [EVERYONE_ABOVE_REGION],
     },
     # execution order (执行单) [003 §9.3]: the 销售管理部商务经理 reviews it before delivery starts
     {
         "kind": ApprovalKind.EXECUTION_ORDER,
-        "name": "执行单：销售管理部商务经理审核",
+        "name": gettext_noop("执行单：销售管理部商务经理审核"),
         "priority": 10,
         "chain": [[Role.SALES_ADMIN_MANAGER]],
     },
@@ -222,14 +222,14 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     # sales director and the general manager (报销售总监和总经理审核、审批) before it is published
     {
         "kind": ApprovalKind.COMMISSION_PLAN,
-        "name": "提成方案发布：财务中心→销售总监→总裁",
+        "name": gettext_noop("提成方案发布：财务中心→销售总监→总裁"),
         "priority": 10,
         "chain": [[Role.FINANCE], [Role.DIRECTOR], [Role.PRESIDENT]],
     },
     # bad-debt write-off (Q6): finance approves
     {
         "kind": ApprovalKind.WRITE_OFF,
-        "name": "坏账核销：财务中心",
+        "name": gettext_noop("坏账核销：财务中心"),
         "priority": 10,
         "chain": [[Role.FINANCE]],
     },

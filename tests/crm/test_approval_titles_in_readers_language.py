@@ -111,3 +111,16 @@ def test_words_translate_their_labels_and_survive_a_broken_entry() -> None:
         # an argument the message no longer names: the stored text is shown rather than an error
         assert words_text({"m": "待您审批：%(title)s（%(who)s 提交）", "a": {}}, fallback="旧文本") == "旧文本"
     assert words_text(None, fallback="旧文本") == "旧文本"
+
+
+def test_the_seeded_rule_reads_in_english_and_an_admins_rule_as_written(org, client_for) -> None:  # type: ignore[no-untyped-def]
+    quote = submitted_quote(org.rep_a1)
+    req = ApprovalRequest.objects.get(kind="quote_discount", object_id=quote.pk)
+    client = client_for(org.manager_a)
+    url = reverse("crm:approval_detail", args=[req.pk])
+    assert "报价≥标准价50%（5折）：部门/渠道经理" in client.get(url).content.decode()
+    english(client)
+    assert "Quote ≥ 50% of list price: department/channel manager" in client.get(url).content.decode()
+    req.rule.name = "华东区特批"
+    req.rule.save(update_fields=["name"])
+    assert "华东区特批" in client.get(url).content.decode()
