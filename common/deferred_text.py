@@ -75,7 +75,9 @@ def words_text(data: Any, fallback: str = "") -> str:
     they cannot be read (a message id changed since, a missing argument)."""
     if not isinstance(data, dict) or not isinstance(data.get("m"), str):
         return fallback
-    args = data.get("a") if isinstance(data.get("a"), dict) else {}
+    args = data.get("a")
+    if not isinstance(args, dict):
+        args = {}
     decoded = {k: _decode(v) for k, v in args.items()}
     try:
         return _fill(gettext(data["m"]), decoded)

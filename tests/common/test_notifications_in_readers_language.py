@@ -14,9 +14,9 @@ from django.utils import translation
 
 from common.models import Notification
 from common.notifications import notify
+from crm.models import Task
 from crm.services.pool import pool_sweep
 from crm.services.pool_release import customers_release_to_pool
-from crm.models import Task
 from crm.services.tasks import tasks_send_reminders
 from tests.crm.pool_helpers import TODAY, silent_customer
 from tests.factories import CustomerFactory
@@ -44,7 +44,8 @@ def test_the_sweeps_warning_and_release_read_in_each_language(org, rep, manager)
     assert sorted(Notification.objects.filter(user=rep).values_list("text", flat=True)) == sorted(zh)
     assert sorted(read(rep, "en")) == sorted(
         [
-            f"Customer “{gone.name}” has not been contacted for 75 days and has been moved to the public pool.",
+            f"Customer “{gone.name}” has not been contacted for 75 days and has been moved to the "
+            "public pool.",
             f"Customer “{warn.name}” has not been contacted for 45 days and will move to the public pool "
             "in 15 days; please follow up soon.",
         ]
@@ -58,7 +59,9 @@ def test_the_sweeps_warning_and_release_read_in_each_language(org, rep, manager)
 def test_a_release_by_hand_reads_in_each_language(org) -> None:  # type: ignore[no-untyped-def]
     customer = CustomerFactory(owner=org.rep_a1, name="区里释放的")
     customers_release_to_pool(customer_ids=[customer.pk], reason="重复客户", by=org.regional_manager)
-    assert read(org.manager_a, "zh-hans") == ["您团队销售甲一的客户“区里释放的”已由区经理释放到公海，原因：重复客户。"]
+    assert read(org.manager_a, "zh-hans") == [
+        "您团队销售甲一的客户“区里释放的”已由区经理释放到公海，原因：重复客户。"
+    ]
     assert read(org.manager_a, "en") == [
         f"{org.rep_a1}'s customer “区里释放的” in your team was released to the public pool by "
         f"{org.regional_manager}. Reason: 重复客户."
@@ -76,7 +79,9 @@ def test_a_reminder_written_by_the_job_reads_in_english_on_an_english_page(org, 
     )
     assert tasks_send_reminders(now=dt.datetime(2026, 12, 4, 10, 0, tzinfo=dt.UTC)) == 1
     client = client_for(rep)
-    assert "待办提醒：“回访王总”，截止 2026-12-05。" in client.get(reverse("crm:notifications")).content.decode()
+    assert (
+        "待办提醒：“回访王总”，截止 2026-12-05。" in client.get(reverse("crm:notifications")).content.decode()
+    )
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     html = client.get(reverse("crm:notifications")).content.decode()
     assert "Task reminder: “回访王总”, due 2026-12-05." in html and "待办提醒" not in html

@@ -81,7 +81,9 @@ def test_the_managers_home_and_the_api_name_it_in_the_readers_language(org, clie
     assert [r["title"] for r in rows] == [en_title(quote.number)]
 
 
-def test_notifications_about_it_read_in_the_readers_language(org, client_for, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_notifications_about_it_read_in_the_readers_language(
+    org, client_for, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
     # given the rep submits from an English page: the manager is told it is their turn
     with django_capture_on_commit_callbacks(execute=True):
         quote = submitted_quote(org.rep_a1, language="en")
@@ -99,7 +101,9 @@ def test_a_request_stored_before_reads_as_stored(org, client_for) -> None:  # ty
     quote = submitted_quote(org.rep_a1)
     req = ApprovalRequest.objects.get(kind="quote_discount", object_id=quote.pk)
     ApprovalRequest.objects.filter(pk=req.pk).update(title="旧的审批标题", title_words=None)
-    html = english(client_for(org.manager_a)).get(reverse("crm:approval_detail", args=[req.pk])).content.decode()
+    html = (
+        english(client_for(org.manager_a)).get(reverse("crm:approval_detail", args=[req.pk])).content.decode()
+    )
     assert "旧的审批标题" in html
 
 
@@ -109,7 +113,9 @@ def test_words_translate_their_labels_and_survive_a_broken_entry() -> None:
     with translation.override("en"):
         assert words_text(stored) == "Customer commission 5%"
         # an argument the message no longer names: the stored text is shown rather than an error
-        assert words_text({"m": "待您审批：%(title)s（%(who)s 提交）", "a": {}}, fallback="旧文本") == "旧文本"
+        assert (
+            words_text({"m": "待您审批：%(title)s（%(who)s 提交）", "a": {}}, fallback="旧文本") == "旧文本"
+        )
     assert words_text(None, fallback="旧文本") == "旧文本"
 
 

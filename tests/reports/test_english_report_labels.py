@@ -47,7 +47,9 @@ def chart_div(html: str, name: str) -> str:
 def test_the_funnel_charts_data_names_the_stages_in_the_readers_language(org, client_for) -> None:  # type: ignore[no-untyped-def]
     client = client_for(org.manager_a)
     zh = chart_data(client.get(reverse("reports:funnel"), {"month": MONTH}).content.decode(), "funnel")
-    en = chart_data(english(client).get(reverse("reports:funnel"), {"month": MONTH}).content.decode(), "funnel")
+    en = chart_data(
+        english(client).get(reverse("reports:funnel"), {"month": MONTH}).content.decode(), "funnel"
+    )
     assert [i["name"] for i in zh["items"]][:2] == ["信息开发", "立项"]
     assert [i["name"] for i in en["items"]][:2] == ["Lead", "Qualified"]
     assert [i["value"] for i in en["items"]] == [i["value"] for i in zh["items"]]
