@@ -23,7 +23,7 @@ def _cards(user: User, limit: int) -> list[ApprovalCard]:
     )
     cards = []
     for case in qs.order_by("deadline", "id")[:limit]:
-        parties = "、".join(str(p) for p in case.parties.all())
+        parties = _("、").join(str(p) for p in case.parties.all())
         facts = [
             (_("客户"), case.customer.name),
             (_("状态"), case.get_status_display()),
