@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from crm import policy as crm_policy
 from crm.extensions import ApprovalCard, ApprovalTab, register_approval_tab
@@ -25,7 +25,7 @@ def _cards(user: User, limit: int) -> list[ApprovalCard]:
     for case in qs.order_by("deadline", "id")[:limit]:
         parties = _("、").join(str(p) for p in case.parties.all())
         facts = [
-            (_("客户"), case.customer.name),
+            (pgettext("one record", "客户"), case.customer.name),
             (_("状态"), case.get_status_display()),
             (_("当事人"), parties),
             (_("规则建议"), case.get_proposed_rule_display()),

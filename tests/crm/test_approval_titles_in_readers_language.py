@@ -67,6 +67,9 @@ def test_the_same_approval_reads_in_each_readers_language(org, client_for, submi
     for url in pages:
         html = client.get(url).content.decode()
         assert en_title(quote.number) in html and zh_title(quote.number) not in html
+    # the card's facts name one customer
+    card = client.get(pages[0]).content.decode()
+    assert "<dt" in card and ">Customer</dt>" in card and ">Customers</dt>" not in card
 
 
 def test_the_managers_home_and_the_api_name_it_in_the_readers_language(org, client_for, api_for) -> None:  # type: ignore[no-untyped-def]
