@@ -133,3 +133,25 @@ def test_the_seeded_rule_reads_in_english_and_an_admins_rule_as_written(org, cli
     req.rule.name = "华东区特批"
     req.rule.save(update_fields=["name"])
     assert "华东区特批" in client.get(url).content.decode()
+
+
+def test_the_cards_history_puts_a_decision_and_its_reason_the_readers_way(org, client_for) -> None:  # type: ignore[no-untyped-def]
+    # given a request whose first step was approved with a reason and whose second waits for the manager
+    from django.utils import timezone
+
+    from crm.models import ApprovalStep, StepStatus
+
+    quote = submitted_quote(org.rep_a1)
+    req = ApprovalRequest.objects.get(kind="quote_discount", object_id=quote.pk)
+    req.steps.update(
+        status=StepStatus.APPROVED, decided_by=org.president, decided_at=timezone.now(), reason="会签"
+    )
+    ApprovalStep.objects.create(
+        request=req, order=2, roles=",sales_manager,", assignee=org.manager_a, status=StepStatus.PENDING
+    )
+    ApprovalRequest.objects.filter(pk=req.pk).update(current_order=2)
+    client = client_for(org.manager_a)
+    url = reverse("crm:approval_inbox") + "?tab=quotes"
+    assert "：会签" in client.get(url).content.decode()
+    html = english(client).get(url).content.decode()
+    assert ": 会签" in html and "：会签" not in html
