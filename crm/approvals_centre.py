@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy
 
 from common.errors import NotFound
 from common.fen import format_cny, pct
@@ -116,7 +116,7 @@ def _facts(req: ApprovalRequest, subject: Model | None) -> tuple[tuple[str, str]
     if customer is None and subject is not None and hasattr(subject, "order"):
         customer = getattr(subject.order, "customer", None)  # a write-off: its order's customer
     if customer is not None:
-        facts.append((pgettext("one record", "客户"), str(customer.name)))
+        facts.append((_("客户"), str(customer.name)))
     kind = req.kind
     if kind == K.QUOTE_DISCOUNT and subject is not None:
         quote: Any = subject

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from common.access import page_open_to
@@ -157,7 +158,7 @@ def csv_download(rows: Iterator[list[str]], *, filename: str) -> StreamingHttpRe
 
 def export_response(rows: Iterator[list[str]], *, fmt: str) -> HttpResponseBase:
     if fmt == "xlsx":
-        return xlsx_download(rows, filename="customers.xlsx", sheet=_("客户"))
+        return xlsx_download(rows, filename="customers.xlsx", sheet=pgettext("menu", "客户"))
     return csv_download(rows, filename="customers.csv")
 
 
