@@ -8,6 +8,12 @@ existed (plain text only) or a message with no English entry still reads as it d
     words_json(w) → {"m": "报价 %(n)s 折扣审批", "a": {"n": "Q-1"}}  # store (JSONField)
     words_text(data) → "Quote Q-1 discount approval" on an English page
 
+A counted noun ("1 line", "3 lines") is stored with its plural id and the name of the argument that
+counts (`words_plural`); Chinese has one form, so both ids are the same Chinese wording.
+
+    words_plural(gettext_noop("有 %(k)d 行"), gettext_noop("有 %(k)d 行"), "k", k=3)
+    → {"m": "有 %(k)d 行", "p": "有 %(k)d 行", "c": "k", "a": {"k": 3}}
+
 An argument may itself be deferred (another `Words`, a `gettext_lazy` string or a TextChoices label):
 it is stored by its message id and translated with the rest. Anything else is stored as its text
 (numbers, names, money through `format_cny`, rates through `common.fen.pct`).
@@ -20,13 +26,15 @@ from typing import Any
 
 from django.utils import translation
 from django.utils.functional import Promise
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 
 @dataclass(frozen=True)
 class Words:
     msgid: str
     args: dict[str, Any] = field(default_factory=dict)
+    plural: str = ""  # the plural message id of a counted noun; `count` names the argument that counts
+    count: str = ""
 
     def __str__(self) -> str:
         return words_text(words_json(self))
@@ -34,6 +42,13 @@ class Words:
 
 def words(msgid: str, /, **args: Any) -> Words:
     return Words(str(msgid), args)
+
+
+def words_plural(singular: str, plural: str, count: str, /, **args: Any) -> Words:
+    """Words with a counted noun: read with ngettext on the argument named `count`."""
+    if not isinstance(args.get(count), int):
+        raise TypeError(f"words_plural: the count argument {count!r} must be an int")
+    return Words(str(singular), args, str(plural), count)
 
 
 def _message_id(value: Promise) -> str:
@@ -55,7 +70,17 @@ def _encode(value: Any) -> Any:
 
 
 def words_json(w: Words) -> dict[str, Any]:
-    return {"m": w.msgid, "a": {k: _encode(v) for k, v in w.args.items()}}
+    data: dict[str, Any] = {"m": w.msgid, "a": {k: _encode(v) for k, v in w.args.items()}}
+    if w.plural:
+        data["p"], data["c"] = w.plural, w.count
+    return data
+
+
+def _template(data: dict[str, Any], args: dict[str, Any]) -> str:
+    plural, count = data.get("p"), args.get(str(data.get("c")))
+    if isinstance(plural, str) and isinstance(count, int):
+        return ngettext(data["m"], plural, count)
+    return gettext(data["m"])
 
 
 def _decode(value: Any) -> Any:
@@ -80,7 +105,7 @@ def words_text(data: Any, fallback: str = "") -> str:
         args = {}
     decoded = {k: _decode(v) for k, v in args.items()}
     try:
-        return _fill(gettext(data["m"]), decoded)
+        return _fill(_template(data, decoded), decoded)
     except (KeyError, TypeError, ValueError):  # a translation with a bad placeholder: the id is right
         try:
             return _fill(data["m"], decoded)

@@ -32,7 +32,7 @@ from django.utils.translation import gettext_noop
 from commissions.models import PartnerPerk, PartnerPerkEvent, PerkAction, PerkKind, PerkStatus, SalesTarget
 from commissions.services.reward_sales import add_months
 from commissions.services.rewards import pool_sales
-from common.deferred_text import Words, words, words_json, words_stored_text
+from common.deferred_text import Words, words, words_json, words_plural, words_stored_text
 from common.errors import Conflict, DomainError
 from common.fen import ZERO, format_cny, pct, round_fen
 from common.notifications import notify
@@ -170,8 +170,10 @@ def partner_perks_grant(*, month: dt.date) -> list[PartnerPerk]:
         if t >= g_three:
             why.append(_three_months_total(label, t, g_three))
         if why:
-            reason = words(
+            reason = words_plural(
                 gettext_noop("%(why)s：次月免费市场指导 %(days)s 天，仅承担工作人员差旅费用"),
+                gettext_noop("%(why)s：次月免费市场指导 %(days)s 天，仅承担工作人员差旅费用"),
+                "days",
                 why=_both(why),
                 days=settings.REWARDS_GUIDANCE_DAYS,
             )
@@ -260,8 +262,10 @@ def partner_upgrades_grant(*, year: int) -> list[PartnerPerk]:
                     earned_for=start,
                     valid_from=valid_from,
                     months=months,
-                    reason=words(
+                    reason=words_plural(
                         gettext_noop("%(beaten)s：次月起享受战略合伙人折扣待遇 %(months)s 个月"),
+                        gettext_noop("%(beaten)s：次月起享受战略合伙人折扣待遇 %(months)s 个月"),
+                        "months",
                         beaten=beaten,
                         months=months,
                     ),

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from common.access import page_open_to
@@ -221,7 +221,11 @@ def customer_bulk(request: AuthedRequest) -> HttpResponseBase:
             return redirect(back)
         if result.done:
             messages.success(
-                request, _("已将 %(n)d 个客户转给%(user)s。") % {"n": len(result.done), "user": to_user}
+                request,
+                ngettext(
+                    "已将 %(n)d 个客户转给%(user)s。", "已将 %(n)d 个客户转给%(user)s。", len(result.done)
+                )
+                % {"n": len(result.done), "user": to_user},
             )
         for name, reason in result.refused:
             messages.error(request, _("%(customer)s：%(reason)s") % {"customer": name, "reason": reason})
@@ -234,7 +238,12 @@ def customer_bulk(request: AuthedRequest) -> HttpResponseBase:
         except DomainError as exc:
             messages.error(request, str(exc.message))
             return redirect(back)
-        _bulk_answer(request, result, _("已将 %(n)d 个客户释放到公海。") % {"n": len(result.done)})
+        n = len(result.done)
+        _bulk_answer(
+            request,
+            result,
+            ngettext("已将 %(n)d 个客户释放到公海。", "已将 %(n)d 个客户释放到公海。", n) % {"n": n},
+        )
         return redirect(back)
     messages.error(request, _("请选择一个您可以执行的批量操作。"))
     return redirect(back)

@@ -71,5 +71,5 @@ def test_an_upgrade_reason_reads_in_english(org) -> None:  # type: ignore[no-unt
     with translation.override("en"):
         assert perk.reason_text == (
             "Business total ¥150,000.00 in 2026, beating the annual target ¥100,000.00 by 50%: "
-            "the strategic partner discount for 1 months from next month"
+            "the strategic partner discount for 1 month from next month"
         )
