@@ -14,6 +14,9 @@ counts (`words_plural`); Chinese has one form, so both ids are the same Chinese 
     words_plural(gettext_noop("有 %(k)d 行"), gettext_noop("有 %(k)d 行"), "k", k=3)
     → {"m": "有 %(k)d 行", "p": "有 %(k)d 行", "c": "k", "a": {"k": 3}}
 
+A list argument (names) is stored as a list and joined the reader's way when read: "、" in Chinese,
+", " in English — {"l": ["甲", "乙"]}.
+
 An argument may itself be deferred (another `Words`, a `gettext_lazy` string or a TextChoices label):
 it is stored by its message id and translated with the rest. Anything else is stored as its text
 (numbers, names, money through `format_cny`, rates through `common.fen.pct`).
@@ -66,6 +69,8 @@ def _encode(value: Any) -> Any:
         return {"m": _message_id(value), "a": {}}
     if isinstance(value, int):
         return value
+    if isinstance(value, list | tuple):
+        return {"l": [_encode(v) for v in value]}
     return str(value)
 
 
@@ -86,6 +91,8 @@ def _template(data: dict[str, Any], args: dict[str, Any]) -> str:
 def _decode(value: Any) -> Any:
     if isinstance(value, dict) and "m" in value:
         return words_text(value)
+    if isinstance(value, dict) and isinstance(value.get("l"), list):
+        return gettext("、").join(str(_decode(v)) for v in value["l"])
     return value
 
 

@@ -100,7 +100,7 @@ def _history(req: ApprovalRequest) -> tuple[str, ...]:
                 "what": step.get_status_display(),
                 "when": when_text(step.decided_at),
             }
-            rows.append(f"{line}{_('：')}{step.reason}" if step.reason else line)
+            rows.append(f"{line}{_('：')}{step.reason_text}" if step.reason else line)
         elif step.order == req.current_order:
             rows.append(_("第%(n)d步 待 %(who)s 审批") % {"n": step.order, "who": _actor(step)})
     return tuple(rows)

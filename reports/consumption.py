@@ -276,7 +276,7 @@ def a3_reminders(*, today: dt.date) -> int:
                 text = words(
                     gettext_noop("%(month)s 未提交消费追踪分析的合伙人：%(names)s"),
                     month=f"{month:%Y-%m}",
-                    names="、".join(names),
+                    names=names,
                 )
                 sent += len(
                     notify(users=[managers[uid]], text=text, link=reverse("reports:a3_list"), batch=batch)

@@ -219,6 +219,8 @@ class ApprovalStep(models.Model):
     )
     decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
     reason = models.CharField(_("意见"), max_length=500, blank=True)
+    # Issue 15: an automatic reason is kept as words too, read in the reader's language (reason_text).
+    reason_words = models.JSONField(_("意见（多语言）"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("审批步骤")
@@ -228,6 +230,13 @@ class ApprovalStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request} #{self.order}"
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the reader's language; one a person typed (or stored before) reads as typed."""
+        from common.deferred_text import words_text
+
+        return words_text(self.reason_words, fallback=self.reason)
 
     @property
     def role_list(self) -> list[str]:

@@ -353,11 +353,13 @@ def approval_request_create(
         and customer_owner.pk == requested_by.pk
     ):
         now = timezone.now()
+        within = words(gettext_noop("在客户经理权限内（%(rule)s）"), rule=words(rule.name))
         ApprovalStep.objects.filter(request=request).update(
             status=StepStatus.APPROVED,
             decided_by=requested_by,
             decided_at=now,
-            reason=_("在客户经理权限内（%(rule)s）") % {"rule": rule.name},
+            reason=words_stored_text(within),
+            reason_words=words_json(within),
         )
         request.status = ApprovalStatus.APPROVED
         request.decided_at = now
@@ -667,7 +669,7 @@ def approval_chain(request: ApprovalRequest) -> list[dict[str, Any]]:
                 "status_label": step.get_status_display(),
                 "decided_by": str(step.decided_by) if step.decided_by_id else "",
                 "decided_at": step.decided_at,
-                "reason": step.reason,
+                "reason": step.reason_text,
                 "is_next": is_next,
                 "next_words": approver_words(step) if is_next else "",  # person and role
             }
