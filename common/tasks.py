@@ -52,7 +52,5 @@ def nightly_jobs_check() -> list[str]:
     missed = nightly_jobs_missed()
     if missed:
         admins = get_user_model().objects.filter(is_superuser=True, is_active=True)
-        notify(
-            users=admins, text=words(gettext_noop("昨夜未完成的定时任务：%(jobs)s"), jobs=list(missed))
-        )
+        notify(users=admins, text=words(gettext_noop("昨夜未完成的定时任务：%(jobs)s"), jobs=list(missed)))
     return missed
