@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from commissions.models import (
     CommissionForfeit,
@@ -161,7 +162,11 @@ class CommissionPlanAdmin(admin.ModelAdmin):
                 except DomainError as exc:
                     form.add_error(None, str(exc.message))
                 else:
-                    messages.success(request, _("已导入 %(n)s 个方案。") % {"n": len(items)})
+                    messages.success(
+                        request,
+                        ngettext("已导入 %(n)s 个方案。", "已导入 %(n)s 个方案。", len(items))
+                        % {"n": len(items)},
+                    )
                     return HttpResponseRedirect(reverse("admin:commissions_commissionplan_changelist"))
         context = {**self.admin_site.each_context(request), "form": form, "title": _("导入提成方案")}
         return render(request, "admin/commissions/commissionplan/import.html", context)

@@ -399,6 +399,21 @@ class CommissionLine(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.period:%Y-%m} {self.payee_user or self.payee_partner} {self.amount}"
 
+    # Issue 15: a line written with words in its explanation (the sales champions) reads in the reader's
+    # language; any other line, or one written before, reads as stored.
+    @property
+    def reason_text(self) -> str:
+        from common.deferred_text import words_text
+
+        return words_text((self.explanation or {}).get("reason_words"), fallback=self.reason)
+
+    @property
+    def explanation_text(self) -> str:
+        from common.deferred_text import words_text
+
+        exp = self.explanation or {}
+        return words_text(exp.get("text_words"), fallback=str(exp.get("text") or ""))
+
 
 class PlanObjection(models.Model):
     """K12 (001 五.2: 对提成调整有异议的，可在调整方案公布后一个月内提出): a payee's objection

@@ -37,6 +37,7 @@ class PerkSerializer(serializers.ModelSerializer):
     partner_name = serializers.CharField(source="partner.name", read_only=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
+    reason = serializers.CharField(source="reason_text", read_only=True)  # issue 15: the reader's language
     events = PerkEventSerializer(many=True, read_only=True)
 
     class Meta:

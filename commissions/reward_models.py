@@ -43,7 +43,9 @@ class PartnerPerk(TimeStampedModel):
     earned_for = models.DateField(_("业绩期间"), help_text=_("月份的第一天；年度奖励为 1 月 1 日"))
     valid_from = models.DateField(_("生效日期"))
     valid_until = models.DateField(_("失效日期"), db_index=True)
-    reason = models.CharField(_("获得原因"), max_length=300)
+    reason = models.CharField(_("获得原因"), max_length=300)  # the Chinese wording (the admin, exports)
+    # Issue 15: the same reason as message id + arguments, read in the reader's language (`reason_text`).
+    reason_words = models.JSONField(_("获得原因（多语言）"), null=True, blank=True, editable=False)
     figures = models.JSONField(_("业绩数据"), default=dict, blank=True)
     # TRIAL_UPGRADE: the sales the trial months must reach to be made permanent.
     target = MoneyField(_("试用期目标"), null=True, blank=True)
@@ -57,6 +59,13 @@ class PartnerPerk(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.partner} {self.get_kind_display()} {self.valid_from:%Y-%m}"
+
+    @property
+    def reason_text(self) -> str:
+        """Why it was earned, in the reader's language; a perk granted before issue 15 reads as stored."""
+        from common.deferred_text import words_text
+
+        return words_text(self.reason_words, fallback=self.reason)
 
 
 class PerkAction(models.TextChoices):

@@ -21,7 +21,7 @@ from django.utils.translation import pgettext_lazy
 # Group key -> (label, Tabler icon), in menu order.
 GROUPS: dict[str, tuple[Promise, str]] = {
     "home": (_("首页"), "home"),
-    "customers": (_("客户"), "users"),
+    "customers": (pgettext_lazy("menu", "客户"), "users"),
     "sales": (pgettext_lazy("menu group", "销售"), "briefcase"),
     "approvals": (_("审批"), "checklist"),
     "money": (_("提成与结算"), "coin-yuan"),

@@ -22,7 +22,9 @@ class Notification(models.Model):
         related_name="notifications",
         db_index=False,  # the (user, read_at) index serves every lookup by user
     )
-    text = models.CharField(_("内容"), max_length=500)
+    text = models.CharField(_("内容"), max_length=500)  # the Chinese wording (e-mail, the admin)
+    # Issue 15: the same text as message id + arguments, read in the reader's language (`message`).
+    words = models.JSONField(_("内容（多语言）"), null=True, blank=True, editable=False)
     link = models.CharField(_("链接"), max_length=300, blank=True, default="")
     created_at = models.DateTimeField(_("时间"))
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
@@ -41,7 +43,14 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.text
+        return self.message
+
+    @property
+    def message(self) -> str:
+        """The text in the reader's language; a notification stored before issue 15 reads as stored."""
+        from common.deferred_text import words_text
+
+        return words_text(self.words, fallback=self.text)
 
     @property
     def read(self) -> bool:

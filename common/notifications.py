@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import timezone
 
+from common.deferred_text import Words, words_json, words_stored_text
 from common.models import Notification
 
 log = logging.getLogger(__name__)
@@ -52,16 +53,21 @@ def _email(notifications: Iterable[Notification]) -> int:
     return sent
 
 
-def notify(*, users: Iterable[Any], text: str, link: str = "", batch: str = "") -> list[Notification]:
-    """Tell each user (duplicates and None skipped) `text`, with an optional link inside the app."""
+def notify(*, users: Iterable[Any], text: str | Words, link: str = "", batch: str = "") -> list[Notification]:
+    """Tell each user (duplicates and None skipped) `text`, with an optional link inside the app.
+    Issue 15: `text` as `words(…)` is read in each reader's language (stored Chinese for e-mail)."""
     now = timezone.now()
+    stored = words_json(text) if isinstance(text, Words) else None
+    plain = words_stored_text(text)
     seen: set[int] = set()
     rows = []
     for user in users:
         if user is None or user.pk in seen:
             continue
         seen.add(user.pk)
-        rows.append(Notification(user=user, text=str(text)[:500], link=link, created_at=now, batch=batch))
+        rows.append(
+            Notification(user=user, text=plain[:500], words=stored, link=link, created_at=now, batch=batch)
+        )
     created = Notification.objects.bulk_create(rows)
     if created and email_enabled():
         _email(created)

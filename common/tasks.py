@@ -43,13 +43,14 @@ def ensure_work_calendar_schedule(sender: object = None, using: str = "default",
 def nightly_jobs_check() -> list[str]:
     """Issue 17: every morning, tell the admins which nightly job did not finish (a killed worker)."""
     from django.contrib.auth import get_user_model
-    from django.utils.translation import gettext as _
+    from django.utils.translation import gettext_noop
 
+    from common.deferred_text import words
     from common.jobs import nightly_jobs_missed
     from common.notifications import notify
 
     missed = nightly_jobs_missed()
     if missed:
         admins = get_user_model().objects.filter(is_superuser=True, is_active=True)
-        notify(users=admins, text=_("昨夜未完成的定时任务：%(jobs)s") % {"jobs": "、".join(missed)})
+        notify(users=admins, text=words(gettext_noop("昨夜未完成的定时任务：%(jobs)s"), jobs=list(missed)))
     return missed

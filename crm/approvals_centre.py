@@ -100,7 +100,7 @@ def _history(req: ApprovalRequest) -> tuple[str, ...]:
                 "what": step.get_status_display(),
                 "when": when_text(step.decided_at),
             }
-            rows.append(f"{line}：{step.reason}" if step.reason else line)
+            rows.append(f"{line}{_('：')}{step.reason_text}" if step.reason else line)
         elif step.order == req.current_order:
             rows.append(_("第%(n)d步 待 %(who)s 审批") % {"n": step.order, "who": _actor(step)})
     return tuple(rows)
@@ -140,7 +140,7 @@ def _facts(req: ApprovalRequest, subject: Model | None) -> tuple[tuple[str, str]
             facts.append((_("金额"), format_cny(req.amount)))
         if req.ratio is not None:
             facts.append((_("价格为标准价的"), pct(req.ratio, 2)))
-    facts.append((_("适用规则"), req.rule.name))
+    facts.append((_("适用规则"), req.rule.label))
     return tuple(facts)
 
 
@@ -153,7 +153,7 @@ def request_cards(*, user: User, kinds: Iterable[str], limit: int) -> list[Appro
         cards.append(
             ApprovalCard(
                 pk=req.pk,
-                title=req.title,
+                title=req.heading,
                 url=reverse("crm:approval_detail", args=[req.pk]),
                 requester=str(req.requested_by),
                 submitted_at=req.created_at,

@@ -13,7 +13,14 @@ from crm import policy
 def register_menu() -> None:
     register(
         MenuEntry("home", _("我的一天"), "crm:my_day", "sun", policy.can_open_my_day, order=10),
-        MenuEntry("customers", _("客户"), "crm:customer_list", "users", policy.can_open_customers, order=10),
+        MenuEntry(
+            "customers",
+            pgettext_lazy("menu", "客户"),
+            "crm:customer_list",
+            "users",
+            policy.can_open_customers,
+            order=10,
+        ),
         MenuEntry(
             "customers",
             pgettext_lazy("menu", "联系人"),
@@ -27,7 +34,14 @@ def register_menu() -> None:
             "customers", _("去向登记"), "crm:outing_create", "map-pin", policy.can_open_pipeline, order=30
         ),
         MenuEntry("customers", _("外出情况"), "crm:outing_list", "map", policy.can_open_pipeline, order=40),
-        MenuEntry("sales", _("线索"), "crm:lead_list", "bulb", policy.can_open_pipeline, order=10),
+        MenuEntry(
+            "sales",
+            pgettext_lazy("menu", "线索"),
+            "crm:lead_list",
+            "bulb",
+            policy.can_open_pipeline,
+            order=10,
+        ),
         MenuEntry(
             "sales",
             pgettext_lazy("menu", "商机"),
@@ -60,7 +74,7 @@ def register_menu() -> None:
         # reach theirs from the execution order, contract and customer pages.
         MenuEntry(
             "sales",
-            _("实施单"),
+            pgettext_lazy("menu", "实施单"),
             "crm:implementation_order_list",
             "tools",
             policy.can_open_implementation_menu,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.db.models import F, Lookup, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.extensions import SearchScope
 from crm.models import Customer
@@ -111,7 +112,7 @@ def global_search(*, scope: SearchScope, q: str, limit: int = 10) -> list[Search
             cond |= phone_condition(phone)
         add(
             "customers",
-            str(_("客户")),
+            str(pgettext_lazy("menu", "客户")),
             scope.customers.select_related("owner"),
             cond,
             lambda c: SearchHit(c.name, f"{c.phone} · {c.owner or ''}", link("crm:customer_detail", c.pk)),

@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Exists, IntegerField, OuterRef, QuerySet, Subquery
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm import policy
 from crm.extensions import COLLISIONS_TAB, PAYMENT_PLANS_TAB, CustomerTab, customer_tab
@@ -61,12 +62,12 @@ TAB_ORDER = (
 )
 
 LABELS: dict[str, Promise] = {
-    "contacts": _("联系人"),
+    "contacts": pgettext_lazy("menu", "联系人"),
     "followups": _("跟进记录"),
-    "opportunities": _("商机"),
+    "opportunities": pgettext_lazy("menu", "商机"),
     "quotes": _("报价单"),
-    "contracts": _("合同"),
-    "implementation": _("实施单"),
+    "contracts": pgettext_lazy("menu", "合同"),
+    "implementation": pgettext_lazy("menu", "实施单"),
     "orders": _("订单"),
     PAYMENT_PLANS_TAB: _("回款计划"),
     "payments": _("回款"),

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from crm import policy as crm_policy
 from crm.extensions import ApprovalCard, ApprovalTab, register_approval_tab
@@ -23,7 +23,7 @@ def _cards(user: User, limit: int) -> list[ApprovalCard]:
     )
     cards = []
     for case in qs.order_by("deadline", "id")[:limit]:
-        parties = "、".join(str(p) for p in case.parties.all())
+        parties = _("、").join(str(p) for p in case.parties.all())
         facts = [
             (_("客户"), case.customer.name),
             (_("状态"), case.get_status_display()),
@@ -59,7 +59,7 @@ def register_tab() -> None:
     register_approval_tab(
         ApprovalTab(
             key="collisions",
-            label=gettext_lazy("撞单"),
+            label=pgettext_lazy("menu", "撞单"),
             icon="git-merge",
             order=60,
             visible=_visible,

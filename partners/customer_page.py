@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from crm.extensions import COLLISIONS_TAB as COLLISIONS_TAB_KEY
 from crm.extensions import CustomerTab, PageAction
@@ -42,7 +42,7 @@ def collisions_tab_render(*, customer: Customer, user: User, offset: int, size: 
 
 COLLISIONS_TAB = CustomerTab(
     key=COLLISIONS_TAB_KEY,
-    label=gettext_lazy("撞单"),
+    label=pgettext_lazy("menu", "撞单"),
     count=collisions_tab_count,
     render=collisions_tab_render,
 )

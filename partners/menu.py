@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from common.menu import MenuEntry, register
 from crm import policy as crm_policy
@@ -23,7 +24,7 @@ def register_menu() -> None:
     register(
         MenuEntry(
             "customers",
-            _("撞单"),
+            pgettext_lazy("menu", "撞单"),
             "partners:collision_list",
             "git-merge",
             _staff_collisions,
@@ -59,7 +60,7 @@ def register_menu() -> None:
         ),
         MenuEntry(
             "partner",
-            _("撞单"),
+            pgettext_lazy("menu", "撞单"),
             "partners:collision_list",
             "git-merge",
             _partner_collisions,

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from common.models import TimeStampedModel
 from common.money import RateField
@@ -309,7 +310,7 @@ class CollisionCase(TimeStampedModel):
 
     class Meta:
         verbose_name = _("撞单")
-        verbose_name_plural = _("撞单")
+        verbose_name_plural = pgettext_lazy("menu", "撞单")
         ordering = ["-id"]
         constraints = [
             # P3: at most one open case per customer; a third claimant joins it (no duplicate cases).

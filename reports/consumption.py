@@ -16,10 +16,12 @@ from django.db.models import QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from commissions.models import SalesTarget
 from commissions.services.reward_sales import add_months
 from commissions.services.rewards import pool_sales
+from common.deferred_text import words
 from common.errors import Conflict, DomainError
 from common.fen import ZERO, format_cny
 from common.models import Notification
@@ -173,8 +175,11 @@ def analysis_save(
     if submit and partner.region_id and partner.region and partner.region.manager_id:
         notify(
             users=[partner.region.manager],
-            text=_("%(partner)s 提交了 %(month)s 消费追踪分析，请批示下月业绩计划。")
-            % {"partner": partner.name, "month": f"{month:%Y-%m}"},
+            text=words(
+                gettext_noop("%(partner)s 提交了 %(month)s 消费追踪分析，请批示下月业绩计划。"),
+                partner=partner.name,
+                month=f"{month:%Y-%m}",
+            ),
             link=reverse("reports:a3_detail", args=[a.pk]),
         )
     return a
@@ -201,7 +206,7 @@ def analysis_comment(
     if a.partner.user is not None:
         notify(
             users=[a.partner.user],
-            text=_("大区经理已批示您 %(month)s 的消费追踪分析。") % {"month": f"{a.month:%Y-%m}"},
+            text=words(gettext_noop("大区经理已批示您 %(month)s 的消费追踪分析。"), month=f"{a.month:%Y-%m}"),
             link=reverse("reports:a3_detail", args=[a.pk]),
         )
     return a
@@ -251,10 +256,11 @@ def a3_reminders(*, today: dt.date) -> int:
         users = User.objects.filter(pk__in=missing.filter(user__isnull=False).values("user_id")).exclude(
             pk__in=done
         )
-        text = _("请在 %(due)s 前完成并提交 %(month)s 客户及其市场消费追踪分析。") % {
-            "due": f"{due:%m月%d日}",
-            "month": f"{month:%Y-%m}",
-        }
+        text = words(
+            gettext_noop("请在 %(due)s 前完成并提交 %(month)s 客户及其市场消费追踪分析。"),
+            due=words(gettext_noop("%(m)s月%(d)s日"), m=f"{due:%m}", d=f"{due:%d}"),
+            month=f"{month:%Y-%m}",
+        )
         sent += len(notify(users=list(users), text=text, link=reverse("reports:a3_mine"), batch=batch))
     if today == due + dt.timedelta(days=1):
         batch = f"a3-late-{today:%Y%m%d}"
@@ -267,10 +273,11 @@ def a3_reminders(*, today: dt.date) -> int:
         managers = {u.pk: u for u in User.objects.filter(pk__in=by_manager).exclude(pk__in=done)}
         for uid, names in by_manager.items():
             if uid in managers:
-                text = _("%(month)s 未提交消费追踪分析的合伙人：%(names)s") % {
-                    "month": f"{month:%Y-%m}",
-                    "names": "、".join(names),
-                }
+                text = words(
+                    gettext_noop("%(month)s 未提交消费追踪分析的合伙人：%(names)s"),
+                    month=f"{month:%Y-%m}",
+                    names=names,
+                )
                 sent += len(
                     notify(users=[managers[uid]], text=text, link=reverse("reports:a3_list"), batch=batch)
                 )

@@ -166,7 +166,7 @@ def usage_ranking(*, period: Period, dept_path: str | None = None) -> UsageRanki
         if p.new_opportunities < min_o:
             gaps.append(_("新增商机差 %(n)d 个") % {"n": min_o - p.new_opportunities})
         rows.append(
-            UsageRow(0, p, not gaps, p.new_customers + p.new_opportunities + p.visits, "；".join(gaps))
+            UsageRow(0, p, not gaps, p.new_customers + p.new_opportunities + p.visits, _("；").join(gaps))
         )
     rows.sort(key=lambda r: (not r.qualified, -r.score, r.person.name, r.person.user_id))
     for i, r in enumerate(rows):

@@ -13,7 +13,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from common.deferred_text import words
 from common.errors import Conflict, DomainError
 from common.notifications import notify
 from common.timeutil import local_today
@@ -79,8 +81,12 @@ def worklog_save(
     if submit and author.manager_id:
         notify(
             users=[author.manager],
-            text=_("%(who)s 提交了%(kind)s（%(period)s）。")
-            % {"who": author, "kind": report.get_kind_display(), "period": period_label(report)},
+            text=words(
+                gettext_noop("%(who)s 提交了%(kind)s（%(period)s）。"),
+                who=author,
+                kind=WorkReportKind(report.kind).label,
+                period=period_label(report),
+            ),
             link=reverse("reports:worklog_detail", args=[report.pk]),
         )
     return report
@@ -99,8 +105,12 @@ def worklog_comment(*, report: WorkReport, by: User, text: str) -> WorkReport:
     report.save(update_fields=["manager_comment", "commented_by", "commented_at", "updated_at"])
     notify(
         users=[report.author],
-        text=_("%(who)s 批注了你的%(kind)s（%(period)s）。")
-        % {"who": by, "kind": report.get_kind_display(), "period": period_label(report)},
+        text=words(
+            gettext_noop("%(who)s 批注了你的%(kind)s（%(period)s）。"),
+            who=by,
+            kind=WorkReportKind(report.kind).label,
+            period=period_label(report),
+        ),
         link=reverse("reports:worklog_detail", args=[report.pk]),
     )
     return report
@@ -142,11 +152,11 @@ def worklog_remind(*, now: dt.datetime | None = None) -> dict[str, int]:
             .exclude(pk__in=Notification.objects.filter(batch=batch).values("user_id"))
             .order_by("pk")
         )
-        label = str(WorkReportKind(kind).label)
-        text = _("请在 %(due)s 前提交%(kind)s。") % {
-            "due": f"{timezone.localtime(due):%m-%d %H:%M}",
-            "kind": label,
-        }
+        text = words(
+            gettext_noop("请在 %(due)s 前提交%(kind)s。"),
+            due=f"{timezone.localtime(due):%m-%d %H:%M}",
+            kind=WorkReportKind(kind).label,
+        )
         sent[kind] = len(notify(users=authors, text=text, link=worklog_link(kind, start), batch=batch))
     return sent
 

@@ -37,7 +37,7 @@ def _step_text(step: SettlementStep) -> str:
     t = transition_for(step.from_status, step.action)
     when = date_format(localtime(step.acted_at), "Y-m-d H:i")
     text = f"{step.actor} {_(t.label) if t else step.action} {when}"
-    return f"{text}：{step.comment}" if step.comment else text
+    return f"{text}{_('：')}{step.comment}" if step.comment else text
 
 
 def _cards(user: User, limit: int) -> list[ApprovalCard]:

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -420,7 +420,9 @@ def write_payee_sheet(
         price = lo if lo is not None and lo == hi else None
         note = ""
         if n:
-            note = _("共%(n)d笔") % {"n": n} + ("" if price is not None or not q else _("，单价不一"))
+            note = ngettext("共%(n)d笔", "共%(n)d笔", n) % {"n": n} + (
+                "" if price is not None or not q else _("，单价不一")
+            )
         append(
             [
                 fresh(ws, _(label), border=BOX),

@@ -51,7 +51,7 @@ def describe_plan(plan: dict[str, Any], category_names: Mapping[str, str] | None
     if plan.get("excluded_categories"):
         out.append(
             _("不计提成的类别：%(c)s")
-            % {"c": "、".join(names.get(c, c) for c in plan["excluded_categories"])}
+            % {"c": _("、").join(names.get(c, c) for c in plan["excluded_categories"])}
         )
     if plan.get("target_gate"):
         out.append(_("未完成本月销售任务的，不计算提成"))

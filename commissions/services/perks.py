@@ -27,12 +27,14 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from commissions.models import PartnerPerk, PartnerPerkEvent, PerkAction, PerkKind, PerkStatus, SalesTarget
 from commissions.services.reward_sales import add_months
 from commissions.services.rewards import pool_sales
+from common.deferred_text import Words, words, words_json, words_plural, words_stored_text
 from common.errors import Conflict, DomainError
-from common.fen import ZERO, format_cny, round_fen
+from common.fen import ZERO, format_cny, pct, round_fen
 from common.notifications import notify
 from common.timeutil import local_today, month_start
 from crm.models import User
@@ -63,11 +65,13 @@ def _grant(
     earned_for: dt.date,
     valid_from: dt.date,
     months: int,
-    reason: str,
+    reason: Words,
     figures: dict[str, str],
     target: Decimal | None = None,
 ) -> PartnerPerk | None:
-    """One perk, once per partner, kind and period (None when it was granted already)."""
+    """One perk, once per partner, kind and period (None when it was granted already). The reason is
+    kept as words too, so the partner reads it in their language (issue 15)."""
+    stored = words_stored_text(reason)[:300]
     perk, created = PartnerPerk.objects.get_or_create(
         source_key=f"perk:{kind}:{earned_for:%Y%m}:{partner_id}",
         defaults={
@@ -76,16 +80,15 @@ def _grant(
             "earned_for": earned_for,
             "valid_from": valid_from,
             "valid_until": _month_end(valid_from, months),
-            "reason": reason[:300],
+            "reason": stored,
+            "reason_words": words_json(reason),
             "figures": figures,
             "target": target,
         },
     )
     if not created:
         return None
-    PartnerPerkEvent.objects.create(
-        perk=perk, action=PerkAction.GRANTED, at=timezone.now(), note=reason[:300]
-    )
+    PartnerPerkEvent.objects.create(perk=perk, action=PerkAction.GRANTED, at=timezone.now(), note=stored)
     return perk
 
 
@@ -103,12 +106,42 @@ def _notify(perks: list[PartnerPerk]) -> None:
         if user is not None:
             notify(
                 users=[user],
-                text=(
-                    f"您获得{perk.get_kind_display()}"
-                    f"（{perk.valid_from:%Y-%m-%d} 至 {perk.valid_until:%Y-%m-%d}）：{perk.reason}"
+                text=words(
+                    gettext_noop("您获得%(kind)s（%(start)s 至 %(end)s）：%(reason)s"),
+                    kind=PerkKind(perk.kind).label,
+                    start=f"{perk.valid_from:%Y-%m-%d}",
+                    end=f"{perk.valid_until:%Y-%m-%d}",
+                    reason=perk.reason_words or perk.reason,
                 ),
                 link=reverse("commissions:perk_list"),
             )
+
+
+def _month_total(label: Words, amount: Decimal, bar: Decimal) -> Words:
+    return words(
+        gettext_noop("%(period)s业务总额 %(amount)s，达到 %(bar)s"),
+        period=label,
+        amount=format_cny(amount),
+        bar=format_cny(bar),
+    )
+
+
+def _three_months_total(label: Words, amount: Decimal, bar: Decimal) -> Words:
+    return words(
+        gettext_noop("截至%(period)s连续三个月业务总额 %(amount)s，达到 %(bar)s"),
+        period=label,
+        amount=format_cny(amount),
+        bar=format_cny(bar),
+    )
+
+
+def _first_in_region(reached: Words) -> Words:
+    return words(gettext_noop("%(reached)s 且为本大区第一"), reached=reached)
+
+
+def _both(why: list[Words]) -> Words:
+    """One or two reasons, joined the reader's way."""
+    return why[0] if len(why) == 1 else words(gettext_noop("%(a)s；%(b)s"), a=why[0], b=why[1])
 
 
 @transaction.atomic
@@ -126,19 +159,24 @@ def partner_perks_grant(*, month: dt.date) -> list[PartnerPerk]:
     g_month, g_three = _setting("REWARDS_GUIDANCE_MONTH_MIN"), _setting("REWARDS_GUIDANCE_THREE_MONTHS_MIN")
     l_month, l_three = _setting("REWARDS_LECTURE_MONTH_MIN"), _setting("REWARDS_LECTURE_THREE_MONTHS_MIN")
     valid_from = add_months(month, 1)
-    label = f"{month.year}年{month.month}月"
+    label = words(gettext_noop("%(y)s年%(m)s月"), y=month.year, m=month.month)
     granted: list[PartnerPerk] = []
     for pid, region in partners:
         m, t = month_sales.get(pid, ZERO), three_sales.get(pid, ZERO)
         figures = {"month_sales": str(m), "three_month_sales": str(t)}
         why = []
         if m >= g_month:
-            why.append(f"{label}业务总额 {format_cny(m)}，达到 {format_cny(g_month)}")
+            why.append(_month_total(label, m, g_month))
         if t >= g_three:
-            why.append(f"截至{label}连续三个月业务总额 {format_cny(t)}，达到 {format_cny(g_three)}")
+            why.append(_three_months_total(label, t, g_three))
         if why:
-            days = settings.REWARDS_GUIDANCE_DAYS
-            reason = "；".join(why) + f"：次月免费市场指导 {days} 天，仅承担工作人员差旅费用"
+            reason = words_plural(
+                gettext_noop("%(why)s：次月免费市场指导 %(days)s 天，仅承担工作人员差旅费用"),
+                gettext_noop("%(why)s：次月免费市场指导 %(days)s 天，仅承担工作人员差旅费用"),
+                "days",
+                why=_both(why),
+                days=settings.REWARDS_GUIDANCE_DAYS,
+            )
             perk = _grant(
                 partner_id=pid,
                 kind=PerkKind.MARKET_GUIDANCE,
@@ -151,11 +189,9 @@ def partner_perks_grant(*, month: dt.date) -> list[PartnerPerk]:
             granted += [perk] if perk else []
         why = []
         if m >= l_month and m == top_month[region]:
-            why.append(f"{label}业务总额 {format_cny(m)}，达到 {format_cny(l_month)} 且为本大区第一")
+            why.append(_first_in_region(_month_total(label, m, l_month)))
         if t >= l_three and t == top_three[region]:
-            why.append(
-                f"截至{label}连续三个月业务总额 {format_cny(t)}，达到 {format_cny(l_three)} 且为本大区第一"
-            )
+            why.append(_first_in_region(_three_months_total(label, t, l_three)))
         if why:
             perk = _grant(
                 partner_id=pid,
@@ -163,7 +199,9 @@ def partner_perks_grant(*, month: dt.date) -> list[PartnerPerk]:
                 earned_for=month,
                 valid_from=valid_from,
                 months=1,
-                reason="；".join(why) + "：次月免费公益讲座一场，仅承担工作人员差旅费用",
+                reason=words(
+                    gettext_noop("%(why)s：次月免费公益讲座一场，仅承担工作人员差旅费用"), why=_both(why)
+                ),
                 figures=figures,
             )
             granted += [perk] if perk else []
@@ -208,7 +246,13 @@ def partner_upgrades_grant(*, year: int) -> list[PartnerPerk]:
         target = targets.get(partner.pk)
         figures = {"year_sales": str(s), "target": str(target or "")}
         beats = target is not None and target > ZERO and s >= round_fen(target * (1 + over))
-        beaten = f"{year}年业务总额 {format_cny(s)}，超额完成年度营销任务 {format_cny(target)} 的 {over:.0%}"
+        beaten = words(
+            gettext_noop("%(year)s年业务总额 %(amount)s，超额完成年度营销任务 %(target)s 的 %(over)s"),
+            year=year,
+            amount=format_cny(s),
+            target=format_cny(target),
+            over=pct(over),
+        )
         if partner.kind == PartnerKind.ORDINARY:
             if beats:
                 months = settings.REWARDS_STRATEGIC_DISCOUNT_MONTHS
@@ -218,7 +262,13 @@ def partner_upgrades_grant(*, year: int) -> list[PartnerPerk]:
                     earned_for=start,
                     valid_from=valid_from,
                     months=months,
-                    reason=f"{beaten}：次月起享受战略合伙人折扣待遇 {months} 个月",
+                    reason=words_plural(
+                        gettext_noop("%(beaten)s：次月起享受战略合伙人折扣待遇 %(months)s 个月"),
+                        gettext_noop("%(beaten)s：次月起享受战略合伙人折扣待遇 %(months)s 个月"),
+                        "months",
+                        beaten=beaten,
+                        months=months,
+                    ),
                     figures=figures,
                 )
                 granted += [perk] if perk else []
@@ -232,12 +282,17 @@ def partner_upgrades_grant(*, year: int) -> list[PartnerPerk]:
                     earned_for=start,
                     valid_from=valid_from,
                     months=months,
-                    reason=(
-                        f"{year}年业务总额 {format_cny(s)}，"
-                        f"超过本大区战略合伙人年度营销任务 {format_cny(bar)}："
-                        f"次月起 {months} 个月享受战略合伙人待遇，"
-                        f"期内业务总额达到 {format_cny(trial_target)}"
-                        "即转为正式战略合伙人"
+                    reason=words(
+                        gettext_noop(
+                            "%(year)s年业务总额 %(amount)s，超过本大区战略合伙人年度营销任务 %(bar)s："
+                            "次月起 %(months)s 个月享受战略合伙人待遇，期内业务总额达到 %(target)s"
+                            "即转为正式战略合伙人"
+                        ),
+                        year=year,
+                        amount=format_cny(s),
+                        bar=format_cny(bar),
+                        months=months,
+                        target=format_cny(trial_target),
                     ),
                     figures={**figures, "strategic_target": str(bar)},
                     target=trial_target,
@@ -245,11 +300,15 @@ def partner_upgrades_grant(*, year: int) -> list[PartnerPerk]:
                 granted += [perk] if perk else []
         elif beats:
             for kind, months, what in (
-                (PerkKind.BRANCH_TRAINING, 1, "次月享受分公司内部团队培训，仅承担工作人员差旅费用"),
+                (
+                    PerkKind.BRANCH_TRAINING,
+                    1,
+                    gettext_noop("次月享受分公司内部团队培训，仅承担工作人员差旅费用"),
+                ),
                 (
                     PerkKind.BRANCH_PRIORITY,
                     settings.REWARDS_BRANCH_PRIORITY_MONTHS,
-                    "获得分公司设立优先权",
+                    gettext_noop("获得分公司设立优先权"),
                 ),
             ):
                 perk = _grant(
@@ -258,7 +317,7 @@ def partner_upgrades_grant(*, year: int) -> list[PartnerPerk]:
                     earned_for=start,
                     valid_from=valid_from,
                     months=months,
-                    reason=f"{beaten}：{what}",
+                    reason=words(gettext_noop("%(beaten)s：%(what)s"), beaten=beaten, what=words(what)),
                     figures=figures,
                 )
                 granted += [perk] if perk else []

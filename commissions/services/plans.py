@@ -16,10 +16,12 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from commissions.calculator.validation import validate_plan
 from commissions.models import CommissionLine, CommissionPlan, PlanApproval, PlanAssignment, PlanObjection
 from commissions.selectors import LOCKED_STATUSES, policy_on
+from common.deferred_text import words
 from common.errors import Conflict, DomainError
 
 if TYPE_CHECKING:
@@ -146,8 +148,11 @@ def plan_save(
             kind=ApprovalKind.COMMISSION_PLAN,
             subject=plan,
             requested_by=by,
-            title=_("发布提成方案“%(name)s”（自 %(date)s 起生效）")
-            % {"name": plan.name, "date": plan.effective_from.isoformat()},
+            title=words(
+                gettext_noop("发布提成方案“%(name)s”（自 %(date)s 起生效）"),
+                name=plan.name,
+                date=plan.effective_from.isoformat(),
+            ),
         )
     return plan
 

@@ -23,10 +23,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from commissions.models import CommissionLine, LineKind, LineStatus
 from commissions.selectors import closed_periods, next_open_period
 from commissions.services.reward_sales import add_months, credited_sales
+from common.deferred_text import Words, words, words_json, words_stored_text
 from common.errors import DomainError
 from common.fen import ZERO, allocate, format_cny
 from common.timeutil import month_start, quarter_bounds, quarter_of
@@ -34,7 +36,11 @@ from partners.models import Partner
 
 PERIOD_KINDS = ("month", "quarter", "year")
 KIND_MONTHS = {"month": 1, "quarter": 3, "year": 12}
-KIND_TITLES = {"month": "月销售冠军奖", "quarter": "季度销售冠军奖", "year": "年度销售冠军奖"}
+KIND_TITLES = {
+    "month": gettext_noop("月销售冠军奖"),
+    "quarter": gettext_noop("季度销售冠军奖"),
+    "year": gettext_noop("年度销售冠军奖"),
+}
 
 
 @dataclass
@@ -63,12 +69,12 @@ def period_start(kind: str, day: dt.date) -> dt.date:
     return month_start(day)
 
 
-def period_label(kind: str, start: dt.date) -> str:
+def period_words(kind: str, start: dt.date) -> Words:
     if kind == "year":
-        return f"{start.year}年度"
+        return words(gettext_noop("%(y)s年度"), y=start.year)
     if kind == "quarter":
-        return f"{start.year}年第{quarter_of(start)}季度"
-    return f"{start.year}年{start.month}月"
+        return words(gettext_noop("%(y)s年第%(q)s季度"), y=start.year, q=quarter_of(start))
+    return words(gettext_noop("%(y)s年%(m)s月"), y=start.year, m=start.month)
 
 
 def champion_amount(kind: str) -> Decimal:
@@ -113,16 +119,31 @@ def champions_book(*, kind: str, start: dt.date, pool: str) -> ChampionResult:
     total = champion_amount(kind)
     parts = allocate(total, [1] * len(winners))
     result.booked_in = next_open_period(after=add_months(end, 1))
-    label, title = period_label(kind, start), KIND_TITLES[kind]
+    # Issue 15: the award and its explanation are kept as words too (explanation's reason_words and
+    # text_words), read in the reader's language; the stored text stays the Chinese wording.
+    award = words(
+        gettext_noop("%(period)s%(title)s"), period=period_words(kind, start), title=words(KIND_TITLES[kind])
+    )
     for holder_id, part in zip(winners, parts, strict=True):
-        text = f"{label}{title}：销售额 {format_cny(best)}，排名第一"
         if len(winners) > 1:
-            text += (
-                f"（{len(winners)} 人并列第一，奖金 {format_cny(total)} 由并列者平分，"
-                f"本人分得 {format_cny(part)}）"
+            text = words(
+                gettext_noop(
+                    "%(award)s：销售额 %(sales)s，排名第一（%(n)s 人并列第一，奖金 %(total)s 由并列者平分，"
+                    "本人分得 %(part)s）"
+                ),
+                award=award,
+                sales=format_cny(best),
+                n=len(winners),
+                total=format_cny(total),
+                part=format_cny(part),
             )
         else:
-            text += f"，奖金 {format_cny(part)}"
+            text = words(
+                gettext_noop("%(award)s：销售额 %(sales)s，排名第一，奖金 %(part)s"),
+                award=award,
+                sales=format_cny(best),
+                part=format_cny(part),
+            )
         CommissionLine.objects.create(
             payee_user_id=holder_id if pool == "staff" else None,
             payee_partner_id=holder_id if pool == "partner" else None,
@@ -133,14 +154,16 @@ def champions_book(*, kind: str, start: dt.date, pool: str) -> ChampionResult:
             base=best,
             amount=part,
             explanation={
-                "text": text,
+                "text": words_stored_text(text),
+                "text_words": words_json(text),
+                "reason_words": words_json(award),
                 "period": f"{start:%Y-%m}",
                 "period_kind": kind,
                 "sales": str(best),
                 "tied": len(winners),
                 "prize": str(total),
             },
-            reason=f"{label}{title}"[:300],
+            reason=words_stored_text(award)[:300],
             source_key=f"{prefix}{holder_id}",
         )
         result.champions.append(Champion(holder_id=holder_id, sales=best, amount=part))

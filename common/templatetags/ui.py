@@ -15,7 +15,7 @@ register = template.Library()
 # The rep's four daily actions, in the order of the tab bar (issue 15).
 TABBAR = (
     ("crm:my_day", _("我的一天"), "home"),
-    ("crm:customer_list", _("客户"), "users"),
+    ("crm:customer_list", pgettext_lazy("menu", "客户"), "users"),
     ("crm:outing_create", _("去向登记"), "map-pin"),
     ("crm:opportunity_list", pgettext_lazy("menu", "商机"), "chart-arrows"),
 )

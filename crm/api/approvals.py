@@ -21,7 +21,8 @@ from crm.services import approvals as services
 
 class ApprovalRequestSerializer(serializers.ModelSerializer):
     requested_by_name = serializers.CharField(source="requested_by.__str__", read_only=True)
-    rule_name = serializers.CharField(source="rule.name", read_only=True)
+    rule_name = serializers.CharField(source="rule.label", read_only=True)
+    title = serializers.CharField(source="heading", read_only=True)  # issue 15: in the reader's language
 
     class Meta:
         model = ApprovalRequest

@@ -110,6 +110,7 @@ class PoolViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 class NotificationSerializer(serializers.ModelSerializer):
     read = serializers.BooleanField(read_only=True)
+    text = serializers.CharField(source="message", read_only=True)  # issue 15: in the reader's language
 
     class Meta:
         model = Notification

@@ -65,7 +65,15 @@ class AuthorityRule(models.Model):
         ordering = ["kind", "priority", "id"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} · {self.name}"
+        return f"{self.get_kind_display()} · {self.label}"
+
+    @property
+    def label(self) -> str:
+        """Issue 15: the rule's description in the reader's language — the seeded rules' descriptions are
+        in the translation files; a rule an admin wrote is shown as written."""
+        from django.utils.translation import gettext
+
+        return gettext(self.name) if self.name else ""
 
     def clean(self) -> None:
         """Admin edits: the chain must name known roles, ranges must not be upside down."""
@@ -128,7 +136,9 @@ class ApprovalStatus(models.TextChoices):
 
 class ApprovalRequest(TimeStampedModel):
     kind = models.CharField(_("审批类型"), max_length=30, choices=ApprovalKind.choices, db_index=True)
-    title = models.CharField(_("事项"), max_length=200)
+    title = models.CharField(_("事项"), max_length=200)  # the Chinese wording (search, the admin)
+    # Issue 15: the same title as message id + arguments, read in the reader's language (`heading`).
+    title_words = models.JSONField(_("事项（多语言）"), null=True, blank=True, editable=False)
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
     object_id = models.PositiveBigIntegerField()
     subject = GenericForeignKey("content_type", "object_id")
@@ -160,7 +170,14 @@ class ApprovalRequest(TimeStampedModel):
         indexes = [models.Index(fields=["content_type", "object_id"], name="approval_subject_idx")]
 
     def __str__(self) -> str:
-        return self.title
+        return self.heading
+
+    @property
+    def heading(self) -> str:
+        """The title in the reader's language; a request stored before issue 15 reads as stored."""
+        from common.deferred_text import words_text
+
+        return words_text(self.title_words, fallback=self.title)
 
 
 class StepStatus(models.TextChoices):
@@ -202,6 +219,8 @@ class ApprovalStep(models.Model):
     )
     decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
     reason = models.CharField(_("意见"), max_length=500, blank=True)
+    # Issue 15: an automatic reason is kept as words too, read in the reader's language (reason_text).
+    reason_words = models.JSONField(_("意见（多语言）"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("审批步骤")
@@ -211,6 +230,13 @@ class ApprovalStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request} #{self.order}"
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the reader's language; one a person typed (or stored before) reads as typed."""
+        from common.deferred_text import words_text
+
+        return words_text(self.reason_words, fallback=self.reason)
 
     @property
     def role_list(self) -> list[str]:

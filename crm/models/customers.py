@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from common.models import TimeStampedModel
 from common.stored_files import UnguessablePath
@@ -135,7 +136,7 @@ class Customer(TimeStampedModel):
 
     class Meta:
         verbose_name = _("客户")
-        verbose_name_plural = _("客户")
+        verbose_name_plural = pgettext_lazy("menu", "客户")
         constraints = [
             models.UniqueConstraint(fields=["name_normalized"], name="customer_unique_normalized_name"),
             models.UniqueConstraint(

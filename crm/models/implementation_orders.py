@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from common.models import TimeStampedModel
 
@@ -58,7 +59,7 @@ class ImplementationOrder(TimeStampedModel):
 
     class Meta:
         verbose_name = _("实施单")
-        verbose_name_plural = _("实施单")
+        verbose_name_plural = pgettext_lazy("menu", "实施单")
         ordering = ["-id"]
 
     def __str__(self) -> str:

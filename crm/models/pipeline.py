@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from common.models import TimeStampedModel
@@ -112,7 +113,7 @@ class Lead(TimeStampedModel):
 
     class Meta:
         verbose_name = _("线索")
-        verbose_name_plural = _("线索")
+        verbose_name_plural = pgettext_lazy("menu", "线索")
         ordering = ["-id"]
 
     def __str__(self) -> str:

@@ -18,9 +18,11 @@ from django.db import models, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
+from common.deferred_text import Words, words, words_json, words_stored_text
 from common.errors import DomainError, NotFound
-from common.templatetags.money import pct
+from common.fen import pct
 from common.timeutil import local_today
 from crm import policy
 from crm.models import (
@@ -61,14 +63,14 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     # quote discount [003 §9.1]: ratio = quoted price ÷ list price
     {
         "kind": ApprovalKind.QUOTE_DISCOUNT,
-        "name": "报价≥标准价50%（5折）：部门/渠道经理",
+        "name": gettext_noop("报价≥标准价50%（5折）：部门/渠道经理"),
         "priority": 10,
         "ratio_min": D("0.5"),
         "chain": [[Role.SALES_MANAGER]],
     },
     {
         "kind": ApprovalKind.QUOTE_DISCOUNT,
-        "name": "45%≤报价<50%（4.5折）：总裁助理",
+        "name": gettext_noop("45%≤报价<50%（4.5折）：总裁助理"),
         "priority": 20,
         "ratio_min": D("0.45"),
         "ratio_max": D("0.5"),
@@ -76,14 +78,14 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     },
     {
         "kind": ApprovalKind.QUOTE_DISCOUNT,
-        "name": "报价<45%：副总裁或总裁",
+        "name": gettext_noop("报价<45%：副总裁或总裁"),
         "priority": 30,
         "chain": [[Role.VP, Role.PRESIDENT]],
     },
     # contract [003 §9.2]
     {
         "kind": ApprovalKind.CONTRACT,
-        "name": "≤¥200,000、价格≥标准价45%且标准模板：部门经理",
+        "name": gettext_noop("≤¥200,000、价格≥标准价45%且标准模板：部门经理"),
         "priority": 10,
         "ratio_min": D("0.45"),
         "ratio_max": None,
@@ -94,14 +96,14 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     },
     {
         "kind": ApprovalKind.CONTRACT,
-        "name": "其他合同：销售管理部经理→研发副总裁→交付副总裁→总裁 会签",
+        "name": gettext_noop("其他合同：销售管理部经理→研发副总裁→交付副总裁→总裁 会签"),
         "priority": 20,
         "chain": [[Role.SALES_ADMIN_MANAGER], [Role.RD_VP], [Role.DELIVERY_VP], [Role.PRESIDENT]],
     },
     # customer rebate (客户佣金) [002 §6]: ratio = rebate ÷ money received
     {
         "kind": ApprovalKind.CUSTOMER_REBATE,
-        "name": "0–5%：客户经理",
+        "name": gettext_noop("0–5%：客户经理"),
         "priority": 10,
         "ratio_min": D("0"),
         "ratio_max": D("0.05"),
@@ -111,7 +113,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     },
     {
         "kind": ApprovalKind.CUSTOMER_REBATE,
-        "name": "5–10%：客户总监",
+        "name": gettext_noop("5–10%：客户总监"),
         "priority": 20,
         "ratio_min": D("0.05"),
         "ratio_min_inclusive": False,
@@ -121,7 +123,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     },
     {
         "kind": ApprovalKind.CUSTOMER_REBATE,
-        "name": "≥10%：总经理",
+        "name": gettext_noop("≥10%：总经理"),
         "priority": 30,
         "ratio_min": D("0.10"),
         "chain": [[Role.PRESIDENT]],
@@ -129,7 +131,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     # make-good volume (补量) [002 §4]: ratio = make-good ÷ monthly volume
     {
         "kind": ApprovalKind.MAKE_GOOD_PLATFORM,
-        "name": "平台≤1%：客户经理",
+        "name": gettext_noop("平台≤1%：客户经理"),
         "priority": 10,
         "ratio_min": D("0"),
         "ratio_max": D("0.01"),
@@ -139,7 +141,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     },
     {
         "kind": ApprovalKind.MAKE_GOOD_PLATFORM,
-        "name": "平台1%–5%：客户总监",
+        "name": gettext_noop("平台1%–5%：客户总监"),
         "priority": 20,
         "ratio_min": D("0.01"),
         "ratio_min_inclusive": False,
@@ -149,13 +151,13 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     },
     {
         "kind": ApprovalKind.MAKE_GOOD_PLATFORM,
-        "name": "平台>5%：上一级（副总裁）",
+        "name": gettext_noop("平台>5%：上一级（副总裁）"),
         "priority": 30,
         "chain": [[Role.VP, Role.PRESIDENT]],
     },
     {
         "kind": ApprovalKind.MAKE_GOOD_DATABASE,
-        "name": "数据库≤2%：客户经理",
+        "name": gettext_noop("数据库≤2%：客户经理"),
         "priority": 10,
         "ratio_min": D("0"),
         "ratio_max": D("0.02"),
@@ -165,7 +167,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     },
     {
         "kind": ApprovalKind.MAKE_GOOD_DATABASE,
-        "name": "数据库2%–5%：客户总监",
+        "name": gettext_noop("数据库2%–5%：客户总监"),
         "priority": 20,
         "ratio_min": D("0.02"),
         "ratio_min_inclusive": False,
@@ -175,14 +177,14 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     },
     {
         "kind": ApprovalKind.MAKE_GOOD_DATABASE,
-        "name": "数据库>5%：上一级（副总裁）",
+        "name": gettext_noop("数据库>5%：上一级（副总裁）"),
         "priority": 30,
         "chain": [[Role.VP, Role.PRESIDENT]],
     },
     # below-floor sale [000 §4.2.9]: the approver sets the commission rate for it
     {
         "kind": ApprovalKind.BELOW_FLOOR,
-        "name": "低于最低价销售：大区经理及以上（设定提成比例）",
+        "name": gettext_noop("低于最低价销售：大区经理及以上（设定提成比例）"),
         "priority": 10,
         "chain": [EVERYONE_ABOVE_REGION],
     },
@@ -190,7 +192,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     # customer support lead's final review
     {
         "kind": ApprovalKind.AGREEMENT_CHANGE,
-        "name": "协议变更（客户部）：客户总监→客户支持主管",
+        "name": gettext_noop("协议变更（客户部）：客户总监→客户支持主管"),
         "priority": 10,
         "chain": [[Role.CUSTOMER_DIRECTOR], [Role.CUSTOMER_SUPPORT_LEAD]],
     },
@@ -198,21 +200,21 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     # above decides, never the rep alone.
     {
         "kind": ApprovalKind.KEY_ACCOUNT_CLASS,
-        "name": "大客户分类变更：大区经理及以上",
+        "name": gettext_noop("大客户分类变更：大区经理及以上"),
         "priority": 10,
         "chain": [EVERYONE_ABOVE_REGION],
     },
     # issue 17: an order beyond its contract's remaining amount (amount = the excess)
     {
         "kind": ApprovalKind.ORDER_OVER_CONTRACT,
-        "name": "订单超出合同余额：大区经理及以上",
+        "name": gettext_noop("订单超出合同余额：大区经理及以上"),
         "priority": 10,
         "chain": [EVERYONE_ABOVE_REGION],
     },
     # execution order (执行单) [003 §9.3]: the 销售管理部商务经理 reviews it before delivery starts
     {
         "kind": ApprovalKind.EXECUTION_ORDER,
-        "name": "执行单：销售管理部商务经理审核",
+        "name": gettext_noop("执行单：销售管理部商务经理审核"),
         "priority": 10,
         "chain": [[Role.SALES_ADMIN_MANAGER]],
     },
@@ -220,14 +222,14 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     # sales director and the general manager (报销售总监和总经理审核、审批) before it is published
     {
         "kind": ApprovalKind.COMMISSION_PLAN,
-        "name": "提成方案发布：财务中心→销售总监→总裁",
+        "name": gettext_noop("提成方案发布：财务中心→销售总监→总裁"),
         "priority": 10,
         "chain": [[Role.FINANCE], [Role.DIRECTOR], [Role.PRESIDENT]],
     },
     # bad-debt write-off (Q6): finance approves
     {
         "kind": ApprovalKind.WRITE_OFF,
-        "name": "坏账核销：财务中心",
+        "name": gettext_noop("坏账核销：财务中心"),
         "priority": 10,
         "chain": [[Role.FINANCE]],
     },
@@ -306,7 +308,7 @@ def approval_request_create(
     kind: str,
     subject: models.Model,
     requested_by: User,
-    title: str,
+    title: str | Words,
     ratio: Decimal | None = None,
     amount: Decimal | None = None,
     standard_template: bool = True,
@@ -318,7 +320,8 @@ def approval_request_create(
     rule = authority_rule_for(kind=kind, ratio=ratio, amount=amount, standard_template=standard_template)
     request = ApprovalRequest.objects.create(
         kind=kind,
-        title=title[:200],
+        title=words_stored_text(title)[:200],
+        title_words=words_json(title) if isinstance(title, Words) else None,
         content_type=ContentType.objects.get_for_model(subject),
         object_id=subject.pk,
         rule=rule,
@@ -350,11 +353,13 @@ def approval_request_create(
         and customer_owner.pk == requested_by.pk
     ):
         now = timezone.now()
+        within = words(gettext_noop("在客户经理权限内（%(rule)s）"), rule=words(rule.name))
         ApprovalStep.objects.filter(request=request).update(
             status=StepStatus.APPROVED,
             decided_by=requested_by,
             decided_at=now,
-            reason=_("在客户经理权限内（%(rule)s）") % {"rule": rule.name},
+            reason=words_stored_text(within),
+            reason_words=words_json(within),
         )
         request.status = ApprovalStatus.APPROVED
         request.decided_at = now
@@ -501,6 +506,12 @@ def step_approvers(step: ApprovalStep) -> list[User]:
     ]
 
 
+def title_words(request: ApprovalRequest) -> dict[str, Any] | str:
+    """Issue 15: the request's title to put inside other words (a notification), kept translatable;
+    a request stored before issue 15 has only its text."""
+    return request.title_words or request.title
+
+
 def _notify_turn(request: ApprovalRequest) -> None:
     """K12/Q2: whoever must decide the step now waiting learns it is their turn. Looked up and sent
     after commit, so a refused decision asks no one."""
@@ -516,10 +527,11 @@ def _notify_turn(request: ApprovalRequest) -> None:
         nxt = _next_step(request)
         users = step_approvers(nxt) if nxt is not None else []
         if users:
-            text = _("待您审批：%(title)s（%(who)s 提交）") % {
-                "title": request.title,
-                "who": request.requested_by,
-            }
+            text = words(
+                gettext_noop("待您审批：%(title)s（%(who)s 提交）"),
+                title=title_words(request),
+                who=request.requested_by,
+            )
             notify(users=users, text=text, link=link)
 
     transaction.on_commit(send)
@@ -534,11 +546,12 @@ def _notify_decision(request: ApprovalRequest, *, by: User, approve: bool) -> No
     from common.notifications import notify
 
     link = reverse("crm:approval_detail", args=[request.pk])
+    title = title_words(request)
     if request.status == ApprovalStatus.APPROVED:
-        text = _("审批通过：%(title)s（%(by)s 最终同意）") % {"by": by, "title": request.title}
+        text = words(gettext_noop("审批通过：%(title)s（%(by)s 最终同意）"), by=by, title=title)
     else:
-        verb = _("同意") if approve else _("驳回")
-        text = _("%(by)s 已%(verb)s：%(title)s") % {"by": by, "verb": verb, "title": request.title}
+        verb = gettext_lazy("同意") if approve else gettext_lazy("驳回")
+        text = words(gettext_noop("%(by)s 已%(verb)s：%(title)s"), by=by, verb=verb, title=title)
     requester = request.requested_by
     transaction.on_commit(lambda: notify(users=[requester], text=text, link=link))
     _notify_turn(request)
@@ -548,12 +561,12 @@ def approval_outcome_text(request: ApprovalRequest) -> str:
     """What a decision did and what follows, for the person who made it ("已同意报价 Q-…，已通知杨一")."""
     requester = str(request.requested_by)
     if request.status == ApprovalStatus.REJECTED:
-        return _("已驳回「%(t)s」，已通知 %(who)s。") % {"t": request.title, "who": requester}
+        return _("已驳回「%(t)s」，已通知 %(who)s。") % {"t": request.heading, "who": requester}
     if request.status == ApprovalStatus.APPROVED:
-        return _("已同意「%(t)s」，审批完成，已通知 %(who)s。") % {"t": request.title, "who": requester}
+        return _("已同意「%(t)s」，审批完成，已通知 %(who)s。") % {"t": request.heading, "who": requester}
     nxt = _next_step(request)
     return _("已同意「%(t)s」，下一步由 %(next)s 审批，已通知 %(who)s。") % {
-        "t": request.title,
+        "t": request.heading,
         "next": step_actor_label(nxt) if nxt else "",
         "who": requester,
     }
@@ -656,7 +669,7 @@ def approval_chain(request: ApprovalRequest) -> list[dict[str, Any]]:
                 "status_label": step.get_status_display(),
                 "decided_by": str(step.decided_by) if step.decided_by_id else "",
                 "decided_at": step.decided_at,
-                "reason": step.reason,
+                "reason": step.reason_text,
                 "is_next": is_next,
                 "next_words": approver_words(step) if is_next else "",  # person and role
             }
@@ -698,7 +711,12 @@ def concession_request(
         kind=kind,
         subject=concession,
         requested_by=by,
-        title=f"{concession.get_kind_display()} {customer} {pct(ratio)}",
+        title=words(
+            gettext_noop("%(kind)s %(customer)s %(rate)s"),
+            kind=ConcessionKind(kind).label,
+            customer=customer,
+            rate=pct(ratio),
+        ),
         ratio=ratio,
         amount=concession.base_amount,
         customer_owner=customer.owner,

@@ -10,7 +10,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from common.deferred_text import words
 from common.errors import DomainError
 from common.money import format_cny, round_fen
 from crm import policy
@@ -192,8 +194,12 @@ def contract_transition(*, contract: Contract, to: str, by: User, comment: str =
             kind=ApprovalKind.AGREEMENT_CHANGE if customer_department else ApprovalKind.CONTRACT,
             subject=contract,
             requested_by=by,
-            title=_("合同 %(n)s（%(c)s）%(a)s")
-            % {"n": contract.number, "c": contract.customer, "a": format_cny(contract.amount)},
+            title=words(
+                gettext_noop("合同 %(n)s（%(c)s）%(a)s"),
+                n=contract.number,
+                c=contract.customer,
+                a=format_cny(contract.amount),
+            ),
             ratio=contract_price_ratio(contract),
             amount=contract.amount,
             standard_template=contract.standard_template,

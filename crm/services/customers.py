@@ -12,8 +12,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from common.audit import audit_record, diff, snapshot
+from common.deferred_text import words
 from common.errors import Conflict, DomainError
 from common.timeutil import date_in_sane_range, local_date, sane_range_message, start_of_local_day
 from crm import policy
@@ -402,12 +404,12 @@ def key_account_class_request(
         kind="key_account_class",
         subject=change,
         requested_by=by,
-        title=_("%(customer)s 大客户分类：%(old)s → %(new)s")
-        % {
-            "customer": customer.name,
-            "old": change.get_from_class_display(),
-            "new": change.get_to_class_display(),
-        },
+        title=words(
+            gettext_noop("%(customer)s 大客户分类：%(old)s → %(new)s"),
+            customer=customer.name,
+            old=dict(KeyAccountClass.choices).get(change.from_class, change.from_class),
+            new=dict(KeyAccountClass.choices).get(change.to_class, change.to_class),
+        ),
         customer_owner=customer.owner,
     )
     return change
@@ -489,13 +491,14 @@ def _notify_review(customer: Customer, *, by: User) -> None:
     from common.notifications import notify
 
     if customer.review_status == ReviewStatus.APPROVED:
-        text = _("%(by)s 已通过新客户「%(c)s」的审核。") % {"by": by, "c": customer.name}
+        text = words(gettext_noop("%(by)s 已通过新客户「%(c)s」的审核。"), by=by, c=customer.name)
     else:
-        text = _("%(by)s 驳回了新客户「%(c)s」：%(r)s") % {
-            "by": by,
-            "c": customer.name,
-            "r": customer.review_reason,
-        }
+        text = words(
+            gettext_noop("%(by)s 驳回了新客户「%(c)s」：%(r)s"),
+            by=by,
+            c=customer.name,
+            r=customer.review_reason,
+        )
     owner = customer.owner
     link = reverse("crm:customer_detail", args=[customer.pk])
     transaction.on_commit(lambda: notify(users=[owner], text=text, link=link))

@@ -11,7 +11,9 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from common.deferred_text import words
 from common.errors import DomainError
 from common.money import format_cny, round_fen
 from crm import policy
@@ -106,7 +108,7 @@ def execution_order_create(
         kind=ApprovalKind.EXECUTION_ORDER,
         subject=eo,
         requested_by=by,
-        title=_("执行单 %(n)s（合同 %(c)s）") % {"n": eo.number, "c": contract.number},
+        title=words(gettext_noop("执行单 %(n)s（合同 %(c)s）"), n=eo.number, c=contract.number),
         amount=amount,
         customer_owner=contract.owner,
     )
@@ -130,15 +132,16 @@ def _notify_approved(eo: ExecutionOrder) -> None:
 
     from common.notifications import notify
 
-    text = _(
-        "执行单 %(n)s（合同 %(c)s）已审批通过：请于 %(ship)s 发货，%(on)s 收款 %(amount)s，并安排实施。"
-    ) % {
-        "n": eo.number,
-        "c": eo.contract.number,
-        "ship": eo.ship_on.isoformat(),
-        "on": eo.collect_on.isoformat(),
-        "amount": format_cny(eo.collect_amount),
-    }
+    text = words(
+        gettext_noop(
+            "执行单 %(n)s（合同 %(c)s）已审批通过：请于 %(ship)s 发货，%(on)s 收款 %(amount)s，并安排实施。"
+        ),
+        n=eo.number,
+        c=eo.contract.number,
+        ship=eo.ship_on.isoformat(),
+        on=eo.collect_on.isoformat(),
+        amount=format_cny(eo.collect_amount),
+    )
     link = reverse("crm:execution_order_detail", args=[eo.pk])
 
     def send() -> None:

@@ -14,7 +14,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from common.deferred_text import Words, words
 from common.errors import DomainError
 from common.notifications import notify
 from common.timeutil import date_in_sane_range, sane_range_message
@@ -48,7 +50,7 @@ def _link(order: ImplementationOrder) -> str:
     return reverse("crm:implementation_order_detail", args=[order.pk])
 
 
-def _send(users: Iterable[User | None], text: str, link: str) -> None:
+def _send(users: Iterable[User | None], text: Words, link: str) -> None:
     wanted = list(users)
     transaction.on_commit(lambda: notify(users=wanted, text=text, link=link))
 
@@ -136,12 +138,13 @@ def implementation_order_create(
         ImplementationItem(order=order, seq=i, title=t) for i, t in enumerate(titles, start=1)
     )
     _history(order, "", S.NOTIFIED, by)
-    text = _("实施通知：%(by)s 发起实施单 %(n)s（合同 %(c)s，%(start)s 开始），请安排实施。") % {
-        "by": by,
-        "n": order.number,
-        "c": eo.contract.number,
-        "start": start.isoformat(),
-    }
+    text = words(
+        gettext_noop("实施通知：%(by)s 发起实施单 %(n)s（合同 %(c)s，%(start)s 开始），请安排实施。"),
+        by=by,
+        n=order.number,
+        c=eo.contract.number,
+        start=start.isoformat(),
+    )
     _send([*staff.exclude(pk=by.pk), lead], text, _link(order))
     return order
 
@@ -171,12 +174,13 @@ def implementation_item_assign(
     )
     item.task = task
     item.save(update_fields=["task"])
-    text = _("%(by)s 给您分派了实施任务：“%(t)s”（实施单 %(n)s），截止 %(due)s。") % {
-        "by": by,
-        "t": item.title,
-        "n": order.number,
-        "due": due.isoformat(),
-    }
+    text = words(
+        gettext_noop("%(by)s 给您分派了实施任务：“%(t)s”（实施单 %(n)s），截止 %(due)s。"),
+        by=by,
+        t=item.title,
+        n=order.number,
+        due=due.isoformat(),
+    )
     _send([assignee], text, _link(order))
     return task
 
@@ -187,11 +191,12 @@ def implementation_item_task_done(task: Task) -> None:
     if item is None:
         return
     order = item.order
-    text = _("实施事项已完成：“%(t)s”（实施单 %(n)s，%(who)s）。") % {
-        "t": item.title,
-        "n": order.number,
-        "who": task.owner,
-    }
+    text = words(
+        gettext_noop("实施事项已完成：“%(t)s”（实施单 %(n)s，%(who)s）。"),
+        t=item.title,
+        n=order.number,
+        who=task.owner,
+    )
     _send(
         [u for u in (order.created_by, order.lead) if u is not None and u.pk != task.owner_id],
         text,
@@ -258,14 +263,14 @@ def implementation_order_transition(
         fields.append("completed_at")
     order.save(update_fields=fields)
     _history(order, frm, to, by, comment)
-    words = {
-        S.IN_PROGRESS: _("实施单 %(n)s（合同 %(c)s）已开始实施（%(by)s）。"),
-        S.COMPLETED: _("实施单 %(n)s（合同 %(c)s）已实施完成（%(by)s）。"),
-        S.CANCELLED: _("实施单 %(n)s（合同 %(c)s）已撤回（%(by)s）。"),
+    said = {
+        S.IN_PROGRESS: gettext_noop("实施单 %(n)s（合同 %(c)s）已开始实施（%(by)s）。"),
+        S.COMPLETED: gettext_noop("实施单 %(n)s（合同 %(c)s）已实施完成（%(by)s）。"),
+        S.CANCELLED: gettext_noop("实施单 %(n)s（合同 %(c)s）已撤回（%(by)s）。"),
     }
-    text = words[S(to)] % {"n": order.number, "c": order.contract.number, "by": by}
+    text = words(said[S(to)], n=order.number, c=order.contract.number, by=by)
     if comment:
-        text += _("原因：%(r)s") % {"r": comment}
+        text = words("%(what)s%(why)s", what=text, why=words(gettext_noop("原因：%(r)s"), r=comment))
     users: list[Any] = [order.created_by, order.contract.owner]
     if to == S.CANCELLED:
         users += [order.lead, *User.objects.filter(pk__in=order.items.values("task__owner"))]

@@ -98,7 +98,7 @@ def read_rows(
     missing = [c.heading for c in columns if c.required and c.key not in header]
     if missing:
         raise DomainError(
-            _("第1行须是表头，并包含以下列：%(cols)s。") % {"cols": "、".join(missing)},
+            _("第1行须是表头，并包含以下列：%(cols)s。") % {"cols": _("、").join(missing)},
             code="no_header",
             field="file",
         )

@@ -24,7 +24,7 @@ def industry_allowed(*, user: User, industry_id: int | None) -> bool:
 def industry_check(*, user: User, industry_id: int | None, field: str = "industry") -> None:
     if industry_allowed(user=user, industry_id=industry_id):
         return
-    own = "、".join(str(i) for i in user.industries.order_by("name"))
+    own = _("、").join(str(i) for i in user.industries.order_by("name"))
     other = Industry.objects.filter(pk=industry_id or 0).values_list("name", flat=True).first() or ""
     raise DomainError(
         _("%(user)s 所属行业为%(own)s，不能销售“%(other)s”行业的客户；如需跨行业销售，请由经理批准。")

@@ -12,7 +12,9 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from common.deferred_text import words, words_plural
 from common.errors import DomainError
 from common.money import QUANTITY_LIMIT, ZERO, check_amount_fits, format_cny, round_fen
 from common.timeutil import local_date
@@ -185,7 +187,13 @@ def order_create(
             kind=ApprovalKind.BELOW_FLOOR,
             subject=order,
             requested_by=by,
-            title=_("订单 %(n)s 有 %(k)d 行低于最低价") % {"n": order.number, "k": len(below)},
+            title=words_plural(
+                gettext_noop("订单 %(n)s 有 %(k)d 行低于最低价"),
+                gettext_noop("订单 %(n)s 有 %(k)d 行低于最低价"),
+                "k",
+                n=order.number,
+                k=len(below),
+            ),
             amount=order.total,
         )
         return order
@@ -202,8 +210,12 @@ def _request_over_contract(order: Order, *, by: User, remaining: Decimal) -> Non
         kind=ApprovalKind.ORDER_OVER_CONTRACT,
         subject=order,
         requested_by=by,
-        title=_("订单 %(n)s 金额 %(t)s 超出合同余额 %(r)s")
-        % {"n": order.number, "t": format_cny(order.total), "r": format_cny(max(remaining, ZERO))},
+        title=words(
+            gettext_noop("订单 %(n)s 金额 %(t)s 超出合同余额 %(r)s"),
+            n=order.number,
+            t=format_cny(order.total),
+            r=format_cny(max(remaining, ZERO)),
+        ),
         amount=excess,
     )
 

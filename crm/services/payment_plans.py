@@ -18,7 +18,9 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from common.deferred_text import words
 from common.errors import DomainError
 from common.fen import ZERO, allocate, format_cny, round_fen
 from common.notifications import notify
@@ -187,7 +189,7 @@ def payment_plan_reminders(*, today: dt.date | None = None) -> dict[str, int]:
             inst = row.instalment
             if row.outstanding == 0:
                 continue
-            words = {
+            args = {
                 "number": contract.number,
                 "seq": inst.seq,
                 "due": inst.due_on,
@@ -195,14 +197,20 @@ def payment_plan_reminders(*, today: dt.date | None = None) -> dict[str, int]:
             }
             if today <= inst.due_on <= before and _claim(inst, "reminded_before_at", now):
                 sent["before"] += 1
-                text = _("合同 %(number)s 第%(seq)s期回款将于 %(due)s 到期，待收 %(amount)s。") % words
+                text = words(
+                    gettext_noop("合同 %(number)s 第%(seq)s期回款将于 %(due)s 到期，待收 %(amount)s。"),
+                    **args,
+                )
                 notify(users=[contract.owner], text=text, link=link)
             if inst.due_on <= after and _claim(inst, "reminded_after_at", now):
                 sent["after"] += 1
-                text = _("合同 %(number)s 第%(seq)s期回款已逾期（%(due)s 到期），尚欠 %(amount)s。")
+                text = words(
+                    gettext_noop("合同 %(number)s 第%(seq)s期回款已逾期（%(due)s 到期），尚欠 %(amount)s。"),
+                    **args,
+                )
                 manager = contract.owner.manager
                 users = [contract.owner] + ([manager] if manager and manager.pk != contract.owner_id else [])
-                notify(users=users, text=text % words, link=link)
+                notify(users=users, text=text, link=link)
     return sent
 
 

@@ -22,7 +22,9 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from common.deferred_text import words
 from common.errors import Conflict, DomainError, NotFound
 from common.models import Notification
 from common.notifications import email_enabled, notify
@@ -143,6 +145,14 @@ def _days_since(clock: str) -> str:
     return f"CAST(julianday(%(today)s) - julianday(date({clock}, %(utc_offset)s)) AS INTEGER)"
 
 
+def _words_sql(msgid: str, **args: str) -> str:
+    """SQL: a notification's words (common.deferred_text: message id + arguments, read in the reader's
+    language) built row by row; `msgid` names a parameter, each argument is an SQL text expression."""
+    build = "jsonb_build_object" if connection.vendor == "postgresql" else "json_object"
+    pairs = ", ".join(f"'{name}', {sql}" for name, sql in args.items())
+    return f"{build}('m', CAST(%({msgid})s AS TEXT), 'a', {build}({pairs}))"
+
+
 def _dt(value: dt.datetime) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
 
@@ -173,6 +183,15 @@ def _sweep_params(*, policy: PoolPolicy, today: dt.date, now: dt.datetime, batch
         "released_text": _("客户“{name}”已 {days} 天未联系，已转入公海。"),
         "released_manager_text": _("您团队{owner}的客户“{name}”已 {days} 天未联系，已转入公海。"),
         "warn_text": _("客户“{name}”已 {days} 天未联系，{left} 天后将转入公海，请尽快跟进。"),
+        # Issue 15: the same, as words each reader reads in their language
+        "released_words": gettext_noop("客户“%(name)s”已 %(days)s 天未联系，已转入公海。"),
+        "released_manager_words": gettext_noop(
+            "您团队%(owner)s的客户“%(name)s”已 %(days)s 天未联系，已转入公海。"
+        ),
+        "warn_words": gettext_noop(
+            "客户“%(name)s”已 %(days)s 天未联系，%(left)s 天后将转入公海，请尽快跟进。"
+        ),
+        "by_name": "",
         "name_mark": "{name}",
         "days_mark": "{days}",
         "owner_mark": "{owner}",
@@ -294,16 +313,23 @@ def _release_record(*, params: dict[str, Any]) -> None:
         """,
         params,
     )
+    days, by = "CAST(COALESCE(w.days, 0) AS TEXT)", "CAST(%(by_name)s AS TEXT)"
+    owner = "COALESCE(NULLIF(u.display_name, ''), u.username)"
+    to_owner = _words_sql("released_words", name="c.name", days=days, reason="r.reason", by=by)
+    to_manager = _words_sql(
+        "released_manager_words", owner=owner, name="c.name", days=days, reason="r.reason", by=by
+    )
     # C9: the owner is told ("客户“…”已 60 天未联系，已转入公海。"), with a link to the pool (not the
     # manager who released it by hand, when it was their own customer).
     _exec(
         f"""
-        INSERT INTO {NOTIFICATION} (user_id, text, link, created_at, read_at, batch)
+        INSERT INTO {NOTIFICATION} (user_id, text, words, link, created_at, read_at, batch)
         SELECT r.previous_owner_id,
                REPLACE(REPLACE(REPLACE(%(released_text)s,
                                        %(name_mark)s, c.name),
                                        %(days_mark)s, CAST(COALESCE(w.days, 0) AS TEXT)),
                                        %(reason_mark)s, r.reason),
+               {to_owner},
                %(pool_link)s, %(now)s, NULL, %(batch)s
         FROM {POOL_RELEASE} r
         JOIN {CUSTOMER} c ON c.id = r.customer_id
@@ -317,14 +343,15 @@ def _release_record(*, params: dict[str, Any]) -> None:
     # owner's name (display name, else username) — unless that manager released it.
     _exec(
         f"""
-        INSERT INTO {NOTIFICATION} (user_id, text, link, created_at, read_at, batch)
+        INSERT INTO {NOTIFICATION} (user_id, text, words, link, created_at, read_at, batch)
         SELECT m.id,
                REPLACE(REPLACE(REPLACE(REPLACE(
                    %(released_manager_text)s,
-                   %(owner_mark)s, COALESCE(NULLIF(u.display_name, ''), u.username)),
+                   %(owner_mark)s, {owner}),
                    %(name_mark)s, c.name),
                    %(days_mark)s, CAST(COALESCE(w.days, 0) AS TEXT)),
                    %(reason_mark)s, r.reason),
+               {to_manager},
                %(pool_link)s, %(now)s, NULL, %(batch)s
         FROM {POOL_RELEASE} r
         JOIN {CUSTOMER} c ON c.id = r.customer_id
@@ -355,14 +382,16 @@ def _warn(*, params: dict[str, Any]) -> int:
     if not warned:
         return 0
     # C9: the owner is told how many days are left before the release, with a link to the customer.
+    left = f"CAST({RELEASE_DAYS} - w.days AS TEXT)"
     _exec(
         f"""
-        INSERT INTO {NOTIFICATION} (user_id, text, link, created_at, read_at, batch)
+        INSERT INTO {NOTIFICATION} (user_id, text, words, link, created_at, read_at, batch)
         SELECT w.owner_id,
                REPLACE(REPLACE(REPLACE(%(warn_text)s,
                                        %(name_mark)s, c.name),
                                        %(days_mark)s, CAST(w.days AS TEXT)),
                                        %(left_mark)s, CAST({RELEASE_DAYS} - w.days AS TEXT)),
+               {_words_sql("warn_words", name="c.name", days="CAST(w.days AS TEXT)", left=left)},
                REPLACE(%(customer_link)s, %(customer_id_mark)s, CAST(c.id AS TEXT)),
                %(now)s, NULL, %(batch)s
         FROM {POOL_WARNING} w JOIN {CUSTOMER} c ON c.id = w.customer_id
@@ -445,6 +474,11 @@ def pool_release_by_hand(*, customer_ids: list[int], reason: str, by: User) -> i
         "released_text": _("客户“{name}”已由%(by)s释放到公海，原因：{reason}。") % {"by": by},
         "released_manager_text": _("您团队{owner}的客户“{name}”已由%(by)s释放到公海，原因：{reason}。")
         % {"by": by},
+        "released_words": gettext_noop("客户“%(name)s”已由%(by)s释放到公海，原因：%(reason)s。"),
+        "released_manager_words": gettext_noop(
+            "您团队%(owner)s的客户“%(name)s”已由%(by)s释放到公海，原因：%(reason)s。"
+        ),
+        "by_name": str(by),
         "name_mark": "{name}",
         "days_mark": "{days}",
         "owner_mark": "{owner}",
@@ -623,7 +657,9 @@ def _pool_collisions(*, customer: Customer, to_user: User, by: User) -> list[Col
             cases.append(case)
     if cases:
         link = cases[0].get_absolute_url()
-        text = _("公海客户“%(name)s”另有他人报备的商机，系统已发起撞单处理。") % {"name": customer.name}
+        text = words(
+            gettext_noop("公海客户“%(name)s”另有他人报备的商机，系统已发起撞单处理。"), name=customer.name
+        )
         users = [to_user, *(o.owner for o in opps if o.owner_id in seen)]  # opps is already evaluated
         transaction.on_commit(lambda: notify(users=users, text=text, link=link))
     return cases
@@ -711,6 +747,6 @@ def pool_assign(*, customer: Customer | int, to_user: User, by: User) -> Custome
             customer=customer, to_user=to_user, by=by, assigned_by=by, reason=OwnershipReason.ASSIGNED
         )
         link = reverse("crm:customer_detail", args=[customer.pk])
-        text = _("%(by)s 把公海客户“%(name)s”分配给了您。") % {"by": by, "name": customer.name}
+        text = words(gettext_noop("%(by)s 把公海客户“%(name)s”分配给了您。"), by=by, name=customer.name)
         transaction.on_commit(lambda: notify(users=[to_user], text=text, link=link))
     return customer

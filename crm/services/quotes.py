@@ -10,10 +10,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from common.deferred_text import words
 from common.errors import DomainError
+from common.fen import pct
 from common.money import QUANTITY_LIMIT, ZERO, check_amount_fits, round_fen
-from common.templatetags.money import pct
 from common.timeutil import local_today
 from crm.models import (
     ApprovalKind,
@@ -191,8 +193,12 @@ def quote_transition(*, quote: Quote, to: str, by: User, comment: str = "") -> Q
             kind=ApprovalKind.QUOTE_DISCOUNT,
             subject=quote,
             requested_by=by,
-            title=_("报价 %(n)s（%(c)s）最低报价为标准价的 %(r)s")
-            % {"n": quote.number, "c": quote.customer, "r": pct(ratio.quantize(Decimal("0.0001")))},
+            title=words(
+                gettext_noop("报价 %(n)s（%(c)s）最低报价为标准价的 %(r)s"),
+                n=quote.number,
+                c=quote.customer,
+                r=pct(ratio, 2),
+            ),
             ratio=ratio,
             amount=quote.quoted_total,
         )

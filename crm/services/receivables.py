@@ -19,10 +19,11 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
+from common.deferred_text import words
 from common.errors import DomainError
-from common.money import ZERO, round_fen
+from common.money import ZERO, format_cny, round_fen
 from common.timeutil import local_date, local_today, start_of_local_day
 from crm import policy as crm_policy
 from crm.models import (
@@ -264,7 +265,7 @@ def writeoff_propose(
         kind=ApprovalKind.WRITE_OFF,
         subject=writeoff,
         requested_by=by,
-        title=_("坏账核销 %(n)s ¥%(a)s") % {"n": order.number, "a": amt},
+        title=words(gettext_noop("坏账核销 %(n)s %(a)s"), n=order.number, a=format_cny(amt)),
         amount=amt,
     )
     return writeoff

@@ -11,7 +11,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from common.deferred_text import words
 from common.errors import DomainError
 from common.notifications import notify
 from common.timeutil import date_in_sane_range, local_today, sane_range_message
@@ -112,7 +114,9 @@ def tasks_send_reminders(*, now: dt.datetime | None = None) -> int:
             sent += 1
             notify(
                 users=[task.owner],
-                text=_("待办提醒：“%(title)s”，截止 %(due)s。") % {"title": task.title, "due": task.due_on},
+                text=words(
+                    gettext_noop("待办提醒：“%(title)s”，截止 %(due)s。"), title=task.title, due=task.due_on
+                ),
                 link=reverse("crm:task_list"),
             )
     return sent
@@ -141,8 +145,12 @@ def tasks_flag_overdue(*, today: dt.date | None = None) -> int:
             continue
         notify(
             users=[manager],
-            text=_("%(owner)s 的待办“%(title)s”已逾期（截止 %(due)s）。")
-            % {"owner": task.owner, "title": task.title, "due": task.due_on},
+            text=words(
+                gettext_noop("%(owner)s 的待办“%(title)s”已逾期（截止 %(due)s）。"),
+                owner=task.owner,
+                title=task.title,
+                due=task.due_on,
+            ),
             link=reverse("crm:task_list") + "?scope=team&state=overdue",
         )
     return flagged

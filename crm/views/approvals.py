@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from common.access import page_open_to
@@ -162,7 +163,9 @@ def approval_centre_bulk(request: AuthedRequest, tab: str) -> HttpResponse:
             done.append(the_tab.decide(user=request.user, pk=pk, approve=True, reason=""))
         except DomainError as exc:
             refused.append(str(exc.message))
-    messages.success(request, _("已批量同意 %(n)d 项。") % {"n": len(done)})
+    messages.success(
+        request, ngettext("已批量同意 %(n)d 项。", "已批量同意 %(n)d 项。", len(done)) % {"n": len(done)}
+    )
     for text in done:
         messages.info(request, text)
     for text in refused:
@@ -218,7 +221,7 @@ def approval_decide(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
         req = _decide(request, req, d)
     except DomainError as exc:
-        messages.error(request, f"{req.title}：{exc.message}")
+        messages.error(request, f"{req.heading}：{exc.message}")
     else:
         messages.success(request, services.approval_outcome_text(req))
     return redirect("crm:approval_inbox")

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from common.access import page_open_to
@@ -157,7 +158,7 @@ def csv_download(rows: Iterator[list[str]], *, filename: str) -> StreamingHttpRe
 
 def export_response(rows: Iterator[list[str]], *, fmt: str) -> HttpResponseBase:
     if fmt == "xlsx":
-        return xlsx_download(rows, filename="customers.xlsx", sheet=_("客户"))
+        return xlsx_download(rows, filename="customers.xlsx", sheet=pgettext("menu", "客户"))
     return csv_download(rows, filename="customers.csv")
 
 
@@ -220,7 +221,11 @@ def customer_bulk(request: AuthedRequest) -> HttpResponseBase:
             return redirect(back)
         if result.done:
             messages.success(
-                request, _("已将 %(n)d 个客户转给%(user)s。") % {"n": len(result.done), "user": to_user}
+                request,
+                ngettext(
+                    "已将 %(n)d 个客户转给%(user)s。", "已将 %(n)d 个客户转给%(user)s。", len(result.done)
+                )
+                % {"n": len(result.done), "user": to_user},
             )
         for name, reason in result.refused:
             messages.error(request, _("%(customer)s：%(reason)s") % {"customer": name, "reason": reason})
@@ -233,7 +238,12 @@ def customer_bulk(request: AuthedRequest) -> HttpResponseBase:
         except DomainError as exc:
             messages.error(request, str(exc.message))
             return redirect(back)
-        _bulk_answer(request, result, _("已将 %(n)d 个客户释放到公海。") % {"n": len(result.done)})
+        n = len(result.done)
+        _bulk_answer(
+            request,
+            result,
+            ngettext("已将 %(n)d 个客户释放到公海。", "已将 %(n)d 个客户释放到公海。", n) % {"n": n},
+        )
         return redirect(back)
     messages.error(request, _("请选择一个您可以执行的批量操作。"))
     return redirect(back)

@@ -18,9 +18,18 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def chart(
-    context: Any, charts: dict[str, Any], name: str, kind: str, title: str = "", stack: bool = False
+    context: Any,
+    charts: dict[str, Any],
+    name: str,
+    kind: str,
+    title: str = "",
+    stack: bool = False,
+    heading_above: bool = False,
 ) -> str:
     """<div data-chart> plus its data as JSON; nothing at all when the page has no such chart.
+
+    `title` names the saved image; the chart draws it too unless `heading_above` (issue 15: the card's
+    heading already names the chart, so it is not said twice).
 
     Under it: the chart's table as Excel (the page's filters kept; `chart_report` in the context names
     the page) and "save as image" (static/js/charts.js: ECharts getDataURL; hidden until drawn)."""
@@ -33,7 +42,7 @@ def chart(
         name,
         kind,
         element_id,
-        title,
+        "" if heading_above else title,
         format_html(' data-stack="1"') if stack else "",
         json_script(data, element_id),
     )

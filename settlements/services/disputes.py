@@ -10,9 +10,11 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from commissions.models import CommissionLine, LineKind, LineStatus
 from commissions.selectors import next_open_period, period_is_closed
+from common.deferred_text import words
 from common.errors import Conflict, DomainError, NotFound
 from common.money import ZERO, round_fen
 from common.notifications import notify
@@ -168,11 +170,12 @@ def _notify_payee(d: Dispute, s: Settlement) -> None:
     if payee is None:
         return
     if d.outcome == DisputeOutcome.ADJUSTED and d.adjustment_line is not None:
-        text = _("您对 %(month)s 结算的异议已处理：调整 ¥%(amount)s，计入 %(period)s 结算。") % {
-            "month": f"{s.month:%Y-%m}",
-            "amount": f"{d.adjustment_amount:,.2f}",
-            "period": f"{d.adjustment_line.period:%Y-%m}",
-        }
+        text = words(
+            gettext_noop("您对 %(month)s 结算的异议已处理：调整 ¥%(amount)s，计入 %(period)s 结算。"),
+            month=f"{s.month:%Y-%m}",
+            amount=f"{d.adjustment_amount:,.2f}",
+            period=f"{d.adjustment_line.period:%Y-%m}",
+        )
     else:
-        text = _("您对 %(month)s 结算的异议已处理：维持原结算。") % {"month": f"{s.month:%Y-%m}"}
+        text = words(gettext_noop("您对 %(month)s 结算的异议已处理：维持原结算。"), month=f"{s.month:%Y-%m}")
     notify(users=[payee], text=text, link=reverse("settlements:detail", args=[s.pk]))

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from common.deferred_text import words
 from common.notifications import notify
 from common.timeutil import local_today, month_start
 from crm.models import Role, User
@@ -77,11 +78,12 @@ def overdue_flag_run(*, today: dt.date | None = None) -> int:
 def _notify_overdue(flags: list[OverdueFlag]) -> None:
     """Tell the person who must act (and, through their own flag, their manager) in the app and by e-mail."""
     for f in flags:
-        text = _("结算单 %(s)s 的“%(step)s”步骤已逾期（截止 %(d)s）。") % {
-            "s": f.settlement,
-            "step": f.get_status_display(),
-            "d": f.due_on.isoformat(),
-        }
+        text = words(
+            gettext_noop("结算单 %(s)s 的“%(step)s”步骤已逾期（截止 %(d)s）。"),
+            s=f.settlement,
+            step=SettlementStatus(f.status).label,
+            d=f.due_on.isoformat(),
+        )
         notify(
             users=[f.user],
             text=text,

@@ -2,6 +2,8 @@
  *
  *   <div class="chart" data-chart="bar|line|funnel|pie" data-source="<json_script id>"
  *        data-title="…" data-stack="1"></div>
+ * data-title is drawn as the chart's own title; it is empty where the card's heading already names it.
+ * When the system asks for reduced motion (prefers-reduced-motion), nothing is animated.
  *
  * Data: bar/line {"categories": [...], "series": [{"name": "...", "data": ["12.50", ...]}]}
  *       funnel/pie {"items": [{"name": "...", "value": "12.50"}]}
@@ -20,6 +22,13 @@
   function num(v) { var n = Number(v); return isFinite(n) ? n : 0; }
 
   var toolbox = { show: false };
+  var reduceMotion = !!(window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches);
+
+  // The chart's own title, only when it has one: a card's heading is not repeated above its chart.
+  function titleFor(el) {
+    var text = el.getAttribute("data-title") || "";
+    return text ? { text: text, left: "left", textStyle: { fontSize: 14 } } : undefined;
+  }
   var drawn = {};  // element id -> ECharts instance, for the "save as image" buttons
 
   /* <button data-chart-save="<chart element id>" data-filename="…png">: the chart as a PNG (getDataURL),
@@ -53,18 +62,20 @@
   }
 
   function optionFor(kind, data, el) {
-    var title = el.getAttribute("data-title") || "";
+    var title = titleFor(el);
+    var top = title ? 40 : 8;
     if (kind === "funnel" || kind === "pie") {
       var items = (data.items || []).map(function (i) { return { name: i.name, value: num(i.value) }; });
       // A pie's empty slices carry no area, only labels piled on each other: the table beside has them.
       if (kind === "pie") { items = items.filter(function (i) { return i.value > 0; }); }
       return {
-        title: { text: title, left: "left", textStyle: { fontSize: 14 } },
+        animation: !reduceMotion,
+        title: title,
         tooltip: { trigger: "item" },
         toolbox: toolbox,
         legend: { bottom: 0, type: "scroll" },
         series: [kind === "funnel"
-          ? { type: "funnel", sort: "none", left: "10%", width: "80%", top: 40, bottom: 40, data: items,
+          ? { type: "funnel", sort: "none", left: "10%", width: "80%", top: top, bottom: 40, data: items,
               label: { show: true, position: "inside" } }
           : { type: "pie", radius: ["35%", "65%"], data: items,
               label: { overflow: "break", width: Math.max(64, Math.floor((el.clientWidth || 320) / 4)) } }]
@@ -72,11 +83,12 @@
     }
     var stack = el.getAttribute("data-stack") ? "total" : undefined;
     return {
-      title: { text: title, left: "left", textStyle: { fontSize: 14 } },
+      animation: !reduceMotion,
+      title: title,
       tooltip: { trigger: "axis" },
       toolbox: toolbox,
       legend: { bottom: 0, type: "scroll" },
-      grid: { left: 8, right: 16, top: 48, bottom: 40, containLabel: true },
+      grid: { left: 8, right: 16, top: top + 8, bottom: 40, containLabel: true },
       xAxis: { type: "category", data: data.categories || [], axisLabel: categoryLabels(data, el) },
       yAxis: { type: "value" },
       series: (data.series || []).map(function (s) {

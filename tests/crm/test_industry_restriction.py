@@ -92,3 +92,20 @@ def test_page_shows_the_refusal(org, industries, client):  # type: ignore[no-unt
     page = client.post("/customers/new/", {**NEW, "grade": "C", "industry": finance.pk})
     assert "不能销售“金融”行业的客户" in page.content.decode()
     assert Customer.objects.count() == 0
+
+
+def test_the_refusal_lists_the_reps_industries_the_readers_way(org, industries):  # type: ignore[no-untyped-def]
+    from django.utils import translation
+
+    _education, finance = industries
+    org.rep_a1.industries.add(IndustryFactory(name="医疗"))
+    said = {}
+    for language in ("zh-hans", "en"):
+        with translation.override(language), pytest.raises(DomainError) as exc:
+            services.customer_create(
+                by=org.rep_a1, industry=finance, **{**NEW, "name": "苏州银行", "phone": "0512-66009999"}
+            )
+        said[language] = str(exc.value.message)
+    # (in the database's order of names, whichever that is)
+    assert "所属行业为医疗、教育，" in said["zh-hans"] or "所属行业为教育、医疗，" in said["zh-hans"]
+    assert "sells in 医疗, 教育 and" in said["en"] or "sells in 教育, 医疗 and" in said["en"]

@@ -277,3 +277,15 @@ def test_settlement_list_shows_the_payee_category_in_the_readers_language(org, m
     c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     text = c.get("/settlements/").content.decode()
     assert '<td data-label="Category">Sales rep</td>' in text and "销售人员" not in text
+
+
+def test_the_approval_cards_history_puts_a_comment_the_readers_way(org, month, client_for):
+    # given finance submitted the rep's sheet with a comment and the rep confirmed it: the manager reviews
+    s = mine(org, org.rep_a1)
+    settlement_transition(settlement=s, action="submit", by=org.finance, comment="已与收款人核对无误")
+    settlement_transition(settlement=s, action="confirm", by=org.rep_a1)
+    c = client_for(org.manager_a)
+    assert "：已与收款人核对无误" in c.get("/approvals/?tab=settlements").content.decode()
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    text = c.get("/approvals/?tab=settlements").content.decode()
+    assert ": 已与收款人核对无误" in text and "：已与收款人核对无误" not in text

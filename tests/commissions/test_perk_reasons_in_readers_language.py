@@ -1,0 +1,75 @@
+"""Issue 15: why a partner earned a perk reads in the partner's language — on the perks page, in the
+API and in the notification — while the stored reason stays the Chinese wording it always was."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.utils import translation
+from django.utils.html import escape
+
+from commissions.models import PartnerPerk, PerkKind, SalesTarget
+from commissions.services.perks import partner_perks_grant, partner_upgrades_grant
+from common.models import Notification
+from crm.models import Role
+from tests.commissions.reward_helpers import make_partner, partner_sale
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+OCT = dt.date(2026, 10, 1)
+
+
+def test_a_market_guidance_reason_reads_in_each_language(org, client_for, api_for) -> None:  # type: ignore[no-untyped-def]
+    # given a partner with a login who sold ¥12,000 in October and ¥30,000 over August–October
+    login = UserFactory(username="p_steady", roles=[Role.PARTNER])
+    steady = make_partner("三月三万", region=org.region, user=login)
+    for month, amount in ((8, "9000.00"), (9, "9000.00"), (10, "12000.00")):
+        partner_sale(steady, owner=org.rep_a1, amount=amount, on=dt.date(2026, month, 2))
+    # when the month's perks are granted
+    partner_perks_grant(month=OCT)
+    perk = PartnerPerk.objects.get(partner=steady, kind=PerkKind.MARKET_GUIDANCE)
+    zh = (
+        "2026年10月业务总额 ¥12,000.00，达到 ¥10,000.00；截至2026年10月连续三个月业务总额 ¥30,000.00，"
+        "达到 ¥30,000.00：次月免费市场指导 2 天，仅承担工作人员差旅费用"
+    )
+    en = (
+        "Earned by business total ¥12,000.00 in 10/2026, reaching ¥10,000.00; business total ¥30,000.00 in "
+        "the three months to 10/2026, reaching ¥30,000.00: 2 days of free market guidance next month "
+        "(only the staff's travel costs are charged)"
+    )
+    # then the stored reason is the Chinese wording, and each reader reads their own
+    assert perk.reason == zh
+    assert perk.reason_text == zh
+    with translation.override("en"):
+        assert perk.reason_text == en
+        assert Notification.objects.get(user=login).message == (
+            f"You have been granted Free market guidance (2026-11-01 to 2026-11-30): {en}"
+        )
+    client = client_for(login)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert escape(en) in client.get(f"/commissions/rewards/perks/{perk.pk}/").content.decode()
+    api = api_for(login).get(f"/api/commissions/perks/{perk.pk}/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert api["reason"] == en
+
+
+def test_an_upgrade_reason_reads_in_english(org) -> None:  # type: ignore[no-untyped-def]
+    edge = make_partner("一倍半", region=org.region)
+    SalesTarget.objects.create(
+        partner=edge, period=dt.date(2026, 1, 1), annual=True, amount=Decimal("100000.00")
+    )
+    partner_sale(edge, owner=org.rep_a1, amount="150000.00", on=dt.date(2026, 6, 1))
+    partner_upgrades_grant(year=2026)
+    perk = PartnerPerk.objects.get(partner=edge)
+    assert perk.reason == (
+        "2026年业务总额 ¥150,000.00，超额完成年度营销任务 ¥100,000.00 的 50%："
+        "次月起享受战略合伙人折扣待遇 1 个月"
+    )
+    with translation.override("en"):
+        assert perk.reason_text == (
+            "Business total ¥150,000.00 in 2026, beating the annual target ¥100,000.00 by 50%: "
+            "the strategic partner discount for 1 month from next month"
+        )
