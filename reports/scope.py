@@ -33,6 +33,12 @@ def member_ids(user: User) -> set[int] | None:
     return crm_policy.member_ids_or_all(user)
 
 
+def money_member_ids(user: User) -> set[int] | None:
+    """The person ids whose money figures count (the rollups' person filter): None for finance and the
+    top roles, as `crm.policy.money_owned` decides; else my team."""
+    return None if crm_policy.sees_all_money(user) else member_ids(user)
+
+
 def customers(user: User) -> QuerySet[Customer]:
     return crm_policy.customer_scope(user)
 

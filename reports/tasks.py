@@ -70,6 +70,8 @@ def ensure_rollup_schedules(sender: object = None, using: str = "default", **_: 
     if getattr(sender, "name", "") == "reports":
         beat_job_ensure(ROLLUP_REFRESH_NAME, ROLLUP_REFRESH_TASK, minute="*", using=using)
         beat_job_ensure(ROLLUP_RECHECK_NAME, ROLLUP_RECHECK_TASK, minute="40", hour="2", using=using)
+
+
 A2_PUBLISH_TASK = "reports.tasks.a2_publish"
 A2_PUBLISH_SCHEDULE_NAME = "报表：公布上月 CRM 使用排名并用于线索轮转 (reports.a2_publish)"
 
