@@ -34,7 +34,8 @@ def test_the_review_reads_through_the_quarters_last_month():
 
 
 def test_the_rewards_period_start_and_label_use_it():
-    from commissions.services.rewards import period_label, period_start
+    from commissions.services.rewards import period_start, period_words
+    from common.deferred_text import words_stored_text
 
     start = period_start("quarter", dt.date(2026, 8, 15))
-    assert (start, period_label("quarter", start)) == (dt.date(2026, 7, 1), "2026年第3季度")
+    assert (start, words_stored_text(period_words("quarter", start))) == (dt.date(2026, 7, 1), "2026年第3季度")
