@@ -32,6 +32,10 @@ class Migration(migrations.Migration):
             index=models.Index(fields=['owner', 'booked_at'], include=('id', 'status', 'total'), name='order_owner_booked_idx'),
         ),
         migrations.AddIndex(
+            model_name='order',
+            index=models.Index(condition=models.Q(('status', 'booked'), ('total__gt', models.F('cleared_amount'))), fields=['owner', 'due_on'], include=('id', 'booked_at', 'total', 'cleared_amount'), name='order_open_owner_idx'),
+        ),
+        migrations.AddIndex(
             model_name='orderline',
             index=models.Index(fields=['order'], include=('amount',), name='orderline_order_amount_idx'),
         ),

@@ -226,6 +226,13 @@ class Order(TimeStampedModel):
                 include=["id", "status", "total"],
                 name="order_owner_booked_idx",
             ),
+            # Issue 14: the open orders of people with unrefreshed rollups by age (aging_for), index-only.
+            models.Index(
+                fields=["owner", "due_on"],
+                include=["id", "booked_at", "total", "cleared_amount"],
+                name="order_open_owner_idx",
+                condition=models.Q(status="booked", total__gt=models.F("cleared_amount")),
+            ),
         ]
 
     def __str__(self) -> str:
