@@ -3,6 +3,8 @@ aggregate queries.
 
     make bench-dashboards                                   # 1M customers, 5M follow-ups, 1M order lines
     .venv/bin/python bench/dashboards.py --customers 20000 --requests 10    # a quick check
+    BENCH_DB=crm_bench_me .venv/bin/python bench/dashboards.py --customers 200000 --keep   # load once …
+    BENCH_DB=crm_bench_me .venv/bin/python bench/dashboards.py --reuse --only home       # … time again
 
 Builds its own database (BENCH_DB, default crm_bench_dashboards, dropped at the end unless --keep) on
 BENCH_PG (default postgres://postgres@127.0.0.1:5432) with INSERT … SELECT generate_series: 100 reps in
