@@ -13,7 +13,7 @@ from commissions.models import CommissionLine, LineKind, LineStatus, SalesTarget
 from common.money import ZERO
 from common.timeutil import local_today, month_start, start_of_local_day
 from crm.contact_clock import clock_expression
-from crm.models import Customer, FollowUp, OrderStatus, PoolPolicy, User
+from crm.models import Customer, FollowUp, OrderStatus, PipelinePolicy, PoolPolicy, User
 from crm.services.approvals import approvals_waiting_for
 from crm.services.receivables import months_before, open_orders, pipeline_policy
 from partners.selectors import partner_orders
@@ -132,11 +132,14 @@ def rep_home(*, user: User, today: dt.date | None = None) -> dict[str, Any]:
     }
 
 
-def _aging_edges(today: dt.date, *, snapshot: bool) -> list[tuple[str, Q, str]]:
+def _aging_edges(
+    today: dt.date, *, snapshot: bool, policy: PipelinePolicy | None = None
+) -> list[tuple[str, Q, str]]:
     """Q6 buckets by how long past due, per the pipeline policy (watch / weekly meeting / bad debt
     months); an order without a due date is due `payment_terms_days` after booking. The conditions
-    are written for the raw orders or for the `ReceivableDue` snapshot (booking date, not time)."""
-    policy = pipeline_policy(on=today)
+    are written for the raw orders or for the `ReceivableDue` snapshot (booking date, not time);
+    `policy`: the pipeline policy in force today, if the caller read it already."""
+    policy = policy or pipeline_policy(on=today)
     terms = dt.timedelta(days=policy.payment_terms_days)
 
     def overdue_by(months: int) -> Q:
@@ -165,8 +168,10 @@ def _aging_edges(today: dt.date, *, snapshot: bool) -> list[tuple[str, Q, str]]:
     ]
 
 
-def _aging_rows(today: dt.date, sums: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    edges = _aging_edges(today, snapshot=False)
+def _aging_rows(
+    today: dt.date, sums: list[dict[str, Any]], policy: PipelinePolicy | None = None
+) -> list[dict[str, Any]]:
+    edges = _aging_edges(today, snapshot=False, policy=policy)
     rows: list[dict[str, Any]] = [{"code": "current", "label": _("未到期"), "count": 0, "amount": ZERO}]
     rows += [{"code": c, "label": label, "count": 0, "amount": ZERO} for c, _q, label in reversed(edges)]
     by_code = {r["code"]: r for r in rows}
@@ -177,8 +182,11 @@ def _aging_rows(today: dt.date, sums: list[dict[str, Any]]) -> list[dict[str, An
     return rows
 
 
-def _raw_aging_sums(qs: QuerySet, today: dt.date) -> list[dict[str, Any]]:
-    whens = [When(cond, then=Value(code)) for code, cond, _label in _aging_edges(today, snapshot=False)]
+def _raw_aging_sums(
+    qs: QuerySet, today: dt.date, policy: PipelinePolicy | None = None
+) -> list[dict[str, Any]]:
+    edges = _aging_edges(today, snapshot=False, policy=policy)
+    whens = [When(cond, then=Value(code)) for code, cond, _label in edges]
     return list(
         open_orders(qs)
         .annotate(bucket=Case(*whens, default=Value("current")))
@@ -191,15 +199,18 @@ def _raw_aging_sums(qs: QuerySet, today: dt.date) -> list[dict[str, Any]]:
 def aging(*, qs: QuerySet, today: dt.date) -> list[dict[str, Any]]:
     """Q6 receivables aging over raw orders: open amounts by how long past due (one aggregate query over
     the orders' kept open amount, no subquery per order)."""
-    return _aging_rows(today, _raw_aging_sums(qs, today))
+    policy = pipeline_policy(on=today)
+    return _aging_rows(today, _raw_aging_sums(qs, today, policy), policy)
 
 
 def aging_for(*, user: User, today: dt.date) -> list[dict[str, Any]]:
     """Q6 aging of the user's receivables scope: the `ReceivableDue` snapshot for owners without
-    unrefreshed changes, the raw orders for the others (three queries)."""
+    unrefreshed changes, the raw orders for the others (three queries, the pipeline policy read once)."""
     ids = scope.money_member_ids(user)
+    policy = pipeline_policy(on=today)
     _in_range, dirty = rollups.dirty_people(person_ids=ids, start=today, end=today)
-    whens = [When(cond, then=Value(code)) for code, cond, _label in _aging_edges(today, snapshot=True)]
+    edges = _aging_edges(today, snapshot=True, policy=policy)
+    whens = [When(cond, then=Value(code)) for code, cond, _label in edges]
     sums = list(
         rollups.receivables_snapshot(person_ids=ids, dirty=dirty)
         .annotate(bucket=Case(*whens, default=Value("current")))
@@ -208,8 +219,8 @@ def aging_for(*, user: User, today: dt.date) -> list[dict[str, Any]]:
         .annotate(n=Sum("orders"), s=Sum("open_amount"))
     )
     if dirty:
-        sums += _raw_aging_sums(scope.receivables(user).filter(owner_id__in=dirty), today)
-    return _aging_rows(today, sums)
+        sums += _raw_aging_sums(scope.receivables(user).filter(owner_id__in=dirty), today, policy)
+    return _aging_rows(today, sums, policy)
 
 
 def _money_this_month(
