@@ -3,6 +3,8 @@ aggregate queries.
 
     make bench-dashboards                                   # 1M customers, 5M follow-ups, 1M order lines
     .venv/bin/python bench/dashboards.py --customers 20000 --requests 10    # a quick check
+    BENCH_DB=crm_bench_me .venv/bin/python bench/dashboards.py --customers 200000 --keep   # load once …
+    BENCH_DB=crm_bench_me .venv/bin/python bench/dashboards.py --reuse --only home       # … time again
 
 Builds its own database (BENCH_DB, default crm_bench_dashboards, dropped at the end unless --keep) on
 BENCH_PG (default postgres://postgres@127.0.0.1:5432) with INSERT … SELECT generate_series: 100 reps in
@@ -145,6 +147,17 @@ def build_org() -> dict:
     return people
 
 
+def kept_org() -> dict:
+    """The people build_org made, found again in a kept database (--reuse)."""
+    from crm.models import User
+
+    reps = User.objects.filter(username__startswith="rep").order_by("pk")
+    people = {name: User.objects.get(username=name) for name in ("president", "finance")}
+    people.update(rep=User.objects.get(username="rep0_3"), manager=User.objects.get(username="mgr3"))
+    people["rep_ids"] = [r.pk for r in reps]
+    return people
+
+
 def load(org: dict, n: int) -> float:
     from django.db import connection
 
@@ -279,10 +292,16 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--reuse", action="store_true", help="time the pages on the database a --keep run left (no load)"
+    )
+    parser.add_argument("--only", default="", help="time only the pages whose label contains this")
     args = parser.parse_args()
-
-    admin_sql(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-    admin_sql(f'CREATE DATABASE "{DB}"')
+    if args.reuse:
+        args.keep = True
+    else:
+        admin_sql(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+        admin_sql(f'CREATE DATABASE "{DB}"')
     try:
         import django
 
@@ -294,29 +313,37 @@ def main() -> None:
 
         setup_test_environment()
         call_command("migrate", verbosity=0)
-        org = build_org()
-        secs = load(org, args.customers)
-        print(
-            f"== {args.customers:,} customers, {5 * args.customers:,} follow-ups, {args.customers:,} order "
-            f"lines: loaded in {secs:.0f} s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
-            flush=True,
-        )
-        t0 = time.perf_counter()
-        call_command("rollups_rebuild", verbosity=0)
-        rollup_secs = time.perf_counter() - t0
+        if args.reuse:
+            org = kept_org()
+            print(f"== reusing {DB}; load average {os.getloadavg()[0]:.1f}", flush=True)
+        else:
+            org = build_org()
+            secs = load(org, args.customers)
+            print(
+                f"== {args.customers:,} customers, {5 * args.customers:,} follow-ups, {args.customers:,} "
+                f"order lines: loaded in {secs:.0f} s; load average {os.getloadavg()[0]:.1f} on "
+                f"{os.cpu_count()} CPUs",
+                flush=True,
+            )
+            t0 = time.perf_counter()
+            call_command("rollups_rebuild", verbosity=0)
+            rollup_secs = time.perf_counter() - t0
+            print(f"== rollups built in {rollup_secs:.0f} s", flush=True)
         from reports.rollups import rollup_mark
 
         today = timezone.localdate()
         dirty = [org["rep"].pk, org["rep_ids"][30]]  # the rep who opens the rep home; one of the manager's
         rollup_mark(marks=[(pid, today) for pid in dirty])
         print(
-            f"== rollups built in {rollup_secs:.0f} s (load average {os.getloadavg()[0]:.1f}); "
-            f"today marked dirty for {len(dirty)} people (read raw)",
+            f"== today marked dirty for {len(dirty)} people (read raw); load average "
+            f"{os.getloadavg()[0]:.1f}",
             flush=True,
         )
         head = f"{'page':<24} {'who':<10} {'median':>9} {'p95':>9} {'floor p95':>10} {'raw GROUP BY':>13}"
         print(f"{head}  queries")
         for label, who, path, floors in PAGES:
+            if args.only not in label:
+                continue
             client = Client()
             client.force_login(org[who])
             median, page_p95, counts = measure(client, path, args.requests)

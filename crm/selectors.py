@@ -75,7 +75,9 @@ def customers_longest_silent(*, user: User) -> QuerySet[Customer]:
     from (crm.contact_clock), so the top row is never "0 天"."""
     from crm.contact_clock import clock_expression
 
-    return Customer.objects.filter(owner=user).order_by(clock_expression().asc(nulls_first=True), "id")
+    # The clock is never null (created_at is not), so the plain ascending order of customer_owner_clock_idx
+    # serves it: the first rows come from the index instead of sorting all of my customers.
+    return Customer.objects.filter(owner=user).order_by(clock_expression().asc(), "id")
 
 
 def outings_on(*, user: User, day: dt.date, team: bool) -> QuerySet[Outing]:

@@ -58,23 +58,21 @@ def pool_at_risk_for(*, user: User, limit: int = 10) -> list[Customer]:
     """C9 "my day": my customers past the (smallest) warn threshold, the longest silent first."""
     import datetime as dt
 
-    from django.db.models import Case, F, When
-    from django.db.models.functions import Coalesce
     from django.utils import timezone
 
     from common.timeutil import start_of_local_day
+    from crm.contact_clock import clock_expression
     from crm.models import PoolPolicy
 
     policy = PoolPolicy.objects.prefetch_related("grade_rules").filter(pk=1).first() or PoolPolicy()
     rules = list(policy.grade_rules.all()) if policy.pk else []
     warn = min([policy.warn_days, *(r.warn_days for r in rules)])
     cutoff = start_of_local_day(timezone.localdate() - dt.timedelta(days=warn - 1))
-    epoch = Coalesce(F("owned_since"), F("created_at"))
+    # The one clock (crm.contact_clock), which customer_owner_clock_idx indexes per owner: a range scan in
+    # clock order that stops at the limit.
     return list(
         Customer.objects.filter(owner=user)
-        .annotate(
-            pool_clock=Case(When(last_contacted_at__gt=epoch, then=F("last_contacted_at")), default=epoch)
-        )
+        .annotate(pool_clock=clock_expression())
         .filter(pool_clock__lt=cutoff)
         .order_by("pool_clock", "id")[:limit]
     )

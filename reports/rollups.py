@@ -72,6 +72,8 @@ def raw_person_figures(
     refunds, by order owner), booked order lines (count, amount) and booked order totals. One GROUP BY per
     source; `person_ids` None means everyone; `only` names the figures wanted (the other sources are not
     read, their figures stay zero)."""
+    # COUNT(*) (and the follow-up's customer, never null, for the visits) rather than COUNT(id): the
+    # per-person indexes (crm 0021, 0025) then answer these from the index alone on PostgreSQL.
     wanted = set(FIGURES if only is None else only)
     ids = None if person_ids is None else list(person_ids)
     start_at, end_at = start_of_local_day(start), start_of_local_day(end)
@@ -92,24 +94,24 @@ def raw_person_figures(
     into(
         Customer.objects.filter(created_at__gte=start_at, created_at__lt=end_at),
         "created_by_id",
-        new_customers=Count("id"),
+        new_customers=Count("*"),
     )
     into(
         Opportunity.objects.filter(registered_at__gte=start_at, registered_at__lt=end_at),
         "owner_id",
-        new_opportunities=Count("id"),
+        new_opportunities=Count("*"),
     )
     into(
         FollowUp.objects.filter(occurred_at__gte=start_at, occurred_at__lt=end_at),
         "author_id",
-        followups=Count("id"),
+        followups=Count("*"),
         customers_followed=Count("customer_id", distinct=True),
-        visits=Count("id", filter=Q(channel__in=list(ONSITE_CHANNELS))),
+        visits=Count("customer_id", filter=Q(channel__in=list(ONSITE_CHANNELS))),
     )
     into(
         Contract.objects.filter(status__in=SIGNED_STATUSES, signed_on__gte=start, signed_on__lt=end),
         "owner_id",
-        contract_count=Count("id"),
+        contract_count=Count("*"),
         contract_amount=Sum("amount"),
     )
     into(
@@ -122,7 +124,7 @@ def raw_person_figures(
             order__status=OrderStatus.BOOKED, order__booked_at__gte=start_at, order__booked_at__lt=end_at
         ),
         "order__owner_id",
-        sales_lines=Count("id"),
+        sales_lines=Count("*"),
         sales_amount=Sum("amount"),
     )
     into(
@@ -389,7 +391,7 @@ def grade_counts(*, person_ids: Iterable[int], dirty: set[int]) -> list[dict[str
             Customer.objects.filter(owner_id__in=list(raw))
             .order_by()
             .values("owner_id", "grade")
-            .annotate(n=Count("id"))
+            .annotate(n=Count("*"))
         )
     return rows
 

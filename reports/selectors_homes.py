@@ -5,21 +5,30 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Case, Count, F, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from commissions.models import CommissionLine, LineKind, LineStatus, SalesTarget
 from common.money import ZERO
 from common.timeutil import local_today, month_start, start_of_local_day
-from crm.models import Customer, FollowUp, OrderStatus, PoolPolicy, User
+from crm.contact_clock import clock_expression
+from crm.models import Customer, FollowUp, OrderStatus, PipelinePolicy, PoolPolicy, User
 from crm.services.approvals import approvals_waiting_for
 from crm.services.receivables import months_before, open_orders, pipeline_policy
 from partners.selectors import partner_orders
 from reports import rollups, scope
 from reports.filters import Period, add_months
 from reports.selectors_common import pct
-from reports.selectors_people import PersonFigures, Ranked, people_figures, rank_by, rankings
+from reports.selectors_people import (
+    MONEY_FIGURES,
+    PEOPLE_FIGURES,
+    PersonFigures,
+    Ranked,
+    people_figures,
+    rank_by,
+    rankings,
+)
 from reports.selectors_pipeline import funnel, open_pipeline
 from reports.selectors_trend import monthly_trend
 from settlements.models import Settlement, SettlementStatus
@@ -43,26 +52,41 @@ def pool_warn_cutoff(today: dt.date) -> dt.datetime:
 
 
 def near_release(qs: QuerySet[Customer], today: dt.date) -> QuerySet[Customer]:
-    """C9: owned customers past the warn threshold (soon released to the pool), longest silent first."""
-    epoch = Coalesce(F("owned_since"), F("created_at"))
+    """C9: owned customers past the warn threshold (soon released to the pool), longest silent first. On
+    the release clock of crm.contact_clock, which `customer_owner_clock_idx` indexes per owner."""
     return (
         qs.filter(owner__isnull=False)
-        .annotate(
-            pool_clock=Case(When(last_contacted_at__gt=epoch, then=F("last_contacted_at")), default=epoch)
-        )
+        .annotate(pool_clock=clock_expression())
         .filter(pool_clock__lt=pool_warn_cutoff(today))
         .order_by("pool_clock", "id")
     )
 
 
-def sales_and_targets(*, user_ids: set[int] | None, today: dt.date) -> dict[str, Any]:
+def near_release_first(releasing: QuerySet[Customer], n: int) -> list[Customer]:
+    """The first n of `near_release`, with their owners: the n ids are picked from the clock index alone
+    (index-only), then only those rows are read, instead of reading every row near release to sort them."""
+    first = releasing.values("pk")[:n]
+    return list(
+        Customer.objects.filter(pk__in=first)
+        .annotate(pool_clock=clock_expression())
+        .select_related("owner")
+        .order_by("pool_clock", "id")
+    )
+
+
+def sales_and_targets(
+    *, user_ids: set[int] | None, today: dt.date, month_figures: dict[int, dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """This month's and this year's booked sales against the monthly and annual targets (K3 targets);
-    the sales from the month and year rollups (raw for people with unrefreshed changes)."""
+    the sales from the month and year rollups (raw for people with unrefreshed changes);
+    `month_figures`: this month's figures of exactly `user_ids`, if the caller read them already."""
     first, year_first = month_start(today), today.replace(month=1, day=1)
     targets = SalesTarget.objects.filter(Q(period=first, annual=False) | Q(period=year_first, annual=True))
     if user_ids is not None:
         targets = targets.filter(user_id__in=user_ids)
-    month = rollups.person_figures(period=Period.of(today), person_ids=user_ids, only=["booked_total"])
+    month = month_figures
+    if month is None:
+        month = rollups.person_figures(period=Period.of(today), person_ids=user_ids, only=["booked_total"])
     year = rollups.person_figures(period=Period.of(today, "year"), person_ids=user_ids, only=["booked_total"])
     sums = {
         "month": rollups.totals(month, "booked_total")["booked_total"],
@@ -108,11 +132,14 @@ def rep_home(*, user: User, today: dt.date | None = None) -> dict[str, Any]:
     }
 
 
-def _aging_edges(today: dt.date, *, snapshot: bool) -> list[tuple[str, Q, str]]:
+def _aging_edges(
+    today: dt.date, *, snapshot: bool, policy: PipelinePolicy | None = None
+) -> list[tuple[str, Q, str]]:
     """Q6 buckets by how long past due, per the pipeline policy (watch / weekly meeting / bad debt
     months); an order without a due date is due `payment_terms_days` after booking. The conditions
-    are written for the raw orders or for the `ReceivableDue` snapshot (booking date, not time)."""
-    policy = pipeline_policy(on=today)
+    are written for the raw orders or for the `ReceivableDue` snapshot (booking date, not time);
+    `policy`: the pipeline policy in force today, if the caller read it already."""
+    policy = policy or pipeline_policy(on=today)
     terms = dt.timedelta(days=policy.payment_terms_days)
 
     def overdue_by(months: int) -> Q:
@@ -141,8 +168,10 @@ def _aging_edges(today: dt.date, *, snapshot: bool) -> list[tuple[str, Q, str]]:
     ]
 
 
-def _aging_rows(today: dt.date, sums: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    edges = _aging_edges(today, snapshot=False)
+def _aging_rows(
+    today: dt.date, sums: list[dict[str, Any]], policy: PipelinePolicy | None = None
+) -> list[dict[str, Any]]:
+    edges = _aging_edges(today, snapshot=False, policy=policy)
     rows: list[dict[str, Any]] = [{"code": "current", "label": _("未到期"), "count": 0, "amount": ZERO}]
     rows += [{"code": c, "label": label, "count": 0, "amount": ZERO} for c, _q, label in reversed(edges)]
     by_code = {r["code"]: r for r in rows}
@@ -153,8 +182,11 @@ def _aging_rows(today: dt.date, sums: list[dict[str, Any]]) -> list[dict[str, An
     return rows
 
 
-def _raw_aging_sums(qs: QuerySet, today: dt.date) -> list[dict[str, Any]]:
-    whens = [When(cond, then=Value(code)) for code, cond, _label in _aging_edges(today, snapshot=False)]
+def _raw_aging_sums(
+    qs: QuerySet, today: dt.date, policy: PipelinePolicy | None = None
+) -> list[dict[str, Any]]:
+    edges = _aging_edges(today, snapshot=False, policy=policy)
+    whens = [When(cond, then=Value(code)) for code, cond, _label in edges]
     return list(
         open_orders(qs)
         .annotate(bucket=Case(*whens, default=Value("current")))
@@ -167,15 +199,18 @@ def _raw_aging_sums(qs: QuerySet, today: dt.date) -> list[dict[str, Any]]:
 def aging(*, qs: QuerySet, today: dt.date) -> list[dict[str, Any]]:
     """Q6 receivables aging over raw orders: open amounts by how long past due (one aggregate query over
     the orders' kept open amount, no subquery per order)."""
-    return _aging_rows(today, _raw_aging_sums(qs, today))
+    policy = pipeline_policy(on=today)
+    return _aging_rows(today, _raw_aging_sums(qs, today, policy), policy)
 
 
 def aging_for(*, user: User, today: dt.date) -> list[dict[str, Any]]:
     """Q6 aging of the user's receivables scope: the `ReceivableDue` snapshot for owners without
-    unrefreshed changes, the raw orders for the others (three queries)."""
+    unrefreshed changes, the raw orders for the others (three queries, the pipeline policy read once)."""
     ids = scope.money_member_ids(user)
+    policy = pipeline_policy(on=today)
     _in_range, dirty = rollups.dirty_people(person_ids=ids, start=today, end=today)
-    whens = [When(cond, then=Value(code)) for code, cond, _label in _aging_edges(today, snapshot=True)]
+    edges = _aging_edges(today, snapshot=True, policy=policy)
+    whens = [When(cond, then=Value(code)) for code, cond, _label in edges]
     sums = list(
         rollups.receivables_snapshot(person_ids=ids, dirty=dirty)
         .annotate(bucket=Case(*whens, default=Value("current")))
@@ -184,17 +219,20 @@ def aging_for(*, user: User, today: dt.date) -> list[dict[str, Any]]:
         .annotate(n=Sum("orders"), s=Sum("open_amount"))
     )
     if dirty:
-        sums += _raw_aging_sums(scope.receivables(user).filter(owner_id__in=dirty), today)
-    return _aging_rows(today, sums)
+        sums += _raw_aging_sums(scope.receivables(user).filter(owner_id__in=dirty), today, policy)
+    return _aging_rows(today, sums, policy)
 
 
-def _money_this_month(user: User, today: dt.date) -> dict[str, Any]:
-    """Contracts signed (count, amount) and collections this month in the user's money scope."""
-    wanted = ("contract_count", "contract_amount", "collections")
-    figures = rollups.person_figures(
-        period=Period.of(today), person_ids=scope.money_member_ids(user), only=wanted
-    )
-    t = rollups.totals(figures, *wanted)
+def _money_this_month(
+    user: User, today: dt.date, figures: dict[int, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """Contracts signed (count, amount) and collections this month in the user's money scope
+    (`figures`: this month's figures of exactly that scope, if the caller read them already)."""
+    if figures is None:
+        figures = rollups.person_figures(
+            period=Period.of(today), person_ids=scope.money_member_ids(user), only=MONEY_FIGURES
+        )
+    t = rollups.totals(figures, *MONEY_FIGURES)
     return {
         "contracts_count": t["contract_count"],
         "contracts_amount": t["contract_amount"],
@@ -210,7 +248,12 @@ def manager_home(*, user: User, today: dt.date | None = None) -> dict[str, Any]:
     ids = scope.member_ids(user)
     customers = scope.customers(user)
     pipeline = funnel(user=user)
-    people = people_figures(people_qs=scope.people(user), period=period, dept_path=None)
+    # This month's figures of the scope, read once for the KPI cards, the ranking and the sales.
+    month = rollups.person_figures(
+        period=period, person_ids=ids, only=[*PEOPLE_FIGURES, *MONEY_FIGURES, "booked_total"]
+    )
+    same_money_scope = scope.money_member_ids(user) == ids
+    people = people_figures(people_qs=scope.people(user), period=period, dept_path=None, figures=month)
     overdue = aging_for(user=user, today=today)
     waiting = approvals_waiting_for(user=user)
     releasing = near_release(customers, today)
@@ -219,19 +262,16 @@ def manager_home(*, user: User, today: dt.date | None = None) -> dict[str, Any]:
         "new_customers": customers.filter(
             created_at__gte=period.start_at, created_at__lt=period.end_at
         ).count(),
-        "followups": rollups.totals(
-            rollups.person_figures(period=period, person_ids=scope.member_ids(user), only=["followups"]),
-            "followups",
-        )["followups"],
+        "followups": rollups.totals(month, "followups")["followups"],
         "pipeline_total": open_pipeline(pipeline),
-        **_money_this_month(user, today),
-        **sales_and_targets(user_ids=ids, today=today),
+        **_money_this_month(user, today, month if same_money_scope else None),
+        **sales_and_targets(user_ids=ids, today=today, month_figures=month),
         "funnel": pipeline,
         "ranking": rank_by(people, "contract_amount")[:10],
         "approvals_count": waiting.count(),
         "approvals": list(waiting[:5]),
         "near_release_count": releasing.count(),
-        "near_release": list(releasing.select_related("owner")[:5]),
+        "near_release": near_release_first(releasing, 5),
         "aging": overdue,
         "overdue_count": sum(r["count"] for r in overdue if r["code"] != "current"),
         "overdue_amount": sum((r["amount"] for r in overdue if r["code"] != "current"), ZERO),

@@ -60,20 +60,29 @@ def _count_into(people: dict[int, PersonFigures], qs: QuerySet, key: str, attr: 
         setattr(people[r[key]], attr, r["v"])
 
 
+PEOPLE_FIGURES = ["new_customers", "new_opportunities", "followups", "customers_followed", "visits"]
+MONEY_FIGURES = ["contract_count", "contract_amount", "collections"]
+
+
 def people_figures(
-    *, people_qs: QuerySet[User], period: Period, dept_path: str | None, money: bool = True
+    *,
+    people_qs: QuerySet[User],
+    period: Period,
+    dept_path: str | None,
+    money: bool = True,
+    figures: dict[int, dict[str, Any]] | None = None,
 ) -> list[PersonFigures]:
     """Per person, for a period: new customers (entered by them), new opportunities, follow-ups,
     customers followed, on-site visits, customers owned and their grades, and (money) contracts
     signed and collections. From the rollups (`reports.rollups`: raw for people with unrefreshed
-    changes), a fixed number of queries whatever the number of people or rows."""
+    changes), a fixed number of queries whatever the number of people or rows. `figures`: the period's
+    `rollups.person_figures` the caller already read for these people or more (a home reads them once)."""
     people = _people(people_qs, dept_path)
     if not people:
         return []
-    wanted = ["new_customers", "new_opportunities", "followups", "customers_followed", "visits"]
-    if money:
-        wanted += ["contract_count", "contract_amount", "collections"]
-    figures = rollups.person_figures(period=period, person_ids=people, only=wanted)
+    if figures is None:
+        wanted = PEOPLE_FIGURES + (MONEY_FIGURES if money else [])
+        figures = rollups.person_figures(period=period, person_ids=people, only=wanted)
     _dirty, dirty_anywhere = rollups.dirty_people(person_ids=people, start=period.start, end=period.end)
     for pid, p in people.items():
         f = figures.get(pid)

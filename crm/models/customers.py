@@ -12,6 +12,7 @@ from django.utils.translation import pgettext_lazy
 
 from common.models import TimeStampedModel
 from common.stored_files import UnguessablePath
+from crm.contact_clock import clock_expression
 
 
 class Grade(models.TextChoices):
@@ -159,6 +160,18 @@ class Customer(TimeStampedModel):
                 condition=Q(review_status="pending"),
                 name="customer_pending_queue_idx",
             ),
+            # C9 by owner on the release clock itself (crm.contact_clock): customers near release (count
+            # and first rows) and "my day"'s longest silent are index-only range scans on PostgreSQL.
+            models.Index(
+                models.F("owner"),
+                clock_expression(),
+                include=["id", "last_contacted_at", "owned_since", "created_at"],
+                name="customer_owner_clock_idx",
+            ),
+            # Issue 14: the raw reads of people with unrefreshed rollups (customers by grade, new
+            # customers entered in a period) are index-only scans.
+            models.Index(fields=["owner", "grade"], name="customer_owner_grade_idx"),
+            models.Index(fields=["created_by", "created_at"], name="customer_creator_time_idx"),
         ]
 
     def __str__(self) -> str:

@@ -73,6 +73,8 @@ class Opportunity(TimeStampedModel):
         verbose_name = _("商机")
         verbose_name_plural = _("商机")
         ordering = ["-id"]
+        # Issue 14: a person's opportunities registered in a period (raw read of unrefreshed rollups).
+        indexes = [models.Index(fields=["owner", "registered_at"], name="opportunity_owner_reg_idx")]
 
     def __str__(self) -> str:
         return self.name
@@ -216,7 +218,21 @@ class Order(TimeStampedModel):
                 fields=["due_on", "booked_at"],
                 name="order_open_due_idx",
                 condition=models.Q(status="booked", total__gt=models.F("cleared_amount")),
-            )
+            ),
+            # Issue 14: a person's orders booked in a period, index-only (the raw read of unrefreshed
+            # rollups: booked totals, and the way in to their lines and payments).
+            models.Index(
+                fields=["owner", "booked_at"],
+                include=["id", "status", "total"],
+                name="order_owner_booked_idx",
+            ),
+            # Issue 14: the open orders of people with unrefreshed rollups by age (aging_for), index-only.
+            models.Index(
+                fields=["owner", "due_on"],
+                include=["id", "booked_at", "total", "cleared_amount"],
+                name="order_open_owner_idx",
+                condition=models.Q(status="booked", total__gt=models.F("cleared_amount")),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -274,6 +290,8 @@ class OrderLine(models.Model):
             models.CheckConstraint(condition=Q(quantity__gt=0), name="orderline_quantity_positive"),
             models.CheckConstraint(condition=Q(unit_price__gte=0), name="orderline_price_not_negative"),
         ]
+        # Issue 14: the lines of a person's booked orders summed index-only (raw read of unrefreshed rollups).
+        indexes = [models.Index(fields=["order"], include=["amount"], name="orderline_order_amount_idx")]
 
     def __str__(self) -> str:
         return f"{self.product} × {self.quantity}"
@@ -331,6 +349,13 @@ class Payment(TimeStampedModel):
                 condition=~Q(idempotency_key=""),
                 name="payment_idempotency_key_unique",
             ),
+        ]
+        # Issue 14: the payments of a person's orders in a period, index-only (raw read of unrefreshed
+        # rollups: collections by order owner).
+        indexes = [
+            models.Index(
+                fields=["order", "received_on"], include=["amount"], name="payment_order_received_idx"
+            )
         ]
 
     def __str__(self) -> str:
