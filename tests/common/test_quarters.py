@@ -38,4 +38,5 @@ def test_the_rewards_period_start_and_label_use_it():
     from common.deferred_text import words_stored_text
 
     start = period_start("quarter", dt.date(2026, 8, 15))
-    assert (start, words_stored_text(period_words("quarter", start))) == (dt.date(2026, 7, 1), "2026年第3季度")
+    label = words_stored_text(period_words("quarter", start))
+    assert (start, label) == (dt.date(2026, 7, 1), "2026年第3季度")
