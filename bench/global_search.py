@@ -140,6 +140,33 @@ def measure(client, q: str, n: int) -> dict:  # type: ignore[no-untyped-def]
     }
 
 
+def open_pipeline_database(args: argparse.Namespace) -> tuple[dict, int]:
+    """Open the bench database (`--reuse`: as a kept run left it; else built anew with `--size` customers),
+    add the pipeline, build the search indexes and analyse; returns the org and the number of customers.
+    Shared by this bench and bench/pipeline_lists.py."""
+    base.open_database(args)
+    from crm.models import Customer
+    from crm.signals import ensure_search_indexes
+
+    if args.reuse:
+        org = base.existing_org()
+        size = Customer.objects.count()
+    else:
+        org = base.build_org()
+        size = args.size
+        secs = base.load(org, 1, size)
+        print(f"== {size:,} customers with a contact and 2 follow-ups each: {secs:.0f} s", flush=True)
+    secs = add_pipeline(size)
+    ensure_search_indexes()
+    base.analyze()
+    print(
+        f"== {size:,} customers, pipeline added in {secs:.0f} s; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
+        flush=True,
+    )
+    return org, size
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -149,28 +176,9 @@ def main() -> None:
     base.add_database_args(parser)
     args = parser.parse_args()
     try:
-        base.open_database(args)
+        org, size = open_pipeline_database(args)
         from django.test import Client
 
-        from crm.models import Customer
-        from crm.signals import ensure_search_indexes
-
-        if args.reuse:
-            org = base.existing_org()
-            size = Customer.objects.count()
-        else:
-            org = base.build_org()
-            size = args.size
-            secs = base.load(org, 1, size)
-            print(f"== {size:,} customers with a contact and 2 follow-ups each: {secs:.0f} s", flush=True)
-        secs = add_pipeline(size)
-        ensure_search_indexes()
-        base.analyze()
-        print(
-            f"== {size:,} customers, pipeline added in {secs:.0f} s; "
-            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
-            flush=True,
-        )
         rows = []
         who = {"rep": org["reps"][3], "manager": org["managers"][3], "president": org["president"]}
         for role, user in who.items():

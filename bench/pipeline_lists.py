@@ -23,7 +23,7 @@ import statistics
 import time
 
 import customer_list as base  # bench/ is the script's own directory; sets DATABASE_URL
-from global_search import add_pipeline
+from global_search import open_pipeline_database
 
 # (list, page path, API path, page's own params, [(variant, params, saved filter?)])
 LISTS = [
@@ -150,26 +150,7 @@ def main() -> None:
     base.add_database_args(parser)
     args = parser.parse_args()
     try:
-        base.open_database(args)
-        from crm.models import Customer
-        from crm.signals import ensure_search_indexes
-
-        if args.reuse:
-            org = base.existing_org()
-            size = Customer.objects.count()
-        else:
-            org = base.build_org()
-            size = args.size
-            secs = base.load(org, 1, size)
-            print(f"== {size:,} customers with a contact and 2 follow-ups each: {secs:.0f} s", flush=True)
-        secs = add_pipeline(size)
-        ensure_search_indexes()
-        base.analyze()
-        print(
-            f"== {size:,} customers, pipeline added in {secs:.0f} s; "
-            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
-            flush=True,
-        )
+        org, size = open_pipeline_database(args)
         rows = run(org, size, args.requests)
         print(f"   (load average after measuring: {os.getloadavg()[0]:.1f})")
         print()
