@@ -213,6 +213,27 @@ def test_report_queries_are_constant(client_for, world, name, django_assert_max_
         assert client.get(reverse(f"reports:{name}"), {"month": MONTH}).status_code == 200
 
 
+@pytest.mark.parametrize("name", ["home", "funnel", "trend", "activity", "rankings", "usage", "sales"])
+def test_report_api_queries_are_constant(client_for, world, name):
+    """The API answers from the same selectors as the pages: the same number of queries whatever the data
+    size (ten more people with activity add none)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(world.president)
+    url = reverse(f"reports_api:{name}")
+    with CaptureQueriesContext(connection) as before:
+        assert client.get(url, {"month": MONTH}).status_code == 200
+    for i in range(10):
+        rep = UserFactory(username=f"extra{i}", roles=[Role.REP], department=world.dept_a)
+        new_customers(rep, 1)
+        contract(rep, "1000.00", THIS_MONTH)
+    with CaptureQueriesContext(connection) as after:
+        assert client.get(url, {"month": MONTH}).status_code == 200
+    cap = 40 if name == "home" else 25  # the president's home gathers every card's figures
+    assert len(after.captured_queries) == len(before.captured_queries) <= cap
+
+
 def test_each_report_opens_for_whom_the_menu_offers_it(client_for, world):
     """Finance has no customer book: no funnel or activity (404, and no menu entry), but the money reports."""
     client = client_for(world.finance)
