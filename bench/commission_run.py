@@ -8,7 +8,7 @@ Creates its own PostgreSQL database (dropped at the end), generates the data in 
   4. a run where every rep is on category_rates as well (per-category aggregation path).
 
 Usage: `make bench-commissions` or `python bench/commission_run.py [--lines 1000000] [--holders 1000]
-[--category-only] [--keep]` (PG at 127.0.0.1:5432, user postgres; override with
+[--category-only] [--keep] [--reuse]` (PG at 127.0.0.1:5432, user postgres; override with
 BENCH_PG=postgres://user@host:port; the database name with BENCH_DB=…).
 """
 
@@ -207,6 +207,29 @@ def generate(n_lines: int, n_holders: int) -> dict[str, int]:
     return {"orders": n_orders, "lines": lines, "holders": holders}
 
 
+def reset_ledger() -> dict[str, int]:
+    """--reuse: the kept database as a first run finds it — no ledger lines, calculations, months or
+    plans — and a checkpoint, so every run starts from the same state. The ledger's TRUNCATE guard
+    (commissions/db.py) is a trigger: the bench's superuser session skips it (replica role)."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SET session_replication_role = replica")
+        cur.execute(
+            "TRUNCATE commissions_commissionline, commissions_periodcalculation, commissions_planassignment, "
+            "commissions_commissionplan, commissions_commissionperiod CASCADE"
+        )
+        cur.execute("SET session_replication_role = DEFAULT")
+        cur.execute("CHECKPOINT")
+        cur.execute("SELECT count(*) FROM crm_orderline")
+        lines = cur.fetchone()[0]
+        cur.execute("SELECT count(*) FROM crm_order")
+        orders = cur.fetchone()[0]
+        cur.execute("SELECT count(DISTINCT user_id) FROM partners_creditshare")
+        holders = cur.fetchone()[0]
+    return {"orders": orders, "lines": lines, "holders": holders}
+
+
 def floor_query() -> float:
     from django.db import connection
 
@@ -237,10 +260,16 @@ def main() -> None:
         action="store_true",
         help="only what run 3 needs: the floor once, no run 2 (run 1 still writes the month it builds on)",
     )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="use the database a --keep run left (migrated, its ledger and plans emptied) instead of loading",
+    )
     args = parser.parse_args()
 
-    admin_exec(f"DROP DATABASE IF EXISTS {DBNAME} WITH (FORCE)")
-    admin_exec(f"CREATE DATABASE {DBNAME}")
+    if not args.reuse:
+        admin_exec(f"DROP DATABASE IF EXISTS {DBNAME} WITH (FORCE)")
+        admin_exec(f"CREATE DATABASE {DBNAME}")
     os.environ["DATABASE_URL"] = f"{SERVER}/{DBNAME}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     import django
@@ -253,8 +282,12 @@ def main() -> None:
     try:
         call_command("migrate", verbosity=0)
         t = time.perf_counter()
-        counts = generate(args.lines, args.holders)
-        print(f"generated {counts} in {time.perf_counter() - t:.1f} s")
+        if args.reuse:
+            counts = reset_ledger()
+            print(f"reused {counts}: ledger, calculations, plans emptied ({time.perf_counter() - t:.1f} s)")
+        else:
+            counts = generate(args.lines, args.holders)
+            print(f"generated {counts} in {time.perf_counter() - t:.1f} s")
 
         from commissions.models import CommissionLine, CommissionPlan, PlanAssignment
         from commissions.services.ledger_run import ledger_recalculate
@@ -311,7 +344,7 @@ def main() -> None:
         print(f"ratio run 1 / floor: {first / min(floors):.1f}×")
     finally:
         connection.close()
-        if not args.keep:
+        if not args.keep and not args.reuse:
             admin_exec(f"DROP DATABASE IF EXISTS {DBNAME} WITH (FORCE)")
 
 

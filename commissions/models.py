@@ -301,6 +301,8 @@ class CommissionLine(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="commission_lines",
         db_index=False,  # covered by the (payee_user, period) index; fewer indexes = faster month runs
+        # Checked per statement by a trigger (commissions/db.py, LEDGER_KEYS_SQL), not per line by a key.
+        db_constraint=False,
     )
     payee_partner = models.ForeignKey(
         "partners.Partner",
@@ -335,9 +337,10 @@ class CommissionLine(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,  # never looked up by share; the source_key says which share a line is for
-        # On PostgreSQL one foreign key (credit_share_id, order_id) → the share of *that* order (migration
-        # 0004) stands for the two single ones: the order exists because its share does, and a line can
-        # no longer name another order's share. One check per line instead of two (README: Performance).
+        # On PostgreSQL one check (credit_share_id, order_id) → the share of *that* order stands for the two
+        # single keys: the order exists because its share does, and a line can never name another order's
+        # share. A composite foreign key since migration 0004; since 0010 a per-statement trigger
+        # (commissions/db.py, LEDGER_KEYS_SQL) with the same guarantees (README: Performance).
         db_constraint=False,
     )
     plan = models.ForeignKey(
@@ -347,6 +350,7 @@ class CommissionLine(TimeStampedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_constraint=False,  # checked per statement by a trigger (commissions/db.py, LEDGER_KEYS_SQL)
     )
     component = models.CharField(_("方案组成"), max_length=50, blank=True)
     category = models.CharField(_("类别"), max_length=30, blank=True)
