@@ -434,7 +434,7 @@ def _allocate(
                         plan_id,
                         comp_id,
                         category,
-                        base if base.as_tuple().exponent == -2 else round_fen(base),
+                        row.fen_base(),
                         rate,
                         part,
                         explanation,
@@ -444,18 +444,19 @@ def _allocate(
                 continue
             # P4 [002 §10]: the order's commission, earned in the account manager's bands, is shared.
             holders = row.co_holders
-            shares = [h[2] for h in holders]
+            shares, bases, pcts = row.co_split()
             amounts = allocate(part, shares)
-            bases = allocate(base, shares)
             manager = names.get(r.user_id or 0, "")
             if own_words is None:  # translated once per payee and plan, not once per shared line
                 own_words = _("本单提成 ¥%(total)s 由分成人共享，本人分得 %(pct)s")
                 shared_words = _("分得 %(manager)s 在本单提成 ¥%(total)s 的 %(pct)s（按其业绩档位计算）")
-            for (sid, uid, share), share_amount, share_base in zip(holders, amounts, bases, strict=True):
+            for (sid, uid, share), share_amount, share_base, share_pct in zip(
+                holders, amounts, bases, pcts, strict=True
+            ):
                 words = (own_words if uid == r.user_id else shared_words) % {
                     "manager": manager,
                     "total": f"{part:,.2f}",
-                    "pct": pct(share / row.share, 2),
+                    "pct": share_pct,
                 }
                 explanation = {
                     "calculation": r.calc_key,

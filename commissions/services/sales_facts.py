@@ -28,6 +28,7 @@ from django.db.models import (
 )
 
 from commissions.calculator.facts import LineFact
+from common.fen import pct
 from common.money import ZERO, allocate, round_fen
 from common.timeutil import next_month, start_of_local_day
 
@@ -48,9 +49,31 @@ class _ShareRow:
     # P4: the people who share this order's commission with this (primary) holder — (credit share id,
     # user id, share), the primary first — or None when the holder's commission is theirs alone.
     co_holders: tuple[tuple[int, int, Decimal], ...] | None = None
+    # Worked out once per slice, not once per plan and component (`fen_base`, `co_split`).
+    _fen_base: Decimal | None = field(default=None, repr=False, compare=False)
+    _co_split: tuple[list[Decimal], list[Decimal], list[str]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def finish(self) -> None:
         self.base = sum((x.amount for x in self.lines), ZERO)
+        self._fen_base = self._co_split = None
+
+    def fen_base(self) -> Decimal:
+        """The slice's base as a ledger line states it: to the fen."""
+        if self._fen_base is None:
+            base = self.base
+            self._fen_base = base if base.as_tuple().exponent == -2 else round_fen(base)
+        return self._fen_base
+
+    def co_split(self) -> tuple[list[Decimal], list[Decimal], list[str]]:
+        """P4, for a slice people share: their shares, the base allocated over them exactly, and each
+        one's part of the slice's commission as a percentage (the words of the shared lines)."""
+        if self._co_split is None:
+            assert self.co_holders is not None
+            shares = [h[2] for h in self.co_holders]
+            self._co_split = (shares, allocate(self.base, shares), [pct(x / self.share, 2) for x in shares])
+        return self._co_split
 
 
 def _raw_rows(qs: QuerySet[Any], chunk: int = 20000) -> Iterable[tuple[Any, ...]]:
