@@ -230,6 +230,30 @@ def reset_ledger() -> dict[str, int]:
     return {"orders": orders, "lines": lines, "holders": holders}
 
 
+class CpuClock:
+    """CPU seconds of this process and of its PostgreSQL backend (Linux /proc): on a shared 2-core
+    machine the wall clock depends on what else runs; the CPU each side spent much less so."""
+
+    def __init__(self) -> None:
+        from django.db import connection
+
+        connection.ensure_connection()
+        self.backend = connection.connection.info.backend_pid
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.start = self.read()
+
+    def read(self) -> tuple[float, float]:
+        fields = Path(f"/proc/{self.backend}/stat").read_text().rsplit(")", 1)[1].split()
+        own = os.times()
+        return own.user + own.system, (int(fields[11]) + int(fields[12])) / self.tick
+
+    def lap(self) -> str:
+        (p0, b0), (p1, b1) = self.start, self.read()
+        self.start = (p1, b1)
+        load = Path("/proc/loadavg").read_text().split()[0]
+        return f"CPU: Python {p1 - p0:.2f} s, PostgreSQL backend {b1 - b0:.2f} s; load average {load}"
+
+
 def floor_query() -> float:
     from django.db import connection
 
@@ -309,6 +333,7 @@ def main() -> None:
         best = f"{min(floors):.2f} s (best of {len(floors)})"
         print(f"floor: bare SQL GROUP BY over the month's lines × shares: {best}")
 
+        cpu = CpuClock()
         t = time.perf_counter()
         run = ledger_recalculate(period=PERIOD)
         first = time.perf_counter() - t
@@ -319,6 +344,7 @@ def main() -> None:
         )
         print(f"   phases (s): {run.timings}; commit: {first - sum(run.timings.values()):.2f}")
         print(f"   database busy writing and checking the new lines: {run.lines_db_seconds:.2f} s")
+        print(f"   {cpu.lap()}")
         if not args.category_only:
             t = time.perf_counter()
             run2 = ledger_recalculate(period=PERIOD)
@@ -326,11 +352,13 @@ def main() -> None:
             assert CommissionLine.objects.count() == n and run2.created == 0 and run2.updated == 0
             print(f"run 2 (idempotent re-run, nothing to write): {second:.2f} s")
             print(f"   phases (s): {run2.timings}")
+            print(f"   {cpu.lap()}")
 
         if args.skip_category:
             print(f"ratio run 1 / floor: {first / min(floors):.1f}×")
             return
         install("category_rates")
+        cpu.lap()
         t = time.perf_counter()
         run3 = ledger_recalculate(period=PERIOD)
         third = time.perf_counter() - t
@@ -341,6 +369,7 @@ def main() -> None:
         )
         print(f"   phases (s): {run3.timings}; commit: {third - sum(run3.timings.values()):.2f}")
         print(f"   database busy writing and checking the new lines: {run3.lines_db_seconds:.2f} s")
+        print(f"   {cpu.lap()}")
         print(f"ratio run 1 / floor: {first / min(floors):.1f}×")
     finally:
         connection.close()

@@ -116,9 +116,11 @@ class _LineSink:
 
     On PostgreSQL the rows are formatted as COPY text in chunks and each chunk is one COPY, run by a
     worker thread on this transaction's connection while the caller computes the next rows: the
-    database parses, indexes and checks them on the other core meanwhile. The ledger's foreign keys are
-    set IMMEDIATE for the duration, so each chunk's checks run right after its COPY (in the worker's
-    time) rather than all at commit; they are the same checks, the transaction is the same. The caller
+    database parses, indexes and checks them on the other core meanwhile. Each COPY is one statement, so
+    the checks of the lines' payee, plan and (share, order) run once per chunk, right after it
+    (`commissions.db.LEDGER_KEYS_SQL`); the ledger's remaining foreign keys (partner, corrected line)
+    are set IMMEDIATE for the duration, so theirs run then too rather than all at commit — the same
+    checks, in the same transaction. The caller
     must not use the connection between the first `add` and `close` (the month run only computes then).
     Elsewhere: one bulk_create at `close`."""
 
