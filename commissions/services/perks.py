@@ -47,6 +47,12 @@ REDEEMABLE = {
     PerkKind.BRANCH_TRAINING,
     PerkKind.BRANCH_PRIORITY,
 }
+MONTHS = gettext_noop("%(months)s 个月")  # counted: "1 month", "6 months"
+# A trial's reason stored before its months were counted words ({"months": 6}) still reads in English.
+TRIAL_REASON_BEFORE = gettext_noop(
+    "%(year)s年业务总额 %(amount)s，超过本大区战略合伙人年度营销任务 %(bar)s："
+    "次月起 %(months)s 个月享受战略合伙人待遇，期内业务总额达到 %(target)s即转为正式战略合伙人"
+)
 
 
 def _setting(name: str) -> Decimal:
@@ -282,16 +288,18 @@ def partner_upgrades_grant(*, year: int) -> list[PartnerPerk]:
                     earned_for=start,
                     valid_from=valid_from,
                     months=months,
+                    # Issue 15: the months are counted words ("1 month", "6 months"); the Chinese
+                    # wording is unchanged (reasons stored before: TRIAL_REASON_BEFORE).
                     reason=words(
                         gettext_noop(
                             "%(year)s年业务总额 %(amount)s，超过本大区战略合伙人年度营销任务 %(bar)s："
-                            "次月起 %(months)s 个月享受战略合伙人待遇，期内业务总额达到 %(target)s"
+                            "次月起 %(months)s享受战略合伙人待遇，期内业务总额达到 %(target)s"
                             "即转为正式战略合伙人"
                         ),
                         year=year,
                         amount=format_cny(s),
                         bar=format_cny(bar),
-                        months=months,
+                        months=words_plural(MONTHS, MONTHS, "months", months=months),
                         target=format_cny(trial_target),
                     ),
                     figures={**figures, "strategic_target": str(bar)},
