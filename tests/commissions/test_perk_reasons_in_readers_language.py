@@ -120,3 +120,42 @@ def test_a_trial_reason_stored_before_still_reads_in_english(org) -> None:  # ty
             "strategic partner treatment for 6 months from next month, made permanent on reaching a business "
             "total of ¥0.25 within that time"
         )
+
+
+def test_the_perks_trail_reads_in_each_language(org, client_for) -> None:  # type: ignore[no-untyped-def]
+    from commissions.models import PerkAction, PerkStatus
+    from commissions.services.perks import partner_perks_expire, partner_trials_settle
+    from partners.models import PartnerKind
+
+    # given a trial made permanent and another left to expire
+    strategic = make_partner("战略", region=org.region, kind=PartnerKind.STRATEGIC)
+    SalesTarget.objects.create(
+        partner=strategic, period=dt.date(2026, 1, 1), annual=True, amount=Decimal("200000.00")
+    )
+    riser, idle = make_partner("黑马", region=org.region), make_partner("昙花", region=org.region)
+    for p in (riser, idle):
+        partner_sale(p, owner=org.rep_a1, amount="200000.01", on=dt.date(2026, 9, 1))
+    partner_upgrades_grant(year=2026)
+    partner_sale(riser, owner=org.rep_a1, amount="100000.00", on=dt.date(2027, 2, 2))
+    partner_trials_settle(today=dt.date(2027, 2, 28))
+    partner_perks_expire(today=dt.date(2027, 7, 1))
+    made = PartnerPerk.objects.get(partner=riser, status=PerkStatus.MADE_PERMANENT).events.get(
+        action=PerkAction.MADE_PERMANENT
+    )
+    gone = PartnerPerk.objects.get(partner=idle, status=PerkStatus.EXPIRED).events.get(
+        action=PerkAction.EXPIRED
+    )
+    # then the stored notes are the Chinese wording, and English readers read English
+    assert (made.note, gone.note) == (
+        "试用期业务总额 ¥100,000.00，达到 ¥100,000.00：转为正式战略合伙人",
+        "未在有效期内使用，过期作废",
+    )
+    with translation.override("en"):
+        assert (made.note_text, gone.note_text) == (
+            "Business total ¥100,000.00 in the trial, reaching ¥100,000.00: made a strategic partner",
+            "Not used within its validity: expired",
+        )
+    client = client_for(org.admin)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(f"/commissions/rewards/perks/{gone.perk_id}/").content.decode()
+    assert "Not used within its validity: expired" in html and "过期作废" not in html
