@@ -24,6 +24,7 @@ from commissions.models import (
     PlanObjection,
     SalesTarget,
 )
+from common.deferred_text import words_text
 from common.fen import format_cny
 from common.money import ZERO
 from common.timeutil import month_start, next_month
@@ -279,6 +280,8 @@ def line_explanation(*, line: CommissionLine, calculation: PeriodCalculation | N
             rows.append((labels[key], "✓"))
             continue
         text = line.explanation_text if key == "text" else str(value)
+        if key == "note":  # issue 15: a note written as words reads in the reader's language
+            text = words_text(explanation.get("note_words"), fallback=text)
         if key in _RATIO_KEYS:
             with contextlib.suppress(ArithmeticError):
                 text = f"{Decimal(text) * 100:.2f}".rstrip("0").rstrip(".") + "%"
