@@ -37,9 +37,7 @@ class PlanAssignmentInline(admin.TabularInline):
 
 
 class CommissionPlanForm(forms.ModelForm):
-    publish = forms.BooleanField(
-        label=_("发布"), required=False, help_text=_("K12：生效日期须在发布 30 天之后")
-    )
+    publish = forms.BooleanField(label=_("发布"), required=False, help_text=_("生效日期须在发布 30 天之后"))
     override_reason = forms.CharField(
         label=_("提前生效原因"), required=False, help_text=_("仅管理员：生效日期不足提前期时必须填写")
     )

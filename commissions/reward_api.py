@@ -24,6 +24,7 @@ from common.timeutil import local_today, quarter_last_month, quarter_of
 class PerkEventSerializer(serializers.ModelSerializer):
     action_display = serializers.CharField(source="get_action_display", read_only=True)
     by_name = serializers.SerializerMethodField()
+    note = serializers.CharField(source="note_text", read_only=True)  # issue 15: the reader's language
 
     class Meta:
         model = PartnerPerkEvent

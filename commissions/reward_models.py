@@ -91,7 +91,9 @@ class PartnerPerkEvent(models.Model):
         related_name="+",
     )
     at = models.DateTimeField(_("时间"))
-    note = models.CharField(_("说明"), max_length=300, blank=True)
+    note = models.CharField(_("说明"), max_length=300, blank=True)  # the Chinese wording, or as typed
+    # Issue 15: the job's notes as words, read in the reader's language (`note_text`).
+    note_words = models.JSONField(_("说明（多语言）"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("合伙人奖励记录")
@@ -100,3 +102,9 @@ class PartnerPerkEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.perk_id} {self.action}"
+
+    @property
+    def note_text(self) -> str:
+        from common.deferred_text import words_text
+
+        return words_text(self.note_words, fallback=self.note)

@@ -24,6 +24,8 @@ from commissions.models import (
     PlanObjection,
     SalesTarget,
 )
+from common.deferred_text import words_text
+from common.fen import format_cny
 from common.money import ZERO
 from common.timeutil import month_start, next_month
 
@@ -235,13 +237,23 @@ def _explanation_labels() -> dict[str, str]:
         "quantity": _("数量"),
         "unit_price": _("单价"),
         "stale": _("来源已变更，金额归零"),
+        # K14: a sales champion's award
+        "period": _("评比期间"),
+        "sales": _("销售额"),
+        "tied": _("并列第一人数"),
+        "prize": _("奖金总额"),
     }
 
 
 # Bookkeeping keys the page does not show as such (the calculation has its own section; `fp` was the
 # fingerprint older runs compared; plan/component/type repeat the line's own columns).
-_HIDDEN_KEYS = frozenset({"calculation", "fp", "plan", "component", "type", "corrects", "corrects_line"})
+# Issue 15: `*_words` keys are the same text as words (read through the line's `explanation_text`), and a
+# champion's period kind is in its award's name.
+_HIDDEN_KEYS = frozenset(
+    {"calculation", "fp", "plan", "component", "type", "corrects", "corrects_line", "period_kind"}
+)
 _RATIO_KEYS = frozenset({"share", "net_factor", "pro_rata"})
+_MONEY_KEYS = frozenset({"sales", "prize"})
 
 
 def line_explanation(*, line: CommissionLine, calculation: PeriodCalculation | None) -> list[tuple[str, str]]:
@@ -260,15 +272,22 @@ def line_explanation(*, line: CommissionLine, calculation: PeriodCalculation | N
     labels = _explanation_labels()
     explanation = line.explanation if isinstance(line.explanation, dict) else {}
     for key, value in explanation.items():
-        if key in _HIDDEN_KEYS or (calculation is not None and key in ("component_total", "payee_sales")):
+        if key in _HIDDEN_KEYS or key.endswith("_words"):
+            continue
+        if calculation is not None and key in ("component_total", "payee_sales"):
             continue
         if key == "stale":
             rows.append((labels[key], "✓"))
             continue
-        text = str(value)
+        text = line.explanation_text if key == "text" else str(value)
+        if key == "note":  # issue 15: a note written as words reads in the reader's language
+            text = words_text(explanation.get("note_words"), fallback=text)
         if key in _RATIO_KEYS:
             with contextlib.suppress(ArithmeticError):
                 text = f"{Decimal(text) * 100:.2f}".rstrip("0").rstrip(".") + "%"
+        if key in _MONEY_KEYS:
+            with contextlib.suppress(ArithmeticError):
+                text = format_cny(Decimal(text))
         rows.append((labels.get(key) or str(key), text))
     return rows
 

@@ -14,6 +14,14 @@ def component_label(definition: Any, component: str) -> str:
     for comp in components:
         if isinstance(comp, dict) and comp.get("id") == component:
             return str(comp.get("label") or component)
+    if component.startswith("champion_"):  # K14: a sales champion's award has no plan, only its title
+        from django.utils.translation import gettext
+
+        from commissions.services.rewards import KIND_TITLES
+
+        title = KIND_TITLES.get(component.removeprefix("champion_"))
+        if title:
+            return gettext(title)
     return component
 
 

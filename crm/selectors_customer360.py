@@ -65,15 +65,15 @@ LABELS: dict[str, Promise] = {
     "contacts": pgettext_lazy("menu", "联系人"),
     "followups": _("跟进记录"),
     "opportunities": pgettext_lazy("menu", "商机"),
-    "quotes": _("报价单"),
+    "quotes": pgettext_lazy("menu", "报价单"),
     "contracts": pgettext_lazy("menu", "合同"),
     "implementation": pgettext_lazy("menu", "实施单"),
-    "orders": _("订单"),
-    PAYMENT_PLANS_TAB: _("回款计划"),
-    "payments": _("回款"),
+    "orders": pgettext_lazy("menu", "订单"),
+    PAYMENT_PLANS_TAB: pgettext_lazy("menu", "回款计划"),
+    "payments": pgettext_lazy("menu", "回款"),
     "receivables": _("应收"),
-    "ownership": _("负责人变更"),
-    "attachments": _("附件"),
+    "ownership": pgettext_lazy("menu", "负责人变更"),
+    "attachments": pgettext_lazy("menu", "附件"),
 }
 
 # What the empty tab tells the user to do.

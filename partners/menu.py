@@ -49,7 +49,7 @@ def register_menu() -> None:
         ),
         MenuEntry(
             "system",
-            _("合伙人"),
+            pgettext_lazy("menu", "合伙人"),
             "partners:partner_list",
             "building-store",
             policy.can_manage_partners,

@@ -108,7 +108,7 @@ class LineSerializer(serializers.Serializer):
     unit_price = serializers.DecimalField(max_digits=16, decimal_places=2)
     amount = serializers.DecimalField(max_digits=16, decimal_places=2)
     rebate = serializers.DecimalField(max_digits=16, decimal_places=2)
-    description = serializers.CharField()
+    description = serializers.CharField(source="description_text")  # issue 15: the reader's language
     corrects = serializers.IntegerField(source="corrects_id", allow_null=True)
     order = serializers.SerializerMethodField()
     component = serializers.CharField(source="commission_line.component")

@@ -16,7 +16,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 from openpyxl import Workbook
@@ -26,6 +26,7 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 
 from commissions.models import LineKind
+from common.deferred_text import words_text
 from common.money import ZERO, round_fen
 from common.spreadsheet import spreadsheet_text as text
 from crm.models import PartnerCategory, ProductCategory
@@ -514,9 +515,16 @@ def write_payee_sheet(
 
 
 def _line_rows(qs: QuerySet[SettlementLine]) -> Iterator[tuple[Any, ...]]:
-    yield from qs.values_list(
-        "settlement_id", "category", "quantity", "unit_price", "amount", "rebate", "description"
-    ).iterator(chunk_size=5000)
+    columns = ("settlement_id", "category", "quantity", "unit_price", "amount", "rebate", "description")
+    if (translation.get_language() or settings.LANGUAGE_CODE).startswith("zh"):
+        # The stored 说明 is the Chinese wording of its words: nothing to read per line.
+        yield from qs.values_list(*columns).iterator(chunk_size=5000)
+        return
+    # Issue 15: another language reads each line's 说明 from its words (a line written before: as stored).
+    for *row, stored in qs.values_list(*columns, "description_words").iterator(chunk_size=5000):
+        if stored:
+            row[-1] = words_text(stored, fallback=row[-1])
+        yield tuple(row)
 
 
 def _fixed_rows(settlement_ids: list[int]) -> dict[int, dict[str, list[Any]]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from common.menu import MenuEntry, register
 from crm import policy as crm_policy
@@ -31,7 +32,7 @@ def register_menu() -> None:
         ),
         MenuEntry(
             "money",
-            _("结算单"),
+            pgettext_lazy("menu", "结算单"),
             "settlements:list",
             "file-invoice",
             _staff(policy.can_open_settlements),
@@ -48,7 +49,7 @@ def register_menu() -> None:
         # Staff decide settlements in the approvals centre (crm:approval_inbox, tab 结算).
         MenuEntry(
             "partner",
-            _("结算单"),
+            pgettext_lazy("menu", "结算单"),
             "settlements:list",
             "file-invoice",
             _partner(policy.can_open_settlements),

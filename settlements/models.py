@@ -289,7 +289,10 @@ class SettlementLine(models.Model):
     amount = MoneyField(_("金额"), default=ZERO, help_text=_("售出金额（提成基数）"))
     signed_amount = MoneyField(_("签约金额"), default=ZERO)
     rebate = MoneyField(_("返利（提成）"), default=ZERO)
-    description = models.CharField(_("说明"), max_length=300, blank=True)
+    description = models.CharField(_("说明"), max_length=300, blank=True)  # the Chinese wording (admin)
+    # Issue 15: the same 说明 as message id + arguments (common.deferred_text), read in the reader's
+    # language (`description_text`): the kind of money, a champion's award and its explanation.
+    description_words = models.JSONField(_("说明（多语言）"), null=True, blank=True, editable=False)
     corrects = models.ForeignKey(
         "self",
         verbose_name=_("更正对象"),
@@ -306,6 +309,13 @@ class SettlementLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.settlement_id}: {self.category} {self.rebate}"
+
+    @property
+    def description_text(self) -> str:
+        """The 说明 in the reader's language; a line written before reads as stored."""
+        from common.deferred_text import words_text
+
+        return words_text(self.description_words, fallback=self.description)
 
 
 class LineDeferral(models.Model):

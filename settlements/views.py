@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from commissions.selectors import line_explanation
+from commissions.words import line_component_label
 from common.access import page_open_to
 from common.audit import audit_record
 from common.auth import AuthedRequest
@@ -154,6 +156,10 @@ def _render_detail(request: AuthedRequest, s: Settlement, **forms) -> HttpRespon
     for line in lines:
         line.dispute_list = by_line.get(line.pk, [])  # type: ignore[attr-defined]
         line.category_label = labels.get(line.category, line.category)  # type: ignore[attr-defined]
+        # Issue 15: the ledger line's component by its label and its explanation in words (no codes).
+        cl = line.commission_line
+        line.component_text = line_component_label(cl)  # type: ignore[attr-defined]
+        line.explanation_rows = line_explanation(line=cl, calculation=None)  # type: ignore[attr-defined]
     cal = month_calendar(s.month)
     payee = is_payee(s, user)
     ctx = {

@@ -86,3 +86,49 @@ def test_one_record_and_the_list_for_the_other_menu_words(lang, expected) -> Non
     with translation.override(lang):
         for msgid, (one, many) in expected.items():
             assert (gettext(msgid), pgettext("menu", msgid)) == (one, many)
+
+
+def _tab_labels(html: str) -> list[str]:
+    return re.findall(r'data-tab="[^"]+"[^>]*>([^<]+?) <span class="badge', html)
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", ["Quotes", "Orders", "Payment plans", "Payments", "Owner changes", "Attachments"]),
+        ("zh-hans", ["报价单", "订单", "回款计划", "回款", "负责人变更", "附件"]),
+    ],
+)
+def test_the_customer_pages_tabs_name_the_lists(org, client_for, lang, expected) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import CustomerFactory
+
+    # given a customer of the manager's team, when the manager opens its page
+    customer = CustomerFactory(owner=org.rep_a1)
+    html = (
+        _client(client_for, org.manager_a, lang)
+        .get(reverse("crm:customer_detail", args=[customer.pk]))
+        .content.decode()
+    )
+    # then every tab names its list (plural in English), as the list pages do
+    tabs = _tab_labels(html)
+    for label in expected:
+        assert label in tabs, (label, tabs)
+    if lang == "en":
+        assert not {"Quote", "Order", "Payment plan", "Payment", "Owner change", "Attachment"} & set(tabs)
+
+
+@pytest.mark.parametrize(
+    ("url_name", "who", "en", "zh"),
+    [
+        ("crm:quote_list", "manager_a", "Quotes", "报价单"),
+        ("crm:order_list", "manager_a", "Orders", "订单"),
+        ("crm:contract_list", "manager_a", "Contracts", "合同"),
+        ("crm:contact_list", "manager_a", "Contacts", "联系人"),
+        ("settlements:list", "finance", "Settlements", "结算单"),
+        ("partners:partner_list", "admin", "Partners", "合伙人"),
+    ],
+)
+def test_more_list_headings_name_the_list(org, client_for, url_name, who, en, zh) -> None:  # type: ignore[no-untyped-def]
+    user = getattr(org, who)
+    assert f"<h1>{en}</h1>" in _client(client_for, user, "en").get(reverse(url_name)).content.decode()
+    assert f"<h1>{zh}</h1>" in _client(client_for, user, "zh-hans").get(reverse(url_name)).content.decode()

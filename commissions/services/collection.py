@@ -14,11 +14,13 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from commissions.models import CommissionLine, CommissionPlan, LineKind, LineStatus
 from commissions.selectors import LOCKED_STATUSES, closed_periods, period_is_closed
 from commissions.services.ledger_writing import EARNED_KINDS, _line_row, lines_insert
 from commissions.services.sales_facts import MONEY, order_net_factors
+from common.deferred_text import words, words_json, words_stored_text
 from common.errors import Conflict
 from common.money import ZERO, allocate
 from common.timeutil import month_start
@@ -153,24 +155,34 @@ def _reprice(
         if delta == 0:
             continue
         f = factors.get(line.order_id or 0)
-        words = _(
-            "%(month)s 按退款/退货/坏账核销后的销售额重新计算：本行应为 ¥%(wanted)s（原 ¥%(original)s，"
-            "此前已调整 ¥%(before)s），差额 ¥%(delta)s 计入 %(period)s"
-        ) % {
-            "month": f"{month:%Y-%m}",
-            "wanted": f"{wanted:,.2f}",
-            "original": f"{original:,.2f}",
-            "before": f"{before:,.2f}",
-            "delta": f"{delta:,.2f}",
-            "period": f"{period:%Y-%m}",
-        }
+        # Issue 15: the note and the reason are kept as words too (read in the reader's language); the
+        # stored text is the Chinese wording, whoever's action (a refund, a write-off) caused the run.
+        note = words(
+            gettext_noop(
+                "%(month)s 按退款/退货/坏账核销后的销售额重新计算：本行应为 ¥%(wanted)s（原 ¥%(original)s，"
+                "此前已调整 ¥%(before)s），差额 ¥%(delta)s 计入 %(period)s"
+            ),
+            month=f"{month:%Y-%m}",
+            wanted=f"{wanted:,.2f}",
+            original=f"{original:,.2f}",
+            before=f"{before:,.2f}",
+            delta=f"{delta:,.2f}",
+            period=f"{period:%Y-%m}",
+        )
+        reason = words(
+            gettext_noop("退款/退货/坏账核销追回")
+            if delta < 0
+            else gettext_noop("退款/退货/坏账核销重新计算调整")
+        )
         explanation: dict[str, Any] = {
             "corrects": line.pk,
             "original_period": f"{month:%Y-%m}",
             "original_amount": f"{original:.2f}",
             "repriced_amount": f"{wanted:.2f}",
             "clawed_before": f"{before:.2f}",
-            "note": words,
+            "note": words_stored_text(note),
+            "note_words": words_json(note),
+            "reason_words": words_json(reason),
         }
         if f is not None:
             explanation["net_factor"] = str(f)
@@ -185,7 +197,7 @@ def _reprice(
                 rate=None,
                 amount=delta,
                 corrects=line,
-                reason=_("退款/退货/坏账核销追回") if delta < 0 else _("退款/退货/坏账核销重新计算调整"),
+                reason=words_stored_text(reason),
                 explanation=explanation,
             )
         )

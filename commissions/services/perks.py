@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -47,10 +48,21 @@ REDEEMABLE = {
     PerkKind.BRANCH_TRAINING,
     PerkKind.BRANCH_PRIORITY,
 }
+MONTHS = gettext_noop("%(months)s 个月")  # counted: "1 month", "6 months"
+# A trial's reason stored before its months were counted words ({"months": 6}) still reads in English.
+TRIAL_REASON_BEFORE = gettext_noop(
+    "%(year)s年业务总额 %(amount)s，超过本大区战略合伙人年度营销任务 %(bar)s："
+    "次月起 %(months)s 个月享受战略合伙人待遇，期内业务总额达到 %(target)s即转为正式战略合伙人"
+)
 
 
 def _setting(name: str) -> Decimal:
     return Decimal(str(getattr(settings, name)))
+
+
+def _note(w: Words) -> dict[str, Any]:
+    """A perk event's note written by the system: its Chinese wording and its words (issue 15)."""
+    return {"note": words_stored_text(w)[:300], "note_words": words_json(w)}
 
 
 def _month_end(start: dt.date, months: int) -> dt.date:
@@ -88,7 +100,9 @@ def _grant(
     )
     if not created:
         return None
-    PartnerPerkEvent.objects.create(perk=perk, action=PerkAction.GRANTED, at=timezone.now(), note=stored)
+    PartnerPerkEvent.objects.create(
+        perk=perk, action=PerkAction.GRANTED, at=timezone.now(), note=stored, note_words=words_json(reason)
+    )
     return perk
 
 
@@ -282,16 +296,18 @@ def partner_upgrades_grant(*, year: int) -> list[PartnerPerk]:
                     earned_for=start,
                     valid_from=valid_from,
                     months=months,
+                    # Issue 15: the months are counted words ("1 month", "6 months"); the Chinese
+                    # wording is unchanged (reasons stored before: TRIAL_REASON_BEFORE).
                     reason=words(
                         gettext_noop(
                             "%(year)s年业务总额 %(amount)s，超过本大区战略合伙人年度营销任务 %(bar)s："
-                            "次月起 %(months)s 个月享受战略合伙人待遇，期内业务总额达到 %(target)s"
+                            "次月起 %(months)s享受战略合伙人待遇，期内业务总额达到 %(target)s"
                             "即转为正式战略合伙人"
                         ),
                         year=year,
                         amount=format_cny(s),
                         bar=format_cny(bar),
-                        months=months,
+                        months=words_plural(MONTHS, MONTHS, "months", months=months),
                         target=format_cny(trial_target),
                     ),
                     figures={**figures, "strategic_target": str(bar)},
@@ -345,7 +361,13 @@ def partner_trials_settle(*, today: dt.date) -> list[PartnerPerk]:
             perk=perk,
             action=PerkAction.MADE_PERMANENT,
             at=timezone.now(),
-            note=f"试用期业务总额 {format_cny(s)}，达到 {format_cny(perk.target)}：转为正式战略合伙人",
+            **_note(
+                words(
+                    gettext_noop("试用期业务总额 %(sales)s，达到 %(target)s：转为正式战略合伙人"),
+                    sales=format_cny(s),
+                    target=format_cny(perk.target),
+                )
+            ),
         )
         made.append(perk)
     return made
@@ -356,15 +378,13 @@ def partner_perks_expire(*, today: dt.date) -> int:
     """000 §4.3.2 过期作废: every perk still unused after its last day is expired (set-based)."""
     partner_trials_settle(today=today)  # a trial met on its last day is made permanent, not expired
     qs = PartnerPerk.objects.filter(status=PerkStatus.GRANTED, valid_until__lt=today)
+    expired = _note(words(gettext_noop("未在有效期内使用，过期作废")))
     ids = list(qs.values_list("id", flat=True))
     if not ids:
         return 0
     now = timezone.now()
     PartnerPerkEvent.objects.bulk_create(
-        [
-            PartnerPerkEvent(perk_id=pk, action=PerkAction.EXPIRED, at=now, note="未在有效期内使用，过期作废")
-            for pk in ids
-        ]
+        [PartnerPerkEvent(perk_id=pk, action=PerkAction.EXPIRED, at=now, **expired) for pk in ids]
     )
     return PartnerPerk.objects.filter(pk__in=ids).update(status=PerkStatus.EXPIRED, updated_at=now)
 
@@ -388,7 +408,11 @@ def partner_perk_redeem(
     obj.status = PerkStatus.REDEEMED
     obj.save(update_fields=["status", "updated_at"])
     PartnerPerkEvent.objects.create(
-        perk=obj, action=PerkAction.REDEEMED, by=by, at=timezone.now(), note=(note or "已使用")[:300]
+        perk=obj,
+        action=PerkAction.REDEEMED,
+        by=by,
+        at=timezone.now(),
+        **({"note": note[:300]} if note else _note(words(gettext_noop("已使用")))),
     )
     return obj
 

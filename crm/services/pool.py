@@ -62,6 +62,13 @@ OPPORTUNITY_EXEMPT_STAGES = (OpportunityStage.NEGOTIATION,)
 CLAIMING_ROLES = (Role.REP, Role.ACCOUNT_EXECUTIVE, Role.SALES_MANAGER, Role.REGIONAL_MANAGER, Role.DIRECTOR)
 ASSIGNING_ROLES = (Role.SALES_MANAGER, Role.REGIONAL_MANAGER, Role.DIRECTOR)
 _LOCK_KEY = 740_319_001  # pg_advisory_xact_lock key of the sweep
+DAYS_WORDS = gettext_noop("%(days)s 天")  # the counted days of the sweep's notices (ngettext: 1 day)
+# Notices written before the days were counted words ({"days": "45"}) still read in English by these.
+_EARLIER_WORDS = (
+    gettext_noop("客户“%(name)s”已 %(days)s 天未联系，已转入公海。"),
+    gettext_noop("您团队%(owner)s的客户“%(name)s”已 %(days)s 天未联系，已转入公海。"),
+    gettext_noop("客户“%(name)s”已 %(days)s 天未联系，%(left)s 天后将转入公海，请尽快跟进。"),
+)
 
 
 @dataclass
@@ -145,12 +152,26 @@ def _days_since(clock: str) -> str:
     return f"CAST(julianday(%(today)s) - julianday(date({clock}, %(utc_offset)s)) AS INTEGER)"
 
 
+def _json_object() -> str:
+    return "jsonb_build_object" if connection.vendor == "postgresql" else "json_object"
+
+
 def _words_sql(msgid: str, **args: str) -> str:
     """SQL: a notification's words (common.deferred_text: message id + arguments, read in the reader's
     language) built row by row; `msgid` names a parameter, each argument is an SQL text expression."""
-    build = "jsonb_build_object" if connection.vendor == "postgresql" else "json_object"
+    build = _json_object()
     pairs = ", ".join(f"'{name}', {sql}" for name, sql in args.items())
     return f"{build}('m', CAST(%({msgid})s AS TEXT), 'a', {build}({pairs}))"
+
+
+def _days_words_sql(days: str) -> str:
+    """SQL: "N 天" as counted words (common.deferred_text.words_plural: "1 day", "2 days" in English)
+    for an SQL integer expression — a JSON number, so the reader's ngettext can count it."""
+    build = _json_object()
+    return (
+        f"{build}('m', CAST(%(days_words)s AS TEXT), 'p', CAST(%(days_words)s AS TEXT), 'c', 'days',"
+        f" 'a', {build}('days', {days}))"
+    )
 
 
 def _dt(value: dt.datetime) -> Any:
@@ -183,14 +204,14 @@ def _sweep_params(*, policy: PoolPolicy, today: dt.date, now: dt.datetime, batch
         "released_text": _("客户“{name}”已 {days} 天未联系，已转入公海。"),
         "released_manager_text": _("您团队{owner}的客户“{name}”已 {days} 天未联系，已转入公海。"),
         "warn_text": _("客户“{name}”已 {days} 天未联系，{left} 天后将转入公海，请尽快跟进。"),
-        # Issue 15: the same, as words each reader reads in their language
-        "released_words": gettext_noop("客户“%(name)s”已 %(days)s 天未联系，已转入公海。"),
+        # Issue 15: the same, as words each reader reads in their language; the days are counted words
+        # ("%(days)s" is "1 day" or "45 days"), so the Chinese wording is the one above.
+        "released_words": gettext_noop("客户“%(name)s”已 %(days)s未联系，已转入公海。"),
         "released_manager_words": gettext_noop(
-            "您团队%(owner)s的客户“%(name)s”已 %(days)s 天未联系，已转入公海。"
+            "您团队%(owner)s的客户“%(name)s”已 %(days)s未联系，已转入公海。"
         ),
-        "warn_words": gettext_noop(
-            "客户“%(name)s”已 %(days)s 天未联系，%(left)s 天后将转入公海，请尽快跟进。"
-        ),
+        "warn_words": gettext_noop("客户“%(name)s”已 %(days)s未联系，%(left)s后将转入公海，请尽快跟进。"),
+        "days_words": DAYS_WORDS,
         "by_name": "",
         "name_mark": "{name}",
         "days_mark": "{days}",
@@ -313,7 +334,7 @@ def _release_record(*, params: dict[str, Any]) -> None:
         """,
         params,
     )
-    days, by = "CAST(COALESCE(w.days, 0) AS TEXT)", "CAST(%(by_name)s AS TEXT)"
+    days, by = _days_words_sql("COALESCE(w.days, 0)"), "CAST(%(by_name)s AS TEXT)"
     owner = "COALESCE(NULLIF(u.display_name, ''), u.username)"
     to_owner = _words_sql("released_words", name="c.name", days=days, reason="r.reason", by=by)
     to_manager = _words_sql(
@@ -382,7 +403,7 @@ def _warn(*, params: dict[str, Any]) -> int:
     if not warned:
         return 0
     # C9: the owner is told how many days are left before the release, with a link to the customer.
-    left = f"CAST({RELEASE_DAYS} - w.days AS TEXT)"
+    days, left = _days_words_sql("w.days"), _days_words_sql(f"{RELEASE_DAYS} - w.days")
     _exec(
         f"""
         INSERT INTO {NOTIFICATION} (user_id, text, words, link, created_at, read_at, batch)
@@ -391,7 +412,7 @@ def _warn(*, params: dict[str, Any]) -> int:
                                        %(name_mark)s, c.name),
                                        %(days_mark)s, CAST(w.days AS TEXT)),
                                        %(left_mark)s, CAST({RELEASE_DAYS} - w.days AS TEXT)),
-               {_words_sql("warn_words", name="c.name", days="CAST(w.days AS TEXT)", left=left)},
+               {_words_sql("warn_words", name="c.name", days=days, left=left)},
                REPLACE(%(customer_link)s, %(customer_id_mark)s, CAST(c.id AS TEXT)),
                %(now)s, NULL, %(batch)s
         FROM {POOL_WARNING} w JOIN {CUSTOMER} c ON c.id = w.customer_id
@@ -478,6 +499,7 @@ def pool_release_by_hand(*, customer_ids: list[int], reason: str, by: User) -> i
         "released_manager_words": gettext_noop(
             "您团队%(owner)s的客户“%(name)s”已由%(by)s释放到公海，原因：%(reason)s。"
         ),
+        "days_words": DAYS_WORDS,
         "by_name": str(by),
         "name_mark": "{name}",
         "days_mark": "{days}",

@@ -23,6 +23,7 @@ from crm.services import payment_plans as plan_services
 from crm.services.approvals import approval_chain, approval_submitted_text, latest_request_for
 from crm.views.list_context import list_query_for, list_tools_context
 from crm.views.paging import PAGE_SIZE, document_filter
+from crm.views.status_history import status_history
 
 
 def _contract_or_404(request: AuthedRequest, pk: int) -> Contract:
@@ -118,7 +119,7 @@ def _detail(
             "approval": req,
             "chain": approval_chain(req) if req else [],
             "may_open_approval": req is not None and policy.can_view_approval(request.user, req),
-            "history": contract.history.select_related("changed_by"),  # type: ignore[attr-defined]
+            "history": status_history(contract.history.select_related("changed_by"), ContractStatus),  # type: ignore[attr-defined]
             "orders": contract.orders.all(),
             # The lines carried over from the approved quote (they price the contract's orders).
             "quote": contract.quote,

@@ -19,6 +19,7 @@ from crm.services import catalog
 from crm.services import quotes as services
 from crm.services.approvals import approval_chain, approval_submitted_text, latest_request_for
 from crm.views.paging import render_document_list
+from crm.views.status_history import status_history
 
 
 def _quote_or_404(request: AuthedRequest, pk: int) -> Quote:
@@ -93,7 +94,7 @@ def quote_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         {
             "quote": quote,
             "lines": quote.lines.all(),  # type: ignore[attr-defined]
-            "history": quote.history.select_related("changed_by"),  # type: ignore[attr-defined]
+            "history": status_history(quote.history.select_related("changed_by"), QuoteStatus),  # type: ignore[attr-defined]
             "approval": req,
             "chain": approval_chain(req) if req else [],
             "may_open_approval": req is not None and policy.can_view_approval(request.user, req),

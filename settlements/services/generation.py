@@ -7,13 +7,16 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import cache
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from commissions.models import CommissionLine, LineKind, LineStatus
+from common.deferred_text import words, words_json
 from common.errors import Conflict, DomainError, NotFound
 from common.money import ZERO, allocate, round_fen
 from common.timeutil import month_start, next_month
@@ -98,12 +101,7 @@ def line_from_commission(
     else:
         signed_amount = _dec(exp.get("signed_amount"), ZERO) or (signed if signed is not None else base)
     category = cl.category or KIND_CATEGORY.get(cl.kind, "")
-    # 说明 in words (S4): the order, what kind of money it is, why — never the plan's component code.
-    kind_label = str(LineKind(cl.kind).label) if cl.kind in LineKind.values else ""
-    parts = [cl.order.number if cl.order_id and cl.order is not None else "", kind_label, cl.reason]
-    text = exp.get("text") or exp.get("summary") or ""
-    if text:
-        parts.append(str(text))
+    description, description_words = line_description(cl, exp)
     return SettlementLine(
         commission_line=cl,
         kind=cl.kind,
@@ -113,8 +111,44 @@ def line_from_commission(
         amount=base,
         signed_amount=round_fen(signed_amount),
         rebate=round_fen(cl.amount),
-        description=" ".join(p for p in parts if p)[:300],
+        description=description,
+        description_words=description_words,
     )
+
+
+@cache
+def _kind_msgid(kind: str) -> str:
+    """The message id (the Chinese wording) of a ledger line kind's label."""
+    if kind not in LineKind.values:
+        return ""
+    with translation.override(None):
+        return str(LineKind(kind).label)
+
+
+def line_description(cl: CommissionLine, exp: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
+    """说明 in words (S4): the order, what kind of money it is, why — never the plan's component code.
+
+    Issue 15: kept as the Chinese wording (the admin, search) and as words read in the reader's language:
+    the kind's label, and a line's reason and explanation when they were written as words (a sales
+    champion's award), are stored by message id; the rest (an order number, a typed reason) as text.
+    The message id is the present parts' placeholders only, so it reads the same in every language."""
+    kind = _kind_msgid(cl.kind)
+    text = str(exp.get("text") or exp.get("summary") or "")
+    number = cl.order.number if cl.order_id and cl.order is not None else ""
+    # A champion's explanation opens with its award (the reason): it is said once.
+    reason = "" if text.startswith(cl.reason) else cl.reason
+    plain = {"order": number, "kind": kind, "reason": reason, "text": text}
+    read = {
+        "order": number,
+        "kind": {"m": kind, "a": {}} if kind else "",
+        "reason": exp.get("reason_words") or cl.reason,
+        "text": exp.get("text_words") or text,
+    }
+    present = [name for name, value in plain.items() if value]
+    if not present:
+        return "", None
+    stored = words(" ".join(f"%({name})s" for name in present), **{name: read[name] for name in present})
+    return " ".join(plain[name] for name in present)[:300], words_json(stored)
 
 
 def signed_parts(order_ids: set[int]) -> dict[int, Decimal]:

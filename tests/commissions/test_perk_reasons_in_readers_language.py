@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.test import override_settings
 from django.utils import translation
 from django.utils.html import escape
 
@@ -73,3 +74,88 @@ def test_an_upgrade_reason_reads_in_english(org) -> None:  # type: ignore[no-unt
             "Business total ¥150,000.00 in 2026, beating the annual target ¥100,000.00 by 50%: "
             "the strategic partner discount for 1 month from next month"
         )
+
+
+@pytest.mark.parametrize(
+    ("months", "zh_months", "en_months"), [(1, "1 个月", "1 month"), (6, "6 个月", "6 months")]
+)
+def test_a_trial_upgrade_counts_its_months(org, months, zh_months, en_months) -> None:  # type: ignore[no-untyped-def]
+    # given a strategic partner's annual target of ¥200,000 in the region and an ordinary partner above it
+    from partners.models import PartnerKind
+
+    strategic = make_partner("战略", region=org.region, kind=PartnerKind.STRATEGIC)
+    SalesTarget.objects.create(
+        partner=strategic, period=dt.date(2026, 1, 1), annual=True, amount=Decimal("200000.00")
+    )
+    riser = make_partner("黑马", region=org.region)
+    partner_sale(riser, owner=org.rep_a1, amount="200000.01", on=dt.date(2026, 9, 1))
+    # when the year's upgrades are granted with a trial of `months` months
+    with override_settings(REWARDS_TRIAL_MONTHS=months):
+        partner_upgrades_grant(year=2026)
+    trial = PartnerPerk.objects.get(partner=riser, kind=PerkKind.TRIAL_UPGRADE)
+    # then the reason counts the months in English, and the Chinese wording is as it always was
+    assert trial.reason == (
+        "2026年业务总额 ¥200,000.01，超过本大区战略合伙人年度营销任务 ¥200,000.00："
+        f"次月起 {zh_months}享受战略合伙人待遇，期内业务总额达到 ¥100,000.00即转为正式战略合伙人"
+    )
+    with translation.override("en"):
+        assert trial.reason_text == (
+            "Business total ¥200,000.01 in 2026, above the annual target of the region's strategic partner "
+            f"¥200,000.00: strategic partner treatment for {en_months} from next month, made permanent on "
+            "reaching a business total of ¥100,000.00 within that time"
+        )
+
+
+def test_a_trial_reason_stored_before_still_reads_in_english(org) -> None:  # type: ignore[no-untyped-def]
+    from commissions.services.perks import TRIAL_REASON_BEFORE
+    from common.deferred_text import words_text
+
+    stored = {
+        "m": TRIAL_REASON_BEFORE,
+        "a": {"year": 2026, "amount": "¥1.00", "bar": "¥0.50", "months": 6, "target": "¥0.25"},
+    }
+    with translation.override("en"):
+        assert words_text(stored) == (
+            "Business total ¥1.00 in 2026, above the annual target of the region's strategic partner ¥0.50: "
+            "strategic partner treatment for 6 months from next month, made permanent on reaching a business "
+            "total of ¥0.25 within that time"
+        )
+
+
+def test_the_perks_trail_reads_in_each_language(org, client_for) -> None:  # type: ignore[no-untyped-def]
+    from commissions.models import PerkAction, PerkStatus
+    from commissions.services.perks import partner_perks_expire, partner_trials_settle
+    from partners.models import PartnerKind
+
+    # given a trial made permanent and another left to expire
+    strategic = make_partner("战略", region=org.region, kind=PartnerKind.STRATEGIC)
+    SalesTarget.objects.create(
+        partner=strategic, period=dt.date(2026, 1, 1), annual=True, amount=Decimal("200000.00")
+    )
+    riser, idle = make_partner("黑马", region=org.region), make_partner("昙花", region=org.region)
+    for p in (riser, idle):
+        partner_sale(p, owner=org.rep_a1, amount="200000.01", on=dt.date(2026, 9, 1))
+    partner_upgrades_grant(year=2026)
+    partner_sale(riser, owner=org.rep_a1, amount="100000.00", on=dt.date(2027, 2, 2))
+    partner_trials_settle(today=dt.date(2027, 2, 28))
+    partner_perks_expire(today=dt.date(2027, 7, 1))
+    made = PartnerPerk.objects.get(partner=riser, status=PerkStatus.MADE_PERMANENT).events.get(
+        action=PerkAction.MADE_PERMANENT
+    )
+    gone = PartnerPerk.objects.get(partner=idle, status=PerkStatus.EXPIRED).events.get(
+        action=PerkAction.EXPIRED
+    )
+    # then the stored notes are the Chinese wording, and English readers read English
+    assert (made.note, gone.note) == (
+        "试用期业务总额 ¥100,000.00，达到 ¥100,000.00：转为正式战略合伙人",
+        "未在有效期内使用，过期作废",
+    )
+    with translation.override("en"):
+        assert (made.note_text, gone.note_text) == (
+            "Business total ¥100,000.00 in the trial, reaching ¥100,000.00: made a strategic partner",
+            "Not used within its validity: expired",
+        )
+    client = client_for(org.admin)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(f"/commissions/rewards/perks/{gone.perk_id}/").content.decode()
+    assert "Not used within its validity: expired" in html and "过期作废" not in html

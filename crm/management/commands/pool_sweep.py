@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from crm.services.pool import pool_sweep
 
@@ -30,19 +31,30 @@ class Command(BaseCommand):
             self.stdout.write(
                 _("公海扫描 %(day)s（试运行，未写入任何数据）") % {"day": result.today.isoformat()}
             )
-            self.stdout.write(_("将提醒 %(n)s 个客户（未联系达到提醒天数）") % n)
+            warned = ngettext(
+                "将提醒 %(n)s 个客户（未联系达到提醒天数）",
+                "将提醒 %(n)s 个客户（未联系达到提醒天数）",
+                result.warned,
+            )
         else:
             self.stdout.write(_("公海扫描 %(day)s") % {"day": result.today.isoformat()})
-            self.stdout.write(_("已提醒 %(n)s 个客户（未联系达到提醒天数）") % n)
+            warned = ngettext(
+                "已提醒 %(n)s 个客户（未联系达到提醒天数）",
+                "已提醒 %(n)s 个客户（未联系达到提醒天数）",
+                result.warned,
+            )
+        self.stdout.write(warned % n)
         for name in result.warned_sample:
             self.stdout.write(f"  · {name}")
-        self.stdout.write(
-            (_("将释放 %(m)s 个客户到公海") if result.dry_run else _("已释放 %(m)s 个客户到公海")) % n
-        )
+        if result.dry_run:
+            released = ngettext("将释放 %(m)s 个客户到公海", "将释放 %(m)s 个客户到公海", result.released)
+        else:
+            released = ngettext("已释放 %(m)s 个客户到公海", "已释放 %(m)s 个客户到公海", result.released)
+        self.stdout.write(released % n)
         for name in result.released_sample:
             self.stdout.write(f"  · {name}")
         if not result.dry_run:
-            self.stdout.write(_("发出 %(k)s 条通知") % n)
+            self.stdout.write(ngettext("发出 %(k)s 条通知", "发出 %(k)s 条通知", result.notifications) % n)
         self.stdout.write(
             f"warned={result.warned} released={result.released} notifications={result.notifications}"
             f" dry_run={result.dry_run}"
