@@ -175,6 +175,8 @@ class Customer(TimeStampedModel):
             # customers entered in a period) are index-only scans.
             models.Index(fields=["owner", "grade"], name="customer_owner_grade_idx"),
             models.Index(fields=["created_by", "created_at"], name="customer_creator_time_idx"),
+            # The manager's home counts the team's customers entered this month (owner × creation time).
+            models.Index(fields=["owner", "created_at"], name="customer_owner_created_idx"),
             # C7 "due for contact" ("my day", the rep's home): my planned customers by date, in order.
             models.Index(
                 fields=["owner", "next_contact_on", "id"],
