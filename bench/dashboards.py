@@ -182,7 +182,7 @@ def load(org: dict, n: int) -> float:
             purpose, topic, outcome, next_step, attachment, next_date)
         SELECT now(), now(), c.id, c.owner_id, c.last_contacted_at - (j - 1) * interval '11 days',
             CASE WHEN j = 1 THEN 'visit_old' ELSE 'phone_regular' END, '', '沟通', '', '', '',
-            CASE WHEN j = 1 AND c.id % 4 = 0 THEN current_date + (c.id % 29)::int - 14 END
+            CASE WHEN j = 1 AND (c.id / 100) % 4 = 0 THEN current_date + (c.id % 29)::int - 14 END
         FROM crm_customer c CROSS JOIN generate_series(1, 5) AS j""",
         f"""INSERT INTO crm_opportunity (created_at, updated_at, customer_id, owner_id, name, stage, amount,
             expected_sign_date, competitors, registered_at, close_reason)
