@@ -176,11 +176,13 @@ def load(org: dict, n: int) -> float:
             '', '', '', {owner}, now() - (i % 400) * interval '1 day', {owner},
             now() - (i % 70) * interval '1 day', 'approved', ''
         FROM generate_series(1, {n}) AS i""",
-        # five follow-ups per customer
+        # five follow-ups per customer; the latest of one customer in four plans a next contact within two
+        # weeks either side of today (C7 "due for contact": ~1,300 of a rep's 10,000 customers are due)
         """INSERT INTO crm_followup (created_at, updated_at, customer_id, author_id, occurred_at, channel,
-            purpose, topic, outcome, next_step, attachment)
+            purpose, topic, outcome, next_step, attachment, next_date)
         SELECT now(), now(), c.id, c.owner_id, c.last_contacted_at - (j - 1) * interval '11 days',
-            CASE WHEN j = 1 THEN 'visit_old' ELSE 'phone_regular' END, '', '沟通', '', '', ''
+            CASE WHEN j = 1 THEN 'visit_old' ELSE 'phone_regular' END, '', '沟通', '', '', '',
+            CASE WHEN j = 1 AND (c.id / 100) % 4 = 0 THEN current_date + (c.id % 29)::int - 14 END
         FROM crm_customer c CROSS JOIN generate_series(1, 5) AS j""",
         f"""INSERT INTO crm_opportunity (created_at, updated_at, customer_id, owner_id, name, stage, amount,
             expected_sign_date, competitors, registered_at, close_reason)
@@ -217,6 +219,11 @@ def load(org: dict, n: int) -> float:
             cur.execute(with_later_columns(cur, sql))
         for table in ("crm_customer", "crm_order"):
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {n})")
+    # the customers' planned next contact, as the follow-up signals keep it (INSERT … SELECT sent none)
+    from crm.services.followups import customers_next_contact_fill
+
+    customers_next_contact_fill()
+    with connection.cursor() as cur:
         for table in (
             "crm_customer",
             "crm_followup",

@@ -213,6 +213,9 @@ def seed(ctx: dict[str, Any]) -> None:
         .values("m")
     )
     Customer.objects.update(last_contacted_at=Subquery(latest))
+    from crm.services.followups import customers_next_contact_fill
+
+    customers_next_contact_fill()  # bulk_create sent no signals: C7's planned next contact, set once
 
     _seed_outings(rng, reps, now)
 

@@ -7,7 +7,7 @@ import datetime as dt
 import re
 import unicodedata
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -55,19 +55,11 @@ def assignable_users(*, user: User) -> QuerySet[User]:
 
 
 def customers_due_for_contact(*, user: User, today: dt.date | None = None) -> QuerySet[Customer]:
-    """My customers whose latest follow-up planned a next contact for today or earlier (C7)."""
+    """My customers whose latest follow-up planned a next contact for today or earlier (C7), the earliest
+    plan first: the plan kept on the customer (crm.services.followups), read from
+    `customer_owner_next_idx` in order."""
     today = today or timezone.localdate()
-    latest_next = (
-        FollowUp.objects.filter(customer=OuterRef("pk"))
-        .order_by("-occurred_at", "-id")
-        .values("next_date")[:1]
-    )
-    return (
-        Customer.objects.filter(owner=user)
-        .annotate(next_date=Subquery(latest_next))
-        .filter(next_date__lte=today)
-        .order_by("next_date", "id")
-    )
+    return Customer.objects.filter(owner=user, next_contact_on__lte=today).order_by("next_contact_on", "id")
 
 
 def customers_longest_silent(*, user: User) -> QuerySet[Customer]:

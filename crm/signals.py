@@ -1,10 +1,11 @@
 import logging
 
 from django.db import DatabaseError, connections, transaction
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_init, post_migrate, post_save
 from django.dispatch import receiver
 
 from common.db import postgres_sql_install, truncate_guard_sql
+from crm.models import FollowUp
 from crm.roles import ensure_roles
 
 logger = logging.getLogger(__name__)
@@ -115,3 +116,21 @@ def _register_pool_schedule(sender, **kwargs):  # type: ignore[no-untyped-def]
 
         ensure_pool_schedule()
         ensure_task_schedule()  # issue 16: task reminders and overdue flags
+
+
+# C7: the customer's next planned contact follows its follow-ups (crm.services.followups), whichever way
+# a follow-up is written: the service, the admin, a factory, a cascade. An edit may move a follow-up to
+# another customer (the admin's raw id field): both customers are refreshed.
+@receiver(post_init, sender=FollowUp, dispatch_uid="crm_followup_loaded")
+def _followup_loaded(sender, instance, **kwargs):  # type: ignore[no-untyped-def]
+    instance._customer_id_loaded = instance.__dict__.get("customer_id")
+
+
+@receiver(post_save, sender=FollowUp, dispatch_uid="crm_followup_saved")
+@receiver(post_delete, sender=FollowUp, dispatch_uid="crm_followup_deleted")
+def _followup_written(sender, instance, **kwargs):  # type: ignore[no-untyped-def]
+    from crm.services.followups import customer_next_contact_refresh
+
+    before = getattr(instance, "_customer_id_loaded", None)
+    customer_next_contact_refresh(customer_ids=[instance.customer_id, before])
+    instance._customer_id_loaded = instance.customer_id

@@ -13,6 +13,7 @@ from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from crm.models import Department, User
+from reports import rollups
 from reports.filters import Period
 from reports.policy import home_kind
 from reports.selectors_common import GRADES, Percent
@@ -80,6 +81,11 @@ def trend_chart(trend: Trend) -> dict[str, Any]:
 
 
 def home_payload(user: User, today: dt.date | None = None) -> dict[str, Any]:
+    with rollups.marks_read_once():  # each card asks which of its people are dirty: one read
+        return _home_payload(user, today)
+
+
+def _home_payload(user: User, today: dt.date | None) -> dict[str, Any]:
     kind = home_kind(user)
     if kind == "partner":
         data = partner_home(user=user, today=today)

@@ -17,7 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import transaction
@@ -340,13 +342,43 @@ def _first_day() -> dt.date | None:
 # --- reading ----------------------------------------------------------------------------------------
 
 
-def dirty_people(*, person_ids: Iterable[int] | None, start: dt.date, end: dt.date) -> tuple[set, set]:
-    """(people with a dirty day in [start, end), people with any dirty day) — one query."""
+# Within `marks_read_once()` (a home: funnel, figures, ranking, aging and targets each ask), the dirty marks
+# of a set of people are read once and later questions about the same people or fewer are answered from
+# that read: [(person ids or None for everyone, their marks)].
+_MARKS_READ: ContextVar[list[tuple[frozenset[int] | None, list[tuple[int, dt.date]]]] | None] = ContextVar(
+    "rollup_marks_read", default=None
+)
+
+
+@contextmanager
+def marks_read_once() -> Iterator[None]:
+    token = _MARKS_READ.set([])
+    try:
+        yield
+    finally:
+        _MARKS_READ.reset(token)
+
+
+def _marks_of(person_ids: set[int] | None) -> list[tuple[int, dt.date]]:
+    """The (person, day) marks of these people (None: everyone's)."""
+    read = _MARKS_READ.get()
+    for ids, rows in read or ():
+        if ids is None or (person_ids is not None and person_ids <= ids):
+            return rows if person_ids is None else [r for r in rows if r[0] in person_ids]
     qs = RollupDirty.objects.all()
     if person_ids is not None:
         qs = qs.filter(person_id__in=list(person_ids))
+    rows = list(qs.values_list("person_id", "day"))
+    if read is not None:
+        read.append((None if person_ids is None else frozenset(person_ids), rows))
+    return rows
+
+
+def dirty_people(*, person_ids: Iterable[int] | None, start: dt.date, end: dt.date) -> tuple[set, set]:
+    """(people with a dirty day in [start, end), people with any dirty day) — one query (none within
+    `marks_read_once` when these people's marks were read already)."""
     in_range, anywhere = set(), set()
-    for person, day in qs.values_list("person_id", "day"):
+    for person, day in _marks_of(None if person_ids is None else set(person_ids)):
         anywhere.add(person)
         if start <= day < end:
             in_range.add(person)
@@ -403,10 +435,7 @@ def monthly_person_money(
     except the (person, month) cells holding a dirty day, which are read raw (usually this month of the
     people who worked today)."""
     ids = None if person_ids is None else set(person_ids)
-    marks = RollupDirty.objects.filter(day__gte=first, day__lt=end)
-    if ids is not None:
-        marks = marks.filter(person_id__in=list(ids))
-    stale = {(p, month_start(d)) for p, d in marks.values_list("person_id", "day")}
+    stale = {(p, month_start(d)) for p, d in _marks_of(ids) if first <= d < end}
     qs = PersonPeriodFigures.objects.filter(span=RollupSpan.MONTH, start__gte=first, start__lt=end)
     if ids is not None:
         qs = qs.filter(person_id__in=list(ids))

@@ -116,6 +116,9 @@ class Customer(TimeStampedModel):
     # 003 §4.3: entered more than a week after first contact (10 days at most) only with a reason.
     late_entry_reason = models.CharField(_("逾期录入原因"), max_length=200, blank=True, default="")
     last_contacted_at = models.DateTimeField(_("最近联系时间"), null=True, blank=True, db_index=True)
+    # C7: the next contact planned by the latest follow-up (its 下次联系日期), kept by
+    # crm.services.followups from the follow-ups themselves, so "due for contact" is an index read.
+    next_contact_on = models.DateField(_("下次联系日期"), null=True, blank=True)
 
     review_status = models.CharField(
         _("审核状态"),
@@ -172,6 +175,14 @@ class Customer(TimeStampedModel):
             # customers entered in a period) are index-only scans.
             models.Index(fields=["owner", "grade"], name="customer_owner_grade_idx"),
             models.Index(fields=["created_by", "created_at"], name="customer_creator_time_idx"),
+            # The manager's home counts the team's customers entered this month (owner × creation time).
+            models.Index(fields=["owner", "created_at"], name="customer_owner_created_idx"),
+            # C7 "due for contact" ("my day", the rep's home): my planned customers by date, in order.
+            models.Index(
+                fields=["owner", "next_contact_on", "id"],
+                condition=Q(next_contact_on__isnull=False),
+                name="customer_owner_next_idx",
+            ),
         ]
 
     def __str__(self) -> str:

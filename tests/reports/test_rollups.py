@@ -254,3 +254,25 @@ def test_a_mark_touched_again_during_a_refresh_stays_for_the_next_one(world):
     rollup_mark(marks=[(world.rep_a1.pk, MID)])  # a follow-up saved meanwhile
     assert _clear_seen(read) == 1
     assert list(RollupDirty.objects.values_list("person_id", "day")) == [(world.rep_a1.pk, MID)]
+
+
+def test_a_home_reads_the_dirty_marks_once_and_still_reads_the_dirty_people_raw(world, client_for):
+    """Given rep_a1 with a change since the last refresh (a ¥700.00 collection this month), the manager's
+    home asks which people are dirty once (the funnel, figures, ranking, aging and targets share that read)
+    and shows rep_a1's collections raw: ¥1,500.00 + ¥700.00 = ¥2,200.00 (the rollup still says ¥1,500.00)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reports.payloads import home_payload
+
+    org = world
+    payment(org.rep_a1, "700.00", MID)
+    assert RollupDirty.objects.filter(person_id=org.rep_a1.pk).exists()
+    assert person_figures(period=Period.of(MID), person_ids=[org.rep_a1.pk])[org.rep_a1.pk][
+        "collections"
+    ] == (Decimal("2200.00"))
+    with CaptureQueriesContext(connection) as ctx:
+        data = home_payload(org.manager_a, today=MID)
+    assert sum("reports_rollupdirty" in q["sql"] for q in ctx.captured_queries) == 1
+    assert data["kind"] == "manager" and data["collections"] == Decimal("2200.00")
+    assert data["contracts_amount"] == Decimal("8000.00")
