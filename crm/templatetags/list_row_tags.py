@@ -12,12 +12,12 @@ from typing import Any
 from django import template
 from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import is_aware, localtime
 
 from common.templatetags.money import cny_signed
-from crm.models import Contact, Opportunity
+from crm.models import Contact, ContactRole, Opportunity
 from crm.templatetags.pool_tags import local_day
 
 register = template.Library()
@@ -55,6 +55,7 @@ def _text(value: Any) -> Any:
 
 
 def _contact_cells(links: dict[str, str]) -> dict[str, Callable[[Contact], Any]]:
+    roles = {value: str(label) for value, label in ContactRole.choices}  # translated once per page
     return {
         "name": lambda c: format_html(
             '<a href="{}">{}</a>', links["contacts_tab"].format(c.customer_id), c.name
@@ -63,7 +64,7 @@ def _contact_cells(links: dict[str, str]) -> dict[str, Callable[[Contact], Any]]
             '<a href="{}">{}</a>', links["customer"].format(c.customer_id), c.customer.name
         ),
         "position": lambda c: c.position,
-        "role": lambda c: c.get_role_display(),  # type: ignore[attr-defined]
+        "role": lambda c: roles.get(c.role, c.role),
         "phone": lambda c: format_html('<a href="tel:{}">{}</a>', c.phone, c.phone) if c.phone else "—",
         "email": lambda c: _or_dash(c.email),
         "owner": lambda c: _text(c.customer.owner),
@@ -84,35 +85,42 @@ def _opportunity_cells(links: dict[str, str]) -> dict[str, Callable[[Opportunity
     }
 
 
-def _row(row: Any, headers: list[Any], cells: dict[str, Callable[[Any], Any]]) -> SafeString:
-    return format_html_join(
-        "",
-        '<td data-label="{}"{}>{}</td>',
-        (
-            (h.column.label, _MONEY_CLASS if h.column.numeric else "", cells[h.column.key](row))
-            for h in headers
-        ),
-    )
+Cell = tuple[SafeString, Callable[[Any], Any]]  # a column's opening <td …> and how a row fills it
 
 
-def _cells(context: Any, kind: str) -> dict[str, Callable[[Any], Any]]:
-    """A list's cell renderers, built once per page render."""
-    key = f"_list_row_cells_{kind}"
-    cells: dict[str, Callable[[Any], Any]] | None = context.render_context.get(key)
-    if cells is None:
+def _columns(context: Any, kind: str, headers: list[Any]) -> list[Cell]:
+    """The chosen columns' cells, built once per page render: each `<td>` with its label translated and
+    escaped once, not once per row."""
+    key = f"_list_row_columns_{kind}"
+    columns: list[Cell] | None = context.render_context.get(key)
+    if columns is None:
         build = _contact_cells if kind == "contact" else _opportunity_cells
         cells = build(_links(context))
-        context.render_context[key] = cells
-    return cells
+        columns = [
+            (
+                format_html(
+                    '<td data-label="{}"{}>', h.column.label, _MONEY_CLASS if h.column.numeric else ""
+                ),
+                cells[h.column.key],
+            )
+            for h in headers
+        ]
+        context.render_context[key] = columns
+    return columns
+
+
+def _row(row: Any, columns: list[Cell]) -> SafeString:
+    # safe: each opening <td> came from format_html, each cell's value is escaped here
+    return mark_safe("".join(f"{td}{conditional_escape(cell(row))}</td>" for td, cell in columns))
 
 
 @register.simple_tag(takes_context=True)
 def contact_row(context: Any, c: Contact, headers: list[Any]) -> SafeString:
     """One contact's cells (`<td>`s) in the chosen columns."""
-    return _row(c, headers, _cells(context, "contact"))
+    return _row(c, _columns(context, "contact", headers))
 
 
 @register.simple_tag(takes_context=True)
 def opportunity_row(context: Any, o: Opportunity, headers: list[Any]) -> SafeString:
     """One opportunity's cells (`<td>`s) in the chosen columns."""
-    return _row(o, headers, _cells(context, "opportunity"))
+    return _row(o, _columns(context, "opportunity", headers))
