@@ -40,7 +40,7 @@ MODEL_INDEXES: list[tuple[str, str]] = [
     ("crm.Contact", "contact_customer_role_idx"),
     ("crm.Opportunity", "opportunity_amount_id_idx"),
     ("crm.Opportunity", "opportunity_registered_id_idx"),
-    ("crm.Opportunity", "opp_owner_stage_customer_idx"),
+    ("crm.Opportunity", "opportunity_owner_stage_idx"),
 ]
 
 

@@ -9,10 +9,7 @@ INDEXES = [
     ("contact", models.Index(fields=["customer", "role"], name="contact_customer_role_idx")),
     ("opportunity", models.Index(fields=["amount", "id"], name="opportunity_amount_id_idx")),
     ("opportunity", models.Index(fields=["registered_at", "id"], name="opportunity_registered_id_idx")),
-    (
-        "opportunity",
-        models.Index(fields=["owner", "stage"], include=["customer"], name="opp_owner_stage_customer_idx"),
-    ),
+    ("opportunity", models.Index(fields=["owner", "stage"], name="opportunity_owner_stage_idx")),
 ]
 
 

@@ -78,14 +78,11 @@ class Opportunity(TimeStampedModel):
             models.Index(fields=["owner", "registered_at"], name="opportunity_owner_reg_idx"),
             # Issue 16: the list sorted by amount or registration (a saved filter) walks one of these in
             # order and stops after a page, a team's many owners included; the total of a person's
-            # opportunities in a stage is read from (owner, stage) alone, and a search by customer name
-            # meets the named customers on (owner → customer) without reading the opportunities. Built
-            # CONCURRENTLY on PostgreSQL (crm/signals.py).
+            # opportunities in a stage is read from (owner, stage) alone. Built CONCURRENTLY on
+            # PostgreSQL (crm/signals.py).
             models.Index(fields=["amount", "id"], name="opportunity_amount_id_idx"),
             models.Index(fields=["registered_at", "id"], name="opportunity_registered_id_idx"),
-            models.Index(
-                fields=["owner", "stage"], include=["customer"], name="opp_owner_stage_customer_idx"
-            ),
+            models.Index(fields=["owner", "stage"], name="opportunity_owner_stage_idx"),
         ]
 
     def __str__(self) -> str:

@@ -25,7 +25,7 @@ DEFINITIONS = [
     ("contact_customer_role_idx", 'ON "crm_contact" ("customer_id", "role")'),
     ("opportunity_amount_id_idx", 'ON "crm_opportunity" ("amount", "id")'),
     ("opportunity_registered_id_idx", 'ON "crm_opportunity" ("registered_at", "id")'),
-    ("opp_owner_stage_customer_idx", 'ON "crm_opportunity" ("owner_id", "stage") INCLUDE ("customer_id")'),
+    ("opportunity_owner_stage_idx", 'ON "crm_opportunity" ("owner_id", "stage")'),
 ]
 
 
