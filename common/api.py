@@ -81,8 +81,12 @@ class ListToolsPagination(KeysetPagination):
         if not wanted:
             return self._page(queryset, request, view)
         # issue 16: the total rides on the page's own query (one column), not a second round trip
-        page = self._page(with_list_total(queryset, queryset), request, view)
-        self.total = list_total_from(page or [], queryset, first_page=self.cursor is None)
+        spec = getattr(view, "list_spec", None)
+        above = spec.estimate_above if spec is not None else None
+        page = self._page(with_list_total(queryset, queryset, estimate_above=above), request, view)
+        self.total = list_total_from(
+            page or [], queryset, first_page=self.cursor is None, estimate_above=above
+        )
         return page
 
     def _page(self, queryset, request, view):  # type: ignore[no-untyped-def]

@@ -54,6 +54,13 @@ class ListSpec:
     date_label: str | Promise = ""
     # department id → condition (the owning app knows what a team is); None: no team filter
     team_condition: Callable[[int], Q] | None = None
+    # The setting above whose number of rows (planner estimate) the total is estimated, not counted: a list
+    # whose scope is a join (contacts, through their customers) counts at a higher price per row.
+    estimate_above_setting: str = "CRM_LIST_ESTIMATE_ABOVE"
+
+    @property
+    def estimate_above(self) -> int:
+        return int(getattr(settings, self.estimate_above_setting))
 
     @property
     def sortable(self) -> dict[str, str]:
@@ -207,12 +214,17 @@ def _planner_rows(qs: QuerySet[Any]) -> int | None:
         return None
 
 
-def list_total(qs: QuerySet[Any]) -> ListTotal:
+def _threshold(estimate_above: int | None) -> int:
+    return settings.CRM_LIST_ESTIMATE_ABOVE if estimate_above is None else estimate_above
+
+
+def list_total(qs: QuerySet[Any], *, estimate_above: int | None = None) -> ListTotal:
     """The number of rows the filters match. On PostgreSQL, when the planner expects more than
-    CRM_LIST_ESTIMATE_ABOVE rows, its estimate is shown ("about …") instead of counting a huge table."""
+    `estimate_above` (default CRM_LIST_ESTIMATE_ABOVE) rows, its estimate is shown ("about …") instead of
+    counting a huge table."""
     if connections[qs.db].vendor == "postgresql":
         estimate = _planner_rows(qs)
-        if estimate is not None and estimate > settings.CRM_LIST_ESTIMATE_ABOVE:
+        if estimate is not None and estimate > _threshold(estimate_above):
             return ListTotal(estimate, True)
     return ListTotal(qs.count(), False)
 
@@ -248,7 +260,9 @@ class _TotalColumn(RawSQL):
         return []
 
 
-def with_list_total(rows: QuerySet[Any], total_of: QuerySet[Any]) -> QuerySet[Any]:
+def with_list_total(
+    rows: QuerySet[Any], total_of: QuerySet[Any], *, estimate_above: int | None = None
+) -> QuerySet[Any]:
     """`rows` with the total of `total_of` (the filtered list, before paging) on each row; read it back
     with `list_total_from`. A filter that can match nothing gets no column (its page is empty)."""
     try:
@@ -259,13 +273,15 @@ def with_list_total(rows: QuerySet[Any], total_of: QuerySet[Any]) -> QuerySet[An
     if connection.vendor == "postgresql":
         # the query as text, its values quoted by the driver (never pasted in by hand)
         query = connection.ops.compose_sql(sql, params)  # type: ignore[attr-defined]  # PostgreSQL ops only
-        column = _TotalColumn("SELECT common_list_total(%s, %s)", [query, settings.CRM_LIST_ESTIMATE_ABOVE])
+        column = _TotalColumn("SELECT common_list_total(%s, %s)", [query, _threshold(estimate_above)])
     else:
         column = _TotalColumn(f"SELECT COUNT(*) FROM ({sql}) AS list_rows", params)
     return rows.annotate(**{TOTAL_ALIAS: column})
 
 
-def list_total_from(rows: list[Any], total_of: QuerySet[Any], *, first_page: bool) -> ListTotal:
+def list_total_from(
+    rows: list[Any], total_of: QuerySet[Any], *, first_page: bool, estimate_above: int | None = None
+) -> ListTotal:
     """The total a page's rows carry (`with_list_total`). An empty first page is an exact 0; an empty
     later page (a stale link) asks once more."""
     if rows and hasattr(rows[0], TOTAL_ALIAS):
@@ -275,7 +291,7 @@ def list_total_from(rows: list[Any], total_of: QuerySet[Any], *, first_page: boo
         return ListTotal(int(value), False)
     if not rows and first_page:
         return ListTotal(0, False)
-    return list_total(total_of)
+    return list_total(total_of, estimate_above=estimate_above)
 
 
 @dataclass(frozen=True)
@@ -302,6 +318,7 @@ def list_page(
     *,
     size: int,
     total_of: QuerySet[Any] | None = None,
+    estimate_above: int | None = None,
 ) -> ListPage:
     """One page. In the default order (newest first) pages are keyset (`after`: the same cost on page
     1 and page 10,000); sorted by a column, pages are numbered. `total_of`: the rows to total (the
@@ -315,10 +332,12 @@ def list_page(
         # opportunities to its customer to show 50 of them (1M bench: 160 ms; bench/pipeline_lists.py).
         qs = qs.filter(pk__in=qs.values("pk")[offset : offset + size + 1])
     if total_of is not None:
-        qs = with_list_total(qs, total_of)
+        qs = with_list_total(qs, total_of, estimate_above=estimate_above)
 
     def total(rows: list[Any], first_page: bool) -> ListTotal | None:
-        return None if total_of is None else list_total_from(rows, total_of, first_page=first_page)
+        if total_of is None:
+            return None
+        return list_total_from(rows, total_of, first_page=first_page, estimate_above=estimate_above)
 
     if not lq.sort:
         after = _positive_int(params.get("after"))

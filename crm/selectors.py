@@ -203,24 +203,40 @@ def timeline_for(customer: Customer, *, limit: int = 200) -> list[dict]:
     return items
 
 
-def matching_or_customer_named(qs: QuerySet, own: Q, q: str) -> QuerySet:
+def matching_or_customer_named(
+    qs: QuerySet, own: Q, q: str, *, customers: QuerySet[Customer] | None = None
+) -> QuerySet:
     """The rows matching `own` or whose customer's name contains `q` (contacts, opportunities). A UNION of
     ids, so each half uses its own trigram index (the row's fields, the customer name): an OR across the
-    join can only scan the user's whole list (1M bench: 1.3 s for a rep's contacts)."""
-    customers = Customer.objects.filter(name__icontains=q).order_by().values("pk")
+    join can only scan the user's whole list (1M bench: 1.3 s for a rep's contacts). `customers`: the
+    only customers the rows can belong to (the contacts' scope), so the name is matched among them — one
+    customer query where the name's index and the owner's meet — not among all the company's."""
+    named = (customers if customers is not None else Customer.objects.all()).filter(name__icontains=q)
     ids = (
         qs.filter(own)
         .order_by()
         .values("pk")
-        .union(qs.filter(customer__in=customers).order_by().values("pk"))
+        .union(qs.filter(customer__in=named.order_by().values("pk")).order_by().values("pk"))
     )
     return qs.filter(pk__in=ids)
 
 
-def contact_filter(qs: QuerySet[Contact], *, q: str = "", role: str = "") -> QuerySet[Contact]:
-    """The contacts list's own filters: name, phone or the customer's name; one role (C6)."""
+def contact_list_for(user: User, *, q: str = "", role: str = "") -> QuerySet[Contact]:
+    """The contacts list (page and API): the contacts of the customers the user sees (C11), filtered."""
+    return contact_filter(
+        policy.contacts_visible_to(user), q=q, role=role, customers=policy.customers_visible_to(user)
+    )
+
+
+def contact_filter(
+    qs: QuerySet[Contact], *, q: str = "", role: str = "", customers: QuerySet[Customer] | None = None
+) -> QuerySet[Contact]:
+    """The contacts list's own filters: name, phone or the customer's name (among `customers`, the
+    contacts' scope, when given); one role (C6)."""
     if q:
-        qs = matching_or_customer_named(qs, Q(name__icontains=q) | Q(phone__contains=q), q)
+        qs = matching_or_customer_named(
+            qs, Q(name__icontains=q) | Q(phone__contains=q), q, customers=customers
+        )
     if role:
         qs = qs.filter(role=role)
     return qs

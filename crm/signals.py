@@ -34,6 +34,31 @@ SEARCH_INDEXES: list[tuple[str, str]] = [
 ]
 
 
+# Issue 16: the contacts and opportunities lists' sort and count indexes (bench/pipeline_lists.py): declared
+# on the models (Meta.indexes, migration 0028's state) and, on PostgreSQL, built here CONCURRENTLY like the
+# search indexes — a million contacts keep taking writes while theirs is built.
+MODEL_INDEXES: list[tuple[str, str]] = [
+    ("crm.Contact", "contact_customer_role_idx"),
+    ("crm.Opportunity", "opportunity_amount_id_idx"),
+    ("crm.Opportunity", "opportunity_registered_id_idx"),
+    ("crm.Opportunity", "opportunity_owner_stage_idx"),
+]
+
+
+def model_index_definitions(connection) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """(name, "ON table (columns)") of each of MODEL_INDEXES, as the model declares it."""
+    from django.apps import apps
+
+    editor = connection.SchemaEditorClass(connection, collect_sql=True, atomic=False)
+    definitions = []
+    for label, name in MODEL_INDEXES:
+        model = apps.get_model(label)
+        index = next(i for i in model._meta.indexes if i.name == name)
+        sql = str(index.create_sql(model, editor))  # CREATE INDEX "name" ON "table" (…)
+        definitions.append((name, sql.split(f"{editor.quote_name(name)} ", 1)[1]))
+    return definitions
+
+
 def _index_is_invalid(cursor, name: str) -> bool:  # type: ignore[no-untyped-def]
     """A CREATE INDEX CONCURRENTLY that failed half-way leaves an invalid index behind, which IF NOT
     EXISTS would then keep forever: it is dropped and built again."""
@@ -47,21 +72,25 @@ def _index_is_invalid(cursor, name: str) -> bool:  # type: ignore[no-untyped-def
 
 
 def ensure_search_indexes(using: str = "default") -> bool:
-    """Build the search indexes that are missing (PostgreSQL only). Outside a transaction — after
-    `migrate`, in a deployment — they are built CONCURRENTLY, so a big table keeps taking writes while
-    its index is built; inside one (a test) that is impossible and they are built plainly."""
+    """Build the search indexes and the lists' model indexes (MODEL_INDEXES) that are missing (PostgreSQL
+    only). Outside a transaction — after `migrate`, in a deployment — they are built CONCURRENTLY, so a
+    big table keeps taking writes while its index is built; inside one (a test) that is impossible and
+    they are built plainly."""
     connection = connections[using]
     if connection.vendor != "postgresql":
         return False
     concurrently = not connection.in_atomic_block
     done, built = True, set()
+    indexes = model_index_definitions(connection)
     try:
         with connection.cursor() as cursor:
             cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     except DatabaseError as exc:  # e.g. no right to create the extension: search still works, slower
         logger.warning("pg_trgm not available, search indexes not created: %s", exc)
-        return False
-    for name, definition in SEARCH_INDEXES:
+        done = False
+    else:
+        indexes = [*SEARCH_INDEXES, *indexes]
+    for name, definition in indexes:
         try:
             if concurrently:
                 with connection.cursor() as cursor:
@@ -70,12 +99,12 @@ def ensure_search_indexes(using: str = "default") -> bool:
                     cursor.execute("SELECT to_regclass(%s) IS NULL", [name])
                     if cursor.fetchone()[0]:
                         cursor.execute(f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} {definition}")
-                        built.add(definition.split()[1])
+                        built.add(definition.split()[1].strip('"'))
             else:
                 with transaction.atomic(using=using), connection.cursor() as cursor:
                     cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} {definition}")
-        except DatabaseError as exc:  # one index missing makes its search slower, never wrong
-            logger.warning("search index %s not created: %s", name, exc)
+        except DatabaseError as exc:  # one index missing makes its search or list slower, never wrong
+            logger.warning("index %s not created: %s", name, exc)
             done = False
     # An expression index has no statistics until its table is analysed: without them the planner guesses
     # 0.5 % of the rows match and walks the primary key instead (2 s for a whole phone number at 1M).

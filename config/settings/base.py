@@ -266,6 +266,8 @@ CRM_CUSTOMER_LIST_PAGE_SIZE = 50
 CRM_CUSTOMER_TAB_PAGE_SIZE = 20
 # Issue 16: above this many rows (PostgreSQL planner estimate) a list shows "about N" instead of counting.
 CRM_LIST_ESTIMATE_ABOVE = int(os.environ.get("CRM_LIST_ESTIMATE_ABOVE", "20000"))
+# Issue 16: the same for the contacts list, whose count goes through the customers (dearer per row).
+CRM_CONTACT_LIST_ESTIMATE_ABOVE = int(os.environ.get("CRM_CONTACT_LIST_ESTIMATE_ABOVE", "2000"))
 # Issue 16: at most this many rows in one bulk action (transfer, export of the ticked rows).
 CRM_LIST_BULK_MAX = 200
 # Issue 17: dates and months people type must fall in these years (inclusive).

@@ -11,7 +11,7 @@ from common.auth import request_user
 from crm import policy
 from crm.lists import CONTACT_LIST
 from crm.models import Contact
-from crm.selectors import contact_filter
+from crm.selectors import contact_list_for
 
 
 class ContactListSerializer(serializers.ModelSerializer):
@@ -48,9 +48,7 @@ class ContactViewSet(ListToolsMixin, mixins.ListModelMixin, viewsets.GenericView
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         params = self.request.query_params
-        qs = contact_filter(
-            policy.contacts_visible_to(request_user(self.request)),
-            q=(params.get("q") or "").strip(),
-            role=params.get("role") or "",
+        qs = contact_list_for(
+            request_user(self.request), q=(params.get("q") or "").strip(), role=params.get("role") or ""
         )
         return self.list_tools(qs).select_related("customer__owner")

@@ -73,8 +73,17 @@ class Opportunity(TimeStampedModel):
         verbose_name = _("商机")
         verbose_name_plural = _("商机")
         ordering = ["-id"]
-        # Issue 14: a person's opportunities registered in a period (raw read of unrefreshed rollups).
-        indexes = [models.Index(fields=["owner", "registered_at"], name="opportunity_owner_reg_idx")]
+        indexes = [
+            # Issue 14: a person's opportunities registered in a period (raw read of unrefreshed rollups).
+            models.Index(fields=["owner", "registered_at"], name="opportunity_owner_reg_idx"),
+            # Issue 16: the list sorted by amount or registration (a saved filter) walks one of these in
+            # order and stops after a page, a team's many owners included; the total of a person's
+            # opportunities in a stage is read from (owner, stage) alone. Built CONCURRENTLY on
+            # PostgreSQL (crm/signals.py).
+            models.Index(fields=["amount", "id"], name="opportunity_amount_id_idx"),
+            models.Index(fields=["registered_at", "id"], name="opportunity_registered_id_idx"),
+            models.Index(fields=["owner", "stage"], name="opportunity_owner_stage_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name

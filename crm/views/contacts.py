@@ -11,7 +11,7 @@ from common.auth import AuthedRequest
 from crm import policy
 from crm.lists import CONTACT_LIST
 from crm.models import ContactRole
-from crm.selectors import contact_filter
+from crm.selectors import contact_list_for
 from crm.views.list_context import list_query_for, list_tools_context
 from crm.views.paging import PAGE_SIZE
 
@@ -20,7 +20,7 @@ from crm.views.paging import PAGE_SIZE
 def contact_list(request: AuthedRequest) -> HttpResponse:
     q = (request.GET.get("q") or "").strip()
     role = request.GET.get("role") or ""
-    qs = contact_filter(policy.contacts_visible_to(request.user), q=q, role=role)
+    qs = contact_list_for(request.user, q=q, role=role)
     qs, lq = list_query_for(request, CONTACT_LIST, qs)
     tools = list_tools_context(
         request, CONTACT_LIST, qs, lq, size=PAGE_SIZE, rows=qs.select_related("customer__owner")

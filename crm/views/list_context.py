@@ -50,7 +50,8 @@ def list_tools_context(
     if raw_after and not raw_after.isdigit():
         messages.warning(request, _("分页参数无效，已回到第一页。"))
     ordered = list_order(rows if rows is not None else qs, spec, lq)
-    page = list_page(ordered, lq, request.GET, size=size, total_of=qs)  # the total rides on the page
+    # the total rides on the page's own query
+    page = list_page(ordered, lq, request.GET, size=size, total_of=qs, estimate_above=spec.estimate_above)
     prefs = list_preferences(user=request.user, spec=spec)  # one query: columns and saved filters
     shown = prefs.columns
     return {

@@ -279,3 +279,29 @@ def test_api_sorted_page_reads_rows_without_joins_then_their_customers(api_for, 
     assert {c["owner"] for c in body["results"]} == {org.rep_a1.pk} and body["total"] == 2
     rows = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith('SELECT "crm_contact"."id"')]
     assert len(rows) == 1 and 'JOIN "crm_customer"' not in rows[0]  # the scope is an IN (…), never a join
+
+
+@pytest.mark.postgres
+def test_contacts_are_estimated_from_their_own_lower_threshold_on_postgres(
+    client_for, api_for, org, settings
+):
+    # Given three contacts and three opportunities of rep A1
+    for i in range(3):
+        contact(org.rep_a1, f"联系人{i}")
+        opportunity(org.rep_a1, f"商机{i}", "10.00")
+    client, api = client_for(org.rep_a1), api_for(org.rep_a1)
+    # When only the contacts' threshold says "very large" (their count goes through the customers)
+    settings.CRM_LIST_ESTIMATE_ABOVE = 1_000_000
+    settings.CRM_CONTACT_LIST_ESTIMATE_ABOVE = -1
+    # Then the contacts show the planner's estimate, page and API; the opportunities are still counted
+    page = client.get(CONTACTS)
+    assert page.context["total"].estimated is True and "约 " in page.content.decode()
+    assert api.get("/api/contacts/", {"with_total": "1"}).json()["total_estimated"] is True
+    opps = client.get(PIPELINE, {"view": "list"}).context["total"]
+    assert (opps.value, opps.estimated) == (3, False)
+    body = api.get("/api/opportunities/", {"with_total": "1"}).json()
+    assert (body["total"], body["total_estimated"]) == (3, False)
+    # And below the threshold the contacts are counted exactly
+    settings.CRM_CONTACT_LIST_ESTIMATE_ABOVE = 1_000_000
+    exact = client.get(CONTACTS).context["total"]
+    assert (exact.value, exact.estimated) == (3, False)
