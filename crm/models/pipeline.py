@@ -202,7 +202,9 @@ class OpportunityStageChange(models.Model):
     to_stage = models.CharField(_("新阶段"), max_length=20)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     changed_at = models.DateTimeField(_("时间"))
-    comment = models.CharField(_("说明"), max_length=300, blank=True)
+    comment = models.CharField(_("说明"), max_length=300, blank=True)  # the Chinese wording, or as typed
+    # Issue 15: a system comment ("报备") as words, read in the reader's language (`comment_text`).
+    comment_words = models.JSONField(_("说明（多语言）"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("商机阶段变更")
@@ -211,6 +213,12 @@ class OpportunityStageChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_stage} → {self.to_stage}"
+
+    @property
+    def comment_text(self) -> str:
+        from common.deferred_text import words_text
+
+        return words_text(self.comment_words, fallback=self.comment)
 
 
 class OpportunityAttachment(TimeStampedModel):
@@ -353,7 +361,10 @@ class StatusChange(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     changed_at = models.DateTimeField(_("时间"))
-    comment = models.CharField(_("说明"), max_length=500, blank=True)
+    comment = models.CharField(_("说明"), max_length=500, blank=True)  # the Chinese wording, or as typed
+    # Issue 15: a system comment ("审批通过，可以签约") as words, read in the reader's language
+    # (`comment_text`).
+    comment_words = models.JSONField(_("说明（多语言）"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("状态变更")
@@ -369,6 +380,12 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status} → {self.to_status}"
+
+    @property
+    def comment_text(self) -> str:
+        from common.deferred_text import words_text
+
+        return words_text(self.comment_words, fallback=self.comment)
 
 
 class Invoice(TimeStampedModel):

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from common.deferred_text import words
+from common.deferred_text import Words, words, words_json, words_stored_text
 from common.errors import DomainError
 from common.money import format_cny, round_fen
 from crm import policy
@@ -140,7 +140,7 @@ def contract_create(
     return contract
 
 
-def _move(contract: Contract, to: str, *, by: User | None, comment: str = "") -> Contract:
+def _move(contract: Contract, to: str, *, by: User | None, comment: str | Words = "") -> Contract:
     frm = contract.status
     contract.status = to
     fields = ["status", "updated_at"]
@@ -154,7 +154,8 @@ def _move(contract: Contract, to: str, *, by: User | None, comment: str = "") ->
         to_status=to,
         changed_by=by,
         changed_at=timezone.now(),
-        comment=comment[:500],
+        comment=words_stored_text(comment)[:500],
+        comment_words=words_json(comment) if isinstance(comment, Words) else None,  # issue 15
     )
     return contract
 
@@ -210,14 +211,17 @@ def contract_transition(*, contract: Contract, to: str, by: User, comment: str =
 def contract_on_approval(*, request: ApprovalRequest, approved: bool, by: User, rate: Decimal | None) -> None:
     contract = Contract.objects.select_for_update().get(pk=request.object_id)
     if approved:
+        approved_words = words(gettext_noop("审批通过，可以签约"))  # issue 15: read in the reader's language
         StatusChange.objects.create(
             contract=contract,
             from_status=contract.status,
             to_status=contract.status,
             changed_by=by,
             changed_at=timezone.now(),
-            comment=_("审批通过，可以签约"),
+            comment=words_stored_text(approved_words),
+            comment_words=words_json(approved_words),
         )
     else:
         step = request.steps.filter(decided_by=by).order_by("-order").first()
-        _move(contract, S.DRAFT, by=by, comment=_("审批驳回：%(r)s") % {"r": step.reason if step else ""})
+        rejected = words(gettext_noop("审批驳回：%(r)s"), r=step.reason if step else "")
+        _move(contract, S.DRAFT, by=by, comment=rejected)

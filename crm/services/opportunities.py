@@ -12,7 +12,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from common.deferred_text import words, words_json, words_stored_text
 from common.errors import DomainError
 from common.money import ZERO, round_fen
 from common.timeutil import local_today
@@ -97,8 +99,15 @@ def opportunity_create(
         competitors=(competitors or "")[:200],
         registered_at=now,
     )
+    registered = words(gettext_noop("报备"))  # issue 15: read in the reader's language
     OpportunityStageChange.objects.create(
-        opportunity=opp, from_stage="", to_stage=st.code, changed_by=by, changed_at=now, comment=_("报备")
+        opportunity=opp,
+        from_stage="",
+        to_stage=st.code,
+        changed_by=by,
+        changed_at=now,
+        comment=words_stored_text(registered),
+        comment_words=words_json(registered),
     )
     _registration_collision(opp=opp, customer=customer, by=by)
     return opp
