@@ -76,6 +76,9 @@ def test_each_role_opens_on_its_own_home(client_for, world, who, heading, django
     with CaptureQueriesContext(connection) as after:
         client.get("/")
     assert len(after.captured_queries) == len(before.captured_queries)
+    # The pool policy (near release, "my day"'s list, the badges) is read once per request, not per part.
+    policy_reads = [q for q in before.captured_queries if 'FROM "crm_poolpolicy"' in q["sql"]]
+    assert len(policy_reads) <= 1
     assert response.status_code == 200
     html = response.content.decode()
     assert heading in html
