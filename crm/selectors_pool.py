@@ -81,6 +81,7 @@ def pool_at_risk_for(*, user: User, limit: int = 10) -> list[Customer]:
 
     from common.timeutil import start_of_local_day
     from crm.contact_clock import clock_expression
+
     warn = smallest_warn_days(pool_policy_once(user))
     cutoff = start_of_local_day(timezone.localdate() - dt.timedelta(days=warn - 1))
     # The one clock (crm.contact_clock), which customer_owner_clock_idx indexes per owner: a range scan in

@@ -14,8 +14,8 @@ from common.money import ZERO
 from common.timeutil import local_today, month_start, start_of_local_day
 from crm.contact_clock import clock_expression
 from crm.models import Customer, FollowUp, OrderStatus, PipelinePolicy, User
-from crm.services.approvals import approvals_waiting_for
 from crm.selectors_pool import pool_policy_once, smallest_warn_days
+from crm.services.approvals import approvals_waiting_for
 from crm.services.receivables import months_before, open_orders, pipeline_policy
 from partners.selectors import partner_orders
 from reports import rollups, scope
