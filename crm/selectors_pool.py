@@ -18,7 +18,7 @@ def pool_policy_once(user: User | None = None) -> PoolPolicy:
         return cached  # type: ignore[no-any-return]
     policy = PoolPolicy.objects.prefetch_related("grade_rules").filter(pk=1).first() or PoolPolicy()
     if user is not None:
-        user._pool_policy_once = policy  # type: ignore[union-attr]
+        user._pool_policy_once = policy  # type: ignore[attr-defined]
     return policy
 
 
