@@ -31,15 +31,6 @@ SEARCH_INDEXES: list[tuple[str, str]] = [
     ("contract_number_trgm_idx", "ON crm_contract USING gin ((UPPER(number::text)) gin_trgm_ops)"),
     ("contract_title_trgm_idx", "ON crm_contract USING gin ((UPPER(title::text)) gin_trgm_ops)"),
     ("order_number_trgm_idx", "ON crm_order USING gin ((UPPER(number::text)) gin_trgm_ops)"),
-    # Issue 14, the manager's "my day": the team's on-site visits of the last 7 days without an outing
-    # (crm.selectors.visits_without_outing) read per author from this partial index instead of walking
-    # everyone's follow-ups by time (1M bench: 46–64 ms). Built CONCURRENTLY here like the search indexes:
-    # crm_followup is the largest table (5M rows at 1M customers).
-    (
-        "followup_onsite_author_time_idx",
-        "ON crm_followup USING btree (author_id, occurred_at DESC, id DESC) WHERE channel IN "
-        "('visit_core', 'visit_new', 'visit_old', 'visit_problem')",
-    ),
 ]
 
 

@@ -128,24 +128,3 @@ def test_a_whole_phone_number_is_found_however_it_was_stored(rep):  # type: igno
 
     found = Contact.objects.filter(PhoneEndsWith(F("phone"), "13912345678")).values_list("name", flat=True)
     assert list(found) == ["李晓明"]
-
-
-def test_team_visits_without_outing_read_from_the_onsite_author_index(rep):  # type: ignore[no-untyped-def]
-    """Issue 14: the manager's "my day" reads the team's on-site visits per author from a partial index
-    whose channels are exactly the on-site ones (a channel added later must be added there too)."""
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from crm.models.customers import ONSITE_CHANNELS
-    from crm.selectors import visits_without_outing
-
-    (definition,) = [d for name, d in SEARCH_INDEXES if name == "followup_onsite_author_time_idx"]
-    assert {c.strip(" '") for c in definition.split("IN (")[1].rstrip(")").split(",")} == {
-        str(c) for c in ONSITE_CHANNELS
-    }
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_sort = off")
-    plan = visits_without_outing(user=rep, since=timezone.localdate() - dt.timedelta(days=7))[:10].explain()
-    assert "followup_onsite_author_time_idx" in plan
