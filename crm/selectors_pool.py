@@ -5,8 +5,27 @@ from __future__ import annotations
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from crm import policy as crm_policy
-from crm.models import Customer, PoolRelease, User
+from crm.models import Customer, PoolPolicy, PoolRelease, User
 from crm.selectors import customer_filter
+
+
+def pool_policy_once(user: User | None = None) -> PoolPolicy:
+    """The pool policy with its grade rules, read once per request: kept on the request's user object
+    (the home's near-release count, "my day"'s list and the badges ask for it; 3 reads → 1). Without a
+    user, read each time."""
+    cached = getattr(user, "_pool_policy_once", None) if user is not None else None
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    policy = PoolPolicy.objects.prefetch_related("grade_rules").filter(pk=1).first() or PoolPolicy()
+    if user is not None:
+        user._pool_policy_once = policy  # type: ignore[attr-defined]
+    return policy
+
+
+def smallest_warn_days(policy: PoolPolicy) -> int:
+    """C9: the smallest warn threshold of the pool policy and its grade rules."""
+    rules = list(policy.grade_rules.all()) if policy.pk else []
+    return min([policy.warn_days, *(r.warn_days for r in rules)])
 
 
 def pool_visible_to(user: User) -> bool:
@@ -62,11 +81,8 @@ def pool_at_risk_for(*, user: User, limit: int = 10) -> list[Customer]:
 
     from common.timeutil import start_of_local_day
     from crm.contact_clock import clock_expression
-    from crm.models import PoolPolicy
 
-    policy = PoolPolicy.objects.prefetch_related("grade_rules").filter(pk=1).first() or PoolPolicy()
-    rules = list(policy.grade_rules.all()) if policy.pk else []
-    warn = min([policy.warn_days, *(r.warn_days for r in rules)])
+    warn = smallest_warn_days(pool_policy_once(user))
     cutoff = start_of_local_day(timezone.localdate() - dt.timedelta(days=warn - 1))
     # The one clock (crm.contact_clock), which customer_owner_clock_idx indexes per owner: a range scan in
     # clock order that stops at the limit.

@@ -13,7 +13,8 @@ from commissions.models import CommissionLine, LineKind, LineStatus, SalesTarget
 from common.money import ZERO
 from common.timeutil import local_today, month_start, start_of_local_day
 from crm.contact_clock import clock_expression
-from crm.models import Customer, FollowUp, OrderStatus, PipelinePolicy, PoolPolicy, User
+from crm.models import Customer, FollowUp, OrderStatus, PipelinePolicy, User
+from crm.selectors_pool import pool_policy_once, smallest_warn_days
 from crm.services.approvals import approvals_waiting_for
 from crm.services.receivables import months_before, open_orders, pipeline_policy
 from partners.selectors import partner_orders
@@ -42,22 +43,20 @@ def _week_bounds(today: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start_of_local_day(monday), start_of_local_day(monday + dt.timedelta(days=7))
 
 
-def pool_warn_cutoff(today: dt.date) -> dt.datetime:
+def pool_warn_cutoff(today: dt.date, user: User | None = None) -> dt.datetime:
     """C9: customers whose contact clock started before this are within the warn window (the smallest
-    warn threshold of the pool policy and its grade rules)."""
-    policy = PoolPolicy.objects.prefetch_related("grade_rules").filter(pk=1).first() or PoolPolicy()
-    rules = list(policy.grade_rules.all()) if policy.pk else []
-    warn = min([policy.warn_days, *(r.warn_days for r in rules)])
+    warn threshold of the pool policy and its grade rules; the policy read once per request's user)."""
+    warn = smallest_warn_days(pool_policy_once(user))
     return start_of_local_day(today - dt.timedelta(days=warn - 1))
 
 
-def near_release(qs: QuerySet[Customer], today: dt.date) -> QuerySet[Customer]:
+def near_release(qs: QuerySet[Customer], today: dt.date, user: User | None = None) -> QuerySet[Customer]:
     """C9: owned customers past the warn threshold (soon released to the pool), longest silent first. On
     the release clock of crm.contact_clock, which `customer_owner_clock_idx` indexes per owner."""
     return (
         qs.filter(owner__isnull=False)
         .annotate(pool_clock=clock_expression())
-        .filter(pool_clock__lt=pool_warn_cutoff(today))
+        .filter(pool_clock__lt=pool_warn_cutoff(today, user))
         .order_by("pool_clock", "id")
     )
 
@@ -128,7 +127,7 @@ def rep_home(*, user: User, today: dt.date | None = None) -> dict[str, Any]:
         "followups_this_week": FollowUp.objects.filter(
             author=user, occurred_at__gte=week_start, occurred_at__lt=week_end
         ).count(),
-        "near_release": near_release(Customer.objects.filter(owner=user), today).count(),
+        "near_release": near_release(Customer.objects.filter(owner=user), today, user).count(),
     }
 
 
@@ -256,7 +255,7 @@ def manager_home(*, user: User, today: dt.date | None = None) -> dict[str, Any]:
     people = people_figures(people_qs=scope.people(user), period=period, dept_path=None, figures=month)
     overdue = aging_for(user=user, today=today)
     waiting = approvals_waiting_for(user=user)
-    releasing = near_release(customers, today)
+    releasing = near_release(customers, today, user)
     return {
         "period": period,
         "new_customers": customers.filter(

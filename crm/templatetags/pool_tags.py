@@ -14,7 +14,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import is_aware, localtime
 from django.utils.translation import gettext, ngettext
 
-from crm.models import Customer, PoolPolicy
+from crm.models import Customer
+from crm.selectors_pool import pool_policy_once
 from crm.services.pool import PoolState, pool_states
 
 register = template.Library()
@@ -25,7 +26,8 @@ def pool_annotate(context: Any, customers: Any) -> str:
     rows = [customers] if isinstance(customers, Customer) else list(customers)
     policy = context.get("_pool_policy")
     if policy is None:
-        policy = PoolPolicy.objects.prefetch_related("grade_rules").filter(pk=1).first() or PoolPolicy()
+        request = context.get("request")
+        policy = pool_policy_once(getattr(request, "user", None))
         context.dicts[0]["_pool_policy"] = policy
     states = pool_states(rows, policy=policy)
     for c in rows:
