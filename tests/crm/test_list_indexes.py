@@ -106,6 +106,7 @@ def test_a_teams_sorted_opportunities_are_read_in_index_order(org, sort, index):
     lq = ListQuery(sort=sort)
     ids = list_order(policy.opportunities_visible_to(org.manager_a), OPPORTUNITY_LIST, lq).values("pk")[:51]
     sql, params = ids.query.sql_with_params()
-    # Then the (column, id) index is walked in order: the team's rows are not sorted
-    plan = _plan(sql, list(params), "enable_sort")
+    # Then the (column, id) index is walked in order: the team's rows are not sorted (an incremental
+    # sort over a one-column index is what the planner may pick on a handful of rows, so it is off too)
+    plan = _plan(sql, list(params), "enable_sort", "enable_incremental_sort")
     assert index in plan and "Sort" not in plan
