@@ -80,20 +80,20 @@ CREATE TRIGGER commissions_period_closed_lock BEFORE UPDATE OR DELETE ON commiss
 # The lock is what makes this as safe as a foreign key under concurrency: a DELETE of a locked row
 # waits for the inserting transaction, and its check then sees the committed lines. MATCH SIMPLE as the
 # keys were: a line without a payee user, plan or share is not checked for it.
-LEDGER_KEYS_SQL = r"""
-CREATE OR REPLACE FUNCTION commissions_line_keys_check() RETURNS trigger AS $$
-DECLARE
-    bad record;
-BEGIN
+def _ledger_key_check(lines: str) -> str:
+    """The body of a key check, one text for the per-statement and the per-row trigger: lock what the
+    lines `lines` name (a row source: the statement's new lines, or the one changed line), then refuse a
+    line that names one that does not exist."""
+    return f"""
     PERFORM 1 FROM crm_user u
-        WHERE u.id IN (SELECT n.payee_user_id FROM commissions_new_lines n) FOR KEY SHARE OF u;
+        WHERE u.id IN (SELECT n.payee_user_id FROM {lines} n) FOR KEY SHARE OF u;
     PERFORM 1 FROM commissions_commissionplan p
-        WHERE p.id IN (SELECT n.plan_id FROM commissions_new_lines n) FOR KEY SHARE OF p;
+        WHERE p.id IN (SELECT n.plan_id FROM {lines} n) FOR KEY SHARE OF p;
     PERFORM 1 FROM partners_creditshare s
-        WHERE (s.id, s.order_id) IN (SELECT n.credit_share_id, n.order_id FROM commissions_new_lines n)
+        WHERE (s.id, s.order_id) IN (SELECT n.credit_share_id, n.order_id FROM {lines} n)
         FOR KEY SHARE OF s;
     SELECT n.id, n.payee_user_id, n.plan_id, n.credit_share_id, n.order_id INTO bad
-        FROM commissions_new_lines n
+        FROM {lines} n
         WHERE (n.payee_user_id IS NOT NULL
                AND NOT EXISTS (SELECT 1 FROM crm_user u WHERE u.id = n.payee_user_id))
            OR (n.plan_id IS NOT NULL
@@ -107,24 +107,26 @@ BEGIN
             'that does not exist', bad.id, bad.payee_user_id, bad.plan_id, bad.credit_share_id, bad.order_id
             USING ERRCODE = 'foreign_key_violation';
     END IF;
-    RETURN NULL;
+    RETURN NULL;"""
+
+
+_CHANGED_LINE = (
+    "(SELECT NEW.id AS id, NEW.payee_user_id AS payee_user_id, NEW.plan_id AS plan_id,"
+    " NEW.credit_share_id AS credit_share_id, NEW.order_id AS order_id)"
+)
+
+LEDGER_KEYS_SQL = f"""
+CREATE OR REPLACE FUNCTION commissions_line_keys_check() RETURNS trigger AS $$
+DECLARE
+    bad record;
+BEGIN{_ledger_key_check("commissions_new_lines")}
 END;
 $$ LANGUAGE plpgsql;
 
 CREATE OR REPLACE FUNCTION commissions_line_key_check_row() RETURNS trigger AS $$
-BEGIN
-    IF (NEW.payee_user_id IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM crm_user u WHERE u.id = NEW.payee_user_id FOR KEY SHARE))
-       OR (NEW.plan_id IS NOT NULL
-           AND NOT EXISTS (SELECT 1 FROM commissions_commissionplan p WHERE p.id = NEW.plan_id FOR KEY SHARE))
-       OR (NEW.credit_share_id IS NOT NULL AND NEW.order_id IS NOT NULL
-           AND NOT EXISTS (SELECT 1 FROM partners_creditshare s
-                           WHERE s.id = NEW.credit_share_id AND s.order_id = NEW.order_id FOR KEY SHARE)) THEN
-        RAISE EXCEPTION 'commission line % names a payee (%), plan (%) or credit share (% of order %) '
-            'that does not exist', NEW.id, NEW.payee_user_id, NEW.plan_id, NEW.credit_share_id, NEW.order_id
-            USING ERRCODE = 'foreign_key_violation';
-    END IF;
-    RETURN NULL;
+DECLARE
+    bad record;
+BEGIN{_ledger_key_check(_CHANGED_LINE)}
 END;
 $$ LANGUAGE plpgsql;
 
