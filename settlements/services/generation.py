@@ -140,7 +140,7 @@ def line_description(cl: CommissionLine, exp: dict[str, Any]) -> tuple[str, dict
     plain = {"order": number, "kind": kind, "reason": reason, "text": text}
     read = {
         "order": number,
-        "kind": {"m": kind, "a": {}} if kind else "",
+        "kind": LineKind(cl.kind).label if kind else "",  # a lazy label: stored by its message id
         "reason": exp.get("reason_words") or cl.reason,
         "text": exp.get("text_words") or text,
     }
