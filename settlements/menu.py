@@ -24,7 +24,7 @@ def register_menu() -> None:
     register(
         MenuEntry(
             "money",
-            _("结算"),
+            pgettext_lazy("menu", "结算"),  # the month's dashboard, beside "结算单" (the list)
             "settlements:dashboard",
             "calendar-stats",
             policy.can_open_settlement_dashboard,
