@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from common.access import page_open_to
@@ -100,15 +101,24 @@ def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return _detail(request, _contract_or_404(request, pk))
 
 
+# Issue 15: a button says what it does (a verb), not the status it leads to.
+MOVE_VERBS = {
+    ContractStatus.IN_REVIEW: gettext_lazy("提交审批"),
+    ContractStatus.SIGNED: gettext_lazy("确认签约"),
+    ContractStatus.IN_DELIVERY: gettext_lazy("开始执行"),
+    ContractStatus.COMPLETED: gettext_lazy("完成合同"),
+    ContractStatus.TERMINATED: gettext_lazy("终止合同"),
+}
+
+
 def _detail(
     request: AuthedRequest, contract: Contract, plan_form: EvenPaymentPlanForm | None = None
 ) -> HttpResponse:
     req = latest_request_for(contract)
     moves = [
-        (to, label)
+        (to, MOVE_VERBS.get(to, dict(ContractStatus.choices)[to]))
         for (frm, to), who in services.CONTRACT_TRANSITIONS.items()
         if frm == contract.status and policy.can_move_contract(request.user, contract, who)
-        for label in [dict(ContractStatus.choices)[to]]
     ]
     return render(
         request,
