@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -102,7 +104,7 @@ def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 # Issue 15: a button says what it does (a verb), not the status it leads to.
-MOVE_VERBS = {
+MOVE_VERBS: dict[str, Any] = {  # lazy labels
     ContractStatus.IN_REVIEW: gettext_lazy("提交审批"),
     ContractStatus.SIGNED: gettext_lazy("确认签约"),
     ContractStatus.IN_DELIVERY: gettext_lazy("开始执行"),
@@ -116,7 +118,7 @@ def _detail(
 ) -> HttpResponse:
     req = latest_request_for(contract)
     moves = [
-        (to, MOVE_VERBS.get(to, dict(ContractStatus.choices)[to]))
+        (to, MOVE_VERBS.get(to) or dict(ContractStatus.choices)[to])
         for (frm, to), who in services.CONTRACT_TRANSITIONS.items()
         if frm == contract.status and policy.can_move_contract(request.user, contract, who)
     ]
