@@ -11,9 +11,12 @@ import random
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from commissions.models import CommissionLine, LineKind, LineStatus
+from common.deferred_text import Words, words, words_json, words_stored_text
 from common.errors import DomainError
-from common.fen import pct
+from common.fen import format_cny, pct
 from common.money import round_fen
 from common.timeutil import local_today, month_start
 from crm.models import Role, User
@@ -33,6 +36,14 @@ from settlements.services.payouts import payout_record
 from settlements.services.workflow import settlement_transition
 
 BANKS = ["中国工商银行", "中国建设银行", "招商银行", "中国银行", "交通银行"]
+
+
+def _said(text: Words) -> dict[str, Any]:
+    """A demo line's explanation as the services write it: the Chinese wording and the words each reader
+    reads in their own language (issue 15), never a rule-book code."""
+    return {"text": words_stored_text(text), "text_words": words_json(text)}
+
+
 K13_CATEGORIES = [
     ("家庭教育门票", Decimal("330.00")),
     ("学生特训营", Decimal("1980.00")),
@@ -93,7 +104,10 @@ def _lines_for(
                     base=base,
                     rate=rate,
                     amount=round_fen(base * rate),
-                    explanation={"text": f"K4 类别提成 {pct(rate)}", "base": str(base)},
+                    explanation={
+                        **_said(words(gettext_noop("类别费率 %(rate)s"), rate=pct(rate))),
+                        "base": str(base),
+                    },
                     source_key=f"demo-settlement:{key}:{user.pk}:{j}",
                 )
             )
@@ -116,7 +130,7 @@ def _lines_for(
                     explanation={
                         "quantity": str(qty),
                         "unit_price": str(price),
-                        "text": f"K13 返利 {pct(rate)}",
+                        **_said(words(gettext_noop("费率 %(rate)s"), rate=pct(rate))),
                     },
                     source_key=f"demo-settlement:{key}:p{partner.pk}:{j}",
                 )
@@ -132,7 +146,16 @@ def _lines_for(
                 component="monthly_champion",
                 amount=Decimal("300.00"),
                 reason="月销售冠军奖",
-                explanation={"text": "K14 月销售冠军奖 ¥300"},
+                explanation={
+                    **_said(
+                        words(
+                            gettext_noop("%(award)s：奖金 %(prize)s"),
+                            award=words(gettext_noop("月销售冠军奖")),
+                            prize=format_cny(Decimal("300.00")),
+                        )
+                    ),
+                    "reason_words": words_json(words(gettext_noop("月销售冠军奖"))),
+                },
                 source_key=f"demo-settlement:{key}:reward",
             )
         )
@@ -273,8 +296,13 @@ def seed(ctx: dict[str, Any]) -> None:
                     "base": -original.amount / 2,
                     "amount": round_fen(-original.rebate / 2),
                     "corrects": original.commission_line,
-                    "reason": "客户部分退款（K10 追回）",
-                    "explanation": {"text": "订单退款 50%，按原比例追回"},
+                    "reason": "客户部分退款",
+                    "explanation": {
+                        **_said(
+                            words(gettext_noop("订单退款 %(share)s，按原比例追回"), share=pct(Decimal("0.5")))
+                        ),
+                        "reason_words": words_json(words(gettext_noop("客户部分退款"))),
+                    },
                 },
             )
 

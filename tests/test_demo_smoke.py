@@ -228,3 +228,42 @@ def test_the_demo_carries_the_rule_books_examples(demo, db):  # type: ignore[no-
     assert sorted(t.owner.username for t in tasks) == ["impl1", "impl1", "impl2"]
     assert sum(1 for t in tasks if t.done_at is not None) == 1
     assert ImplementationOrder.objects.filter(status="notified").exists()
+
+
+RULE_CODE = re.compile(r"\b[ACKPS]\d{1,2}\b")
+
+
+def test_demo_settlements_read_in_words(demo, db):  # type: ignore[no-untyped-def]
+    """Issue 15: finance opens the demo's settlements in English and reads words — no rule-book code
+    (K4, K10, K13, K14) in a line's 说明, a reward or clawback named once by its kind (not also as the
+    Chinese category 奖励 / 追回), and a line without a product category named by its plan component."""
+    from django.conf import settings
+
+    from settlements.models import SettlementLine
+
+    client = Client()
+    client.force_login(User.objects.get(username="finance"))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    kinds = {"reward": "Reward", "clawback": "Clawback"}
+    for kind, label in kinds.items():
+        line = SettlementLine.objects.filter(kind=kind).first()
+        assert line is not None, f"the demo has a {kind} line"
+        page = client.get(f"/settlements/{line.settlement_id}/").content.decode()
+        cell = re.search(rf'<tr id="line-{line.pk}">\s*<td[^>]*>(.*?)</td>', page, re.S)
+        assert cell is not None
+        assert label in cell.group(1) and "奖励" not in cell.group(1) and "追回" not in cell.group(1)
+    plain = SettlementLine.objects.filter(kind="earned", category="").first()
+    assert plain is not None, "the demo has a commission line with no product category"
+    page = client.get(f"/settlements/{plain.settlement_id}/").content.decode()
+    cell = re.search(rf'<tr id="line-{plain.pk}">\s*<td[^>]*>(.*?)</td>', page, re.S)
+    assert cell is not None and cell.group(1).strip() not in ("", "—")  # named by its plan component
+    reward = SettlementLine.objects.get(kind="reward")
+    page = client.get(f"/settlements/{reward.settlement_id}/").content.decode()
+    assert "Reward monthly sales champion: prize ¥300.00" in page
+    clawback = SettlementLine.objects.get(kind="clawback")
+    page = client.get(f"/settlements/{clawback.settlement_id}/").content.decode()
+    assert "Clawback Partial refund by the customer 50% of the order refunded" in page
+    for settlement_id in SettlementLine.objects.values_list("settlement_id", flat=True).distinct():
+        page = client.get(f"/settlements/{settlement_id}/").content.decode()
+        main = page[page.index("<main") :]
+        assert not RULE_CODE.search(re.sub(r"<[^>]+>", " ", main)), (settlement_id, RULE_CODE.findall(main))
