@@ -5,12 +5,15 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from common.menu import MenuEntry, register
+from common.menu import MenuEntry, forget_menus_on, register
 from crm import approvals_centre as centre
 from crm import policy
+from crm.models import Department, Region, User
 
 
 def register_menu() -> None:
+    # the policy reads the org beyond the user's own row (a manager's team: departments, regions, reports)
+    forget_menus_on(User, Department, Region)
     register(
         MenuEntry("home", _("我的一天"), "crm:my_day", "sun", policy.can_open_my_day, order=10),
         MenuEntry(

@@ -7,9 +7,10 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from common.menu import MenuEntry, register
+from common.menu import MenuEntry, forget_menus_on, register
 from crm import policy as crm_policy
 from partners import policy
+from partners.models import Partner
 
 
 def _staff_collisions(user: Any) -> bool:
@@ -21,6 +22,7 @@ def _partner_collisions(user: Any) -> bool:
 
 
 def register_menu() -> None:
+    forget_menus_on(Partner)  # a login's partner link opens the portal (P2)
     register(
         MenuEntry(
             "customers",

@@ -268,6 +268,12 @@ CRM_CUSTOMER_TAB_PAGE_SIZE = 20
 CRM_LIST_ESTIMATE_ABOVE = int(os.environ.get("CRM_LIST_ESTIMATE_ABOVE", "20000"))
 # Issue 16: the same for the contacts list, whose count goes through the customers (dearer per row).
 CRM_CONTACT_LIST_ESTIMATE_ABOVE = int(os.environ.get("CRM_CONTACT_LIST_ESTIMATE_ABOVE", "2000"))
+# Issue 16: a contacts / opportunities search reads up to this many matching ids once (its UNION), then
+# picks the page and counts the total among them; more matches keep the UNION as a subquery.
+CRM_LIST_SEARCH_IDS_MAX = int(os.environ.get("CRM_LIST_SEARCH_IDS_MAX", "2000"))
+# Issue 16: the role menu keeps what each user may open (common.menu); a change of role shows at once, a
+# change another process made to what else a policy reads (a partner link) after at most these seconds.
+CRM_MENU_CACHE_SECONDS = int(os.environ.get("CRM_MENU_CACHE_SECONDS", "60"))
 # Issue 16: at most this many rows in one bulk action (transfer, export of the ticked rows).
 CRM_LIST_BULK_MAX = 200
 # Issue 17: dates and months people type must fall in these years (inclusive).

@@ -5,6 +5,7 @@ the user may see (C11), at a number of queries that does not grow with the list.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -305,3 +306,51 @@ def test_contacts_are_estimated_from_their_own_lower_threshold_on_postgres(
     settings.CRM_CONTACT_LIST_ESTIMATE_ABOVE = 1_000_000
     exact = client.get(CONTACTS).context["total"]
     assert (exact.value, exact.estimated) == (3, False)
+
+
+def _union_runs(client, url: str, params: dict) -> tuple[list[str], int]:  # type: ignore[no-untyped-def]
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, params)
+    names = [getattr(r, "name", None) or r["name"] for r in (response.context or {}).get("rows", [])]
+    if not names and response.get("Content-Type", "").startswith("application/json"):
+        names = [r["name"] for r in response.json()["results"]]
+    lists = re.compile(r'FROM "crm_(contact|opportunity)"')  # not the team's or the saved filters' UNION
+    runs = sum(q["sql"].count(" UNION ") for q in ctx.captured_queries if lists.search(q["sql"]))
+    return sorted(names), runs
+
+
+def test_a_search_runs_its_union_once_for_the_rows_and_the_total(client_for, api_for, org, settings):
+    # Given three contacts and two opportunities found by their own name or their customer's name
+    mine = CustomerFactory(owner=org.rep_a1, name="星河瑞丰科技有限公司")
+    contact(org.rep_a1, "星河联系人")
+    contact(org.rep_a1, "王五", customer=mine)
+    contact(org.rep_a1, "李四", customer=CustomerFactory(owner=org.rep_a1, name="星河二号"))
+    Opportunity.objects.create(
+        customer=mine,
+        owner=org.rep_a1,
+        name="年度采购",
+        amount=Decimal("10.00"),
+        registered_at=dt.datetime(2026, 3, 2, 10, tzinfo=SH),
+    )
+    opportunity(org.rep_a1, "星河项目", "20.00")
+    client, api = client_for(org.manager_a), api_for(org.manager_a)
+    # When the manager searches (page, sorted page, API with the total)
+    # Then the rows and the total are right and the UNION ran once per request, not twice
+    page = client.get(CONTACTS, {"q": "星河"})
+    assert page.context["total"].value == 3
+    assert _union_runs(client, CONTACTS, {"q": "星河"}) == (["星河联系人", "李四", "王五"], 1)
+    assert _union_runs(client, CONTACTS, {"q": "星河", "sort": "name"}) == (["星河联系人", "李四", "王五"], 1)
+    opps = {"view": "list", "q": "星河"}
+    assert client.get(PIPELINE, opps).context["total"].value == 2
+    assert _union_runs(client, PIPELINE, opps) == (["年度采购", "星河项目"], 1)
+    body = api.get("/api/contacts/", {"q": "星河", "with_total": "1"}).json()
+    assert body["total"] == 3 and body["total_estimated"] is False
+    assert _union_runs(api, "/api/contacts/", {"q": "星河", "with_total": "1"}) == (
+        ["星河联系人", "李四", "王五"],
+        1,
+    )
+    # More matches than CRM_LIST_SEARCH_IDS_MAX: the UNION stays a subquery, the same rows and total
+    settings.CRM_LIST_SEARCH_IDS_MAX = 2
+    again = client.get(CONTACTS, {"q": "星河"})
+    assert sorted(c.name for c in again.context["rows"]) == ["星河联系人", "李四", "王五"]
+    assert again.context["total"].value == 3
