@@ -8,7 +8,9 @@ import re
 import unicodedata
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import Exists, Func, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -107,6 +109,29 @@ def visits_without_outing(*, user: User, since: dt.date, until: dt.date | None =
         .select_related("author", "customer")
         .order_by("-occurred_at", "-id")
     )
+
+
+def visits_without_outing_first(
+    *, user: User, since: dt.date, until: dt.date | None = None, n: int
+) -> list[FollowUp]:
+    """The latest `n` of `visits_without_outing` (newest first), with their author and customer. On
+    PostgreSQL each author's latest `n` are read first, in order, from `followup_author_time_idx`
+    (author, time, id) — a top-n per author, as a LATERAL join would — and only those are merged and
+    sorted: no plan can merge many authors' index ranges in time order, so the one wide query walks
+    everyone's visits of the week and sorts all of the team's before keeping `n` (the same rows)."""
+    qs = visits_without_outing(user=user, since=since, until=until)
+    if connection.vendor != "postgresql":
+        return list(qs[:n])
+    authors = User.objects.all()
+    if not user.sees_everything:
+        authors = authors.filter(pk__in=policy.team_member_ids(user))
+    latest_of_author = qs.filter(author_id=OuterRef("pk")).values("pk")[:n]
+    picked = (
+        authors.order_by()
+        .annotate(visit_id=Func(ArraySubquery(latest_of_author), function="unnest"))
+        .values("visit_id")
+    )
+    return list(qs.filter(pk__in=picked)[:n])
 
 
 LIST_COLUMNS = (

@@ -350,12 +350,22 @@ _MARKS_READ: ContextVar[list[tuple[frozenset[int] | None, list[tuple[int, dt.dat
 )
 
 
+# Within the same block, the raw month money of a dirty person is read once too: the president's home reads
+# this month of the people who worked today for the ranking (`person_figures`) and again for the trend
+# (`monthly_person_money`). {(person id, first of the month): {"contract_amount": …, "collections": …}}
+_MONEY_READ: ContextVar[dict[tuple[int, dt.date], dict[str, Any]] | None] = ContextVar(
+    "rollup_raw_money_read", default=None
+)
+_MONEY = ("contract_amount", "collections")
+
+
 @contextmanager
 def marks_read_once() -> Iterator[None]:
-    token = _MARKS_READ.set([])
+    token, money = _MARKS_READ.set([]), _MONEY_READ.set({})
     try:
         yield
     finally:
+        _MONEY_READ.reset(money)
         _MARKS_READ.reset(token)
 
 
@@ -406,7 +416,13 @@ def person_figures(
     rolled = rolled_figures(period=period, person_ids=ids)
     out = {pid: r for pid, r in rolled.items() if pid not in dirty}
     if dirty:
-        out.update(raw_person_figures(start=period.start, end=period.end, person_ids=dirty, only=only))
+        raw = raw_person_figures(start=period.start, end=period.end, person_ids=dirty, only=only)
+        out.update(raw)
+        money_read = _MONEY_READ.get()
+        read_money = only is None or set(_MONEY) <= set(only)
+        if money_read is not None and period.span == RollupSpan.MONTH and read_money:
+            for pid in dirty:  # nobody's row: nothing signed or received
+                money_read[(pid, period.start)] = {n: raw.get(pid, {}).get(n) or ZERO for n in _MONEY}
     return out
 
 
@@ -433,7 +449,7 @@ def monthly_person_money(
 ) -> list[dict[str, Any]]:
     """Contract amount and collections per person and month for months [first, end): the month rollups,
     except the (person, month) cells holding a dirty day, which are read raw (usually this month of the
-    people who worked today)."""
+    people who worked today) — unless `person_figures` read that month raw in the same `marks_read_once`."""
     ids = None if person_ids is None else set(person_ids)
     stale = {(p, month_start(d)) for p, d in _marks_of(ids) if first <= d < end}
     qs = PersonPeriodFigures.objects.filter(span=RollupSpan.MONTH, start__gte=first, start__lt=end)
@@ -444,6 +460,9 @@ def monthly_person_money(
         for r in qs.values("person_id", "start", "contract_amount", "collections")
         if (r["person_id"], r["start"]) not in stale
     ]
+    money_read = _MONEY_READ.get() or {}
+    rows += [{"person_id": p, "start": m, **money_read[(p, m)]} for p, m in stale if (p, m) in money_read]
+    stale -= set(money_read)
     if stale:
         raw = _raw_monthly_money(first=min(m for _p, m in stale), end=end, person_ids={p for p, _m in stale})
         rows += [r for r in raw if (r["person_id"], r["start"]) in stale]

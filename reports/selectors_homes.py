@@ -326,8 +326,11 @@ def top_bottom(rows: list[PersonFigures], metric: str, n: int = 3) -> tuple[list
 def president_home(*, user: User, today: dt.date | None = None) -> dict[str, Any]:
     today = today or local_today()
     period = Period.of(today)
+    # Every card here asks about everyone: read all dirty marks first, so each card's people are answered
+    # from that one read (within the home's `marks_read_once`).
+    rollups.dirty_people(person_ids=None, start=period.start, end=period.end)
+    people = rankings(period=period)  # before the trend: it reuses this month's raw money of dirty people
     trend = monthly_trend(user=user, month=today)
-    people = rankings(period=period)
     top, bottom = top_bottom(people, "contract_amount")
     return {
         "period": period,

@@ -311,10 +311,12 @@ class FollowUp(TimeStampedModel):
         indexes = [
             models.Index(fields=["customer", "-occurred_at"], name="followup_customer_time_idx"),
             # Per-person activity of a period (homes, rankings, A2): an index-only scan on PostgreSQL.
+            # The id makes it the list order too (newest first, then id), so a person's latest few
+            # (C8 visits without an outing, per author) are read in order, however many share a time.
             models.Index(
-                fields=["author", "occurred_at"],
+                fields=["author", "occurred_at", "id"],
                 include=["customer", "channel"],
-                name="followup_author_time_idx",
+                name="followup_author_time_id_idx",
             ),
         ]
 

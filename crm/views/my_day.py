@@ -18,7 +18,7 @@ from crm.selectors import (
     customers_due_for_contact,
     customers_longest_silent,
     outings_on,
-    visits_without_outing,
+    visits_without_outing_first,
 )
 from crm.selectors_tasks import tasks_for_my_day, team_overdue_tasks
 from crm.services import customers as services
@@ -48,9 +48,9 @@ def my_day_context(user: User) -> dict[str, Any]:
     if context["is_manager"]:
         context["pending_review"] = customer_review_queue(user=user)[:10]
         context["team_outings"] = outings_on(user=user, day=today, team=True)
-        context["unregistered"] = visits_without_outing(
-            user=user, since=today - dt.timedelta(days=7), until=today
-        )[:10]
+        context["unregistered"] = visits_without_outing_first(
+            user=user, since=today - dt.timedelta(days=7), until=today, n=10
+        )
         if context["can_tasks"]:
             # Issue 16: the team's overdue tasks are flagged to the manager here (and by notification).
             context["team_overdue_tasks"] = team_overdue_tasks(

@@ -20,7 +20,7 @@ from common.timeutil import parse_day
 from crm import policy
 from crm.forms import OutingForm
 from crm.models import Customer
-from crm.selectors import outings_on, visits_without_outing
+from crm.selectors import outings_on, visits_without_outing_first
 from crm.services import customers as services
 
 UNREGISTERED_LOOKBACK_DAYS = 7
@@ -70,9 +70,12 @@ def outing_list(request: AuthedRequest) -> HttpResponse:
         "is_manager": manager,
         "outings": outings_on(user=request.user, day=day, team=manager),
         "unregistered": (
-            visits_without_outing(
-                user=request.user, since=day - dt.timedelta(days=UNREGISTERED_LOOKBACK_DAYS), until=day
-            )[:100]
+            visits_without_outing_first(
+                user=request.user,
+                since=day - dt.timedelta(days=UNREGISTERED_LOOKBACK_DAYS),
+                until=day,
+                n=100,
+            )
             if manager
             else []
         ),

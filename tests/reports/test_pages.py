@@ -63,7 +63,7 @@ def test_each_role_opens_on_its_own_home(client_for, world, who, heading, django
     # the home itself is a fixed set of
     # aggregates: ten more people with customers and contracts change nothing in the count. Issue 14 at 1M:
     # the dirty marks are read once per home, "due for contact" is one index read, the pool policy is read
-    # once per request (SQLite here: the rep's home 28 queries, a manager's 45–47, the president's 32,
+    # once per request (SQLite here: the rep's home 28 queries, a manager's 45–47, the president's 30,
     # finance 18).
     with django_assert_max_num_queries(50), CaptureQueriesContext(connection) as before:
         response = client.get("/")

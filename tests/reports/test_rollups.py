@@ -276,3 +276,32 @@ def test_a_home_reads_the_dirty_marks_once_and_still_reads_the_dirty_people_raw(
     assert sum("reports_rollupdirty" in q["sql"] for q in ctx.captured_queries) == 1
     assert data["kind"] == "manager" and data["collections"] == Decimal("2200.00")
     assert data["contracts_amount"] == Decimal("8000.00")
+
+
+def test_the_president_home_reads_a_dirty_persons_month_once_for_the_ranking_and_the_trend(world):
+    """Given rep_a1 with changes since the last refresh (a ¥1,200.00 contract and a ¥700.00 collection
+    this month), the president's home shows their raw figures in the trend and in the top 3 — contracts
+    ¥8,000.00 + ¥1,200.00 = ¥9,200.00 (环比 +360.0% on last month's ¥2,000.00), collections ¥1,500.00 +
+    ¥700.00 = ¥2,200.00 (环比 +340.0% on rep_a2's ¥500.00) — reading that month's payments and contracts
+    once (issue 14: the ranking's raw read serves the trend too) and the dirty marks once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reports.payloads import home_payload
+
+    org = world
+    contract(org.rep_a1, "1200.00", MID)
+    payment(org.rep_a1, "700.00", MID)
+    assert set(RollupDirty.objects.values_list("person_id", flat=True)) >= {org.rep_a1.pk}
+    with CaptureQueriesContext(connection) as ctx:
+        data = home_payload(org.president, today=MID)
+    current = data["current"]
+    assert (current.contracts, current.collections) == (Decimal("9200.00"), Decimal("2200.00"))
+    assert (current.contracts_mom, current.collections_mom) == (Decimal("360.0"), Decimal("340.0"))
+    top = data["top"][0]
+    assert (top.rank, top.person.user_id, top.value) == (1, org.rep_a1.pk, Decimal("9200.00"))
+    assert (top.person.collections, top.person.contract_count) == (Decimal("2200.00"), 2)
+    sqls = [q["sql"] for q in ctx.captured_queries]
+    assert sum('FROM "crm_payment"' in s for s in sqls) == 1
+    assert sum('FROM "crm_contract"' in s for s in sqls) == 1
+    assert sum("reports_rollupdirty" in s for s in sqls) == 1
