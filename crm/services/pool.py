@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from common.deferred_text import words
+from common.deferred_text import words, words_json, words_stored_text
 from common.errors import Conflict, DomainError, NotFound
 from common.models import Notification
 from common.notifications import email_enabled, notify
@@ -58,6 +58,7 @@ CLAIMING_ROLES = (Role.REP, Role.ACCOUNT_EXECUTIVE, Role.SALES_MANAGER, Role.REG
 ASSIGNING_ROLES = (Role.SALES_MANAGER, Role.REGIONAL_MANAGER, Role.DIRECTOR)
 _LOCK_KEY = 740_319_001  # pg_advisory_xact_lock key of the sweep
 DAYS_WORDS = gettext_noop("%(days)s 天")  # the counted days of the sweep's notices (ngettext: 1 day)
+RELEASE_REASON_WORDS = gettext_noop("%(days)s未联系，已转入公海")  # %(days)s: DAYS_WORDS ("60 天")
 # Notices written before the days were counted words ({"days": "45"}) still read in English by these.
 _EARLIER_WORDS = (
     gettext_noop("客户“%(name)s”已 %(days)s 天未联系，已转入公海。"),
@@ -104,7 +105,10 @@ def _sweep_params(*, policy: PoolPolicy, today: dt.date, now: dt.datetime, batch
         "threshold_release": PoolThreshold.RELEASE,
         "history_reason": OwnershipReason.RELEASED,
         "changed_by": None,
-        "release_reason": _("{days} 天未联系，已转入公海"),
+        # P1: the release record's reason, stored in Chinese ("60 天未联系，已转入公海"), and on the history
+        # row as words too (issue 15), read "Not contacted for 60 days; moved to the public pool".
+        "release_reason": gettext_noop("{days} 天未联系，已转入公海"),
+        "release_reason_words": RELEASE_REASON_WORDS,
         "released_text": _("客户“{name}”已 {days} 天未联系，已转入公海。"),
         "released_manager_text": _("您团队{owner}的客户“{name}”已 {days} 天未联系，已转入公海。"),
         "warn_text": _("客户“{name}”已 {days} 天未联系，{left} 天后将转入公海，请尽快跟进。"),
@@ -240,7 +244,7 @@ def pool_release_by_hand(*, customer_ids: list[int], reason: str, by: User) -> i
     sql.insert_hand_releases(params=params, in_list=in_list)
     released = sql.hand_release_update(params=params, in_list=in_list)
     if released:
-        sql.release_record(params=params)
+        sql.release_record(params=params, by_hand=True)
         if email_enabled():
             transaction.on_commit(lambda: _email_later(batch))
     return released
@@ -346,12 +350,15 @@ def _take_from_pool(
             _("手慢了：客户“%(name)s”刚刚已被其他人领取或分配。") % {"name": customer.name},
             code="already_claimed",
         )
+    # Issue 15: a manager's assignment notes whom it went to, stored in Chinese and read as words.
+    note = None if assigned_by is None else words(gettext_noop("公海客户分配给%(user)s"), user=to_user)
     OwnershipChange.objects.create(
         customer=customer,
         from_user=None,
         to_user=to_user,
         reason=reason,
-        note="" if assigned_by is None else _("公海客户分配给%(user)s") % {"user": to_user},
+        note="" if note is None else words_stored_text(note),
+        note_words=None if note is None else words_json(note),
         changed_by=by,
         changed_at=now,
     )

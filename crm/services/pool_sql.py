@@ -189,18 +189,22 @@ def insert_release_warnings(*, params: dict[str, Any]) -> int:
     )
 
 
-def release_record(*, params: dict[str, Any]) -> None:
+def release_record(*, params: dict[str, Any], by_hand: bool = False) -> None:
     """What every release of a batch leaves behind, by the nightly sweep or by a manager's hand
     (pool_release_by_hand): the P1 ownership history row and the notices to the former owner and their
     manager. The texts' {name}, {owner}, {days} (the release warning's, by the sweep) and {reason} (the
     release record's) are filled in SQL."""
-    # P1: the ownership history says why (the release record's reason) and who (None: the sweep).
+    # P1: the ownership history says why (the release record's reason) and who (None: the sweep). Issue 15:
+    # the sweep's reason also as words, the days of the customer's grade counted ("60 days"), so each
+    # reader reads it in their language; a manager's reason by hand reads as typed (no words).
+    note_words = "NULL" if by_hand else _words_sql("release_reason_words", days=_days_words_sql(RELEASE_DAYS))
     execute(
         f"""
         INSERT INTO {OWNERSHIP_CHANGE}
-               (customer_id, from_user_id, to_user_id, reason, note, changed_by_id, changed_at)
-        SELECT r.customer_id, r.previous_owner_id, NULL, %(history_reason)s, r.reason, %(changed_by)s, %(now)s
-        FROM {POOL_RELEASE} r
+               (customer_id, from_user_id, to_user_id, reason, note, note_words, changed_by_id, changed_at)
+        SELECT r.customer_id, r.previous_owner_id, NULL, %(history_reason)s, r.reason, {note_words},
+               %(changed_by)s, %(now)s
+        FROM {POOL_RELEASE} r JOIN {CUSTOMER} c ON c.id = r.customer_id
         WHERE r.batch = %(batch)s
         """,
         params,
