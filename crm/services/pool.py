@@ -90,8 +90,9 @@ def _cutoff(today: dt.date, days: int) -> dt.datetime:
 
 def _sweep_params(*, policy: PoolPolicy, today: dt.date, now: dt.datetime, batch: str) -> dict[str, Any]:
     """Every value the sweep's statements bind: the day, the cut-offs and days per grade (the grade's
-    rule, else the policy's defaults), the exemption switches, the notification texts (in the current
-    language, their {placeholders} filled in SQL) and links, the batch."""
+    rule, else the policy's defaults), the exemption switches, the notification texts (their plain text
+    in Chinese for e-mail and the admin, as notify() stores it, and their words each reader reads in their
+    language; the {placeholders} filled in SQL) and links, the batch."""
     rules = {rule.grade: rule for rule in policy.grade_rules.all()}
     params: dict[str, Any] = {
         "now": _dt(now),
@@ -109,9 +110,9 @@ def _sweep_params(*, policy: PoolPolicy, today: dt.date, now: dt.datetime, batch
         # row as words too (issue 15), read "Not contacted for 60 days; moved to the public pool".
         "release_reason": gettext_noop("{days} 天未联系，已转入公海"),
         "release_reason_words": RELEASE_REASON_WORDS,
-        "released_text": _("客户“{name}”已 {days} 天未联系，已转入公海。"),
-        "released_manager_text": _("您团队{owner}的客户“{name}”已 {days} 天未联系，已转入公海。"),
-        "warn_text": _("客户“{name}”已 {days} 天未联系，{left} 天后将转入公海，请尽快跟进。"),
+        "released_text": gettext_noop("客户“{name}”已 {days} 天未联系，已转入公海。"),
+        "released_manager_text": gettext_noop("您团队{owner}的客户“{name}”已 {days} 天未联系，已转入公海。"),
+        "warn_text": gettext_noop("客户“{name}”已 {days} 天未联系，{left} 天后将转入公海，请尽快跟进。"),
         # Issue 15: the same, as words each reader reads in their language; the days are counted words
         # ("%(days)s" is "1 day" or "45 days"), so the Chinese wording is the one above.
         "released_words": gettext_noop("客户“%(name)s”已 %(days)s未联系，已转入公海。"),
@@ -225,8 +226,10 @@ def pool_release_by_hand(*, customer_ids: list[int], reason: str, by: User) -> i
         "threshold_release": PoolThreshold.RELEASE,
         "history_reason": OwnershipReason.RELEASED_BY_HAND,
         "changed_by": by.pk,
-        "released_text": _("客户“{name}”已由%(by)s释放到公海，原因：{reason}。") % {"by": by},
-        "released_manager_text": _("您团队{owner}的客户“{name}”已由%(by)s释放到公海，原因：{reason}。")
+        "released_text": gettext_noop("客户“{name}”已由%(by)s释放到公海，原因：{reason}。") % {"by": by},
+        "released_manager_text": gettext_noop(
+            "您团队{owner}的客户“{name}”已由%(by)s释放到公海，原因：{reason}。"
+        )
         % {"by": by},
         "released_words": gettext_noop("客户“%(name)s”已由%(by)s释放到公海，原因：%(reason)s。"),
         "released_manager_words": gettext_noop(

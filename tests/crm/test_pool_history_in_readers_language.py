@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from common.models import Notification
-from crm.models import OwnershipChange, OwnershipReason
+from crm.models import OwnershipChange, OwnershipReason, PoolRelease
 from crm.services.pool import pool_assign, pool_claim, pool_sweep
 from crm.services.pool_release import customer_release_to_pool
 from tests.crm.pool_helpers import TODAY, set_policy, silent_customer
@@ -48,6 +48,8 @@ def test_a_release_by_the_sweep_reads_in_each_readers_language(org, client_for, 
         assert pool_sweep(today=TODAY).released == 1
     change = OwnershipChange.objects.get(customer=customer, reason=OwnershipReason.RELEASED)
     assert change.note == ZH_45  # stored in Chinese whatever the language the sweep ran in
+    assert PoolRelease.objects.get(customer=customer).reason == ZH_45
+    assert Notification.objects.get(user=org.rep_a1).text == "客户“久违科技”已 45 天未联系，已转入公海。"
     # when the rep who claims it reads the owner-change tab and the API, in Chinese and in English
     rep = org.rep_a2
     claimed(customer, rep)
@@ -96,8 +98,9 @@ def test_a_release_by_hand_reads_the_managers_reason_as_typed(org, client_for) -
     claimed(customer, org.rep_a2)
     english = tab(client_for(org.rep_a2), customer, "en")
     assert "Released to the pool by a manager" in english and "客户已转向竞品" in english
-    # and the former owner's notice reads in their language
+    # and the former owner's notice reads in their language; its plain text (e-mail) is the Chinese wording
     notice = Notification.objects.get(user=org.rep_a1)
+    assert notice.text == f"客户“手动释放科技”已由{org.manager_a}释放到公海，原因：客户已转向竞品。"
     with translation.override("en"):
         assert notice.message == (
             f"Customer “手动释放科技” was released to the public pool by {org.manager_a}. "
