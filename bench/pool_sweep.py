@@ -16,7 +16,8 @@ and finally the real sweep committed (the first run, on that whole backlog), the
 (nothing left to do) and the next night's run (the customers crossing a threshold in one day).
 
 Usage: python bench/pool_sweep.py [--customers 1000000] [--sample 50000] [--keep]
-Env: BENCH_PG (default postgres://postgres@127.0.0.1:5432) — server to create the database on.
+Env: BENCH_PG (default postgres://postgres@127.0.0.1:5432) — server to create the database on;
+BENCH_DB (default crm_bench_pool) — the database it creates and drops.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from sqlfill import fill_not_null  # bench/ is the script's own directory
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DB = "crm_bench_pool"
+DB = os.environ.get("BENCH_DB", "crm_bench_pool")  # each engineer their own database
 
 
 def admin_conn(server: str) -> psycopg.Connection:

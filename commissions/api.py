@@ -41,6 +41,8 @@ class CommissionLineSerializer(serializers.ModelSerializer):
     plan_name = serializers.CharField(source="plan.name", default=None, read_only=True)
     component_display = serializers.SerializerMethodField()
     rate_percent = serializers.SerializerMethodField()
+    # Issue 15: a reason the system wrote (a clawback, a dispute adjustment) in the reader's language.
+    reason = serializers.CharField(source="reason_text", read_only=True)
 
     class Meta:
         model = CommissionLine

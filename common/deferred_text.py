@@ -14,6 +14,12 @@ counts (`words_plural`); Chinese has one form, so both ids are the same Chinese 
     words_plural(gettext_noop("有 %(k)d 行"), gettext_noop("有 %(k)d 行"), "k", k=3)
     → {"m": "有 %(k)d 行", "p": "有 %(k)d 行", "c": "k", "a": {"k": 3}}
 
+A word whose English depends on where it is read carries a message context (`words_in_context`, stored
+as "x", read with pgettext): "报备" in an opportunity's history reads "Registered", while the button
+reads "Register".
+
+    words_in_context("history", "报备") → {"m": "报备", "x": "history", "a": {}}
+
 A list argument (names) is stored as a list and joined the reader's way when read: "、" in Chinese,
 ", " in English — {"l": ["甲", "乙"]}.
 
@@ -29,7 +35,7 @@ from typing import Any
 
 from django.utils import translation
 from django.utils.functional import Promise
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, npgettext, pgettext
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,7 @@ class Words:
     args: dict[str, Any] = field(default_factory=dict)
     plural: str = ""  # the plural message id of a counted noun; `count` names the argument that counts
     count: str = ""
+    context: str = ""  # the message context (pgettext), if any
 
     def __str__(self) -> str:
         return words_text(words_json(self))
@@ -45,6 +52,11 @@ class Words:
 
 def words(msgid: str, /, **args: Any) -> Words:
     return Words(str(msgid), args)
+
+
+def words_in_context(context: str, msgid: str, /, **args: Any) -> Words:
+    """Words read with a message context (pgettext): the same Chinese, another English."""
+    return Words(str(msgid), args, context=context)
 
 
 def words_plural(singular: str, plural: str, count: str, /, **args: Any) -> Words:
@@ -78,13 +90,19 @@ def words_json(w: Words) -> dict[str, Any]:
     data: dict[str, Any] = {"m": w.msgid, "a": {k: _encode(v) for k, v in w.args.items()}}
     if w.plural:
         data["p"], data["c"] = w.plural, w.count
+    if w.context:
+        data["x"] = w.context
     return data
 
 
 def _template(data: dict[str, Any], args: dict[str, Any]) -> str:
-    plural, count = data.get("p"), args.get(str(data.get("c")))
+    plural, count, context = data.get("p"), args.get(str(data.get("c"))), data.get("x")
     if isinstance(plural, str) and isinstance(count, int):
+        if isinstance(context, str):
+            return npgettext(context, data["m"], plural, count)
         return ngettext(data["m"], plural, count)
+    if isinstance(context, str):
+        return pgettext(context, data["m"])
     return gettext(data["m"])
 
 

@@ -12,7 +12,9 @@ import datetime as dt
 
 import chinese_calendar
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
+from common.deferred_text import words, words_stored_text
 from common.errors import DomainError
 
 
@@ -109,15 +111,17 @@ def next_year_missing(*, today: dt.date) -> int | None:
     return None if year_is_known(today.year + 1) else today.year + 1
 
 
+CALENDAR_MISSING = gettext_noop(
+    "%(year)s 年的放假/调休安排尚未录入：请在后台“工作日历年份”中录入，否则跨年的工作日期限无法计算。"
+)
+
+
 def work_calendar_notice(*, today: dt.date) -> str:
     """The admin notice while next year is missing ("" when nothing is missing)."""
     year = next_year_missing(today=today)
     if year is None:
         return ""
-    return str(
-        _("%(year)s 年的放假/调休安排尚未录入：请在后台“工作日历年份”中录入，否则跨年的工作日期限无法计算。")
-        % {"year": year}
-    )
+    return str(_(CALENDAR_MISSING) % {"year": year})
 
 
 def work_calendar_check(*, today: dt.date) -> int:
@@ -129,15 +133,18 @@ def work_calendar_check(*, today: dt.date) -> int:
     from common.models import Notification
     from common.notifications import notify
 
-    text = work_calendar_notice(today=today)
-    if not text:
+    year = next_year_missing(today=today)
+    if year is None:
         return 0
+    # Issue 15: stored in Chinese, read in each admin's language (the job runs in no one's language).
+    text = words(CALENDAR_MISSING, year=year)
     admins = (
         get_user_model()
         .objects.filter(is_active=True)
         .filter(Q(is_superuser=True) | Q(groups__name="admin"))
         .distinct()
     )
-    unread = set(Notification.objects.filter(text=text, read_at=None).values_list("user_id", flat=True))
+    unread = Notification.objects.filter(text=words_stored_text(text), read_at=None)
+    told = set(unread.values_list("user_id", flat=True))
     link = "/admin/common/workcalendaryear/"
-    return len(notify(users=[u for u in admins if u.pk not in unread], text=text, link=link))
+    return len(notify(users=[u for u in admins if u.pk not in told], text=text, link=link))

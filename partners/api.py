@@ -91,6 +91,7 @@ class FollowUpEvidenceSerializer(serializers.Serializer):
 
 class EventSerializer(serializers.ModelSerializer):
     by_name = serializers.SerializerMethodField()
+    comment = serializers.SerializerMethodField()  # issue 15: a system comment in the reader's language
 
     class Meta:
         model = CollisionEvent
@@ -98,6 +99,9 @@ class EventSerializer(serializers.ModelSerializer):
 
     def get_by_name(self, obj: CollisionEvent) -> str:
         return str(obj.by) if obj.by_id else _("系统")
+
+    def get_comment(self, obj: CollisionEvent) -> str:
+        return obj.comment_text
 
 
 @extend_schema_serializer(component_name="CollisionTransition")

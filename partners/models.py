@@ -427,7 +427,10 @@ class CollisionEvent(models.Model):
         related_name="+",
     )
     at = models.DateTimeField(_("时间"), db_index=True)
-    comment = models.TextField(_("说明"), blank=True, max_length=2000)
+    comment = models.TextField(_("说明"), blank=True, max_length=2000)  # the Chinese wording, or as typed
+    # Issue 15: a comment the system writes (the automatic escalation) as words, read in the reader's
+    # language (`comment_text`); None for a comment as typed and for rows written before.
+    comment_words = models.JSONField(_("说明（多语言）"), null=True, blank=True, editable=False)
     data = models.JSONField(_("数据"), default=dict, blank=True)
 
     class Meta:
@@ -437,3 +440,9 @@ class CollisionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.case_id} {self.action}"
+
+    @property
+    def comment_text(self) -> str:
+        from common.deferred_text import words_text
+
+        return words_text(self.comment_words, fallback=self.comment)

@@ -95,7 +95,7 @@ def _render_detail(request: AuthedRequest, case, form: CollisionActionForm, disc
     for ev in events:
         ev.by_name = disclosure.actor_name(ev.by)
         if disclosure.hides_actor(ev.by_id):
-            ev.comment = ""  # the other side's words stay with the decider
+            ev.comment, ev.comment_words = "", None  # the other side's words stay with the decider
     names = {p.pk: disclosure.party_name(p) for p in case.parties.all()}
     return render(
         request,

@@ -256,7 +256,14 @@ def _timeline_row(item: dict[str, Any]) -> dict[str, Any]:
         text = f"{obj.from_grade or '—'} → {obj.to_grade}" + (f"（{obj.reason}）" if obj.reason else "")
         by = obj.changed_by
     elif kind == "owner":
-        text = f"{obj.from_user or '—'} → {obj.to_user or _('公海')}（{obj.get_reason_display()}）"
+        # As on the customer page: the reason, and the note in the reader's language (issue 15).
+        to, reason, note = obj.to_user or _("公海"), obj.get_reason_display(), obj.note_text
+        detail = (
+            _("%(name)s（%(reason)s：%(note)s）") % {"name": to, "reason": reason, "note": note}
+            if note
+            else _("%(name)s（%(detail)s）") % {"name": to, "detail": reason}
+        )
+        text = f"{obj.from_user or '—'} → {detail}"
         by = obj.changed_by
     elif kind == "outing":
         text, by = obj.purpose, obj.user

@@ -45,7 +45,10 @@ class OwnershipChange(models.Model):
         related_name="+",
     )
     reason = models.CharField(_("原因"), max_length=20, choices=OwnershipReason.choices)
-    note = models.CharField(_("说明"), max_length=500, blank=True)
+    note = models.CharField(_("说明"), max_length=500, blank=True)  # the Chinese wording, or as typed
+    # Issue 15: a note the system writes ("45 天未联系，已转入公海") as words, read in the reader's
+    # language (`note_text`); None for a note as typed and for rows written before.
+    note_words = models.JSONField(_("说明（多语言）"), null=True, blank=True, editable=False)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("操作人"),
@@ -68,3 +71,9 @@ class OwnershipChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer}: {self.from_user} → {self.to_user}"
+
+    @property
+    def note_text(self) -> str:
+        from common.deferred_text import words_text
+
+        return words_text(self.note_words, fallback=self.note)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from common.audit import audit_record, diff, snapshot
-from common.deferred_text import words
+from common.deferred_text import Words, words, words_json, words_stored_text
 from common.errors import Conflict, DomainError
 from common.timeutil import date_in_sane_range, local_date, sane_range_message, start_of_local_day
 from crm import policy
@@ -96,12 +96,13 @@ def record_ownership_change(
     to_user: User | None,
     reason: str,
     by: User | None,
-    note: str = "",
+    note: str | Words = "",
     at: dt.datetime | None = None,
     collision_id: int | None = None,
 ) -> OwnershipChange:
     """P1: the one place an owner changes. Callers hold the customer row (select_for_update) when racing.
-    `collision_id`: the P3 collision case that decided the change, if any."""
+    `collision_id`: the P3 collision case that decided the change, if any. A note the system writes is
+    given as `Words` (issue 15): stored in Chinese and read in the reader's language."""
     at = at or timezone.now()
     change = OwnershipChange.objects.create(
         customer=customer,
@@ -109,7 +110,8 @@ def record_ownership_change(
         from_user_id=customer.owner_id,
         to_user=to_user,
         reason=reason,
-        note=note,
+        note=words_stored_text(note)[:500],
+        note_words=words_json(note) if isinstance(note, Words) else None,
         changed_by=by,
         changed_at=at,
     )

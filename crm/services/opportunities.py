@@ -12,9 +12,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
-from common.deferred_text import words, words_json, words_stored_text
+from common.deferred_text import words_in_context, words_json, words_stored_text
 from common.errors import DomainError
 from common.money import ZERO, round_fen
 from common.timeutil import local_today
@@ -99,7 +98,8 @@ def opportunity_create(
         competitors=(competitors or "")[:200],
         registered_at=now,
     )
-    registered = words(gettext_noop("报备"))  # issue 15: read in the reader's language
+    # Issue 15: read in the reader's language; "Registered" in a history, not the button's "Register".
+    registered = words_in_context("history", "报备")  # msgctxt "history" in the .po
     OpportunityStageChange.objects.create(
         opportunity=opp,
         from_stage="",

@@ -1,13 +1,14 @@
 """C9/C10: inactivity warnings, release to the public pool (公海), claiming and assigning pool customers.
 
-The sweep is set-based: per threshold a few INSERT … SELECT / UPDATE statements, whatever the number of
-customers. It is idempotent (unique constraints per ownership + ON CONFLICT DO NOTHING + an advisory lock
-on PostgreSQL so two beat instances queue instead of racing) and a follow-up logged while it runs wins:
-the release UPDATE re-checks the contact clock in its own WHERE clause, so on PostgreSQL a row changed by
-a concurrent follow-up is re-evaluated on its newest version and skipped.
+The sweep is set-based: per threshold a few INSERT … SELECT / UPDATE statements (crm.services.pool_sql),
+whatever the number of customers. It is idempotent (unique constraints per ownership + ON CONFLICT DO
+NOTHING + an advisory lock on PostgreSQL so two beat instances queue instead of racing) and a follow-up
+logged while it runs wins: the release UPDATE re-checks the contact clock in its own WHERE clause, so on
+PostgreSQL a row changed by a concurrent follow-up is re-evaluated on its newest version and skipped.
 
 A manager's release by hand (issue 16, crm.services.pool_release → `pool_release_by_hand`) writes the
-same release record and, through `_release_record`, the same P1 history row and notices as the sweep.
+same release record and, through `pool_sql.release_record`, the same P1 history row and notices as the
+sweep.
 """
 
 from __future__ import annotations
@@ -24,22 +25,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from common.deferred_text import words
+from common.deferred_text import words, words_json, words_stored_text
 from common.errors import Conflict, DomainError, NotFound
 from common.models import Notification
 from common.notifications import email_enabled, notify
 from common.timeutil import local_date, start_of_local_day
 from crm import policy as crm_policy
-from crm.contact_clock import CLOCK_SQL, EPOCH_SQL, RELEASED_CLOCK_SQL
 from crm.extensions import CollisionCaseRef, open_opportunity_collision
 from crm.models import (
     Contract,
-    ContractStatus,
     Customer,
-    Department,
     Grade,
     Opportunity,
-    OpportunityStage,
     OwnershipChange,
     OwnershipReason,
     PoolClaim,
@@ -53,16 +50,15 @@ from crm.models import (
 from crm.services import (
     customers as customer_services,
 )  # module: crm.services.customers imports the policy, which imports this
+from crm.services import pool_sql as sql
 from crm.services.industry import industry_check
+from crm.services.pool_sql import CONTRACT_EXEMPT_STATUSES, OPPORTUNITY_EXEMPT_STAGES
 
-# C9: a signed contract still being delivered exempts the customer.
-CONTRACT_EXEMPT_STATUSES = (ContractStatus.SIGNED, ContractStatus.IN_DELIVERY)
-# C9: "an opportunity in the final stage" = negotiation (won/lost are closed).
-OPPORTUNITY_EXEMPT_STAGES = (OpportunityStage.NEGOTIATION,)
 CLAIMING_ROLES = (Role.REP, Role.ACCOUNT_EXECUTIVE, Role.SALES_MANAGER, Role.REGIONAL_MANAGER, Role.DIRECTOR)
 ASSIGNING_ROLES = (Role.SALES_MANAGER, Role.REGIONAL_MANAGER, Role.DIRECTOR)
 _LOCK_KEY = 740_319_001  # pg_advisory_xact_lock key of the sweep
 DAYS_WORDS = gettext_noop("%(days)s 天")  # the counted days of the sweep's notices (ngettext: 1 day)
+RELEASE_REASON_WORDS = gettext_noop("%(days)s未联系，已转入公海")  # %(days)s: DAYS_WORDS ("60 天")
 # Notices written before the days were counted words ({"days": "45"}) still read in English by these.
 _EARLIER_WORDS = (
     gettext_noop("客户“%(name)s”已 %(days)s 天未联系，已转入公海。"),
@@ -83,97 +79,6 @@ class SweepResult:
     batch: str = ""
 
 
-# --- the sweep's SQL ------------------------------------------------------------------------------
-#
-# Each statement is written out whole, with a comment saying what it does, in the function that runs it.
-# No value is ever formatted into the text: every one is a bound %(name)s parameter, all made once per
-# sweep by `_sweep_params`. What is composed into the text is code, never data: the models' table names
-# (quoted by Django) and the C9 conditions several statements share (the constants below).
-
-_quote = connection.ops.quote_name
-CUSTOMER = _quote(Customer._meta.db_table)
-CONTRACT = _quote(Contract._meta.db_table)
-OPPORTUNITY = _quote(Opportunity._meta.db_table)
-DEPARTMENT = _quote(Department._meta.db_table)
-USER = _quote(User._meta.db_table)
-POOL_RELEASE = _quote(PoolRelease._meta.db_table)
-POOL_WARNING = _quote(PoolWarning._meta.db_table)
-OWNERSHIP_CHANGE = _quote(OwnershipChange._meta.db_table)
-NOTIFICATION = _quote(Notification._meta.db_table)
-
-# C9: the release clock is defined once, in crm.contact_clock (the badges and "my day" read the same).
-EPOCH = EPOCH_SQL
-CLOCK = CLOCK_SQL
-RELEASED_CLOCK = RELEASED_CLOCK_SQL
-
-
-def _for_grade(name: str) -> str:
-    """SQL: the parameter `<name>_<grade>` for customer c's grade, else `<name>` (the policy default)."""
-    whens = " ".join(f"WHEN %(grade_{g})s THEN %({name}_{g})s" for g in Grade.values)
-    return f"(CASE c.grade {whens} ELSE %({name})s END)"
-
-
-def _placeholders(name: str, values: tuple[str, ...]) -> str:
-    """SQL: `%(<name>_0)s, %(<name>_1)s, …`, one per value of a constant tuple (an IN list)."""
-    return ", ".join(f"%({name}_{i})s" for i in range(len(values)))
-
-
-# C9, for customer c (its grade's rule, else the policy's days): a warning is due when its clock is
-# before WARN_BEFORE, a release when it is before RELEASE_BEFORE; RELEASE_DAYS is its release threshold.
-WARN_BEFORE = _for_grade("warn_before")
-RELEASE_BEFORE = _for_grade("release_before")
-RELEASE_DAYS = _for_grade("release_days")
-
-# C9 exemptions, each switched on or off in the policy (a switched-off one matches no row): a contract
-# signed or in delivery, an opportunity in the final stage.
-NOT_EXEMPT = (
-    f"NOT EXISTS (SELECT 1 FROM {CONTRACT} k WHERE %(exempt_contracts)s AND k.customer_id = c.id"
-    f" AND k.status IN ({_placeholders('contract_status', CONTRACT_EXEMPT_STATUSES)}))"
-    f" AND NOT EXISTS (SELECT 1 FROM {OPPORTUNITY} o WHERE %(exempt_opportunities)s AND o.customer_id = c.id"
-    f" AND o.stage IN ({_placeholders('opportunity_stage', OPPORTUNITY_EXEMPT_STAGES)}))"
-)
-
-# C9: customer c is due for release: owned, silent past its release threshold, not exempt.
-RELEASE_DUE = f"c.owner_id IS NOT NULL AND {CLOCK} < {RELEASE_BEFORE} AND {NOT_EXEMPT}"
-
-# C9: customer c is due for a warning: owned, silent past its warn threshold but not its release
-# threshold, not exempt, and not yet warned in this ownership.
-WARN_DUE = (
-    f"c.owner_id IS NOT NULL AND {CLOCK} < {WARN_BEFORE} AND {CLOCK} >= {RELEASE_BEFORE} AND {NOT_EXEMPT}"
-    f" AND NOT EXISTS (SELECT 1 FROM {POOL_WARNING} w WHERE w.customer_id = c.id"
-    f" AND w.owned_since = {EPOCH} AND w.threshold = %(threshold_warn)s)"
-)
-
-
-def _days_since(clock: str) -> str:
-    """SQL: whole Asia/Shanghai days from `clock` (one of the clock constants above) to %(today)s."""
-    if connection.vendor == "postgresql":
-        return f"(%(today)s::date - ({clock} AT TIME ZONE %(time_zone)s)::date)"
-    return f"CAST(julianday(%(today)s) - julianday(date({clock}, %(utc_offset)s)) AS INTEGER)"
-
-
-def _json_object() -> str:
-    return "jsonb_build_object" if connection.vendor == "postgresql" else "json_object"
-
-
-def _words_sql(msgid: str, **args: str) -> str:
-    """SQL: a notification's words (common.deferred_text: message id + arguments, read in the reader's
-    language) built row by row; `msgid` names a parameter, each argument is an SQL text expression."""
-    build = _json_object()
-    pairs = ", ".join(f"'{name}', {sql}" for name, sql in args.items())
-    return f"{build}('m', CAST(%({msgid})s AS TEXT), 'a', {build}({pairs}))"
-
-
-def _days_words_sql(days: str) -> str:
-    """SQL: "N 天" as counted words (common.deferred_text.words_plural: "1 day", "2 days" in English)
-    for an SQL integer expression — a JSON number, so the reader's ngettext can count it."""
-    build = _json_object()
-    return (
-        f"{build}('m', CAST(%(days_words)s AS TEXT), 'p', CAST(%(days_words)s AS TEXT), 'c', 'days',"
-        f" 'a', {build}('days', {days}))"
-    )
-
-
 def _dt(value: dt.datetime) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
 
@@ -185,8 +90,9 @@ def _cutoff(today: dt.date, days: int) -> dt.datetime:
 
 def _sweep_params(*, policy: PoolPolicy, today: dt.date, now: dt.datetime, batch: str) -> dict[str, Any]:
     """Every value the sweep's statements bind: the day, the cut-offs and days per grade (the grade's
-    rule, else the policy's defaults), the exemption switches, the notification texts (in the current
-    language, their {placeholders} filled in SQL) and links, the batch."""
+    rule, else the policy's defaults), the exemption switches, the notification texts (their plain text
+    in Chinese for e-mail and the admin, as notify() stores it, and their words each reader reads in their
+    language; the {placeholders} filled in SQL) and links, the batch."""
     rules = {rule.grade: rule for rule in policy.grade_rules.all()}
     params: dict[str, Any] = {
         "now": _dt(now),
@@ -200,10 +106,13 @@ def _sweep_params(*, policy: PoolPolicy, today: dt.date, now: dt.datetime, batch
         "threshold_release": PoolThreshold.RELEASE,
         "history_reason": OwnershipReason.RELEASED,
         "changed_by": None,
-        "release_reason": _("{days} 天未联系，已转入公海"),
-        "released_text": _("客户“{name}”已 {days} 天未联系，已转入公海。"),
-        "released_manager_text": _("您团队{owner}的客户“{name}”已 {days} 天未联系，已转入公海。"),
-        "warn_text": _("客户“{name}”已 {days} 天未联系，{left} 天后将转入公海，请尽快跟进。"),
+        # P1: the release record's reason, stored in Chinese ("60 天未联系，已转入公海"), and on the history
+        # row as words too (issue 15), read "Not contacted for 60 days; moved to the public pool".
+        "release_reason": gettext_noop("{days} 天未联系，已转入公海"),
+        "release_reason_words": RELEASE_REASON_WORDS,
+        "released_text": gettext_noop("客户“{name}”已 {days} 天未联系，已转入公海。"),
+        "released_manager_text": gettext_noop("您团队{owner}的客户“{name}”已 {days} 天未联系，已转入公海。"),
+        "warn_text": gettext_noop("客户“{name}”已 {days} 天未联系，{left} 天后将转入公海，请尽快跟进。"),
         # Issue 15: the same, as words each reader reads in their language; the days are counted words
         # ("%(days)s" is "1 day" or "45 days"), so the Chinese wording is the one above.
         "released_words": gettext_noop("客户“%(name)s”已 %(days)s未联系，已转入公海。"),
@@ -246,198 +155,23 @@ def _sweep_params(*, policy: PoolPolicy, today: dt.date, now: dt.datetime, batch
     return params
 
 
-def _exec(sql: str, params: dict[str, Any] | list[Any]) -> int:
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        return max(cur.rowcount, 0)
-
-
 # --- the sweep ------------------------------------------------------------------------------------
 
 
-def _insert_release_candidates(*, params: dict[str, Any]) -> int:
-    # P1/C9: every customer due for release becomes a release candidate of this batch, with its reason
-    # ("60 天未联系，已转入公海", the days of its own grade).
-    return _exec(
-        f"""
-        INSERT INTO {POOL_RELEASE} (customer_id, previous_owner_id, owned_since, released_at, reason, batch)
-        SELECT c.id, c.owner_id, {EPOCH}, %(now)s,
-               REPLACE(%(release_reason)s, %(days_mark)s, CAST({RELEASE_DAYS} AS TEXT)), %(batch)s
-        FROM {CUSTOMER} c
-        WHERE {RELEASE_DUE}
-        ON CONFLICT DO NOTHING
-        """,
-        params,
-    )
-
-
-def _release_update(*, params: dict[str, Any]) -> int:
-    # The one statement that takes customers away: this batch's candidates lose their owner. Its WHERE
-    # re-checks owner and contact clock on the row it updates: a follow-up committed since the
-    # candidates were chosen keeps the customer.
-    return _exec(
-        f"""
-        UPDATE {CUSTOMER} AS c SET owner_id = NULL, owned_since = NULL, updated_at = %(now)s
-        WHERE c.owner_id IS NOT NULL AND {CLOCK} < {RELEASE_BEFORE}
-          AND EXISTS (SELECT 1 FROM {POOL_RELEASE} r
-                      WHERE r.batch = %(batch)s AND r.customer_id = c.id
-                        AND r.previous_owner_id = c.owner_id AND r.owned_since = {EPOCH})
-        """,
-        params,
-    )
-
-
 def _release(*, params: dict[str, Any]) -> int:
-    _insert_release_candidates(params=params)
-    released = _release_update(params=params)
-    # Candidates a concurrent follow-up (or a manager's reassignment) kept are not releases.
-    _exec(
-        f"""
-        DELETE FROM {POOL_RELEASE} AS r
-        WHERE r.batch = %(batch)s
-          AND EXISTS (SELECT 1 FROM {CUSTOMER} c WHERE c.id = r.customer_id AND c.owner_id IS NOT NULL)
-        """,
-        params,
-    )
+    sql.insert_release_candidates(params=params)
+    released = sql.release_update(params=params)
+    sql.drop_kept_candidates(params=params)
     if not released:
         return 0
-    # The release threshold's warning record, its days without contact counted from the release record's
-    # epoch (the released row no longer has owned_since).
-    _exec(
-        f"""
-        INSERT INTO {POOL_WARNING} (customer_id, owner_id, owned_since, threshold, days, created_at, batch)
-        SELECT r.customer_id, r.previous_owner_id, r.owned_since, %(threshold_release)s,
-               {_days_since(RELEASED_CLOCK)}, %(now)s, %(batch)s
-        FROM {POOL_RELEASE} r JOIN {CUSTOMER} c ON c.id = r.customer_id
-        WHERE r.batch = %(batch)s
-        ON CONFLICT DO NOTHING
-        """,
-        params,
-    )
-    _release_record(params=params)
+    sql.insert_release_warnings(params=params)
+    sql.release_record(params=params)
     return released
-
-
-def _release_record(*, params: dict[str, Any]) -> None:
-    """What every release of a batch leaves behind, by the nightly sweep or by a manager's hand
-    (pool_release_by_hand): the P1 ownership history row and the notices to the former owner and their
-    manager. The texts' {name}, {owner}, {days} (the release warning's, by the sweep) and {reason} (the
-    release record's) are filled in SQL."""
-    # P1: the ownership history says why (the release record's reason) and who (None: the sweep).
-    _exec(
-        f"""
-        INSERT INTO {OWNERSHIP_CHANGE}
-               (customer_id, from_user_id, to_user_id, reason, note, changed_by_id, changed_at)
-        SELECT r.customer_id, r.previous_owner_id, NULL, %(history_reason)s, r.reason, %(changed_by)s, %(now)s
-        FROM {POOL_RELEASE} r
-        WHERE r.batch = %(batch)s
-        """,
-        params,
-    )
-    days, by = _days_words_sql("COALESCE(w.days, 0)"), "CAST(%(by_name)s AS TEXT)"
-    owner = "COALESCE(NULLIF(u.display_name, ''), u.username)"
-    to_owner = _words_sql("released_words", name="c.name", days=days, reason="r.reason", by=by)
-    to_manager = _words_sql(
-        "released_manager_words", owner=owner, name="c.name", days=days, reason="r.reason", by=by
-    )
-    # C9: the owner is told ("客户“…”已 60 天未联系，已转入公海。"), with a link to the pool (not the
-    # manager who released it by hand, when it was their own customer).
-    _exec(
-        f"""
-        INSERT INTO {NOTIFICATION} (user_id, text, words, link, created_at, read_at, batch)
-        SELECT r.previous_owner_id,
-               REPLACE(REPLACE(REPLACE(%(released_text)s,
-                                       %(name_mark)s, c.name),
-                                       %(days_mark)s, CAST(COALESCE(w.days, 0) AS TEXT)),
-                                       %(reason_mark)s, r.reason),
-               {to_owner},
-               %(pool_link)s, %(now)s, NULL, %(batch)s
-        FROM {POOL_RELEASE} r
-        JOIN {CUSTOMER} c ON c.id = r.customer_id
-        LEFT JOIN {POOL_WARNING} w ON w.batch = r.batch AND w.customer_id = r.customer_id
-                                  AND w.threshold = %(threshold_release)s
-        WHERE r.batch = %(batch)s AND r.previous_owner_id <> COALESCE(%(changed_by)s, 0)
-        """,
-        params,
-    )
-    # C9: the owner's manager hears too (the direct manager, else the department's manager), with the
-    # owner's name (display name, else username) — unless that manager released it.
-    _exec(
-        f"""
-        INSERT INTO {NOTIFICATION} (user_id, text, words, link, created_at, read_at, batch)
-        SELECT m.id,
-               REPLACE(REPLACE(REPLACE(REPLACE(
-                   %(released_manager_text)s,
-                   %(owner_mark)s, {owner}),
-                   %(name_mark)s, c.name),
-                   %(days_mark)s, CAST(COALESCE(w.days, 0) AS TEXT)),
-                   %(reason_mark)s, r.reason),
-               {to_manager},
-               %(pool_link)s, %(now)s, NULL, %(batch)s
-        FROM {POOL_RELEASE} r
-        JOIN {CUSTOMER} c ON c.id = r.customer_id
-        JOIN {USER} u ON u.id = r.previous_owner_id
-        JOIN {USER} m ON m.id = COALESCE(
-            u.manager_id, (SELECT d.manager_id FROM {DEPARTMENT} d WHERE d.id = u.department_id)
-        )
-        LEFT JOIN {POOL_WARNING} w ON w.batch = r.batch AND w.customer_id = r.customer_id
-                                  AND w.threshold = %(threshold_release)s
-        WHERE r.batch = %(batch)s AND m.id <> u.id AND m.is_active AND m.id <> COALESCE(%(changed_by)s, 0)
-        """,
-        params,
-    )
-
-
-def _warn(*, params: dict[str, Any]) -> int:
-    # C9: every customer due for a warning gets its warn-threshold record (once per ownership).
-    warned = _exec(
-        f"""
-        INSERT INTO {POOL_WARNING} (customer_id, owner_id, owned_since, threshold, days, created_at, batch)
-        SELECT c.id, c.owner_id, {EPOCH}, %(threshold_warn)s, {_days_since(CLOCK)}, %(now)s, %(batch)s
-        FROM {CUSTOMER} c
-        WHERE {WARN_DUE}
-        ON CONFLICT DO NOTHING
-        """,
-        params,
-    )
-    if not warned:
-        return 0
-    # C9: the owner is told how many days are left before the release, with a link to the customer.
-    days, left = _days_words_sql("w.days"), _days_words_sql(f"{RELEASE_DAYS} - w.days")
-    _exec(
-        f"""
-        INSERT INTO {NOTIFICATION} (user_id, text, words, link, created_at, read_at, batch)
-        SELECT w.owner_id,
-               REPLACE(REPLACE(REPLACE(%(warn_text)s,
-                                       %(name_mark)s, c.name),
-                                       %(days_mark)s, CAST(w.days AS TEXT)),
-                                       %(left_mark)s, CAST({RELEASE_DAYS} - w.days AS TEXT)),
-               {_words_sql("warn_words", name="c.name", days=days, left=left)},
-               REPLACE(%(customer_link)s, %(customer_id_mark)s, CAST(c.id AS TEXT)),
-               %(now)s, NULL, %(batch)s
-        FROM {POOL_WARNING} w JOIN {CUSTOMER} c ON c.id = w.customer_id
-        WHERE w.batch = %(batch)s AND w.threshold = %(threshold_warn)s
-        """,
-        params,
-    )
-    return warned
 
 
 def _dry_run(result: SweepResult, params: dict[str, Any]) -> None:
     """What the sweep would do, writing nothing: how many releases and warnings, the first 20 of each."""
-    with connection.cursor() as cur:
-        # How many customers are due for release, and the names of the first 20 (by id).
-        cur.execute(f"SELECT COUNT(*) FROM {CUSTOMER} c WHERE {RELEASE_DUE}", params)
-        result.released = int(cur.fetchone()[0])
-        cur.execute(
-            f"SELECT c.name FROM {CUSTOMER} c WHERE {RELEASE_DUE} ORDER BY c.id LIMIT %(limit)s", params
-        )
-        result.released_sample = [r[0] for r in cur.fetchall()]
-        # The same for warnings.
-        cur.execute(f"SELECT COUNT(*) FROM {CUSTOMER} c WHERE {WARN_DUE}", params)
-        result.warned = int(cur.fetchone()[0])
-        cur.execute(f"SELECT c.name FROM {CUSTOMER} c WHERE {WARN_DUE} ORDER BY c.id LIMIT %(limit)s", params)
-        result.warned_sample = [r[0] for r in cur.fetchall()]
+    result.released, result.released_sample, result.warned, result.warned_sample = sql.dry_run_counts(params)
 
 
 def pool_sweep(*, today: dt.date | None = None, dry_run: bool = False) -> SweepResult:
@@ -454,9 +188,9 @@ def pool_sweep(*, today: dt.date | None = None, dry_run: bool = False) -> SweepR
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # Two beat instances (or a hand run during the nightly one) queue instead of racing.
-            _exec("SELECT pg_advisory_xact_lock(%(key)s)", {"key": _LOCK_KEY})
+            sql.execute("SELECT pg_advisory_xact_lock(%(key)s)", {"key": _LOCK_KEY})
         result.released = _release(params=params)
-        result.warned = _warn(params=params)
+        result.warned = sql.warn(params=params)
         result.notifications = Notification.objects.filter(batch=batch).count()
         if result.released:
             result.released_sample = list(
@@ -478,7 +212,7 @@ def pool_sweep(*, today: dt.date | None = None, dry_run: bool = False) -> SweepR
 
 def pool_release_by_hand(*, customer_ids: list[int], reason: str, by: User) -> int:
     """Release these customers to the pool now, as the sweep does (a release record per ownership, the
-    same P1 history row and notices, through `_release_record`), the reason given by the manager `by`.
+    same P1 history row and notices, through `pool_sql.release_record`), the reason given by the manager `by`.
     The caller (crm.services.pool_release) has checked each customer and holds their rows."""
     if not customer_ids:
         return 0
@@ -492,8 +226,10 @@ def pool_release_by_hand(*, customer_ids: list[int], reason: str, by: User) -> i
         "threshold_release": PoolThreshold.RELEASE,
         "history_reason": OwnershipReason.RELEASED_BY_HAND,
         "changed_by": by.pk,
-        "released_text": _("客户“{name}”已由%(by)s释放到公海，原因：{reason}。") % {"by": by},
-        "released_manager_text": _("您团队{owner}的客户“{name}”已由%(by)s释放到公海，原因：{reason}。")
+        "released_text": gettext_noop("客户“{name}”已由%(by)s释放到公海，原因：{reason}。") % {"by": by},
+        "released_manager_text": gettext_noop(
+            "您团队{owner}的客户“{name}”已由%(by)s释放到公海，原因：{reason}。"
+        )
         % {"by": by},
         "released_words": gettext_noop("客户“%(name)s”已由%(by)s释放到公海，原因：%(reason)s。"),
         "released_manager_words": gettext_noop(
@@ -508,30 +244,10 @@ def pool_release_by_hand(*, customer_ids: list[int], reason: str, by: User) -> i
         "pool_link": reverse("crm:pool_list"),
     }
     in_list = ", ".join(f"%({key})s" for key in ids)
-    # P1/C9: a release record for each chosen customer still owned, once per ownership.
-    _exec(
-        f"""
-        INSERT INTO {POOL_RELEASE} (customer_id, previous_owner_id, owned_since, released_at, reason, batch)
-        SELECT c.id, c.owner_id, {EPOCH}, %(now)s, %(reason)s, %(batch)s
-        FROM {CUSTOMER} c
-        WHERE c.id IN ({in_list}) AND c.owner_id IS NOT NULL
-        ON CONFLICT DO NOTHING
-        """,
-        params,
-    )
-    # They lose their owner (the same condition as the sweep's, without its clock).
-    released = _exec(
-        f"""
-        UPDATE {CUSTOMER} AS c SET owner_id = NULL, owned_since = NULL, updated_at = %(now)s
-        WHERE c.id IN ({in_list}) AND c.owner_id IS NOT NULL
-          AND EXISTS (SELECT 1 FROM {POOL_RELEASE} r
-                      WHERE r.batch = %(batch)s AND r.customer_id = c.id
-                        AND r.previous_owner_id = c.owner_id AND r.owned_since = {EPOCH})
-        """,
-        params,
-    )
+    sql.insert_hand_releases(params=params, in_list=in_list)
+    released = sql.hand_release_update(params=params, in_list=in_list)
     if released:
-        _release_record(params=params)
+        sql.release_record(params=params, by_hand=True)
         if email_enabled():
             transaction.on_commit(lambda: _email_later(batch))
     return released
@@ -637,12 +353,15 @@ def _take_from_pool(
             _("手慢了：客户“%(name)s”刚刚已被其他人领取或分配。") % {"name": customer.name},
             code="already_claimed",
         )
+    # Issue 15: a manager's assignment notes whom it went to, stored in Chinese and read as words.
+    note = None if assigned_by is None else words(gettext_noop("公海客户分配给%(user)s"), user=to_user)
     OwnershipChange.objects.create(
         customer=customer,
         from_user=None,
         to_user=to_user,
         reason=reason,
-        note="" if assigned_by is None else _("公海客户分配给%(user)s") % {"user": to_user},
+        note="" if note is None else words_stored_text(note),
+        note_words=None if note is None else words_json(note),
         changed_by=by,
         changed_at=now,
     )

@@ -19,7 +19,9 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from common.deferred_text import words, words_json, words_stored_text
 from common.errors import Conflict, DomainError
 from common.timeutil import local_date, local_today
 from common.workdays import add_workdays
@@ -335,7 +337,9 @@ def _resolve(
             to_user=User.objects.get(pk=target_id),
             reason=OwnershipReason.COLLISION,
             by=by,
-            note=_("撞单 #%(case)s：%(rule)s") % {"case": case.pk, "rule": CollisionRule(rule).label},
+            note=words(
+                gettext_noop("撞单 #%(case)s：%(rule)s"), case=case.pk, rule=CollisionRule(rule).label
+            ),
             at=at,
             collision_id=case.pk,
         )
@@ -495,6 +499,8 @@ def collision_escalate_overdue(*, today: dt.date | None = None) -> int:
         escalated = CollisionCase.objects.filter(id__in=ids, status__in=AUTO_ESCALATE_FROM).update(
             status=S.ESCALATED, updated_at=now
         )
+        # Issue 15: the system's comment, stored in Chinese and read in the reader's language.
+        overdue = words(gettext_noop("超过协商期限未达成一致，自动提交大区经理裁决。"))
         CollisionEvent.objects.bulk_create(
             CollisionEvent(
                 case_id=case_id,
@@ -503,7 +509,8 @@ def collision_escalate_overdue(*, today: dt.date | None = None) -> int:
                 to_status=S.ESCALATED,
                 by=None,
                 at=now,
-                comment=_("超过协商期限未达成一致，自动提交大区经理裁决。"),
+                comment=words_stored_text(overdue),
+                comment_words=words_json(overdue),
             )
             for case_id, status in rows
         )

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_noop
 
 from commissions.models import CommissionLine, LineKind, LineStatus
 from commissions.selectors import next_open_period, period_is_closed
-from common.deferred_text import words
+from common.deferred_text import words, words_json, words_stored_text
 from common.errors import Conflict, DomainError, NotFound
 from common.money import ZERO, round_fen
 from common.notifications import notify
@@ -119,6 +119,16 @@ def dispute_resolve(
                 payee_user=s.payee_user, payee_partner=s.payee_partner, start=next_open_period(after=period)
             )
         original = d.line.commission_line
+        # Issue 15: what the line says is stored in Chinese and read in the reader's language (the
+        # manager's answer as typed).
+        reason = words(gettext_noop("异议调整：%(a)s"), a=answer)
+        note = words(
+            gettext_noop("%(month)s 结算异议经 %(who)s 核实调整 ¥%(amount)s，计入 %(period)s"),
+            month=f"{s.month:%Y-%m}",
+            who=str(by),
+            amount=f"{amount:,.2f}",
+            period=f"{period:%Y-%m}",
+        )
         d.adjustment_line = CommissionLine.objects.create(
             payee_user=s.payee_user,
             payee_partner=s.payee_partner,
@@ -133,18 +143,14 @@ def dispute_resolve(
             base=ZERO,
             amount=amount,
             corrects=original,
-            reason=str(_("异议调整：%(a)s") % {"a": answer})[:300],
+            reason=words_stored_text(reason)[:300],
             explanation={
                 "dispute": d.pk,
                 "text": answer[:200],
                 "corrects_line": d.line_id,
-                "note": _("%(month)s 结算异议经 %(who)s 核实调整 ¥%(amount)s，计入 %(period)s")
-                % {
-                    "month": f"{s.month:%Y-%m}",
-                    "who": str(by),
-                    "amount": f"{amount:,.2f}",
-                    "period": f"{period:%Y-%m}",
-                },
+                "note": words_stored_text(note),
+                "note_words": words_json(note),
+                "reason_words": words_json(reason),
             },
             source_key=f"settlement-dispute:{d.pk}",
         )

@@ -13,7 +13,14 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_noop
 
-from common.deferred_text import words_json, words_plural, words_stored_text, words_text
+from common.deferred_text import (
+    words,
+    words_in_context,
+    words_json,
+    words_plural,
+    words_stored_text,
+    words_text,
+)
 from crm.models import ApprovalKind, ApprovalRequest
 from crm.services import orders as order_services
 from crm.services.approvals import authority_rules_seed_defaults
@@ -87,3 +94,15 @@ def test_a_bulk_release_says_how_many_customers(client_for, org, lang, n, said) 
         reverse("crm:customer_bulk"), {"action": "release", "reason": "客户已倒闭", "ids": ids}
     )
     assert said in [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def test_words_with_a_message_context_read_that_contexts_english() -> None:
+    # "报备" is the button "Register" and, in an opportunity's history, what happened: "Registered"
+    registered = words_in_context("history", "报备")
+    stored = words_json(registered)
+    assert stored == {"m": "报备", "x": "history", "a": {}}
+    with translation.override("en"):
+        assert (words_text(stored), words_text(words_json(words("报备")))) == ("Registered", "Register")
+    with translation.override("zh-hans"):
+        assert words_text(stored) == "报备"
+    assert words_stored_text(registered) == "报备"

@@ -88,3 +88,24 @@ def test_a_page_whose_deadline_falls_in_an_unknown_year_shows_the_message_not_a_
     assert response is not None
     assert response.status_code == 409
     assert "2027 年的放假/调休安排尚未录入" in response.content.decode()
+
+
+def test_the_admins_warning_reads_in_each_admins_language(org, client_for) -> None:  # type: ignore[no-untyped-def]
+    # given the job runs with English active (issue 15: the stored text is the Chinese wording)
+    from django.conf import settings
+    from django.urls import reverse
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert work_calendar_check(today="2026-12-01") == 1
+    zh = "2027 年的放假/调休安排尚未录入：请在后台“工作日历年份”中录入，否则跨年的工作日期限无法计算。"
+    assert Notification.objects.get(user=org.admin).text == zh
+    # when the admin reads their notifications in Chinese, then in English
+    client = client_for(org.admin)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    assert zh in client.get(reverse("crm:notifications")).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(reverse("crm:notifications")).content.decode()
+    assert "The public holidays of 2027 have not been entered" in english and "尚未录入" not in english
+    # and the unread warning is not repeated, whatever the language the job runs in next
+    assert work_calendar_check(today="2026-12-02") == 0

@@ -68,10 +68,12 @@ def test_an_opportunitys_registration_reads_in_the_readers_language(org, client_
         )
     change = OpportunityStageChange.objects.get(opportunity=opp)
     assert change.comment == "报备"  # stored in Chinese whatever the writer's page
+    assert change.comment_words == {"m": "报备", "x": "history", "a": {}}
     client, url = client_for(org.rep_a1), reverse("crm:opportunity_detail", args=[opp.pk])
     assert "报备" in read(client, url, "zh-hans")
     english = read(client, url, "en")
-    assert "Register" in english and "报备" not in english
+    # "Registered": what happened, in the history's context (the button on the form says "Register")
+    assert "Registered" in english and "报备" not in english
 
 
 def test_a_comment_stored_before_reads_as_stored(org, client_for) -> None:  # type: ignore[no-untyped-def]

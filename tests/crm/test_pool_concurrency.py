@@ -21,7 +21,7 @@ from crm.models import (
     PoolWarning,
     Role,
 )
-from crm.services import pool as pool_services
+from crm.services import pool_sql
 from crm.services.customers import followup_create
 from crm.services.pool import pool_claim, pool_sweep
 from tests.crm.pool_helpers import TODAY, silent_customer
@@ -85,7 +85,7 @@ def test_followup_committed_between_candidate_selection_and_release_wins(org, mo
     rep = org.rep_a1
     kept = silent_customer(rep, days=61)
     gone = silent_customer(rep, days=61)
-    original = pool_services._insert_release_candidates
+    original = pool_sql.insert_release_candidates
 
     def candidates_then_followup(**kw):
         n = original(**kw)
@@ -102,7 +102,7 @@ def test_followup_committed_between_candidate_selection_and_release_wins(org, mo
         t.join(30)
         return n
 
-    monkeypatch.setattr(pool_services, "_insert_release_candidates", candidates_then_followup)
+    monkeypatch.setattr(pool_sql, "insert_release_candidates", candidates_then_followup)
     result = pool_sweep()
     assert result.released == 1
     kept.refresh_from_db()
