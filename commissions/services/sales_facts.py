@@ -7,6 +7,8 @@ Read by the ledger run (`ledger_run`), the clawbacks (`collection`) and the what
 from __future__ import annotations
 
 import datetime as dt
+import queue
+import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -79,12 +81,19 @@ class _ShareRow:
 def _raw_rows(qs: QuerySet[Any], chunk: int = 20000) -> Iterable[tuple[Any, ...]]:
     """Stream a values()/values_list() queryset as plain tuples straight from the driver: skips Django's
     per-row converters, which dominate at hundreds of thousands of rows (psycopg already returns
-    Decimal/date). Column order = the values() fields, then the annotations."""
+    Decimal/date). Column order = the values() fields, then the annotations.
+
+    Inside a transaction on PostgreSQL the rows come through a server-side cursor read ahead by a
+    worker thread (`_read_ahead`): the database computes the next chunk while the caller files this
+    one. The caller must not use the connection until it has read every row."""
     if connection.vendor != "postgresql":  # SQLite's driver returns floats: go through the ORM
         for item in qs.iterator(chunk_size=chunk):
             yield tuple(item.values()) if isinstance(item, dict) else item
         return
     sql, params = qs.query.sql_with_params()
+    if connection.in_atomic_block:
+        yield from _read_ahead(sql, params, chunk)
+        return
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while True:
@@ -92,6 +101,45 @@ def _raw_rows(qs: QuerySet[Any], chunk: int = 20000) -> Iterable[tuple[Any, ...]
             if not rows:
                 return
             yield from rows
+
+
+def _read_ahead(sql: str, params: Any, chunk: int) -> Iterable[tuple[Any, ...]]:
+    """The rows of `sql` from a server-side cursor, fetched `chunk` at a time by a worker thread one
+    or two chunks ahead of the caller (PostgreSQL, inside a transaction)."""
+    connection.ensure_connection()
+    raw = connection.connection
+    chunks: queue.Queue[list[tuple[Any, ...]] | BaseException | None] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def fetch() -> None:
+        try:
+            with raw.cursor(name="commission_rows") as cur:
+                cur.execute(sql, params)
+                while not stop.is_set():
+                    rows = cur.fetchmany(chunk)
+                    if not rows:
+                        break
+                    chunks.put(rows)
+        except BaseException as exc:  # handed to the caller's thread
+            chunks.put(exc)
+        chunks.put(None)
+
+    worker = threading.Thread(target=fetch, name="commission-rows", daemon=True)
+    worker.start()
+    try:
+        while (rows := chunks.get()) is not None:
+            if isinstance(rows, BaseException):
+                with connection.wrap_database_errors:
+                    raise rows
+            yield from rows
+    finally:
+        stop.set()
+        while worker.is_alive():  # a caller that stopped early: let the worker finish and close
+            try:
+                chunks.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        worker.join()
 
 
 def _period_bounds(period: dt.date) -> tuple[dt.datetime, dt.datetime]:
