@@ -411,13 +411,13 @@ def _allocate(
         for row, part, w in zip(r.rows, parts, weights, strict=True):
             if part == 0 and w == 0:
                 continue
-            base = row.base
             f = factors.get(row.order_id)
             if row.co_holders is None:
+                share_text, base_text, fen_base = row.texts()
                 explanation: dict[str, Any] = {
                     "calculation": r.calc_key,
-                    "share": str(row.share),
-                    "order_base": str(base),
+                    "share": share_text,
+                    "order_base": base_text,
                 }
                 if f is not None:
                     explanation["net_factor"] = str(f)
@@ -434,7 +434,7 @@ def _allocate(
                         plan_id,
                         comp_id,
                         category,
-                        row.fen_base(),
+                        fen_base,
                         rate,
                         part,
                         explanation,

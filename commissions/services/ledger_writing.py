@@ -7,10 +7,10 @@ a line that is no longer open (pending or payable)."""
 from __future__ import annotations
 
 import json
-from json.encoder import encode_basestring as _json_string
 import queue
 import threading
 import time
+from json.encoder import encode_basestring as _json_string
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db import connection

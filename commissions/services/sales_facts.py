@@ -6,6 +6,7 @@ Read by the ledger run (`ledger_run`), the clawbacks (`collection`) and the what
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import queue
 import threading
@@ -56,10 +57,18 @@ class _ShareRow:
     _co_split: tuple[list[Decimal], list[Decimal], list[str]] | None = field(
         default=None, repr=False, compare=False
     )
+    _texts: tuple[str, str, Decimal] | None = field(default=None, repr=False, compare=False)
 
     def finish(self) -> None:
         self.base = sum((x.amount for x in self.lines), ZERO)
-        self._fen_base = self._co_split = None
+        self._fen_base = self._co_split = self._texts = None
+
+    def texts(self) -> tuple[str, str, Decimal]:
+        """The share and the base as the slice's lines' explanations state them, and the base to the fen
+        (a line per plan and component states the same ones)."""
+        if self._texts is None:
+            self._texts = (str(self.share), str(self.base), self.fen_base())
+        return self._texts
 
     def fen_base(self) -> Decimal:
         """The slice's base as a ledger line states it: to the fen."""
@@ -135,10 +144,8 @@ def _read_ahead(sql: str, params: Any, chunk: int) -> Iterable[tuple[Any, ...]]:
     finally:
         stop.set()
         while worker.is_alive():  # a caller that stopped early: let the worker finish and close
-            try:
+            with contextlib.suppress(queue.Empty):
                 chunks.get(timeout=0.05)
-            except queue.Empty:
-                pass
         worker.join()
 
 
