@@ -207,6 +207,10 @@ class _PeriodSlices:
         # own): positional LineFact arguments, the column checks made once, one `ref` text per order.
         detailed = None not in (i_cat, i_below, i_bfr, i_kac, i_cost, i_tax, i_log)
         rows: dict[int, _ShareRow] = {}
+        if detailed and (i_cat, i_below, i_bfr, i_kac, i_amount, i_qty, i_cost, i_tax, i_log) == (
+            *range(1, 10),
+        ):
+            return self._detailed_rows(slices, rows)
         row: _ShareRow | None = None
         ref = ""
         for sid, oid, uid, pid, fraction, raw, parts, co in slices:
@@ -261,6 +265,52 @@ class _PeriodSlices:
                     below_floor_rate=raw[i_bfr] if i_bfr is not None else None,
                     key_account_class=(raw[i_kac] if i_kac is not None else None) or "",
                     ref=ref,
+                )
+            )
+        out = list(rows.values())
+        for row in out:
+            row.finish()
+        return out
+
+    @staticmethod
+    def _detailed_rows(slices: list[tuple[Any, ...]], rows: dict[int, _ShareRow]) -> list[_ShareRow]:
+        """`share_rows` when every row is detailed (category, K9, K5) in `_period_slices`' own column
+        order: the same LineFacts, each row unpacked at once (this runs once per aggregated row, a
+        million times in the per-category month)."""
+        append: Any = None
+        last = None
+        ref = ""
+        for sid, oid, uid, pid, fraction, raw, parts, co in slices:
+            if sid != last:
+                row = rows.get(sid)
+                if row is None:
+                    row = rows[sid] = _ShareRow(
+                        share_id=sid, order_id=oid, user_id=uid, partner_id=pid, share=fraction, co_holders=co
+                    )
+                append = row.lines.append
+                last = sid
+                ref = str(oid)
+            _oid, category, below, below_rate, klass, amount, qty, cost, tax, logistics = raw
+            if parts is None:  # the common case: one holder, 100%
+                cost = cost or ZERO
+                tax = tax or ZERO
+                logistics = logistics or ZERO
+            else:
+                amount, cost, tax, logistics = parts
+            append(
+                LineFact(
+                    category,
+                    amount,
+                    qty * fraction,
+                    None,
+                    cost,
+                    tax,
+                    logistics,
+                    bool(below),
+                    below_rate,
+                    klass or "",
+                    False,
+                    ref,
                 )
             )
         out = list(rows.values())
