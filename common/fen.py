@@ -6,6 +6,7 @@ imports them from here so it never pulls in the ORM.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -39,12 +40,17 @@ def allocate(amount: Decimal | int | str, weights: Sequence[Decimal | int]) -> l
         if fens:
             raise ValueError("nothing to allocate to")
         return []
-    ws = [Decimal(w) for w in weights]
-    if any(w < 0 or not w.is_finite() for w in ws):
-        raise ValueError("weights must be finite and not negative")
-    # Exact integers: scale every weight by the same power of ten (Decimal is exact base 10).
-    places = max(0, *(-w.as_tuple().exponent for w in ws))  # type: ignore[operator]
-    ints = [int(w.scaleb(places)) for w in ws]
+    # Exact integers: each weight as a fraction over one common denominator (Decimal is exact base 10,
+    # so its fraction is too); scaling every weight by the same factor leaves the split unchanged.
+    ratios = []
+    for w in weights:
+        if not isinstance(w, Decimal):
+            w = Decimal(w)
+        if not w.is_finite() or w < 0:
+            raise ValueError("weights must be finite and not negative")
+        ratios.append(w.as_integer_ratio())
+    scale = math.lcm(*(d for _n, d in ratios))
+    ints = [num * (scale // d) for num, d in ratios]
     total = sum(ints)
     if total == 0:
         if fens:

@@ -271,7 +271,9 @@ def commission_payable_refresh(*, order_ids: Iterable[int] | None = None) -> int
     pending = CommissionLine.objects.filter(status=LineStatus.PENDING, order__isnull=False)
     if order_ids is not None:
         pending = pending.filter(order_id__in=list(order_ids))
-    moved = pending.filter(order_id__in=collected_orders()).update(
+    # Collection is checked once per order that has a pending line (not once per pending line).
+    collected = collected_orders().filter(pk__in=pending.values("order_id"))
+    moved = pending.filter(order_id__in=collected).update(
         status=LineStatus.PAYABLE, updated_at=timezone.now()
     )
     pro_rata_plans = [

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from commissions.calculator.engine import calculate, key_account_advance, order_weigher, year_end_calculate
 from commissions.calculator.facts import Facts, LineFact, summed_lines
@@ -47,6 +48,7 @@ from commissions.services.sales_facts import (
     order_net_factors,
     plan_categories,
 )
+from common.deferred_text import words, words_json, words_stored_text
 from common.errors import Conflict
 from common.fen import pct
 from common.money import ZERO, allocate, round_fen
@@ -55,6 +57,13 @@ from common.timeutil import month_start, next_month
 # The month run hands the calculator each payee's summed facts (`summed_lines`) when their sums are exact;
 # False gives it every order's lines (the equality tests compare the two).
 SUM_FACTS = True
+
+
+# Issue 15: notes a run writes on its lines, stored in Chinese and as words read in the reader's language.
+ADVANCE_NOTE = gettext_noop("月度预发 %(pct)s（%(amount)s），余额年终结算")
+OWN_SHARE_NOTE = gettext_noop("本单提成 ¥%(total)s 由分成人共享，本人分得 %(pct)s")
+SHARED_NOTE = gettext_noop("分得 %(manager)s 在本单提成 ¥%(total)s 的 %(pct)s（按其业绩档位计算）")
+NOTES_JOINED = gettext_noop("%(a)s；%(b)s")
 
 
 @dataclass
@@ -384,19 +393,18 @@ def _allocate(
     excluded = definition.get("excluded_categories", ())
     exact = r.result.exact_by_component()
     n = 0  # lines handed to `want`
-    own_words: str | None = None
-    shared_words = ""
     for comp_id, comp_total in r.result.by_component().items():
         comp = components[comp_id]
         amount = comp_total
         note = ""
+        note_words: dict[str, Any] | None = None
         advance = key_account_advance(comp, exact[comp_id])
         if advance is not None:  # K5: the monthly advance of the exact amount, rounded once
             amount = advance
-            note = _("月度预发 %(pct)s（%(amount)s），余额年终结算") % {
-                "pct": pct(Decimal(comp["advance_ratio"])),
-                "amount": f"{amount:.2f}",
-            }
+            said_advance = words(
+                ADVANCE_NOTE, pct=pct(Decimal(comp["advance_ratio"])), amount=f"{amount:.2f}"
+            )
+            note, note_words = words_stored_text(said_advance), words_json(said_advance)
         weigh = order_weigher(comp, has_below_floor=has_below, excluded=excluded)
         weights = [weigh(row.lines) for row in r.rows]
         if not any(weights):
@@ -411,18 +419,19 @@ def _allocate(
         for row, part, w in zip(r.rows, parts, weights, strict=True):
             if part == 0 and w == 0:
                 continue
-            base = row.base
             f = factors.get(row.order_id)
             if row.co_holders is None:
+                share_text, base_text, fen_base = row.texts()
                 explanation: dict[str, Any] = {
                     "calculation": r.calc_key,
-                    "share": str(row.share),
-                    "order_base": str(base),
+                    "share": share_text,
+                    "order_base": base_text,
                 }
                 if f is not None:
                     explanation["net_factor"] = str(f)
                 if note:
                     explanation["note"] = note
+                    explanation["note_words"] = note_words
                 n += 1
                 want(
                     _Desired(
@@ -434,7 +443,7 @@ def _allocate(
                         plan_id,
                         comp_id,
                         category,
-                        row.fen_base(),
+                        fen_base,
                         rate,
                         part,
                         explanation,
@@ -447,23 +456,22 @@ def _allocate(
             shares, bases, pcts = row.co_split()
             amounts = allocate(part, shares)
             manager = names.get(r.user_id or 0, "")
-            if own_words is None:  # translated once per payee and plan, not once per shared line
-                own_words = _("本单提成 ¥%(total)s 由分成人共享，本人分得 %(pct)s")
-                shared_words = _("分得 %(manager)s 在本单提成 ¥%(total)s 的 %(pct)s（按其业绩档位计算）")
             for (sid, uid, share), share_amount, share_base, share_pct in zip(
                 holders, amounts, bases, pcts, strict=True
             ):
-                words = (own_words if uid == r.user_id else shared_words) % {
-                    "manager": manager,
-                    "total": f"{part:,.2f}",
-                    "pct": share_pct,
+                # Issue 15: stored in Chinese (the message id) and as words read in the reader's language.
+                said = {
+                    "m": OWN_SHARE_NOTE if uid == r.user_id else SHARED_NOTE,
+                    "a": {"manager": manager, "total": f"{part:,.2f}", "pct": share_pct},
                 }
+                text = said["m"] % said["a"]
                 explanation = {
                     "calculation": r.calc_key,
                     "share": str(share),
                     "order_base": str(share_base),
                     "order_commission": f"{part:.2f}",
-                    "note": f"{note}；{words}" if note else words,
+                    "note": f"{note}；{text}" if note else text,
+                    "note_words": {"m": NOTES_JOINED, "a": {"a": note_words, "b": said}} if note else said,
                 }
                 if f is not None:
                     explanation["net_factor"] = str(f)

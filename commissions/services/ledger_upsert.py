@@ -139,7 +139,6 @@ class _LineWriter:
 
     def want(self, d: _Desired) -> None:
         key = d.key
-        self.seen.add(key)
         amount = d.amount - self.tranches[key] if key in self.tranches else d.amount
         cur = self.existing.get(key)
         if cur is None:
@@ -168,6 +167,7 @@ class _LineWriter:
             )
             self.created += 1
             return
+        self.seen.add(key)  # an existing line still wanted (the others are zeroed in `finish`)
         pk, old_amount, status, old_base, old_rate, old_plan, old_explanation = cur
         if status in (*LOCKED_STATUSES, LineStatus.FORFEITED):
             self.held_back.add(d.explanation["calculation"])

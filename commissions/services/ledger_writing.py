@@ -10,6 +10,7 @@ import json
 import queue
 import threading
 import time
+from json.encoder import encode_basestring as _json_string
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db import connection
@@ -28,6 +29,18 @@ EARNED_KINDS = (LineKind.EARNED, LineKind.REBATE)
 
 # JSON as the ledger's COPY text writes it (compact, Chinese kept as is).
 _json_text = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _explanation_text(explanation: dict[str, Any]) -> str:
+    """A line's explanation as JSON text, the same as `_json_text` gives: the month run's explanations
+    are flat objects of texts, encoded here key by key (once per new ledger line); anything else goes
+    through the JSON encoder."""
+    parts = []
+    for key, value in explanation.items():
+        if type(value) is not str or type(key) is not str:
+            return _json_text(explanation)
+        parts.append(f"{_json_string(key)}:{_json_string(value)}")
+    return "{" + ",".join(parts) + "}"
 
 
 LINE_COLUMNS = (
@@ -233,7 +246,7 @@ def _copy_line(now: str, row: tuple[Any, ...]) -> str:
         f"{now}\t{now}\t{_copy_text(key)}\t{period}\t{kind!s}\t{status!s}\t"
         f"{n if uid is None else uid}\t{n if pid is None else pid}\t{n if oid is None else oid}\t"
         f"{n if sid is None else sid}\t{n if plan is None else plan}\t{_copy_text(comp)}\t{_copy_text(cat)}\t"
-        f"{base}\t{n if rate is None else rate}\t{amount}\t{_copy_text(_json_text(exp))}\t"
+        f"{base}\t{n if rate is None else rate}\t{amount}\t{_copy_text(_explanation_text(exp))}\t"
         f"{n if fix is None else fix}\t{_copy_text(reason)}"
     )
 

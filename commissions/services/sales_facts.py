@@ -6,7 +6,10 @@ Read by the ledger run (`ledger_run`), the clawbacks (`collection`) and the what
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import queue
+import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -54,10 +57,18 @@ class _ShareRow:
     _co_split: tuple[list[Decimal], list[Decimal], list[str]] | None = field(
         default=None, repr=False, compare=False
     )
+    _texts: tuple[str, str, Decimal] | None = field(default=None, repr=False, compare=False)
 
     def finish(self) -> None:
         self.base = sum((x.amount for x in self.lines), ZERO)
-        self._fen_base = self._co_split = None
+        self._fen_base = self._co_split = self._texts = None
+
+    def texts(self) -> tuple[str, str, Decimal]:
+        """The share and the base as the slice's lines' explanations state them, and the base to the fen
+        (a line per plan and component states the same ones)."""
+        if self._texts is None:
+            self._texts = (str(self.share), str(self.base), self.fen_base())
+        return self._texts
 
     def fen_base(self) -> Decimal:
         """The slice's base as a ledger line states it: to the fen."""
@@ -79,12 +90,19 @@ class _ShareRow:
 def _raw_rows(qs: QuerySet[Any], chunk: int = 20000) -> Iterable[tuple[Any, ...]]:
     """Stream a values()/values_list() queryset as plain tuples straight from the driver: skips Django's
     per-row converters, which dominate at hundreds of thousands of rows (psycopg already returns
-    Decimal/date). Column order = the values() fields, then the annotations."""
+    Decimal/date). Column order = the values() fields, then the annotations.
+
+    Inside a transaction on PostgreSQL the rows come through a server-side cursor read ahead by a
+    worker thread (`_read_ahead`): the database computes the next chunk while the caller files this
+    one. The caller must not use the connection until it has read every row."""
     if connection.vendor != "postgresql":  # SQLite's driver returns floats: go through the ORM
         for item in qs.iterator(chunk_size=chunk):
             yield tuple(item.values()) if isinstance(item, dict) else item
         return
     sql, params = qs.query.sql_with_params()
+    if connection.in_atomic_block:
+        yield from _read_ahead(sql, params, chunk)
+        return
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while True:
@@ -92,6 +110,43 @@ def _raw_rows(qs: QuerySet[Any], chunk: int = 20000) -> Iterable[tuple[Any, ...]
             if not rows:
                 return
             yield from rows
+
+
+def _read_ahead(sql: str, params: Any, chunk: int) -> Iterable[tuple[Any, ...]]:
+    """The rows of `sql` from a server-side cursor, fetched `chunk` at a time by a worker thread one
+    or two chunks ahead of the caller (PostgreSQL, inside a transaction)."""
+    connection.ensure_connection()
+    raw = connection.connection
+    chunks: queue.Queue[list[tuple[Any, ...]] | BaseException | None] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def fetch() -> None:
+        try:
+            with raw.cursor(name="commission_rows") as cur:
+                cur.execute(sql, params)
+                while not stop.is_set():
+                    rows = cur.fetchmany(chunk)
+                    if not rows:
+                        break
+                    chunks.put(rows)
+        except BaseException as exc:  # handed to the caller's thread
+            chunks.put(exc)
+        chunks.put(None)
+
+    worker = threading.Thread(target=fetch, name="commission-rows", daemon=True)
+    worker.start()
+    try:
+        while (rows := chunks.get()) is not None:
+            if isinstance(rows, BaseException):
+                with connection.wrap_database_errors:
+                    raise rows
+            yield from rows
+    finally:
+        stop.set()
+        while worker.is_alive():  # a caller that stopped early: let the worker finish and close
+            with contextlib.suppress(queue.Empty):
+                chunks.get(timeout=0.05)
+        worker.join()
 
 
 def _period_bounds(period: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -152,6 +207,10 @@ class _PeriodSlices:
         # own): positional LineFact arguments, the column checks made once, one `ref` text per order.
         detailed = None not in (i_cat, i_below, i_bfr, i_kac, i_cost, i_tax, i_log)
         rows: dict[int, _ShareRow] = {}
+        if detailed and (i_cat, i_below, i_bfr, i_kac, i_amount, i_qty, i_cost, i_tax, i_log) == (
+            *range(1, 10),
+        ):
+            return self._detailed_rows(slices, rows)
         row: _ShareRow | None = None
         ref = ""
         for sid, oid, uid, pid, fraction, raw, parts, co in slices:
@@ -206,6 +265,52 @@ class _PeriodSlices:
                     below_floor_rate=raw[i_bfr] if i_bfr is not None else None,
                     key_account_class=(raw[i_kac] if i_kac is not None else None) or "",
                     ref=ref,
+                )
+            )
+        out = list(rows.values())
+        for row in out:
+            row.finish()
+        return out
+
+    @staticmethod
+    def _detailed_rows(slices: list[tuple[Any, ...]], rows: dict[int, _ShareRow]) -> list[_ShareRow]:
+        """`share_rows` when every row is detailed (category, K9, K5) in `_period_slices`' own column
+        order: the same LineFacts, each row unpacked at once (this runs once per aggregated row, a
+        million times in the per-category month)."""
+        append: Any = None
+        last = None
+        ref = ""
+        for sid, oid, uid, pid, fraction, raw, parts, co in slices:
+            if sid != last:
+                row = rows.get(sid)
+                if row is None:
+                    row = rows[sid] = _ShareRow(
+                        share_id=sid, order_id=oid, user_id=uid, partner_id=pid, share=fraction, co_holders=co
+                    )
+                append = row.lines.append
+                last = sid
+                ref = str(oid)
+            _oid, category, below, below_rate, klass, amount, qty, cost, tax, logistics = raw
+            if parts is None:  # the common case: one holder, 100%
+                cost = cost or ZERO
+                tax = tax or ZERO
+                logistics = logistics or ZERO
+            else:
+                amount, cost, tax, logistics = parts
+            append(
+                LineFact(
+                    category,
+                    amount,
+                    qty * fraction,
+                    None,
+                    cost,
+                    tax,
+                    logistics,
+                    bool(below),
+                    below_rate,
+                    klass or "",
+                    False,
+                    ref,
                 )
             )
         out = list(rows.values())
