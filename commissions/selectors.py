@@ -253,7 +253,36 @@ _HIDDEN_KEYS = frozenset(
     {"calculation", "fp", "plan", "component", "type", "corrects", "corrects_line", "period_kind"}
 )
 _RATIO_KEYS = frozenset({"share", "net_factor", "pro_rata"})
-_MONEY_KEYS = frozenset({"sales", "prize"})
+_MONEY_KEYS = frozenset(
+    {
+        "sales",
+        "prize",
+        "order_base",
+        "component_total",
+        "payee_sales",
+        "original_amount",
+        "clawed_before",
+        "repriced_amount",
+        "order_commission",
+        "earned_total",
+        "year_accrued",
+        "advanced",
+        "year_sales",
+        "annual_target",
+        "booked",
+        "unit_price",
+    }
+)
+
+
+def calculation_notes(calculation: PeriodCalculation) -> list[str]:
+    """The month's plan rules (target gate, leaver, outsourced sales) in the reader's language (issue 15);
+    a calculation stored before they were kept as words reads as stored."""
+    result = calculation.result if isinstance(calculation.result, dict) else {}
+    notes, said = result.get("notes") or [], result.get("notes_words") or []
+    return [
+        words_text(said[i] if i < len(said) else None, fallback=str(note)) for i, note in enumerate(notes)
+    ]
 
 
 def line_explanation(*, line: CommissionLine, calculation: PeriodCalculation | None) -> list[tuple[str, str]]:
@@ -267,8 +296,7 @@ def line_explanation(*, line: CommissionLine, calculation: PeriodCalculation | N
         if line.component in by_component:
             rows.append((_("本组成本月合计"), f"¥{Decimal(by_component[line.component]):,.2f}"))
         rows.append((_("本月业绩"), f"¥{calculation.sales:,.2f}"))
-        notes = calculation.result.get("notes", []) if isinstance(calculation.result, dict) else []
-        rows += [(_("方案规则"), str(note)) for note in notes]
+        rows += [(_("方案规则"), note) for note in calculation_notes(calculation)]
     labels = _explanation_labels()
     explanation = line.explanation if isinstance(line.explanation, dict) else {}
     for key, value in explanation.items():
@@ -279,7 +307,7 @@ def line_explanation(*, line: CommissionLine, calculation: PeriodCalculation | N
         if key == "stale":
             rows.append((labels[key], "✓"))
             continue
-        text = line.explanation_text if key == "text" else str(value)
+        text = line.explanation_text if key == "text" else "—" if value is None else str(value)
         if key == "note":  # issue 15: a note written as words reads in the reader's language
             text = words_text(explanation.get("note_words"), fallback=text)
         if key in _RATIO_KEYS:

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from commissions.calculator.components import (
     below_floor_lines,
@@ -24,6 +25,7 @@ from commissions.calculator.components import (
 from commissions.calculator.facts import ONE, Facts, LineFact
 from commissions.calculator.result import Result, ResultLine, fmt_exact, yuan
 from commissions.calculator.validation import PERIOD_COMPONENTS, check_plan
+from common.deferred_text import Words, words, words_json
 from common.fen import ZERO, pct, round_fen
 
 
@@ -78,8 +80,17 @@ def calculate(plan: dict[str, Any], facts: Facts) -> Result:
     for comp in components:  # computed on the other components' results
         if comp["type"] == "target_share":
             lines += target_share_lines(comp, lines, attainment)
-    lines, notes = _plan_rules(plan, facts, lines, attainment, left_out)
-    return Result(plan_code=plan["code"], lines=tuple(lines), sales=sales, attainment=attainment, notes=notes)
+    lines, said = _plan_rules(plan, facts, lines, attainment, left_out)
+    return Result(
+        plan_code=plan["code"], lines=tuple(lines), sales=sales, attainment=attainment, **notes_of(said)
+    )
+
+
+def notes_of(said: Iterable[Words]) -> dict[str, tuple[Any, ...]]:
+    """A result's notes in the active language (`notes`) and as words (`notes_words`, issue 15: stored with
+    the month's calculation and read in each reader's language)."""
+    said = tuple(said)
+    return {"notes": tuple(str(w) for w in said), "notes_words": tuple(words_json(w) for w in said)}
 
 
 def _attainment(facts: Facts, sales: Decimal) -> Decimal | None:
@@ -92,26 +103,29 @@ def _attainment(facts: Facts, sales: Decimal) -> Decimal | None:
 
 def _plan_rules(
     plan: dict[str, Any], facts: Facts, lines: list[ResultLine], attainment: Decimal | None, left_out: Decimal
-) -> tuple[list[ResultLine], tuple[str, ...]]:
+) -> tuple[list[ResultLine], tuple[Words, ...]]:
     """Plan-wide rules on the month's result: the target gate (001 l.120) and the month of leaving
     (K11: 001 l.31 deducts the unfinished part of the target, l.268 pays nothing), in words."""
-    notes: list[str] = []
+    notes: list[Words] = []
     if left_out:
-        notes.append(_("外包业务 %(amount)s 不计提一线销售人员提成") % {"amount": yuan(left_out)})
+        notes.append(words(gettext_noop("外包业务 %(amount)s 不计提一线销售人员提成"), amount=yuan(left_out)))
     if not lines:
         return lines, tuple(notes)
     total = sum((x.amount for x in lines), ZERO)
     if plan.get("target_gate") and attainment is not None and attainment < ONE and not facts.year_end:
         notes.append(
-            _("未完成本月销售任务（完成率 %(pct)s），按方案不计算提成（原应得 %(total)s）")
-            % {"pct": pct(attainment.quantize(Decimal("0.0001"))), "total": yuan(total)}
+            words(
+                gettext_noop("未完成本月销售任务（完成率 %(pct)s），按方案不计算提成（原应得 %(total)s）"),
+                pct=pct(attainment.quantize(Decimal("0.0001"))),
+                total=yuan(total),
+            )
         )
         return [], tuple(notes)
     mode = plan.get("leaver", "pay")
     if not facts.left_in_period or mode == "pay":
         return lines, tuple(notes)
     if mode == "no_commission":
-        notes.append(_("离职当月不享受销售提成（原应得 %(total)s）") % {"total": yuan(total)})
+        notes.append(words(gettext_noop("离职当月不享受销售提成（原应得 %(total)s）"), total=yuan(total)))
         return [], tuple(notes)
     if attainment is None or attainment >= ONE:
         return lines, tuple(notes)
@@ -133,12 +147,14 @@ def _plan_rules(
     ]
     kept = sum((x.amount for x in scaled), ZERO)
     notes.append(
-        _("离职前未完成销售任务：完成率 %(pct)s，扣除未完成部分 %(unfinished)s 的提成 %(deducted)s")
-        % {
-            "pct": pct(factor.quantize(Decimal("0.0001"))),
-            "unfinished": pct((ONE - factor).quantize(Decimal("0.0001"))),
-            "deducted": yuan(total - kept),
-        }
+        words(
+            gettext_noop(
+                "离职前未完成销售任务：完成率 %(pct)s，扣除未完成部分 %(unfinished)s 的提成 %(deducted)s"
+            ),
+            pct=pct(factor.quantize(Decimal("0.0001"))),
+            unfinished=pct((ONE - factor).quantize(Decimal("0.0001"))),
+            deducted=yuan(total - kept),
+        )
     )
     return scaled, tuple(notes)
 
@@ -161,7 +177,7 @@ def year_end_calculate(
     )
     annual = calculate(plan, facts)
     lines = [x for x in annual.lines if x.type == "target_bonus"]
-    notes: list[str] = []
+    notes: list[Words] = []
     if plan.get("annual_true_up"):
         monthly = {**plan, "components": [c for c in plan["components"] if c.get("period") != "year"]}
         year = calculate(
@@ -169,8 +185,12 @@ def year_end_calculate(
         )
         diff = year.total - booked
         notes.append(
-            _("年度提成 %(year)s − 本年已计提 %(booked)s = %(diff)s")
-            % {"year": yuan(year.total), "booked": yuan(booked), "diff": yuan(diff)}
+            words(
+                gettext_noop("年度提成 %(year)s − 本年已计提 %(booked)s = %(diff)s"),
+                year=yuan(year.total),
+                booked=yuan(booked),
+                diff=yuan(diff),
+            )
         )
         if diff:
             lines.append(
@@ -191,7 +211,7 @@ def year_end_calculate(
         lines=tuple(lines),
         sales=annual.sales,
         attainment=annual.attainment,
-        notes=tuple(notes),
+        **notes_of(notes),
     )
 
 

@@ -49,6 +49,7 @@ class Result:
     sales: Decimal
     attainment: Decimal | None
     notes: tuple[str, ...] = ()  # plan rules applied to the whole result (gate, leaver), in words
+    notes_words: tuple[dict[str, Any], ...] = ()  # the same as words (common.deferred_text), for storing
 
     @property
     def total(self) -> Decimal:
@@ -75,7 +76,7 @@ class Result:
             "attainment": None if self.attainment is None else fmt_exact(self.attainment),
             "total": f"{self.total:.2f}",
             "lines": [line.explanation() for line in self.lines],
-            **({"notes": list(self.notes)} if self.notes else {}),
+            **({"notes": list(self.notes), "notes_words": list(self.notes_words)} if self.notes else {}),
         }
 
 

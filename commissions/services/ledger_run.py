@@ -66,6 +66,16 @@ SHARED_NOTE = gettext_noop("分得 %(manager)s 在本单提成 ¥%(total)s 的 %
 NOTES_JOINED = gettext_noop("%(a)s；%(b)s")
 
 
+def joined_notes(said: tuple[dict[str, Any], ...]) -> dict[str, Any] | None:
+    """Several notes as one, as words ("a；b" in Chinese, "a; b" in English)."""
+    if not said:
+        return None
+    out = said[0]
+    for nxt in said[1:]:
+        out = {"m": NOTES_JOINED, "a": {"a": out, "b": nxt}}
+    return out
+
+
 @dataclass
 class LedgerRun:
     period: dt.date
@@ -682,6 +692,7 @@ def _annual_year_end(period: dt.date, factors: dict[int, Decimal], run: LedgerRu
                 if x.type == "annual_true_up":
                     explanation["booked"] = f"{booked[(payee, plan.code)]:.2f}"
                     explanation["note"] = "；".join(result.notes)
+                    explanation["note_words"] = joined_notes(result.notes_words)
                 lines.append(
                     CommissionLine(
                         source_key=f"y:{year}:{payee}:{plan.code}:{x.component}",

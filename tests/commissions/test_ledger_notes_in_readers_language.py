@@ -72,3 +72,27 @@ def test_a_key_account_advance_note_reads_in_each_readers_language(org, client_f
     client = client_for(rep)
     assert "月度预发 80%（160.00），余额年终结算" in read(client, advance, "zh-hans")
     assert "Monthly advance of 80% (160.00), balance settled at year end" in read(client, advance, "en")
+
+
+def test_the_months_plan_rule_and_figures_read_in_words_on_the_line_page(org, client_for) -> None:  # type: ignore[no-untyped-def]
+    from commissions.models import Departure, PeriodCalculation, SalesTarget
+
+    install_plan("sales_progressive", role=Role.REP)
+    rep = org.rep_a1
+    make_order(owner=rep, lines=[(REG, D("1"), D("150000"))], booked_at=booked(dt.date(2026, 10, 3)))
+    SalesTarget.objects.create(user=rep, period=OCT, amount=D("200000"))
+    Departure.objects.create(user=rep, left_on=dt.date(2026, 10, 20), reason="个人原因")
+    ledger_recalculate(period=OCT)  # 75% of the target: 5,500 less 25% = 4,125
+    calc = PeriodCalculation.objects.get(period=OCT, payee_user=rep)
+    assert calc.result["notes"] == ["离职前未完成销售任务：完成率 75%，扣除未完成部分 25% 的提成 ¥1,375.00"]
+    line = CommissionLine.objects.filter(payee_user=rep).order_by("id").first()
+    client = client_for(rep)
+    chinese = read(client, line, "zh-hans")
+    assert "离职前未完成销售任务：完成率 75%，扣除未完成部分 25% 的提成 ¥1,375.00" in chinese
+    english = read(client, line, "en")
+    assert "离职前" not in english
+    assert "Left before reaching the sales target: 75% achieved" in english
+    # the whole-month table in money and percentages, not raw numbers: 100,000 × 3% = 3,000 × 75%
+    assert "<h1>Commission line #" in english
+    assert "¥100,000.00" in english and ">3%<" in english and "¥2,250.00" in english
+    assert "100000.00" not in english and "0.03<" not in english
