@@ -470,11 +470,10 @@ def _allocate(
                 holders, amounts, bases, pcts, strict=True
             ):
                 # Issue 15: stored in Chinese (the message id) and as words read in the reader's language.
-                said = {
-                    "m": OWN_SHARE_NOTE if uid == r.user_id else SHARED_NOTE,
-                    "a": {"manager": manager, "total": f"{part:,.2f}", "pct": share_pct},
-                }
-                text = said["m"] % said["a"]
+                said_args = {"manager": manager, "total": f"{part:,.2f}", "pct": share_pct}
+                said_id = OWN_SHARE_NOTE if uid == r.user_id else SHARED_NOTE
+                said = {"m": said_id, "a": said_args}
+                text = said_id % said_args
                 explanation = {
                     "calculation": r.calc_key,
                     "share": str(share),
@@ -679,7 +678,7 @@ def _annual_year_end(period: dt.date, factors: dict[int, Decimal], run: LedgerRu
                 booked=booked[(payee, plan.code)],
             )
             for x in result.lines:
-                explanation = {
+                explanation: dict[str, Any] = {
                     "plan": plan.code,
                     "component": x.component,
                     "label": x.label,
