@@ -308,8 +308,8 @@ def line_explanation(*, line: CommissionLine, calculation: PeriodCalculation | N
             rows.append((labels[key], "✓"))
             continue
         text = line.explanation_text if key == "text" else "—" if value is None else str(value)
-        if key == "note":  # issue 15: a note written as words reads in the reader's language
-            text = words_text(explanation.get("note_words"), fallback=text)
+        if key != "text":  # issue 15: a note or band written as words reads in the reader's language
+            text = words_text(explanation.get(f"{key}_words"), fallback=text)
         if key in _RATIO_KEYS:
             with contextlib.suppress(ArithmeticError):
                 text = f"{Decimal(text) * 100:.2f}".rstrip("0").rstrip(".") + "%"

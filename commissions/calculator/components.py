@@ -8,11 +8,20 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from commissions.calculator.facts import ONE, Facts, LineFact
 from commissions.calculator.result import ResultLine, fmt_exact, yuan
 from commissions.calculator.validation import PlanError
+from common.deferred_text import words, words_json
 from common.fen import ZERO, pct, round_fen
+
+
+def said(msgid: str, /, **args: Any) -> dict[str, Any]:
+    """A band the calculator words itself: its text in the active language, and the words stored beside it
+    (`band_words`, issue 15) so each reader reads it in their own language."""
+    w = words(msgid, **args)
+    return {"band": str(w), "band_words": words_json(w)}
 
 
 def rate_line(comp: dict[str, Any], kind: str, *, base: Decimal, rate: Decimal, **shown: Any) -> ResultLine:
@@ -117,7 +126,11 @@ def target_bonus_lines(comp: dict[str, Any], sales: Decimal, attainment: Decimal
             "target_bonus",
             base=sales,
             rate=rate,
-            band=step.get("label") or _("完成率 ≥ %(pct)s") % {"pct": pct(Decimal(step["at_least"]))},
+            **(
+                {"band": step["label"]}
+                if step.get("label")
+                else said(gettext_noop("完成率 ≥ %(pct)s"), pct=pct(Decimal(step["at_least"])))
+            ),
             detail={"attainment": fmt_exact(attainment)},
         )
     ]
@@ -138,7 +151,7 @@ def grade_lines(
             "grade",
             base=sales,
             rate=fixed,
-            band=_("%(grade)s级 固定提成") % {"grade": facts.grade},
+            **said(gettext_noop("%(grade)s级 固定提成"), grade=facts.grade),
         )
     ]
     zero_at = Decimal(comp.get("floating_from", "1"))
@@ -152,7 +165,7 @@ def grade_lines(
                 "grade",
                 base=sales,
                 rate=floating,
-                band=_("%(grade)s级 浮动提成") % {"grade": facts.grade},
+                **said(gettext_noop("%(grade)s级 浮动提成"), grade=facts.grade),
                 detail={"attainment": fmt_exact(attainment or ZERO), "floating_max": spec["floating_max"]},
             )
         )
@@ -219,7 +232,7 @@ def margin_lines(comp: dict[str, Any], lines: list[LineFact]) -> list[ResultLine
                 "margin",
                 base=margin,
                 rate=rate,
-                band=_("毛利 = 收入 − 采购成本 − 税费 − 物流费"),
+                **said(gettext_noop("毛利 = 收入 − 采购成本 − 税费 − 物流费")),
                 category=category,
                 detail={
                     "revenue": f"{revenue:.2f}",
@@ -240,11 +253,11 @@ def below_floor_lines(comp: dict[str, Any], lines: list[LineFact]) -> list[Resul
         if line.below_floor_rate is not None:
             rate = Decimal(line.below_floor_rate)
             base = line.amount
-            band = _("低于底价，审批人核定比例")
+            band = said(gettext_noop("低于底价，审批人核定比例"))
         elif margin_rate is not None:
             rate = Decimal(margin_rate)
             base = max(ZERO, line.amount - line.cost - line.tax - line.logistics)
-            band = _("低于底价，按毛利核算")
+            band = said(gettext_noop("低于底价，按毛利核算"))
         else:
             continue
         out.append(
@@ -253,7 +266,7 @@ def below_floor_lines(comp: dict[str, Any], lines: list[LineFact]) -> list[Resul
                 "below_floor",
                 base=base,
                 rate=rate,
-                band=band,
+                **band,
                 category=line.category,
                 detail={"ref": line.ref} if line.ref else {},
             )
@@ -296,7 +309,7 @@ def key_account_lines(comp: dict[str, Any], facts: Facts, lines: list[LineFact])
                 "key_account",
                 base=base,
                 rate=bonus_rate,
-                band=_("年度目标达成，年终大客户提成奖励"),
+                **said(gettext_noop("年度目标达成，年终大客户提成奖励")),
                 category="year_end_bonus",
             )
         )
@@ -321,7 +334,7 @@ def target_share_lines(
             "target_share",
             base=base,
             rate=rate,
-            band=_("完成目标，按销售额提成的 %(pct)s") % {"pct": pct(rate)},
+            **said(gettext_noop("完成目标，按销售额提成的 %(pct)s"), pct=pct(rate)),
             detail={"attainment": fmt_exact(attainment)},
         )
     ]
@@ -342,8 +355,12 @@ def profit_adjusted_lines(comp: dict[str, Any], facts: Facts, sales: Decimal) ->
             "profit_adjusted",
             base=base,
             rate=rate,
-            band=_("%(grade)s级绩效；提成基数 = 销售额 %(sales)s × 部门利润比例 %(ratio)s")
-            % {"grade": facts.grade, "sales": yuan(sales), "ratio": pct(ratio)},
+            **said(
+                gettext_noop("%(grade)s级绩效；提成基数 = 销售额 %(sales)s × 部门利润比例 %(ratio)s"),
+                grade=facts.grade,
+                sales=yuan(sales),
+                ratio=pct(ratio),
+            ),
             detail={"sales": f"{sales:.2f}", "profit_ratio": fmt_exact(ratio)},
         )
     ]

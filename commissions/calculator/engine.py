@@ -140,6 +140,7 @@ def _plan_rules(
             exact=x.exact * factor,
             amount=round_fen(x.exact * factor),
             band=x.band,
+            band_words=x.band_words,
             category=x.category,
             detail={**x.detail, "leaver_factor": fmt_exact(factor)},
         )
@@ -193,6 +194,7 @@ def year_end_calculate(
             )
         )
         if diff:
+            true_up_band = words(gettext_noop("年度销售额 × 提成比例 − 已发放提成"))  # 001 第五条 2
             lines.append(
                 ResultLine(
                     component="annual_true_up",
@@ -202,7 +204,8 @@ def year_end_calculate(
                     rate=None,
                     exact=diff,
                     amount=diff,
-                    band=_("年度销售额 × 提成比例 − 已发放提成"),
+                    band=str(true_up_band),
+                    band_words=words_json(true_up_band),
                     detail={"year_commission": f"{year.total:.2f}", "booked": f"{booked:.2f}"},
                 )
             )

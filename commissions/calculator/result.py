@@ -21,6 +21,7 @@ class ResultLine:
     exact: Decimal  # base × rate at full precision
     amount: Decimal  # rounded half-up to the fen: what is paid
     band: str = ""  # which band / step / category / class, in words
+    band_words: Mapping[str, Any] | None = None  # the band as words when the calculator worded it (issue 15)
     category: str = ""
     detail: Mapping[str, str] = field(default_factory=dict)
 
@@ -35,6 +36,8 @@ class ResultLine:
             "exact": fmt_exact(self.exact),
             "amount": f"{self.amount:.2f}",
         }
+        if self.band_words:
+            out["band_words"] = dict(self.band_words)
         if self.category:
             out["category"] = self.category
         if self.detail:

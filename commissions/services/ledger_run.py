@@ -558,8 +558,8 @@ def _key_account_year_end(period: dt.date, run: LedgerRun) -> None:
         met = target is not None and year_sales >= target
         bonus = round_fen(total * Decimal(comp.get("year_end_bonus", "0"))) if met else ZERO
         for suffix, amount, label in (
-            ("balance", balance, _("大客户提成年终结算余额")),
-            ("bonus", bonus, _("年度目标达成，年终大客户提成奖励")),
+            ("balance", balance, words(gettext_noop("大客户提成年终结算余额"))),
+            ("bonus", bonus, words(gettext_noop("年度目标达成，年终大客户提成奖励"))),
         ):
             if amount == 0:
                 continue
@@ -578,7 +578,8 @@ def _key_account_year_end(period: dt.date, run: LedgerRun) -> None:
                     explanation={
                         "plan": plan.code,
                         "component": comp["id"],
-                        "label": label,
+                        "label": words_stored_text(label),
+                        "label_words": words_json(label),
                         "year_accrued": f"{round_fen(total):.2f}",
                         "advanced": f"{advanced[(uid, plan_id)]:.2f}",
                         "year_sales": f"{year_sales:.2f}",
@@ -683,6 +684,7 @@ def _annual_year_end(period: dt.date, factors: dict[int, Decimal], run: LedgerRu
                     "component": x.component,
                     "label": x.label,
                     "band": x.band,
+                    **({"band_words": dict(x.band_words)} if x.band_words else {}),
                     "year_sales": f"{result.sales:.2f}",
                     "annual_target": None if targets.get(payee) is None else f"{targets[payee]:.2f}",
                 }

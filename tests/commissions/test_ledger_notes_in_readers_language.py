@@ -96,3 +96,17 @@ def test_the_months_plan_rule_and_figures_read_in_words_on_the_line_page(org, cl
     assert "<h1>Commission line #" in english
     assert "¥100,000.00" in english and ">3%<" in english and "¥2,250.00" in english
     assert "100000.00" not in english and "0.03<" not in english
+
+
+def test_a_band_the_calculator_words_reads_in_each_readers_language(org, client_for) -> None:  # type: ignore[no-untyped-def]
+    install_plan("grade_fixed_floating", role=Role.REP, grade="A")
+    rep = org.rep_a1
+    make_order(owner=rep, lines=[(REG, D("1"), D("100000"))], booked_at=booked(dt.date(2026, 10, 3)))
+    with translation.override("en"):
+        ledger_recalculate(period=OCT)
+    line = CommissionLine.objects.get(payee_user=rep)
+    assert line.amount == D("5000.00")  # grade A: 5% fixed, no floating without a target
+    client = client_for(rep)
+    assert "A级 固定提成" in read(client, line, "zh-hans")
+    english = read(client, line, "en")
+    assert "A级" not in english and "Grade A fixed commission" in english

@@ -84,7 +84,7 @@ def test_line_drill_down_shows_order_and_explanation(org, ledger, client_for):
     # the line's own part, in words: the component's month total, the rep's sales, share and order base
     rows = dict(page.context["explanation"])
     assert rows["本组成本月合计"] == "¥30,000.00" and rows["本月业绩"] == "¥600,000.00"
-    assert rows["业绩分配比例"] == "100%" and rows["本单计提基数"] == "200000.00"
+    assert rows["业绩分配比例"] == "100%" and rows["本单计提基数"] == "¥200,000.00"
     assert "calculation" not in html and "order_base" not in html  # no raw JSON keys on the page
 
 
