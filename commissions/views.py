@@ -44,8 +44,9 @@ def _payee_choices(user: User):  # type: ignore[no-untyped-def]
 def statement(request: AuthedRequest) -> HttpResponse:
     user = request.user
     payees = _payee_choices(user)
-    form = StatementFilterForm(request.GET or None, payees=payees)
     period = month_start(local_today())
+    # The picker shows this month when none was asked for ("2026-11", as <input type=month> reads it).
+    form = StatementFilterForm(request.GET or None, payees=payees, initial={"period": f"{period:%Y-%m}"})
     # A rep (or partner) sees only their own lines anyway; a manager/finance starts on their own.
     payee_id: int | None = None if payees is None else user.pk
     status = kind = ""

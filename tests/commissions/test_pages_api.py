@@ -40,6 +40,14 @@ def test_rep_sees_own_statement_with_totals(org, ledger, client_for):
     assert (summary.earned, summary.payable, summary.pending) == (D("30000.00"), D("10000.00"), D("20000.00"))
     assert {x.payee_user_id for x in page.context["lines"]} == {org.rep_a1.pk}
     assert "¥30,000.00" in page.content.decode()
+    assert 'name="period" value="2026-10"' in page.content.decode()
+
+
+def test_the_month_picker_shows_this_month_when_none_was_asked_for(org, client_for):
+    from common.timeutil import local_today
+
+    html = client_for(org.rep_a1).get("/commissions/").content.decode()
+    assert f'type="month" name="period" value="{local_today():%Y-%m}"' in html
 
 
 def test_rep_cannot_pick_another_payee_nor_open_their_line(org, ledger, client_for, api_for):
