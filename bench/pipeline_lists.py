@@ -1,8 +1,10 @@
-"""Benchmark: the contacts list and the opportunities list (page and API) at 1,000,000 customers (PostgreSQL).
+"""Benchmark: the contacts, opportunities, contracts, orders, quotes and leads lists (page and API) at
+1,000,000 customers (PostgreSQL).
 
     BENCH_DB=crm_bench .venv/bin/python bench/pipeline_lists.py            # builds 1M customers
     .venv/bin/python bench/pipeline_lists.py --size 100000 --requests 10 --keep
     BENCH_DB=crm_bench .venv/bin/python bench/pipeline_lists.py --reuse    # on a database a run kept
+    BENCH_DB=crm_bench .venv/bin/python bench/pipeline_lists.py --reuse --lists contracts,orders
 
 Builds the customer list's database (bench/customer_list.py: 100 reps in 10 teams, customers with one
 contact and two follow-ups each) plus the global search's pipeline (bench/global_search.py: an opportunity
@@ -12,6 +14,13 @@ middleware, session auth, SQL, template or serializer; no network) `/contacts/`,
 (a team of 10 reps, 10 %): the first page, a sorted page, the page a saved filter (场景) opens, and a
 search. The page shows its total; the API is asked for it (`with_total=1`). Goal: p95 < 100 ms with the
 same number of queries at any size. Not part of the test suite.
+
+Also (issue 16, `--lists` picks some): `/contracts/` + `/api/contracts/` and `/orders/` + `/api/orders/` on
+the global search's contracts and orders (first page, sorted by amount, search), and `/quotes/` +
+`/api/quotes/` and `/leads/` + `/api/leads/` on a quote and a lead per 5 customers, added here (a quote per
+opportunity, a lead named after its customer; first page and search: these lists do not sort and show no
+total). Each list is timed for a rep who owns some of its rows (customers are dealt to the 100 reps by
+`id % 100`) and the first manager (team 0: `id % 100` in 0..9).
 """
 
 from __future__ import annotations
@@ -24,14 +33,20 @@ import time
 
 import customer_list as base  # bench/ is the script's own directory; sets DATABASE_URL
 from global_search import open_pipeline_database
+from sqlfill import fill_not_null
 
-# (list, page path, API path, page's own params, [(variant, params, saved filter?)])
+# (list, page path, API path, page's own params, rep (index: owns customers with id % 100 == index),
+#  [(variant, params, saved filter?)])
+# Opportunities, quotes and leads are on customers with id % 5 == 0 (rep 0 owns 10,000 of each), contracts
+# on id % 10 == 5 (rep 5: 10,000), orders on id % 5 == 2 (rep 2: 10,000); the manager of team 0 (reps 0..9)
+# sees 20,000 opportunities, quotes, leads and orders and 10,000 contracts.
 LISTS = [
     (
         "contacts",
         "/contacts/",
         "/api/contacts/",
         {},
+        0,
         [
             ("first page", {}, False),
             ("sorted by name", {"sort": "name"}, False),
@@ -44,6 +59,7 @@ LISTS = [
         "/opportunities/",
         "/api/opportunities/",
         {"view": "list"},
+        0,
         [
             ("first page", {}, False),
             ("sorted by amount", {"sort": "-amount"}, False),
@@ -51,7 +67,98 @@ LISTS = [
             ("search", {"q": "星河瑞丰"}, False),
         ],
     ),
+    (
+        "contracts",
+        "/contracts/",
+        "/api/contracts/",
+        {},
+        5,
+        [
+            ("first page", {}, False),
+            ("sorted by amount", {"sort": "-amount"}, False),
+            ("search", {"q": "星河瑞丰"}, False),
+        ],
+    ),
+    (
+        "orders",
+        "/orders/",
+        "/api/orders/",
+        {},
+        2,
+        [
+            ("first page", {}, False),
+            ("sorted by total", {"sort": "-total"}, False),
+            ("search", {"q": "星河瑞丰"}, False),
+        ],
+    ),
+    (
+        "quotes",
+        "/quotes/",
+        "/api/quotes/",
+        {},
+        0,
+        [
+            ("first page", {}, False),
+            ("search", {"q": "星河瑞丰"}, False),
+        ],
+    ),
+    (
+        "leads",
+        "/leads/",
+        "/api/leads/",
+        {},
+        0,
+        [
+            ("first page", {}, False),
+            ("search", {"q": "星河瑞丰"}, False),
+        ],
+    ),
 ]
+LIST_KEYS = [entry[0] for entry in LISTS]
+
+
+def add_quotes_and_leads(size: int) -> float:
+    """A quote per opportunity (customers with id % 5 == 0, by the customer's owner, statuses mixed) and a
+    lead per 5 customers (the same customers: company named after the customer, assigned to and entered by
+    its owner). Skipped when quotes are present (a kept database). Returns seconds."""
+    from django.db import connection
+
+    t0 = time.perf_counter()
+    with connection.cursor() as cur:
+        cur.execute("SELECT EXISTS (SELECT 1 FROM crm_quote)")
+        if cur.fetchone()[0]:
+            return 0.0
+        cur.execute("SET synchronous_commit = off")
+        given = ["created_at", "updated_at", "number", "customer_id", "opportunity_id", "owner_id", "title"]
+        given += ["status", "list_total", "quoted_total", "sent_at"]
+        cols, vals = fill_not_null(cur, "crm_quote", given)
+        cur.execute(
+            f"""INSERT INTO crm_quote (created_at, updated_at, number, customer_id, opportunity_id, owner_id,
+                title, status, list_total, quoted_total, sent_at{cols})
+            SELECT now(), now(), 'BJ' || lpad(o.customer_id::text, 8, '0'), o.customer_id, o.id, o.owner_id,
+                '软件采购报价', (ARRAY['draft','approved','sent','rejected'])[1 + (o.customer_id / 5) %% 4],
+                60000, 54000, NULL{vals}
+            FROM crm_opportunity o WHERE o.customer_id <= %s ORDER BY o.customer_id""",
+            [size],
+        )
+        given = ["created_at", "updated_at", "company", "contact_person", "contact_position", "phone"]
+        given += ["source", "region_id", "industry_id", "notes", "status", "assigned_to_id", "assigned_at"]
+        given += ["duplicate_of_id", "customer_id", "created_by_id"]
+        cols, vals = fill_not_null(cur, "crm_lead", given)
+        cur.execute(
+            f"""INSERT INTO crm_lead (created_at, updated_at, company, contact_person, contact_position,
+                phone, source, region_id, industry_id, notes, status, assigned_to_id, assigned_at,
+                duplicate_of_id, customer_id, created_by_id{cols})
+            SELECT now(), now(), c.name || '分公司', '李经理', '采购主管', '15' || lpad(c.id::text, 9, '0'),
+                (ARRAY['call','website','chat','import'])[1 + (c.id / 5) %% 4], c.region_id, c.industry_id,
+                '', 'assigned', c.owner_id, now(), NULL, NULL, c.owner_id{vals}
+            FROM crm_customer c WHERE c.id %% 5 = 0 AND c.id <= %s ORDER BY c.id""",
+            [size],
+        )
+        for table in ("crm_quote", "crm_lead"):
+            cur.execute(f"VACUUM ANALYZE {table}")
+        cur.execute("CHECKPOINT")
+    return time.perf_counter() - t0
 
 
 def p95(values: list[float]) -> float:
@@ -75,12 +182,14 @@ def measure(client, path: str, params: dict, n: int) -> dict:  # type: ignore[no
         queries.add(len(ctx.captured_queries))
         sql_times.append(sum(float(q["time"]) for q in ctx.captured_queries) * 1000)
         if response.context:
-            rows, t = len(response.context["rows"]), response.context["total"]
-            total = f"{'~' if t.estimated else ''}{t.value:,}"
+            # quotes and leads: keyset pages without a total (no "total" in the context)
+            rows, t = len(response.context["rows"]), response.context.get("total")
+            total = "—" if t is None else f"{'~' if t.estimated else ''}{t.value:,}"
         else:
             body = response.json()
             rows = len(body["results"])
-            total = f"{'~' if body.get('total_estimated') else ''}{body.get('total', 0):,}"
+            t = body.get("total")
+            total = "—" if t is None else f"{'~' if body.get('total_estimated') else ''}{t:,}"
     return {
         "median": statistics.median(times),
         "p95": p95(times),
@@ -111,17 +220,20 @@ def saved_filter(user, list_key: str, params: dict) -> None:  # type: ignore[no-
     )
 
 
-def run(org: dict, size: int, n: int) -> list[dict]:
+def run(org: dict, size: int, n: int, lists: list[str]) -> list[dict]:
     from django.test import Client
 
     results = []
     # The first rep of team 0 owns the customers with id % 100 == 0: every one has an opportunity
-    # (id % 5 == 0), 10,000 in all; their manager's team holds 20,000 of the 200,000.
-    who = {"rep": org["reps"][0], "manager": org["managers"][0]}
-    for role, user in who.items():
-        client = Client()
-        client.force_login(user)
-        for list_key, page_path, api_path, own, variants in LISTS:
+    # (id % 5 == 0), 10,000 in all; their manager's team holds 20,000 of the 200,000. Contracts and
+    # orders are timed for the rep of team 0 who owns some (see LISTS).
+    for role in ("rep", "manager"):
+        for list_key, page_path, api_path, own, rep_index, variants in LISTS:
+            if list_key not in lists:
+                continue
+            user = org["reps"][rep_index] if role == "rep" else org["managers"][0]
+            client = Client()
+            client.force_login(user)
             for label, params, saved in variants:
                 if saved:
                     saved_filter(user, list_key, params)
@@ -147,20 +259,36 @@ def main() -> None:
     )
     parser.add_argument("--size", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument(
+        "--lists",
+        default=",".join(LIST_KEYS),
+        help=f"comma-separated lists to time (default: all of {','.join(LIST_KEYS)})",
+    )
     base.add_database_args(parser)
     args = parser.parse_args()
+    lists = [k.strip() for k in args.lists.split(",") if k.strip()]
+    unknown = sorted(set(lists) - set(LIST_KEYS))
+    if unknown:
+        parser.error(f"unknown list(s): {', '.join(unknown)} (known: {', '.join(LIST_KEYS)})")
     try:
         org, size = open_pipeline_database(args)
-        rows = run(org, size, args.requests)
+        secs = add_quotes_and_leads(size)
+        print(f"== quotes and leads added in {secs:.0f} s", flush=True)
+        print(f"== {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC, load {os.getloadavg()}")
+        rows = run(org, size, args.requests, lists)
         print(f"   (load average after measuring: {os.getloadavg()[0]:.1f})")
+        print(f"== {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC", flush=True)
         print()
-        print("| customers | who | list | what | request | median ms | p95 ms | SQL (median) ms | queries |")
-        print("|---:|---|---|---|---|---:|---:|---:|---:|")
+        print(
+            "| customers | who | list | what | request | median ms | p95 ms | SQL (median) ms | queries "
+            "| rows | total |"
+        )
+        print("|---:|---|---|---|---|---:|---:|---:|---:|---:|---:|")
         for r in rows:
             q = "/".join(str(x) for x in r["queries"])
             print(
                 f"| {size:,} | {r['role']} | {r['list']} | {r['kind']} | {r['variant']} | "
-                f"{r['median']:.1f} | {r['p95']:.1f} | {r['sql']:.1f} | {q} |"
+                f"{r['median']:.1f} | {r['p95']:.1f} | {r['sql']:.1f} | {q} | {r['rows']} | {r['total']} |"
             )
     finally:
         from django.db import connections
