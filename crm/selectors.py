@@ -254,6 +254,14 @@ def matching_or_customer_named(
     return qs.filter(pk__in=ids if len(ids) <= most else union)
 
 
+def documents_matching(qs: QuerySet, q: str, *, titled: bool = True) -> QuerySet:
+    """The search of the quotes, contracts (exact number or title) and orders (exact number) lists, page
+    and API, or their customer's name: one UNION of ids (`matching_or_customer_named`). The OR across the
+    customer join read every customer for each search (1M bench: 176–491 ms p95)."""
+    own = Q(number=q) | Q(title__icontains=q) if titled else Q(number=q)
+    return matching_or_customer_named(qs, own, q)
+
+
 def contact_list_for(user: User, *, q: str = "", role: str = "") -> QuerySet[Contact]:
     """The contacts list (page and API): the contacts of the customers the user sees (C11), filtered."""
     return contact_filter(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
@@ -17,6 +16,7 @@ from common.errors import DomainError
 from crm import policy
 from crm.lists import CONTRACT_LIST
 from crm.models import Contract, ContractStatus
+from crm.selectors import documents_matching
 from crm.services import contracts as services
 from crm.services import payment_plans as plan_services
 
@@ -106,7 +106,7 @@ class ContractViewSet(
         qs = policy.contracts_visible_to(request_user(self.request)).select_related("customer")
         q = (self.request.query_params.get("q") or "").strip()
         if q:
-            qs = qs.filter(Q(title__icontains=q) | Q(customer__name__icontains=q) | Q(number=q))
+            qs = documents_matching(qs, q)
         st = self.request.query_params.get("status")
         if st in ContractStatus.values:
             qs = qs.filter(status=st)

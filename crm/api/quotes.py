@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -14,6 +13,7 @@ from common.auth import request_user
 from crm import policy
 from crm.api.pipeline_common import visible_customer
 from crm.models import Quote, QuoteLine, QuoteStatus
+from crm.selectors import documents_matching
 from crm.services import quotes as services
 
 
@@ -102,7 +102,7 @@ class QuoteViewSet(
             qs = qs.prefetch_related("lines")
         q = (self.request.query_params.get("q") or "").strip()
         if q:
-            qs = qs.filter(Q(title__icontains=q) | Q(customer__name__icontains=q) | Q(number=q))
+            qs = documents_matching(qs, q)
         st = self.request.query_params.get("status")
         if st in QuoteStatus.values:
             qs = qs.filter(status=st)

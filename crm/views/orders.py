@@ -4,7 +4,6 @@ outstanding and finance's payment, refund and invoice entry."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -24,6 +23,7 @@ from crm.pipeline_forms import (
     OrderLineFormSet,
     WriteOffForm,
 )
+from crm.selectors import documents_matching
 from crm.services import catalog
 from crm.services import orders as services
 from crm.services import payments as payment_services
@@ -57,7 +57,7 @@ def order_list(request: AuthedRequest) -> HttpResponse:
     qs = policy.orders_visible_to(request.user)
     q = (request.GET.get("q") or "").strip()
     if q:
-        qs = qs.filter(Q(number=q) | Q(customer__name__icontains=q))
+        qs = documents_matching(qs, q, titled=False)
     status = request.GET.get("status") or ""
     if status:
         qs = qs.filter(status=status)

@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from crm.selectors import keyset_page
+from crm.selectors import documents_matching, keyset_page
 
 PAGE_SIZE = 50
 
@@ -25,18 +25,14 @@ def page_context(request: HttpRequest, qs: QuerySet, *, size: int = PAGE_SIZE) -
     return {"rows": rows, "next_cursor": next_cursor, "after": after, "params": params.urlencode()}
 
 
-def document_search(q: str) -> Q:
-    """Quotes and contracts: by title, customer or exact number."""
-    return Q(title__icontains=q) | Q(customer__name__icontains=q) | Q(number=q)
-
-
 def document_filter(
-    request: HttpRequest, qs: QuerySet, *, search: Callable[[str], Q] = document_search
+    request: HttpRequest, qs: QuerySet, *, search: Callable[[str], Q] | None = None
 ) -> tuple[QuerySet, str, str]:
-    """A document list's search (`search(q)`) and status filter (an unknown status matches nothing)."""
+    """A document list's search and status filter (an unknown status matches nothing). The search is
+    `search(q)`, else a quote's or contract's title, exact number or customer (`documents_matching`)."""
     q = (request.GET.get("q") or "").strip()
     if q:
-        qs = qs.filter(search(q))
+        qs = qs.filter(search(q)) if search is not None else documents_matching(qs, q)
     status = request.GET.get("status") or ""
     if status:
         qs = qs.filter(status=status)
@@ -49,7 +45,7 @@ def render_document_list(
     *,
     template: str,
     statuses: list[tuple[str, Any]],
-    search: Callable[[str], Q] = document_search,
+    search: Callable[[str], Q] | None = None,
 ) -> HttpResponse:
     """Quote, execution-order and implementation-order lists: search, status filter, keyset pages."""
     qs, q, status = document_filter(request, qs, search=search)
