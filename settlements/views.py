@@ -54,7 +54,7 @@ from settlements.selectors import (
     statement_lines,
 )
 from settlements.services.disputes import dispute_create, dispute_resolve, may_answer_dispute
-from settlements.services.generation import KIND_CATEGORY, settlement_generate, settlement_line_defer
+from settlements.services.generation import product_category, settlement_generate, settlement_line_defer
 from settlements.services.payouts import payout_due, payout_record, payout_record_bulk
 from settlements.services.tax import settlement_tax_enter
 from settlements.services.tickets import ticket_sales_of
@@ -155,8 +155,7 @@ def _render_detail(request: AuthedRequest, s: Settlement, **forms) -> HttpRespon
     labels = category_labels()
     for line in lines:
         line.dispute_list = by_line.get(line.pk, [])  # type: ignore[attr-defined]
-        # A reward, clawback or adjustment says its kind once (the badge), not also as a Chinese category.
-        category = "" if line.category in KIND_CATEGORY.values() else line.category
+        category = product_category(line.category)  # a reward or clawback is named by its kind's badge
         line.category_label = labels.get(category, category)  # type: ignore[attr-defined]
         # Issue 15: the ledger line's component by its label and its explanation in words (no codes).
         cl = line.commission_line

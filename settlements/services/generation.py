@@ -68,6 +68,12 @@ KIND_CATEGORY: dict[str, str] = {
 }
 
 
+def product_category(category: str) -> str:
+    """A settlement line's product category, or "" when its 类别 holds its kind (奖励 / 追回 / 调整, the
+    S4 sheet's wording): the page names those once, by the line's kind."""
+    return "" if category in KIND_CATEGORY.values() else category
+
+
 def _dec(value: object, default: Decimal) -> Decimal:
     if value in (None, ""):
         return default
