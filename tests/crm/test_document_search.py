@@ -86,3 +86,37 @@ def test_a_document_search_is_a_union_not_an_or_across_the_customer_join(org, do
         assert any(" UNION " in s for s in sql), name
         # the customer's name is matched in a subquery of its own, not joined and OR-ed with the row's fields
         assert not any(re.search(r'"crm_customer"\."name"[^,]{0,20} LIKE', s) for s in sql), name
+
+
+@pytest.mark.parametrize(
+    ("page", "api"),
+    [
+        ("crm:contract_list", "/api/contracts/"),
+        ("crm:quote_list", "/api/quotes/"),
+        ("crm:order_list", "/api/orders/"),
+    ],
+)
+def test_a_document_search_costs_the_same_queries_for_two_matches_or_twelve(
+    org, documents, client_for, api_for, page, api
+):  # type: ignore[no-untyped-def]
+    client, rest = client_for(org.rep_a1), api_for(org.rep_a1)
+    params = {"q": "星河瑞丰"}
+    client.get(reverse(page), params)  # the user's menu is worked out once and kept
+    rest.get(api, params)
+
+    def counts() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as on_page:
+            assert client.get(reverse(page), params).status_code == 200
+        with CaptureQueriesContext(connection) as on_api:
+            assert rest.get(api, params).status_code == 200
+        return len(on_page), len(on_api)
+
+    before = counts()
+    star = CustomerFactory(owner=org.rep_a1, name="星河瑞丰二部")
+    for i in range(10):
+        make_order(owner=org.rep_a1, customer=star, lines=[("regular", Decimal("1"), Decimal("5"))])
+        Contract.objects.create(
+            number=f"HT-S{i}", customer=star, owner=org.rep_a1, title="追加", amount=Decimal("1")
+        )
+        Quote.objects.create(number=f"BJ-S{i}", customer=star, owner=org.rep_a1, title="追加")
+    assert counts() == before
