@@ -464,6 +464,35 @@ def test_total_is_the_planner_estimate_above_the_threshold_on_postgres(client_fo
     assert "约 " in response.content.decode()
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize(("threshold", "expected"), [(5, [3, 0]), (3, [3, 0]), (2, [1000, 1])])
+def test_a_planner_overestimate_is_counted_up_to_the_threshold(threshold, expected):
+    """The planner guesses 1,000 rows for a set-returning function it cannot see into; the list has 3.
+    Under the threshold that guess is checked by counting (at most threshold + 1 rows): a rep's 10,000
+    contracts were shown as "约 55,093" when the scope's OR was estimated at half the table."""
+    from django.db import connection
+
+    query = "SELECT g FROM generate_series(1, (SELECT 3)) AS g"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT common_list_total(%s, %s)", [query, threshold])
+        assert cursor.fetchone()[0] == expected
+
+
+@pytest.mark.postgres
+def test_list_total_counts_when_the_estimate_is_above_the_threshold_but_the_rows_are_not(org, monkeypatch):
+    """The same rule where the total is asked on its own (an empty later page, the API without rows)."""
+    from common import listtools
+    from crm.models import Customer
+
+    for _ in range(3):
+        CustomerFactory(owner=org.rep_a1)
+    qs = Customer.objects.filter(owner=org.rep_a1)
+    monkeypatch.setattr(listtools, "_planner_rows", lambda _qs: 55_093)  # the planner's guess
+    assert listtools.list_total(qs, estimate_above=20_000) == listtools.ListTotal(3, False)
+    assert listtools.list_total(qs, estimate_above=3) == listtools.ListTotal(3, False)
+    assert listtools.list_total(qs, estimate_above=2) == listtools.ListTotal(55_093, True)
+
+
 def test_contract_and_order_apis_sort_filter_and_count(api_for, org):
     from crm.models import Contract
 
