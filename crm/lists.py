@@ -4,6 +4,8 @@ sub-departments, by the row owner's department)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -11,20 +13,20 @@ from common.listtools import Column, ListSpec
 from crm.models import Department
 
 
-def owner_in_department(department_id: int) -> Q:
-    """The rows whose owner works in this department or one below it."""
-    path = Department.objects.filter(pk=department_id).values_list("path", flat=True).first()
-    if not path:
-        return Q(pk__in=[])
-    return Q(owner__department__path__startswith=path)
+def people_in_department(person: str) -> Callable[[int], Q]:
+    """What "team" means for a list: the rows whose `person` (the owner, the customer's owner, the lead's
+    assignee) works in this department or one below it."""
+
+    def condition(department_id: int) -> Q:
+        path = Department.objects.filter(pk=department_id).values_list("path", flat=True).first()
+        if not path:
+            return Q(pk__in=[])
+        return Q(**{f"{person}__department__path__startswith": path})
+
+    return condition
 
 
-def customer_owner_in_department(department_id: int) -> Q:
-    """Contacts: the rows whose customer's owner works in this department or one below it."""
-    path = Department.objects.filter(pk=department_id).values_list("path", flat=True).first()
-    if not path:
-        return Q(pk__in=[])
-    return Q(customer__owner__department__path__startswith=path)
+owner_in_department = people_in_department("owner")
 
 
 CUSTOMER_LIST = ListSpec(
@@ -125,12 +127,65 @@ CONTACT_LIST = ListSpec(
     owner_field="customer__owner_id",
     date_field="created_at",
     date_label=_("创建时间"),
-    team_condition=customer_owner_in_department,
+    team_condition=people_in_department("customer__owner"),
     # Counting contacts goes through their customers (one index probe per customer): a rep's 10,000 cost
     # 70–180 ms at 1M under load (bench/pipeline_lists.py), so contacts are estimated from fewer rows.
     estimate_above_setting="CRM_CONTACT_LIST_ESTIMATE_ABOVE",
 )
 
+QUOTE_LIST = ListSpec(
+    key="quotes",
+    page_url_name="crm:quote_list",
+    columns=(
+        Column("number", _("单号"), sort="number", required=True, cursor_safe=True),
+        Column("title", _("报价名称"), sort="title", cursor_safe=True),
+        Column("customer", _("客户"), sort="customer__name"),
+        Column(
+            "list_total", _("标准价总额"), sort="list_total", default=False, cursor_safe=True, numeric=True
+        ),
+        Column("quoted_total", _("报价总额"), sort="quoted_total", cursor_safe=True, numeric=True),
+        Column("discount", _("整单折扣"), numeric=True),
+        Column("status", _("状态"), sort="status", cursor_safe=True),
+        Column("owner", _("负责人"), sort="owner__display_name"),
+        Column("sent", _("发送时间"), sort="sent_at", default=False),
+        Column("created", _("创建时间"), sort="created_at", default=False, cursor_safe=True),
+    ),
+    filter_params=("q", "status"),
+    date_field="created_at",
+    date_label=_("创建时间"),
+    team_condition=owner_in_department,
+)
+
+LEAD_LIST = ListSpec(
+    key="leads",
+    page_url_name="crm:lead_list",
+    columns=(
+        Column("company", _("公司名称"), sort="company", required=True, cursor_safe=True),
+        Column("contact", _("联系人"), sort="contact_person", default=False, cursor_safe=True),
+        Column("phone", _("联系电话"), default=False),
+        Column("source", _("来源"), sort="source", cursor_safe=True),
+        Column("region", _("大区"), sort="region__name"),
+        Column("industry", _("行业"), sort="industry__name"),
+        Column("assigned_to", _("分配给"), sort="assigned_to__display_name"),
+        Column("status", _("状态"), sort="status", cursor_safe=True),
+        Column("created", _("创建时间"), sort="created_at", default=False, cursor_safe=True),
+    ),
+    filter_params=("q", "status"),
+    owner_field="assigned_to_id",
+    date_field="created_at",
+    date_label=_("创建时间"),
+    team_condition=people_in_department("assigned_to"),
+)
+
 LIST_SPECS = {
-    spec.key: spec for spec in (CUSTOMER_LIST, CONTRACT_LIST, ORDER_LIST, OPPORTUNITY_LIST, CONTACT_LIST)
+    spec.key: spec
+    for spec in (
+        CUSTOMER_LIST,
+        CONTRACT_LIST,
+        ORDER_LIST,
+        OPPORTUNITY_LIST,
+        CONTACT_LIST,
+        QUOTE_LIST,
+        LEAD_LIST,
+    )
 }

@@ -753,6 +753,8 @@ LIST_PAGE_RULES = {
     "orders": can_open_orders,
     "opportunities": can_open_pipeline,
     "contacts": can_open_customers,
+    "quotes": can_open_pipeline,
+    "leads": can_open_pipeline,
 }
 
 

@@ -12,11 +12,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.access import api_open_to
+from common.api import ListToolsMixin
 from common.auth import request_user
 from common.errors import DomainError
 from crm import policy
 from crm.api.imports import ImportJobSerializer, start_job_response
 from crm.api.serializers import CustomerSerializer
+from crm.lists import LEAD_LIST
 from crm.models import Lead, LeadStatus, User
 from crm.services import leads as services
 
@@ -66,11 +68,16 @@ class LeadConvertSerializer(serializers.Serializer):
 
 
 class LeadViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    ListToolsMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     permission_classes = [api_open_to(policy.can_open_pipeline)]
     serializer_class = LeadSerializer
     queryset = Lead.objects.none()
+    list_spec = LEAD_LIST
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         qs = policy.leads_visible_to(request_user(self.request)).select_related("assigned_to")
@@ -80,7 +87,8 @@ class LeadViewSet(
         st = self.request.query_params.get("status")
         if st in LeadStatus.values:
             qs = qs.filter(status=st)
-        return qs
+        # Issue 16: sort, assignee / team / date filters and the total, as on the list page.
+        return self.list_tools(qs) if self.action == "list" else qs
 
     def perform_create(self, serializer):  # type: ignore[no-untyped-def]
         serializer.instance = services.lead_create(by=request_user(self.request), **serializer.validated_data)

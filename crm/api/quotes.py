@@ -9,9 +9,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.access import api_open_to
+from common.api import ListToolsMixin
 from common.auth import request_user
 from crm import policy
 from crm.api.pipeline_common import visible_customer
+from crm.lists import QUOTE_LIST
 from crm.models import Quote, QuoteLine, QuoteStatus
 from crm.selectors import documents_matching
 from crm.services import quotes as services
@@ -91,10 +93,15 @@ class TransitionSerializer(serializers.Serializer):
 
 
 class QuoteViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    ListToolsMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     permission_classes = [api_open_to(policy.can_open_pipeline)]
     queryset = Quote.objects.none()
+    list_spec = QUOTE_LIST
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         qs = policy.quotes_visible_to(request_user(self.request)).select_related("customer")
@@ -106,7 +113,8 @@ class QuoteViewSet(
         st = self.request.query_params.get("status")
         if st in QuoteStatus.values:
             qs = qs.filter(status=st)
-        return qs
+        # Issue 16: sort, owner / team / date filters and the total, as on the list page.
+        return self.list_tools(qs) if self.action == "list" else qs
 
     def get_serializer_class(self):  # type: ignore[no-untyped-def]
         return QuoteListSerializer if self.action == "list" else QuoteSerializer

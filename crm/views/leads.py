@@ -14,11 +14,13 @@ from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
 from crm import policy
+from crm.lists import LEAD_LIST
 from crm.models import Lead, User
 from crm.pipeline_forms import LeadAssignForm, LeadConvertForm, LeadFilterForm, LeadForm, LeadImportForm
 from crm.services import leads as services
 from crm.views.imports import start_import
-from crm.views.paging import page_context
+from crm.views.list_context import list_query_for, list_tools_context
+from crm.views.paging import PAGE_SIZE
 
 
 def _lead_or_404(request: AuthedRequest, pk: int) -> Lead:
@@ -31,16 +33,18 @@ def _lead_or_404(request: AuthedRequest, pk: int) -> Lead:
 @page_open_to(policy.can_open_pipeline)
 def lead_list(request: AuthedRequest) -> HttpResponse:
     form = LeadFilterForm(request.GET or None)
-    qs = policy.leads_visible_to(request.user).select_related(
-        "assigned_to", "region", "industry", "duplicate_of"
-    )
+    qs = policy.leads_visible_to(request.user)
     if form.is_valid():
         if form.cleaned_data["q"]:
             q = form.cleaned_data["q"].strip()
             qs = qs.filter(Q(company__icontains=q) | Q(phone=q))
         if form.cleaned_data["status"]:
             qs = qs.filter(status=form.cleaned_data["status"])
-    return render(request, "crm/lead_list.html", {"form": form, **page_context(request, qs)})
+    # Issue 16: the list tools (sort, assignee / team / dates, total, saved filters, columns).
+    qs, lq = list_query_for(request, LEAD_LIST, qs)
+    rows = qs.select_related("assigned_to", "region", "industry")
+    tools = list_tools_context(request, LEAD_LIST, qs, lq, size=PAGE_SIZE, rows=rows)
+    return render(request, "crm/lead_list.html", {**tools, "form": form})
 
 
 @page_open_to(policy.can_open_pipeline)
