@@ -47,6 +47,7 @@ class Column:
 class ListSpec:
     key: str  # stable id, e.g. "customers": saved filters and column choices are stored under it
     columns: tuple[Column, ...]
+    title: str | Promise = ""  # the list's name, as the menu says it (an export's sheet)
     page_url_name: str = ""  # the list page's URL name (saved filters lead back to it)
     filter_params: tuple[str, ...] = ()  # the list's own filters, kept in the URL and in saved filters
     owner_field: str = "owner_id"

@@ -107,6 +107,12 @@ class ExportLog(models.Model):
         ("customer_list", _("客户名单")),
         ("report_chart", _("报表图表数据")),
         ("sales_report", _("月度销售报表")),
+        ("list_contracts", _("合同列表")),
+        ("list_orders", _("订单列表")),
+        ("list_quotes", _("报价单列表")),
+        ("list_leads", _("线索列表")),
+        ("list_opportunities", _("商机列表")),
+        ("list_contacts", _("联系人列表")),
     ]
 
     kind = models.CharField(_("导出内容"), max_length=50, choices=KINDS)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from common.listtools import Column, ListSpec
 from crm.models import Department
@@ -31,6 +32,7 @@ owner_in_department = people_in_department("owner")
 
 CUSTOMER_LIST = ListSpec(
     key="customers",
+    title=pgettext_lazy("menu", "客户"),
     page_url_name="crm:customer_list",
     columns=(
         Column("name", _("客户名称"), sort="name", required=True, cursor_safe=True),
@@ -52,6 +54,7 @@ CUSTOMER_LIST = ListSpec(
 
 CONTRACT_LIST = ListSpec(
     key="contracts",
+    title=pgettext_lazy("menu", "合同"),
     page_url_name="crm:contract_list",
     columns=(
         Column("number", _("编号"), sort="number", required=True, cursor_safe=True),
@@ -71,6 +74,7 @@ CONTRACT_LIST = ListSpec(
 
 ORDER_LIST = ListSpec(
     key="orders",
+    title=pgettext_lazy("menu", "订单"),
     page_url_name="crm:order_list",
     columns=(
         Column("number", _("订单号"), sort="number", required=True, cursor_safe=True),
@@ -92,6 +96,7 @@ ORDER_LIST = ListSpec(
 
 OPPORTUNITY_LIST = ListSpec(
     key="opportunities",
+    title=pgettext_lazy("menu", "商机"),
     page_url_name="crm:opportunity_list",
     columns=(
         Column("name", _("商机名称"), sort="name", required=True, cursor_safe=True),
@@ -112,6 +117,7 @@ OPPORTUNITY_LIST = ListSpec(
 
 CONTACT_LIST = ListSpec(
     key="contacts",
+    title=pgettext_lazy("menu", "联系人"),
     page_url_name="crm:contact_list",
     columns=(
         Column("name", _("姓名"), sort="name", required=True, cursor_safe=True),
@@ -135,6 +141,7 @@ CONTACT_LIST = ListSpec(
 
 QUOTE_LIST = ListSpec(
     key="quotes",
+    title=pgettext_lazy("menu", "报价单"),
     page_url_name="crm:quote_list",
     columns=(
         Column("number", _("单号"), sort="number", required=True, cursor_safe=True),
@@ -158,6 +165,7 @@ QUOTE_LIST = ListSpec(
 
 LEAD_LIST = ListSpec(
     key="leads",
+    title=pgettext_lazy("menu", "线索"),
     page_url_name="crm:lead_list",
     columns=(
         Column("company", _("公司名称"), sort="company", required=True, cursor_safe=True),

@@ -768,6 +768,18 @@ def can_open_list(user: Any, list_key: str) -> bool:
     return rule is not None and rule(user)
 
 
+# Issue 16: the lists of documents export what the user opens (a rep their own, finance the orders); the
+# lists of customer data — contacts, leads, opportunities (C11 trade secrets) — are a manager privilege,
+# as the customer list's export is. Every export is logged (crm.services.list_export).
+DOCUMENT_LISTS = frozenset({"contracts", "orders", "quotes"})
+
+
+def can_export_list(user: Any, list_key: str) -> bool:
+    if not can_open_list(user, list_key):
+        return False
+    return list_key in DOCUMENT_LISTS or can_export_customers(user)
+
+
 def can_share_list_filters(user: Any) -> bool:
     """A shared filter (场景) shows for everyone who opens the list: managers publish them."""
     return is_manager(user)

@@ -9,7 +9,7 @@ from crm.views import execution_orders as eo_views
 from crm.views import implementation_orders as io_views
 from crm.views import imports as import_views
 from crm.views import leads as lead_views
-from crm.views import list_tools, my_day, outings, reviews
+from crm.views import list_export, list_tools, my_day, outings, reviews
 from crm.views import opportunities as opportunity_views
 from crm.views import orders as order_views
 from crm.views import org as org_views
@@ -29,6 +29,7 @@ urlpatterns = [
     path("customers/export/", views.customer_export, name="customer_export"),
     path("customers/bulk/", views.customer_bulk, name="customer_bulk"),
     # issue 16: list tools (saved filters, columns) for every list that has them
+    path("lists/<slug:key>/export/", list_export.list_export, name="list_export"),
     path("lists/filters/save/", list_tools.list_filter_save, name="list_filter_save"),
     path("lists/filters/delete/", list_tools.list_filter_delete, name="list_filter_delete"),
     path("lists/columns/", list_tools.list_columns_save, name="list_columns_save"),

@@ -84,6 +84,8 @@ PAGES: dict[str, Rule] = {
     "crm:list_filter_save": Rule(c.can_use_list_tools),  # issue 16: the list's own rule decides (404)
     "crm:list_filter_delete": Rule(c.can_use_list_tools),
     "crm:list_columns_save": Rule(c.can_use_list_tools),
+    # issue 16: a list's Excel export (the contracts list here; tests/crm/test_list_export.py the others)
+    "crm:list_export": Rule(lambda user: c.can_export_list(user, "contracts")),
     "crm:customer_create": Rule(c.can_open_customers),
     "crm:customer_detail": Rule(c.can_open_customers, "customer"),
     "crm:customer_edit": Rule(c.can_open_customers, "customer"),
@@ -541,6 +543,7 @@ FIXED_KWARGS: dict[str, dict[str, str]] = {
     "password_reset_confirm": {"uidb64": "MQ", "token": "bad-token"},
     "crm:approval_centre_decide": {"tab": "quotes", "pk": "1"},
     "crm:approval_centre_bulk": {"tab": "quotes"},
+    "crm:list_export": {"key": "contracts"},
 }
 
 ROLES = [*Role.values, "anonymous"]

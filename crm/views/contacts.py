@@ -9,22 +9,14 @@ from django.shortcuts import render
 from common.access import page_open_to
 from common.auth import AuthedRequest
 from crm import policy
-from crm.lists import CONTACT_LIST
 from crm.models import ContactRole
-from crm.selectors import contact_list_for
-from crm.views.list_context import list_query_for, list_tools_context
+from crm.views.list_context import list_tools_context
+from crm.views.list_rows import contact_rows
 from crm.views.paging import PAGE_SIZE
 
 
 @page_open_to(policy.can_open_customers)
 def contact_list(request: AuthedRequest) -> HttpResponse:
-    q = (request.GET.get("q") or "").strip()
-    role = request.GET.get("role") or ""
-    qs = contact_list_for(request.user, q=q, role=role)
-    qs, lq = list_query_for(request, CONTACT_LIST, qs)
-    tools = list_tools_context(
-        request, CONTACT_LIST, qs, lq, size=PAGE_SIZE, rows=qs.select_related("customer__owner")
-    )
-    return render(
-        request, "crm/contact_list.html", {**tools, "q": q, "role": role, "roles": ContactRole.choices}
-    )
+    found = contact_rows(request)
+    tools = list_tools_context(request, found, size=PAGE_SIZE)
+    return render(request, "crm/contact_list.html", {**tools, **found.context, "roles": ContactRole.choices})

@@ -17,15 +17,15 @@ from common.errors import DomainError
 from common.forms import add_domain_error
 from crm import policy
 from crm.forms_sales_tools import EvenPaymentPlanForm
-from crm.lists import CONTRACT_LIST
 from crm.models import Contract, ContractStatus, QuoteStatus
 from crm.pipeline_forms import ContractForm, ContractTransitionForm
 from crm.services import contracts as services
 from crm.services import orders as order_services
 from crm.services import payment_plans as plan_services
 from crm.services.approvals import approval_chain, approval_submitted_text, latest_request_for
-from crm.views.list_context import list_query_for, list_tools_context
-from crm.views.paging import PAGE_SIZE, document_filter
+from crm.views.list_context import list_tools_context
+from crm.views.list_rows import contract_rows
+from crm.views.paging import PAGE_SIZE
 from crm.views.status_history import status_history
 
 
@@ -43,16 +43,11 @@ def _contract_or_404(request: AuthedRequest, pk: int) -> Contract:
 
 @page_open_to(policy.can_open_contracts)
 def contract_list(request: AuthedRequest) -> HttpResponse:
-    # Issue 16: the list tools (sort, owner / team / dates, total, saved filters, columns).
-    qs, q, status = document_filter(request, policy.contracts_visible_to(request.user))
-    qs, lq = list_query_for(request, CONTRACT_LIST, qs)
-    tools = list_tools_context(
-        request, CONTRACT_LIST, qs, lq, size=PAGE_SIZE, rows=qs.select_related("customer", "owner")
-    )
+    # Issue 16: the list tools (sort, owner / team / dates, total, saved filters, columns, export).
+    found = contract_rows(request)
+    tools = list_tools_context(request, found, size=PAGE_SIZE)
     return render(
-        request,
-        "crm/contract_list.html",
-        {**tools, "q": q, "status": status, "statuses": ContractStatus.choices},
+        request, "crm/contract_list.html", {**tools, **found.context, "statuses": ContractStatus.choices}
     )
 
 

@@ -50,7 +50,7 @@ from crm.services import customers as services
 from crm.services import pool_release as release_services
 from crm.services.customer_export import can_export_customers
 from crm.views.customer360 import DEFAULT_TAB, tab_context
-from crm.views.list_context import list_query_for, list_tools_context
+from crm.views.list_context import ListRows, list_query_for, list_tools_context
 
 
 def visible_customer_or_404(request: AuthedRequest, pk: int) -> Customer:
@@ -96,9 +96,9 @@ def customer_list_queryset(
 @page_open_to(policy.can_open_customers)
 def customer_list(request: AuthedRequest) -> HttpResponse:
     form, qs, lq = customer_list_queryset(request)
-    tools = list_tools_context(
-        request, CUSTOMER_LIST, qs, lq, size=settings.CRM_CUSTOMER_LIST_PAGE_SIZE, rows=customer_list_rows(qs)
-    )
+    # the customer list's export is its own (customer_export: managers, logged, also the ticked rows)
+    found = ListRows(CUSTOMER_LIST, qs, lq, customer_list_rows(qs), exported=False)
+    tools = list_tools_context(request, found, size=settings.CRM_CUSTOMER_LIST_PAGE_SIZE)
     # The filter selects as plain (value, label) lists: rendering them through Django's per-option
     # widget templates costs more than the 50 rows of the list itself.
     filter_selects = []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,12 +13,12 @@ from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
 from crm import policy
-from crm.lists import LEAD_LIST
 from crm.models import Lead, User
-from crm.pipeline_forms import LeadAssignForm, LeadConvertForm, LeadFilterForm, LeadForm, LeadImportForm
+from crm.pipeline_forms import LeadAssignForm, LeadConvertForm, LeadForm, LeadImportForm
 from crm.services import leads as services
 from crm.views.imports import start_import
-from crm.views.list_context import list_query_for, list_tools_context
+from crm.views.list_context import list_tools_context
+from crm.views.list_rows import lead_rows
 from crm.views.paging import PAGE_SIZE
 
 
@@ -32,19 +31,10 @@ def _lead_or_404(request: AuthedRequest, pk: int) -> Lead:
 
 @page_open_to(policy.can_open_pipeline)
 def lead_list(request: AuthedRequest) -> HttpResponse:
-    form = LeadFilterForm(request.GET or None)
-    qs = policy.leads_visible_to(request.user)
-    if form.is_valid():
-        if form.cleaned_data["q"]:
-            q = form.cleaned_data["q"].strip()
-            qs = qs.filter(Q(company__icontains=q) | Q(phone=q))
-        if form.cleaned_data["status"]:
-            qs = qs.filter(status=form.cleaned_data["status"])
-    # Issue 16: the list tools (sort, assignee / team / dates, total, saved filters, columns).
-    qs, lq = list_query_for(request, LEAD_LIST, qs)
-    rows = qs.select_related("assigned_to", "region", "industry")
-    tools = list_tools_context(request, LEAD_LIST, qs, lq, size=PAGE_SIZE, rows=rows)
-    return render(request, "crm/lead_list.html", {**tools, "form": form})
+    # Issue 16: the list tools (sort, assignee / team / dates, total, saved filters, columns, export).
+    found = lead_rows(request)
+    tools = list_tools_context(request, found, size=PAGE_SIZE)
+    return render(request, "crm/lead_list.html", {**tools, **found.context})
 
 
 @page_open_to(policy.can_open_pipeline)

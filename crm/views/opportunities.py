@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,13 +16,12 @@ from common.forms import add_domain_error
 from common.stored_files import file_response
 from common.timeutil import local_today
 from crm import policy
-from crm.lists import OPPORTUNITY_LIST
 from crm.models import Opportunity, OpportunityAttachment, PipelineStage
 from crm.pipeline_forms import ActivityForm, AttachmentForm, OpportunityForm, StageForm
 from crm.pipeline_selectors import kanban_columns
-from crm.selectors import matching_or_customer_named
 from crm.services import opportunities as services
-from crm.views.list_context import list_query_for, list_tools_context
+from crm.views.list_context import list_tools_context
+from crm.views.list_rows import opportunity_filter, opportunity_rows
 from crm.views.paging import PAGE_SIZE
 
 # The newest cards of each column; the column's count and amounts cover all of it.
@@ -45,25 +43,19 @@ def _opp_or_404(request: AuthedRequest, pk: int) -> Opportunity:
 @page_open_to(policy.can_open_pipeline)
 def opportunity_list(request: AuthedRequest) -> HttpResponse:
     stages = list(PipelineStage.objects.filter(active=True))
-    qs = policy.opportunities_visible_to(request.user).select_related("customer", "owner")
-    q = (request.GET.get("q") or "").strip()
-    if q:
-        qs = matching_or_customer_named(qs, Q(name__icontains=q), q)
-    stage = request.GET.get("stage") or ""
-    if stage:
-        qs = qs.filter(stage=stage)
     if request.GET.get("view") == "list":
-        # Issue 16: the list tools (sort, owner / team / dates, total, saved filters, columns).
-        qs, lq = list_query_for(request, OPPORTUNITY_LIST, qs)
-        tools = list_tools_context(request, OPPORTUNITY_LIST, qs, lq, size=PAGE_SIZE)
+        # Issue 16: the list tools (sort, owner / team / dates, total, saved filters, columns, export).
+        found = opportunity_rows(request)
+        tools = list_tools_context(request, found, size=PAGE_SIZE)
         names = {s.code: s.label for s in stages}
         for o in tools["rows"]:
             o.stage_name = names.get(o.stage, o.stage)
         return render(
             request,
             "crm/opportunity_list.html",
-            {**tools, "list_url": tools["list_url"] + "?view=list", "stages": stages, "q": q, "stage": stage},
+            {**tools, **found.context, "list_url": tools["list_url"] + "?view=list", "stages": stages},
         )
+    qs, q, stage = opportunity_filter(request)
     shown = [s for s in stages if s.code == stage] if stage else stages
     columns = kanban_columns(qs=qs, stages=shown, per_column=KANBAN_PER_COLUMN, today=local_today())
     return render(

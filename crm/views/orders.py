@@ -14,7 +14,6 @@ from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
 from crm import policy
-from crm.lists import ORDER_LIST
 from crm.models import Category, Order, OrderLine, OrderStatus, Product
 from crm.pipeline_forms import (
     BoardResolutionForm,
@@ -23,13 +22,13 @@ from crm.pipeline_forms import (
     OrderLineFormSet,
     WriteOffForm,
 )
-from crm.selectors import documents_matching
 from crm.services import catalog
 from crm.services import orders as services
 from crm.services import payments as payment_services
 from crm.services.approvals import approval_chain, latest_request_for
 from crm.services.receivables import orders_with_money, writeoff_eligibility
-from crm.views.list_context import list_query_for, list_tools_context
+from crm.views.list_context import list_tools_context
+from crm.views.list_rows import order_rows
 from crm.views.paging import PAGE_SIZE
 
 
@@ -54,22 +53,10 @@ def _order_or_404(request: AuthedRequest, pk: int) -> Order:
 
 @page_open_to(policy.can_open_orders)
 def order_list(request: AuthedRequest) -> HttpResponse:
-    qs = policy.orders_visible_to(request.user)
-    q = (request.GET.get("q") or "").strip()
-    if q:
-        qs = documents_matching(qs, q, titled=False)
-    status = request.GET.get("status") or ""
-    if status:
-        qs = qs.filter(status=status)
-    # Issue 16: the list tools (sort, owner / team / booking dates, total, saved filters, columns).
-    qs, lq = list_query_for(request, ORDER_LIST, qs)
-    rows = orders_with_money(qs).select_related("customer", "owner")
-    tools = list_tools_context(request, ORDER_LIST, qs, lq, size=PAGE_SIZE, rows=rows)
-    return render(
-        request,
-        "crm/order_list.html",
-        {**tools, "q": q, "status": status, "statuses": OrderStatus.choices},
-    )
+    # Issue 16: the list tools (sort, owner / team / booking dates, total, saved filters, columns, export).
+    found = order_rows(request)
+    tools = list_tools_context(request, found, size=PAGE_SIZE)
+    return render(request, "crm/order_list.html", {**tools, **found.context, "statuses": OrderStatus.choices})
 
 
 @page_open_to(policy.can_open_contracts)

@@ -26,13 +26,14 @@ def page_context(request: HttpRequest, qs: QuerySet, *, size: int = PAGE_SIZE) -
 
 
 def document_filter(
-    request: HttpRequest, qs: QuerySet, *, search: Callable[[str], Q] | None = None
+    request: HttpRequest, qs: QuerySet, *, search: Callable[[str], Q] | None = None, titled: bool = True
 ) -> tuple[QuerySet, str, str]:
     """A document list's search and status filter (an unknown status matches nothing). The search is
-    `search(q)`, else a quote's or contract's title, exact number or customer (`documents_matching`)."""
+    `search(q)`, else a quote's or contract's title (`titled`), exact number or customer
+    (`documents_matching`)."""
     q = (request.GET.get("q") or "").strip()
     if q:
-        qs = qs.filter(search(q)) if search is not None else documents_matching(qs, q)
+        qs = qs.filter(search(q)) if search is not None else documents_matching(qs, q, titled=titled)
     status = request.GET.get("status") or ""
     if status:
         qs = qs.filter(status=status)

@@ -13,14 +13,14 @@ from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
 from crm import policy
-from crm.lists import QUOTE_LIST
 from crm.models import Opportunity, Product, Quote, QuoteStatus
 from crm.pipeline_forms import QuoteForm, QuoteLineFormSet
 from crm.services import catalog
 from crm.services import quotes as services
 from crm.services.approvals import approval_chain, approval_submitted_text, latest_request_for
-from crm.views.list_context import list_query_for, list_tools_context
-from crm.views.paging import PAGE_SIZE, document_filter
+from crm.views.list_context import list_tools_context
+from crm.views.list_rows import quote_rows
+from crm.views.paging import PAGE_SIZE
 from crm.views.status_history import status_history
 
 
@@ -33,15 +33,10 @@ def _quote_or_404(request: AuthedRequest, pk: int) -> Quote:
 
 @page_open_to(policy.can_open_pipeline)
 def quote_list(request: AuthedRequest) -> HttpResponse:
-    # Issue 16: the list tools (sort, owner / team / dates, total, saved filters, columns).
-    qs, q, status = document_filter(request, policy.quotes_visible_to(request.user))
-    qs, lq = list_query_for(request, QUOTE_LIST, qs)
-    tools = list_tools_context(
-        request, QUOTE_LIST, qs, lq, size=PAGE_SIZE, rows=qs.select_related("customer", "owner")
-    )
-    return render(
-        request, "crm/quote_list.html", {**tools, "q": q, "status": status, "statuses": QuoteStatus.choices}
-    )
+    # Issue 16: the list tools (sort, owner / team / dates, total, saved filters, columns, export).
+    found = quote_rows(request)
+    tools = list_tools_context(request, found, size=PAGE_SIZE)
+    return render(request, "crm/quote_list.html", {**tools, **found.context, "statuses": QuoteStatus.choices})
 
 
 @page_open_to(policy.can_open_pipeline)
