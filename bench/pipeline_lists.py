@@ -18,9 +18,10 @@ same number of queries at any size. Not part of the test suite.
 Also (issue 16, `--lists` picks some): `/contracts/` + `/api/contracts/` and `/orders/` + `/api/orders/` on
 the global search's contracts and orders (first page, sorted by amount, search), and `/quotes/` +
 `/api/quotes/` and `/leads/` + `/api/leads/` on a quote and a lead per 5 customers, added here (a quote per
-opportunity, a lead named after its customer; first page and search: these lists do not sort and show no
-total). Each list is timed for a rep who owns some of its rows (customers are dealt to the 100 reps by
-`id % 100`) and the first manager (team 0: `id % 100` in 0..9).
+opportunity, a lead named after its customer; first page, a sort and a search), and `/customers/` (first page
+and sorted). Each list is timed for a rep who owns some of its rows (customers are dealt to the 100 reps by
+`id % 100`) and the first manager (team 0: `id % 100` in 0..9), and with `--roles` for the president too
+(every row: a total counted up to the threshold, then estimated).
 """
 
 from __future__ import annotations
@@ -99,6 +100,7 @@ LISTS = [
         0,
         [
             ("first page", {}, False),
+            ("sorted by total", {"sort": "-quoted_total"}, False),
             ("search", {"q": "星河瑞丰"}, False),
         ],
     ),
@@ -110,7 +112,20 @@ LISTS = [
         0,
         [
             ("first page", {}, False),
+            ("sorted by company", {"sort": "company"}, False),
             ("search", {"q": "星河瑞丰"}, False),
+        ],
+    ),
+    (
+        # the customer list, for the president's total: 1M rows, counted up to the threshold, then estimated
+        "customers",
+        "/customers/",
+        "/api/customers/",
+        {},
+        0,
+        [
+            ("first page", {}, False),
+            ("sorted by name", {"sort": "name"}, False),
         ],
     ),
 ]
@@ -182,7 +197,6 @@ def measure(client, path: str, params: dict, n: int) -> dict:  # type: ignore[no
         queries.add(len(ctx.captured_queries))
         sql_times.append(sum(float(q["time"]) for q in ctx.captured_queries) * 1000)
         if response.context:
-            # quotes and leads: keyset pages without a total (no "total" in the context)
             rows, t = len(response.context["rows"]), response.context.get("total")
             total = "—" if t is None else f"{'~' if t.estimated else ''}{t.value:,}"
         else:
@@ -220,18 +234,19 @@ def saved_filter(user, list_key: str, params: dict) -> None:  # type: ignore[no-
     )
 
 
-def run(org: dict, size: int, n: int, lists: list[str]) -> list[dict]:
+def run(org: dict, size: int, n: int, lists: list[str], roles: list[str]) -> list[dict]:
     from django.test import Client
 
     results = []
     # The first rep of team 0 owns the customers with id % 100 == 0: every one has an opportunity
     # (id % 5 == 0), 10,000 in all; their manager's team holds 20,000 of the 200,000. Contracts and
     # orders are timed for the rep of team 0 who owns some (see LISTS).
-    for role in ("rep", "manager"):
+    for role in roles:
         for list_key, page_path, api_path, own, rep_index, variants in LISTS:
             if list_key not in lists:
                 continue
-            user = org["reps"][rep_index] if role == "rep" else org["managers"][0]
+            people = {"rep": org["reps"][rep_index], "manager": org["managers"][0], "president": org["president"]}
+            user = people[role]
             client = Client()
             client.force_login(user)
             for label, params, saved in variants:
@@ -264,8 +279,14 @@ def main() -> None:
         default=",".join(LIST_KEYS),
         help=f"comma-separated lists to time (default: all of {','.join(LIST_KEYS)})",
     )
+    parser.add_argument(
+        "--roles", default="rep,manager", help="rep, manager, president (default: rep,manager)"
+    )
     base.add_database_args(parser)
     args = parser.parse_args()
+    roles = [r.strip() for r in args.roles.split(",") if r.strip()]
+    if set(roles) - {"rep", "manager", "president"}:
+        parser.error("roles are rep, manager and president")
     lists = [k.strip() for k in args.lists.split(",") if k.strip()]
     unknown = sorted(set(lists) - set(LIST_KEYS))
     if unknown:
@@ -275,7 +296,7 @@ def main() -> None:
         secs = add_quotes_and_leads(size)
         print(f"== quotes and leads added in {secs:.0f} s", flush=True)
         print(f"== {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC, load {os.getloadavg()}")
-        rows = run(org, size, args.requests, lists)
+        rows = run(org, size, args.requests, lists, roles)
         print(f"   (load average after measuring: {os.getloadavg()[0]:.1f})")
         print(f"== {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC", flush=True)
         print()
