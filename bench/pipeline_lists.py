@@ -245,8 +245,8 @@ def run(org: dict, size: int, n: int, lists: list[str], roles: list[str]) -> lis
         for list_key, page_path, api_path, own, rep_index, variants in LISTS:
             if list_key not in lists:
                 continue
-            people = {"rep": org["reps"][rep_index], "manager": org["managers"][0], "president": org["president"]}
-            user = people[role]
+            people = {"rep": org["reps"][rep_index], "manager": org["managers"][0]}
+            user = people[role] if role in people else org["president"]
             client = Client()
             client.force_login(user)
             for label, params, saved in variants:
