@@ -174,7 +174,7 @@ LEAD_LIST = ListSpec(
         Column("source", _("来源"), sort="source", cursor_safe=True),
         Column("region", _("大区"), sort="region__name"),
         Column("industry", _("行业"), sort="industry__name"),
-        Column("assigned_to", _("分配给"), sort="assigned_to__display_name"),
+        Column("assigned_to", pgettext_lazy("column", "分配给"), sort="assigned_to__display_name"),
         Column("status", _("状态"), sort="status", cursor_safe=True),
         Column("created", _("创建时间"), sort="created_at", default=False, cursor_safe=True),
     ),
