@@ -48,6 +48,7 @@ urlpatterns = [
     path("leads/", lead_views.lead_list, name="lead_list"),
     path("leads/new/", lead_views.lead_create, name="lead_create"),
     path("leads/import/", lead_views.lead_import, name="lead_import"),
+    path("leads/bulk-assign/", lead_views.lead_bulk_assign, name="lead_bulk_assign"),
     path("imports/", import_views.import_start, name="import_start"),
     path("imports/template/", import_views.import_template, name="import_template"),
     path("imports/<int:pk>/", import_views.import_job, name="import_job"),

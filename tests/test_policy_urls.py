@@ -100,6 +100,7 @@ PAGES: dict[str, Rule] = {
     "crm:lead_list": Rule(c.can_open_pipeline, menu=True),
     "crm:lead_create": Rule(c.can_open_pipeline),
     "crm:lead_import": Rule(c.can_open_pipeline),
+    "crm:lead_bulk_assign": Rule(c.can_open_pipeline),  # issue 16: each lead through lead_assign's rule
     "crm:import_start": Rule(c.can_open_imports),
     "crm:import_template": Rule(c.can_open_imports),
     "crm:import_job": Rule(c.can_open_imports, "import_job"),
@@ -259,6 +260,7 @@ API: dict[str, Rule] = {
     "crm_api:outing-list": Rule(c.can_open_pipeline),
     "crm_api:lead-list": Rule(c.can_open_pipeline),
     "crm_api:lead-import-file": Rule(c.can_open_pipeline),
+    "crm_api:lead-bulk-assign": Rule(c.can_open_pipeline),  # issue 16: each lead through lead_assign
     "crm_api:import-job-list": Rule(c.can_open_imports),
     "crm_api:import-job-detail": Rule(c.can_open_imports, "import_job"),
     "crm_api:lead-detail": Rule(c.can_open_pipeline, "lead"),

@@ -20,6 +20,7 @@ from crm.api.imports import ImportJobSerializer, start_job_response
 from crm.api.serializers import CustomerSerializer
 from crm.lists import LEAD_LIST
 from crm.models import Lead, LeadStatus, User
+from crm.services import customer_bulk as bulk_services
 from crm.services import leads as services
 
 
@@ -61,6 +62,16 @@ class LeadAssignSerializer(serializers.Serializer):
     allow_other_industry = serializers.BooleanField(
         required=False, default=False, help_text="001 第八章: the manager allows a rep outside their industry"
     )
+
+
+class LeadBulkAssignSerializer(serializers.Serializer):
+    lead_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=False)
+    to_user = serializers.IntegerField()
+
+
+class LeadBulkAssignResultSerializer(serializers.Serializer):
+    assigned = serializers.ListField(child=serializers.IntegerField())
+    refused = serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
 
 
 class LeadConvertSerializer(serializers.Serializer):
@@ -117,6 +128,28 @@ class LeadViewSet(
             allow_other_industry=ser.validated_data["allow_other_industry"],
         )
         return Response(LeadSerializer(lead).data)
+
+    @extend_schema(request=LeadBulkAssignSerializer, responses=LeadBulkAssignResultSerializer)
+    @action(detail=False, methods=["post"], url_path="bulk-assign")
+    def bulk_assign(self, request: Request) -> Response:
+        """Issue 16: a manager hands leads to one member of the team, each through lead_assign; the refused
+        ones are listed with the reason (the others are assigned)."""
+        ser = LeadBulkAssignSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        user = request_user(request)
+        to_user = policy.lead_assignees(user).filter(pk=ser.validated_data["to_user"]).first()
+        if to_user is None:
+            message = _("只能分配给您团队中的成员。")
+            raise DomainError(message, code="not_allowed", field="to_user", status=403)
+        result = bulk_services.leads_bulk_assign(
+            lead_ids=ser.validated_data["lead_ids"], to_user=to_user, by=user
+        )
+        return Response(
+            {
+                "assigned": [lead.pk for lead in result.done],
+                "refused": [{"lead": name, "reason": reason} for name, reason in result.refused],
+            }
+        )
 
     @extend_schema(request=LeadConvertSerializer, responses=CustomerSerializer)
     @action(detail=True, methods=["post"])

@@ -5,14 +5,13 @@ former owner and their manager); this module decides, per customer, whether the 
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from common.errors import DomainError
 from crm import policy
 from crm.models import Contract, Customer, Opportunity, User
-from crm.services.customer_bulk import BulkResult
+from crm.services.customer_bulk import BulkResult, bulk_selection_check
 from crm.services.pool import CONTRACT_EXEMPT_STATUSES, OPPORTUNITY_EXEMPT_STAGES, pool_release_by_hand
 
 REASON_MAX = 200  # PoolRelease.reason
@@ -52,12 +51,7 @@ def customers_release_to_pool(*, customer_ids: list[int], reason: str, by: User)
     if not policy.can_release_to_pool(by):
         raise DomainError(_("只有销售经理可以把客户释放到公海。"), code="forbidden", status=403)
     reason = _clean_reason(reason)
-    if not customer_ids:
-        raise DomainError(_("请先勾选客户。"), code="nothing_selected")
-    if len(customer_ids) > settings.CRM_LIST_BULK_MAX:
-        raise DomainError(
-            _("一次最多处理 %(n)d 个客户。") % {"n": settings.CRM_LIST_BULK_MAX}, code="too_many_selected"
-        )
+    bulk_selection_check(customer_ids, nothing=_("请先勾选客户。"), too_many=_("一次最多处理 %(n)d 个客户。"))
     result = BulkResult()
     with transaction.atomic():
         visible_ids = list(policy.customer_scope(by).filter(pk__in=customer_ids).values_list("pk", flat=True))

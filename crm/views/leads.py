@@ -5,16 +5,21 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from common.access import page_open_to
 from common.auth import AuthedRequest
 from common.errors import DomainError
 from common.forms import add_domain_error
+from common.listtools import clean_saved_query
 from crm import policy
+from crm.lists import LEAD_LIST
 from crm.models import Lead, User
 from crm.pipeline_forms import LeadAssignForm, LeadConvertForm, LeadForm, LeadImportForm
+from crm.services import customer_bulk as bulk_services
 from crm.services import leads as services
 from crm.views.imports import start_import
 from crm.views.list_context import list_tools_context
@@ -34,7 +39,39 @@ def lead_list(request: AuthedRequest) -> HttpResponse:
     # Issue 16: the list tools (sort, assignee / team / dates, total, saved filters, columns, export).
     found = lead_rows(request)
     tools = list_tools_context(request, found, size=PAGE_SIZE)
-    return render(request, "crm/lead_list.html", {**tools, **found.context})
+    # a manager hands the ticked leads to one member of the team (each through lead_assign)
+    assignees = list(policy.lead_assignees(request.user))
+    return render(request, "crm/lead_list.html", {**tools, **found.context, "assignees": assignees})
+
+
+@page_open_to(policy.can_open_pipeline)
+@require_POST
+def lead_bulk_assign(request: AuthedRequest) -> HttpResponse:
+    back = reverse("crm:lead_list") + "?" + clean_saved_query(LEAD_LIST, request.POST.get("back", ""))
+    ids = [int(raw) for raw in request.POST.getlist("ids") if raw.isdigit()]
+    to_user = policy.lead_assignees(request.user).filter(pk=_digits(request.POST.get("to_user"))).first()
+    if to_user is None:
+        messages.error(request, _("请选择接收线索的团队成员。"))
+        return redirect(back)
+    try:
+        result = bulk_services.leads_bulk_assign(lead_ids=ids, to_user=to_user, by=request.user)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return redirect(back)
+    if result.done:
+        n = len(result.done)
+        messages.success(
+            request,
+            ngettext("已将 %(n)d 条线索分配给%(user)s。", "已将 %(n)d 条线索分配给%(user)s。", n)
+            % {"n": n, "user": to_user},
+        )
+    for name, reason in result.refused:
+        messages.error(request, _("%(lead)s：%(reason)s") % {"lead": name, "reason": reason})
+    return redirect(back)
+
+
+def _digits(raw: str | None) -> int:
+    return int(raw) if raw and raw.isdigit() else 0
 
 
 @page_open_to(policy.can_open_pipeline)

@@ -184,3 +184,85 @@ def test_leads_page_queries_do_not_grow_with_the_list(client_for, org):
     for i in range(1, 8):
         lead(org.rep_a1 if i % 2 else org.rep_a2, f"公司{i}", by=org.manager_a)
     assert _queries(client, LEADS, {"sort": "assigned_to"}) == few
+
+
+# --- bulk assignment of leads ------------------------------------------------------------------------
+
+
+def test_a_manager_assigns_the_ticked_leads_and_hears_why_one_was_refused(client_for, org):
+    from crm.models import Customer
+
+    new_one = lead(None, "新线索甲", by=org.manager_a)
+    other = lead(org.rep_a1, "新线索乙", by=org.manager_a)
+    converted = lead(org.rep_a1, "已转化", by=org.manager_a)
+    converted.status, converted.customer = LeadStatus.CONVERTED, CustomerFactory(owner=org.rep_a1)
+    converted.save()
+    elsewhere = lead(org.rep_b1, "乙队线索", by=org.manager_b)
+    client = client_for(org.manager_a)
+    page = client.get(LEADS).content.decode()
+    assert reverse("crm:lead_bulk_assign") in page and 'name="ids"' in page
+    response = client.post(
+        reverse("crm:lead_bulk_assign"),
+        {
+            "ids": [new_one.pk, other.pk, converted.pk, elsewhere.pk],
+            "to_user": org.rep_a2.pk,
+            "back": "status=new",
+        },
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == f"{LEADS}?status=new"
+    text = response.content.decode()
+    assert "已将 2 条线索分配给销售甲二。" in text
+    assert "已转化：线索已转为客户。" in text
+    assert f"#{elsewhere.pk}：线索不存在或您无权查看。" in text
+    assert sorted(Lead.objects.filter(assigned_to=org.rep_a2).values_list("company", flat=True)) == [
+        "新线索乙",
+        "新线索甲",
+    ]
+    assert Lead.objects.get(pk=converted.pk).assigned_to == org.rep_a1
+    assert Lead.objects.get(pk=elsewhere.pk).assigned_to == org.rep_b1
+    assert Customer.objects.count() == 1  # nothing else created
+
+
+def test_a_rep_has_no_bulk_assignment_and_a_forged_post_changes_nothing(client_for, org):
+    mine = lead(org.rep_a1, "我的线索", by=org.manager_a)
+    client = client_for(org.rep_a1)
+    assert reverse("crm:lead_bulk_assign") not in client.get(LEADS).content.decode()
+    response = client.post(
+        reverse("crm:lead_bulk_assign"), {"ids": [mine.pk], "to_user": org.rep_a2.pk}, follow=True
+    )
+    assert "请选择接收线索的团队成员。" in response.content.decode()
+    assert Lead.objects.get(pk=mine.pk).assigned_to == org.rep_a1
+
+
+def test_bulk_assignment_needs_a_ticked_lead(client_for, org):
+    response = client_for(org.manager_a).post(
+        reverse("crm:lead_bulk_assign"), {"to_user": org.rep_a2.pk}, follow=True
+    )
+    assert "请先勾选线索。" in response.content.decode()
+
+
+def test_leads_bulk_assign_api(api_for, org):
+    first = lead(None, "甲", by=org.manager_a)
+    second = lead(org.rep_b1, "乙队", by=org.manager_b)
+    api = api_for(org.manager_a)
+    body = api.post(
+        "/api/leads/bulk-assign/",
+        {"lead_ids": [first.pk, second.pk], "to_user": org.rep_a1.pk},
+        format="json",
+    ).json()
+    assert body == {
+        "assigned": [first.pk],
+        "refused": [{"lead": f"#{second.pk}", "reason": "线索不存在或您无权查看。"}],
+    }
+    assert Lead.objects.get(pk=first.pk).assigned_to == org.rep_a1
+    outside = api.post(
+        "/api/leads/bulk-assign/", {"lead_ids": [first.pk], "to_user": org.rep_b1.pk}, format="json"
+    )
+    assert outside.status_code == 403 and Lead.objects.get(pk=first.pk).assigned_to == org.rep_a1
+    assert (
+        api.post(
+            "/api/leads/bulk-assign/", {"lead_ids": [], "to_user": org.rep_a1.pk}, format="json"
+        ).status_code
+        == 400
+    )
