@@ -31,6 +31,9 @@ SEARCH_INDEXES: list[tuple[str, str]] = [
     ("contract_number_trgm_idx", "ON crm_contract USING gin ((UPPER(number::text)) gin_trgm_ops)"),
     ("contract_title_trgm_idx", "ON crm_contract USING gin ((UPPER(title::text)) gin_trgm_ops)"),
     ("order_number_trgm_idx", "ON crm_order USING gin ((UPPER(number::text)) gin_trgm_ops)"),
+    ("quote_number_trgm_idx", "ON crm_quote USING gin ((UPPER(number::text)) gin_trgm_ops)"),
+    ("quote_title_trgm_idx", "ON crm_quote USING gin ((UPPER(title::text)) gin_trgm_ops)"),
+    ("lead_company_trgm_idx", "ON crm_lead USING gin ((UPPER(company::text)) gin_trgm_ops)"),
 ]
 
 
@@ -42,6 +45,12 @@ MODEL_INDEXES: list[tuple[str, str]] = [
     ("crm.Opportunity", "opportunity_amount_id_idx"),
     ("crm.Opportunity", "opportunity_registered_id_idx"),
     ("crm.Opportunity", "opportunity_owner_stage_idx"),
+    # whoever sees everything sorts the whole table (crm 0034)
+    ("crm.Customer", "customer_name_id_idx"),
+    ("crm.Contract", "contract_amount_id_idx"),
+    ("crm.Order", "order_total_id_idx"),
+    ("crm.Quote", "quote_total_id_idx"),
+    ("crm.Lead", "lead_company_id_idx"),
 ]
 
 

@@ -148,6 +148,8 @@ class Customer(TimeStampedModel):
             ),
         ]
         indexes = [
+            # Issue 16: the whole book sorted by name (the president, admins) reads this index in order.
+            models.Index(fields=["name", "id"], name="customer_name_id_idx"),
             models.Index(fields=["owner", "-id"], name="customer_owner_id_idx"),
             models.Index(fields=["owner", "last_contacted_at"], name="customer_owner_contact_idx"),
             # The review queue and its menu badge (C5), oldest first: without these the badge reads and

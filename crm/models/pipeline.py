@@ -115,6 +115,8 @@ class Lead(TimeStampedModel):
         verbose_name = _("线索")
         verbose_name_plural = pgettext_lazy("menu", "线索")
         ordering = ["-id"]
+        # Issue 16: every lead sorted by company (crm/signals.py MODEL_INDEXES: CONCURRENTLY on PostgreSQL).
+        indexes = [models.Index(fields=["company", "id"], name="lead_company_id_idx")]
 
     def __str__(self) -> str:
         return self.company
@@ -277,6 +279,8 @@ class Quote(TimeStampedModel):
         verbose_name = _("报价单")
         verbose_name_plural = _("报价单")
         ordering = ["-id"]
+        # Issue 16: every quote sorted by its total (crm/signals.py MODEL_INDEXES: CONCURRENTLY on PG).
+        indexes = [models.Index(fields=["quoted_total", "id"], name="quote_total_id_idx")]
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"

@@ -138,6 +138,9 @@ class Contract(TimeStampedModel):
         verbose_name = _("合同")
         verbose_name_plural = _("合同")
         ordering = ["-id"]
+        # Issue 16: whoever sees every contract sorts them by amount from this index (built CONCURRENTLY
+        # on PostgreSQL, crm/signals.py MODEL_INDEXES).
+        indexes = [models.Index(fields=["amount", "id"], name="contract_amount_id_idx")]
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
@@ -242,6 +245,8 @@ class Order(TimeStampedModel):
                 name="order_open_owner_idx",
                 condition=models.Q(status="booked", total__gt=models.F("cleared_amount")),
             ),
+            # Issue 16: every order sorted by amount (finance, the president) reads this index in order.
+            models.Index(fields=["total", "id"], name="order_total_id_idx"),
         ]
 
     def __str__(self) -> str:

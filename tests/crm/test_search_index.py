@@ -45,6 +45,9 @@ def test_index_handler_is_idempotent():
         ("Contract", {"number__icontains": "HT0012"}, "contract_number_trgm_idx"),
         ("Contract", {"title__icontains": "年度服务"}, "contract_title_trgm_idx"),
         ("Order", {"number__icontains": "SO0012"}, "order_number_trgm_idx"),
+        ("Quote", {"number__icontains": "Q2026"}, "quote_number_trgm_idx"),
+        ("Quote", {"title__icontains": "年度报价"}, "quote_title_trgm_idx"),
+        ("Lead", {"company__icontains": "星河"}, "lead_company_trgm_idx"),
     ],
 )
 def test_global_search_conditions_each_have_an_index(model, lookup, index):  # type: ignore[no-untyped-def]
