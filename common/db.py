@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import connections
 
 
@@ -44,3 +46,29 @@ def truncate_guard_sql(*tables: str) -> str:
             f"    FOR EACH STATEMENT EXECUTE FUNCTION common_refuse_truncate();\n"
         )
     return "\n".join(parts)
+
+
+def indexes_built_after_migrate(app_label: str, indexes: list[tuple[str, Any]]) -> Any:
+    """A migration operation for list indexes on big tables: the indexes (model name, models.Index) enter
+    the migration state; on PostgreSQL the database gets them after `migrate`, CONCURRENTLY (the app's
+    post-migrate handler, e.g. crm.signals.ensure_search_indexes), so a table of millions keeps taking
+    writes; other databases (SQLite: tests, the demo) build them in the migration."""
+    from django.db import migrations
+
+    def create_unless_postgres(apps: Any, schema_editor: Any) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            return
+        for model_name, index in indexes:
+            schema_editor.add_index(apps.get_model(app_label, model_name), index)
+
+    def drop(apps: Any, schema_editor: Any) -> None:
+        for model_name, index in indexes:
+            if schema_editor.connection.vendor == "postgresql":
+                schema_editor.execute(f"DROP INDEX IF EXISTS {schema_editor.quote_name(index.name)}")
+            else:
+                schema_editor.remove_index(apps.get_model(app_label, model_name), index)
+
+    return migrations.SeparateDatabaseAndState(
+        state_operations=[migrations.AddIndex(model_name=name, index=index) for name, index in indexes],
+        database_operations=[migrations.RunPython(create_unless_postgres, drop)],
+    )

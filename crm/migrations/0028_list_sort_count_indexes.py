@@ -5,6 +5,8 @@
 
 from django.db import migrations, models
 
+from common.db import indexes_built_after_migrate
+
 INDEXES = [
     ("contact", models.Index(fields=["customer", "role"], name="contact_customer_role_idx")),
     ("opportunity", models.Index(fields=["amount", "id"], name="opportunity_amount_id_idx")),
@@ -13,31 +15,9 @@ INDEXES = [
 ]
 
 
-def create_unless_postgres(apps, schema_editor):  # type: ignore[no-untyped-def]
-    if schema_editor.connection.vendor == "postgresql":
-        return  # built CONCURRENTLY after migrate (crm/signals.py)
-    for model_name, index in INDEXES:
-        schema_editor.add_index(apps.get_model("crm", model_name), index)
-
-
-def drop(apps, schema_editor):  # type: ignore[no-untyped-def]
-    for model_name, index in INDEXES:
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(f"DROP INDEX IF EXISTS {schema_editor.quote_name(index.name)}")
-        else:
-            schema_editor.remove_index(apps.get_model("crm", model_name), index)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("crm", "0027_merge_rollup_raw_indexes"),
     ]
 
-    operations = [
-        migrations.SeparateDatabaseAndState(
-            state_operations=[
-                migrations.AddIndex(model_name=model_name, index=index) for model_name, index in INDEXES
-            ],
-            database_operations=[migrations.RunPython(create_unless_postgres, drop)],
-        ),
-    ]
+    operations = [indexes_built_after_migrate("crm", INDEXES)]
