@@ -1,4 +1,6 @@
-"""Benchmark: the customer list's Excel export (issue 16) of 100,000 customers, beside its floor.
+"""Benchmark: the customer list's Excel export (issue 16) of 100,000 customers, beside its floor; with
+`--list contracts` (orders, quotes, …) another list's export (`/lists/<list>/export/`) on a database
+`bench-pipeline-lists --keep` left.
 
     make bench-customer-export                          # 100k customers, the president exports them all
     .venv/bin/python bench/customer_export.py --size 20000
@@ -25,9 +27,17 @@ from collections.abc import Callable
 import customer_list as base  # bench/ is the script's own directory; sets DATABASE_URL
 
 
-def export_app(client) -> Callable[[], int]:  # type: ignore[no-untyped-def]
+def export_url(list_key: str) -> tuple[str, dict[str, str]]:
+    if list_key == "customers":
+        return "/customers/export/", {"file": "xlsx"}
+    return f"/lists/{list_key}/export/", {}
+
+
+def export_app(client, list_key: str = "customers") -> Callable[[], int]:  # type: ignore[no-untyped-def]
+    path, params = export_url(list_key)
+
     def run() -> int:
-        response = client.get("/customers/export/", {"file": "xlsx"})
+        response = client.get(path, params)
         assert response.status_code == 200, response.status_code
         size = sum(len(chunk) for chunk in response.streaming_content)
         response.close()
@@ -73,6 +83,19 @@ def floor_rows(user) -> list[list[str]]:  # type: ignore[no-untyped-def]
     return rows
 
 
+def floor_rows_of_list(client, list_key: str) -> list[list]:  # type: ignore[no-untyped-def]
+    """Another list's cells, read back from one export (not timed): the floor writes the same values."""
+    import io
+
+    from openpyxl import load_workbook
+
+    path, params = export_url(list_key)
+    response = client.get(path, params)
+    assert response.status_code == 200, response.status_code
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True).active
+    return [list(r) for r in sheet.iter_rows(values_only=True)]
+
+
 def timed(fn: Callable[[], int]) -> tuple[float, float, int]:
     c0, w0 = time.process_time(), time.perf_counter()
     size = fn()
@@ -94,6 +117,12 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--who", choices=("president", "manager"), default="president")
     parser.add_argument("--rounds", type=int, default=2, help="timed rounds of each (best is kept)")
+    parser.add_argument(
+        "--list",
+        default="customers",
+        choices=("customers", "contracts", "orders", "quotes", "leads", "opportunities", "contacts"),
+        help="which list's export (issue 16: every list exports; the others need bench-pipeline-lists --keep)",
+    )
     base.add_database_args(parser)
     args = parser.parse_args()
     try:
@@ -111,20 +140,21 @@ def main() -> None:
             base.analyze()
             print(f"== {args.size:,} customers loaded in {secs:.0f} s", flush=True)
         user = org["president"] if args.who == "president" else org["managers"][3]
-        rows = floor_rows(user)
-        print(
-            f"== {Customer.objects.count():,} customers; the {args.who} exports {len(rows) - 1:,} rows; "
-            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
-            flush=True,
-        )
         client = Client()
         client.force_login(user)
-        app, floor = export_app(client), export_floor(rows)
+        rows = floor_rows(user) if args.list == "customers" else floor_rows_of_list(client, args.list)
+        print(
+            f"== {Customer.objects.count():,} customers; the {args.who} exports {len(rows) - 1:,} rows "
+            f"of {args.list}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
+            flush=True,
+        )
+        app, floor = export_app(client, args.list), export_floor(rows)
         results: dict[str, list[tuple[float, float, int]]] = {"app": [], "floor": []}
         for _ in range(args.rounds):  # interleaved, so both see the same machine
             results["app"].append(timed(app))
             results["floor"].append(timed(floor))
-        logged = ExportLog.objects.filter(kind="customer_list").order_by("-id").first()
+        kind = "customer_list" if args.list == "customers" else f"list_{args.list}"
+        logged = ExportLog.objects.filter(kind=kind).order_by("-id").first()
         peaks = {"app": peak_mb(app), "floor": peak_mb(floor)}
         print(f"   (load average after measuring: {os.getloadavg()[0]:.1f})")
         print()
