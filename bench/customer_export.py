@@ -121,7 +121,7 @@ def main() -> None:
         "--list",
         default="customers",
         choices=("customers", "contracts", "orders", "quotes", "leads", "opportunities", "contacts"),
-        help="which list's export (issue 16: every list exports; the others need bench-pipeline-lists --keep)",
+        help="which list's export (the lists but customers need a bench-pipeline-lists --keep database)",
     )
     base.add_database_args(parser)
     args = parser.parse_args()
