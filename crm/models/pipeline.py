@@ -288,14 +288,20 @@ class Quote(TimeStampedModel):
     @property
     def price_ratio(self) -> Decimal:
         """Quoted ÷ list (0.45 = 4.5折), exact to 6 places, half-up."""
-        if not self.list_total:
-            return Decimal("1")
-        return (self.quoted_total / self.list_total).quantize(Decimal("0.000001"))
+        return quote_price_ratio(self.list_total, self.quoted_total)
 
     @property
     def discount_ratio(self) -> Decimal:
         """The whole quote's discount off list as a fraction (0.1 = 10% off)."""
         return 1 - self.price_ratio
+
+
+def quote_price_ratio(list_total: Decimal, quoted_total: Decimal) -> Decimal:
+    """A quote's quoted ÷ list total, exact to 6 places (1 when it has no list total); also for rows read
+    as plain values (the list's export)."""
+    if not list_total:
+        return Decimal("1")
+    return (quoted_total / list_total).quantize(Decimal("0.000001"))
 
 
 class QuoteLine(models.Model):
