@@ -40,9 +40,7 @@ from crm.services import customers as customer_services
 from crm.services import pool as pool_services
 from crm.services import tasks as task_services
 
-# --------------------------------------------------------------------------------------------------
-# Who someone is
-# --------------------------------------------------------------------------------------------------
+# ---- Who someone is ---------------------------------------------------------------------------------
 
 
 def is_signed_in(user: Any) -> bool:
@@ -90,9 +88,7 @@ def has_team_role(user: User) -> bool:
     )
 
 
-# --------------------------------------------------------------------------------------------------
-# Scopes: which rows a user sees (C11)
-# --------------------------------------------------------------------------------------------------
+# ---- Scopes: which rows a user sees (C11) -----------------------------------------------------------
 
 
 def team_member_ids(user: User) -> set[int]:
@@ -368,9 +364,7 @@ def search_scope(user: Any) -> SearchScope | None:
     return search_scope_from_extensions(user=user)
 
 
-# --------------------------------------------------------------------------------------------------
-# Pages a role may open
-# --------------------------------------------------------------------------------------------------
+# ---- Pages a role may open --------------------------------------------------------------------------
 
 
 def can_search(user: Any) -> bool:
@@ -514,9 +508,7 @@ def can_open_admin(user: Any) -> bool:
     return is_signed_in(user) and bool(user.is_staff)
 
 
-# --------------------------------------------------------------------------------------------------
-# Actions on an object
-# --------------------------------------------------------------------------------------------------
+# ---- Actions on an object ---------------------------------------------------------------------------
 
 
 def can_view_customer(user: Any, customer: Customer) -> bool:
@@ -690,7 +682,7 @@ def can_assign_lead_to(user: Any, to_user: User) -> bool:
     return len(members) > 1 and to_user.pk in members
 
 
-# ---- imports (issue 16/17) -------------------------------------------------------------------------
+# ---- imports (issue 16/17) --------------------------------------------------------------------------
 
 
 def can_import(user: Any, kind: str) -> bool:
@@ -742,9 +734,7 @@ def receivables_visible_to(user: Any) -> QuerySet[Order]:
     return receivables(user=user)
 
 
-# --------------------------------------------------------------------------------------------------
-# List tools (issue 16): saved filters, column choice, owner/team filters, bulk actions
-# --------------------------------------------------------------------------------------------------
+# ---- List tools (issue 16): saved filters, column choice, owner/team filters, bulk actions ----------
 
 # Which page rule opens each list that has the list tools (the key its saved filters are stored under).
 LIST_PAGE_RULES = {
@@ -768,16 +758,13 @@ def can_open_list(user: Any, list_key: str) -> bool:
     return rule is not None and rule(user)
 
 
-# Issue 16: the lists of documents export what the user opens (a rep their own, finance the orders); the
-# lists of customer data — contacts, leads, opportunities (C11 trade secrets) — are a manager privilege,
-# as the customer list's export is. Every export is logged (crm.services.list_export).
 DOCUMENT_LISTS = frozenset({"contracts", "orders", "quotes"})
 
 
 def can_export_list(user: Any, list_key: str) -> bool:
-    if not can_open_list(user, list_key):
-        return False
-    return list_key in DOCUMENT_LISTS or can_export_customers(user)
+    """A list of documents exports what the user opens (a rep their own, finance the orders); contacts,
+    leads and opportunities (C11 customer data) are a manager privilege, as the customer list's export."""
+    return can_open_list(user, list_key) and (list_key in DOCUMENT_LISTS or can_export_customers(user))
 
 
 def can_share_list_filters(user: Any) -> bool:
