@@ -92,9 +92,9 @@ def _raw_rows(qs: QuerySet[Any], chunk: int = 20000) -> Iterable[tuple[Any, ...]
     per-row converters, which dominate at hundreds of thousands of rows (psycopg already returns
     Decimal/date). Column order = the values() fields, then the annotations.
 
-    Inside a transaction on PostgreSQL the rows come through a server-side cursor read ahead by a
-    worker thread (`_read_ahead`): the database computes the next chunk while the caller files this
-    one. The caller must not use the connection until it has read every row."""
+    Inside a transaction on PostgreSQL the rows are streamed and read ahead by a worker thread
+    (`_read_ahead`): the database computes the next rows while the caller files these. The caller must
+    not use the connection until it has read every row."""
     if connection.vendor != "postgresql":  # SQLite's driver returns floats: go through the ORM
         for item in qs.iterator(chunk_size=chunk):
             yield tuple(item.values()) if isinstance(item, dict) else item
@@ -113,8 +113,15 @@ def _raw_rows(qs: QuerySet[Any], chunk: int = 20000) -> Iterable[tuple[Any, ...]
 
 
 def _read_ahead(sql: str, params: Any, chunk: int) -> Iterable[tuple[Any, ...]]:
-    """The rows of `sql` from a server-side cursor, fetched `chunk` at a time by a worker thread one
-    or two chunks ahead of the caller (PostgreSQL, inside a transaction)."""
+    """The rows of `sql`, streamed by a worker thread one or two chunks of `chunk` rows ahead of the
+    caller (PostgreSQL, inside a transaction).
+
+    The query is streamed (libpq's chunked rows, psycopg `stream(size=…)`), not fetched from a
+    server-side cursor: PostgreSQL computes and sends the rows without waiting to be asked for the
+    next chunk, so its aggregation runs on the other core while this process loads and files rows (a
+    cursor's FETCH left the database idle while the worker loaded each chunk). A caller that stops
+    early lets the worker read the rest of the result, so the transaction is left as it was (no
+    cancelled statement)."""
     connection.ensure_connection()
     raw = connection.connection
     chunks: queue.Queue[list[tuple[Any, ...]] | BaseException | None] = queue.Queue(maxsize=2)
@@ -122,12 +129,16 @@ def _read_ahead(sql: str, params: Any, chunk: int) -> Iterable[tuple[Any, ...]]:
 
     def fetch() -> None:
         try:
-            with raw.cursor(name="commission_rows") as cur:
-                cur.execute(sql, params)
-                while not stop.is_set():
-                    rows = cur.fetchmany(chunk)
-                    if not rows:
-                        break
+            with raw.cursor() as cur:
+                rows: list[tuple[Any, ...]] = []
+                for row in cur.stream(sql, params, size=chunk):
+                    if stop.is_set():
+                        continue  # the caller stopped: read to the end, keep nothing
+                    rows.append(row)
+                    if len(rows) >= chunk:
+                        chunks.put(rows)
+                        rows = []
+                if rows and not stop.is_set():
                     chunks.put(rows)
         except BaseException as exc:  # handed to the caller's thread
             chunks.put(exc)
@@ -143,7 +154,7 @@ def _read_ahead(sql: str, params: Any, chunk: int) -> Iterable[tuple[Any, ...]]:
             yield from rows
     finally:
         stop.set()
-        while worker.is_alive():  # a caller that stopped early: let the worker finish and close
+        while worker.is_alive():  # a caller that stopped early: let the worker finish
             with contextlib.suppress(queue.Empty):
                 chunks.get(timeout=0.05)
         worker.join()
