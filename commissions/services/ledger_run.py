@@ -176,7 +176,7 @@ def _ledger_recalculate(*, period: dt.date) -> LedgerRun:
     # same way by the clawbacks (`collection.clawbacks_create`), the difference booked in an open month.
     factors = order_net_factors()
     start, end = _period_bounds(period)
-    month = _MonthFacts.load(period)
+    month = _MonthFacts.load(period, fingerprints=True)
     t = run.lap("aggregate_sql_and_split", t)
     collected = set(
         collected_orders().filter(booked_at__gte=start, booked_at__lt=end).values_list("pk", flat=True)
@@ -227,7 +227,10 @@ class _MonthFacts:
     names: dict[int, str]
 
     @classmethod
-    def load(cls, period: dt.date, *, payees: set[str] | None = None) -> _MonthFacts:
+    def load(
+        cls, period: dt.date, *, payees: set[str] | None = None, fingerprints: bool = False
+    ) -> _MonthFacts:
+        """`fingerprints`: the aggregated rows carry the database's hash of each (for `inputs_digest`)."""
         from crm.models import Order, User
         from partners.models import Partner
 
@@ -240,7 +243,9 @@ class _MonthFacts:
             c["type"] not in PERIOD_COMPONENTS for p in all_plans for c in p.definition.get("components", [])
         )
         categories = plan_categories(p.definition for p in all_plans)
-        slices = _period_slices(period, by_category=by_category, payees=payees, categories=categories)
+        slices = _period_slices(
+            period, by_category=by_category, payees=payees, categories=categories, fingerprints=fingerprints
+        )
         if payees is not None:  # only these payees' months are complete in the slices
             slices.by_payee = {k: v for k, v in slices.by_payee.items() if k in payees}
         by_payee = slices.by_payee
