@@ -41,6 +41,7 @@ from commissions.models import (
 from commissions.selectors import PlanDirectory, period_is_closed
 from commissions.services.collection import clawbacks_create, collected_orders, commission_payable_refresh
 from commissions.services.ledger_upsert import _LineWriter, inputs_digest
+from commissions.services.ledger_writing import calculations_update
 from commissions.services.sales_facts import (
     _period_bounds,
     _period_slices,
@@ -406,7 +407,7 @@ def _calculations_upsert(period: dt.date, calcs: list[PeriodCalculation]) -> Non
             c.pk = old.pk
             changed_calcs.append(c)
     PeriodCalculation.objects.bulk_create(new_calcs, batch_size=500)
-    PeriodCalculation.objects.bulk_update(changed_calcs, ["plan", "sales", "total", "result"], batch_size=500)
+    calculations_update(changed_calcs)
 
 
 def _allocate(

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any, cast
 from django.db import connection
 from django.utils import timezone
 
-from commissions.models import CommissionLine, LineKind, LineStatus
+from commissions.models import CommissionLine, LineKind, LineStatus, PeriodCalculation
 
 if TYPE_CHECKING:
-    from django.db.models import Field
+    from django.db.models import Field, JSONField
 
 BATCH = 5000
 
@@ -122,6 +122,32 @@ def lines_update(lines: list[CommissionLine], fields: list[str]) -> None:
             [LineStatus.PENDING.value, LineStatus.PAYABLE.value],
         )
         cursor.execute("DROP TABLE _cline_update")
+
+
+def calculations_update(calcs: list[PeriodCalculation]) -> None:
+    """Write the plan, sales, total and result of these month calculations (by pk) in one statement on
+    PostgreSQL — an UPDATE from arrays: Django's bulk_update builds a CASE per row and field, ≈ 0.5 s
+    for the 1,000 calculations of the benchmark month — elsewhere with bulk_update."""
+    if not calcs:
+        return
+    if connection.vendor != "postgresql":
+        PeriodCalculation.objects.bulk_update(calcs, ["plan", "sales", "total", "result"], batch_size=500)
+        return
+    encoder = cast("JSONField[Any]", PeriodCalculation._meta.get_field("result")).encoder
+    table = PeriodCalculation._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS c SET plan_id = u.plan_id, sales = u.sales, total = u.total, "
+            "result = u.result FROM unnest(%s::bigint[], %s::bigint[], %s::numeric[], %s::numeric[], "
+            "%s::jsonb[]) AS u (id, plan_id, sales, total, result) WHERE c.id = u.id",
+            [
+                [c.pk for c in calcs],
+                [c.plan_id for c in calcs],
+                [c.sales for c in calcs],
+                [c.total for c in calcs],
+                [json.dumps(c.result, cls=encoder) for c in calcs],
+            ],
+        )
 
 
 class _LineSink:
