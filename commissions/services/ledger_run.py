@@ -41,7 +41,7 @@ from commissions.models import (
 from commissions.selectors import PlanDirectory, period_is_closed
 from commissions.services.collection import clawbacks_create, collected_orders, commission_payable_refresh
 from commissions.services.ledger_upsert import _LineWriter, inputs_digest
-from commissions.services.ledger_writing import calculations_update
+from commissions.services.ledger_writing import EarnedLineText, calculations_update
 from commissions.services.sales_facts import (
     _period_bounds,
     _period_slices,
@@ -116,6 +116,7 @@ class _Desired:
     amount: Decimal
     explanation: dict[str, Any]
     kind: str = LineKind.EARNED  # K13 partner rebates are `rebate` lines
+    explanation_text: str | None = None  # the explanation as COPY text, when worked out from parts
 
 
 @dataclass(slots=True)
@@ -455,6 +456,7 @@ def _allocate(
         kind = LineKind.REBATE if comp["type"] == "rebate" else LineKind.EARNED
         category = comp_lines[0].category if len(comp_lines) == 1 else ""
         key_tail = f":{r.plan.code}:{comp_id}"
+        said = EarnedLineText(r.calc_key, note, note_words)
         # This loop runs once per credit share × component (220,000× in the benchmark month): keep it lean.
         for row, part, w in zip(r.rows, parts, weights, strict=True):
             if part == 0 and w == 0:
@@ -467,8 +469,9 @@ def _allocate(
                     "share": share_text,
                     "order_base": base_text,
                 }
+                net = None
                 if f is not None:
-                    explanation["net_factor"] = str(f)
+                    explanation["net_factor"] = net = str(f)
                 if note:
                     explanation["note"] = note
                     explanation["note_words"] = note_words
@@ -488,6 +491,7 @@ def _allocate(
                         part,
                         explanation,
                         kind,
+                        said.text(share_text, base_text, net),
                     )
                 )
                 continue

@@ -186,7 +186,8 @@ class _LineWriter:
                     d.explanation,
                     None,
                     "",
-                )
+                ),
+                d.explanation_text,
             )
             self.created += 1
             return

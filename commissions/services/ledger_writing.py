@@ -43,6 +43,28 @@ def _explanation_text(explanation: dict[str, Any]) -> str:
     return "{" + ",".join(parts) + "}"
 
 
+class EarnedLineText:
+    """The COPY text of the month run's explanation of a line held alone — {"calculation", "share",
+    "order_base"[, "net_factor"][, "note", "note_words"]}, the same JSON text as `_explanation_text`
+    gives — from parts worked out once per calculation and component: a new line only fills in its
+    share, its order's base and its net factor, each a Decimal's text (digits, sign, point, exponent:
+    nothing JSON or COPY escapes)."""
+
+    __slots__ = ("head", "tail")
+
+    def __init__(self, calculation: str, note: str = "", note_words: dict[str, Any] | None = None) -> None:
+        self.head = '{"calculation":' + _copy_text(_json_string(calculation)) + ',"share":"'
+        tail = ""
+        if note:
+            tail = ',"note":' + _json_string(note) + ',"note_words":' + _json_text(note_words)
+        self.tail = _copy_text(tail) + "}"
+
+    def text(self, share: str, order_base: str, net_factor: str | None) -> str:
+        if net_factor is None:
+            return f'{self.head}{share}","order_base":"{order_base}"{self.tail}'
+        return f'{self.head}{share}","order_base":"{order_base}","net_factor":"{net_factor}"{self.tail}'
+
+
 LINE_COLUMNS = (
     "source_key",
     "period",
@@ -186,8 +208,9 @@ class _LineSink:
             self.worker.join()
             self.worker = None
 
-    def add(self, row: tuple[Any, ...]) -> None:
-        self.buffer.append(_copy_line(self.now, row) if self.postgres else row)
+    def add(self, row: tuple[Any, ...], explanation_text: str | None = None) -> None:
+        """`explanation_text`: the explanation (row[14]) as COPY text already, when the caller has it."""
+        self.buffer.append(_copy_line(self.now, row, explanation_text) if self.postgres else row)
         if self.postgres and len(self.buffer) >= self.CHUNK:
             self._send()
 
@@ -261,18 +284,20 @@ class _LineSink:
                 cursor.execute(f"SET CONSTRAINTS {', '.join(self.constraints)} DEFERRED")
 
 
-def _copy_line(now: str, row: tuple[Any, ...]) -> str:
+def _copy_line(now: str, row: tuple[Any, ...], explanation_text: str | None = None) -> str:
     """One row (LINE_COLUMNS order) as a line of COPY text, after created_at and updated_at (both `now`).
     Unrolled per column: this runs once per new ledger line."""
     (key, period, kind, status, uid, pid, oid, sid, plan, comp, cat, base, rate, amount, exp, fix, reason) = (
         row
     )
     n = "\\N"
+    if explanation_text is None:
+        explanation_text = _copy_text(_explanation_text(exp))
     return (
         f"{now}\t{now}\t{_copy_text(key)}\t{period}\t{kind!s}\t{status!s}\t"
         f"{n if uid is None else uid}\t{n if pid is None else pid}\t{n if oid is None else oid}\t"
         f"{n if sid is None else sid}\t{n if plan is None else plan}\t{_copy_text(comp)}\t{_copy_text(cat)}\t"
-        f"{base}\t{n if rate is None else rate}\t{amount}\t{_copy_text(_explanation_text(exp))}\t"
+        f"{base}\t{n if rate is None else rate}\t{amount}\t{explanation_text}\t"
         f"{n if fix is None else fix}\t{_copy_text(reason)}"
     )
 
