@@ -456,7 +456,7 @@ def _allocate(
         kind = LineKind.REBATE if comp["type"] == "rebate" else LineKind.EARNED
         category = comp_lines[0].category if len(comp_lines) == 1 else ""
         key_tail = f":{r.plan.code}:{comp_id}"
-        said = EarnedLineText(r.calc_key, note, note_words)
+        alone_text = EarnedLineText(r.calc_key, note, note_words)
         # This loop runs once per credit share × component (220,000× in the benchmark month): keep it lean.
         for row, part, w in zip(r.rows, parts, weights, strict=True):
             if part == 0 and w == 0:
@@ -491,7 +491,7 @@ def _allocate(
                         part,
                         explanation,
                         kind,
-                        said.text(share_text, base_text, net),
+                        alone_text.text(share_text, base_text, net),
                     )
                 )
                 continue
