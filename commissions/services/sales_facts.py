@@ -123,12 +123,12 @@ def _read_ahead(sql: str, params: Any, chunk: int) -> Iterable[tuple[Any, ...]]:
     """The rows of `sql`, streamed by a worker thread one or two chunks of `chunk` rows ahead of the
     caller (PostgreSQL, inside a transaction).
 
-    The query is streamed (libpq's chunked rows, psycopg `stream(size=…)`), not fetched from a
-    server-side cursor: PostgreSQL computes and sends the rows without waiting to be asked for the
-    next chunk, so its aggregation runs on the other core while this process loads and files rows (a
-    cursor's FETCH left the database idle while the worker loaded each chunk). A caller that stops
-    early lets the worker read the rest of the result, so the transaction is left as it was (no
-    cancelled statement)."""
+    The query is streamed (libpq's chunked rows, psycopg `stream(size=…)`: libpq 17 or later, which
+    the pinned `psycopg[binary]` bundles), not fetched from a server-side cursor: PostgreSQL computes
+    and sends the rows without waiting to be asked for the next chunk, so its aggregation runs on the
+    other core while this process loads and files rows (a cursor's FETCH left the database idle while
+    the worker loaded each chunk). A caller that stops early lets the worker read the rest of the
+    result, so the transaction is left as it was (no cancelled statement)."""
     connection.ensure_connection()
     raw = connection.connection
     chunks: queue.Queue[list[tuple[Any, ...]] | BaseException | None] = queue.Queue(maxsize=2)
