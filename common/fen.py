@@ -42,13 +42,12 @@ def allocate(amount: Decimal | int | str, weights: Sequence[Decimal | int]) -> l
         return []
     # Exact integers: each weight as a fraction over one common denominator (Decimal is exact base 10,
     # so its fraction is too); scaling every weight by the same factor leaves the split unchanged.
-    ratios = []
-    for w in weights:
-        if not isinstance(w, Decimal):
-            w = Decimal(w)
-        if not w.is_finite() or w < 0:
-            raise ValueError("weights must be finite and not negative")
-        ratios.append(w.as_integer_ratio())
+    try:  # NaN and infinities have no integer ratio
+        ratios = [(w if isinstance(w, Decimal) else Decimal(w)).as_integer_ratio() for w in weights]
+    except (ValueError, OverflowError):
+        raise ValueError("weights must be finite and not negative") from None
+    if any(num < 0 for num, _d in ratios):
+        raise ValueError("weights must be finite and not negative")
     scale = math.lcm(*(d for _n, d in ratios))
     ints = [num * (scale // d) for num, d in ratios]
     total = sum(ints)
@@ -64,8 +63,8 @@ def allocate(amount: Decimal | int | str, weights: Sequence[Decimal | int]) -> l
         floors.append(q)
         rems.append(r)
     left = fens - sum(floors)
-    if left:
-        for i in sorted(range(n), key=lambda i: (-rems[i], i))[:left]:
+    if left:  # largest remainders first, ties to the earlier part (a reversed sort is still stable)
+        for i in sorted(range(n), key=rems.__getitem__, reverse=True)[:left]:
             floors[i] += 1
     return [(sign * f * FEN) for f in floors]
 

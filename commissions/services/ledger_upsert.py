@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from array import array
 from collections import defaultdict
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
 # Part of every inputs digest: bump it when the run makes something else of the same inputs (a change
 # to the calculator, the allocation or the lines' words), so the next run recomputes every payee.
-INPUTS_VERSION = 2
+INPUTS_VERSION = 3
 _EXISTING = ("source_key", "pk", "amount", "status", "base", "rate", "plan_id", "explanation")
 
 
@@ -40,10 +41,16 @@ def inputs_digest(
     """Everything one payee's month is computed from, as a digest (stored with its calculations): the
     payee's order slices as aggregated (sales, shares, co-holders), each order's net factor and K5
     uplift, the target, the month of leaving, the plans (their definitions) and grades, the names and
-    language the lines' words use. The same digest means the same lines (`_LineWriter.reuse`)."""
+    language the lines' words use. The same digest means the same lines (`_LineWriter.reuse`).
+
+    An aggregated row stands in the digest by the database's 64-bit hash of it when the rows carry one
+    (`_period_slices(fingerprints=True)`, PostgreSQL), else by its `repr`; a slice's share, holders and
+    parts by their `repr` wherever they are not those of the row before."""
     uid = slices[0][2]
-    orders = [s[1] for s in slices]
-    uplifted = [(uid, month.order_customer.get(o)) in month.uplifts for o in orders] if month.uplifts else []
+    orders = dict.fromkeys(s[1] for s in slices)  # each order once, in the slices' order
+    net = [(o, factors[o]) for o in orders if o in factors]
+    uplifts, customer = month.uplifts, month.order_customer
+    uplifted = [o for o in orders if (uid, customer.get(o)) in uplifts] if uplifts else []
     plans = []
     for a in assignments:
         plan: CommissionPlan = a.plan
@@ -58,12 +65,28 @@ def inputs_digest(
             uid in month.leavers,
             month.names.get(uid or 0),
             plans,
-            [factors.get(o) for o in orders],
+            net,
             uplifted,
-            slices,
         )
     )
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    digest = hashlib.blake2b(text.encode(), digest_size=16)
+    at_fingerprint = month.slices.at.get("fingerprint")
+    if at_fingerprint is None:
+        digest.update(repr(slices).encode())
+        return digest.hexdigest()
+    # One row of a million: its share, holders and parts are most often the row before's (an order's
+    # categories), and the database hashed its sums as it sent it.
+    heads: list[tuple[Any, ...]] = []
+    fingerprints = array("q")
+    last = None
+    for sid, oid, uid_, pid, fraction, raw, parts, co in slices:
+        if sid != last or parts is not None or co is not None:
+            heads.append((len(fingerprints), sid, oid, uid_, pid, fraction, parts, co))
+            last = sid
+        fingerprints.append(raw[at_fingerprint])
+    digest.update(repr(heads).encode())
+    digest.update(fingerprints.tobytes())
+    return digest.hexdigest()
 
 
 class _LineWriter:
@@ -163,7 +186,8 @@ class _LineWriter:
                     d.explanation,
                     None,
                     "",
-                )
+                ),
+                d.explanation_text,
             )
             self.created += 1
             return

@@ -87,19 +87,26 @@ class _ShareRow:
         return self._co_split
 
 
-def _raw_rows(qs: QuerySet[Any], chunk: int = 20000) -> Iterable[tuple[Any, ...]]:
+def _raw_rows(
+    qs: QuerySet[Any], chunk: int = 20000, *, fingerprint: bool = False
+) -> Iterable[tuple[Any, ...]]:
     """Stream a values()/values_list() queryset as plain tuples straight from the driver: skips Django's
     per-row converters, which dominate at hundreds of thousands of rows (psycopg already returns
     Decimal/date). Column order = the values() fields, then the annotations.
 
-    Inside a transaction on PostgreSQL the rows come through a server-side cursor read ahead by a
-    worker thread (`_read_ahead`): the database computes the next chunk while the caller files this
-    one. The caller must not use the connection until it has read every row."""
+    Inside a transaction on PostgreSQL the rows are streamed and read ahead by a worker thread
+    (`_read_ahead`): the database computes the next rows while the caller files these. The caller must
+    not use the connection until it has read every row.
+
+    `fingerprint` (PostgreSQL): each row ends with one more column, a 64-bit hash of the row's text
+    (`hashtextextended`), computed by the database as it sends the row (`_period_slices`)."""
     if connection.vendor != "postgresql":  # SQLite's driver returns floats: go through the ORM
         for item in qs.iterator(chunk_size=chunk):
             yield tuple(item.values()) if isinstance(item, dict) else item
         return
     sql, params = qs.query.sql_with_params()
+    if fingerprint:  # the same rows in the same order (`_period_slices` orders by the first column)
+        sql = f"SELECT q.*, hashtextextended(q::text, 0) FROM ({sql}) AS q ORDER BY 1"
     if connection.in_atomic_block:
         yield from _read_ahead(sql, params, chunk)
         return
@@ -113,8 +120,15 @@ def _raw_rows(qs: QuerySet[Any], chunk: int = 20000) -> Iterable[tuple[Any, ...]
 
 
 def _read_ahead(sql: str, params: Any, chunk: int) -> Iterable[tuple[Any, ...]]:
-    """The rows of `sql` from a server-side cursor, fetched `chunk` at a time by a worker thread one
-    or two chunks ahead of the caller (PostgreSQL, inside a transaction)."""
+    """The rows of `sql`, streamed by a worker thread one or two chunks of `chunk` rows ahead of the
+    caller (PostgreSQL, inside a transaction).
+
+    The query is streamed (libpq's chunked rows, psycopg `stream(size=…)`: libpq 17 or later, which
+    the pinned `psycopg[binary]` bundles), not fetched from a server-side cursor: PostgreSQL computes
+    and sends the rows without waiting to be asked for the next chunk, so its aggregation runs on the
+    other core while this process loads and files rows (a cursor's FETCH left the database idle while
+    the worker loaded each chunk). A caller that stops early lets the worker read the rest of the
+    result, so the transaction is left as it was (no cancelled statement)."""
     connection.ensure_connection()
     raw = connection.connection
     chunks: queue.Queue[list[tuple[Any, ...]] | BaseException | None] = queue.Queue(maxsize=2)
@@ -122,12 +136,16 @@ def _read_ahead(sql: str, params: Any, chunk: int) -> Iterable[tuple[Any, ...]]:
 
     def fetch() -> None:
         try:
-            with raw.cursor(name="commission_rows") as cur:
-                cur.execute(sql, params)
-                while not stop.is_set():
-                    rows = cur.fetchmany(chunk)
-                    if not rows:
-                        break
+            with raw.cursor() as cur:
+                rows: list[tuple[Any, ...]] = []
+                for row in cur.stream(sql, params, size=chunk):
+                    if stop.is_set():
+                        continue  # the caller stopped: read to the end, keep nothing
+                    rows.append(row)
+                    if len(rows) >= chunk:
+                        chunks.put(rows)
+                        rows = []
+                if rows and not stop.is_set():
                     chunks.put(rows)
         except BaseException as exc:  # handed to the caller's thread
             chunks.put(exc)
@@ -143,7 +161,7 @@ def _read_ahead(sql: str, params: Any, chunk: int) -> Iterable[tuple[Any, ...]]:
             yield from rows
     finally:
         stop.set()
-        while worker.is_alive():  # a caller that stopped early: let the worker finish and close
+        while worker.is_alive():  # a caller that stopped early: let the worker finish
             with contextlib.suppress(queue.Empty):
                 chunks.get(timeout=0.05)
         worker.join()
@@ -290,7 +308,7 @@ class _PeriodSlices:
                 append = row.lines.append
                 last = sid
                 ref = str(oid)
-            _oid, category, below, below_rate, klass, amount, qty, cost, tax, logistics = raw
+            _oid, category, below, below_rate, klass, amount, qty, cost, tax, logistics = raw[:10]
             if parts is None:  # the common case: one holder, 100%
                 cost = cost or ZERO
                 tax = tax or ZERO
@@ -335,6 +353,7 @@ def _period_slices(
     user_id: int | None = None,
     payees: set[str] | None = None,
     categories: frozenset[str] | None = None,
+    fingerprints: bool = False,
 ) -> _PeriodSlices:
     """All credit-share slices of the orders booked in `period`: order lines aggregated in SQL per order
     (and category / K9 / K5 flags when a plan needs them), then each money sum allocated exactly over the
@@ -353,7 +372,11 @@ def _period_slices(
     an order's lines in the other categories are summed into one row with no category ("") — nothing
     tells them apart, and sums of money are exact — except below-floor lines (K9 prices each one), the
     lines of orders with a refund or write-off (their amounts are multiplied by the order's net factor
-    line by line, which is not exact at 28 digits) and of orders a partner shares (split row by row)."""
+    line by line, which is not exact at 28 digits) and of orders a partner shares (split row by row).
+
+    `fingerprints` — on PostgreSQL each aggregated row ends with the database's hash of it (`at`
+    "fingerprint"), so the month run's inputs digest (`ledger_upsert.inputs_digest`) need not format
+    a million rows in Python."""
     from crm.models import OrderLine
     from partners.models import CreditShare
 
@@ -410,6 +433,9 @@ def _period_slices(
             "log_sum": Sum("logistics"),
         }
     at = {("category" if n == "cat" else n): i for i, n in enumerate([*keys, *annotations])}
+    fingerprints = fingerprints and connection.vendor == "postgresql"
+    if fingerprints:
+        at["fingerprint"] = len(at)
     i_amount, i_cost, i_tax, i_log = (
         at["amount_sum"],
         at.get("cost_sum"),
@@ -425,7 +451,8 @@ def _period_slices(
 
     # This loop sees every order of the month (200,000 in the benchmark): it only files each row under
     # its holder (and splits the few shared orders); the facts are built later, payee by payee.
-    for raw in _raw_rows(qs.values(*keys).annotate(**annotations).order_by("order_id")):
+    rows = qs.values(*keys).annotate(**annotations).order_by("order_id")
+    for raw in _raw_rows(rows, fingerprint=fingerprints):
         oid = raw[0]
         holders = shares.get(oid)
         if not holders:

@@ -185,6 +185,28 @@ def test_rerun_leaves_unchanged_payees_as_they_are_and_recomputes_the_others(org
     assert ledger_recalculate(period=OCT).reused == 3
 
 
+def test_rerun_recomputes_a_payee_whose_sums_or_shares_changed_with_the_same_rows(org):
+    """The inputs digest covers every aggregated row's values (on PostgreSQL the database's hash of the
+    row) and every slice's share: a fen more on one line, or a 70:30 split turned 60:40, and that
+    payee's month is computed again although no row came or went."""
+    install_plan("category_rates", role=Role.REP)
+    awkward_month(org)
+    ledger_recalculate(period=OCT)
+    assert ledger_recalculate(period=OCT).reused == 3
+    refunded_high = OrderLine.objects.get(order__owner=org.rep_a2, category=HIGH, amount=D("0.03"))
+    OrderLine.objects.filter(pk=refunded_high.pk).update(amount=D("0.04"))
+    again = ledger_recalculate(period=OCT)
+    assert again.reused == 2  # rep_a2's month only
+    assert ledger_recalculate(period=OCT).reused == 3
+    OrderLine.objects.filter(pk=refunded_high.pk).update(tax=D("0.01"))  # a cost the margin reads
+    assert ledger_recalculate(period=OCT).reused == 2
+    split = CreditShare.objects.filter(order__lines__amount=D("2000.10"))
+    split.filter(user=org.rep_a1).update(share=D("0.6"))
+    split.filter(user=org.rep_a2).update(share=D("0.4"))
+    assert ledger_recalculate(period=OCT).reused == 2  # rep_a1's month, where the shared order is priced
+    assert ledger_recalculate(period=OCT).reused == 3
+
+
 def test_rerun_recomputes_a_line_reopened_after_a_run_that_could_not_touch_it(org):
     install_plan("sales_progressive", role=Role.REP)
     rep = org.rep_a1
