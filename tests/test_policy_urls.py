@@ -248,6 +248,7 @@ API: dict[str, Rule] = {
     "crm_api:api-root": Rule(signed_in),
     "crm_api:customer-list": Rule(c.can_open_customers),
     "crm_api:contact-list": Rule(c.can_open_customers),
+    "crm_api:contact-export": Rule(lambda user: c.can_export_list(user, "contacts")),  # issue 16
     "crm_api:customer-review-queue": Rule(c.can_open_customers),
     "crm_api:customer-export": Rule(c.can_export_customers),
     "crm_api:customer-release-to-pool": Rule(c.can_release_to_pool),
@@ -259,6 +260,7 @@ API: dict[str, Rule] = {
     "crm_api:customer-assign": Rule(c.can_open_customers, "customer"),  # the service refuses (403)
     "crm_api:outing-list": Rule(c.can_open_pipeline),
     "crm_api:lead-list": Rule(c.can_open_pipeline),
+    "crm_api:lead-export": Rule(lambda user: c.can_export_list(user, "leads")),
     "crm_api:lead-import-file": Rule(c.can_open_pipeline),
     "crm_api:lead-bulk-assign": Rule(c.can_open_pipeline),  # issue 16: each lead through lead_assign
     "crm_api:import-job-list": Rule(c.can_open_imports),
@@ -267,6 +269,7 @@ API: dict[str, Rule] = {
     "crm_api:lead-assign": Rule(c.can_open_pipeline, "lead"),
     "crm_api:lead-convert": Rule(c.can_open_pipeline, "lead"),
     "crm_api:opportunity-list": Rule(c.can_open_pipeline),
+    "crm_api:opportunity-export": Rule(lambda user: c.can_export_list(user, "opportunities")),
     "crm_api:opportunity-stages": Rule(c.can_open_pipeline),
     "crm_api:opportunity-detail": Rule(c.can_open_pipeline, "opportunity"),
     "crm_api:opportunity-activities": Rule(c.can_open_pipeline, "opportunity"),
@@ -280,6 +283,7 @@ API: dict[str, Rule] = {
     "crm_api:concession-list": Rule(c.can_open_pipeline),
     "crm_api:concession-pay": Rule(c.can_record_money_decisions, "concession"),  # finance pays, 002 §6
     "crm_api:quote-list": Rule(c.can_open_pipeline),
+    "crm_api:quote-export": Rule(lambda user: c.can_export_list(user, "quotes")),
     "crm_api:product-category-list": Rule(c.can_open_price_book),
     "crm_api:product-category-detail": Rule(c.can_open_price_book, "category"),
     "crm_api:product-list": Rule(c.can_open_price_book),
@@ -290,6 +294,7 @@ API: dict[str, Rule] = {
     "crm_api:quote-detail": Rule(c.can_open_pipeline, "quote"),
     "crm_api:quote-transition": Rule(c.can_open_pipeline, "quote"),
     "crm_api:contract-list": Rule(c.is_internal),
+    "crm_api:contract-export": Rule(lambda user: c.can_export_list(user, "contracts")),
     "crm_api:contract-detail": Rule(c.is_internal, "contract"),
     "crm_api:contract-payment-plan": Rule(c.is_internal, "contract"),  # GET for all who see it
     "crm_api:contract-transition": Rule(c.is_internal, "contract"),
@@ -300,6 +305,7 @@ API: dict[str, Rule] = {
     "crm_api:implementation-order-transition": Rule(c.is_internal, "implementation_order"),
     "crm_api:implementation-order-assign": Rule(c.is_internal, "implementation_order"),
     "crm_api:order-list": Rule(c.can_open_orders),
+    "crm_api:order-export": Rule(lambda user: c.can_export_list(user, "orders")),
     "crm_api:order-detail": Rule(c.can_open_orders, "order"),
     "crm_api:order-money": Rule(c.can_open_orders, "order"),
     "crm_api:order-line-costs": Rule(c.can_open_orders, "order"),

@@ -9,6 +9,7 @@ from common.access import api_open_to
 from common.api import ListToolsMixin
 from common.auth import request_user
 from crm import policy
+from crm.api.list_export import ListExportMixin
 from crm.lists import CONTACT_LIST
 from crm.models import Contact
 from crm.selectors import contact_list_for
@@ -37,7 +38,7 @@ class ContactListSerializer(serializers.ModelSerializer):
         ]
 
 
-class ContactViewSet(ListToolsMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class ContactViewSet(ListExportMixin, ListToolsMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Contacts of the customers the caller may see: `q` (name, phone, customer), `role`, and the list
     tools (`sort`, `owner`, `team`, `date_from`, `date_to`, `with_total`)."""
 

@@ -14,6 +14,7 @@ from common.api import ListToolsMixin
 from common.auth import request_user
 from common.errors import DomainError
 from crm import policy
+from crm.api.list_export import ListExportMixin
 from crm.lists import CONTRACT_LIST
 from crm.models import Contract, ContractStatus
 from crm.selectors import documents_matching
@@ -91,6 +92,7 @@ class PlanVsActualSerializer(serializers.Serializer):
 
 
 class ContractViewSet(
+    ListExportMixin,
     ListToolsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -111,7 +113,7 @@ class ContractViewSet(
         if st in ContractStatus.values:
             qs = qs.filter(status=st)
         # Issue 16: sort, owner / team / date filters and the total, as on the list page.
-        return self.list_tools(qs) if self.action == "list" else qs
+        return self.list_tools(qs) if self.action in ("list", "export") else qs
 
     def perform_create(self, serializer):  # type: ignore[no-untyped-def]
         user = request_user(self.request)

@@ -17,6 +17,7 @@ from common.auth import request_user
 from common.errors import DomainError
 from crm import policy
 from crm.api.imports import ImportJobSerializer, start_job_response
+from crm.api.list_export import ListExportMixin
 from crm.api.serializers import CustomerSerializer
 from crm.lists import LEAD_LIST
 from crm.models import Lead, LeadStatus, User
@@ -79,6 +80,7 @@ class LeadConvertSerializer(serializers.Serializer):
 
 
 class LeadViewSet(
+    ListExportMixin,
     ListToolsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -99,7 +101,7 @@ class LeadViewSet(
         if st in LeadStatus.values:
             qs = qs.filter(status=st)
         # Issue 16: sort, assignee / team / date filters and the total, as on the list page.
-        return self.list_tools(qs) if self.action == "list" else qs
+        return self.list_tools(qs) if self.action in ("list", "export") else qs
 
     def perform_create(self, serializer):  # type: ignore[no-untyped-def]
         serializer.instance = services.lead_create(by=request_user(self.request), **serializer.validated_data)

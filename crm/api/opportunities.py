@@ -15,6 +15,7 @@ from common.access import api_open_to
 from common.api import ListToolsMixin
 from common.auth import request_user
 from crm import policy
+from crm.api.list_export import ListExportMixin
 from crm.api.pipeline_common import visible_customer
 from crm.api.serializers import FollowUpSerializer
 from crm.lists import OPPORTUNITY_LIST
@@ -105,6 +106,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
 
 class OpportunityViewSet(
+    ListExportMixin,
     ListToolsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -126,7 +128,7 @@ class OpportunityViewSet(
         if stage:
             qs = qs.filter(stage=stage)
         # Issue 16: sort, owner / team / date filters and the total, as on the list page.
-        return self.list_tools(qs) if self.action == "list" else qs
+        return self.list_tools(qs) if self.action in ("list", "export") else qs
 
     def perform_create(self, serializer):  # type: ignore[no-untyped-def]
         user = request_user(self.request)

@@ -19,6 +19,7 @@ from common.auth import request_user
 from common.errors import DomainError
 from common.timeutil import local_today
 from crm import policy as crm_policy
+from crm.api.list_export import ListExportMixin
 from crm.lists import ORDER_LIST
 from crm.models import Order, OrderLine, OrderStatus, Payment
 from crm.selectors import documents_matching
@@ -131,7 +132,9 @@ class BoardResolutionSerializer(serializers.Serializer):
     file = serializers.FileField(required=False, allow_null=True, default=None)
 
 
-class OrderViewSet(ListToolsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class OrderViewSet(
+    ListExportMixin, ListToolsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     permission_classes = [api_open_to(crm_policy.can_open_orders)]
     queryset = Order.objects.none()
     list_spec = ORDER_LIST
@@ -148,7 +151,7 @@ class OrderViewSet(ListToolsMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         if st in OrderStatus.values:
             qs = qs.filter(status=st)
         # Issue 16: sort, owner / team / booking-date filters and the total, as on the list page.
-        return self.list_tools(qs) if self.action == "list" else qs
+        return self.list_tools(qs) if self.action in ("list", "export") else qs
 
     def get_serializer_class(self):  # type: ignore[no-untyped-def]
         return OrderDetailSerializer if self.action == "retrieve" else OrderSerializer

@@ -12,6 +12,7 @@ from common.access import api_open_to
 from common.api import ListToolsMixin
 from common.auth import request_user
 from crm import policy
+from crm.api.list_export import ListExportMixin
 from crm.api.pipeline_common import visible_customer
 from crm.lists import QUOTE_LIST
 from crm.models import Quote, QuoteLine, QuoteStatus
@@ -93,6 +94,7 @@ class TransitionSerializer(serializers.Serializer):
 
 
 class QuoteViewSet(
+    ListExportMixin,
     ListToolsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -114,7 +116,7 @@ class QuoteViewSet(
         if st in QuoteStatus.values:
             qs = qs.filter(status=st)
         # Issue 16: sort, owner / team / date filters and the total, as on the list page.
-        return self.list_tools(qs) if self.action == "list" else qs
+        return self.list_tools(qs) if self.action in ("list", "export") else qs
 
     def get_serializer_class(self):  # type: ignore[no-untyped-def]
         return QuoteListSerializer if self.action == "list" else QuoteSerializer

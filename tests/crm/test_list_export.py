@@ -168,3 +168,35 @@ def test_unknown_or_closed_lists_are_not_found(client_for, org):
     assert client_for(org.manager_a).get(export("nonsense")).status_code == 404
     assert client_for(org.manager_a).get(export("customers")).status_code == 404  # has its own export
     assert client_for(org.finance).get(export("quotes")).status_code == 404  # finance opens no quotes
+
+
+# --- the API -----------------------------------------------------------------------------------------
+
+
+def api_sheet(response) -> list[list]:  # type: ignore[no-untyped-def]
+    assert response.status_code == 200, response.status_code
+    return values(load_workbook(io.BytesIO(b"".join(response.streaming_content))).active)
+
+
+def test_the_api_export_is_the_lists_rows_with_its_filters_and_sort(api_for, org):
+    quote(org.rep_a1, "BJ-1", "9000.00", "10000.00")
+    quote(org.rep_a2, "BJ-2", "13460.00", "13460.00")
+    quote(org.rep_b1, "BJ-9", "99999.00", "99999.00")
+    rows = api_sheet(api_for(org.manager_a).get("/api/quotes/export/", {"sort": "quoted_total"}))
+    assert [r[0] for r in rows[1:]] == ["BJ-1", "BJ-2"]
+    assert rows[1][3:5] == [9000, pytest.approx(0.1)]
+    only_a2 = api_sheet(api_for(org.manager_a).get("/api/quotes/export/", {"owner": org.rep_a2.pk}))
+    assert [r[0] for r in only_a2[1:]] == ["BJ-2"]
+    log = ExportLog.objects.order_by("id").first()
+    assert (log.kind, log.rows, log.filters) == ("list_quotes", 2, "sort=quoted_total")
+
+
+def test_the_api_export_of_orders_for_finance_and_of_contacts_only_for_managers(api_for, org):
+    make_order(owner=org.rep_a1, booked_at=dt.datetime(2026, 5, 2, 9, tzinfo=dt.UTC))
+    rows = api_sheet(api_for(org.finance).get("/api/orders/export/"))
+    assert rows[1][3:7] == [10000, 0, 0, 10000]  # total, invoiced, received, outstanding
+    Contact.objects.create(customer=CustomerFactory(owner=org.rep_a1), name="王经理", role=ContactRole.OTHER)
+    assert api_for(org.rep_a1).get("/api/contacts/export/").status_code == 404
+    assert api_sheet(api_for(org.manager_a).get("/api/contacts/export/"))[1][0] == "王经理"
+    assert api_for(org.manager_a).get("/api/contacts/export/", {"sort": "bogus"}).status_code == 400
+    assert ExportLog.objects.filter(kind="list_contacts").count() == 1
