@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.access import api_open_to
-from common.api import ListToolsMixin
 from common.auth import request_user
 from common.errors import DomainError
 from crm import policy
-from crm.api.list_export import ListExportMixin
+from crm.api.list_export import ListedRowsViewSet
 from crm.lists import CONTRACT_LIST
 from crm.models import Contract, ContractStatus
 from crm.selectors import documents_matching
@@ -91,14 +90,7 @@ class PlanVsActualSerializer(serializers.Serializer):
     overdue = serializers.DecimalField(max_digits=16, decimal_places=2)
 
 
-class ContractViewSet(
-    ListExportMixin,
-    ListToolsMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
+class ContractViewSet(ListedRowsViewSet):
     permission_classes = [api_open_to(policy.is_internal)]
     serializer_class = ContractSerializer
     queryset = Contract.objects.none()

@@ -5,19 +5,18 @@ from __future__ import annotations
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.access import api_open_to
-from common.api import ListToolsMixin
 from common.auth import request_user
 from common.errors import DomainError
 from crm import policy
 from crm.api.imports import ImportJobSerializer, start_job_response
-from crm.api.list_export import ListExportMixin
+from crm.api.list_export import ListedRowsViewSet
 from crm.api.serializers import CustomerSerializer
 from crm.lists import LEAD_LIST
 from crm.models import Lead, LeadStatus, User
@@ -79,14 +78,7 @@ class LeadConvertSerializer(serializers.Serializer):
     contact_position = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
 
 
-class LeadViewSet(
-    ListExportMixin,
-    ListToolsMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
+class LeadViewSet(ListedRowsViewSet):
     permission_classes = [api_open_to(policy.can_open_pipeline)]
     serializer_class = LeadSerializer
     queryset = Lead.objects.none()

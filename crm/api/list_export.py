@@ -11,10 +11,12 @@ from typing import Any
 from django.http import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 
+from common.api import ListToolsMixin
 from common.auth import request_user
 from common.exports import xlsx_download
 from common.list_preferences import list_preferences
@@ -53,3 +55,15 @@ class ListExportMixin:
         return xlsx_download(
             export.rows, filename=f"{spec.key}.xlsx", sheet=str(spec.title), formats=export.formats
         )
+
+
+class ListedRowsViewSet(
+    ListExportMixin,
+    ListToolsMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """A CRM list API with the list page's tools and export: list, read one, create (contracts, quotes,
+    leads; opportunities add update)."""

@@ -5,17 +5,16 @@ from __future__ import annotations
 from django.db.models import Q
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.access import api_open_to
-from common.api import ListToolsMixin
 from common.auth import request_user
 from crm import policy
-from crm.api.list_export import ListExportMixin
+from crm.api.list_export import ListedRowsViewSet
 from crm.api.pipeline_common import visible_customer
 from crm.api.serializers import FollowUpSerializer
 from crm.lists import OPPORTUNITY_LIST
@@ -105,15 +104,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return reverse("crm:opportunity_attachment_download", args=[obj.pk])
 
 
-class OpportunityViewSet(
-    ListExportMixin,
-    ListToolsMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class OpportunityViewSet(ListedRowsViewSet, mixins.UpdateModelMixin):
     permission_classes = [api_open_to(policy.can_open_pipeline)]
     serializer_class = OpportunitySerializer
     queryset = Opportunity.objects.none()

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.access import api_open_to
-from common.api import ListToolsMixin
 from common.auth import request_user
 from crm import policy
-from crm.api.list_export import ListExportMixin
+from crm.api.list_export import ListedRowsViewSet
 from crm.api.pipeline_common import visible_customer
 from crm.lists import QUOTE_LIST
 from crm.models import Quote, QuoteLine, QuoteStatus
@@ -93,14 +92,7 @@ class TransitionSerializer(serializers.Serializer):
     comment = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class QuoteViewSet(
-    ListExportMixin,
-    ListToolsMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
+class QuoteViewSet(ListedRowsViewSet):
     permission_classes = [api_open_to(policy.can_open_pipeline)]
     queryset = Quote.objects.none()
     list_spec = QUOTE_LIST
