@@ -354,3 +354,12 @@ def test_a_search_runs_its_union_once_for_the_rows_and_the_total(client_for, api
     again = client.get(CONTACTS, {"q": "星河"})
     assert sorted(c.name for c in again.context["rows"]) == ["星河联系人", "李四", "王五"]
     assert again.context["total"].value == 3
+
+
+def test_the_opportunity_list_without_filters_marks_the_all_scene(client_for, org):
+    opportunity(org.rep_a1, "甲", "100.00")
+    client = client_for(org.manager_a)
+    html = client.get(PIPELINE, {"view": "list"}).content.decode()
+    assert f'class="btn btn-sm btn-primary" href="{PIPELINE}?view=list">全部</a>' in html
+    filtered = client.get(PIPELINE, {"view": "list", "q": "甲"}).content.decode()
+    assert f'class="btn btn-sm" href="{PIPELINE}?view=list">全部</a>' in filtered
