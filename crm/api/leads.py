@@ -130,13 +130,10 @@ class LeadViewSet(ListedRowsViewSet):
         ones are listed with the reason (the others are assigned)."""
         ser = LeadBulkAssignSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        user = request_user(request)
-        to_user = policy.lead_assignees(user).filter(pk=ser.validated_data["to_user"]).first()
-        if to_user is None:
-            message = _("只能分配给您团队中的成员。")
-            raise DomainError(message, code="not_allowed", field="to_user", status=403)
         result = bulk_services.leads_bulk_assign(
-            lead_ids=ser.validated_data["lead_ids"], to_user=to_user, by=user
+            lead_ids=ser.validated_data["lead_ids"],
+            to_user_id=ser.validated_data["to_user"],
+            by=request_user(request),
         )
         return Response(
             {

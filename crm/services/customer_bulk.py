@@ -70,9 +70,13 @@ def customers_bulk_transfer(
     )
 
 
-def leads_bulk_assign(*, lead_ids: list[int], to_user: User, by: User) -> BulkResult:
-    """L1: a manager hands the ticked leads to one member of the team, each through lead_assign (team
-    rule, industry rule, a converted lead stays as it is); the refused ones are listed with the reason."""
+def leads_bulk_assign(*, lead_ids: list[int], to_user_id: int | None, by: User) -> BulkResult:
+    """L1: a manager hands the ticked leads to one member of the team (`policy.lead_assignees`), each
+    through lead_assign (team rule, industry rule, a converted lead stays as it is); the refused ones are
+    listed with the reason. Someone the manager may not give leads to is refused before any lead."""
+    to_user = policy.lead_assignees(by).filter(pk=to_user_id or 0).first()
+    if to_user is None:
+        raise DomainError(_("请选择接收线索的团队成员。"), code="not_allowed", field="to_user", status=403)
     bulk_selection_check(lead_ids, nothing=_("请先勾选线索。"), too_many=_("一次最多处理 %(n)d 条线索。"))
     visible = {x.pk: x for x in policy.leads_visible_to(by).filter(pk__in=lead_ids)}
     return _each(

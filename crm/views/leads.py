@@ -49,12 +49,11 @@ def lead_list(request: AuthedRequest) -> HttpResponse:
 def lead_bulk_assign(request: AuthedRequest) -> HttpResponse:
     back = reverse("crm:lead_list") + "?" + clean_saved_query(LEAD_LIST, request.POST.get("back", ""))
     ids = [int(raw) for raw in request.POST.getlist("ids") if raw.isdigit()]
-    to_user = policy.lead_assignees(request.user).filter(pk=_digits(request.POST.get("to_user"))).first()
-    if to_user is None:
-        messages.error(request, _("请选择接收线索的团队成员。"))
-        return redirect(back)
+    raw_to = request.POST.get("to_user") or ""
     try:
-        result = bulk_services.leads_bulk_assign(lead_ids=ids, to_user=to_user, by=request.user)
+        result = bulk_services.leads_bulk_assign(
+            lead_ids=ids, to_user_id=int(raw_to) if raw_to.isdigit() else None, by=request.user
+        )
     except DomainError as exc:
         messages.error(request, str(exc.message))
         return redirect(back)
@@ -63,15 +62,11 @@ def lead_bulk_assign(request: AuthedRequest) -> HttpResponse:
         messages.success(
             request,
             ngettext("已将 %(n)d 条线索分配给%(user)s。", "已将 %(n)d 条线索分配给%(user)s。", n)
-            % {"n": n, "user": to_user},
+            % {"n": n, "user": result.done[0].assigned_to},
         )
     for name, reason in result.refused:
         messages.error(request, _("%(lead)s：%(reason)s") % {"lead": name, "reason": reason})
     return redirect(back)
-
-
-def _digits(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() else 0
 
 
 @page_open_to(policy.can_open_pipeline)
