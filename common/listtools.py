@@ -21,6 +21,7 @@ from django.db import connections
 from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
@@ -49,6 +50,9 @@ class ListSpec:
     columns: tuple[Column, ...]
     title: str | Promise = ""  # the list's name, as the menu says it (an export's sheet)
     page_url_name: str = ""  # the list page's URL name (saved filters lead back to it)
+    # The page's own query, part of the list and not a filter (the pipeline page shows its list with
+    # `view=list`): the list unfiltered is the page with just this.
+    page_query: str = ""
     filter_params: tuple[str, ...] = ()  # the list's own filters, kept in the URL and in saved filters
     owner_field: str = "owner_id"
     date_field: str = "created_at"
@@ -62,6 +66,12 @@ class ListSpec:
     @property
     def estimate_above(self) -> int:
         return int(getattr(settings, self.estimate_above_setting))
+
+    @property
+    def list_url(self) -> str:
+        """The list page, unfiltered."""
+        url = reverse(self.page_url_name)
+        return f"{url}?{self.page_query}" if self.page_query else url
 
     @property
     def sortable(self) -> dict[str, str]:

@@ -110,6 +110,7 @@ OPPORTUNITY_LIST = ListSpec(
     ),
     # `view=list`: the pipeline page shows the list, not the kanban (kept in saved filters too).
     filter_params=("view", "q", "stage"),
+    page_query="view=list",
     date_field="registered_at",
     date_label=_("报备时间"),
     team_condition=owner_in_department,

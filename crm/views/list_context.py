@@ -79,7 +79,7 @@ def list_tools_context(request: AuthedRequest, found: ListRows, *, size: int) ->
         "total": page.total,
         "list_query": lq,
         "spec": spec,
-        "list_url": reverse(spec.page_url_name),
+        "list_url": spec.list_url,
         "columns": [c.key for c in shown],
         "headers": list_headers(spec, lq, request.GET, shown),
         "all_columns": spec.columns,

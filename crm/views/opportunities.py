@@ -53,13 +53,7 @@ def opportunity_list(request: AuthedRequest) -> HttpResponse:
         return render(
             request,
             "crm/opportunity_list.html",
-            {
-                **tools,
-                **found.context,
-                "list_url": tools["list_url"] + "?view=list",
-                "unfiltered_params": "view=list",  # the list view itself: 场景 "全部"
-                "stages": stages,
-            },
+            {**tools, **found.context, "stages": stages},
         )
     qs, q, stage = opportunity_filter(request)
     shown = [s for s in stages if s.code == stage] if stage else stages
