@@ -200,3 +200,34 @@ def test_the_api_export_of_orders_for_finance_and_of_contacts_only_for_managers(
     assert api_sheet(api_for(org.manager_a).get("/api/contacts/export/"))[1][0] == "王经理"
     assert api_for(org.manager_a).get("/api/contacts/export/", {"sort": "bogus"}).status_code == 400
     assert ExportLog.objects.filter(kind="list_contacts").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("key", "url"), [("quotes", "/lists/quotes/export/"), ("orders", "/api/orders/export/")]
+)
+def test_an_export_costs_the_same_queries_for_two_rows_or_twelve(client_for, api_for, org, key, url):
+    """The rows stream from one query in chunks: no query per row (page and API)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(org.manager_a) if url.startswith("/lists/") else api_for(org.manager_a)
+
+    def add(n: int) -> None:
+        for i in range(n):
+            if key == "quotes":
+                quote(org.rep_a1 if i % 2 else org.rep_a2, f"BJ-{Quote.objects.count()}", "10.00", "10.00")
+            else:
+                make_order(owner=org.rep_a1 if i % 2 else org.rep_a2)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url)
+            assert response.status_code == 200
+            b"".join(response.streaming_content)
+        return len(ctx.captured_queries)
+
+    add(2)
+    queries()  # warm-up
+    few = queries()
+    add(10)
+    assert queries() == few

@@ -140,6 +140,17 @@ def test_quotes_page_queries_do_not_grow_with_the_list(client_for, org):
     assert _queries(client, QUOTES, {"sort": "customer"}) == few
 
 
+def test_quotes_api_queries_do_not_grow_with_the_list(api_for, org):
+    api = api_for(org.manager_a)
+    quote(org.rep_a1, "BJ-0", "1.00")
+    params = {"sort": "-quoted_total", "with_total": "1"}
+    _queries(api, "/api/quotes/", params)  # warm-up: the user's menu and tokens
+    few = _queries(api, "/api/quotes/", params)
+    for i in range(1, 12):
+        quote(org.rep_a1 if i % 2 else org.rep_a2, f"BJ-{i}", f"{i}.00")
+    assert _queries(api, "/api/quotes/", params) == few
+
+
 # --- leads -------------------------------------------------------------------------------------------
 
 
@@ -184,6 +195,17 @@ def test_leads_page_queries_do_not_grow_with_the_list(client_for, org):
     for i in range(1, 8):
         lead(org.rep_a1 if i % 2 else org.rep_a2, f"公司{i}", by=org.manager_a)
     assert _queries(client, LEADS, {"sort": "assigned_to"}) == few
+
+
+def test_leads_api_queries_do_not_grow_with_the_list(api_for, org):
+    api = api_for(org.manager_a)
+    lead(org.rep_a1, "公司0", by=org.manager_a)
+    params = {"sort": "company", "with_total": "1"}
+    _queries(api, "/api/leads/", params)
+    few = _queries(api, "/api/leads/", params)
+    for i in range(1, 12):
+        lead(org.rep_a1 if i % 2 else org.rep_a2, f"公司{i}", by=org.manager_a)
+    assert _queries(api, "/api/leads/", params) == few
 
 
 # --- bulk assignment of leads ------------------------------------------------------------------------
